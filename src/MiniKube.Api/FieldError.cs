@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace MiniKube.Api;
+
+public enum FieldErrorType
+{
+    Required,
+    Invalid,
+    Duplicate,
+    NotSupported,
+    Forbidden,
+    TooLong,
+    TooMany,
+    /// <summary>Decoding: a field the kind does not have.</summary>
+    UnknownField,
+    /// <summary>Decoding: a value of the wrong JSON/YAML type.</summary>
+    TypeMismatch,
+}
+
+/// <summary>
+/// One problem with one field, rendered the way Kubernetes renders it, e.g.
+/// <c>spec.containers[0].image: Required value</c> or
+/// <c>metadata.name: Invalid value: "Web": a lowercase RFC 1123 subdomain must consist of …</c>.
+/// </summary>
+public sealed record FieldError(string Path, FieldErrorType Type, string? Detail = null, object? BadValue = null)
+{
+    public static FieldError Required(string path, string? detail = null) => new(path, FieldErrorType.Required, detail);
+    public static FieldError Invalid(string path, object? value, string detail) => new(path, FieldErrorType.Invalid, detail, value);
+    public static FieldError Duplicate(string path, object? value) => new(path, FieldErrorType.Duplicate, null, value);
+    public static FieldError NotSupported(string path, object? value, IEnumerable<string> supported) =>
+        new(path, FieldErrorType.NotSupported, "supported values: " + string.Join(", ", supported.Select(v => "\"" + v + "\"")), value);
+    public static FieldError Forbidden(string path, string detail) => new(path, FieldErrorType.Forbidden, detail);
+    public static FieldError UnknownField(string path) => new(path, FieldErrorType.UnknownField);
+
+    /// <summary>The Kubernetes cause reason (StatusCause.reason) for this error.</summary>
+    public string Reason => Type switch
+    {
+        FieldErrorType.Required => "FieldValueRequired",
+        FieldErrorType.Duplicate => "FieldValueDuplicate",
+        FieldErrorType.NotSupported => "FieldValueNotSupported",
+        FieldErrorType.Forbidden => "FieldValueForbidden",
+        FieldErrorType.TooLong => "FieldValueTooLong",
+        FieldErrorType.TooMany => "FieldValueTooMany",
+        FieldErrorType.UnknownField => "FieldValueInvalid",
+        FieldErrorType.TypeMismatch => "FieldValueTypeInvalid",
+        _ => "FieldValueInvalid",
+    };
+
+    /// <summary>The message without the path, e.g. <c>Required value</c>.</summary>
+    public string Message
+    {
+        get
+        {
+            var head = Type switch
+            {
+                FieldErrorType.Required => "Required value",
+                FieldErrorType.Invalid => "Invalid value",
+                FieldErrorType.Duplicate => "Duplicate value",
+                FieldErrorType.NotSupported => "Unsupported value",
+                FieldErrorType.Forbidden => "Forbidden",
+                FieldErrorType.TooLong => "Too long",
+                FieldErrorType.TooMany => "Too many",
+                FieldErrorType.UnknownField => "unknown field",
+                FieldErrorType.TypeMismatch => "invalid type",
+                _ => "Invalid value",
+            };
+            var parts = new List<string> { head };
+            if (BadValue is not null && Type is FieldErrorType.Invalid or FieldErrorType.Duplicate or FieldErrorType.NotSupported)
+            {
+                parts.Add(FormatValue(BadValue));
+            }
+            if (!string.IsNullOrEmpty(Detail))
+            {
+                parts.Add(Detail);
+            }
+            return string.Join(": ", parts);
+        }
+    }
+
+    public override string ToString() => string.IsNullOrEmpty(Path) ? Message : Path + ": " + Message;
+
+    private static string FormatValue(object value) => value switch
+    {
+        string s => "\"" + s + "\"",
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}
+
+/// <summary>Thrown when a manifest cannot be decoded into its kind (unknown field, wrong type, bad YAML).</summary>
+public sealed class DecodeException(IReadOnlyList<FieldError> errors)
+    : Exception(string.Join("; ", errors.Select(e => e.ToString())))
+{
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
+
+    public DecodeException(FieldError error) : this([error])
+    {
+    }
+}

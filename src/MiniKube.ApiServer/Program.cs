@@ -1,0 +1,2 @@
+Console.Error.WriteLine("minikube-apiserver: not built yet");
+return 1;

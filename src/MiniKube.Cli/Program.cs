@@ -1,0 +1,2 @@
+Console.Error.WriteLine("minictl: not built yet");
+return 1;
