@@ -1,2 +1,55 @@
-Console.Error.WriteLine("minikube-apiserver: not built yet");
-return 1;
+using System.CommandLine;
+using MiniKube.ApiServer;
+
+var etcdServers = new Option<string>("--etcd-servers")
+{
+    Description = "Comma-separated etcd client URLs",
+    DefaultValueFactory = _ => "http://127.0.0.1:2379",
+};
+var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "Key prefix of every object in etcd", DefaultValueFactory = _ => "/registry" };
+var bindAddress = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+var port = new Option<int>("--port") { Description = "HTTP/1.1 port: /healthz, /readyz, /version (0 = any free port)", DefaultValueFactory = _ => 8080 };
+var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC (h2c) port (0 = any free port)", DefaultValueFactory = _ => 8081 };
+var watchCacheSize = new Option<int>("--watch-cache-size") { Description = "Events each resource's watch cache keeps", DefaultValueFactory = _ => 10_000 };
+
+var root = new RootCommand("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
+{
+    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize,
+};
+root.SetAction(async (parse, ct) =>
+{
+    var options = new ApiServerOptions
+    {
+        EtcdServers = parse.GetValue(etcdServers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        EtcdPrefix = parse.GetValue(etcdPrefix)!,
+        BindAddress = parse.GetValue(bindAddress)!,
+        Port = parse.GetValue(port),
+        GrpcPort = parse.GetValue(grpcPort),
+        WatchCacheCapacity = parse.GetValue(watchCacheSize),
+    };
+    var problems = options.Validate();
+    if (problems.Count > 0)
+    {
+        Console.Error.WriteLine("minikube-apiserver: " + problems[0]);
+        return 2;
+    }
+    await using var host = ApiServerHost.Create(options);
+    try
+    {
+        await host.StartAsync(ct);
+    }
+    catch (EtcdUnreachableException ex)
+    {
+        Console.Error.WriteLine("minikube-apiserver: " + ex.Message);
+        return 1;
+    }
+    catch (IOException ex)
+    {
+        Console.Error.WriteLine($"minikube-apiserver: cannot listen on {options.BindAddress} ports {options.Port}/{options.GrpcPort}: {ex.Message}");
+        return 1;
+    }
+    Console.Error.WriteLine($"minikube-apiserver: serving gRPC on {host.GrpcAddress}, HTTP on {host.HttpAddress}");
+    await host.WaitForShutdownAsync(ct);
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,112 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using MiniKube.Storage;
+using Serilog;
+using Serilog.Events;
+
+namespace MiniKube.ApiServer;
+
+/// <summary>
+/// Builds the API server: one HTTP/1.1 port (health, /version, later REST) and one HTTP/2-only port for gRPC,
+/// since Kestrel serves plaintext gRPC only on an HTTP/2-only endpoint.
+/// </summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ListenOptions[] _listeners = new ListenOptions[2];
+
+    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel)
+    {
+        Options = options;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseSerilog((_, config) => config
+            .MinimumLevel.Is(minimumLevel)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        var address = IPAddress.Parse(options.BindAddress);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                _listeners[0] = listen;
+            });
+            kestrel.Listen(address, options.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                _listeners[1] = listen;
+            });
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IObjectStore>(_ => new EtcdObjectStore(new EtcdStorageOptions
+        {
+            Endpoints = options.EtcdServers,
+            Prefix = options.EtcdPrefix,
+        }));
+        services.AddSingleton<ObjectCodec>();
+        services.AddSingleton<WatchCacheSet>();
+        services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
+        services.AddSingleton<ObjectApi>();
+        services.AddHostedService<SystemNamespaces>();
+        services.AddSingleton<GrpcErrors>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<GrpcErrors>();
+            grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            grpc.MaxSendMessageSize = 256 * 1024 * 1024;
+        });
+
+        _app = builder.Build();
+        _app.MapGrpcService<ObjectsService>();
+        HealthEndpoints.Map(_app);
+    }
+
+    public ApiServerOptions Options { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The gRPC address clients use (the actual port when 0 was asked for); valid after start.</summary>
+    public string GrpcAddress => $"http://{Host}:{((IPEndPoint)_listeners[1].EndPoint).Port}";
+
+    /// <summary>The HTTP/1.1 address (health, /version); valid after start.</summary>
+    public string HttpAddress => $"http://{Host}:{((IPEndPoint)_listeners[0].EndPoint).Port}";
+
+    private string Host => Options.BindAddress is "0.0.0.0" ? "127.0.0.1" : Options.BindAddress.Contains(':') ? $"[{Options.BindAddress}]" : Options.BindAddress;
+
+    public static ApiServerHost Create(ApiServerOptions options, LogEventLevel minimumLevel = LogEventLevel.Information)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(options));
+        }
+        return new ApiServerHost(options, minimumLevel);
+    }
+
+    /// <summary>Checks etcd answers, starts serving, and waits until the watch caches and system namespaces are ready.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await EtcdProbe.WaitReachableAsync(_app.Services.GetRequiredService<IObjectStore>(), Options, cancellationToken).ConfigureAwait(false);
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _app.Services.GetRequiredService<WatchCacheSet>().AllSynced.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await _app.Services.GetServices<IHostedService>().OfType<SystemNamespaces>().Single().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+
+namespace MiniKube.ApiServer;
+
+public sealed class ApiServerOptions
+{
+    /// <summary>etcd client URLs (<c>--etcd-servers</c>).</summary>
+    public IList<string> EtcdServers { get; set; } = ["http://127.0.0.1:2379"];
+
+    /// <summary>Key prefix in etcd (<c>--etcd-prefix</c>); Kubernetes' default.</summary>
+    public string EtcdPrefix { get; set; } = "/registry";
+
+    /// <summary>Address both ports listen on (<c>--bind-address</c>).</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>HTTP/1.1 port: health, /version, the REST facade (<c>--port</c>); 0 picks a free port.</summary>
+    public int Port { get; set; } = 8080;
+
+    /// <summary>h2c gRPC port (<c>--grpc-port</c>); 0 picks a free port.</summary>
+    public int GrpcPort { get; set; } = 8081;
+
+    /// <summary>Events each resource's watch cache keeps so watchers can resume without re-listing.</summary>
+    public int WatchCacheCapacity { get; set; } = 10_000;
+
+    /// <summary>Events a single watcher may fall behind by before it is closed (it then resumes from its last version).</summary>
+    public int WatcherBufferCapacity { get; set; } = 10_000;
+
+    /// <summary>How often watchers that asked for bookmarks receive one.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long start-up waits for etcd before failing.</summary>
+    public TimeSpan EtcdStartupTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Returns every problem with these options, each saying what to set.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (EtcdServers.Count == 0)
+        {
+            problems.Add("--etcd-servers is required (e.g. --etcd-servers http://127.0.0.1:2379)");
+        }
+        foreach (var server in EtcdServers)
+        {
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                problems.Add($"--etcd-servers: \"{server}\" is not a URL such as http://127.0.0.1:2379");
+            }
+        }
+        if (!IPAddress.TryParse(BindAddress, out _))
+        {
+            problems.Add($"--bind-address: \"{BindAddress}\" is not an IP address");
+        }
+        if (Port is < 0 or > 65535)
+        {
+            problems.Add($"--port: {Port} is not a port number (0-65535)");
+        }
+        if (GrpcPort is < 0 or > 65535)
+        {
+            problems.Add($"--grpc-port: {GrpcPort} is not a port number (0-65535)");
+        }
+        if (Port != 0 && Port == GrpcPort)
+        {
+            problems.Add("--port and --grpc-port must differ: gRPC needs an HTTP/2-only port of its own");
+        }
+        if (WatchCacheCapacity < 100)
+        {
+            problems.Add("--watch-cache-size must be at least 100");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,529 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using MiniKube.Api;
+using MiniKube.Storage;
+
+namespace MiniKube.ApiServer;
+
+/// <summary>
+/// The semantics of the API, independent of the wire: defaulting, validation, spec/status separation,
+/// optimistic concurrency, graceful deletion, finalizers and the pod binding subresource.
+/// </summary>
+internal sealed partial class ObjectApi
+{
+    private const int MaxConflictRetries = 16;
+    private const string NameSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    private readonly IObjectStore _store;
+    private readonly ObjectCodec _codec;
+    private readonly WatchCacheSet _caches;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ObjectApi> _logger;
+
+    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, TimeProvider time, ILogger<ObjectApi> logger)
+    {
+        _store = store;
+        _codec = codec;
+        _caches = caches;
+        _time = time;
+        _logger = logger;
+    }
+
+    public static ResourceInfo Resolve(string resource) =>
+        ResourceRegistry.ByPlural(resource)
+        ?? throw new ApiException(new Status
+        {
+            Outcome = "Failure",
+            Code = 404,
+            Reason = StatusReasons.NotFound,
+            Message = $"the server could not find the requested resource \"{resource}\"",
+        });
+
+    public async Task<CachedObject> CreateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, bool dryRun, CancellationToken ct)
+    {
+        var obj = _codec.DecodeRequest(resource, body.Span);
+        var ns = ResolveNamespace(resource, requestNamespace, obj.Metadata.Namespace);
+        var now = Now();
+        var meta = obj.Metadata with
+        {
+            Namespace = ns,
+            Uid = Guid.NewGuid().ToString(),
+            CreationTimestamp = now,
+            ResourceVersion = null,
+            Generation = 1,
+            DeletionTimestamp = null,
+            DeletionGracePeriodSeconds = null,
+        };
+        if (string.IsNullOrEmpty(meta.Name) && string.IsNullOrEmpty(meta.GenerateName))
+        {
+            throw ApiException.Invalid(resource.Kind, "", [FieldError.Required("metadata.name", "name or generateName is required")]);
+        }
+        obj = obj with { Metadata = meta };
+        if (resource.HasStatus && resource.Kind is not ("Node" or "Namespace"))
+        {
+            // As in Kubernetes, clients cannot create status for most kinds; controllers and kubelets report it.
+            obj = ObjectParts.WithStatus(obj, null);
+        }
+        obj = Defaulter.Apply(obj);
+        if (ns is not null)
+        {
+            await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var candidate = obj;
+            if (string.IsNullOrEmpty(obj.Metadata.Name))
+            {
+                candidate = obj with { Metadata = obj.Metadata with { Name = GenerateName(obj.Metadata.GenerateName!) } };
+            }
+            var errors = Validator.Validate(candidate);
+            if (errors.Count > 0)
+            {
+                throw ApiException.Invalid(resource.Kind, candidate.Metadata.Name ?? "", errors);
+            }
+            var key = Keys.For(resource, ns, candidate.Metadata.Name!);
+            if (dryRun)
+            {
+                return _codec.Stamp(resource, key, candidate, 0);
+            }
+            try
+            {
+                var stored = await _store.CreateAsync(key, _codec.EncodeForStorage(candidate), ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, key, candidate, stored.ModRevision);
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
+            {
+                if (!string.IsNullOrEmpty(obj.Metadata.Name) || attempt >= 8)
+                {
+                    throw ApiException.AlreadyExists(resource, candidate.Metadata.Name!);
+                }
+            }
+        }
+    }
+
+    public async Task<CachedObject> GetAsync(ResourceInfo resource, string? ns, string name, CancellationToken ct)
+    {
+        RequireName(name);
+        var key = Keys.For(resource, NamespaceFor(resource, ns), name);
+        var stored = await _store.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
+        return _codec.FromStorage(resource, key, stored.Value, stored.ModRevision);
+    }
+
+    /// <summary>A consistent list: from the watch cache when it has caught up with etcd, else from etcd.</summary>
+    public async Task<(IReadOnlyList<CachedObject> Items, long Revision)> ListAsync(ResourceInfo resource, ObjectFilter filter, CancellationToken ct)
+    {
+        var cache = _caches.For(resource);
+        var current = await _store.GetRevisionAsync(ct).ConfigureAwait(false);
+        if (cache.TryList(filter, current) is { } cached)
+        {
+            return cached;
+        }
+        var prefix = resource.Namespaced && !string.IsNullOrEmpty(filter.Namespace) ? Keys.NamespacePrefix(resource, filter.Namespace) : resource.Plural + "/";
+        var list = await _store.ListAsync(prefix, ct).ConfigureAwait(false);
+        var items = new List<CachedObject>(list.Items.Count);
+        foreach (var item in list.Items)
+        {
+            var obj = _codec.FromStorage(resource, item.Key, item.Value, item.ModRevision);
+            if (filter.Matches(obj))
+            {
+                items.Add(obj);
+            }
+        }
+        return (items, list.Revision);
+    }
+
+    /// <summary>PUT: replaces the object except its status (and server-owned metadata).</summary>
+    public Task<CachedObject> UpdateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        var incoming = _codec.DecodeRequest(resource, body.Span);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, ct);
+    }
+
+    /// <summary>PUT on the status subresource: replaces only the status.</summary>
+    public Task<CachedObject> UpdateStatusAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        if (!resource.HasStatus)
+        {
+            throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
+        }
+        var incoming = _codec.DecodeRequest(resource, body.Span);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, ct);
+    }
+
+    /// <summary>JSON merge patch (RFC 7386) of the object or its status; retried on conflicts unless the patch pins a resourceVersion.</summary>
+    public async Task<CachedObject> PatchAsync(ResourceInfo resource, string? requestNamespace, string name, string patchType, ReadOnlyMemory<byte> patch, bool status, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(patchType) && patchType != "application/merge-patch+json")
+        {
+            throw ApiException.BadRequest($"patch type \"{patchType}\" is not supported: use application/merge-patch+json");
+        }
+        if (status && !resource.HasStatus)
+        {
+            throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
+        }
+        JsonNode? patchNode;
+        try
+        {
+            patchNode = JsonNode.Parse(patch.Span);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw ApiException.BadRequest("the patch is not valid JSON: " + ex.Message);
+        }
+        if (patchNode is not JsonObject)
+        {
+            throw ApiException.BadRequest("a merge patch must be a JSON object");
+        }
+        var pinned = patchNode["metadata"]?["resourceVersion"] is not null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetAsync(resource, requestNamespace, name, ct).ConfigureAwait(false);
+            var merged = JsonMergePatch.Apply(JsonNode.Parse(current.Json), patchNode);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(merged?.ToJsonString() ?? "null");
+            var incoming = _codec.DecodeRequest(resource, bytes);
+            if (incoming.Metadata.Name != name)
+            {
+                throw ApiException.BadRequest("a patch may not change metadata.name");
+            }
+            try
+            {
+                return await ReplaceAsync(resource, requestNamespace, incoming, status, ct).ConfigureAwait(false);
+            }
+            catch (ApiException ex) when (ex.IsConflict && !pinned && attempt < MaxConflictRetries)
+            {
+                // Someone wrote in between; re-apply the patch to the new state.
+            }
+        }
+    }
+
+    public async Task<CachedObject> DeleteAsync(ResourceInfo resource, string? ns, string name, DeleteOptions options, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetAsync(resource, ns, name, ct).ConfigureAwait(false);
+            var obj = current.Object;
+            if (options.PreconditionUid is { Length: > 0 } uid && uid != obj.Metadata.Uid)
+            {
+                throw ApiException.Conflict(resource, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {obj.Metadata.Uid}");
+            }
+            if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != obj.Metadata.ResourceVersion)
+            {
+                throw ApiException.Conflict(resource, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {obj.Metadata.ResourceVersion}");
+            }
+            var grace = GracePeriod(obj, options.GracePeriodSeconds);
+            var finalizers = obj.Metadata.Finalizers?.ToList() ?? [];
+            switch (options.PropagationPolicy)
+            {
+                case null or "" or DeletionPropagation.Background:
+                    break;
+                case DeletionPropagation.Foreground:
+                    AddOnce(finalizers, Finalizers.ForegroundDeletion);
+                    break;
+                case DeletionPropagation.Orphan:
+                    AddOnce(finalizers, Finalizers.Orphan);
+                    break;
+                default:
+                    throw ApiException.BadRequest($"propagationPolicy \"{options.PropagationPolicy}\" is not one of Background, Foreground, Orphan");
+            }
+
+            try
+            {
+                if (grace == 0 && finalizers.Count == 0)
+                {
+                    var deleted = await _store.DeleteAsync(current.Key, current.Revision, ct).ConfigureAwait(false);
+                    return _codec.Stamp(resource, current.Key, obj, deleted.ModRevision);
+                }
+
+                // Graceful or finalized: mark the object; the kubelet or the finalizers' owners finish the deletion.
+                var meta = obj.Metadata;
+                var deadline = Now().AddSeconds(grace);
+                var shorter = meta.DeletionTimestamp is null || deadline < meta.DeletionTimestamp;
+                var marked = meta with
+                {
+                    DeletionTimestamp = shorter ? deadline : meta.DeletionTimestamp,
+                    DeletionGracePeriodSeconds = shorter ? grace : meta.DeletionGracePeriodSeconds,
+                    Finalizers = finalizers.Count == 0 ? null : finalizers,
+                };
+                if (marked == meta)
+                {
+                    return current;
+                }
+                var updated = obj with { Metadata = marked with { ResourceVersion = null } };
+                var stored = await _store.UpdateAsync(current.Key, _codec.EncodeForStorage(updated), current.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, current.Key, updated, stored.ModRevision);
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
+            {
+                // Changed under us: decide again on the new state.
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.NotFound)
+            {
+                throw ApiException.NotFound(resource, name);
+            }
+        }
+    }
+
+    /// <summary>The pod binding subresource: sets spec.nodeName exactly once and marks the pod scheduled.</summary>
+    public async Task<CachedObject> BindAsync(string? requestNamespace, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        var pods = ResourceRegistry.For<Pod>();
+        Binding binding;
+        try
+        {
+            binding = KubeSerializer.FromJson<Binding>(body.Span);
+        }
+        catch (DecodeException ex)
+        {
+            throw ApiException.BadRequest("Binding cannot be decoded: " + ex.Message);
+        }
+        var podName = binding.Metadata.Name ?? "";
+        var node = binding.Target.Name;
+        var errors = new List<FieldError>();
+        if (string.IsNullOrEmpty(podName))
+        {
+            errors.Add(FieldError.Required("metadata.name"));
+        }
+        if (string.IsNullOrEmpty(node))
+        {
+            errors.Add(FieldError.Required("target.name"));
+        }
+        if (binding.Target.Kind is { Length: > 0 } kind && kind != "Node")
+        {
+            errors.Add(FieldError.NotSupported("target.kind", kind, ["Node"]));
+        }
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid("Binding", podName, errors);
+        }
+        var ns = NamespaceFor(pods, requestNamespace ?? binding.Metadata.Namespace);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetAsync(pods, ns, podName, ct).ConfigureAwait(false);
+            var pod = (Pod)current.Object;
+            if (binding.Metadata.Uid is { Length: > 0 } uid && uid != pod.Metadata.Uid)
+            {
+                throw ApiException.Conflict(pods, podName, $"the pod's UID is {pod.Metadata.Uid}, not {uid}");
+            }
+            if (pod.Metadata.DeletionTimestamp is not null)
+            {
+                throw ApiException.Conflict(pods, podName, "pod is being deleted, cannot be assigned to a host");
+            }
+            if (!string.IsNullOrEmpty(pod.Spec?.NodeName))
+            {
+                throw ApiException.Conflict(pods, podName, $"pod {podName} is already assigned to node \"{pod.Spec!.NodeName}\"");
+            }
+            var conditions = (pod.Status?.Conditions ?? []).Where(c => c.Type != PodConditionType.PodScheduled).ToList();
+            conditions.Insert(0, new PodCondition { Type = PodConditionType.PodScheduled, Status = ConditionStatus.True, LastTransitionTime = Now() });
+            var bound = pod with
+            {
+                Metadata = pod.Metadata with { ResourceVersion = null },
+                Spec = (pod.Spec ?? new PodSpec()) with { NodeName = node },
+                Status = (pod.Status ?? new PodStatus()) with { Conditions = conditions },
+            };
+            try
+            {
+                var stored = await _store.UpdateAsync(current.Key, _codec.EncodeForStorage(bound), current.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision);
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
+            {
+                // A status write raced the bind; try again on the new state.
+            }
+        }
+    }
+
+    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, bool statusOnly, CancellationToken ct)
+    {
+        var name = incoming.Metadata.Name ?? "";
+        RequireName(name);
+        var ns = ResolveNamespace(resource, requestNamespace, incoming.Metadata.Namespace);
+        var key = Keys.For(resource, ns, name);
+        var expected = Versions.Parse(incoming.Metadata.ResourceVersion);
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await _store.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
+            if (expected is { } rv && rv != stored.ModRevision)
+            {
+                throw ApiException.Conflict(resource, name);
+            }
+            var old = _codec.FromStorage(resource, key, stored.Value, stored.ModRevision).Object;
+            KubeObject next;
+            if (statusOnly)
+            {
+                next = ObjectParts.WithStatus(old, ObjectParts.GetStatus(incoming));
+            }
+            else
+            {
+                next = incoming;
+                if (resource.HasStatus)
+                {
+                    next = ObjectParts.WithStatus(next, ObjectParts.GetStatus(old));
+                }
+                next = Defaulter.Apply(next);
+                var generation = old.Metadata.Generation ?? 1;
+                if (ObjectParts.SpecChanged(next, old))
+                {
+                    generation++;
+                }
+                next = next with
+                {
+                    Metadata = next.Metadata with
+                    {
+                        Uid = old.Metadata.Uid,
+                        Namespace = old.Metadata.Namespace,
+                        CreationTimestamp = old.Metadata.CreationTimestamp,
+                        DeletionTimestamp = old.Metadata.DeletionTimestamp,
+                        DeletionGracePeriodSeconds = old.Metadata.DeletionGracePeriodSeconds,
+                        Generation = generation,
+                    },
+                };
+            }
+            next = next with { Metadata = next.Metadata with { ResourceVersion = null } };
+            var errors = Validator.ValidateUpdate(next, old);
+            if (errors.Count > 0)
+            {
+                throw ApiException.Invalid(resource.Kind, name, errors);
+            }
+            try
+            {
+                var meta = next.Metadata;
+                if (meta.DeletionTimestamp is not null && (meta.Finalizers is null || meta.Finalizers.Count == 0) && (meta.DeletionGracePeriodSeconds ?? 0) == 0)
+                {
+                    // The last finalizer is gone from an object being deleted: the deletion completes now.
+                    var deleted = await _store.DeleteAsync(key, stored.ModRevision, ct).ConfigureAwait(false);
+                    return _codec.Stamp(resource, key, next, deleted.ModRevision);
+                }
+                var written = await _store.UpdateAsync(key, _codec.EncodeForStorage(next), stored.ModRevision, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, key, next, written.ModRevision);
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
+            {
+                if (expected is not null || attempt >= MaxConflictRetries)
+                {
+                    throw ApiException.Conflict(resource, name);
+                }
+                // An unconditional update: last writer wins, so retry on the new state.
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.NotFound)
+            {
+                throw ApiException.NotFound(resource, name);
+            }
+        }
+    }
+
+    /// <summary>Effective grace period: pods default to their spec; unbound or finished pods go at once.</summary>
+    private static long GracePeriod(KubeObject obj, long? requested)
+    {
+        if (obj is not Pod pod)
+        {
+            return 0;
+        }
+        if (string.IsNullOrEmpty(pod.Spec?.NodeName) || pod.Status?.Phase is PodPhase.Succeeded or PodPhase.Failed)
+        {
+            return 0;
+        }
+        var grace = requested ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30;
+        if (pod.Metadata.DeletionGracePeriodSeconds is { } already && already < grace)
+        {
+            grace = already;
+        }
+        return Math.Max(0, grace);
+    }
+
+    private async Task EnsureNamespaceAcceptsAsync(string ns, CancellationToken ct)
+    {
+        var namespaces = ResourceRegistry.For<Namespace>();
+        var key = Keys.For(namespaces, null, ns);
+        var cached = _caches.For(namespaces).TryGet(key)?.Object;
+        if (cached is null)
+        {
+            var stored = await _store.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NamespaceNotFound(ns);
+            cached = _codec.FromStorage(namespaces, key, stored.Value, stored.ModRevision).Object;
+        }
+        if (cached.Metadata.DeletionTimestamp is not null || (cached as Namespace)?.Status?.Phase == NamespacePhase.Terminating)
+        {
+            throw ApiException.Forbidden(null, ns, $"unable to create new content in namespace {ns} because it is being terminated");
+        }
+    }
+
+    private static string? ResolveNamespace(ResourceInfo resource, string? requestNamespace, string? objectNamespace)
+    {
+        if (!resource.Namespaced)
+        {
+            return null;
+        }
+        if (!string.IsNullOrEmpty(requestNamespace) && !string.IsNullOrEmpty(objectNamespace) && requestNamespace != objectNamespace)
+        {
+            throw ApiException.BadRequest(
+                $"the namespace of the provided object ({objectNamespace}) does not match the namespace sent on the request ({requestNamespace})");
+        }
+        var ns = !string.IsNullOrEmpty(requestNamespace) ? requestNamespace : objectNamespace;
+        return string.IsNullOrEmpty(ns) ? "default" : ns;
+    }
+
+    private static string? NamespaceFor(ResourceInfo resource, string? ns) =>
+        resource.Namespaced ? (string.IsNullOrEmpty(ns) ? "default" : ns) : null;
+
+    private static void RequireName(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw ApiException.BadRequest("resource name may not be empty");
+        }
+    }
+
+    private static void AddOnce(List<string> list, string value)
+    {
+        if (!list.Contains(value))
+        {
+            list.Add(value);
+        }
+    }
+
+    private static string GenerateName(string prefix)
+    {
+        Span<char> suffix = stackalloc char[5];
+        for (var i = 0; i < suffix.Length; i++)
+        {
+            suffix[i] = NameSuffixAlphabet[RandomNumberGenerator.GetInt32(NameSuffixAlphabet.Length)];
+        }
+        return prefix + new string(suffix);
+    }
+
+    /// <summary>Kubernetes timestamps have second precision.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = _time.GetUtcNow();
+        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
+}
+
+/// <summary>Options of a delete call (metav1.DeleteOptions).</summary>
+internal sealed record DeleteOptions(long? GracePeriodSeconds, string? PropagationPolicy, string? PreconditionUid, string? PreconditionResourceVersion)
+{
+    public static DeleteOptions Default { get; } = new(null, null, null, null);
+}
+
+public static class DeletionPropagation
+{
+    public const string Background = "Background";
+    public const string Foreground = "Foreground";
+    public const string Orphan = "Orphan";
+}
+
+public static class Finalizers
+{
+    public const string ForegroundDeletion = "foregroundDeletion";
+    public const string Orphan = "orphan";
+}
+
+/// <summary>etcd keys: <c>&lt;resource&gt;/&lt;namespace&gt;/&lt;name&gt;</c>, or <c>&lt;resource&gt;/&lt;name&gt;</c> when cluster-scoped.</summary>
+internal static class Keys
+{
+    public static string For(ResourceInfo resource, string? ns, string name) =>
+        resource.Namespaced ? $"{resource.Plural}/{ns}/{name}" : $"{resource.Plural}/{name}";
+
+    public static string NamespacePrefix(ResourceInfo resource, string ns) => $"{resource.Plural}/{ns}/";
+}

@@ -1,0 +1,181 @@
+using Google.Protobuf;
+using Grpc.Core;
+using MiniKube.Api;
+using MiniKube.Protocol.V1;
+using MiniKube.Storage;
+
+namespace MiniKube.ApiServer;
+
+/// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
+internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches, IObjectStore store, ObjectCodec codec, ILogger<ObjectsService> logger)
+    : Objects.ObjectsBase
+{
+    private static readonly TimeSpan CacheSyncWait = TimeSpan.FromSeconds(30);
+
+    public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        var created = await api.CreateAsync(resource, request.Namespace, request.Object.Memory, request.DryRun, context.CancellationToken).ConfigureAwait(false);
+        return Reply(created);
+    }
+
+    public override async Task<ObjectReply> Get(GetRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        return Reply(await api.GetAsync(resource, request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ListReply> List(ListRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        var filter = Filter(resource, request.Namespace, request.LabelSelector, request.FieldSelector);
+        var (items, revision) = await api.ListAsync(resource, filter, context.CancellationToken).ConfigureAwait(false);
+        return new ListReply { List = UnsafeByteOperations.UnsafeWrap(codec.EncodeList(resource, items, revision)) };
+    }
+
+    public override async Task<ObjectReply> Update(UpdateRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        return Reply(await api.UpdateAsync(resource, request.Namespace, request.Object.Memory, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ObjectReply> UpdateStatus(UpdateRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        return Reply(await api.UpdateStatusAsync(resource, request.Namespace, request.Object.Memory, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ObjectReply> Patch(PatchRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        return Reply(await api.PatchAsync(resource, request.Namespace, request.Name, request.PatchType, request.Patch.Memory, request.Status, context.CancellationToken)
+            .ConfigureAwait(false));
+    }
+
+    public override async Task<ObjectReply> Delete(DeleteRequest request, ServerCallContext context)
+    {
+        var resource = ObjectApi.Resolve(request.Resource);
+        var options = new DeleteOptions(
+            request.HasGracePeriodSeconds ? request.GracePeriodSeconds : null,
+            request.PropagationPolicy,
+            request.PreconditionUid,
+            request.PreconditionResourceVersion);
+        return Reply(await api.DeleteAsync(resource, request.Namespace, request.Name, options, context.CancellationToken).ConfigureAwait(false));
+    }
+
+    public override async Task<ObjectReply> Bind(BindRequest request, ServerCallContext context) =>
+        Reply(await api.BindAsync(request.Namespace, request.Binding.Memory, context.CancellationToken).ConfigureAwait(false));
+
+    public override Task<DiscoverReply> Discover(DiscoverRequest request, ServerCallContext context)
+    {
+        var reply = new DiscoverReply();
+        foreach (var r in ResourceRegistry.All)
+        {
+            var resource = new ApiResource
+            {
+                Name = r.Plural,
+                SingularName = r.Singular,
+                Group = r.Group,
+                Version = r.Version,
+                Kind = r.Kind,
+                Namespaced = r.Namespaced,
+            };
+            resource.ShortNames.AddRange(r.ShortNames);
+            resource.Verbs.AddRange(["create", "delete", "get", "list", "patch", "update", "watch"]);
+            reply.Resources.Add(resource);
+        }
+        return Task.FromResult(reply);
+    }
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<Protocol.V1.WatchEvent> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var resource = ObjectApi.Resolve(request.Resource);
+        var filter = Filter(resource, request.Namespace, request.LabelSelector, request.FieldSelector);
+        long? from = request.ResourceVersion is "" or "0" ? null : Versions.Parse(request.ResourceVersion);
+        var cache = caches.For(resource);
+        await cache.Synced.WaitAsync(CacheSyncWait, ct).ConfigureAwait(false);
+
+        var watcher = cache.Watch(filter, from, request.AllowBookmarks);
+        if (watcher is null)
+        {
+            LogDirectWatch(logger, resource.Plural, from!.Value);
+            await WatchStoreAsync(resource, filter, from.Value, responseStream, ct).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            foreach (var e in watcher.Initial)
+            {
+                await Send(responseStream, e).ConfigureAwait(false);
+            }
+            await foreach (var e in watcher.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                await Send(responseStream, e).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            cache.Unregister(watcher);
+        }
+    }
+
+    /// <summary>For a version older than the cache's ring: watch etcd itself (Gone if etcd compacted it).</summary>
+    private async Task WatchStoreAsync(ResourceInfo resource, ObjectFilter filter, long from, IServerStreamWriter<Protocol.V1.WatchEvent> stream, CancellationToken ct)
+    {
+        await foreach (var e in store.WatchAsync(resource.Plural + "/", from, ct).ConfigureAwait(false))
+        {
+            CachedObject? previous = e.PrevValue.IsEmpty ? null : codec.FromStorage(resource, e.Key, e.PrevValue, e.Revision);
+            CacheEvent change;
+            if (e.Type == StorageEventType.Put)
+            {
+                var current = codec.FromStorage(resource, e.Key, e.Value, e.Revision);
+                change = new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, current, previous, e.Revision);
+            }
+            else if (e.Type == StorageEventType.Delete && previous is not null)
+            {
+                change = new CacheEvent(CacheEventType.Deleted, previous, previous, e.Revision);
+            }
+            else
+            {
+                continue;
+            }
+            var type = CacheWatcher.Translate(change, filter);
+            if (type is not null)
+            {
+                await Send(stream, new OutgoingEvent(type, change.Object.Json, e.Revision)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Task Send(IServerStreamWriter<Protocol.V1.WatchEvent> stream, in OutgoingEvent e) =>
+        stream.WriteAsync(new Protocol.V1.WatchEvent { Type = e.Type, Object = UnsafeByteOperations.UnsafeWrap(e.Json) });
+
+    private static ObjectFilter Filter(ResourceInfo resource, string ns, string labelSelector, string fieldSelector)
+    {
+        Selector labels;
+        FieldSelector fields;
+        try
+        {
+            labels = Selector.Parse(labelSelector);
+        }
+        catch (FormatException ex)
+        {
+            throw ApiException.BadRequest($"unable to parse requirement: {ex.Message}");
+        }
+        try
+        {
+            fields = FieldSelector.Parse(fieldSelector);
+        }
+        catch (FormatException ex)
+        {
+            throw ApiException.BadRequest($"invalid field selector: {ex.Message}");
+        }
+        return new ObjectFilter(resource.Namespaced && ns.Length > 0 ? ns : null, labels, fields);
+    }
+
+    private static ObjectReply Reply(CachedObject obj) => new() { Object = UnsafeByteOperations.UnsafeWrap(obj.Json) };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of {Resource} from {Revision} is older than the watch cache; serving it from etcd")]
+    private static partial void LogDirectWatch(ILogger logger, string resource, long revision);
+}

@@ -1,0 +1,296 @@
+using System.Runtime.CompilerServices;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mvccpb;
+
+namespace MiniKube.Storage;
+
+/// <summary>
+/// <see cref="IObjectStore"/> on etcd's v3 gRPC API. Uses the generated clients shipped with dotnet-etcd directly
+/// so every write is one conditional transaction and a watch is one bidirectional stream we fully control.
+/// </summary>
+public sealed class EtcdObjectStore : IObjectStore, IDisposable
+{
+    private readonly EtcdStorageOptions _options;
+    private readonly GrpcChannel[] _channels;
+    private readonly string _prefix;
+    private int _current;
+
+    public EtcdObjectStore(EtcdStorageOptions options)
+    {
+        var problem = options.Validate();
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+        _options = options;
+        _prefix = options.Prefix + "/";
+        _channels = options.Endpoints.Select(e => GrpcChannel.ForAddress(e, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            },
+            MaxReceiveMessageSize = 256 * 1024 * 1024,
+        })).ToArray();
+    }
+
+    public string Prefix => _options.Prefix;
+
+    public async Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
+    {
+        var fullKey = FullKey(key);
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare
+        {
+            Key = fullKey,
+            Target = Compare.Types.CompareTarget.Create,
+            Result = Compare.Types.CompareResult.Equal,
+            CreateRevision = 0,
+        });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(value.Span) } });
+        var response = await CallAsync(c => new KV.KVClient(c).TxnAsync(txn, deadline: Deadline(), cancellationToken: cancellationToken), key).ConfigureAwait(false);
+        if (!response.Succeeded)
+        {
+            throw new StorageException(StorageErrorCode.AlreadyExists, key, $"key {key} already exists");
+        }
+        var revision = response.Header.Revision;
+        return new StoredValue(key, value, revision, revision);
+    }
+
+    public async Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var response = await CallAsync(
+            c => new KV.KVClient(c).RangeAsync(new RangeRequest { Key = FullKey(key) }, deadline: Deadline(), cancellationToken: cancellationToken),
+            key).ConfigureAwait(false);
+        return response.Kvs.Count == 0 ? null : ToStored(response.Kvs[0]);
+    }
+
+    public async Task<StoredList> ListAsync(string keyPrefix, CancellationToken cancellationToken = default)
+    {
+        var start = FullKey(keyPrefix);
+        var response = await CallAsync(
+            c => new KV.KVClient(c).RangeAsync(new RangeRequest { Key = start, RangeEnd = PrefixEnd(start) }, deadline: Deadline(), cancellationToken: cancellationToken),
+            keyPrefix).ConfigureAwait(false);
+        var items = new StoredValue[response.Kvs.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = ToStored(response.Kvs[i]);
+        }
+        return new StoredList(items, response.Header.Revision);
+    }
+
+    public async Task<StoredValue> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        var fullKey = FullKey(key);
+        var txn = new TxnRequest();
+        txn.Compare.Add(new Compare
+        {
+            Key = fullKey,
+            Target = Compare.Types.CompareTarget.Mod,
+            Result = Compare.Types.CompareResult.Equal,
+            ModRevision = expectedRevision,
+        });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(value.Span), PrevKv = true } });
+        // On failure read the current value in the same transaction: tells NotFound from Conflict without a race.
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = fullKey } });
+        var response = await CallAsync(c => new KV.KVClient(c).TxnAsync(txn, deadline: Deadline(), cancellationToken: cancellationToken), key).ConfigureAwait(false);
+        if (response.Succeeded)
+        {
+            var created = response.Responses[0].ResponsePut.PrevKv?.CreateRevision ?? response.Header.Revision;
+            return new StoredValue(key, value, response.Header.Revision, created);
+        }
+        throw FailedPrecondition(key, response);
+    }
+
+    public async Task<StoredValue> DeleteAsync(string key, long? expectedRevision = null, CancellationToken cancellationToken = default)
+    {
+        var fullKey = FullKey(key);
+        var txn = new TxnRequest();
+        txn.Compare.Add(expectedRevision is { } rev
+            ? new Compare { Key = fullKey, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = rev }
+            : new Compare { Key = fullKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Greater, CreateRevision = 0 });
+        txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = fullKey, PrevKv = true } });
+        txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = fullKey } });
+        var response = await CallAsync(c => new KV.KVClient(c).TxnAsync(txn, deadline: Deadline(), cancellationToken: cancellationToken), key).ConfigureAwait(false);
+        if (response.Succeeded)
+        {
+            var prev = response.Responses[0].ResponseDeleteRange.PrevKvs;
+            if (prev.Count == 0)
+            {
+                throw new StorageException(StorageErrorCode.NotFound, key, $"key {key} not found");
+            }
+            var old = ToStored(prev[0]);
+            return old with { ModRevision = response.Header.Revision };
+        }
+        throw FailedPrecondition(key, response);
+    }
+
+    public async IAsyncEnumerable<StorageEvent> WatchAsync(
+        string keyPrefix,
+        long afterRevision,
+        bool progressNotify,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var start = FullKey(keyPrefix);
+        using var call = Call(c => new Watch.WatchClient(c).Watch(cancellationToken: cancellationToken), keyPrefix);
+        await call.RequestStream.WriteAsync(new WatchRequest
+        {
+            CreateRequest = new WatchCreateRequest
+            {
+                Key = start,
+                RangeEnd = PrefixEnd(start),
+                StartRevision = afterRevision + 1,
+                PrevKv = true,
+                ProgressNotify = progressNotify,
+            },
+        }, cancellationToken).ConfigureAwait(false);
+
+        var stream = call.ResponseStream;
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+            {
+                throw new StorageException(StorageErrorCode.Unavailable, keyPrefix, $"watch on {keyPrefix} broke: {ex.Status.Detail}", ex);
+            }
+            if (!more)
+            {
+                throw new StorageException(StorageErrorCode.Unavailable, keyPrefix, $"watch on {keyPrefix} ended by the server");
+            }
+
+            var response = stream.Current;
+            if (response.CompactRevision > 0)
+            {
+                throw new StorageException(StorageErrorCode.Gone, keyPrefix,
+                    $"revision {afterRevision} has been compacted (compacted to {response.CompactRevision})")
+                {
+                    CompactRevision = response.CompactRevision,
+                };
+            }
+            if (response.Canceled)
+            {
+                throw new StorageException(StorageErrorCode.Unavailable, keyPrefix, $"watch on {keyPrefix} canceled: {response.CancelReason}");
+            }
+            if (response.Events.Count == 0)
+            {
+                if (progressNotify && !response.Created)
+                {
+                    yield return new StorageEvent(StorageEventType.Progress, keyPrefix, default, default, response.Header.Revision, false);
+                }
+                continue;
+            }
+            foreach (var ev in response.Events)
+            {
+                var key = RelativeKey(ev.Kv.Key);
+                var prev = ev.PrevKv is null ? ReadOnlyMemory<byte>.Empty : ev.PrevKv.Value.Memory;
+                yield return ev.Type == Event.Types.EventType.Put
+                    ? new StorageEvent(StorageEventType.Put, key, ev.Kv.Value.Memory, prev, ev.Kv.ModRevision, ev.Kv.CreateRevision == ev.Kv.ModRevision)
+                    : new StorageEvent(StorageEventType.Delete, key, ReadOnlyMemory<byte>.Empty, prev, ev.Kv.ModRevision, false);
+            }
+        }
+    }
+
+    public async Task<long> GetRevisionAsync(CancellationToken cancellationToken = default)
+    {
+        // A count-only range on a key that never exists is the cheapest way to read the header revision.
+        var response = await CallAsync(
+            c => new KV.KVClient(c).RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(_prefix + "\u0000revision"), CountOnly = true },
+                deadline: Deadline(), cancellationToken: cancellationToken),
+            "").ConfigureAwait(false);
+        return response.Header.Revision;
+    }
+
+    public async Task CompactAsync(long revision, CancellationToken cancellationToken = default)
+    {
+        await CallAsync(
+            c => new KV.KVClient(c).CompactAsync(new CompactionRequest { Revision = revision, Physical = true }, deadline: Deadline(), cancellationToken: cancellationToken),
+            "").ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+
+    private static StorageException FailedPrecondition(string key, TxnResponse response)
+    {
+        var kvs = response.Responses[0].ResponseRange.Kvs;
+        if (kvs.Count == 0)
+        {
+            return new StorageException(StorageErrorCode.NotFound, key, $"key {key} not found");
+        }
+        return new StorageException(StorageErrorCode.Conflict, key, $"key {key} was modified (now at revision {kvs[0].ModRevision})")
+        {
+            Current = ToStoredStatic(kvs[0], key),
+        };
+    }
+
+    private StoredValue ToStored(KeyValue kv) => ToStoredStatic(kv, RelativeKey(kv.Key));
+
+    private static StoredValue ToStoredStatic(KeyValue kv, string key) => new(key, kv.Value.Memory, kv.ModRevision, kv.CreateRevision);
+
+    private ByteString FullKey(string key) => ByteString.CopyFromUtf8(_prefix + key);
+
+    private string RelativeKey(ByteString fullKey)
+    {
+        var text = fullKey.ToStringUtf8();
+        return text.StartsWith(_prefix, StringComparison.Ordinal) ? text[_prefix.Length..] : text;
+    }
+
+    private static ByteString PrefixEnd(ByteString prefix)
+    {
+        var bytes = prefix.ToByteArray();
+        for (var i = bytes.Length - 1; i >= 0; i--)
+        {
+            if (bytes[i] < 0xff)
+            {
+                bytes[i]++;
+                return ByteString.CopyFrom(bytes, 0, i + 1);
+            }
+        }
+        return ByteString.CopyFrom(0); // whole keyspace
+    }
+
+    private DateTime Deadline() => DateTime.UtcNow + _options.RequestTimeout;
+
+    private T Call<T>(Func<GrpcChannel, T> start, string key)
+    {
+        _ = key;
+        return start(_channels[Volatile.Read(ref _current) % _channels.Length]);
+    }
+
+    /// <summary>Runs a unary call, moving to the next endpoint when one is unreachable.</summary>
+    private async Task<T> CallAsync<T>(Func<GrpcChannel, AsyncUnaryCall<T>> start, string key)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var index = Volatile.Read(ref _current);
+            try
+            {
+                return await start(_channels[index % _channels.Length]).ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                if (attempt + 1 >= _channels.Length)
+                {
+                    throw new StorageException(StorageErrorCode.Unavailable, key,
+                        $"etcd unavailable at {string.Join(", ", _options.Endpoints)}: {ex.Status.Detail}", ex);
+                }
+                Interlocked.CompareExchange(ref _current, index + 1, index);
+            }
+        }
+    }
+}

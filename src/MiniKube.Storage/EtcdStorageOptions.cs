@@ -1,0 +1,34 @@
+namespace MiniKube.Storage;
+
+public sealed class EtcdStorageOptions
+{
+    /// <summary>etcd client URLs, e.g. <c>http://127.0.0.1:2379</c>. Tried in order; the next one on failure.</summary>
+    public IList<string> Endpoints { get; init; } = ["http://127.0.0.1:2379"];
+
+    /// <summary>Key prefix for every object; Kubernetes uses <c>/registry</c>.</summary>
+    public string Prefix { get; set; } = "/registry";
+
+    /// <summary>Per-call deadline for unary etcd calls.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Returns the first problem with these options, or null.</summary>
+    public string? Validate()
+    {
+        if (Endpoints.Count == 0)
+        {
+            return "no etcd endpoint: set --etcd-servers (e.g. http://127.0.0.1:2379)";
+        }
+        foreach (var endpoint in Endpoints)
+        {
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                return $"invalid etcd endpoint \"{endpoint}\": expected a URL such as http://127.0.0.1:2379";
+            }
+        }
+        if (!Prefix.StartsWith('/') || Prefix.EndsWith('/'))
+        {
+            return $"invalid storage prefix \"{Prefix}\": it must start with '/' and not end with one";
+        }
+        return null;
+    }
+}
