@@ -55,7 +55,7 @@ internal sealed partial class GrpcErrors(ILogger<GrpcErrors> logger) : Intercept
         _ => ApiException.Internal(ex.Message),
     };
 
-    public static StatusCode CodeFor(Status status) => status.Code switch
+    public static StatusCode CodeFor(MiniKube.Api.Status status) => status.Code switch
     {
         400 => StatusCode.InvalidArgument,
         403 => StatusCode.PermissionDenied,

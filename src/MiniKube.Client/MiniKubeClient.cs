@@ -1,0 +1,309 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MiniKube.Api;
+using MiniKube.Protocol.V1;
+using Status = MiniKube.Api.Status;
+
+namespace MiniKube.Client;
+
+/// <summary>
+/// Typed client of the MiniKube API server over gRPC. Every failure surfaces as an <see cref="ApiException"/>
+/// carrying the server's Kubernetes Status (or one describing why the server could not be reached).
+/// Thread-safe; share one per process.
+/// </summary>
+public sealed class MiniKubeClient : IDisposable
+{
+    private const string StatusTrailer = "minikube-status-bin";
+    private readonly GrpcChannel _channel;
+    private readonly Objects.ObjectsClient _objects;
+
+    public MiniKubeClient(string server)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"invalid server address \"{server}\": expected a URL such as {ClientConfig.DefaultServer}", nameof(server));
+        }
+        Server = server;
+        _channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            },
+            MaxReceiveMessageSize = 256 * 1024 * 1024,
+            MaxSendMessageSize = 64 * 1024 * 1024,
+        });
+        _objects = new Objects.ObjectsClient(_channel);
+    }
+
+    public string Server { get; }
+
+    // ---- Typed API ----
+
+    public async Task<T> CreateAsync<T>(T obj, CancellationToken cancellationToken = default) where T : KubeObject =>
+        (T)await CreateAsync((KubeObject)obj, dryRun: false, cancellationToken).ConfigureAwait(false);
+
+    public async Task<T> GetAsync<T>(string name, string? ns = null, CancellationToken cancellationToken = default) where T : KubeObject =>
+        (T)await GetAsync(ResourceRegistry.For<T>(), name, ns, cancellationToken).ConfigureAwait(false);
+
+    public async Task<ObjectList<T>> ListAsync<T>(string? ns = null, string? labelSelector = null, string? fieldSelector = null,
+        CancellationToken cancellationToken = default) where T : KubeObject
+    {
+        var (items, version) = await ListAsync(ResourceRegistry.For<T>(), ns, labelSelector, fieldSelector, cancellationToken).ConfigureAwait(false);
+        return new ObjectList<T>(items.Cast<T>().ToList(), version);
+    }
+
+    public async Task<T> UpdateAsync<T>(T obj, CancellationToken cancellationToken = default) where T : KubeObject =>
+        (T)await UpdateAsync((KubeObject)obj, cancellationToken).ConfigureAwait(false);
+
+    public async Task<T> UpdateStatusAsync<T>(T obj, CancellationToken cancellationToken = default) where T : KubeObject =>
+        (T)await UpdateStatusAsync((KubeObject)obj, cancellationToken).ConfigureAwait(false);
+
+    public async Task<T> PatchAsync<T>(string name, string? ns, string mergePatch, bool status = false, CancellationToken cancellationToken = default)
+        where T : KubeObject =>
+        (T)await PatchAsync(ResourceRegistry.For<T>(), name, ns, mergePatch, status, cancellationToken).ConfigureAwait(false);
+
+    public async Task<T> DeleteAsync<T>(string name, string? ns = null, DeleteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : KubeObject =>
+        (T)await DeleteAsync(ResourceRegistry.For<T>(), name, ns, options, cancellationToken).ConfigureAwait(false);
+
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns = null, string? labelSelector = null, string? fieldSelector = null,
+        string? resourceVersion = null, bool allowBookmarks = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where T : KubeObject
+    {
+        await foreach (var e in WatchAsync(ResourceRegistry.For<T>(), ns, labelSelector, fieldSelector, resourceVersion, allowBookmarks, cancellationToken)
+                           .ConfigureAwait(false))
+        {
+            yield return new WatchEvent<T>(e.Type, (T)e.Object);
+        }
+    }
+
+    /// <summary>Assigns a pod to a node through the binding subresource.</summary>
+    public async Task<Pod> BindAsync(string ns, string podName, string nodeName, string? podUid = null, CancellationToken cancellationToken = default)
+    {
+        var binding = new Binding
+        {
+            Metadata = new ObjectMeta { Name = podName, Namespace = ns, Uid = podUid },
+            Target = new ObjectReference { Kind = "Node", Name = nodeName, ApiVersion = "v1" },
+        };
+        var reply = await Unary(() => _objects.BindAsync(new BindRequest { Namespace = ns, Binding = Bytes(binding) }, cancellationToken: cancellationToken))
+            .ConfigureAwait(false);
+        return KubeSerializer.FromJson<Pod>(reply.Object.Span);
+    }
+
+    // ---- Untyped API (by resource), for tools that handle any kind ----
+
+    public async Task<KubeObject> CreateAsync(KubeObject obj, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        var resource = ResourceRegistry.ByType(obj.GetType());
+        var reply = await Unary(() => _objects.CreateAsync(new CreateRequest
+        {
+            Resource = resource.Plural,
+            Namespace = obj.Metadata.Namespace ?? "",
+            Object = Bytes(obj),
+            DryRun = dryRun,
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Decode(resource, reply.Object);
+    }
+
+    public async Task<KubeObject> GetAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = resource.Plural, Namespace = ns ?? "", Name = name },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Decode(resource, reply.Object);
+    }
+
+    /// <summary>Raw JSON of one object, as served.</summary>
+    public async Task<byte[]> GetJsonAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = resource.Plural, Namespace = ns ?? "", Name = name },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return reply.Object.ToByteArray();
+    }
+
+    public async Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListAsync(ResourceInfo resource, string? ns = null,
+        string? labelSelector = null, string? fieldSelector = null, CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(() => _objects.ListAsync(new ListRequest
+        {
+            Resource = resource.Plural,
+            Namespace = ns ?? "",
+            LabelSelector = labelSelector ?? "",
+            FieldSelector = fieldSelector ?? "",
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return DecodeList(resource, reply.List.Span);
+    }
+
+    public async Task<KubeObject> UpdateAsync(KubeObject obj, CancellationToken cancellationToken = default)
+    {
+        var resource = ResourceRegistry.ByType(obj.GetType());
+        var reply = await Unary(() => _objects.UpdateAsync(new UpdateRequest { Resource = resource.Plural, Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Decode(resource, reply.Object);
+    }
+
+    public async Task<KubeObject> UpdateStatusAsync(KubeObject obj, CancellationToken cancellationToken = default)
+    {
+        var resource = ResourceRegistry.ByType(obj.GetType());
+        var reply = await Unary(() => _objects.UpdateStatusAsync(new UpdateRequest { Resource = resource.Plural, Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Decode(resource, reply.Object);
+    }
+
+    public async Task<KubeObject> PatchAsync(ResourceInfo resource, string name, string? ns, string mergePatch, bool status = false,
+        CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(() => _objects.PatchAsync(new PatchRequest
+        {
+            Resource = resource.Plural,
+            Namespace = ns ?? "",
+            Name = name,
+            PatchType = "application/merge-patch+json",
+            Patch = ByteString.CopyFromUtf8(mergePatch),
+            Status = status,
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Decode(resource, reply.Object);
+    }
+
+    public async Task<KubeObject> DeleteAsync(ResourceInfo resource, string name, string? ns = null, DeleteOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new DeleteRequest
+        {
+            Resource = resource.Plural,
+            Namespace = ns ?? "",
+            Name = name,
+            PropagationPolicy = options?.PropagationPolicy ?? "",
+            PreconditionUid = options?.PreconditionUid ?? "",
+            PreconditionResourceVersion = options?.PreconditionResourceVersion ?? "",
+        };
+        if (options?.GracePeriodSeconds is { } grace)
+        {
+            request.GracePeriodSeconds = grace;
+        }
+        var reply = await Unary(() => _objects.DeleteAsync(request, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Decode(resource, reply.Object);
+    }
+
+    /// <summary>
+    /// Watches a resource. No <paramref name="resourceVersion"/>: the current objects arrive as ADDED, then changes.
+    /// A version from a list: every change after it. A version too old for the server ends with an
+    /// <see cref="ApiException"/> whose <see cref="ApiException.IsGone"/> is true (re-list).
+    /// </summary>
+    public async IAsyncEnumerable<WatchEvent<KubeObject>> WatchAsync(ResourceInfo resource, string? ns = null, string? labelSelector = null,
+        string? fieldSelector = null, string? resourceVersion = null, bool allowBookmarks = false,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var call = _objects.Watch(new WatchRequest
+        {
+            Resource = resource.Plural,
+            Namespace = ns ?? "",
+            LabelSelector = labelSelector ?? "",
+            FieldSelector = fieldSelector ?? "",
+            ResourceVersion = resourceVersion ?? "",
+            AllowBookmarks = allowBookmarks,
+        }, cancellationToken: cancellationToken);
+        var stream = call.ResponseStream;
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+            catch (RpcException ex)
+            {
+                throw ToApiException(ex);
+            }
+            if (!more)
+            {
+                yield break;
+            }
+            var e = stream.Current;
+            if (e.Type == WatchEventTypes.Error)
+            {
+                throw new ApiException(KubeSerializer.FromJson<Status>(e.Object.Span));
+            }
+            yield return new WatchEvent<KubeObject>(e.Type, Decode(resource, e.Object));
+        }
+    }
+
+    public async Task<IReadOnlyList<ApiResource>> DiscoverAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(() => _objects.DiscoverAsync(new DiscoverRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return reply.Resources;
+    }
+
+    public void Dispose() => _channel.Dispose();
+
+    private static KubeObject Decode(ResourceInfo resource, ByteString bytes) => (KubeObject)KubeSerializer.FromJson(bytes.Span, resource.Type);
+
+    private static (IReadOnlyList<KubeObject> Items, string ResourceVersion) DecodeList(ResourceInfo resource, ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        var version = root.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() ?? "" : "";
+        var items = new List<KubeObject>();
+        if (root.TryGetProperty("items", out var array))
+        {
+            foreach (var item in array.EnumerateArray())
+            {
+                items.Add((KubeObject)KubeSerializer.FromJson(Encoding.UTF8.GetBytes(item.GetRawText()), resource.Type));
+            }
+        }
+        return (items, version);
+    }
+
+    private static ByteString Bytes(object obj) => UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(obj));
+
+    private async Task<T> Unary<T>(Func<AsyncUnaryCall<T>> call)
+    {
+        try
+        {
+            return await call().ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw ToApiException(ex);
+        }
+    }
+
+    private ApiException ToApiException(RpcException ex)
+    {
+        var trailer = ex.Trailers.GetValueBytes(StatusTrailer);
+        if (trailer is not null)
+        {
+            try
+            {
+                return new ApiException(KubeSerializer.FromJson<Status>(trailer), ex);
+            }
+            catch (DecodeException)
+            {
+                // Fall through to a status built from the gRPC code.
+            }
+        }
+        var (code, reason, message) = ex.StatusCode switch
+        {
+            StatusCode.Unavailable => (503, StatusReasons.ServiceUnavailable,
+                $"cannot reach the API server at {Server}: {ex.Status.Detail} (is minikube-apiserver running? set --server or {ClientConfig.ServerEnvironmentVariable})"),
+            StatusCode.DeadlineExceeded => (504, StatusReasons.Timeout, $"the API server at {Server} did not answer in time"),
+            StatusCode.Cancelled => (499, "Cancelled", "the request was cancelled"),
+            StatusCode.NotFound => (404, StatusReasons.NotFound, ex.Status.Detail),
+            _ => (500, StatusReasons.InternalError, $"{ex.StatusCode}: {ex.Status.Detail}"),
+        };
+        return new ApiException(new Status { Outcome = "Failure", Code = code, Reason = reason, Message = message }, ex);
+    }
+}
