@@ -1,0 +1,20 @@
+using Xunit;
+
+namespace MiniKube.Testing;
+
+/// <summary>
+/// A fact that needs a reachable Docker daemon. It is skipped, with the reason, where there is none —
+/// except under ./test.sh (<see cref="DockerCli.RequireDockerVariable"/>=1), which guarantees Docker,
+/// so a broken daemon there fails loudly instead of silently skipping.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class DockerFactAttribute : FactAttribute
+{
+    public DockerFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable(DockerCli.RequireDockerVariable) != "1" && DockerCli.UnavailableReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}

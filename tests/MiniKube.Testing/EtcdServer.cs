@@ -1,0 +1,285 @@
+using System.Diagnostics;
+
+namespace MiniKube.Testing;
+
+/// <summary>
+/// A private, throw-away etcd process on free loopback ports with its own data directory.
+/// Tests that need to control etcd itself (restart, compaction, isolation) use one of these;
+/// tests that just need a store use <see cref="SharedEtcd"/>.
+/// </summary>
+public sealed class EtcdServer : IAsyncDisposable
+{
+    /// <summary>Where data directories go; ./test.sh points it into its run directory so leftovers are found.</summary>
+    public const string TempRootVariable = "MINIKUBE_TEST_TMPDIR";
+
+    private const string NotFoundMessage = "etcd not found: install etcd-server (apt-get install etcd-server) or run ./test.sh";
+    private const int StartAttempts = 3;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Process _process;
+    private readonly ProcessOutputBuffer _output;
+    private int _disposed;
+
+    private EtcdServer(Process process, ProcessOutputBuffer output, string dataDir, int clientPort, int peerPort)
+    {
+        _process = process;
+        _output = output;
+        DataDir = dataDir;
+        ClientPort = clientPort;
+        PeerPort = peerPort;
+        ProcessId = process.Id;
+    }
+
+    /// <summary>The client endpoint, e.g. <c>http://127.0.0.1:23791</c>.</summary>
+    public string ClientUrl => $"http://127.0.0.1:{ClientPort}";
+
+    public int ClientPort { get; }
+
+    public int PeerPort { get; }
+
+    public int ProcessId { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>The last lines etcd wrote to stdout/stderr, for failure messages.</summary>
+    public string RecentOutput => _output.Snapshot();
+
+    public static async Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var executable = FindExecutable() ?? throw new FileNotFoundException(NotFoundMessage);
+        string? previousFailure = null;
+        for (var attempt = 1; attempt <= StartAttempts; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(executable, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PortInUseException ex)
+            {
+                // Free ports are only free when probed; another process may have taken one since.
+                previousFailure = ex.Message;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"etcd could not bind free ports in {StartAttempts} attempts; last failure: {previousFailure}");
+    }
+
+    private static async Task<EtcdServer> TryStartAsync(string executable, CancellationToken cancellationToken)
+    {
+        var clientPort = FreePort.Get();
+        var peerPort = FreePort.Get();
+        var dataDir = NewDataDirPath();
+        var clientUrl = $"http://127.0.0.1:{clientPort}";
+        var peerUrl = $"http://127.0.0.1:{peerPort}";
+        var name = Path.GetFileName(dataDir);
+
+        var startInfo = new ProcessStartInfo(executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in new[]
+                 {
+                     "--name", name,
+                     "--data-dir", dataDir,
+                     "--listen-client-urls", clientUrl,
+                     "--advertise-client-urls", clientUrl,
+                     "--listen-peer-urls", peerUrl,
+                     "--initial-advertise-peer-urls", peerUrl,
+                     "--initial-cluster", $"{name}={peerUrl}",
+                     "--initial-cluster-state", "new",
+                     "--initial-cluster-token", name,
+                     "--logger", "zap",
+                     "--log-outputs", "stderr",
+                 })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var output = new ProcessOutputBuffer();
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            DeleteDirectory(dataDir);
+            throw;
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new EtcdServer(process, output, dataDir, clientPort, peerPort);
+        try
+        {
+            await server.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        var delay = TimeSpan.FromMilliseconds(20);
+        var lastAnswer = "no answer yet";
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                var log = RecentOutput;
+                var message = $"etcd (pid {ProcessId}) exited with code {_process.ExitCode} before becoming healthy on {ClientUrl}; output:\n{log}";
+                throw log.Contains("address already in use", StringComparison.OrdinalIgnoreCase)
+                    ? new PortInUseException(message)
+                    : new InvalidOperationException(message);
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(ClientUrl + "/health"), cancellationToken).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                // Compare without whitespace: the JSON is tiny and its spacing is not a contract.
+                if (body.Replace(" ", "", StringComparison.Ordinal).Contains("\"health\":\"true\"", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                lastAnswer = $"HTTP {(int)response.StatusCode}: {body}";
+            }
+            catch (HttpRequestException ex)
+            {
+                lastAnswer = ex.Message;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                lastAnswer = "health request timed out";
+            }
+
+            if (clock.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException(
+                    $"etcd (pid {ProcessId}) did not become healthy on {ClientUrl} within {StartTimeout.TotalSeconds} s; " +
+                    $"last /health answer: {lastAnswer}; output:\n{RecentOutput}");
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 200));
+        }
+    }
+
+    /// <summary>Kills etcd (and anything it spawned), waits for it to exit and deletes its data directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            KillTree();
+            using var timeout = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"etcd (pid {ProcessId}) did not exit within {StopTimeout.TotalSeconds} s of SIGKILL");
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+            DeleteDirectory(DataDir);
+        }
+    }
+
+    /// <summary>Synchronous stop for process-exit handlers, where awaiting is not possible.</summary>
+    internal void Stop()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            KillTree();
+            _process.WaitForExit(StopTimeout);
+        }
+        finally
+        {
+            _process.Dispose();
+            DeleteDirectory(DataDir);
+        }
+    }
+
+    private void KillTree()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited: nothing to kill.
+        }
+    }
+
+    private static string? FindExecutable()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "etcd");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return File.Exists("/usr/bin/etcd") ? "/usr/bin/etcd" : null;
+    }
+
+    private static string NewDataDirPath()
+    {
+        var root = Environment.GetEnvironmentVariable(TempRootVariable);
+        if (string.IsNullOrWhiteSpace(root))
+        {
+            root = Path.GetTempPath();
+        }
+
+        root = Path.GetFullPath(root);
+        Directory.CreateDirectory(root);
+        // etcd creates the directory itself, with the owner-only mode it insists on.
+        return Path.Combine(root, "etcd-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    private static void DeleteDirectory(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    private sealed class PortInUseException(string message) : Exception(message);
+}
