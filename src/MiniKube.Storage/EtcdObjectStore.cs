@@ -131,6 +131,9 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         throw FailedPrecondition(key, response);
     }
 
+    public IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default) =>
+        WatchAsync(keyPrefix, afterRevision, progressNotify: false, cancellationToken);
+
     public async IAsyncEnumerable<StorageEvent> WatchAsync(
         string keyPrefix,
         long afterRevision,
@@ -138,7 +141,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var start = FullKey(keyPrefix);
-        using var call = Call(c => new Watch.WatchClient(c).Watch(cancellationToken: cancellationToken), keyPrefix);
+        using var call = Call(c => new Watch.WatchClient(c).Watch(cancellationToken: cancellationToken));
         await call.RequestStream.WriteAsync(new WatchRequest
         {
             CreateRequest = new WatchCreateRequest
@@ -266,11 +269,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
 
     private DateTime Deadline() => DateTime.UtcNow + _options.RequestTimeout;
 
-    private T Call<T>(Func<GrpcChannel, T> start, string key)
-    {
-        _ = key;
-        return start(_channels[Volatile.Read(ref _current) % _channels.Length]);
-    }
+    private T Call<T>(Func<GrpcChannel, T> start) => start(_channels[Volatile.Read(ref _current) % _channels.Length]);
 
     /// <summary>Runs a unary call, moving to the next endpoint when one is unreachable.</summary>
     private async Task<T> CallAsync<T>(Func<GrpcChannel, AsyncUnaryCall<T>> start, string key)

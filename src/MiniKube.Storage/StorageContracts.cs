@@ -77,8 +77,7 @@ public interface IObjectStore
     /// Every change under <paramref name="keyPrefix"/> after <paramref name="afterRevision"/>, in order, then live changes.
     /// Throws <see cref="StorageException"/> with <see cref="StorageErrorCode.Gone"/> if that revision was compacted.
     /// </summary>
-    IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default)
-        => WatchAsync(keyPrefix, afterRevision, progressNotify: false, cancellationToken);
+    IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default);
 
     /// <summary>As above; with <paramref name="progressNotify"/> the stream also carries periodic <see cref="StorageEventType.Progress"/> events.</summary>
     IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, bool progressNotify, CancellationToken cancellationToken = default);
