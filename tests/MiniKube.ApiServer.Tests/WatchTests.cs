@@ -28,7 +28,7 @@ public sealed class WatchTests(ApiServerFixture fixture) : IClassFixture<ApiServ
         var deleted = await Client.DeleteAsync<ConfigMap>("cm-5", "watch-order");
         written.Add(("DELETED", deleted.Metadata.ResourceVersion!));
 
-        var seen = await Collect<ConfigMap>(Client.WatchAsync<ConfigMap>("watch-order", resourceVersion: list.ResourceVersion, cancellationToken: Timeout()), written.Count);
+        var seen = await Collect<ConfigMap>(Client.WatchAsync<ConfigMap>("watch-order", resourceVersion: list.ResourceVersion, cancellationToken: TimeoutToken()), written.Count);
 
         Assert.Equal(written, seen.Select(e => (e.Type, e.Object.Metadata.ResourceVersion!)));
         Assert.Equal("cm-5", seen[^1].Object.Metadata.Name);
@@ -113,9 +113,7 @@ public sealed class WatchTests(ApiServerFixture fixture) : IClassFixture<ApiServ
             Assert.Equal(group, second.Object.Metadata.Labels!["group"]);
             Assert.Equal([$"f{w % 4}", $"f{w % 4 + 4}"], new[] { first.Object.Metadata.Name!, second.Object.Metadata.Name! });
         }
-        await Task.Delay(0);
         Assert.All(channels, ch => Assert.False(ch.Reader.TryRead(out _), "a watcher got an event its selector does not match"));
-        Assert.True(fixture.Server.Services.GetType() is not null);
         await cts.CancelAsync();
         await Task.WhenAll(pumps);
     }
@@ -145,7 +143,7 @@ public sealed class WatchTests(ApiServerFixture fixture) : IClassFixture<ApiServ
         await Task.WhenAll(writes);
 
         // 150 events after `start`, the cache keeps 100: the watch must come from etcd and still be complete.
-        var replay = await Collect<ConfigMap>(server.Client.WatchAsync<ConfigMap>(resourceVersion: start.ResourceVersion, cancellationToken: Timeout()), 150);
+        var replay = await Collect<ConfigMap>(server.Client.WatchAsync<ConfigMap>(resourceVersion: start.ResourceVersion, cancellationToken: TimeoutToken()), 150);
         Assert.Equal(150, replay.Select(e => e.Object.Metadata.Name).Distinct().Count());
 
         using (var store = new Storage.EtcdObjectStore(new Storage.EtcdStorageOptions { Endpoints = [etcd.ClientUrl] }))
@@ -153,12 +151,15 @@ public sealed class WatchTests(ApiServerFixture fixture) : IClassFixture<ApiServ
             await store.CompactAsync(await store.GetRevisionAsync());
         }
         var error = await Assert.ThrowsAsync<ApiException>(async () =>
-            await Collect<ConfigMap>(server.Client.WatchAsync<ConfigMap>(resourceVersion: start.ResourceVersion, cancellationToken: Timeout()), 1));
+            await Collect<ConfigMap>(server.Client.WatchAsync<ConfigMap>(resourceVersion: start.ResourceVersion, cancellationToken: TimeoutToken()), 1));
         Assert.True(error.IsGone, $"expected Gone, got {error.Reason}: {error.Message}");
         Assert.Equal(410, error.Code);
     }
 
     private static CancellationTokenSource Timeout() => new(Deadline);
+
+    // The source is left to its timer: it cancels once and is then collected.
+    private static CancellationToken TimeoutToken() => new CancellationTokenSource(Deadline).Token;
 
     private static async Task<List<WatchEvent<T>>> Collect<T>(IAsyncEnumerable<WatchEvent<T>> stream, int count) where T : KubeObject
     {
