@@ -253,4 +253,37 @@ public sealed class StrictDecodingTests
         Assert.Equal(["status.daemonEndpoints.kubeletEndpoint.port: unknown field"],
             ErrorsOfJson("""{"apiVersion":"v1","kind":"Node","status":{"daemonEndpoints":{"kubeletEndpoint":{"port":1}}}}"""));
     }
+
+    [Fact]
+    public void Unclosed_flow_sequence_is_a_positioned_yaml_error()
+    {
+        var error = Assert.Single(ErrorsOfYaml("apiVersion: v1\nkind: ConfigMap\ndata: [1, 2\nmetadata: {}\n"));
+
+        Assert.StartsWith("yaml: line ", error);
+    }
+
+    [Fact]
+    public void Null_list_items_are_rejected()
+    {
+        var error = Assert.Single(ErrorsOfYaml("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  -\n"));
+
+        Assert.Equal("spec.containers[0]: invalid type: expected object, got null", error);
+    }
+
+    [Fact]
+    public void Explicit_tags_must_fit_their_value()
+    {
+        var error = Assert.Single(ErrorsOfYaml("apiVersion: v1\nkind: Pod\nspec:\n  priority: !!int abc\n"));
+
+        Assert.Equal("spec.priority: yaml: line 4: cannot read \"abc\" as !!int", error);
+    }
+
+    [Fact]
+    public void Delete_options_from_kubectl_decode()
+    {
+        var options = KubeSerializer.FromJson<DeleteOptions>("""{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background","gracePeriodSeconds":0}""");
+
+        Assert.Equal(PropagationPolicy.Background, options.PropagationPolicy);
+        Assert.Equal(0, options.GracePeriodSeconds);
+    }
 }

@@ -26,13 +26,21 @@ internal static partial class YamlToJson
     public static List<JsonNode> ParseDocuments(string text)
     {
         var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             throw new DecodeException(FieldError.Malformed("", FormatYamlError(ex)));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet trips over some malformed input (e.g. an unclosed "[") with no position of its own.
+            var mark = parser.LastMark;
+            throw new DecodeException(FieldError.Malformed("",
+                $"yaml: line {mark.Line}, column {mark.Column}: malformed YAML after this point (unclosed bracket or quote?)"));
         }
 
         var documents = new List<JsonNode>(stream.Documents.Count);
@@ -170,7 +178,7 @@ internal static partial class YamlToJson
             };
             if (!ok)
             {
-                errors.Add(FieldError.Malformed(path, $"yaml: line {scalar.Start.Line}: cannot read \"{text}\" as {tag}"));
+                errors.Add(FieldError.Malformed(path, $"yaml: line {scalar.Start.Line}: cannot read \"{text}\" as {tag.Replace("tag:yaml.org,2002:", "!!", StringComparison.Ordinal)}"));
             }
             return typed;
         }
@@ -259,6 +267,23 @@ internal static partial class YamlToJson
         }
         sb.Append(text.AsSpan(i));
         return sb.ToString();
+    }
+
+    /// <summary>Remembers where the last good event ended, for errors YamlDotNet reports without a position.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark LastMark { get; private set; } = Mark.Empty;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current)
+            {
+                LastMark = current.End;
+            }
+            return inner.MoveNext();
+        }
     }
 
     [GeneratedRegex("^[-+]?0[0-7]+$", RegexOptions.CultureInvariant)]
