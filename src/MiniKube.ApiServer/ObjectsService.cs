@@ -55,11 +55,14 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
     public override async Task<ObjectReply> Delete(DeleteRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
-        var options = new DeleteOptions(
-            request.HasGracePeriodSeconds ? request.GracePeriodSeconds : null,
-            request.PropagationPolicy,
-            request.PreconditionUid,
-            request.PreconditionResourceVersion);
+        var options = new DeleteOptions
+        {
+            GracePeriodSeconds = request.HasGracePeriodSeconds ? request.GracePeriodSeconds : null,
+            PropagationPolicy = request.PropagationPolicy,
+            Preconditions = request.PreconditionUid.Length > 0 || request.PreconditionResourceVersion.Length > 0
+                ? new Preconditions { Uid = NullIfEmpty(request.PreconditionUid), ResourceVersion = NullIfEmpty(request.PreconditionResourceVersion) }
+                : null,
+        };
         return Reply(await api.DeleteAsync(resource, request.Namespace, request.Name, options, context.CancellationToken).ConfigureAwait(false));
     }
 
@@ -173,6 +176,8 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
         }
         return new ObjectFilter(resource.Namespaced && ns.Length > 0 ? ns : null, labels, fields);
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private static ObjectReply Reply(CachedObject obj) => new() { Object = UnsafeByteOperations.UnsafeWrap(obj.Json) };
 

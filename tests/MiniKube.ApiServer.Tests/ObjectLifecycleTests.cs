@@ -270,10 +270,10 @@ public sealed class ObjectLifecycleTests(ApiServerFixture fixture) : IClassFixtu
         var created = await Client.CreateAsync(ConfigMap("precondition"));
 
         var error = await Assert.ThrowsAsync<ApiException>(() =>
-            Client.DeleteAsync<ConfigMap>("precondition", options: new DeleteOptions { PreconditionUid = Guid.NewGuid().ToString() }));
+            Client.DeleteAsync<ConfigMap>("precondition", options: new DeleteOptions { Preconditions = new Preconditions { Uid = Guid.NewGuid().ToString() } }));
         Assert.True(error.IsConflict);
 
-        await Client.DeleteAsync<ConfigMap>("precondition", options: new DeleteOptions { PreconditionUid = created.Metadata.Uid });
+        await Client.DeleteAsync<ConfigMap>("precondition", options: new DeleteOptions { Preconditions = new Preconditions { Uid = created.Metadata.Uid } });
         Assert.True((await Assert.ThrowsAsync<ApiException>(() => Client.GetAsync<ConfigMap>("precondition"))).IsNotFound);
     }
 
