@@ -15,6 +15,8 @@ public enum FieldErrorType
     UnknownField,
     /// <summary>Decoding: a value of the wrong JSON/YAML type.</summary>
     TypeMismatch,
+    /// <summary>A reference to something that does not exist (e.g. a volumeMount naming no volume of the pod).</summary>
+    NotFound,
 }
 
 /// <summary>
@@ -31,6 +33,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
         new(path, FieldErrorType.NotSupported, "supported values: " + string.Join(", ", supported.Select(v => "\"" + v + "\"")), value);
     public static FieldError Forbidden(string path, string detail) => new(path, FieldErrorType.Forbidden, detail);
     public static FieldError UnknownField(string path) => new(path, FieldErrorType.UnknownField);
+    public static FieldError NotFound(string path, object? value) => new(path, FieldErrorType.NotFound, null, value);
 
     /// <summary>The Kubernetes cause reason (StatusCause.reason) for this error.</summary>
     public string Reason => Type switch
@@ -43,6 +46,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
         FieldErrorType.TooMany => "FieldValueTooMany",
         FieldErrorType.UnknownField => "FieldValueInvalid",
         FieldErrorType.TypeMismatch => "FieldValueTypeInvalid",
+        FieldErrorType.NotFound => "FieldValueNotFound",
         _ => "FieldValueInvalid",
     };
 
@@ -62,10 +66,11 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
                 FieldErrorType.TooMany => "Too many",
                 FieldErrorType.UnknownField => "unknown field",
                 FieldErrorType.TypeMismatch => "invalid type",
+                FieldErrorType.NotFound => "Not found",
                 _ => "Invalid value",
             };
             var parts = new List<string> { head };
-            if (BadValue is not null && Type is FieldErrorType.Invalid or FieldErrorType.Duplicate or FieldErrorType.NotSupported)
+            if (BadValue is not null && Type is FieldErrorType.Invalid or FieldErrorType.Duplicate or FieldErrorType.NotSupported or FieldErrorType.NotFound)
             {
                 parts.Add(FormatValue(BadValue));
             }
