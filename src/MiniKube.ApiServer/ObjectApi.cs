@@ -21,8 +21,11 @@ internal sealed partial class ObjectApi
     private readonly TimeProvider _time;
     private readonly ILogger<ObjectApi> _logger;
 
-    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, TimeProvider time, ILogger<ObjectApi> logger)
+    private readonly ApiServerOptions _options;
+
+    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
     {
+        _options = options;
         _store = store;
         _codec = codec;
         _caches = caches;
@@ -91,7 +94,9 @@ internal sealed partial class ObjectApi
             try
             {
                 var bytes = _codec.EncodeForStorage(candidate);
-                var stored = await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
+                var stored = candidate is Event
+                    ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
+                    : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
                 return _codec.Stamp(resource, key, candidate, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
