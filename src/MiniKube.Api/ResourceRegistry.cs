@@ -1,26 +1,124 @@
 namespace MiniKube.Api;
 
-/// <summary>Every resource type MiniKube serves. CONTRACT STUB: filled in by the API-types work.</summary>
+/// <summary>Every resource type MiniKube serves, with Kubernetes' names, scopes and field-selector fields.</summary>
 public static class ResourceRegistry
 {
-    public static IReadOnlyList<ResourceInfo> All { get; } = [];
+    public static IReadOnlyList<ResourceInfo> All { get; } =
+    [
+        Core<Pod>("pods", "pod", ["po"], namespaced: true, hasStatus: true) with { Fields = PodFields },
+        Core<Node>("nodes", "node", ["no"], namespaced: false, hasStatus: true) with { Fields = NodeFields },
+        Core<Service>("services", "service", ["svc"], namespaced: true, hasStatus: true),
+        Core<Endpoints>("endpoints", "endpoints", ["ep"], namespaced: true, hasStatus: false),
+        Core<Namespace>("namespaces", "namespace", ["ns"], namespaced: false, hasStatus: true) with { Fields = NamespaceFields },
+        Core<Event>("events", "event", ["ev"], namespaced: true, hasStatus: false) with { Fields = EventFields },
+        Core<ConfigMap>("configmaps", "configmap", ["cm"], namespaced: true, hasStatus: false),
+        Core<Secret>("secrets", "secret", [], namespaced: true, hasStatus: false) with { Fields = SecretFields },
+        new("apps", "v1", "Deployment", "deployments", "deployment", ["deploy"], true, typeof(Deployment), true),
+        new("apps", "v1", "ReplicaSet", "replicasets", "replicaset", ["rs"], true, typeof(ReplicaSet), true),
+        new("apps", "v1", "DaemonSet", "daemonsets", "daemonset", ["ds"], true, typeof(DaemonSet), true),
+        new("batch", "v1", "Job", "jobs", "job", [], true, typeof(Job), true),
+        new("coordination.k8s.io", "v1", "Lease", "leases", "lease", [], true, typeof(Lease), false),
+        new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", ["hpa"], true,
+            typeof(HorizontalPodAutoscaler), true),
+    ];
+
+    // Lookups run on every request; dictionaries avoid scanning the list each time.
+    private static readonly Dictionary<string, ResourceInfo> ByPluralIndex = All.ToDictionary(r => r.Plural, StringComparer.Ordinal);
+    private static readonly Dictionary<Type, ResourceInfo> ByTypeIndex = All.ToDictionary(r => r.Type);
+    private static readonly Dictionary<(string ApiVersion, string Kind), ResourceInfo> ByKindIndex =
+        All.ToDictionary(r => (r.ApiVersion, r.Kind));
+    private static readonly Dictionary<string, ResourceInfo> ByAnyNameIndex = BuildNameIndex();
 
     /// <summary>By plural resource name ("pods").</summary>
-    public static ResourceInfo? ByPlural(string plural) => All.FirstOrDefault(r => r.Plural == plural);
+    public static ResourceInfo? ByPlural(string plural) => ByPluralIndex.GetValueOrDefault(plural);
 
     /// <summary>By apiVersion and kind ("apps/v1", "Deployment"); apiVersion may be null to match any group.</summary>
-    public static ResourceInfo? ByKind(string? apiVersion, string kind) =>
-        All.FirstOrDefault(r => r.Kind == kind && (apiVersion is null || r.ApiVersion == apiVersion));
+    public static ResourceInfo? ByKind(string? apiVersion, string kind) => apiVersion is null
+        ? All.FirstOrDefault(r => r.Kind == kind)
+        : ByKindIndex.GetValueOrDefault((apiVersion, kind));
 
     public static ResourceInfo ByType(Type type) =>
-        All.FirstOrDefault(r => r.Type == type) ?? throw new ArgumentException($"{type.Name} is not a registered resource type", nameof(type));
+        ByTypeIndex.GetValueOrDefault(type) ?? throw new ArgumentException($"{type.Name} is not a registered resource type", nameof(type));
 
     public static ResourceInfo For<T>() where T : KubeObject => ByType(typeof(T));
 
     /// <summary>What a user may type: plural, singular, short name or kind, any case ("po", "Pod", "pods").</summary>
-    public static ResourceInfo? Resolve(string name) => All.FirstOrDefault(r =>
-        string.Equals(r.Plural, name, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(r.Singular, name, StringComparison.OrdinalIgnoreCase)
-        || string.Equals(r.Kind, name, StringComparison.OrdinalIgnoreCase)
-        || r.ShortNames.Any(s => string.Equals(s, name, StringComparison.OrdinalIgnoreCase)));
+    public static ResourceInfo? Resolve(string name) => ByAnyNameIndex.GetValueOrDefault(name);
+
+    private static Dictionary<string, ResourceInfo> BuildNameIndex()
+    {
+        var index = new Dictionary<string, ResourceInfo>(StringComparer.OrdinalIgnoreCase);
+        foreach (var r in All)
+        {
+            foreach (var name in r.ShortNames.Append(r.Kind).Append(r.Singular).Append(r.Plural))
+            {
+                index[name] = r;
+            }
+        }
+        return index;
+    }
+
+    private static ResourceInfo Core<T>(string plural, string singular, IReadOnlyList<string> shortNames, bool namespaced, bool hasStatus)
+        where T : KubeObject =>
+        new("", "v1", typeof(T).Name, plural, singular, shortNames, namespaced, typeof(T), hasStatus);
+
+    private static Dictionary<string, string> Base(KubeObject obj) => new(StringComparer.Ordinal)
+    {
+        ["metadata.name"] = obj.Metadata.Name ?? "",
+        ["metadata.namespace"] = obj.Metadata.Namespace ?? "",
+    };
+
+    private static IReadOnlyDictionary<string, string> PodFields(KubeObject obj)
+    {
+        var fields = Base(obj);
+        var pod = (Pod)obj;
+        fields["spec.nodeName"] = pod.Spec?.NodeName ?? "";
+        fields["spec.restartPolicy"] = pod.Spec?.RestartPolicy ?? "";
+        fields["spec.schedulerName"] = pod.Spec?.SchedulerName ?? "";
+        fields["spec.serviceAccountName"] = pod.Spec?.ServiceAccountName ?? "";
+        fields["status.phase"] = pod.Status?.Phase ?? "";
+        fields["status.podIP"] = pod.Status?.PodIP ?? "";
+        fields["status.nominatedNodeName"] = pod.Status?.NominatedNodeName ?? "";
+        return fields;
+    }
+
+    private static IReadOnlyDictionary<string, string> NodeFields(KubeObject obj)
+    {
+        var fields = Base(obj);
+        // Kubernetes renders the bool with Go's formatting, so an unset flag reads "false".
+        fields["spec.unschedulable"] = ((Node)obj).Spec?.Unschedulable == true ? "true" : "false";
+        return fields;
+    }
+
+    private static IReadOnlyDictionary<string, string> NamespaceFields(KubeObject obj)
+    {
+        var fields = Base(obj);
+        fields["status.phase"] = ((Namespace)obj).Status?.Phase ?? "";
+        return fields;
+    }
+
+    private static IReadOnlyDictionary<string, string> SecretFields(KubeObject obj)
+    {
+        var fields = Base(obj);
+        fields["type"] = ((Secret)obj).Type ?? "";
+        return fields;
+    }
+
+    private static IReadOnlyDictionary<string, string> EventFields(KubeObject obj)
+    {
+        var fields = Base(obj);
+        var ev = (Event)obj;
+        fields["involvedObject.kind"] = ev.InvolvedObject.Kind ?? "";
+        fields["involvedObject.namespace"] = ev.InvolvedObject.Namespace ?? "";
+        fields["involvedObject.name"] = ev.InvolvedObject.Name ?? "";
+        fields["involvedObject.uid"] = ev.InvolvedObject.Uid ?? "";
+        fields["involvedObject.apiVersion"] = ev.InvolvedObject.ApiVersion ?? "";
+        fields["involvedObject.resourceVersion"] = ev.InvolvedObject.ResourceVersion ?? "";
+        fields["involvedObject.fieldPath"] = ev.InvolvedObject.FieldPath ?? "";
+        fields["reason"] = ev.Reason ?? "";
+        fields["reportingComponent"] = ev.ReportingComponent ?? "";
+        fields["source"] = ev.Source?.Component ?? "";
+        fields["type"] = ev.Type ?? "";
+        return fields;
+    }
 }
