@@ -15,6 +15,8 @@ public enum FieldErrorType
     UnknownField,
     /// <summary>Decoding: a value of the wrong JSON/YAML type.</summary>
     TypeMismatch,
+    /// <summary>Decoding: text that cannot be read at all (YAML/JSON syntax, a bad quantity); the detail is the whole message.</summary>
+    Malformed,
 }
 
 /// <summary>
@@ -31,6 +33,8 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
         new(path, FieldErrorType.NotSupported, "supported values: " + string.Join(", ", supported.Select(v => "\"" + v + "\"")), value);
     public static FieldError Forbidden(string path, string detail) => new(path, FieldErrorType.Forbidden, detail);
     public static FieldError UnknownField(string path) => new(path, FieldErrorType.UnknownField);
+    public static FieldError TypeMismatch(string path, string detail) => new(path, FieldErrorType.TypeMismatch, detail);
+    public static FieldError Malformed(string path, string detail) => new(path, FieldErrorType.Malformed, detail);
 
     /// <summary>The Kubernetes cause reason (StatusCause.reason) for this error.</summary>
     public string Reason => Type switch
@@ -51,6 +55,10 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
     {
         get
         {
+            if (Type == FieldErrorType.Malformed)
+            {
+                return Detail ?? "malformed value";
+            }
             var head = Type switch
             {
                 FieldErrorType.Required => "Required value",
