@@ -78,6 +78,12 @@ build() {
     echo "built $image ${id#sha256:}"
 }
 
+# --force leaves the images it replaces untagged; remember them to drop them at the end.
+replaced=()
+for image in "${missing[@]}"; do
+    replaced+=("$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)")
+done
+
 for image in "${missing[@]}"; do
     case "$image" in
         minikube/pause:latest)
@@ -97,6 +103,13 @@ for image in "${missing[@]}"; do
                 --change 'ENV MINIKUBE_IMAGE_VERSION=2.0' \
                 --change 'LABEL io.minikube.image=busybox io.minikube.version=2.0' ;;
     esac
+done
+
+for old in "${replaced[@]}"; do
+    [ -n "$old" ] || continue
+    if [ -z "$(docker image inspect --format '{{join .RepoTags ""}}' "$old" 2>/dev/null || echo gone)" ]; then
+        docker rmi "$old" >/dev/null 2>&1 || true   # still fails, harmlessly, if a container uses it
+    fi
 done
 
 elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))

@@ -204,11 +204,11 @@ internal sealed partial class ObjectApi
         {
             var current = await GetAsync(resource, ns, name, ct).ConfigureAwait(false);
             var obj = current.Object;
-            if (options.PreconditionUid is { Length: > 0 } uid && uid != obj.Metadata.Uid)
+            if (options.Preconditions?.Uid is { Length: > 0 } uid && uid != obj.Metadata.Uid)
             {
                 throw ApiException.Conflict(resource, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {obj.Metadata.Uid}");
             }
-            if (options.PreconditionResourceVersion is { Length: > 0 } rv && rv != obj.Metadata.ResourceVersion)
+            if (options.Preconditions?.ResourceVersion is { Length: > 0 } rv && rv != obj.Metadata.ResourceVersion)
             {
                 throw ApiException.Conflict(resource, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {obj.Metadata.ResourceVersion}");
             }
@@ -493,17 +493,7 @@ internal sealed partial class ObjectApi
     }
 
     /// <summary>Kubernetes timestamps have second precision.</summary>
-    private DateTimeOffset Now()
-    {
-        var now = _time.GetUtcNow();
-        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-    }
-}
-
-/// <summary>Options of a delete call (metav1.DeleteOptions).</summary>
-internal sealed record DeleteOptions(long? GracePeriodSeconds, string? PropagationPolicy, string? PreconditionUid, string? PreconditionResourceVersion)
-{
-    public static DeleteOptions Default { get; } = new(null, null, null, null);
+    private DateTimeOffset Now() => Timestamps.TruncateToSeconds(_time.GetUtcNow());
 }
 
 public static class DeletionPropagation

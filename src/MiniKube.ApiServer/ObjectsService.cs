@@ -11,6 +11,7 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
     : Objects.ObjectsBase
 {
     private static readonly TimeSpan CacheSyncWait = TimeSpan.FromSeconds(30);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> SupportedFields = new();
 
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
     {
@@ -55,11 +56,14 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
     public override async Task<ObjectReply> Delete(DeleteRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
-        var options = new DeleteOptions(
-            request.HasGracePeriodSeconds ? request.GracePeriodSeconds : null,
-            request.PropagationPolicy,
-            request.PreconditionUid,
-            request.PreconditionResourceVersion);
+        var options = new DeleteOptions
+        {
+            GracePeriodSeconds = request.HasGracePeriodSeconds ? request.GracePeriodSeconds : null,
+            PropagationPolicy = request.PropagationPolicy,
+            Preconditions = request.PreconditionUid.Length > 0 || request.PreconditionResourceVersion.Length > 0
+                ? new Preconditions { Uid = NullIfEmpty(request.PreconditionUid), ResourceVersion = NullIfEmpty(request.PreconditionResourceVersion) }
+                : null,
+        };
         return Reply(await api.DeleteAsync(resource, request.Namespace, request.Name, options, context.CancellationToken).ConfigureAwait(false));
     }
 
@@ -171,8 +175,18 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
         {
             throw ApiException.BadRequest($"invalid field selector: {ex.Message}");
         }
+        var supported = SupportedFields.GetOrAdd(resource.Plural, _ => resource.Fields((KubeObject)Activator.CreateInstance(resource.Type)!).Keys.ToHashSet());
+        foreach (var requirement in fields.Requirements)
+        {
+            if (!supported.Contains(requirement.Field))
+            {
+                throw ApiException.BadRequest($"field label not supported: {requirement.Field}");
+            }
+        }
         return new ObjectFilter(resource.Namespaced && ns.Length > 0 ? ns : null, labels, fields);
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private static ObjectReply Reply(CachedObject obj) => new() { Object = UnsafeByteOperations.UnsafeWrap(obj.Json) };
 

@@ -10,11 +10,12 @@ var etcdPrefix = new Option<string>("--etcd-prefix") { Description = "Key prefix
 var bindAddress = new Option<string>("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var port = new Option<int>("--port") { Description = "HTTP/1.1 port: /healthz, /readyz, /version (0 = any free port)", DefaultValueFactory = _ => 8080 };
 var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC (h2c) port (0 = any free port)", DefaultValueFactory = _ => 8081 };
+var etcdStartupTimeout = new Option<int>("--etcd-startup-timeout") { Description = "Seconds to wait for etcd at start before failing", DefaultValueFactory = _ => 10 };
 var watchCacheSize = new Option<int>("--watch-cache-size") { Description = "Events each resource's watch cache keeps", DefaultValueFactory = _ => 10_000 };
 
 var root = new RootCommand("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
 {
-    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize,
+    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -26,6 +27,7 @@ root.SetAction(async (parse, ct) =>
         Port = parse.GetValue(port),
         GrpcPort = parse.GetValue(grpcPort),
         WatchCacheCapacity = parse.GetValue(watchCacheSize),
+        EtcdStartupTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(etcdStartupTimeout))),
     };
     var problems = options.Validate();
     if (problems.Count > 0)

@@ -239,7 +239,10 @@ internal sealed partial class WatchCache
         watcher.Close();
     }
 
-    /// <summary>Sends a bookmark carrying the cache revision to every watcher that asked for bookmarks.</summary>
+    /// <summary>
+    /// Sends a bookmark to every watcher that asked for one. It carries the newest version the watcher is known to be
+    /// current at: the cache's, or the watcher's own start version when that is newer (a list read straight from etcd).
+    /// </summary>
     public void SendBookmarks()
     {
         lock (_gate)
@@ -248,9 +251,19 @@ internal sealed partial class WatchCache
             {
                 return;
             }
-            var bookmark = new OutgoingEvent(WatchEventTypes.Bookmark, _codec.EncodeBookmark(Resource, _revision), _revision);
+            var encoded = new Dictionary<long, OutgoingEvent>();
             foreach (var watcher in _watchers)
             {
+                if (!watcher.Bookmarks)
+                {
+                    continue;
+                }
+                var revision = Math.Max(_revision, watcher.MinRevision);
+                if (!encoded.TryGetValue(revision, out var bookmark))
+                {
+                    bookmark = new OutgoingEvent(WatchEventTypes.Bookmark, _codec.EncodeBookmark(Resource, revision), revision);
+                    encoded[revision] = bookmark;
+                }
                 watcher.OfferBookmark(bookmark);
             }
         }

@@ -182,8 +182,8 @@ public sealed class MiniKubeClient : IDisposable
             Namespace = ns ?? "",
             Name = name,
             PropagationPolicy = options?.PropagationPolicy ?? "",
-            PreconditionUid = options?.PreconditionUid ?? "",
-            PreconditionResourceVersion = options?.PreconditionResourceVersion ?? "",
+            PreconditionUid = options?.Preconditions?.Uid ?? "",
+            PreconditionResourceVersion = options?.Preconditions?.ResourceVersion ?? "",
         };
         if (options?.GracePeriodSeconds is { } grace)
         {
