@@ -25,6 +25,11 @@ public sealed class MinictlApp
         var runner = new CommandRunner(_console, global);
         var root = new RootCommand("minictl controls the MiniKube cluster manager.\n\nFind more information in docs/ of the MiniKube repository.");
         global.AddTo(root);
+        // kubectl reports versions through its `version` command, not a flag.
+        foreach (var option in root.Options.OfType<VersionOption>().ToList())
+        {
+            root.Options.Remove(option);
+        }
         root.Subcommands.Add(new CreateCommand(runner).Build());
         root.Subcommands.Add(new ApplyCommand(runner).Build());
         root.Subcommands.Add(new GetCommand(runner).Build());

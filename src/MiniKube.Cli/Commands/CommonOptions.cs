@@ -43,12 +43,30 @@ public static class CommonOptions
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    public static Argument<string[]> Resources(string description) => new("resources")
+    /// <summary>
+    /// The variadic resource arguments. Tokens that look like flags are refused, so a mistyped flag is reported
+    /// as one instead of being taken for a resource name.
+    /// </summary>
+    public static Argument<string[]> Resources(string description)
     {
-        Description = description,
-        Arity = ArgumentArity.ZeroOrMore,
-        DefaultValueFactory = _ => [],
-    };
+        var argument = new Argument<string[]>("resources")
+        {
+            Description = description,
+            Arity = ArgumentArity.ZeroOrMore,
+            DefaultValueFactory = _ => [],
+        };
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.Length > 1 && token.Value.StartsWith('-'))
+                {
+                    result.AddError($"Unrecognized command or argument '{token.Value}'.");
+                }
+            }
+        });
+        return argument;
+    }
 }
 
 /// <summary>Values of <c>--dry-run</c>.</summary>

@@ -18,8 +18,8 @@ public sealed class DescribeWriter
     /// <summary>One line at <paramref name="level"/>; tabs separate cells.</summary>
     public void Line(int level, string text) => _aligned.Append(' ', level * 2).Append(text).Append('\n');
 
-    /// <summary><c>Key:\tvalue</c> (<c>&lt;none&gt;</c> for an empty value).</summary>
-    public void Field(int level, string key, string? value) => Line(level, $"{key}:\t{Text.OrNone(value)}");
+    /// <summary><c>Key:\tvalue</c>; a null value prints as <c>&lt;none&gt;</c>, an empty one as nothing (as kubectl does).</summary>
+    public void Field(int level, string key, string? value) => Line(level, $"{key}:\t{value ?? Text.None}");
 
     /// <summary>A heading (<c>Containers:</c>) that opens a nested section.</summary>
     public void Section(int level, string title) => Line(level, title + ":");

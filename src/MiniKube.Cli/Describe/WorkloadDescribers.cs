@@ -166,7 +166,7 @@ public sealed class ServiceDescriber : IDescriber
         }
     }
 
-    private static string EndpointsFor(Endpoints? endpoints, ServicePort port)
+    private static string? EndpointsFor(Endpoints? endpoints, ServicePort port)
     {
         var addresses = new List<string>();
         foreach (var subset in endpoints?.Subsets ?? [])
@@ -176,6 +176,6 @@ public sealed class ServiceDescriber : IDescriber
                 addresses.AddRange((subset.Addresses ?? []).Select(a => a.Ip + ":" + p.Port.ToString(CultureInfo.InvariantCulture)));
             }
         }
-        return addresses.Count == 0 ? "" : string.Join(",", addresses);
+        return addresses.Count == 0 ? null : string.Join(",", addresses);
     }
 }

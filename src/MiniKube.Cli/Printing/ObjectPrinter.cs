@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MiniKube.Api;
 
 namespace MiniKube.Cli.Printing;
@@ -21,25 +22,19 @@ public static class ObjectPrinter
     /// <summary>A <c>kind: List</c> holding <paramref name="items"/>, as kubectl prints several objects.</summary>
     public static string YamlList(IReadOnlyList<KubeObject> items)
     {
-        var text = new StringBuilder("apiVersion: v1\n");
-        if (items.Count == 0)
+        var array = new JsonArray();
+        foreach (var item in items)
         {
-            text.Append("items: []\n");
+            array.Add(JsonNode.Parse(KubeSerializer.ToJsonBytes(item)));
         }
-        else
+        var list = new JsonObject
         {
-            text.Append("items:\n");
-            foreach (var item in items)
-            {
-                var lines = KubeSerializer.ToYaml(item).TrimEnd('\n').Split('\n');
-                for (var i = 0; i < lines.Length; i++)
-                {
-                    text.Append(i == 0 ? "- " : lines[i].Length == 0 ? "" : "  ").Append(lines[i]).Append('\n');
-                }
-            }
-        }
-        text.Append("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
-        return text.ToString();
+            ["apiVersion"] = "v1",
+            ["items"] = array,
+            ["kind"] = "List",
+            ["metadata"] = new JsonObject { ["resourceVersion"] = "" },
+        };
+        return EndWithNewline(KubeSerializer.ToYaml(list));
     }
 
     public static string Json(KubeObject obj)
