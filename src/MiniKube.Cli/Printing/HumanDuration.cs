@@ -17,7 +17,7 @@ public static class HumanDuration
     public static string Format(TimeSpan duration)
     {
         // Clocks of client and server may differ a little: up to a second in the future still reads as now.
-        var totalSeconds = (long)Math.Floor(duration.TotalSeconds);
+        var totalSeconds = (long)duration.TotalSeconds;
         if (totalSeconds < -1)
         {
             return "<invalid>";
