@@ -197,7 +197,10 @@ public sealed class DeleteCommand(CommandRunner runner)
             }
             var (items, _) = await session.Client.ListAsync(request.Resource, allNamespaces ? null : ns, selector, fieldSelector, session.Token)
                 .ConfigureAwait(false);
-            targets.AddRange(items.Select(i => new Target(request.Resource, i.Metadata.Name ?? "", i.Metadata.Namespace, null)));
+            targets.AddRange(items
+                .OrderBy(i => i.Metadata.Namespace ?? "", StringComparer.Ordinal)
+                .ThenBy(i => i.Metadata.Name ?? "", StringComparer.Ordinal)
+                .Select(i => new Target(request.Resource, i.Metadata.Name ?? "", i.Metadata.Namespace, null)));
         }
         if (targets.Count == 0)
         {

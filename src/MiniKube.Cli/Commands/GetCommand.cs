@@ -146,9 +146,19 @@ public sealed class Query(CliSession session, bool allNamespaces, string? labelS
     public async Task<IReadOnlyList<KubeObject>> ListAsync(ResourceInfo resource) =>
         (await ListWithVersionAsync(resource).ConfigureAwait(false)).Items;
 
-    public Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListWithVersionAsync(ResourceInfo resource, string? extraFieldSelector = null)
+    /// <summary>
+    /// Lists in Kubernetes' order (namespace, then name), whatever order the server's cache returned, so output is
+    /// the same from run to run.
+    /// </summary>
+    public async Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListWithVersionAsync(ResourceInfo resource, string? extraFieldSelector = null)
     {
         var fields = string.Join(",", new[] { FieldSelector, extraFieldSelector }.Where(s => !string.IsNullOrEmpty(s)));
-        return session.Client.ListAsync(resource, NamespaceFor(resource), LabelSelector, fields.Length == 0 ? null : fields, session.Token);
+        var (items, version) = await session.Client.ListAsync(resource, NamespaceFor(resource), LabelSelector, fields.Length == 0 ? null : fields, session.Token)
+            .ConfigureAwait(false);
+        var sorted = items
+            .OrderBy(i => i.Metadata.Namespace ?? "", StringComparer.Ordinal)
+            .ThenBy(i => i.Metadata.Name ?? "", StringComparer.Ordinal)
+            .ToList();
+        return (sorted, version);
     }
 }
