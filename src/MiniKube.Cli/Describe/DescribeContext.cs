@@ -41,14 +41,14 @@ public sealed class DescribeContext(MiniKubeClient client, DateTimeOffset now, C
             return;
         }
         w.Section(0, "Events");
-        w.Table(1, ["Type", "Reason", "Age", "From", "Message"], events.Select(e => (IReadOnlyList<string>)
-        [
-            e.Type ?? "",
-            e.Reason ?? "",
-            Text.EventInterval(e, now),
-            !string.IsNullOrEmpty(e.Source?.Component) ? e.Source.Component : e.ReportingComponent ?? "",
-            (e.Message ?? "").Trim(),
-        ]));
+        // kubectl's own underline (Age gets four dashes).
+        w.Line(1, "Type\tReason\tAge\tFrom\tMessage");
+        w.Line(1, "----\t------\t----\t----\t-------");
+        foreach (var e in events)
+        {
+            var from = !string.IsNullOrEmpty(e.Source?.Component) ? e.Source.Component : e.ReportingComponent ?? "";
+            w.Line(1, $"{e.Type}\t{e.Reason}\t{Text.EventInterval(e, now)}\t{from}\t{(e.Message ?? "").Trim()}");
+        }
     }
 }
 
