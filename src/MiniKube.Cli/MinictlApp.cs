@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using MiniKube.Cli.Commands;
 
 namespace MiniKube.Cli;
@@ -19,17 +20,19 @@ public sealed class MinictlApp
     /// <summary>Ctrl-C / SIGTERM cancel the running command (for the real process; tests cancel through the token).</summary>
     public bool HandleProcessTermination { get; init; }
 
-    public RootCommand BuildCommand()
+    public const string Name = "minictl";
+
+    public Command BuildCommand()
     {
         var global = new GlobalOptions();
         var runner = new CommandRunner(_console, global);
-        var root = new RootCommand("minictl controls the MiniKube cluster manager.\n\nFind more information in docs/ of the MiniKube repository.");
-        global.AddTo(root);
-        // kubectl reports versions through its `version` command, not a flag.
-        foreach (var option in root.Options.OfType<VersionOption>().ToList())
+        // Named explicitly (a RootCommand takes the executable's name, "testhost" when hosted in tests); versions are
+        // reported by the `version` command, as in kubectl, so there is no --version flag.
+        var root = new Command(Name, "minictl controls the MiniKube cluster manager.\n\nFind more information in docs/ of the MiniKube repository.")
         {
-            root.Options.Remove(option);
-        }
+            new HelpOption(),
+        };
+        global.AddTo(root);
         root.Subcommands.Add(new CreateCommand(runner).Build());
         root.Subcommands.Add(new ApplyCommand(runner).Build());
         root.Subcommands.Add(new GetCommand(runner).Build());
