@@ -83,6 +83,13 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
         Assert.Equal(new CliResult(0, "namespace/default\n", ""), result);
     }
 
+    [Fact]
+    public async Task A_malformed_server_address_is_one_line()
+    {
+        var result = await fixture.Cli().RunAsync("get", "pods", "--server", "localhost:8081");
+        Assert.Equal(new CliResult(1, "", "error: invalid server address \"localhost:8081\": expected a URL such as http://127.0.0.1:8081\n"), result);
+    }
+
     [Theory]
     [InlineData("get", "pods", "--bogus")]
     [InlineData("delete", "--grace-period", "soon", "pod", "x")]

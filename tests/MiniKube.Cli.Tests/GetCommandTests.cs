@@ -210,6 +210,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         Assert.Equal(new CliResult(0, "", $"No resources found in {ns} namespace.\n"), await cli.RunAsync("get", "pods", "-n", ns));
         Assert.Equal(new CliResult(0, "", "No resources found\n"), await cli.RunAsync("get", "nodes", "-l", "suite=none-" + Unique.Id()));
         Assert.Equal(new CliResult(1, "", "Error from server (NotFound): pods \"missing\" not found\n"), await cli.RunAsync("get", "pod", "missing", "-n", ns));
+        Assert.Equal(new CliResult(1, "", "error: a resource cannot be retrieved by name across all namespaces\n"), await cli.RunAsync("get", "pod", "missing", "-A"));
     }
 
     [Fact]

@@ -65,6 +65,11 @@ public sealed class ApplyCommand(CommandRunner runner)
                 await session.Err.WriteLineAsync(ErrorFormatter.Format(ex, "applying", item.Source)).ConfigureAwait(false);
                 failed = true;
             }
+            catch (CliException ex)
+            {
+                session.Error(ex.Message);
+                failed = true;
+            }
         }
         if (output != OutputKind.Table && results.Count > 0)
         {

@@ -48,6 +48,10 @@ public sealed class GetCommand(CommandRunner runner)
             throw new CliException("name cannot be provided when a selector is specified");
         }
         var allNamespaces = parse.GetValue(_allNamespaces);
+        if (byName && allNamespaces)
+        {
+            throw new CliException("a resource cannot be retrieved by name across all namespaces");
+        }
         var printer = new TablePrinter(new TableOptions
         {
             Wide = output == OutputKind.Wide,
