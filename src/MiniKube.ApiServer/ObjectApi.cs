@@ -21,8 +21,11 @@ internal sealed partial class ObjectApi
     private readonly TimeProvider _time;
     private readonly ILogger<ObjectApi> _logger;
 
-    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, TimeProvider time, ILogger<ObjectApi> logger)
+    private readonly ApiServerOptions _options;
+
+    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
     {
+        _options = options;
         _store = store;
         _codec = codec;
         _caches = caches;
@@ -90,8 +93,11 @@ internal sealed partial class ObjectApi
             }
             try
             {
-                var stored = await _store.CreateAsync(key, _codec.EncodeForStorage(candidate), ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, candidate, stored.ModRevision);
+                var bytes = _codec.EncodeForStorage(candidate);
+                var stored = candidate is Event
+                    ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
+                    : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, key, candidate, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
             {
@@ -251,8 +257,9 @@ internal sealed partial class ObjectApi
                     return current;
                 }
                 var updated = obj with { Metadata = marked with { ResourceVersion = null } };
-                var stored = await _store.UpdateAsync(current.Key, _codec.EncodeForStorage(updated), current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, current.Key, updated, stored.ModRevision);
+                var bytes = _codec.EncodeForStorage(updated);
+                var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, current.Key, updated, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -324,8 +331,9 @@ internal sealed partial class ObjectApi
             };
             try
             {
-                var stored = await _store.UpdateAsync(current.Key, _codec.EncodeForStorage(bound), current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision);
+                var bytes = _codec.EncodeForStorage(bound);
+                var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -395,8 +403,9 @@ internal sealed partial class ObjectApi
                     var deleted = await _store.DeleteAsync(key, stored.ModRevision, ct).ConfigureAwait(false);
                     return _codec.Stamp(resource, key, next, deleted.ModRevision);
                 }
-                var written = await _store.UpdateAsync(key, _codec.EncodeForStorage(next), stored.ModRevision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, next, written.ModRevision);
+                var bytes = _codec.EncodeForStorage(next);
+                var written = await _store.UpdateAsync(key, bytes, stored.ModRevision, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, key, next, written.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
             {
