@@ -35,6 +35,15 @@ public sealed class CommandRunner(CliConsole console, GlobalOptions global)
             {
                 return await body(session, parse).ConfigureAwait(false);
             }
+            catch (Exception) when (session.CancelledByCaller)
+            {
+                // Ctrl-C: whatever the interrupted call threw is a consequence of it.
+                return Interrupted;
+            }
+            catch (Exception) when (session.TimedOut)
+            {
+                session.Error($"the server did not answer within {FormatTimeout(session.RequestTimeout)} (--request-timeout)");
+            }
             catch (CliException ex)
             {
                 session.Error(ex.Message);
@@ -42,14 +51,6 @@ public sealed class CommandRunner(CliConsole console, GlobalOptions global)
             catch (ApiException ex) when (ErrorFormatter.IsConnectionFailure(ex))
             {
                 await session.Err.WriteLineAsync(ErrorFormatter.ConnectionFailure(ex, session.Server)).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsCancellation(ex) && session.TimedOut)
-            {
-                session.Error($"the server did not answer within {FormatTimeout(session.RequestTimeout)} (--request-timeout)");
-            }
-            catch (Exception ex) when (IsCancellation(ex) && session.CancelledByCaller)
-            {
-                return Interrupted;
             }
             catch (ApiException ex)
             {
@@ -62,6 +63,13 @@ public sealed class CommandRunner(CliConsole console, GlobalOptions global)
             return Failure;
         }
     }
+
+    /// <summary>
+    /// An error about one object that a multi-object command reports and moves past (as opposed to an unreachable
+    /// server or an interrupted command, which end it).
+    /// </summary>
+    public static bool IsPerObjectError(ApiException ex, CliSession session) =>
+        !ErrorFormatter.IsConnectionFailure(ex) && !IsCancellation(ex) && !session.Token.IsCancellationRequested;
 
     public static bool IsCancellation(Exception ex) =>
         ex is OperationCanceledException || (ex is ApiException api && ErrorFormatter.IsCancellation(api));

@@ -106,4 +106,16 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal("pod \"graceful\" deleted\n", output.ToString());
     }
+
+    [Fact]
+    public async Task Waiting_gives_up_after_the_timeout_with_one_error_line()
+    {
+        var ns = await fixture.NewNamespaceAsync();
+        await fixture.Client.CreateAsync(Objects.Pod("stuck", ns));
+        await fixture.Client.BindAsync(ns, "stuck", "node-g");
+
+        var result = await fixture.Cli().RunAsync("delete", "pod", "stuck", "-n", ns, "--timeout", "1s");
+
+        Assert.Equal(new CliResult(1, "pod \"stuck\" deleted\n", "error: timed out waiting for the condition on pods/stuck\n"), result);
+    }
 }

@@ -279,7 +279,8 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         var ns = await fixture.NewNamespaceAsync();
         var output = new ConcurrentStringWriter();
         using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var run = fixture.Cli().Start(["get", "cm", "-n", ns, "--watch-only", "-o", "name"], output, new ConcurrentStringWriter(), cancellationToken: cancellation.Token);
+        var error = new ConcurrentStringWriter();
+        var run = fixture.Cli().Start(["get", "cm", "-n", ns, "--watch-only", "-o", "name"], output, error, cancellationToken: cancellation.Token);
 
         // The watch may start after the create; keep changing until it has seen one (it reports every change).
         await Eventually.WaitAsync(async () =>
@@ -289,7 +290,20 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         }, TimeSpan.FromSeconds(20), "a configmap name from the watch");
         await cancellation.CancelAsync();
 
-        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal((0, ""), (await run.WaitAsync(TimeSpan.FromSeconds(20)), error.ToString()));
         Assert.All(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.StartsWith("configmap/w-", line));
+    }
+
+    [Fact]
+    public async Task The_request_timeout_ends_a_watch_normally()
+    {
+        var ns = await fixture.NewNamespaceAsync();
+        await CreatePodsAsync(ns, "a");
+
+        var result = await fixture.Cli().RunAsync("get", "pods", "-n", ns, "-w", "--no-headers", "--request-timeout", "1s");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Err);
+        Assert.Matches(@"^a\s+0/1\s+Pending\s+0\s+\d+s\n$", result.Out);
     }
 }

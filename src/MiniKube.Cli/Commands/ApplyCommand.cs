@@ -60,7 +60,7 @@ public sealed class ApplyCommand(CommandRunner runner)
                     results.Add(result);
                 }
             }
-            catch (ApiException ex) when (!ErrorFormatter.IsConnectionFailure(ex) && !CommandRunner.IsCancellation(ex))
+            catch (ApiException ex) when (CommandRunner.IsPerObjectError(ex, session))
             {
                 await session.Err.WriteLineAsync(ErrorFormatter.Format(ex, "applying", item.Source)).ConfigureAwait(false);
                 failed = true;

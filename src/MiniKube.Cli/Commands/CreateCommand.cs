@@ -48,7 +48,7 @@ public sealed class CreateCommand(CommandRunner runner)
                     ? item.Object
                     : await session.Client.CreateAsync(item.Object, dryRun == DryRunMode.Server, session.Token).ConfigureAwait(false);
             }
-            catch (ApiException ex) when (!ErrorFormatter.IsConnectionFailure(ex) && !CommandRunner.IsCancellation(ex))
+            catch (ApiException ex) when (CommandRunner.IsPerObjectError(ex, session))
             {
                 await session.Err.WriteLineAsync(ErrorFormatter.Format(ex, "creating", item.Source)).ConfigureAwait(false);
                 failed = true;

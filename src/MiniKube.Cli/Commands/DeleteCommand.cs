@@ -92,7 +92,7 @@ public sealed class DeleteCommand(CommandRunner runner)
             catch (ApiException ex) when (ex.IsNotFound && ignoreNotFound)
             {
             }
-            catch (ApiException ex) when (!ErrorFormatter.IsConnectionFailure(ex) && !CommandRunner.IsCancellation(ex))
+            catch (ApiException ex) when (CommandRunner.IsPerObjectError(ex, session))
             {
                 await session.Err.WriteLineAsync(ErrorFormatter.Format(ex, "deleting", target.Source)).ConfigureAwait(false);
                 failed = true;
@@ -112,7 +112,7 @@ public sealed class DeleteCommand(CommandRunner runner)
                 {
                     await WaitGoneAsync(session.Client, target, deleted.Metadata.Uid, waitCancellation.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (CommandRunner.IsCancellation(ex) && !session.Token.IsCancellationRequested)
+                catch (Exception) when (waitCancellation.IsCancellationRequested && !session.Token.IsCancellationRequested)
                 {
                     session.Error($"timed out waiting for the condition on {ResourceNames.QualifiedPlural(target.Resource)}/{target.Name}");
                     return CommandRunner.Failure;

@@ -80,7 +80,7 @@ public sealed class GetCommand(CommandRunner runner)
                     {
                         items.Add(await query.GetAsync(request.Resource, name).ConfigureAwait(false));
                     }
-                    catch (ApiException ex) when (!ErrorFormatter.IsConnectionFailure(ex) && !CommandRunner.IsCancellation(ex))
+                    catch (ApiException ex) when (CommandRunner.IsPerObjectError(ex, session))
                     {
                         await session.Err.WriteLineAsync(ErrorFormatter.Format(ex)).ConfigureAwait(false);
                         failed = true;

@@ -50,9 +50,10 @@ public sealed class GetWatch(CliSession session, TablePrinter printer, OutputKin
                 await PrintEventAsync(resource, e.Type, e.Object).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (CommandRunner.IsCancellation(ex) && session.Token.IsCancellationRequested)
+        catch (Exception) when (session.Token.IsCancellationRequested)
         {
-            // Ctrl-C or --request-timeout ends a watch normally.
+            // Ctrl-C or --request-timeout ends a watch normally. A stream cut mid-read may surface as a transport
+            // error rather than a cancellation; once we cancelled, it is a consequence of that either way.
         }
         return 0;
     }

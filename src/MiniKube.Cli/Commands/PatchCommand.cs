@@ -75,7 +75,7 @@ public sealed class PatchCommand(CommandRunner runner)
                 var suffix = Unchanged(before, after) ? " (no change)" : "";
                 await session.Out.WriteLineAsync($"{ResourceNames.Reference(resource, name)} patched{suffix}").ConfigureAwait(false);
             }
-            catch (ApiException ex) when (!ErrorFormatter.IsConnectionFailure(ex) && !CommandRunner.IsCancellation(ex))
+            catch (ApiException ex) when (CommandRunner.IsPerObjectError(ex, session))
             {
                 await session.Err.WriteLineAsync(ErrorFormatter.Format(ex)).ConfigureAwait(false);
                 failed = true;
