@@ -58,10 +58,20 @@ public static class Objects
     public static FixedClock ClockAfter(TimeSpan after, params KubeObject[] objects) =>
         new(objects.Max(o => o.Metadata.CreationTimestamp!.Value) + after);
 
-    public static string TempDirectory()
+}
+
+/// <summary>A fresh temporary directory, deleted with everything in it on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
     {
-        var path = Path.Combine(Path.GetTempPath(), "minictl-tests-" + Unique.Id());
-        Directory.CreateDirectory(path);
-        return path;
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "minictl-tests-" + Unique.Id());
+        Directory.CreateDirectory(Path);
     }
+
+    public string Path { get; }
+
+    public static implicit operator string(TempDirectory directory) => directory.Path;
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
 }

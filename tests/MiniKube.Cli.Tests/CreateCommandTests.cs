@@ -33,7 +33,8 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task Creates_from_a_file_and_prints_kind_slash_name_created()
     {
         var ns = await fixture.NewNamespaceAsync();
-        var file = Write(Objects.TempDirectory(), "pod.yaml", PodYaml("web"));
+        using var temp = new TempDirectory();
+        var file = Write(temp, "pod.yaml", PodYaml("web"));
 
         var result = await fixture.Cli().RunAsync("create", "-f", file, "-n", ns);
 
@@ -46,7 +47,8 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task Creates_every_manifest_of_a_directory_in_file_name_order()
     {
         var ns = await fixture.NewNamespaceAsync();
-        var dir = Objects.TempDirectory();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         Write(dir, "b.yaml", ConfigMapYaml("b"));
         Write(dir, "a.yml", ConfigMapYaml("a") + "---\n" + ConfigMapYaml("a2"));
         Write(dir, "c.json", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}""");
@@ -75,7 +77,8 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task A_typo_anywhere_fails_with_path_qualified_errors_and_creates_nothing()
     {
         var ns = await fixture.NewNamespaceAsync();
-        var dir = Objects.TempDirectory();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         var good = Write(dir, "good.yaml", ConfigMapYaml("good"));
         var bad = Write(dir, "bad.yaml",
             ConfigMapYaml("valid-in-bad-file") + "---\n" +
@@ -95,7 +98,8 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task An_existing_object_is_AlreadyExists_with_the_file_named()
     {
         var ns = await fixture.NewNamespaceAsync();
-        var file = Write(Objects.TempDirectory(), "pod.yaml", PodYaml("web"));
+        using var temp = new TempDirectory();
+        var file = Write(temp, "pod.yaml", PodYaml("web"));
         Assert.Equal(0, (await fixture.Cli().RunAsync("create", "-f", file, "-n", ns)).ExitCode);
 
         var result = await fixture.Cli().RunAsync("create", "-f", file, "-n", ns);
@@ -166,7 +170,8 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     [Fact]
     public async Task Missing_files_and_missing_flags_are_one_line_errors()
     {
-        var missing = Path.Combine(Objects.TempDirectory(), "nope.yaml");
+        using var temp = new TempDirectory();
+        var missing = Path.Combine(temp, "nope.yaml");
         Assert.Equal(new CliResult(1, "", $"error: the path \"{missing}\" does not exist\n"), await fixture.Cli().RunAsync("create", "-f", missing));
         Assert.Equal(new CliResult(1, "", "error: must specify one of -f and -k\n"), await fixture.Cli().RunAsync("create"));
     }

@@ -59,7 +59,8 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
         await fixture.Client.CreateAsync(Objects.Pod("keep", ns));
         await fixture.Client.CreateAsync(Objects.ConfigMap("c1", ns, 1));
         await fixture.Client.CreateAsync(Objects.ConfigMap("c2", ns, 1));
-        var manifest = Path.Combine(Objects.TempDirectory(), "keep.yaml");
+        using var temp = new TempDirectory();
+        var manifest = Path.Combine(temp, "keep.yaml");
         File.WriteAllText(manifest, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: keep\nspec:\n  containers:\n  - name: main\n    image: busybox\n");
         var cli = fixture.Cli();
 

@@ -38,7 +38,8 @@ public sealed class ManifestReaderTests
     [Fact]
     public void Directories_contribute_their_manifest_files_in_name_order()
     {
-        var dir = Objects.TempDirectory();
+        using var temp = new TempDirectory();
+        var dir = temp.Path;
         File.WriteAllText(Path.Combine(dir, "b.yaml"), "b");
         File.WriteAllText(Path.Combine(dir, "a.yml"), "a");
         File.WriteAllText(Path.Combine(dir, "c.json"), "c");
