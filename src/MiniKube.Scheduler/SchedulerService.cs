@@ -59,6 +59,9 @@ public sealed partial class SchedulerService : IAsyncDisposable
 
     public bool IsLeader { get; private set; }
 
+    /// <summary>Pods the queue holds (active, backing off, unschedulable or in flight).</summary>
+    public int QueuedCount => _queue.Count;
+
     /// <summary>
     /// Runs until <paramref name="cancellationToken"/> ends or, with leader election, until leadership is lost
     /// (Kubernetes' scheduler exits then; the host does the same).
@@ -114,8 +117,10 @@ public sealed partial class SchedulerService : IAsyncDisposable
             while (!ct.IsCancellationRequested)
             {
                 var queued = await _queue.PopAsync(ct).ConfigureAwait(false);
-                var pod = _pods.Cache.Get(queued.Key);
-                if (pod is null || !IsPending(pod) || !_profiles.TryGetValue(SchedulerNameOf(pod), out var profile))
+                // The queue keys pods by uid; the informer by namespace/name. Schedule the newest copy of the same pod.
+                var pod = _pods.Cache.Get(ObjectKeys.For(queued.Pod));
+                if (pod is null || pod.Metadata.Uid != queued.Pod.Metadata.Uid || !IsPending(pod)
+                    || !_profiles.TryGetValue(SchedulerNameOf(pod), out var profile))
                 {
                     _queue.Done(queued.Key);
                     continue;

@@ -126,14 +126,15 @@ public sealed class SchedulerServiceTests
 
         await client.CreateAsync(Pod("under-first", cpu: "100m"));
         await BoundAsync(client, "under-first");
-        Assert.Equal(1, first.ScheduledCount);
+        await Eventually.WaitAsync(() => Task.FromResult(first.ScheduledCount == 1), Wait, "the leader to count its bind");
         Assert.False(second.IsLeader);
 
         await StopAsync(first, firstRun);
         await Eventually.WaitAsync(() => Task.FromResult(second.IsLeader), Wait, "the standby to take over");
         await client.CreateAsync(Pod("under-second", cpu: "100m"));
         await BoundAsync(client, "under-second");
-        Assert.Equal(1, second.ScheduledCount);
+        await Eventually.WaitAsync(() => Task.FromResult(second.ScheduledCount == 1), Wait, "the new leader to count its bind");
+        Assert.Equal(1, first.ScheduledCount);
         await StopAsync(second, secondRun);
     }
 
