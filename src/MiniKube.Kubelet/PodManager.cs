@@ -21,6 +21,7 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Pod> _pods = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Pod> _deleted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _syncs = new(StringComparer.Ordinal);
     private readonly WorkQueue<string> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -43,6 +44,9 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
     public IContainerRuntime Runtime => _runtime;
 
     public string NodeName => _node;
+
+    /// <summary>How many syncs of the pod completed (tests wait on it instead of sleeping).</summary>
+    public long SyncCount(string uid) => _syncs.GetValueOrDefault(uid);
 
     public Pod? FindPod(string ns, string name) => _pods.Values.FirstOrDefault(p => p.Metadata.Namespace == ns && p.Metadata.Name == name);
 
@@ -152,6 +156,7 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
                 {
                     _deleted.TryRemove(uid, out _);
                 }
+                _syncs.AddOrUpdate(uid, 1, (_, n) => n + 1);
                 _queue.Forget(uid);
                 if (requeue is { } delay)
                 {
