@@ -1,0 +1,452 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using MiniKube.Api;
+using MiniKube.Client;
+
+namespace MiniKube.Kubelet;
+
+/// <summary>
+/// The level-triggered heart of the kubelet: <see cref="SyncAsync"/> looks at one pod and what runs for it, and makes
+/// them agree — sandbox, images, containers, restarts with CrashLoopBackOff, graceful termination — then reports the
+/// pod's status if it changed. Called by the pod workers, never twice at once for one pod.
+/// </summary>
+internal sealed partial class PodSyncer
+{
+    private readonly string _node;
+    private readonly KubeletOptions _options;
+    private readonly IContainerRuntime _runtime;
+    private readonly MiniKubeClient _client;
+    private readonly EventRecorder? _events;
+    private readonly ProbeManager? _probes;
+    private readonly PodVolumes _volumes;
+    private readonly ContainerConfigBuilder _configs;
+    private readonly ImageManager _images;
+    private readonly BackOff _crashBackOff;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    // The newest resourceVersion this kubelet wrote per pod, so a write right after another does not use the cache's older one.
+    private readonly ConcurrentDictionary<string, long> _writtenVersions = new(StringComparer.Ordinal);
+
+    public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
+        TimeProvider time, ILogger logger)
+    {
+        _node = node;
+        _options = options;
+        _runtime = runtime;
+        _client = client;
+        _events = events;
+        _probes = probes;
+        _time = time;
+        _logger = logger;
+        _volumes = new PodVolumes(Path.Combine(options.RootDir, node), client);
+        _configs = new ContainerConfigBuilder(client, node);
+        _images = new ImageManager(runtime, events, new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time), logger);
+        _crashBackOff = new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time);
+    }
+
+    public PodVolumes Volumes => _volumes;
+
+    /// <summary>Syncs one pod; <paramref name="pod"/> is null when it is gone from the API. Returns when to look again, if sooner than the resync.</summary>
+    public async Task<TimeSpan?> SyncAsync(string uid, Pod? pod, Pod? lastKnown, CancellationToken ct)
+    {
+        var containers = await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
+        if (pod is null)
+        {
+            await CleanUpAsync(uid, lastKnown, containers, ct).ConfigureAwait(false);
+            return null;
+        }
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Namespace"] = pod.Metadata.Namespace ?? "", ["Pod"] = pod.Metadata.Name ?? "" });
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            await TerminateAsync(pod, containers, ct).ConfigureAwait(false);
+            return null;
+        }
+        if (pod.Status?.Phase is PodPhase.Succeeded or PodPhase.Failed)
+        {
+            await StopAllAsync(containers, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+            _probes?.RemovePod(uid);
+            return null;
+        }
+        return await SyncRunningAsync(uid, pod, containers, ct).ConfigureAwait(false);
+    }
+
+    private async Task<TimeSpan?> SyncRunningAsync(string uid, Pod pod, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
+    {
+        var spec = pod.Spec ?? new PodSpec();
+        var meta = pod.Metadata;
+        var policy = spec.RestartPolicy ?? RestartPolicy.Always;
+        var waiting = new Dictionary<string, WaitingReason>(StringComparer.Ordinal);
+        TimeSpan? requeue = null;
+        void RequeueIn(TimeSpan delay) => requeue = requeue is { } r && r < delay ? r : delay;
+
+        var sandboxes = containers.Where(c => c.IsSandbox).OrderByDescending(c => c.CreatedAt).ToList();
+        var sandbox = sandboxes.FirstOrDefault(s => s.State == RuntimeContainerState.Running);
+        var toStart = new List<(Container Container, int Attempt, List<RuntimeContainer> Older)>();
+        var toKill = new List<RuntimeContainer>();
+        foreach (var container in spec.Containers)
+        {
+            var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == container.Name)
+                .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
+            var current = instances.FirstOrDefault();
+            if (current is null)
+            {
+                toStart.Add((container, 0, []));
+                continue;
+            }
+            switch (current.State)
+            {
+                case RuntimeContainerState.Running:
+                    if (sandbox is null || current.SandboxId != sandbox.Id)
+                    {
+                        toKill.Add(current);
+                        toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
+                    }
+                    else if (current.SpecHash.Length > 0 && current.SpecHash != ContainerConfigBuilder.SpecHash(container))
+                    {
+                        _events?.Normal(pod, "Killing", $"Container {container.Name} definition changed, will be restarted");
+                        toKill.Add(current);
+                        toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
+                    }
+                    break;
+                case RuntimeContainerState.Created or RuntimeContainerState.Unknown:
+                    // Created but never started (an earlier start failed): replace it with the same attempt number.
+                    toStart.Add((container, current.RestartCount, instances.ToList()));
+                    break;
+                default:
+                    var restart = policy == RestartPolicy.Always || (policy == RestartPolicy.OnFailure && current.ExitCode != 0);
+                    if (!restart)
+                    {
+                        break;
+                    }
+                    var key = uid + "/" + container.Name;
+                    var finished = current.FinishedAt ?? _time.GetUtcNow();
+                    if (current.StartedAt is { } started && finished - started >= _options.CrashLoopResetAfter)
+                    {
+                        _crashBackOff.Reset(key);
+                    }
+                    if (_crashBackOff.IsInBackOffSince(key, finished, out var remaining))
+                    {
+                        var delay = FormatDuration(_crashBackOff.Get(key));
+                        waiting[container.Name] = new WaitingReason("CrashLoopBackOff",
+                            $"back-off {delay} restarting failed container={container.Name} pod={meta.Name}_{meta.Namespace}({uid})");
+                        _events?.Warning(pod, "BackOff", $"Back-off restarting failed container {container.Name} in pod {meta.Name}_{meta.Namespace}({uid})");
+                        RequeueIn(remaining);
+                        break;
+                    }
+                    _crashBackOff.Next(key, finished);
+                    toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
+                    break;
+            }
+        }
+
+        var changed = toKill.Count > 0;
+        var grace = TimeSpan.FromSeconds(Math.Max(0, spec.TerminationGracePeriodSeconds ?? 30));
+        await Task.WhenAll(toKill.Select(c => _runtime.StopContainerAsync(c.Id, grace, ct))).ConfigureAwait(false);
+
+        IReadOnlyDictionary<string, string>? volumePaths = null;
+        if (toStart.Count > 0)
+        {
+            try
+            {
+                volumePaths = await _volumes.SetUpAsync(pod, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is VolumeMountException or IOException or UnauthorizedAccessException or ApiException)
+            {
+                _events?.Warning(pod, "FailedMount", $"MountVolume.SetUp failed: {ex.Message}");
+                RequeueIn(TimeSpan.FromSeconds(5));
+                toStart.Clear();
+            }
+        }
+        if (sandbox is null && toStart.Count > 0)
+        {
+            // A new sandbox means a new network namespace: whatever still runs in the old one goes.
+            await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+            try
+            {
+                sandbox = await _runtime.RunSandboxAsync(SandboxFor(pod, sandboxes.Count), ct).ConfigureAwait(false);
+                changed = true;
+                foreach (var old in sandboxes)
+                {
+                    await _runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+                }
+            }
+            catch (ContainerRuntimeException ex)
+            {
+                _events?.Warning(pod, "FailedCreatePodSandBox", $"Failed to create pod sandbox: {ex.Message}");
+                LogSandboxFailed(_logger, ex.Message);
+                RequeueIn(_options.CrashLoopInitialBackoff);
+                toStart.Clear();
+            }
+        }
+        if (sandbox is not null && volumePaths is not null)
+        {
+            foreach (var (container, attempt, older) in toStart)
+            {
+                var (wait, retry) = await StartContainerAsync(pod, container, attempt, sandbox, volumePaths, older, ct).ConfigureAwait(false);
+                if (wait is not null)
+                {
+                    waiting[container.Name] = wait;
+                    RequeueIn(retry ?? _options.CrashLoopInitialBackoff);
+                }
+                else
+                {
+                    changed = true;
+                }
+            }
+        }
+
+        if (changed)
+        {
+            containers = await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
+            sandbox = containers.Where(c => c.IsSandbox && c.State == RuntimeContainerState.Running).OrderByDescending(c => c.CreatedAt).FirstOrDefault();
+        }
+        var running = containers.Where(c => c.State == RuntimeContainerState.Running && (c.IsSandbox || c.SandboxId == sandbox?.Id)).ToList();
+        _probes?.Sync(pod, running, pod.Status);
+        var status = PodStatusBuilder.Build(pod, sandbox, containers, waiting, ProbeStateOf(uid, spec), _time.GetUtcNow());
+        if (status.Phase is PodPhase.Succeeded or PodPhase.Failed)
+        {
+            _probes?.RemovePod(uid);
+            await StopAllAsync(containers, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+        }
+        await WriteStatusAsync(pod, status, ct).ConfigureAwait(false);
+        return requeue;
+    }
+
+    private Func<string, string, ProbeState> ProbeStateOf(string uid, PodSpec spec) => (name, id) =>
+    {
+        var container = spec.Containers.FirstOrDefault(c => c.Name == name);
+        return container is null || _probes is null ? new ProbeState(true, true) : _probes.Get(uid, container, id);
+    };
+
+    private async Task<(WaitingReason? Waiting, TimeSpan? Retry)> StartContainerAsync(Pod pod, Container container, int attempt, RuntimeContainer sandbox,
+        IReadOnlyDictionary<string, string> volumePaths, List<RuntimeContainer> older, CancellationToken ct)
+    {
+        var (pullWait, pullRetry) = await _images.EnsureAsync(pod, container, ct).ConfigureAwait(false);
+        if (pullWait is not null)
+        {
+            return (pullWait, pullRetry);
+        }
+        ContainerSpec spec;
+        try
+        {
+            spec = await _configs.BuildAsync(pod, container, sandbox, volumePaths, attempt, ct).ConfigureAwait(false);
+        }
+        catch (ContainerConfigException ex)
+        {
+            _events?.Warning(pod, "Failed", $"Error: {ex.Message}");
+            return (new WaitingReason("CreateContainerConfigError", ex.Message), null);
+        }
+        string id;
+        try
+        {
+            id = await _runtime.CreateContainerAsync(spec, ct).ConfigureAwait(false);
+        }
+        catch (ContainerRuntimeException ex)
+        {
+            _events?.Warning(pod, "Failed", $"Error: {ex.Message}");
+            return (new WaitingReason("CreateContainerError", ex.Message), null);
+        }
+        _events?.Normal(pod, "Created", $"Created container {container.Name}");
+        try
+        {
+            await _runtime.StartContainerAsync(id, ct).ConfigureAwait(false);
+        }
+        catch (ContainerRuntimeException ex)
+        {
+            _events?.Warning(pod, "Failed", $"Error: failed to start container \"{container.Name}\": {ex.Message}");
+            return (new WaitingReason("RunContainerError", ex.Message), null);
+        }
+        _events?.Normal(pod, "Started", $"Started container {container.Name}");
+        LogStarted(_logger, container.Name, attempt);
+        // Keep the instance just replaced (lastState, logs --previous); older ones go.
+        foreach (var old in older.Where(o => o.State != RuntimeContainerState.Running))
+        {
+            await _runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+        }
+        return (null, null);
+    }
+
+    private SandboxSpec SandboxFor(Pod pod, int attempt)
+    {
+        var meta = pod.Metadata;
+        var spec = pod.Spec ?? new PodSpec();
+        var hostname = !string.IsNullOrEmpty(spec.Hostname) ? spec.Hostname : meta.Name ?? "pod";
+        if (hostname.Length > 63)
+        {
+            hostname = hostname[..63].TrimEnd('-', '.');
+        }
+        var dns = new List<string>();
+        var search = new List<string>();
+        var options = new List<string>();
+        var policy = spec.DnsPolicy ?? DnsPolicy.ClusterFirst;
+        if (policy is DnsPolicy.ClusterFirst or DnsPolicy.ClusterFirstWithHostNet && _options.ClusterDns is { } clusterDns)
+        {
+            var domain = _options.ClusterDomain;
+            dns.Add(clusterDns);
+            search.AddRange([$"{meta.Namespace}.svc.{domain}", $"svc.{domain}", domain]);
+            options.Add("ndots:5");
+        }
+        if (spec.DnsConfig is { } config)
+        {
+            dns.AddRange(config.Nameservers ?? []);
+            search.AddRange(config.Searches ?? []);
+            options.AddRange((config.Options ?? []).Select(o => o.Value is null ? o.Name ?? "" : $"{o.Name}:{o.Value}"));
+        }
+        var ports = new List<PortMapping>();
+        foreach (var container in spec.Containers)
+        {
+            foreach (var port in container.Ports ?? [])
+            {
+                if (port.HostPort is { } hostPort && hostPort > 0)
+                {
+                    ports.Add(new PortMapping(port.ContainerPort, hostPort, port.Protocol ?? MiniKube.Api.Protocol.Tcp,
+                        string.IsNullOrEmpty(port.HostIP) ? ContainerConfigBuilder.HostIp : port.HostIP));
+                }
+            }
+        }
+        var extraHosts = (spec.HostAliases ?? []).SelectMany(a => (a.Hostnames ?? []).Select(h => $"{h}:{a.Ip}")).ToList();
+        return new SandboxSpec
+        {
+            Name = ContainerLabels.SandboxDockerName(meta.Name ?? "", meta.Namespace ?? "", meta.Uid ?? "", attempt),
+            Image = _options.PodInfraImage,
+            Hostname = hostname,
+            Labels = ContainerLabels.ForSandbox(_node, meta.Namespace ?? "", meta.Name ?? "", meta.Uid ?? ""),
+            Dns = dns,
+            DnsSearch = search,
+            DnsOptions = options.Where(o => o.Length > 0).ToList(),
+            ExtraHosts = extraHosts,
+            Ports = ports,
+        };
+    }
+
+    /// <summary>Graceful deletion: SIGTERM, SIGKILL after the grace period, remove everything, then finish the API deletion.</summary>
+    private async Task TerminateAsync(Pod pod, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
+    {
+        var uid = pod.Metadata.Uid ?? "";
+        var grace = TimeSpan.FromSeconds(Math.Max(0, pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30));
+        _probes?.RemovePod(uid);
+        foreach (var c in containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running))
+        {
+            _events?.Normal(pod, "Killing", $"Stopping container {c.ContainerName}");
+        }
+        await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+        await StopAllAsync(containers.Where(c => c.IsSandbox), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+        await RemoveAllAsync(uid, containers, ct).ConfigureAwait(false);
+        try
+        {
+            await _client.DeleteAsync<Pod>(pod.Metadata.Name ?? "", pod.Metadata.Namespace,
+                new DeleteOptions { GracePeriodSeconds = 0, Preconditions = new Preconditions { Uid = uid } }, ct).ConfigureAwait(false);
+            LogDeleted(_logger);
+        }
+        catch (ApiException ex) when (ex.IsNotFound || ex.IsConflict)
+        {
+            // Already gone, or a new pod took the name.
+        }
+    }
+
+    /// <summary>The pod is gone from the API (force-deleted, or finished and deleted): kill and remove what is left.</summary>
+    private async Task CleanUpAsync(string uid, Pod? lastKnown, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
+    {
+        _probes?.RemovePod(uid);
+        if (containers.Count > 0)
+        {
+            var grace = TimeSpan.FromSeconds(Math.Clamp(lastKnown?.Metadata.DeletionGracePeriodSeconds ?? lastKnown?.Spec?.TerminationGracePeriodSeconds ?? 2, 0, 30));
+            await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+            await RemoveAllAsync(uid, containers, ct).ConfigureAwait(false);
+            LogCleanedUp(_logger, uid, containers.Count);
+        }
+        else
+        {
+            _volumes.TearDown(uid);
+        }
+        _crashBackOff.RemovePrefix(uid + "/");
+        _writtenVersions.TryRemove(uid, out _);
+    }
+
+    private async Task RemoveAllAsync(string uid, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
+    {
+        await Task.WhenAll(containers.Select(c => _runtime.RemoveContainerAsync(c.Id, ct))).ConfigureAwait(false);
+        try
+        {
+            _volumes.TearDown(uid);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogTearDownFailed(_logger, uid, ex.Message);
+        }
+        _crashBackOff.RemovePrefix(uid + "/");
+    }
+
+    private Task StopAllAsync(IEnumerable<RuntimeContainer> containers, TimeSpan grace, CancellationToken ct) =>
+        Task.WhenAll(containers.Where(c => c.State == RuntimeContainerState.Running).Select(c => _runtime.StopContainerAsync(c.Id, grace, ct)));
+
+    private async Task WriteStatusAsync(Pod pod, PodStatus status, CancellationToken ct)
+    {
+        var uid = pod.Metadata.Uid ?? "";
+        var json = KubeSerializer.ToJsonBytes(status);
+        if (pod.Status is not null && json.AsSpan().SequenceEqual(KubeSerializer.ToJsonBytes(pod.Status)))
+        {
+            return;
+        }
+        var version = pod.Metadata.ResourceVersion;
+        if (_writtenVersions.TryGetValue(uid, out var written) && long.TryParse(version, NumberStyles.Integer, CultureInfo.InvariantCulture, out var cached)
+            && written > cached)
+        {
+            version = written.ToString(CultureInfo.InvariantCulture);
+        }
+        var update = pod with { Metadata = pod.Metadata with { ResourceVersion = version }, Status = status };
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var stored = await _client.UpdateStatusAsync(update, ct).ConfigureAwait(false);
+                if (long.TryParse(stored.Metadata.ResourceVersion, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rv))
+                {
+                    _writtenVersions[uid] = rv;
+                }
+                LogStatus(_logger, status.Phase ?? "");
+                return;
+            }
+            catch (ApiException ex) when (ex.IsConflict && attempt < 3)
+            {
+                var fresh = await _client.GetAsync<Pod>(pod.Metadata.Name ?? "", pod.Metadata.Namespace, ct).ConfigureAwait(false);
+                if (fresh.Metadata.Uid != uid)
+                {
+                    return;
+                }
+                // Keep conditions that others own (e.g. PodScheduled written by the binding).
+                var ours = status.Conditions?.Select(c => c.Type).ToHashSet(StringComparer.Ordinal) ?? [];
+                var merged = (fresh.Status?.Conditions ?? []).Where(c => !ours.Contains(c.Type)).Concat(status.Conditions ?? []).ToList();
+                update = fresh with { Status = status with { Conditions = merged } };
+            }
+            catch (ApiException ex) when (ex.IsNotFound)
+            {
+                return;
+            }
+        }
+    }
+
+    internal static string FormatDuration(TimeSpan d) =>
+        d.TotalMinutes >= 1
+            ? d.Seconds == 0 ? $"{(int)d.TotalMinutes}m0s" : $"{(int)d.TotalMinutes}m{d.Seconds}s"
+            : d.Milliseconds == 0 ? $"{(int)d.TotalSeconds}s" : $"{d.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started container {Container} (attempt {Attempt})")]
+    private static partial void LogStarted(ILogger logger, string container, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Status updated: phase {Phase}")]
+    private static partial void LogStatus(ILogger logger, string phase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pod terminated and deleted")]
+    private static partial void LogDeleted(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} containers of pod {Uid}, which is gone from the API")]
+    private static partial void LogCleanedUp(ILogger logger, string uid, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not create the pod sandbox: {Reason}")]
+    private static partial void LogSandboxFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the volumes of pod {Uid}: {Reason}")]
+    private static partial void LogTearDownFailed(ILogger logger, string uid, string reason);
+}
