@@ -31,4 +31,16 @@ public static class Patches
         }
         return new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = map } }.ToJsonString();
     }
+
+    /// <summary>Sets <c>metadata.finalizers</c> (an empty list removes the field), pinned to <paramref name="resourceVersion"/>.</summary>
+    public static string Finalizers(string? resourceVersion, IReadOnlyList<string> finalizers)
+    {
+        var metadata = new JsonObject();
+        if (!string.IsNullOrEmpty(resourceVersion))
+        {
+            metadata["resourceVersion"] = resourceVersion;
+        }
+        metadata["finalizers"] = finalizers.Count == 0 ? null : JsonSerializer.SerializeToNode(finalizers, KubeSerializer.Options);
+        return new JsonObject { ["metadata"] = metadata }.ToJsonString();
+    }
 }
