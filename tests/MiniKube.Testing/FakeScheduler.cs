@@ -5,8 +5,8 @@ using MiniKube.Client;
 namespace MiniKube.Testing;
 
 /// <summary>
-/// TEST DOUBLE, not a scheduler: binds every pending pod, round-robin, to a node that is Ready and has no NoSchedule or
-/// NoExecute taint. Enough for controller tests and benchmarks until the real scheduler runs with them.
+/// TEST DOUBLE, not a scheduler: binds every pending pod, round-robin, to a node that is Ready, has no NoSchedule or
+/// NoExecute taint and carries the pod's nodeSelector labels. Enough for controller tests and benchmarks until the real scheduler runs with them.
 /// </summary>
 public sealed class FakeScheduler : IAsyncDisposable
 {
@@ -89,6 +89,8 @@ public sealed class FakeScheduler : IAsyncDisposable
             var candidates = _nodes.Cache.List()
                 .Where(n => n.Status?.Conditions?.Any(c => c.Type == NodeConditionType.Ready && c.Status == ConditionStatus.True) == true)
                 .Where(n => n.Spec?.Taints?.Any(t => t.Effect is TaintEffect.NoSchedule or TaintEffect.NoExecute) != true)
+                .Where(n => (pod.Spec?.NodeSelector ?? new Dictionary<string, string>())
+                    .All(kv => n.Metadata.Labels?.TryGetValue(kv.Key, out var v) == true && v == kv.Value))
                 .OrderBy(n => n.Metadata.Name, StringComparer.Ordinal)
                 .ToList();
             if (candidates.Count == 0)
