@@ -91,6 +91,14 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
         return Task.FromResult(reply);
     }
 
+    public override Task<VersionReply> Version(VersionRequest request, ServerCallContext context) => Task.FromResult(new VersionReply
+    {
+        Major = HealthEndpoints.KubernetesMajor,
+        Minor = HealthEndpoints.KubernetesMinor,
+        GitVersion = HealthEndpoints.GitVersion,
+        Platform = HealthEndpoints.Platform,
+    });
+
     public override async Task Watch(WatchRequest request, IServerStreamWriter<Protocol.V1.WatchEvent> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
