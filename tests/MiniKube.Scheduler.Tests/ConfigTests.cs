@@ -21,10 +21,10 @@ public sealed class ConfigTests
         var profile = SchedulerConfiguration.Default.BuildProfiles()[0];
         Assert.Equal("default-scheduler", profile.SchedulerName);
         Assert.Equal(
-            ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread"],
+            ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"],
             Filters(profile));
         Assert.Equal(
-            ["TaintToleration:3", "NodeAffinity:2", "NodeResourcesFit:1", "PodTopologySpread:2", "NodeResourcesBalancedAllocation:1"],
+            ["TaintToleration:3", "NodeAffinity:2", "NodeResourcesFit:1", "PodTopologySpread:2", "InterPodAffinity:2", "NodeResourcesBalancedAllocation:1"],
             Scores(profile));
         Assert.Equal(0, profile.PercentageOfNodesToScore);
         Assert.Equal(TimeSpan.FromSeconds(1), SchedulerConfiguration.Default.Queue.PodInitialBackoff);
@@ -76,7 +76,7 @@ public sealed class ConfigTests
         var profile = config.BuildProfiles()[0];
         Assert.Equal(30, profile.PercentageOfNodesToScore);
         // Re-configured at the score point: moves to the front with its new weight.
-        Assert.Equal(["NodeResourcesFit:5", "TaintToleration:3", "NodeAffinity:2", "PodTopologySpread:2"], Scores(profile));
+        Assert.Equal(["NodeResourcesFit:5", "TaintToleration:3", "NodeAffinity:2", "PodTopologySpread:2", "InterPodAffinity:2"], Scores(profile));
         Assert.DoesNotContain("NodePorts", Filters(profile));
         var fit = Assert.IsType<NodeResourcesFit>(profile.ScorePlugins[0].Plugin);
         Assert.Equal("MostAllocated", fit.ScoringStrategyType);
@@ -112,7 +112,9 @@ public sealed class ConfigTests
                   - name: NodeAffinity
                     weight: 10
             """);
-        Assert.Equal(["TaintToleration:3", "NodeAffinity:10", "NodeResourcesFit:1", "PodTopologySpread:2", "NodeResourcesBalancedAllocation:1"], Scores(profile));
+        Assert.Equal(
+            ["TaintToleration:3", "NodeAffinity:10", "NodeResourcesFit:1", "PodTopologySpread:2", "InterPodAffinity:2", "NodeResourcesBalancedAllocation:1"],
+            Scores(profile));
     }
 
     [Fact]
@@ -128,7 +130,7 @@ public sealed class ConfigTests
                   - name: NodeResourcesBalancedAllocation
             """);
         Assert.Equal(["NodeResourcesBalancedAllocation:1"], Scores(profile));
-        Assert.Equal(7, profile.FilterPlugins.Count);
+        Assert.Equal(8, profile.FilterPlugins.Count);
     }
 
     [Fact]
@@ -166,7 +168,7 @@ public sealed class ConfigTests
                   enabled:
                   - name: DefaultBinder
             """);
-        Assert.Equal(7, profile.FilterPlugins.Count);
+        Assert.Equal(8, profile.FilterPlugins.Count);
     }
 
     [Fact]
