@@ -3,8 +3,7 @@ using System.CommandLine;
 namespace MiniKube.Cli.Commands;
 
 /// <summary>
-/// <c>minictl version</c>: the client version and whether the API server answers. The gRPC API does not report the
-/// server's build, so the server line says where it was reached rather than inventing a version.
+/// <c>minictl version</c>: the client version and the Kubernetes version the API server implements.
 /// </summary>
 public sealed class VersionCommand(CommandRunner runner)
 {
@@ -26,10 +25,8 @@ public sealed class VersionCommand(CommandRunner runner)
         {
             return 0;
         }
-        var resources = await session.Client.DiscoverAsync(session.Token).ConfigureAwait(false);
-        await session.Out.WriteLineAsync(
-            $"Server Version: unknown (not reported over gRPC); {session.Server} is reachable and serves {resources.Count} resource types")
-            .ConfigureAwait(false);
+        var version = await session.Client.GetVersionAsync(session.Token).ConfigureAwait(false);
+        await session.Out.WriteLineAsync("Server Version: " + version.GitVersion).ConfigureAwait(false);
         return 0;
     }
 }

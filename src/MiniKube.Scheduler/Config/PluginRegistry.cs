@@ -27,6 +27,7 @@ public sealed class PluginRegistry
         r.Add(PluginNames.NodeResourcesBalancedAllocation,
             a => new NodeResourcesBalancedAllocation(a as NodeResourcesBalancedAllocationArgs), PluginArgsDecoders.BalancedAllocation);
         r.Add(PluginNames.PodTopologySpread, a => new PodTopologySpread(a as PodTopologySpreadArgs), PluginArgsDecoders.PodTopologySpread);
+        r.Add(PluginNames.InterPodAffinity, a => new InterPodAffinity(a as InterPodAffinityArgs), PluginArgsDecoders.InterPodAffinity);
         foreach (var inert in new[]
         {
             PluginNames.PrioritySort, PluginNames.DefaultBinder, PluginNames.SchedulingGates, PluginNames.DefaultPreemption,
@@ -49,6 +50,7 @@ public sealed class PluginRegistry
         new(PluginNames.NodePorts),
         new(PluginNames.NodeResourcesFit, 1),
         new(PluginNames.PodTopologySpread, 2),
+        new(PluginNames.InterPodAffinity, 2),
         new(PluginNames.NodeResourcesBalancedAllocation, 1),
     ];
 

@@ -86,12 +86,21 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             return FilterResult.Skip;
         }
         var affinity = RequiredNodeAffinity.Of(pod.Spec);
-        var counts = new Dictionary<string, int>[constraints.Length];
-        for (var i = 0; i < counts.Length; i++)
-        {
-            counts[i] = new Dictionary<string, int>(StringComparer.Ordinal);
-        }
         var ns = state.PodInfo.Namespace;
+        var counts = new Dictionary<string, int>?[constraints.Length];
+        var hostMinimums = new int[constraints.Length];
+        var eligibleNodes = 0;
+        for (var i = 0; i < constraints.Length; i++)
+        {
+            if (!constraints[i].IsHostname)
+            {
+                counts[i] = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+            hostMinimums[i] = int.MaxValue;
+        }
+        // With only hostname constraints and no minDomains, nothing more is learned once every minimum is 0:
+        // stop there instead of touching every node of a large cluster.
+        var canStopEarly = constraints.All(c => c.IsHostname && c.MinDomains <= 1);
         foreach (var node in state.Snapshot.Nodes)
         {
             // nodeAffinityPolicy Honor (the default): only nodes the pod could land on form domains.
@@ -99,17 +108,41 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             {
                 continue;
             }
+            eligibleNodes++;
+            if (canStopEarly && AllZero(hostMinimums))
+            {
+                break;
+            }
             for (var i = 0; i < constraints.Length; i++)
             {
-                var value = node.Labels[constraints[i].TopologyKey];
-                counts[i][value] = counts[i].GetValueOrDefault(value) + constraints[i].Matcher.CountOn(node, ns);
+                var c = constraints[i];
+                if (c.IsHostname)
+                {
+                    // Each node is its own domain: Filter counts the node it looks at, and only the minimum
+                    // is needed here — which cannot go below 0, so counting stops at the first empty node.
+                    if (hostMinimums[i] > 0)
+                    {
+                        hostMinimums[i] = Math.Min(hostMinimums[i], c.Matcher.CountOn(node, ns));
+                    }
+                    continue;
+                }
+                var value = node.Labels[c.TopologyKey];
+                counts[i]![value] = counts[i]!.GetValueOrDefault(value) + c.Matcher.CountOn(node, ns);
             }
         }
         var minimums = new int[constraints.Length];
         for (var i = 0; i < constraints.Length; i++)
         {
+            var domains = counts[i]?.Count ?? eligibleNodes;
             // Fewer domains than minDomains: the missing domains count as empty, so the minimum is 0.
-            minimums[i] = counts[i].Count == 0 || counts[i].Count < constraints[i].MinDomains ? 0 : counts[i].Values.Min();
+            if (domains == 0 || domains < constraints[i].MinDomains)
+            {
+                minimums[i] = 0;
+            }
+            else
+            {
+                minimums[i] = counts[i] is { } map ? map.Values.Min() : hostMinimums[i];
+            }
         }
         state.Write(FilterKey, new FilterState(constraints, counts, minimums, SelfMatches(constraints, state.PodInfo)));
         return FilterResult.Success;
@@ -129,7 +162,8 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             {
                 return MissingLabel;
             }
-            var skew = s.Counts[i].GetValueOrDefault(value) + s.SelfMatch[i] - s.Minimums[i];
+            var matching = s.Counts[i] is { } counts ? counts.GetValueOrDefault(value) : c.Matcher.CountOn(node, state.PodInfo.Namespace);
+            var skew = matching + s.SelfMatch[i] - s.Minimums[i];
             if (skew > c.MaxSkew)
             {
                 return SkewExceeded;
@@ -327,6 +361,18 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         return [.. result];
     }
 
+    private static bool AllZero(int[] values)
+    {
+        foreach (var v in values)
+        {
+            if (v != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static bool HasAllKeys(NodeInfo node, Constraint[] constraints)
     {
         foreach (var c in constraints)
@@ -354,7 +400,8 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         public bool IsHostname { get; } = TopologyKey == HostnameLabel;
     }
 
-    private sealed record FilterState(Constraint[] Constraints, Dictionary<string, int>[] Counts, int[] Minimums, int[] SelfMatch);
+    /// <summary>Counts per domain value; null for hostname constraints, whose per-node counts Filter takes itself.</summary>
+    private sealed record FilterState(Constraint[] Constraints, Dictionary<string, int>?[] Counts, int[] Minimums, int[] SelfMatch);
 
     private sealed record ScoreState(
         Constraint[] Constraints, Dictionary<string, long>?[] PairCounts, double[] Weights, bool[] Ignored, bool RequireAll);
