@@ -81,6 +81,8 @@ public sealed class DockerRuntime : IContainerRuntime
         return result;
     }
 
+    public Task<RuntimeContainer?> InspectContainerAsync(string id, CancellationToken cancellationToken) => InspectAsync(id, cancellationToken);
+
     public async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
     {
         try

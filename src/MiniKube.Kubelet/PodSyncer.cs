@@ -26,7 +26,7 @@ internal sealed partial class PodSyncer
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     // The newest resourceVersion this kubelet wrote per pod, so a write right after another does not use the cache's older one.
-    private readonly ConcurrentDictionary<string, long> _writtenVersions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Version, PodStatus Status)> _written = new(StringComparer.Ordinal);
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
         TimeProvider time, ILogger logger)
@@ -55,6 +55,15 @@ internal sealed partial class PodSyncer
         {
             await CleanUpAsync(uid, lastKnown, containers, ct).ConfigureAwait(false);
             return null;
+        }
+        // The informer may not have delivered our last status write yet: build on what we wrote, not on the older copy.
+        if (_written.TryGetValue(uid, out var written) && written.Version > Version(pod.Metadata.ResourceVersion))
+        {
+            pod = pod with
+            {
+                Metadata = pod.Metadata with { ResourceVersion = written.Version.ToString(CultureInfo.InvariantCulture) },
+                Status = written.Status,
+            };
         }
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Namespace"] = pod.Metadata.Namespace ?? "", ["Pod"] = pod.Metadata.Name ?? "" });
         if (pod.Metadata.DeletionTimestamp is not null)
@@ -121,7 +130,7 @@ internal sealed partial class PodSyncer
                     }
                     var key = uid + "/" + container.Name;
                     var finished = current.FinishedAt ?? _time.GetUtcNow();
-                    if (current.StartedAt is { } started && finished - started >= _options.CrashLoopResetAfter)
+                    if (current.StartedAt is { } ranFrom && finished - ranFrom >= _options.CrashLoopResetAfter)
                     {
                         _crashBackOff.Reset(key);
                     }
@@ -140,7 +149,10 @@ internal sealed partial class PodSyncer
             }
         }
 
-        var changed = toKill.Count > 0;
+        // What this sync adds and removes, so that the common path (only starts) needs no second listing.
+        var relist = toKill.Count > 0 || toStart.Any(t => t.Older.Any(o => o.State is RuntimeContainerState.Created or RuntimeContainerState.Unknown));
+        var started = new List<RuntimeContainer>();
+        var removed = new HashSet<string>(StringComparer.Ordinal);
         var grace = TimeSpan.FromSeconds(Math.Max(0, spec.TerminationGracePeriodSeconds ?? 30));
         await Task.WhenAll(toKill.Select(c => _runtime.StopContainerAsync(c.Id, grace, ct))).ConfigureAwait(false);
 
@@ -161,14 +173,17 @@ internal sealed partial class PodSyncer
         if (sandbox is null && toStart.Count > 0)
         {
             // A new sandbox means a new network namespace: whatever still runs in the old one goes.
-            await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+            var stale = containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running).ToList();
+            relist |= stale.Count > 0;
+            await StopAllAsync(stale, grace, ct).ConfigureAwait(false);
             try
             {
                 sandbox = await _runtime.RunSandboxAsync(SandboxFor(pod, sandboxes.Count), ct).ConfigureAwait(false);
-                changed = true;
+                started.Add(sandbox);
                 foreach (var old in sandboxes)
                 {
                     await _runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+                    removed.Add(old.Id);
                 }
             }
             catch (ContainerRuntimeException ex)
@@ -183,24 +198,33 @@ internal sealed partial class PodSyncer
         {
             foreach (var (container, attempt, older) in toStart)
             {
-                var (wait, retry) = await StartContainerAsync(pod, container, attempt, sandbox, volumePaths, older, ct).ConfigureAwait(false);
+                var (wait, retry, id) = await StartContainerAsync(pod, container, attempt, sandbox, volumePaths, older, removed, ct).ConfigureAwait(false);
                 if (wait is not null)
                 {
                     waiting[container.Name] = wait;
                     RequeueIn(retry ?? _options.CrashLoopInitialBackoff);
+                    relist = true;
+                }
+                else if (await _runtime.InspectContainerAsync(id!, ct).ConfigureAwait(false) is { } inspected)
+                {
+                    started.Add(inspected);
                 }
                 else
                 {
-                    changed = true;
+                    relist = true;
                 }
             }
         }
 
-        if (changed)
+        if (relist)
         {
             containers = await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
-            sandbox = containers.Where(c => c.IsSandbox && c.State == RuntimeContainerState.Running).OrderByDescending(c => c.CreatedAt).FirstOrDefault();
         }
+        else if (started.Count > 0 || removed.Count > 0)
+        {
+            containers = [.. containers.Where(c => !removed.Contains(c.Id) && !started.Any(s => s.Id == c.Id)), .. started];
+        }
+        sandbox = containers.Where(c => c.IsSandbox && c.State == RuntimeContainerState.Running).OrderByDescending(c => c.CreatedAt).FirstOrDefault();
         var running = containers.Where(c => c.State == RuntimeContainerState.Running && (c.IsSandbox || c.SandboxId == sandbox?.Id)).ToList();
         _probes?.Sync(pod, running, pod.Status);
         var status = PodStatusBuilder.Build(pod, sandbox, containers, waiting, ProbeStateOf(uid, spec), _time.GetUtcNow());
@@ -219,13 +243,13 @@ internal sealed partial class PodSyncer
         return container is null || _probes is null ? new ProbeState(true, true) : _probes.Get(uid, container, id);
     };
 
-    private async Task<(WaitingReason? Waiting, TimeSpan? Retry)> StartContainerAsync(Pod pod, Container container, int attempt, RuntimeContainer sandbox,
-        IReadOnlyDictionary<string, string> volumePaths, List<RuntimeContainer> older, CancellationToken ct)
+    private async Task<(WaitingReason? Waiting, TimeSpan? Retry, string? Id)> StartContainerAsync(Pod pod, Container container, int attempt,
+        RuntimeContainer sandbox, IReadOnlyDictionary<string, string> volumePaths, List<RuntimeContainer> older, HashSet<string> removed, CancellationToken ct)
     {
         var (pullWait, pullRetry) = await _images.EnsureAsync(pod, container, ct).ConfigureAwait(false);
         if (pullWait is not null)
         {
-            return (pullWait, pullRetry);
+            return (pullWait, pullRetry, null);
         }
         ContainerSpec spec;
         try
@@ -235,7 +259,7 @@ internal sealed partial class PodSyncer
         catch (ContainerConfigException ex)
         {
             _events?.Warning(pod, "Failed", $"Error: {ex.Message}");
-            return (new WaitingReason("CreateContainerConfigError", ex.Message), null);
+            return (new WaitingReason("CreateContainerConfigError", ex.Message), null, null);
         }
         string id;
         try
@@ -245,7 +269,7 @@ internal sealed partial class PodSyncer
         catch (ContainerRuntimeException ex)
         {
             _events?.Warning(pod, "Failed", $"Error: {ex.Message}");
-            return (new WaitingReason("CreateContainerError", ex.Message), null);
+            return (new WaitingReason("CreateContainerError", ex.Message), null, null);
         }
         _events?.Normal(pod, "Created", $"Created container {container.Name}");
         try
@@ -255,7 +279,7 @@ internal sealed partial class PodSyncer
         catch (ContainerRuntimeException ex)
         {
             _events?.Warning(pod, "Failed", $"Error: failed to start container \"{container.Name}\": {ex.Message}");
-            return (new WaitingReason("RunContainerError", ex.Message), null);
+            return (new WaitingReason("RunContainerError", ex.Message), null, null);
         }
         _events?.Normal(pod, "Started", $"Started container {container.Name}");
         LogStarted(_logger, container.Name, attempt);
@@ -263,8 +287,9 @@ internal sealed partial class PodSyncer
         foreach (var old in older.Where(o => o.State != RuntimeContainerState.Running))
         {
             await _runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+            removed.Add(old.Id);
         }
-        return (null, null);
+        return (null, null, id);
     }
 
     private SandboxSpec SandboxFor(Pod pod, int attempt)
@@ -361,7 +386,7 @@ internal sealed partial class PodSyncer
             _volumes.TearDown(uid);
         }
         _crashBackOff.RemovePrefix(uid + "/");
-        _writtenVersions.TryRemove(uid, out _);
+        _written.TryRemove(uid, out _);
     }
 
     private async Task RemoveAllAsync(string uid, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
@@ -389,22 +414,13 @@ internal sealed partial class PodSyncer
         {
             return;
         }
-        var version = pod.Metadata.ResourceVersion;
-        if (_writtenVersions.TryGetValue(uid, out var written) && long.TryParse(version, NumberStyles.Integer, CultureInfo.InvariantCulture, out var cached)
-            && written > cached)
-        {
-            version = written.ToString(CultureInfo.InvariantCulture);
-        }
-        var update = pod with { Metadata = pod.Metadata with { ResourceVersion = version }, Status = status };
+        var update = pod with { Status = status };
         for (var attempt = 0; ; attempt++)
         {
             try
             {
                 var stored = await _client.UpdateStatusAsync(update, ct).ConfigureAwait(false);
-                if (long.TryParse(stored.Metadata.ResourceVersion, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rv))
-                {
-                    _writtenVersions[uid] = rv;
-                }
+                _written[uid] = (Version(stored.Metadata.ResourceVersion), stored.Status ?? status);
                 LogStatus(_logger, status.Phase ?? "");
                 return;
             }
@@ -426,6 +442,9 @@ internal sealed partial class PodSyncer
             }
         }
     }
+
+    private static long Version(string? resourceVersion) =>
+        long.TryParse(resourceVersion, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     internal static string FormatDuration(TimeSpan d) =>
         d.TotalMinutes >= 1
