@@ -17,6 +17,8 @@ public enum FieldErrorType
     TypeMismatch,
     /// <summary>Decoding: text that cannot be read at all (YAML/JSON syntax, a bad quantity); the detail is the whole message.</summary>
     Malformed,
+    /// <summary>A reference to something that does not exist (e.g. a volumeMount naming no volume of the pod).</summary>
+    NotFound,
 }
 
 /// <summary>
@@ -35,6 +37,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
     public static FieldError UnknownField(string path) => new(path, FieldErrorType.UnknownField);
     public static FieldError TypeMismatch(string path, string detail) => new(path, FieldErrorType.TypeMismatch, detail);
     public static FieldError Malformed(string path, string detail) => new(path, FieldErrorType.Malformed, detail);
+    public static FieldError NotFound(string path, object? value) => new(path, FieldErrorType.NotFound, null, value);
 
     /// <summary>The Kubernetes cause reason (StatusCause.reason) for this error.</summary>
     public string Reason => Type switch
@@ -47,6 +50,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
         FieldErrorType.TooMany => "FieldValueTooMany",
         FieldErrorType.UnknownField => "FieldValueInvalid",
         FieldErrorType.TypeMismatch => "FieldValueTypeInvalid",
+        FieldErrorType.NotFound => "FieldValueNotFound",
         _ => "FieldValueInvalid",
     };
 
@@ -70,10 +74,11 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
                 FieldErrorType.TooMany => "Too many",
                 FieldErrorType.UnknownField => "unknown field",
                 FieldErrorType.TypeMismatch => "invalid type",
+                FieldErrorType.NotFound => "Not found",
                 _ => "Invalid value",
             };
             var parts = new List<string> { head };
-            if (BadValue is not null && Type is FieldErrorType.Invalid or FieldErrorType.Duplicate or FieldErrorType.NotSupported)
+            if (BadValue is not null && Type is FieldErrorType.Invalid or FieldErrorType.Duplicate or FieldErrorType.NotSupported or FieldErrorType.NotFound)
             {
                 parts.Add(FormatValue(BadValue));
             }

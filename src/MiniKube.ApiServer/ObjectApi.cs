@@ -21,8 +21,11 @@ internal sealed partial class ObjectApi
     private readonly TimeProvider _time;
     private readonly ILogger<ObjectApi> _logger;
 
-    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, TimeProvider time, ILogger<ObjectApi> logger)
+    private readonly ApiServerOptions _options;
+
+    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
     {
+        _options = options;
         _store = store;
         _codec = codec;
         _caches = caches;
@@ -90,8 +93,11 @@ internal sealed partial class ObjectApi
             }
             try
             {
-                var stored = await _store.CreateAsync(key, _codec.EncodeForStorage(candidate), ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, candidate, stored.ModRevision);
+                var bytes = _codec.EncodeForStorage(candidate);
+                var stored = candidate is Event
+                    ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
+                    : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, key, candidate, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
             {
@@ -179,7 +185,9 @@ internal sealed partial class ObjectApi
         var pinned = patchNode["metadata"]?["resourceVersion"] is not null;
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(resource, requestNamespace, name, ct).ConfigureAwait(false);
+            RequireName(name);
+            var current = await CurrentAsync(resource, Keys.For(resource, NamespaceFor(resource, requestNamespace), name), null, allowCache: attempt == 0, ct)
+                .ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
             var merged = JsonMergePatch.Apply(JsonNode.Parse(current.Json), patchNode);
             var bytes = System.Text.Encoding.UTF8.GetBytes(merged?.ToJsonString() ?? "null");
             var incoming = _codec.DecodeRequest(resource, bytes);
@@ -251,8 +259,9 @@ internal sealed partial class ObjectApi
                     return current;
                 }
                 var updated = obj with { Metadata = marked with { ResourceVersion = null } };
-                var stored = await _store.UpdateAsync(current.Key, _codec.EncodeForStorage(updated), current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, current.Key, updated, stored.ModRevision);
+                var bytes = _codec.EncodeForStorage(updated);
+                var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, current.Key, updated, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -300,7 +309,8 @@ internal sealed partial class ObjectApi
         var ns = NamespaceFor(pods, requestNamespace ?? binding.Metadata.Namespace);
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(pods, ns, podName, ct).ConfigureAwait(false);
+            var current = await CurrentAsync(pods, Keys.For(pods, ns, podName), null, allowCache: attempt == 0, ct).ConfigureAwait(false)
+                ?? throw ApiException.NotFound(pods, podName);
             var pod = (Pod)current.Object;
             if (binding.Metadata.Uid is { Length: > 0 } uid && uid != pod.Metadata.Uid)
             {
@@ -324,8 +334,9 @@ internal sealed partial class ObjectApi
             };
             try
             {
-                var stored = await _store.UpdateAsync(current.Key, _codec.EncodeForStorage(bound), current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision);
+                var bytes = _codec.EncodeForStorage(bound);
+                var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -343,12 +354,13 @@ internal sealed partial class ObjectApi
         var expected = Versions.Parse(incoming.Metadata.ResourceVersion);
         for (var attempt = 0; ; attempt++)
         {
-            var stored = await _store.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
-            if (expected is { } rv && rv != stored.ModRevision)
+            var stored = await CurrentAsync(resource, key, expected, allowCache: attempt == 0, ct).ConfigureAwait(false)
+                ?? throw ApiException.NotFound(resource, name);
+            if (expected is { } rv && rv != stored.Revision)
             {
                 throw ApiException.Conflict(resource, name);
             }
-            var old = _codec.FromStorage(resource, key, stored.Value, stored.ModRevision).Object;
+            var old = stored.Object;
             KubeObject next;
             if (statusOnly)
             {
@@ -392,11 +404,12 @@ internal sealed partial class ObjectApi
                 if (meta.DeletionTimestamp is not null && (meta.Finalizers is null || meta.Finalizers.Count == 0) && (meta.DeletionGracePeriodSeconds ?? 0) == 0)
                 {
                     // The last finalizer is gone from an object being deleted: the deletion completes now.
-                    var deleted = await _store.DeleteAsync(key, stored.ModRevision, ct).ConfigureAwait(false);
+                    var deleted = await _store.DeleteAsync(key, stored.Revision, ct).ConfigureAwait(false);
                     return _codec.Stamp(resource, key, next, deleted.ModRevision);
                 }
-                var written = await _store.UpdateAsync(key, _codec.EncodeForStorage(next), stored.ModRevision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, next, written.ModRevision);
+                var bytes = _codec.EncodeForStorage(next);
+                var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
+                return _codec.Stamp(resource, key, next, written.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
             {
@@ -411,6 +424,20 @@ internal sealed partial class ObjectApi
                 throw ApiException.NotFound(resource, name);
             }
         }
+    }
+
+    /// <summary>
+    /// The object to base a conditional write on. The watch cache usually has it, which saves an etcd read; the write
+    /// itself is conditional on the revision, so a stale cache costs only a retry (which then reads etcd).
+    /// </summary>
+    private async Task<CachedObject?> CurrentAsync(ResourceInfo resource, string key, long? expected, bool allowCache, CancellationToken ct)
+    {
+        if (allowCache && _caches.For(resource).TryGet(key) is { } cached && (expected is null || cached.Revision == expected))
+        {
+            return cached;
+        }
+        var stored = await _store.GetAsync(key, ct).ConfigureAwait(false);
+        return stored is { } value ? _codec.FromStorage(resource, key, value.Value, value.ModRevision) : null;
     }
 
     /// <summary>Effective grace period: pods default to their spec; unbound or finished pods go at once.</summary>

@@ -40,17 +40,65 @@ internal sealed class ObjectCodec
     public CachedObject FromStorage(ResourceInfo resource, string key, ReadOnlyMemory<byte> value, long revision)
     {
         var obj = (KubeObject)KubeSerializer.FromJson(value.Span, resource.Type);
-        return Stamp(resource, key, obj, revision);
+        return Stamp(resource, key, obj, revision, value.Span);
     }
 
-    /// <summary>The served form of an object at <paramref name="revision"/>.</summary>
-    public CachedObject Stamp(ResourceInfo resource, string key, KubeObject obj, long revision)
+    /// <summary>
+    /// The served form of an object at <paramref name="revision"/>. With the stored bytes at hand the version is spliced
+    /// into them instead of encoding the object again: every write and every watch event would otherwise pay a second encode.
+    /// </summary>
+    public CachedObject Stamp(ResourceInfo resource, string key, KubeObject obj, long revision, ReadOnlySpan<byte> storedJson = default)
     {
-        var stamped = obj with { Metadata = obj.Metadata with { ResourceVersion = Versions.Format(revision) } };
-        return new CachedObject(key, stamped, KubeSerializer.ToJsonBytes(stamped), revision, resource.Fields(stamped));
+        var version = Versions.Format(revision);
+        var stamped = obj with { Metadata = obj.Metadata with { ResourceVersion = version } };
+        var json = storedJson.IsEmpty || obj.Metadata.ResourceVersion is not null
+            ? null
+            : SpliceResourceVersion(storedJson, version);
+        return new CachedObject(key, stamped, json ?? KubeSerializer.ToJsonBytes(stamped), revision, resource.Fields(stamped));
     }
 
     public CachedObject WithRevision(ResourceInfo resource, CachedObject obj, long revision) => Stamp(resource, obj.Key, obj.Object, revision);
+
+    /// <summary>Inserts <c>"resourceVersion":"N"</c> as the first member of the top-level metadata object; null if there is none.</summary>
+    internal static byte[]? SpliceResourceVersion(ReadOnlySpan<byte> json, string version)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+        while (reader.Read() && reader.CurrentDepth == 1)
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+            var isMetadata = reader.ValueTextEquals("metadata"u8);
+            if (!reader.Read())
+            {
+                return null;
+            }
+            if (!isMetadata)
+            {
+                reader.Skip();
+                continue;
+            }
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+            var open = (int)reader.TokenStartIndex + 1;
+            var empty = reader.Read() && reader.TokenType == JsonTokenType.EndObject;
+            var member = "\"resourceVersion\":\"" + version + "\"" + (empty ? "" : ",");
+            var insert = System.Text.Encoding.UTF8.GetBytes(member);
+            var result = new byte[json.Length + insert.Length];
+            json[..open].CopyTo(result);
+            insert.CopyTo(result.AsSpan(open));
+            json[open..].CopyTo(result.AsSpan(open + insert.Length));
+            return result;
+        }
+        return null;
+    }
 
     /// <summary>A watch bookmark: an object of the kind carrying only the resourceVersion.</summary>
     public byte[] EncodeBookmark(ResourceInfo resource, long revision)

@@ -11,6 +11,7 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
     : Objects.ObjectsBase
 {
     private static readonly TimeSpan CacheSyncWait = TimeSpan.FromSeconds(30);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> SupportedFields = new();
 
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
     {
@@ -89,6 +90,14 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
         }
         return Task.FromResult(reply);
     }
+
+    public override Task<VersionReply> Version(VersionRequest request, ServerCallContext context) => Task.FromResult(new VersionReply
+    {
+        Major = HealthEndpoints.KubernetesMajor,
+        Minor = HealthEndpoints.KubernetesMinor,
+        GitVersion = HealthEndpoints.GitVersion,
+        Platform = HealthEndpoints.Platform,
+    });
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<Protocol.V1.WatchEvent> responseStream, ServerCallContext context)
     {
@@ -173,6 +182,14 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
         catch (FormatException ex)
         {
             throw ApiException.BadRequest($"invalid field selector: {ex.Message}");
+        }
+        var supported = SupportedFields.GetOrAdd(resource.Plural, _ => resource.Fields((KubeObject)Activator.CreateInstance(resource.Type)!).Keys.ToHashSet());
+        foreach (var requirement in fields.Requirements)
+        {
+            if (!supported.Contains(requirement.Field))
+            {
+                throw ApiException.BadRequest($"field label not supported: {requirement.Field}");
+            }
         }
         return new ObjectFilter(resource.Namespaced && ns.Length > 0 ? ns : null, labels, fields);
     }

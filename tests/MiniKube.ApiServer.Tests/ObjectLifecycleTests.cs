@@ -308,6 +308,15 @@ public sealed class ObjectLifecycleTests(ApiServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_field_selector_on_an_unsupported_field_is_BadRequest()
+    {
+        var error = await Assert.ThrowsAsync<ApiException>(() => Client.ListAsync<Pod>(fieldSelector: "spec.hostname=x"));
+
+        Assert.Equal(400, error.Code);
+        Assert.Equal("field label not supported: spec.hostname", error.Status.Message);
+    }
+
+    [Fact]
     public async Task A_bad_selector_is_BadRequest()
     {
         var error = await Assert.ThrowsAsync<ApiException>(() => Client.ListAsync<Pod>(labelSelector: "app in (web"));

@@ -1,0 +1,181 @@
+namespace MiniKube.Api;
+
+/// <summary>Service and Endpoints validation.</summary>
+public static partial class Validator
+{
+    private static readonly string[] ServiceTypes = [ServiceType.ClusterIP, ServiceType.ExternalName, ServiceType.LoadBalancer, ServiceType.NodePort];
+    private static readonly string[] SessionAffinities = ["ClientIP", "None"];
+    private static readonly string[] TrafficPolicies = ["Cluster", "Local"];
+
+    public const int NodePortMin = 30000;
+    public const int NodePortMax = 32767;
+
+    private static void ValidateService(Service svc, List<FieldError> errs)
+    {
+        var spec = svc.Spec ?? new ServiceSpec();
+        OneOf(spec.Type, "spec.type", ServiceTypes, errs);
+        var type = string.IsNullOrEmpty(spec.Type) ? ServiceType.ClusterIP : spec.Type;
+        var exposesNodePorts = type is ServiceType.NodePort or ServiceType.LoadBalancer;
+        var headless = spec.ClusterIP == "None";
+
+        if (type == ServiceType.ExternalName)
+        {
+            if (string.IsNullOrEmpty(spec.ExternalName))
+            {
+                errs.Add(FieldError.Required("spec.externalName"));
+            }
+            else
+            {
+                DnsSubdomain(spec.ExternalName.TrimEnd('.'), "spec.externalName", errs);
+            }
+            if (!string.IsNullOrEmpty(spec.ClusterIP))
+            {
+                errs.Add(FieldError.Forbidden("spec.clusterIP", "may not be set for ExternalName services"));
+            }
+        }
+
+        var ports = spec.Ports ?? [];
+        if (ports.Count == 0 && !headless && type != ServiceType.ExternalName)
+        {
+            errs.Add(FieldError.Required("spec.ports"));
+        }
+        // With several ports each needs a name: Endpoints and DNS SRV records tell them apart by it.
+        var requireName = ports.Count > 1;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var nodePorts = new HashSet<(int, string)>();
+        for (var i = 0; i < ports.Count; i++)
+        {
+            var p = ports[i];
+            var pp = Paths.Index("spec.ports", i);
+            if (string.IsNullOrEmpty(p.Name))
+            {
+                if (requireName)
+                {
+                    errs.Add(FieldError.Required(Paths.Child(pp, "name")));
+                }
+            }
+            else
+            {
+                DnsLabel(p.Name, Paths.Child(pp, "name"), errs);
+                if (!names.Add(p.Name))
+                {
+                    errs.Add(FieldError.Duplicate(Paths.Child(pp, "name"), p.Name));
+                }
+            }
+            PortNumber(p.Port, Paths.Child(pp, "port"), errs);
+            OneOf(p.Protocol, Paths.Child(pp, "protocol"), Protocols, errs);
+            // targetPort 0 / "" means "same as port" (the defaulter fills it in).
+            if (p.TargetPort is { } target && !(target.IsInt && target.IntValue == 0) && !(target.IsString && target.StringValue.Length == 0))
+            {
+                PortNumberOrName(target, Paths.Child(pp, "targetPort"), errs);
+            }
+            if (p.NodePort is { } nodePort && nodePort != 0)
+            {
+                if (!exposesNodePorts)
+                {
+                    errs.Add(FieldError.Forbidden(Paths.Child(pp, "nodePort"), $"may not be used when `type` is '{type}'"));
+                }
+                else if (nodePort is < NodePortMin or > NodePortMax)
+                {
+                    errs.Add(FieldError.Invalid(Paths.Child(pp, "nodePort"), nodePort,
+                        $"provided port is not in the valid range. The range of valid ports is {NodePortMin}-{NodePortMax}"));
+                }
+                else if (!nodePorts.Add((nodePort, string.IsNullOrEmpty(p.Protocol) ? Protocol.Tcp : p.Protocol)))
+                {
+                    errs.Add(FieldError.Duplicate(Paths.Child(pp, "nodePort"), nodePort));
+                }
+            }
+        }
+
+        if (!string.IsNullOrEmpty(spec.ClusterIP) && !headless && !NameRules.IsIPv4(spec.ClusterIP))
+        {
+            errs.Add(FieldError.Invalid("spec.clusterIP", spec.ClusterIP, "must be empty, 'None', or a valid IPv4 address"));
+        }
+        if (headless && exposesNodePorts)
+        {
+            errs.Add(FieldError.Invalid("spec.clusterIP", spec.ClusterIP, $"may not be set to 'None' for {type} services"));
+        }
+        if (spec.Selector is not null)
+        {
+            Selector.ValidateLabels(spec.Selector, "spec.selector", errs);
+        }
+        OneOf(spec.SessionAffinity, "spec.sessionAffinity", SessionAffinities, errs);
+        if (spec.SessionAffinityConfig?.ClientIP?.TimeoutSeconds is { } timeout && timeout is < 1 or > 86400)
+        {
+            errs.Add(FieldError.Invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout, "must be greater than 0 and less than or equal to 86400"));
+        }
+        OneOf(spec.ExternalTrafficPolicy, "spec.externalTrafficPolicy", TrafficPolicies, errs);
+        if (!string.IsNullOrEmpty(spec.ExternalTrafficPolicy) && !exposesNodePorts)
+        {
+            errs.Add(FieldError.Invalid("spec.externalTrafficPolicy", spec.ExternalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
+        }
+        OneOf(spec.InternalTrafficPolicy, "spec.internalTrafficPolicy", TrafficPolicies, errs);
+        var externalIPs = spec.ExternalIPs ?? [];
+        for (var i = 0; i < externalIPs.Count; i++)
+        {
+            if (!NameRules.IsIP(externalIPs[i]))
+            {
+                errs.Add(FieldError.Invalid(Paths.Index("spec.externalIPs", i), externalIPs[i], "must be a valid IP address"));
+            }
+        }
+    }
+
+    private static void ValidateEndpoints(Endpoints ep, List<FieldError> errs)
+    {
+        var subsets = ep.Subsets ?? [];
+        for (var i = 0; i < subsets.Count; i++)
+        {
+            var s = subsets[i];
+            var sp = Paths.Index("subsets", i);
+            if ((s.Addresses?.Count ?? 0) + (s.NotReadyAddresses?.Count ?? 0) == 0)
+            {
+                errs.Add(FieldError.Required(sp, "must specify `addresses` or `notReadyAddresses`"));
+            }
+            ValidateEndpointAddresses(s.Addresses ?? [], Paths.Child(sp, "addresses"), errs);
+            ValidateEndpointAddresses(s.NotReadyAddresses ?? [], Paths.Child(sp, "notReadyAddresses"), errs);
+            var ports = s.Ports ?? [];
+            if (ports.Count == 0)
+            {
+                errs.Add(FieldError.Required(Paths.Child(sp, "ports")));
+            }
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var j = 0; j < ports.Count; j++)
+            {
+                var p = ports[j];
+                var pp = Paths.Index(Paths.Child(sp, "ports"), j);
+                if (string.IsNullOrEmpty(p.Name))
+                {
+                    if (ports.Count > 1)
+                    {
+                        errs.Add(FieldError.Required(Paths.Child(pp, "name")));
+                    }
+                }
+                else
+                {
+                    DnsLabel(p.Name, Paths.Child(pp, "name"), errs);
+                    if (!names.Add(p.Name))
+                    {
+                        errs.Add(FieldError.Duplicate(Paths.Child(pp, "name"), p.Name));
+                    }
+                }
+                PortNumber(p.Port, Paths.Child(pp, "port"), errs);
+                OneOf(p.Protocol, Paths.Child(pp, "protocol"), Protocols, errs);
+            }
+        }
+    }
+
+    private static void ValidateEndpointAddresses(IReadOnlyList<EndpointAddress> addresses, string path, List<FieldError> errs)
+    {
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var a = addresses[i];
+            var ap = Paths.Index(path, i);
+            if (!NameRules.IsIP(a.Ip ?? ""))
+            {
+                errs.Add(FieldError.Invalid(Paths.Child(ap, "ip"), a.Ip ?? "", "must be a valid IP address"));
+            }
+            DnsLabel(a.Hostname, Paths.Child(ap, "hostname"), errs);
+            DnsSubdomain(a.NodeName, Paths.Child(ap, "nodeName"), errs);
+        }
+    }
+}
