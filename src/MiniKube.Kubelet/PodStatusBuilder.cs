@@ -68,7 +68,7 @@ public static class PodStatusBuilder
             StartTime = old.StartTime ?? now,
             ContainerStatuses = statuses,
             InitContainerStatuses = old.InitContainerStatuses,
-            QosClass = QosClass(spec),
+            QosClass = old.QosClass ?? QosClass(spec),
             NominatedNodeName = old.NominatedNodeName,
             Message = old.Message,
             Reason = old.Reason,
