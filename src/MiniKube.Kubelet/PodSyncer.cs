@@ -48,9 +48,10 @@ internal sealed partial class PodSyncer
     public PodVolumes Volumes => _volumes;
 
     /// <summary>Syncs one pod; <paramref name="pod"/> is null when it is gone from the API. Returns when to look again, if sooner than the resync.</summary>
-    public async Task<TimeSpan?> SyncAsync(string uid, Pod? pod, Pod? lastKnown, CancellationToken ct)
+    /// <remarks><paramref name="fresh"/>: the pod just arrived and nothing can run for it yet, so the runtime is not listed.</remarks>
+    public async Task<TimeSpan?> SyncAsync(string uid, Pod? pod, Pod? lastKnown, bool fresh, CancellationToken ct)
     {
-        var containers = await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
+        IReadOnlyList<RuntimeContainer> containers = fresh ? [] : await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
         if (pod is null)
         {
             await CleanUpAsync(uid, lastKnown, containers, ct).ConfigureAwait(false);
