@@ -94,7 +94,59 @@ internal sealed partial class PodSyncer
         var sandbox = sandboxes.FirstOrDefault(s => s.State == RuntimeContainerState.Running);
         var toStart = new List<(Container Container, int Attempt, List<RuntimeContainer> Older)>();
         var toKill = new List<RuntimeContainer>();
-        foreach (var container in spec.Containers)
+        // Restart of an exited container, unless it is backing off (CrashLoopBackOff).
+        void RestartOrBackOff(Container container, RuntimeContainer current, List<RuntimeContainer> instances)
+        {
+            var key = uid + "/" + container.Name;
+            var finished = current.FinishedAt ?? _time.GetUtcNow();
+            if (current.StartedAt is { } ranFrom && finished - ranFrom >= _options.CrashLoopResetAfter)
+            {
+                _crashBackOff.Reset(key);
+            }
+            if (_crashBackOff.IsInBackOffSince(key, finished, out var remaining))
+            {
+                var delay = FormatDuration(_crashBackOff.Get(key));
+                waiting[container.Name] = new WaitingReason("CrashLoopBackOff",
+                    $"back-off {delay} restarting failed container={container.Name} pod={meta.Name}_{meta.Namespace}({uid})");
+                _events?.Warning(pod, "BackOff", $"Back-off restarting failed container {container.Name} in pod {meta.Name}_{meta.Namespace}({uid})");
+                RequeueIn(remaining);
+                return;
+            }
+            _crashBackOff.Next(key, finished);
+            toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
+        }
+
+        // Init containers run one at a time, each to success, before any app container; never again once an app container exists.
+        var initialized = containers.Any(c => !c.IsSandbox && spec.Containers.Any(x => x.Name == c.ContainerName));
+        if (!initialized)
+        {
+            initialized = true;
+            foreach (var init in spec.InitContainers ?? [])
+            {
+                var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == init.Name)
+                    .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
+                var current = instances.FirstOrDefault();
+                if (current is { State: RuntimeContainerState.Exited, ExitCode: 0 })
+                {
+                    continue;
+                }
+                initialized = false;
+                if (current is null)
+                {
+                    toStart.Add((init, 0, []));
+                }
+                else if (current.State is RuntimeContainerState.Created or RuntimeContainerState.Unknown)
+                {
+                    toStart.Add((init, current.RestartCount, instances.ToList()));
+                }
+                else if (current.State == RuntimeContainerState.Exited && policy != RestartPolicy.Never)
+                {
+                    RestartOrBackOff(init, current, instances);
+                }
+                break;
+            }
+        }
+        foreach (var container in initialized ? spec.Containers : [])
         {
             var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == container.Name)
                 .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
@@ -125,27 +177,10 @@ internal sealed partial class PodSyncer
                     break;
                 default:
                     var restart = policy == RestartPolicy.Always || (policy == RestartPolicy.OnFailure && current.ExitCode != 0);
-                    if (!restart)
+                    if (restart)
                     {
-                        break;
+                        RestartOrBackOff(container, current, instances);
                     }
-                    var key = uid + "/" + container.Name;
-                    var finished = current.FinishedAt ?? _time.GetUtcNow();
-                    if (current.StartedAt is { } ranFrom && finished - ranFrom >= _options.CrashLoopResetAfter)
-                    {
-                        _crashBackOff.Reset(key);
-                    }
-                    if (_crashBackOff.IsInBackOffSince(key, finished, out var remaining))
-                    {
-                        var delay = FormatDuration(_crashBackOff.Get(key));
-                        waiting[container.Name] = new WaitingReason("CrashLoopBackOff",
-                            $"back-off {delay} restarting failed container={container.Name} pod={meta.Name}_{meta.Namespace}({uid})");
-                        _events?.Warning(pod, "BackOff", $"Back-off restarting failed container {container.Name} in pod {meta.Name}_{meta.Namespace}({uid})");
-                        RequeueIn(remaining);
-                        break;
-                    }
-                    _crashBackOff.Next(key, finished);
-                    toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
                     break;
             }
         }

@@ -179,3 +179,101 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
         Assert.Equal(0, KubeletEnvironment.StatusOf(ready, "web")!.RestartCount);
     }
 }
+
+public sealed class InitContainerTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task Init_containers_run_in_order_to_completion_before_the_app()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("init");
+        var mount = new VolumeMount { Name = "work", MountPath = "/work" };
+        var pod = TestPods.Make(name, TestPods.Shell("app", "cat /work/order; sleep 3600") with { VolumeMounts = [mount] });
+        pod = pod with
+        {
+            Spec = pod.Spec! with
+            {
+                InitContainers =
+                [
+                    TestPods.Shell("first", "sleep 1; echo init-one > /work/order") with { VolumeMounts = [mount] },
+                    TestPods.Shell("second", "echo init-two >> /work/order") with { VolumeMounts = [mount] },
+                ],
+                Volumes = [new Volume { Name = "work", EmptyDir = new EmptyDirVolumeSource() }],
+            },
+        };
+        await env.CreatePodAsync(pod);
+        var initializing = await env.WaitForPodAsync(name, p => p.Status?.InitContainerStatuses?.FirstOrDefault()?.State?.Running is not null,
+            "first init container running");
+        Assert.Equal(PodPhase.Pending, initializing.Status!.Phase);
+        var initialized = initializing.Status.Conditions!.Single(c => c.Type == PodConditionType.Initialized);
+        Assert.Equal((ConditionStatus.False, "ContainersNotInitialized"), (initialized.Status, initialized.Reason));
+        Assert.Equal("PodInitializing", KubeletEnvironment.StatusOf(initializing, "app")!.State!.Waiting!.Reason);
+
+        var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
+        Assert.All(running.Status!.InitContainerStatuses!, s => Assert.Equal(("Completed", true), (s.State!.Terminated!.Reason, s.Ready)));
+        Assert.Equal(ConditionStatus.True, running.Status.Conditions!.Single(c => c.Type == PodConditionType.Initialized).Status);
+        var appId = KubeletEnvironment.ContainerId(running, "app");
+        await Eventually.WaitAsync(async () => (await env.DockerLogsAsync(appId)) == "init-one\ninit-two\n", TimeSpan.FromSeconds(10), "app sees both init outputs");
+    }
+
+    [DockerFact]
+    public async Task A_failing_init_container_fails_a_Never_pod_and_is_retried_otherwise()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var never = KubeletEnvironment.Unique("initfail-never");
+        var always = KubeletEnvironment.Unique("initfail-always");
+        foreach (var (name, policy) in new[] { (never, RestartPolicy.Never), (always, RestartPolicy.Always) })
+        {
+            var pod = TestPods.Make(name, TestPods.Shell("app", "sleep 3600")).WithPolicy(policy);
+            await env.CreatePodAsync(pod with { Spec = pod.Spec! with { InitContainers = [TestPods.Shell("setup", "exit 2")] } });
+        }
+        var failed = await env.WaitForPhaseAsync(never, PodPhase.Failed);
+        Assert.Equal(2, failed.Status!.InitContainerStatuses!.Single().State!.Terminated!.ExitCode);
+        Assert.Null(KubeletEnvironment.StatusOf(failed, "app")!.ContainerID);
+
+        var retried = await env.WaitForPodAsync(always, p => p.Status?.InitContainerStatuses?.Single().RestartCount >= 1, "init container retried");
+        Assert.Equal(PodPhase.Pending, retried.Status!.Phase);
+        Assert.Null(KubeletEnvironment.StatusOf(retried, "app")!.ContainerID);
+    }
+}
+
+public sealed class SandboxAndOomTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task A_dead_sandbox_is_replaced_and_the_containers_restarted_in_it()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("sandbox");
+        var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+        await env.WaitForPhaseAsync(name, PodPhase.Running);
+        var uid = created.Metadata.Uid!;
+        var sandbox = (await DockerCli.ListContainersAsync($"{ContainerLabels.PodUid}={uid}")).Single(id =>
+            DockerCli.InspectAsync(id).GetAwaiter().GetResult().GetProperty("Config").GetProperty("Labels")
+                .GetProperty(ContainerLabels.ContainerType).GetString() == ContainerLabels.TypeSandbox);
+
+        await DockerCli.KillAsync(sandbox);
+
+        var recovered = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app") is { RestartCount: 1, State.Running: not null },
+            "app restarted in a new sandbox", TimeSpan.FromSeconds(30));
+        var app = await DockerCli.InspectAsync(KubeletEnvironment.ContainerId(recovered, "app"));
+        var networkMode = app.GetProperty("HostConfig").GetProperty("NetworkMode").GetString()!;
+        Assert.NotEqual("container:" + sandbox, networkMode);
+        Assert.DoesNotContain(sandbox, await env.ContainersOfPodAsync(uid));
+        Assert.False(string.IsNullOrEmpty(recovered.Status!.PodIP));
+    }
+
+    [DockerFact]
+    public async Task Exceeding_the_memory_limit_is_reported_as_OOMKilled()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("oom");
+        var container = TestPods.Shell("app", "dd if=/dev/zero of=/dev/null bs=64M count=1") with
+        {
+            Resources = new ResourceRequirements { Limits = new Dictionary<string, Quantity> { ["memory"] = Quantity.Parse("16Mi") } },
+        };
+        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        var failed = await env.WaitForPhaseAsync(name, PodPhase.Failed);
+        var terminated = KubeletEnvironment.StatusOf(failed, "app")!.State!.Terminated!;
+        Assert.Equal(("OOMKilled", 137), (terminated.Reason, terminated.ExitCode));
+    }
+}
