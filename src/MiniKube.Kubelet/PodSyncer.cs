@@ -22,6 +22,7 @@ internal sealed partial class PodSyncer
     private readonly PodVolumes _volumes;
     private readonly ContainerConfigBuilder _configs;
     private readonly ImageManager _images;
+    private readonly ContainerKiller _killer;
     private readonly BackOff _crashBackOff;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -29,8 +30,9 @@ internal sealed partial class PodSyncer
     private readonly ConcurrentDictionary<string, (long Version, PodStatus Status)> _written = new(StringComparer.Ordinal);
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
-        TimeProvider time, ILogger logger)
+        ContainerKiller killer, TimeProvider time, ILogger logger)
     {
+        _killer = killer;
         _node = node;
         _options = options;
         _runtime = runtime;
@@ -190,7 +192,8 @@ internal sealed partial class PodSyncer
         var started = new List<RuntimeContainer>();
         var removed = new HashSet<string>(StringComparer.Ordinal);
         var grace = TimeSpan.FromSeconds(Math.Max(0, spec.TerminationGracePeriodSeconds ?? 30));
-        await Task.WhenAll(toKill.Select(c => _runtime.StopContainerAsync(c.Id, grace, ct))).ConfigureAwait(false);
+        var podIp = sandbox?.IpAddress ?? pod.Status?.PodIP ?? "";
+        await Task.WhenAll(toKill.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
 
         IReadOnlyDictionary<string, string>? volumePaths = null;
         if (toStart.Count > 0)
@@ -211,7 +214,7 @@ internal sealed partial class PodSyncer
             // A new sandbox means a new network namespace: whatever still runs in the old one goes.
             var stale = containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running).ToList();
             relist |= stale.Count > 0;
-            await StopAllAsync(stale, grace, ct).ConfigureAwait(false);
+            await Task.WhenAll(stale.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
             try
             {
                 sandbox = await _runtime.RunSandboxAsync(SandboxFor(pod, sandboxes.Count), ct).ConfigureAwait(false);
@@ -319,6 +322,7 @@ internal sealed partial class PodSyncer
         }
         _events?.Normal(pod, "Started", $"Started container {container.Name}");
         LogStarted(_logger, container.Name, attempt);
+        await _killer.PostStartAsync(pod, container, id, sandbox.IpAddress ?? "", ct).ConfigureAwait(false);
         // Keep the instance just replaced (lastState, logs --previous); older ones go.
         foreach (var old in older.Where(o => o.State != RuntimeContainerState.Running))
         {
@@ -387,11 +391,14 @@ internal sealed partial class PodSyncer
         var uid = pod.Metadata.Uid ?? "";
         var grace = TimeSpan.FromSeconds(Math.Max(0, pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30));
         _probes?.RemovePod(uid);
-        foreach (var c in containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running))
+        var running = containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running).ToList();
+        foreach (var c in running)
         {
             _events?.Normal(pod, "Killing", $"Stopping container {c.ContainerName}");
         }
-        await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+        var spec = pod.Spec ?? new PodSpec();
+        var podIp = pod.Status?.PodIP ?? "";
+        await Task.WhenAll(running.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
         await StopAllAsync(containers.Where(c => c.IsSandbox), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         await RemoveAllAsync(uid, containers, ct).ConfigureAwait(false);
         try
@@ -438,6 +445,9 @@ internal sealed partial class PodSyncer
         }
         _crashBackOff.RemovePrefix(uid + "/");
     }
+
+    private static Container? SpecOf(PodSpec spec, RuntimeContainer c) =>
+        spec.Containers.FirstOrDefault(x => x.Name == c.ContainerName) ?? spec.InitContainers?.FirstOrDefault(x => x.Name == c.ContainerName);
 
     private Task StopAllAsync(IEnumerable<RuntimeContainer> containers, TimeSpan grace, CancellationToken ct) =>
         Task.WhenAll(containers.Where(c => c.State == RuntimeContainerState.Running).Select(c => _runtime.StopContainerAsync(c.Id, grace, ct)));

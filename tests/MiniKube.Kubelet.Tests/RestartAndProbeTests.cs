@@ -277,3 +277,51 @@ public sealed class SandboxAndOomTests(ApiServerFixture api) : IClassFixture<Api
         Assert.Equal(("OOMKilled", 137), (terminated.Reason, terminated.ExitCode));
     }
 }
+
+public sealed class LifecycleHookTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task PostStart_runs_after_the_start_and_preStop_before_SIGTERM()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("hooks");
+        var hostDir = Path.Combine(env.Options.RootDir, "hostpath-" + name);
+        Directory.CreateDirectory(hostDir);
+        var container = TestPods.Shell("app", "until [ -f /tmp/poststart ]; do sleep 0.1; done; echo saw-poststart; sleep 3600") with
+        {
+            VolumeMounts = [new VolumeMount { Name = "out", MountPath = "/out" }],
+            Lifecycle = new Lifecycle
+            {
+                PostStart = new LifecycleHandler { Exec = new ExecAction { Command = ["touch", "/tmp/poststart"] } },
+                PreStop = new LifecycleHandler { Exec = new ExecAction { Command = ["sh", "-c", "echo bye > /out/prestop"] } },
+            },
+        };
+        var pod = TestPods.Make(name, container);
+        pod = pod with { Spec = pod.Spec! with { Volumes = [new Volume { Name = "out", HostPath = new HostPathVolumeSource { Path = hostDir } }] } };
+        var created = await env.CreatePodAsync(pod);
+        var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
+        var id = KubeletEnvironment.ContainerId(running, "app");
+        await Eventually.WaitAsync(async () => (await env.DockerLogsAsync(id)).Contains("saw-poststart", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the app saw the postStart hook's file");
+
+        await env.DeletePodAsync(name);
+        await Eventually.WaitAsync(async () => (await env.ContainersOfPodAsync(created.Metadata.Uid!)).Count == 0, TimeSpan.FromSeconds(20), "pod removed");
+        Assert.Equal("bye\n", await File.ReadAllTextAsync(Path.Combine(hostDir, "prestop")));
+    }
+
+    [DockerFact]
+    public async Task A_failing_postStart_hook_kills_the_container_with_an_event()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("badhook");
+        var container = TestPods.Shell("app", "sleep 3600") with
+        {
+            Lifecycle = new Lifecycle { PostStart = new LifecycleHandler { Exec = new ExecAction { Command = ["sh", "-c", "exit 7"] } } },
+        };
+        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        var failed = await env.WaitForPhaseAsync(name, PodPhase.Failed);
+        var events = await Eventually.WaitAsync(() => env.EventsForAsync(failed), e => e.Any(x => x.Reason == "FailedPostStartHook"),
+            TimeSpan.FromSeconds(10), "FailedPostStartHook event");
+        Assert.Contains(events, e => e.Reason == "FailedPostStartHook" && e.Message!.Contains("exited with 7", StringComparison.Ordinal));
+    }
+}
