@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
@@ -26,13 +25,15 @@ internal sealed partial class PodSyncer
     private readonly BackOff _crashBackOff;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    // The newest resourceVersion this kubelet wrote per pod, so a write right after another does not use the cache's older one.
-    private readonly ConcurrentDictionary<string, (long Version, PodStatus Status)> _written = new(StringComparer.Ordinal);
+    private readonly PodStatusWriter _statusWriter;
+    private readonly SandboxConfigBuilder _sandboxConfigs;
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
         ContainerKiller killer, TimeProvider time, ILogger logger)
     {
         _killer = killer;
+        _statusWriter = new PodStatusWriter(client, logger);
+        _sandboxConfigs = new SandboxConfigBuilder(node, options);
         _node = node;
         _options = options;
         _runtime = runtime;
@@ -60,14 +61,7 @@ internal sealed partial class PodSyncer
             return null;
         }
         // The informer may not have delivered our last status write yet: build on what we wrote, not on the older copy.
-        if (_written.TryGetValue(uid, out var written) && written.Version > Version(pod.Metadata.ResourceVersion))
-        {
-            pod = pod with
-            {
-                Metadata = pod.Metadata with { ResourceVersion = written.Version.ToString(CultureInfo.InvariantCulture) },
-                Status = written.Status,
-            };
-        }
+        pod = _statusWriter.Freshest(pod);
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Namespace"] = pod.Metadata.Namespace ?? "", ["Pod"] = pod.Metadata.Name ?? "" });
         if (pod.Metadata.DeletionTimestamp is not null)
         {
@@ -217,7 +211,7 @@ internal sealed partial class PodSyncer
             await Task.WhenAll(stale.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
             try
             {
-                sandbox = await _runtime.RunSandboxAsync(SandboxFor(pod, sandboxes.Count), ct).ConfigureAwait(false);
+                sandbox = await _runtime.RunSandboxAsync(_sandboxConfigs.For(pod, sandboxes.Count), ct).ConfigureAwait(false);
                 started.Add(sandbox);
                 foreach (var old in sandboxes)
                 {
@@ -272,7 +266,7 @@ internal sealed partial class PodSyncer
             _probes?.RemovePod(uid);
             await StopAllAsync(containers, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         }
-        await WriteStatusAsync(pod, status, ct).ConfigureAwait(false);
+        await _statusWriter.WriteAsync(pod, status, ct).ConfigureAwait(false);
         return requeue;
     }
 
@@ -332,59 +326,6 @@ internal sealed partial class PodSyncer
         return (null, null, id);
     }
 
-    private SandboxSpec SandboxFor(Pod pod, int attempt)
-    {
-        var meta = pod.Metadata;
-        var spec = pod.Spec ?? new PodSpec();
-        var hostname = !string.IsNullOrEmpty(spec.Hostname) ? spec.Hostname : meta.Name ?? "pod";
-        if (hostname.Length > 63)
-        {
-            hostname = hostname[..63].TrimEnd('-', '.');
-        }
-        var dns = new List<string>();
-        var search = new List<string>();
-        var options = new List<string>();
-        var policy = spec.DnsPolicy ?? DnsPolicy.ClusterFirst;
-        if (policy is DnsPolicy.ClusterFirst or DnsPolicy.ClusterFirstWithHostNet && _options.ClusterDns is { } clusterDns)
-        {
-            var domain = _options.ClusterDomain;
-            dns.Add(clusterDns);
-            search.AddRange([$"{meta.Namespace}.svc.{domain}", $"svc.{domain}", domain]);
-            options.Add("ndots:5");
-        }
-        if (spec.DnsConfig is { } config)
-        {
-            dns.AddRange(config.Nameservers ?? []);
-            search.AddRange(config.Searches ?? []);
-            options.AddRange((config.Options ?? []).Select(o => o.Value is null ? o.Name ?? "" : $"{o.Name}:{o.Value}"));
-        }
-        var ports = new List<PortMapping>();
-        foreach (var container in spec.Containers)
-        {
-            foreach (var port in container.Ports ?? [])
-            {
-                if (port.HostPort is { } hostPort && hostPort > 0)
-                {
-                    ports.Add(new PortMapping(port.ContainerPort, hostPort, port.Protocol ?? MiniKube.Api.Protocol.Tcp,
-                        string.IsNullOrEmpty(port.HostIP) ? ContainerConfigBuilder.HostIp : port.HostIP));
-                }
-            }
-        }
-        var extraHosts = (spec.HostAliases ?? []).SelectMany(a => (a.Hostnames ?? []).Select(h => $"{h}:{a.Ip}")).ToList();
-        return new SandboxSpec
-        {
-            Name = ContainerLabels.SandboxDockerName(meta.Name ?? "", meta.Namespace ?? "", meta.Uid ?? "", attempt),
-            Image = _options.PodInfraImage,
-            Hostname = hostname,
-            Labels = ContainerLabels.ForSandbox(_node, meta.Namespace ?? "", meta.Name ?? "", meta.Uid ?? ""),
-            Dns = dns,
-            DnsSearch = search,
-            DnsOptions = options.Where(o => o.Length > 0).ToList(),
-            ExtraHosts = extraHosts,
-            Ports = ports,
-        };
-    }
-
     /// <summary>Graceful deletion: SIGTERM, SIGKILL after the grace period, remove everything, then finish the API deletion.</summary>
     private async Task TerminateAsync(Pod pod, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
     {
@@ -429,7 +370,7 @@ internal sealed partial class PodSyncer
             _volumes.TearDown(uid);
         }
         _crashBackOff.RemovePrefix(uid + "/");
-        _written.TryRemove(uid, out _);
+        _statusWriter.Forget(uid);
     }
 
     private async Task RemoveAllAsync(string uid, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
@@ -452,46 +393,6 @@ internal sealed partial class PodSyncer
     private Task StopAllAsync(IEnumerable<RuntimeContainer> containers, TimeSpan grace, CancellationToken ct) =>
         Task.WhenAll(containers.Where(c => c.State == RuntimeContainerState.Running).Select(c => _runtime.StopContainerAsync(c.Id, grace, ct)));
 
-    private async Task WriteStatusAsync(Pod pod, PodStatus status, CancellationToken ct)
-    {
-        var uid = pod.Metadata.Uid ?? "";
-        var json = KubeSerializer.ToJsonBytes(status);
-        if (pod.Status is not null && json.AsSpan().SequenceEqual(KubeSerializer.ToJsonBytes(pod.Status)))
-        {
-            return;
-        }
-        var update = pod with { Status = status };
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                var stored = await _client.UpdateStatusAsync(update, ct).ConfigureAwait(false);
-                _written[uid] = (Version(stored.Metadata.ResourceVersion), stored.Status ?? status);
-                LogStatus(_logger, status.Phase ?? "");
-                return;
-            }
-            catch (ApiException ex) when (ex.IsConflict && attempt < 3)
-            {
-                var fresh = await _client.GetAsync<Pod>(pod.Metadata.Name ?? "", pod.Metadata.Namespace, ct).ConfigureAwait(false);
-                if (fresh.Metadata.Uid != uid)
-                {
-                    return;
-                }
-                // Keep conditions that others own (e.g. PodScheduled written by the binding).
-                var ours = status.Conditions?.Select(c => c.Type).ToHashSet(StringComparer.Ordinal) ?? [];
-                var merged = (fresh.Status?.Conditions ?? []).Where(c => !ours.Contains(c.Type)).Concat(status.Conditions ?? []).ToList();
-                update = fresh with { Status = status with { Conditions = merged } };
-            }
-            catch (ApiException ex) when (ex.IsNotFound)
-            {
-                return;
-            }
-        }
-    }
-
-    private static long Version(string? resourceVersion) =>
-        long.TryParse(resourceVersion, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
-
     internal static string FormatDuration(TimeSpan d) =>
         d.TotalMinutes >= 1
             ? d.Seconds == 0 ? $"{(int)d.TotalMinutes}m0s" : $"{(int)d.TotalMinutes}m{d.Seconds}s"
@@ -499,9 +400,6 @@ internal sealed partial class PodSyncer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started container {Container} (attempt {Attempt})")]
     private static partial void LogStarted(ILogger logger, string container, int attempt);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Status updated: phase {Phase}")]
-    private static partial void LogStatus(ILogger logger, string phase);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod terminated and deleted")]
     private static partial void LogDeleted(ILogger logger);
