@@ -81,6 +81,8 @@ public sealed class DockerRuntime : IContainerRuntime
         return result;
     }
 
+    public Task<RuntimeContainer?> InspectContainerAsync(string id, CancellationToken cancellationToken) => InspectAsync(id, cancellationToken);
+
     public async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
     {
         try
@@ -182,6 +184,8 @@ public sealed class DockerRuntime : IContainerRuntime
                 Binds = spec.Mounts.Count > 0 ? [.. spec.Mounts.Select(m => $"{m.HostPath}:{m.ContainerPath}{(m.ReadOnly ? ":ro" : "")}")] : null!,
                 NanoCPUs = spec.NanoCpus ?? 0,
                 Memory = spec.MemoryBytes ?? 0,
+                // As in Kubernetes: no swap on top of the memory limit, so going over it is an OOM kill.
+                MemorySwap = spec.MemoryBytes ?? 0,
                 CPUShares = spec.CpuShares ?? 0,
             },
         };

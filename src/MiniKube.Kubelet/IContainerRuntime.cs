@@ -14,6 +14,9 @@ public interface IContainerRuntime : IAsyncDisposable
     /// <summary>This node's containers (sandboxes and app containers, any state); only one pod's when <paramref name="podUid"/> is set.</summary>
     Task<IReadOnlyList<RuntimeContainer>> ListContainersAsync(string? podUid, CancellationToken cancellationToken);
 
+    /// <summary>One container of this node, or null when it is gone.</summary>
+    Task<RuntimeContainer?> InspectContainerAsync(string id, CancellationToken cancellationToken);
+
     Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken);
 
     /// <summary>Pulls an image; throws <see cref="ImagePullException"/> with the engine's message when it cannot.</summary>

@@ -14,7 +14,10 @@ namespace MiniKube.Kubelet;
 /// </summary>
 internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecorder? events, BackOff backOff, ILogger logger)
 {
+    private static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Lazy<Task>> _pulls = new(StringComparer.Ordinal);
+    // Images seen present lately: a burst of pods with one image asks the engine once, not once per container.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _present = new(StringComparer.Ordinal);
 
     /// <summary>Kubernetes' default: Always for <c>:latest</c> or untagged images, else IfNotPresent.</summary>
     public static string EffectivePolicy(Container container)
@@ -37,7 +40,7 @@ internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecor
     {
         var image = container.Image ?? "";
         var policy = EffectivePolicy(container);
-        var present = await runtime.ImageExistsAsync(image, ct).ConfigureAwait(false);
+        var present = await ExistsAsync(image, ct).ConfigureAwait(false);
         if (policy == PullPolicy.Never)
         {
             if (present)
@@ -87,6 +90,25 @@ internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecor
         var seconds = clock.Elapsed.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         events?.Normal(pod, "Pulled", $"Successfully pulled image \"{image}\" in {seconds}s ({seconds}s including waiting)");
         return (null, null);
+    }
+
+    private async Task<bool> ExistsAsync(string image, CancellationToken ct)
+    {
+        var now = backOff.Now;
+        if (_present.TryGetValue(image, out var seen) && now - seen < PresenceTtl)
+        {
+            return true;
+        }
+        var exists = await runtime.ImageExistsAsync(image, ct).ConfigureAwait(false);
+        if (exists)
+        {
+            _present[image] = now;
+        }
+        else
+        {
+            _present.TryRemove(image, out _);
+        }
+        return exists;
     }
 
     private async Task PullSharedAsync(string image, CancellationToken ct)

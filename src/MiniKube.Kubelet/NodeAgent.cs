@@ -17,8 +17,9 @@ internal sealed class NodeAgent : IAsyncDisposable
         Runtime = runtime;
         Events = new EventRecorder(client, "kubelet", node, time, loggers.CreateLogger("MiniKube.Kubelet.Events"));
         Pods = new PodManager(node, options, pods, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.PodWorkers"));
-        Probes = probesEnabled ? new ProbeManager(runtime, Events, time, loggers.CreateLogger("MiniKube.Kubelet.Prober"), Pods.Enqueue) : null;
-        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, time, loggers.CreateLogger("MiniKube.Kubelet.PodSyncer"));
+        Killer = new ContainerKiller(runtime, Events);
+        Probes = probesEnabled ? new ProbeManager(runtime, Killer, Events, time, loggers.CreateLogger("MiniKube.Kubelet.Prober"), Pods.Enqueue) : null;
+        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger("MiniKube.Kubelet.PodSyncer"));
         Stats = new StatsCollector(node, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.Stats"));
         Status = new NodeStatusReporter(node, options, client, runtime, kubeletPort, time, loggers.CreateLogger("MiniKube.Kubelet.NodeStatus"));
     }
@@ -32,6 +33,8 @@ internal sealed class NodeAgent : IAsyncDisposable
     public PodManager Pods { get; }
 
     public ProbeManager? Probes { get; }
+
+    public ContainerKiller Killer { get; }
 
     public PodSyncer Syncer { get; }
 
@@ -68,6 +71,7 @@ internal sealed class NodeAgent : IAsyncDisposable
             }
         }
         await Events.DisposeAsync().ConfigureAwait(false);
+        Killer.Dispose();
         await Runtime.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }

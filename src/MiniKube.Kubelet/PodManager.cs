@@ -21,6 +21,8 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Pod> _pods = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Pod> _deleted = new(StringComparer.Ordinal);
+    // Pods that arrived by watch (not the initial list after a start): they cannot have containers yet.
+    private readonly ConcurrentDictionary<string, bool> _fresh = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _syncs = new(StringComparer.Ordinal);
     private readonly WorkQueue<string> _queue;
     private readonly CancellationTokenSource _stop = new();
@@ -71,6 +73,10 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
         if (obj.Spec?.NodeName != _node || obj.Metadata.Uid is not { } uid)
         {
             return;
+        }
+        if (!isInitialList && !_pods.ContainsKey(uid))
+        {
+            _fresh[uid] = true;
         }
         _pods[uid] = obj;
         _queue.Add(uid);
@@ -151,7 +157,8 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
             {
                 _pods.TryGetValue(uid, out var pod);
                 _deleted.TryGetValue(uid, out var lastKnown);
-                var requeue = await _syncer!.SyncAsync(uid, pod, lastKnown, ct).ConfigureAwait(false);
+                var fresh = _fresh.TryRemove(uid, out _) && pod is not null;
+                var requeue = await _syncer!.SyncAsync(uid, pod, lastKnown, fresh, ct).ConfigureAwait(false);
                 if (pod is null)
                 {
                     _deleted.TryRemove(uid, out _);

@@ -22,16 +22,32 @@ public static class PodStatusBuilder
     {
         var spec = pod.Spec ?? new PodSpec();
         var old = pod.Status ?? new PodStatus();
+        var appStarted = containers.Any(c => !c.IsSandbox && spec.Containers.Any(s => s.Name == c.ContainerName));
+        var initStatuses = new List<ContainerStatus>();
+        foreach (var init in spec.InitContainers ?? [])
+        {
+            var (current, previous) = Instances(containers, init.Name);
+            var status = ContainerStatusFor(init, current, previous, waiting.GetValueOrDefault(init.Name), (_, _) => new ProbeState(false, false), old, true);
+            if (status.State?.Terminated is { ExitCode: 0 })
+            {
+                status = status with { Ready = true };
+            }
+            else if (appStarted && status.State?.Running is null && status.State?.Terminated is null)
+            {
+                // Initialized earlier; its container was removed since.
+                status = status with { State = new ContainerState { Terminated = new ContainerStateTerminated { Reason = "Completed" } }, Ready = true };
+            }
+            initStatuses.Add(status);
+        }
+        var initialized = appStarted || initStatuses.All(s => s.State?.Terminated is { ExitCode: 0 });
         var statuses = new List<ContainerStatus>(spec.Containers.Count);
         foreach (var container in spec.Containers)
         {
-            var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == container.Name)
-                .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
-            var current = instances.FirstOrDefault(c => c.State != RuntimeContainerState.Created) ?? instances.FirstOrDefault();
-            var previous = current is null ? null : instances.FirstOrDefault(c => c != current && c.State == RuntimeContainerState.Exited);
-            statuses.Add(ContainerStatusFor(container, current, previous, waiting.GetValueOrDefault(container.Name), probes, old));
+            var (current, previous) = Instances(containers, container.Name);
+            var why = waiting.GetValueOrDefault(container.Name) ?? (initialized ? null : new WaitingReason("PodInitializing", null));
+            statuses.Add(ContainerStatusFor(container, current, previous, why, probes, old, initialized));
         }
-        var phase = Phase(spec, statuses, old.Phase);
+        var phase = initialized ? Phase(spec, statuses, old.Phase) : InitPhase(spec, initStatuses, old.Phase);
         var sandboxReady = sandbox is { State: RuntimeContainerState.Running };
         var terminal = phase is PodPhase.Succeeded or PodPhase.Failed;
         var unready = statuses.Where(s => !s.Ready).Select(s => s.Name).ToList();
@@ -49,7 +65,10 @@ public static class PodStatusBuilder
             conditions.Insert(0, new PodCondition { Type = PodConditionType.PodScheduled, Status = ConditionStatus.True, LastTransitionTime = now });
         }
         conditions.Add(Condition(old, ConditionPodReadyToStartContainers, sandboxReady, null, null, now));
-        conditions.Add(Condition(old, PodConditionType.Initialized, true, null, null, now));
+        var incomplete = initStatuses.Where(s => s.State?.Terminated is not { ExitCode: 0 }).Select(s => s.Name).ToList();
+        conditions.Add(initialized
+            ? Condition(old, PodConditionType.Initialized, true, null, null, now)
+            : Condition(old, PodConditionType.Initialized, false, "ContainersNotInitialized", $"containers with incomplete status: [{string.Join(' ', incomplete)}]", now));
         var (reason, message) = terminal
             ? ("PodCompleted", (string?)null)
             : unready.Count > 0 ? ("ContainersNotReady", $"containers with unready status: [{string.Join(' ', unready)}]") : ((string?)null, null);
@@ -67,12 +86,32 @@ public static class PodStatusBuilder
             PodIPs = podIp is null ? null : [new PodIP { Ip = podIp }],
             StartTime = old.StartTime ?? now,
             ContainerStatuses = statuses,
-            InitContainerStatuses = old.InitContainerStatuses,
-            QosClass = QosClass(spec),
+            InitContainerStatuses = initStatuses.Count > 0 ? initStatuses : null,
+            QosClass = old.QosClass ?? QosClass(spec),
             NominatedNodeName = old.NominatedNodeName,
             Message = old.Message,
             Reason = old.Reason,
         };
+    }
+
+    /// <summary>While init containers run: Pending, or Failed once one failed and the pod never restarts.</summary>
+    public static string InitPhase(PodSpec spec, IReadOnlyList<ContainerStatus> initStatuses, string? previousPhase)
+    {
+        if (previousPhase is PodPhase.Succeeded or PodPhase.Failed)
+        {
+            return previousPhase;
+        }
+        var failed = initStatuses.Any(s => s.State?.Terminated is { ExitCode: not 0 });
+        return failed && (spec.RestartPolicy ?? RestartPolicy.Always) == RestartPolicy.Never ? PodPhase.Failed : PodPhase.Pending;
+    }
+
+    private static (RuntimeContainer? Current, RuntimeContainer? Previous) Instances(IReadOnlyList<RuntimeContainer> containers, string name)
+    {
+        var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == name)
+            .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
+        var current = instances.FirstOrDefault(c => c.State != RuntimeContainerState.Created) ?? instances.FirstOrDefault();
+        var previous = current is null ? null : instances.FirstOrDefault(c => c != current && c.State == RuntimeContainerState.Exited);
+        return (current, previous);
     }
 
     /// <summary>Kubernetes' getPhase over the app containers.</summary>
@@ -176,7 +215,7 @@ public static class PodStatusBuilder
     };
 
     private static ContainerStatus ContainerStatusFor(Container container, RuntimeContainer? current, RuntimeContainer? previous, WaitingReason? waiting,
-        Func<string, string, ProbeState> probes, PodStatus old)
+        Func<string, string, ProbeState> probes, PodStatus old, bool keepEarlierWaiting)
     {
         var status = new ContainerStatus
         {
@@ -216,7 +255,7 @@ public static class PodStatusBuilder
             };
         }
         // Nothing created yet (or created but not started): keep an earlier waiting reason, else ContainerCreating.
-        var before = old.ContainerStatuses?.FirstOrDefault(s => s.Name == container.Name)?.State?.Waiting;
+        var before = keepEarlierWaiting ? old.ContainerStatuses?.FirstOrDefault(s => s.Name == container.Name)?.State?.Waiting : null;
         return status with
         {
             State = new ContainerState { Waiting = before ?? new ContainerStateWaiting { Reason = "ContainerCreating" } },

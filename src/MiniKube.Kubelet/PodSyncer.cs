@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
@@ -22,15 +21,19 @@ internal sealed partial class PodSyncer
     private readonly PodVolumes _volumes;
     private readonly ContainerConfigBuilder _configs;
     private readonly ImageManager _images;
+    private readonly ContainerKiller _killer;
     private readonly BackOff _crashBackOff;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    // The newest resourceVersion this kubelet wrote per pod, so a write right after another does not use the cache's older one.
-    private readonly ConcurrentDictionary<string, long> _writtenVersions = new(StringComparer.Ordinal);
+    private readonly PodStatusWriter _statusWriter;
+    private readonly SandboxConfigBuilder _sandboxConfigs;
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
-        TimeProvider time, ILogger logger)
+        ContainerKiller killer, TimeProvider time, ILogger logger)
     {
+        _killer = killer;
+        _statusWriter = new PodStatusWriter(client, logger);
+        _sandboxConfigs = new SandboxConfigBuilder(node, options);
         _node = node;
         _options = options;
         _runtime = runtime;
@@ -48,14 +51,17 @@ internal sealed partial class PodSyncer
     public PodVolumes Volumes => _volumes;
 
     /// <summary>Syncs one pod; <paramref name="pod"/> is null when it is gone from the API. Returns when to look again, if sooner than the resync.</summary>
-    public async Task<TimeSpan?> SyncAsync(string uid, Pod? pod, Pod? lastKnown, CancellationToken ct)
+    /// <remarks><paramref name="fresh"/>: the pod just arrived and nothing can run for it yet, so the runtime is not listed.</remarks>
+    public async Task<TimeSpan?> SyncAsync(string uid, Pod? pod, Pod? lastKnown, bool fresh, CancellationToken ct)
     {
-        var containers = await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
+        IReadOnlyList<RuntimeContainer> containers = fresh ? [] : await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
         if (pod is null)
         {
             await CleanUpAsync(uid, lastKnown, containers, ct).ConfigureAwait(false);
             return null;
         }
+        // The informer may not have delivered our last status write yet: build on what we wrote, not on the older copy.
+        pod = _statusWriter.Freshest(pod);
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Namespace"] = pod.Metadata.Namespace ?? "", ["Pod"] = pod.Metadata.Name ?? "" });
         if (pod.Metadata.DeletionTimestamp is not null)
         {
@@ -84,7 +90,59 @@ internal sealed partial class PodSyncer
         var sandbox = sandboxes.FirstOrDefault(s => s.State == RuntimeContainerState.Running);
         var toStart = new List<(Container Container, int Attempt, List<RuntimeContainer> Older)>();
         var toKill = new List<RuntimeContainer>();
-        foreach (var container in spec.Containers)
+        // Restart of an exited container, unless it is backing off (CrashLoopBackOff).
+        void RestartOrBackOff(Container container, RuntimeContainer current, List<RuntimeContainer> instances)
+        {
+            var key = uid + "/" + container.Name;
+            var finished = current.FinishedAt ?? _time.GetUtcNow();
+            if (current.StartedAt is { } ranFrom && finished - ranFrom >= _options.CrashLoopResetAfter)
+            {
+                _crashBackOff.Reset(key);
+            }
+            if (_crashBackOff.IsInBackOffSince(key, finished, out var remaining))
+            {
+                var delay = FormatDuration(_crashBackOff.Get(key));
+                waiting[container.Name] = new WaitingReason("CrashLoopBackOff",
+                    $"back-off {delay} restarting failed container={container.Name} pod={meta.Name}_{meta.Namespace}({uid})");
+                _events?.Warning(pod, "BackOff", $"Back-off restarting failed container {container.Name} in pod {meta.Name}_{meta.Namespace}({uid})");
+                RequeueIn(remaining);
+                return;
+            }
+            _crashBackOff.Next(key, finished);
+            toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
+        }
+
+        // Init containers run one at a time, each to success, before any app container; never again once an app container exists.
+        var initialized = containers.Any(c => !c.IsSandbox && spec.Containers.Any(x => x.Name == c.ContainerName));
+        if (!initialized)
+        {
+            initialized = true;
+            foreach (var init in spec.InitContainers ?? [])
+            {
+                var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == init.Name)
+                    .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
+                var current = instances.FirstOrDefault();
+                if (current is { State: RuntimeContainerState.Exited, ExitCode: 0 })
+                {
+                    continue;
+                }
+                initialized = false;
+                if (current is null)
+                {
+                    toStart.Add((init, 0, []));
+                }
+                else if (current.State is RuntimeContainerState.Created or RuntimeContainerState.Unknown)
+                {
+                    toStart.Add((init, current.RestartCount, instances.ToList()));
+                }
+                else if (current.State == RuntimeContainerState.Exited && policy != RestartPolicy.Never)
+                {
+                    RestartOrBackOff(init, current, instances);
+                }
+                break;
+            }
+        }
+        foreach (var container in initialized ? spec.Containers : [])
         {
             var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == container.Name)
                 .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
@@ -115,34 +173,21 @@ internal sealed partial class PodSyncer
                     break;
                 default:
                     var restart = policy == RestartPolicy.Always || (policy == RestartPolicy.OnFailure && current.ExitCode != 0);
-                    if (!restart)
+                    if (restart)
                     {
-                        break;
+                        RestartOrBackOff(container, current, instances);
                     }
-                    var key = uid + "/" + container.Name;
-                    var finished = current.FinishedAt ?? _time.GetUtcNow();
-                    if (current.StartedAt is { } started && finished - started >= _options.CrashLoopResetAfter)
-                    {
-                        _crashBackOff.Reset(key);
-                    }
-                    if (_crashBackOff.IsInBackOffSince(key, finished, out var remaining))
-                    {
-                        var delay = FormatDuration(_crashBackOff.Get(key));
-                        waiting[container.Name] = new WaitingReason("CrashLoopBackOff",
-                            $"back-off {delay} restarting failed container={container.Name} pod={meta.Name}_{meta.Namespace}({uid})");
-                        _events?.Warning(pod, "BackOff", $"Back-off restarting failed container {container.Name} in pod {meta.Name}_{meta.Namespace}({uid})");
-                        RequeueIn(remaining);
-                        break;
-                    }
-                    _crashBackOff.Next(key, finished);
-                    toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
                     break;
             }
         }
 
-        var changed = toKill.Count > 0;
+        // What this sync adds and removes, so that the common path (only starts) needs no second listing.
+        var relist = toKill.Count > 0 || toStart.Any(t => t.Older.Any(o => o.State is RuntimeContainerState.Created or RuntimeContainerState.Unknown));
+        var started = new List<RuntimeContainer>();
+        var removed = new HashSet<string>(StringComparer.Ordinal);
         var grace = TimeSpan.FromSeconds(Math.Max(0, spec.TerminationGracePeriodSeconds ?? 30));
-        await Task.WhenAll(toKill.Select(c => _runtime.StopContainerAsync(c.Id, grace, ct))).ConfigureAwait(false);
+        var podIp = sandbox?.IpAddress ?? pod.Status?.PodIP ?? "";
+        await Task.WhenAll(toKill.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
 
         IReadOnlyDictionary<string, string>? volumePaths = null;
         if (toStart.Count > 0)
@@ -161,14 +206,17 @@ internal sealed partial class PodSyncer
         if (sandbox is null && toStart.Count > 0)
         {
             // A new sandbox means a new network namespace: whatever still runs in the old one goes.
-            await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+            var stale = containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running).ToList();
+            relist |= stale.Count > 0;
+            await Task.WhenAll(stale.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
             try
             {
-                sandbox = await _runtime.RunSandboxAsync(SandboxFor(pod, sandboxes.Count), ct).ConfigureAwait(false);
-                changed = true;
+                sandbox = await _runtime.RunSandboxAsync(_sandboxConfigs.For(pod, sandboxes.Count), ct).ConfigureAwait(false);
+                started.Add(sandbox);
                 foreach (var old in sandboxes)
                 {
                     await _runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+                    removed.Add(old.Id);
                 }
             }
             catch (ContainerRuntimeException ex)
@@ -183,24 +231,33 @@ internal sealed partial class PodSyncer
         {
             foreach (var (container, attempt, older) in toStart)
             {
-                var (wait, retry) = await StartContainerAsync(pod, container, attempt, sandbox, volumePaths, older, ct).ConfigureAwait(false);
+                var (wait, retry, id) = await StartContainerAsync(pod, container, attempt, sandbox, volumePaths, older, removed, ct).ConfigureAwait(false);
                 if (wait is not null)
                 {
                     waiting[container.Name] = wait;
                     RequeueIn(retry ?? _options.CrashLoopInitialBackoff);
+                    relist = true;
+                }
+                else if (await _runtime.InspectContainerAsync(id!, ct).ConfigureAwait(false) is { } inspected)
+                {
+                    started.Add(inspected);
                 }
                 else
                 {
-                    changed = true;
+                    relist = true;
                 }
             }
         }
 
-        if (changed)
+        if (relist)
         {
             containers = await _runtime.ListContainersAsync(uid, ct).ConfigureAwait(false);
-            sandbox = containers.Where(c => c.IsSandbox && c.State == RuntimeContainerState.Running).OrderByDescending(c => c.CreatedAt).FirstOrDefault();
         }
+        else if (started.Count > 0 || removed.Count > 0)
+        {
+            containers = [.. containers.Where(c => !removed.Contains(c.Id) && !started.Any(s => s.Id == c.Id)), .. started];
+        }
+        sandbox = containers.Where(c => c.IsSandbox && c.State == RuntimeContainerState.Running).OrderByDescending(c => c.CreatedAt).FirstOrDefault();
         var running = containers.Where(c => c.State == RuntimeContainerState.Running && (c.IsSandbox || c.SandboxId == sandbox?.Id)).ToList();
         _probes?.Sync(pod, running, pod.Status);
         var status = PodStatusBuilder.Build(pod, sandbox, containers, waiting, ProbeStateOf(uid, spec), _time.GetUtcNow());
@@ -209,7 +266,7 @@ internal sealed partial class PodSyncer
             _probes?.RemovePod(uid);
             await StopAllAsync(containers, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         }
-        await WriteStatusAsync(pod, status, ct).ConfigureAwait(false);
+        await _statusWriter.WriteAsync(pod, status, ct).ConfigureAwait(false);
         return requeue;
     }
 
@@ -219,13 +276,13 @@ internal sealed partial class PodSyncer
         return container is null || _probes is null ? new ProbeState(true, true) : _probes.Get(uid, container, id);
     };
 
-    private async Task<(WaitingReason? Waiting, TimeSpan? Retry)> StartContainerAsync(Pod pod, Container container, int attempt, RuntimeContainer sandbox,
-        IReadOnlyDictionary<string, string> volumePaths, List<RuntimeContainer> older, CancellationToken ct)
+    private async Task<(WaitingReason? Waiting, TimeSpan? Retry, string? Id)> StartContainerAsync(Pod pod, Container container, int attempt,
+        RuntimeContainer sandbox, IReadOnlyDictionary<string, string> volumePaths, List<RuntimeContainer> older, HashSet<string> removed, CancellationToken ct)
     {
         var (pullWait, pullRetry) = await _images.EnsureAsync(pod, container, ct).ConfigureAwait(false);
         if (pullWait is not null)
         {
-            return (pullWait, pullRetry);
+            return (pullWait, pullRetry, null);
         }
         ContainerSpec spec;
         try
@@ -235,7 +292,7 @@ internal sealed partial class PodSyncer
         catch (ContainerConfigException ex)
         {
             _events?.Warning(pod, "Failed", $"Error: {ex.Message}");
-            return (new WaitingReason("CreateContainerConfigError", ex.Message), null);
+            return (new WaitingReason("CreateContainerConfigError", ex.Message), null, null);
         }
         string id;
         try
@@ -245,7 +302,7 @@ internal sealed partial class PodSyncer
         catch (ContainerRuntimeException ex)
         {
             _events?.Warning(pod, "Failed", $"Error: {ex.Message}");
-            return (new WaitingReason("CreateContainerError", ex.Message), null);
+            return (new WaitingReason("CreateContainerError", ex.Message), null, null);
         }
         _events?.Normal(pod, "Created", $"Created container {container.Name}");
         try
@@ -255,69 +312,18 @@ internal sealed partial class PodSyncer
         catch (ContainerRuntimeException ex)
         {
             _events?.Warning(pod, "Failed", $"Error: failed to start container \"{container.Name}\": {ex.Message}");
-            return (new WaitingReason("RunContainerError", ex.Message), null);
+            return (new WaitingReason("RunContainerError", ex.Message), null, null);
         }
         _events?.Normal(pod, "Started", $"Started container {container.Name}");
         LogStarted(_logger, container.Name, attempt);
+        await _killer.PostStartAsync(pod, container, id, sandbox.IpAddress ?? "", ct).ConfigureAwait(false);
         // Keep the instance just replaced (lastState, logs --previous); older ones go.
         foreach (var old in older.Where(o => o.State != RuntimeContainerState.Running))
         {
             await _runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+            removed.Add(old.Id);
         }
-        return (null, null);
-    }
-
-    private SandboxSpec SandboxFor(Pod pod, int attempt)
-    {
-        var meta = pod.Metadata;
-        var spec = pod.Spec ?? new PodSpec();
-        var hostname = !string.IsNullOrEmpty(spec.Hostname) ? spec.Hostname : meta.Name ?? "pod";
-        if (hostname.Length > 63)
-        {
-            hostname = hostname[..63].TrimEnd('-', '.');
-        }
-        var dns = new List<string>();
-        var search = new List<string>();
-        var options = new List<string>();
-        var policy = spec.DnsPolicy ?? DnsPolicy.ClusterFirst;
-        if (policy is DnsPolicy.ClusterFirst or DnsPolicy.ClusterFirstWithHostNet && _options.ClusterDns is { } clusterDns)
-        {
-            var domain = _options.ClusterDomain;
-            dns.Add(clusterDns);
-            search.AddRange([$"{meta.Namespace}.svc.{domain}", $"svc.{domain}", domain]);
-            options.Add("ndots:5");
-        }
-        if (spec.DnsConfig is { } config)
-        {
-            dns.AddRange(config.Nameservers ?? []);
-            search.AddRange(config.Searches ?? []);
-            options.AddRange((config.Options ?? []).Select(o => o.Value is null ? o.Name ?? "" : $"{o.Name}:{o.Value}"));
-        }
-        var ports = new List<PortMapping>();
-        foreach (var container in spec.Containers)
-        {
-            foreach (var port in container.Ports ?? [])
-            {
-                if (port.HostPort is { } hostPort && hostPort > 0)
-                {
-                    ports.Add(new PortMapping(port.ContainerPort, hostPort, port.Protocol ?? MiniKube.Api.Protocol.Tcp,
-                        string.IsNullOrEmpty(port.HostIP) ? ContainerConfigBuilder.HostIp : port.HostIP));
-                }
-            }
-        }
-        var extraHosts = (spec.HostAliases ?? []).SelectMany(a => (a.Hostnames ?? []).Select(h => $"{h}:{a.Ip}")).ToList();
-        return new SandboxSpec
-        {
-            Name = ContainerLabels.SandboxDockerName(meta.Name ?? "", meta.Namespace ?? "", meta.Uid ?? "", attempt),
-            Image = _options.PodInfraImage,
-            Hostname = hostname,
-            Labels = ContainerLabels.ForSandbox(_node, meta.Namespace ?? "", meta.Name ?? "", meta.Uid ?? ""),
-            Dns = dns,
-            DnsSearch = search,
-            DnsOptions = options.Where(o => o.Length > 0).ToList(),
-            ExtraHosts = extraHosts,
-            Ports = ports,
-        };
+        return (null, null, id);
     }
 
     /// <summary>Graceful deletion: SIGTERM, SIGKILL after the grace period, remove everything, then finish the API deletion.</summary>
@@ -326,11 +332,14 @@ internal sealed partial class PodSyncer
         var uid = pod.Metadata.Uid ?? "";
         var grace = TimeSpan.FromSeconds(Math.Max(0, pod.Metadata.DeletionGracePeriodSeconds ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30));
         _probes?.RemovePod(uid);
-        foreach (var c in containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running))
+        var running = containers.Where(c => !c.IsSandbox && c.State == RuntimeContainerState.Running).ToList();
+        foreach (var c in running)
         {
             _events?.Normal(pod, "Killing", $"Stopping container {c.ContainerName}");
         }
-        await StopAllAsync(containers.Where(c => !c.IsSandbox), grace, ct).ConfigureAwait(false);
+        var spec = pod.Spec ?? new PodSpec();
+        var podIp = pod.Status?.PodIP ?? "";
+        await Task.WhenAll(running.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
         await StopAllAsync(containers.Where(c => c.IsSandbox), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         await RemoveAllAsync(uid, containers, ct).ConfigureAwait(false);
         try
@@ -361,7 +370,7 @@ internal sealed partial class PodSyncer
             _volumes.TearDown(uid);
         }
         _crashBackOff.RemovePrefix(uid + "/");
-        _writtenVersions.TryRemove(uid, out _);
+        _statusWriter.Forget(uid);
     }
 
     private async Task RemoveAllAsync(string uid, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)
@@ -378,54 +387,11 @@ internal sealed partial class PodSyncer
         _crashBackOff.RemovePrefix(uid + "/");
     }
 
+    private static Container? SpecOf(PodSpec spec, RuntimeContainer c) =>
+        spec.Containers.FirstOrDefault(x => x.Name == c.ContainerName) ?? spec.InitContainers?.FirstOrDefault(x => x.Name == c.ContainerName);
+
     private Task StopAllAsync(IEnumerable<RuntimeContainer> containers, TimeSpan grace, CancellationToken ct) =>
         Task.WhenAll(containers.Where(c => c.State == RuntimeContainerState.Running).Select(c => _runtime.StopContainerAsync(c.Id, grace, ct)));
-
-    private async Task WriteStatusAsync(Pod pod, PodStatus status, CancellationToken ct)
-    {
-        var uid = pod.Metadata.Uid ?? "";
-        var json = KubeSerializer.ToJsonBytes(status);
-        if (pod.Status is not null && json.AsSpan().SequenceEqual(KubeSerializer.ToJsonBytes(pod.Status)))
-        {
-            return;
-        }
-        var version = pod.Metadata.ResourceVersion;
-        if (_writtenVersions.TryGetValue(uid, out var written) && long.TryParse(version, NumberStyles.Integer, CultureInfo.InvariantCulture, out var cached)
-            && written > cached)
-        {
-            version = written.ToString(CultureInfo.InvariantCulture);
-        }
-        var update = pod with { Metadata = pod.Metadata with { ResourceVersion = version }, Status = status };
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                var stored = await _client.UpdateStatusAsync(update, ct).ConfigureAwait(false);
-                if (long.TryParse(stored.Metadata.ResourceVersion, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rv))
-                {
-                    _writtenVersions[uid] = rv;
-                }
-                LogStatus(_logger, status.Phase ?? "");
-                return;
-            }
-            catch (ApiException ex) when (ex.IsConflict && attempt < 3)
-            {
-                var fresh = await _client.GetAsync<Pod>(pod.Metadata.Name ?? "", pod.Metadata.Namespace, ct).ConfigureAwait(false);
-                if (fresh.Metadata.Uid != uid)
-                {
-                    return;
-                }
-                // Keep conditions that others own (e.g. PodScheduled written by the binding).
-                var ours = status.Conditions?.Select(c => c.Type).ToHashSet(StringComparer.Ordinal) ?? [];
-                var merged = (fresh.Status?.Conditions ?? []).Where(c => !ours.Contains(c.Type)).Concat(status.Conditions ?? []).ToList();
-                update = fresh with { Status = status with { Conditions = merged } };
-            }
-            catch (ApiException ex) when (ex.IsNotFound)
-            {
-                return;
-            }
-        }
-    }
 
     internal static string FormatDuration(TimeSpan d) =>
         d.TotalMinutes >= 1
@@ -434,9 +400,6 @@ internal sealed partial class PodSyncer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Started container {Container} (attempt {Attempt})")]
     private static partial void LogStarted(ILogger logger, string container, int attempt);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Status updated: phase {Phase}")]
-    private static partial void LogStatus(ILogger logger, string phase);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod terminated and deleted")]
     private static partial void LogDeleted(ILogger logger);

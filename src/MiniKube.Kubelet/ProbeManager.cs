@@ -19,7 +19,7 @@ public enum ProbeKind
 /// </summary>
 internal sealed partial class ProbeManager : IAsyncDisposable
 {
-    private readonly IContainerRuntime _runtime;
+    private readonly ContainerKiller _killer;
     private readonly Prober _prober;
     private readonly EventRecorder? _events;
     private readonly TimeProvider _time;
@@ -30,9 +30,9 @@ internal sealed partial class ProbeManager : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Results> _results = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
 
-    public ProbeManager(IContainerRuntime runtime, EventRecorder? events, TimeProvider time, ILogger logger, Action<string> onChange)
+    public ProbeManager(IContainerRuntime runtime, ContainerKiller killer, EventRecorder? events, TimeProvider time, ILogger logger, Action<string> onChange)
     {
-        _runtime = runtime;
+        _killer = killer;
         _prober = new Prober(runtime);
         _events = events;
         _time = time;
@@ -211,7 +211,7 @@ internal sealed partial class ProbeManager : IAsyncDisposable
                         var what = kind == ProbeKind.Liveness ? "liveness" : "startup";
                         _events?.Normal(pod, "Killing", $"Container {container.Name} failed {what} probe, will be restarted");
                         var grace = probe.TerminationGracePeriodSeconds ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30;
-                        await _runtime.StopContainerAsync(instance.Id, TimeSpan.FromSeconds(Math.Max(0, grace)), ct).ConfigureAwait(false);
+                        await _killer.StopAsync(pod, container, instance, TimeSpan.FromSeconds(Math.Max(0, grace)), podIp, ct).ConfigureAwait(false);
                         _onChange(uid);
                         return;
                 }

@@ -21,6 +21,9 @@ public sealed class SimulatedRuntime(TimeSpan startDelay, TimeProvider time) : I
     public Task<IReadOnlyList<RuntimeContainer>> ListContainersAsync(string? podUid, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RuntimeContainer>>([.. _containers.Values.Where(c => podUid is null || c.PodUid == podUid)]);
 
+    public Task<RuntimeContainer?> InspectContainerAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_containers.TryGetValue(id, out var c) ? c : null);
+
     public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task PullImageAsync(string image, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -213,3 +213,60 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
         Assert.Equal(env.Node, summary.GetProperty("node").GetProperty("nodeName").GetString());
     }
 }
+
+public sealed class ApiServerOutageTests
+{
+    [DockerFact]
+    public async Task Pods_keep_running_while_the_api_server_is_down_and_the_kubelet_resyncs_when_it_returns()
+    {
+        var port = FreePort.Get();
+        var etcd = await SharedEtcd.GetEndpointAsync();
+        var prefix = SharedEtcd.NewPrefix() + "/registry";
+        var first = await TestApiServer.StartAsync(etcd, prefix, o => o.GrpcPort = port);
+        TestApiServer? second = null;
+        try
+        {
+            await using var env = await KubeletEnvironment.StartAsync(first);
+            var name = KubeletEnvironment.Unique("outage");
+            var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+            var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
+            var id = KubeletEnvironment.ContainerId(running, "app");
+            var uid = created.Metadata.Uid!;
+
+            await first.DisposeAsync();
+            first = null;
+            var syncs = env.Agent.Pods.SyncCount(uid);
+            await Eventually.WaitAsync(() => Task.FromResult(env.Agent.Pods.SyncCount(uid) >= syncs + 2), TimeSpan.FromSeconds(20),
+                "resyncs while the API server is down");
+            Assert.True((await DockerCli.InspectAsync(id)).GetProperty("State").GetProperty("Running").GetBoolean());
+
+            second = await TestApiServer.StartAsync(etcd, prefix, o => o.GrpcPort = port);
+            await second.Client.DeleteAsync<Pod>(name, "default");
+            await Eventually.WaitAsync(async () => (await env.ContainersOfPodAsync(uid)).Count == 0, TimeSpan.FromSeconds(60),
+                "the kubelet saw the deletion after the API server came back");
+            await Eventually.WaitAsync(async () =>
+            {
+                try
+                {
+                    await second.Client.GetAsync<Pod>(name, "default");
+                    return false;
+                }
+                catch (ApiException ex) when (ex.IsNotFound)
+                {
+                    return true;
+                }
+            }, TimeSpan.FromSeconds(20), "pod object deleted");
+        }
+        finally
+        {
+            if (first is not null)
+            {
+                await first.DisposeAsync();
+            }
+            if (second is not null)
+            {
+                await second.DisposeAsync();
+            }
+        }
+    }
+}

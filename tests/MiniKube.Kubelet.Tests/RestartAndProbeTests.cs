@@ -179,3 +179,149 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
         Assert.Equal(0, KubeletEnvironment.StatusOf(ready, "web")!.RestartCount);
     }
 }
+
+public sealed class InitContainerTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task Init_containers_run_in_order_to_completion_before_the_app()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("init");
+        var mount = new VolumeMount { Name = "work", MountPath = "/work" };
+        var pod = TestPods.Make(name, TestPods.Shell("app", "cat /work/order; sleep 3600") with { VolumeMounts = [mount] });
+        pod = pod with
+        {
+            Spec = pod.Spec! with
+            {
+                InitContainers =
+                [
+                    TestPods.Shell("first", "sleep 1; echo init-one > /work/order") with { VolumeMounts = [mount] },
+                    TestPods.Shell("second", "echo init-two >> /work/order") with { VolumeMounts = [mount] },
+                ],
+                Volumes = [new Volume { Name = "work", EmptyDir = new EmptyDirVolumeSource() }],
+            },
+        };
+        await env.CreatePodAsync(pod);
+        var initializing = await env.WaitForPodAsync(name, p => p.Status?.InitContainerStatuses?.FirstOrDefault()?.State?.Running is not null,
+            "first init container running");
+        Assert.Equal(PodPhase.Pending, initializing.Status!.Phase);
+        var initialized = initializing.Status.Conditions!.Single(c => c.Type == PodConditionType.Initialized);
+        Assert.Equal((ConditionStatus.False, "ContainersNotInitialized"), (initialized.Status, initialized.Reason));
+        Assert.Equal("PodInitializing", KubeletEnvironment.StatusOf(initializing, "app")!.State!.Waiting!.Reason);
+
+        var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
+        Assert.All(running.Status!.InitContainerStatuses!, s => Assert.Equal(("Completed", true), (s.State!.Terminated!.Reason, s.Ready)));
+        Assert.Equal(ConditionStatus.True, running.Status.Conditions!.Single(c => c.Type == PodConditionType.Initialized).Status);
+        var appId = KubeletEnvironment.ContainerId(running, "app");
+        await Eventually.WaitAsync(async () => (await env.DockerLogsAsync(appId)) == "init-one\ninit-two\n", TimeSpan.FromSeconds(10), "app sees both init outputs");
+    }
+
+    [DockerFact]
+    public async Task A_failing_init_container_fails_a_Never_pod_and_is_retried_otherwise()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var never = KubeletEnvironment.Unique("initfail-never");
+        var always = KubeletEnvironment.Unique("initfail-always");
+        foreach (var (name, policy) in new[] { (never, RestartPolicy.Never), (always, RestartPolicy.Always) })
+        {
+            var pod = TestPods.Make(name, TestPods.Shell("app", "sleep 3600")).WithPolicy(policy);
+            await env.CreatePodAsync(pod with { Spec = pod.Spec! with { InitContainers = [TestPods.Shell("setup", "exit 2")] } });
+        }
+        var failed = await env.WaitForPhaseAsync(never, PodPhase.Failed);
+        Assert.Equal(2, failed.Status!.InitContainerStatuses!.Single().State!.Terminated!.ExitCode);
+        Assert.Null(KubeletEnvironment.StatusOf(failed, "app")!.ContainerID);
+
+        var retried = await env.WaitForPodAsync(always, p => p.Status?.InitContainerStatuses?.Single().RestartCount >= 1, "init container retried");
+        Assert.Equal(PodPhase.Pending, retried.Status!.Phase);
+        Assert.Null(KubeletEnvironment.StatusOf(retried, "app")!.ContainerID);
+    }
+}
+
+public sealed class SandboxAndOomTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task A_dead_sandbox_is_replaced_and_the_containers_restarted_in_it()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("sandbox");
+        var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+        await env.WaitForPhaseAsync(name, PodPhase.Running);
+        var uid = created.Metadata.Uid!;
+        var sandbox = (await DockerCli.ListContainersAsync($"{ContainerLabels.PodUid}={uid}")).Single(id =>
+            DockerCli.InspectAsync(id).GetAwaiter().GetResult().GetProperty("Config").GetProperty("Labels")
+                .GetProperty(ContainerLabels.ContainerType).GetString() == ContainerLabels.TypeSandbox);
+
+        await DockerCli.KillAsync(sandbox);
+
+        var recovered = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app") is { RestartCount: 1, State.Running: not null },
+            "app restarted in a new sandbox", TimeSpan.FromSeconds(30));
+        var app = await DockerCli.InspectAsync(KubeletEnvironment.ContainerId(recovered, "app"));
+        var networkMode = app.GetProperty("HostConfig").GetProperty("NetworkMode").GetString()!;
+        Assert.NotEqual("container:" + sandbox, networkMode);
+        Assert.DoesNotContain(sandbox, await env.ContainersOfPodAsync(uid));
+        Assert.False(string.IsNullOrEmpty(recovered.Status!.PodIP));
+    }
+
+    [DockerFact]
+    public async Task Exceeding_the_memory_limit_is_reported_as_OOMKilled()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("oom");
+        var container = TestPods.Shell("app", "dd if=/dev/zero of=/dev/null bs=64M count=1") with
+        {
+            Resources = new ResourceRequirements { Limits = new Dictionary<string, Quantity> { ["memory"] = Quantity.Parse("16Mi") } },
+        };
+        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        var failed = await env.WaitForPhaseAsync(name, PodPhase.Failed);
+        var terminated = KubeletEnvironment.StatusOf(failed, "app")!.State!.Terminated!;
+        Assert.Equal(("OOMKilled", 137), (terminated.Reason, terminated.ExitCode));
+    }
+}
+
+public sealed class LifecycleHookTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task PostStart_runs_after_the_start_and_preStop_before_SIGTERM()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("hooks");
+        var hostDir = Path.Combine(env.Options.RootDir, "hostpath-" + name);
+        Directory.CreateDirectory(hostDir);
+        var container = TestPods.Shell("app", "until [ -f /tmp/poststart ]; do sleep 0.1; done; echo saw-poststart; sleep 3600") with
+        {
+            VolumeMounts = [new VolumeMount { Name = "out", MountPath = "/out" }],
+            Lifecycle = new Lifecycle
+            {
+                PostStart = new LifecycleHandler { Exec = new ExecAction { Command = ["touch", "/tmp/poststart"] } },
+                PreStop = new LifecycleHandler { Exec = new ExecAction { Command = ["sh", "-c", "echo bye > /out/prestop"] } },
+            },
+        };
+        var pod = TestPods.Make(name, container);
+        pod = pod with { Spec = pod.Spec! with { Volumes = [new Volume { Name = "out", HostPath = new HostPathVolumeSource { Path = hostDir } }] } };
+        var created = await env.CreatePodAsync(pod);
+        var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
+        var id = KubeletEnvironment.ContainerId(running, "app");
+        await Eventually.WaitAsync(async () => (await env.DockerLogsAsync(id)).Contains("saw-poststart", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the app saw the postStart hook's file");
+
+        await env.DeletePodAsync(name);
+        await Eventually.WaitAsync(async () => (await env.ContainersOfPodAsync(created.Metadata.Uid!)).Count == 0, TimeSpan.FromSeconds(20), "pod removed");
+        Assert.Equal("bye\n", await File.ReadAllTextAsync(Path.Combine(hostDir, "prestop")));
+    }
+
+    [DockerFact]
+    public async Task A_failing_postStart_hook_kills_the_container_with_an_event()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("badhook");
+        var container = TestPods.Shell("app", "sleep 3600") with
+        {
+            Lifecycle = new Lifecycle { PostStart = new LifecycleHandler { Exec = new ExecAction { Command = ["sh", "-c", "exit 7"] } } },
+        };
+        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        var failed = await env.WaitForPhaseAsync(name, PodPhase.Failed);
+        var events = await Eventually.WaitAsync(() => env.EventsForAsync(failed), e => e.Any(x => x.Reason == "FailedPostStartHook"),
+            TimeSpan.FromSeconds(10), "FailedPostStartHook event");
+        Assert.Contains(events, e => e.Reason == "FailedPostStartHook" && e.Message!.Contains("exited with 7", StringComparison.Ordinal));
+    }
+}
