@@ -26,10 +26,11 @@ internal static class ApiServerBenchmark
         }
         try
         {
-            await using var server = await ServerProcess.StartAsync(endpoint, ct);
-            output.WriteLine($"etcd {endpoint}, minikube-apiserver pid {server.ProcessId} at {server.GrpcAddress}, {Environment.ProcessorCount} cores");
+            var (server, address) = await ComponentProcess.StartApiServerAsync(endpoint, ct);
+            await using var serverProcess = server;
+            output.WriteLine($"etcd {endpoint}, minikube-apiserver pid {server.ProcessId} at {address}, {Environment.ProcessorCount} cores");
 
-            var clients = Enumerable.Range(0, settings.Clients).Select(_ => new MiniKubeClient(server.GrpcAddress)).ToArray();
+            var clients = Enumerable.Range(0, settings.Clients).Select(_ => new MiniKubeClient(address)).ToArray();
             try
             {
                 var samplePod = PodFor(0, "bench-warmup");
@@ -43,7 +44,7 @@ internal static class ApiServerBenchmark
                 using var store = new EtcdObjectStore(new EtcdStorageOptions { Endpoints = [endpoint], Prefix = "/bench-raw" });
                 var raw = await RawCreatesAsync(store, settings.Clients, settings.Pods, podBytes, ct);
                 var api = await CreatePodsAsync(clients, "bench", settings.Pods, ct);
-                var fanout = await FanOutAsync(server.GrpcAddress, settings.Watchers, settings.WatchEvents, ct);
+                var fanout = await FanOutAsync(address, settings.Watchers, settings.WatchEvents, ct);
 
                 output.WriteLine();
                 output.WriteLine($"| measurement ({settings.Clients} clients, {settings.Pods} objects) | ops/s | p50 ms | p99 ms | vs. baseline |");

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace MiniKube.Api;
 
@@ -339,13 +338,6 @@ public static partial class Validator
 
     // ---- rendering values in messages ------------------------------------------------------------------
 
-    private static readonly JsonSerializerOptions RenderOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>
     /// Compact JSON of a value with object keys sorted, for messages and for comparing specs: two maps with the
     /// same entries in another order are the same value.
@@ -356,7 +348,7 @@ public static partial class Validator
         {
             return "null";
         }
-        var element = JsonSerializer.SerializeToElement(value, value.GetType(), RenderOptions);
+        var element = JsonSerializer.SerializeToElement(value, value.GetType(), KubeSerializer.Options);
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {

@@ -28,6 +28,9 @@ public sealed class ApiServerOptions
     /// <summary>How often watchers that asked for bookmarks receive one.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long Events live before etcd expires them (<c>--event-ttl</c>; Kubernetes: 1 h).</summary>
+    public TimeSpan EventTtl { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long start-up waits for etcd before failing.</summary>
     public TimeSpan EtcdStartupTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

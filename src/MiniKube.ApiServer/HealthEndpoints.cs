@@ -8,6 +8,10 @@ internal static class HealthEndpoints
     /// <summary>kubectl 1.32 is a dispatcher that picks the kubectl matching the server's minor version.</summary>
     public const string KubernetesMajor = "1";
     public const string KubernetesMinor = "32";
+    public const string GitVersion = "v" + KubernetesMajor + "." + KubernetesMinor + ".0-minikube";
+
+    public static string Platform =>
+        $"{(OperatingSystem.IsLinux() ? "linux" : "other")}/{System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
 
     public static void Map(WebApplication app)
     {
@@ -26,13 +30,13 @@ internal static class HealthEndpoints
         {
             ["major"] = KubernetesMajor,
             ["minor"] = KubernetesMinor,
-            ["gitVersion"] = $"v{KubernetesMajor}.{KubernetesMinor}.0-minikube",
+            ["gitVersion"] = GitVersion,
             ["gitCommit"] = "",
             ["gitTreeState"] = "clean",
             ["buildDate"] = "",
             ["goVersion"] = "",
             ["compiler"] = "dotnet",
-            ["platform"] = $"{(OperatingSystem.IsLinux() ? "linux" : "other")}/{System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}",
+            ["platform"] = Platform,
         }));
     }
 

@@ -21,8 +21,11 @@ internal sealed partial class ObjectApi
     private readonly TimeProvider _time;
     private readonly ILogger<ObjectApi> _logger;
 
-    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, TimeProvider time, ILogger<ObjectApi> logger)
+    private readonly ApiServerOptions _options;
+
+    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
     {
+        _options = options;
         _store = store;
         _codec = codec;
         _caches = caches;
@@ -91,7 +94,9 @@ internal sealed partial class ObjectApi
             try
             {
                 var bytes = _codec.EncodeForStorage(candidate);
-                var stored = await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
+                var stored = candidate is Event
+                    ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
+                    : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
                 return _codec.Stamp(resource, key, candidate, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
@@ -180,7 +185,9 @@ internal sealed partial class ObjectApi
         var pinned = patchNode["metadata"]?["resourceVersion"] is not null;
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(resource, requestNamespace, name, ct).ConfigureAwait(false);
+            RequireName(name);
+            var current = await CurrentAsync(resource, Keys.For(resource, NamespaceFor(resource, requestNamespace), name), null, allowCache: attempt == 0, ct)
+                .ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
             var merged = JsonMergePatch.Apply(JsonNode.Parse(current.Json), patchNode);
             var bytes = System.Text.Encoding.UTF8.GetBytes(merged?.ToJsonString() ?? "null");
             var incoming = _codec.DecodeRequest(resource, bytes);
@@ -302,7 +309,8 @@ internal sealed partial class ObjectApi
         var ns = NamespaceFor(pods, requestNamespace ?? binding.Metadata.Namespace);
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(pods, ns, podName, ct).ConfigureAwait(false);
+            var current = await CurrentAsync(pods, Keys.For(pods, ns, podName), null, allowCache: attempt == 0, ct).ConfigureAwait(false)
+                ?? throw ApiException.NotFound(pods, podName);
             var pod = (Pod)current.Object;
             if (binding.Metadata.Uid is { Length: > 0 } uid && uid != pod.Metadata.Uid)
             {
@@ -346,12 +354,13 @@ internal sealed partial class ObjectApi
         var expected = Versions.Parse(incoming.Metadata.ResourceVersion);
         for (var attempt = 0; ; attempt++)
         {
-            var stored = await _store.GetAsync(key, ct).ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
-            if (expected is { } rv && rv != stored.ModRevision)
+            var stored = await CurrentAsync(resource, key, expected, allowCache: attempt == 0, ct).ConfigureAwait(false)
+                ?? throw ApiException.NotFound(resource, name);
+            if (expected is { } rv && rv != stored.Revision)
             {
                 throw ApiException.Conflict(resource, name);
             }
-            var old = _codec.FromStorage(resource, key, stored.Value, stored.ModRevision).Object;
+            var old = stored.Object;
             KubeObject next;
             if (statusOnly)
             {
@@ -396,11 +405,11 @@ internal sealed partial class ObjectApi
                     && !NamespaceFinalization.HeldBySpec(next))
                 {
                     // The last finalizer is gone from an object being deleted: the deletion completes now.
-                    var deleted = await _store.DeleteAsync(key, stored.ModRevision, ct).ConfigureAwait(false);
+                    var deleted = await _store.DeleteAsync(key, stored.Revision, ct).ConfigureAwait(false);
                     return _codec.Stamp(resource, key, next, deleted.ModRevision);
                 }
                 var bytes = _codec.EncodeForStorage(next);
-                var written = await _store.UpdateAsync(key, bytes, stored.ModRevision, ct).ConfigureAwait(false);
+                var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
                 return _codec.Stamp(resource, key, next, written.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
@@ -416,6 +425,20 @@ internal sealed partial class ObjectApi
                 throw ApiException.NotFound(resource, name);
             }
         }
+    }
+
+    /// <summary>
+    /// The object to base a conditional write on. The watch cache usually has it, which saves an etcd read; the write
+    /// itself is conditional on the revision, so a stale cache costs only a retry (which then reads etcd).
+    /// </summary>
+    private async Task<CachedObject?> CurrentAsync(ResourceInfo resource, string key, long? expected, bool allowCache, CancellationToken ct)
+    {
+        if (allowCache && _caches.For(resource).TryGet(key) is { } cached && (expected is null || cached.Revision == expected))
+        {
+            return cached;
+        }
+        var stored = await _store.GetAsync(key, ct).ConfigureAwait(false);
+        return stored is { } value ? _codec.FromStorage(resource, key, value.Value, value.ModRevision) : null;
     }
 
     /// <summary>Effective grace period: pods default to their spec; unbound or finished pods go at once.</summary>

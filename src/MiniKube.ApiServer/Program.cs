@@ -11,11 +11,12 @@ var bindAddress = new Option<string>("--bind-address") { Description = "Address 
 var port = new Option<int>("--port") { Description = "HTTP/1.1 port: /healthz, /readyz, /version (0 = any free port)", DefaultValueFactory = _ => 8080 };
 var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC (h2c) port (0 = any free port)", DefaultValueFactory = _ => 8081 };
 var etcdStartupTimeout = new Option<int>("--etcd-startup-timeout") { Description = "Seconds to wait for etcd at start before failing", DefaultValueFactory = _ => 10 };
+var eventTtl = new Option<int>("--event-ttl") { Description = "Seconds an Event is kept before it expires", DefaultValueFactory = _ => 3600 };
 var watchCacheSize = new Option<int>("--watch-cache-size") { Description = "Events each resource's watch cache keeps", DefaultValueFactory = _ => 10_000 };
 
 var root = new RootCommand("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
 {
-    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout,
+    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout, eventTtl,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -28,6 +29,7 @@ root.SetAction(async (parse, ct) =>
         GrpcPort = parse.GetValue(grpcPort),
         WatchCacheCapacity = parse.GetValue(watchCacheSize),
         EtcdStartupTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(etcdStartupTimeout))),
+        EventTtl = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(eventTtl))),
     };
     var problems = options.Validate();
     if (problems.Count > 0)

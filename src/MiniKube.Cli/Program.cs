@@ -1,2 +1,4 @@
-Console.Error.WriteLine("minictl: not built yet");
-return 1;
+using MiniKube.Cli;
+
+var app = new MinictlApp(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Console.In) { HandleProcessTermination = true };
+return await app.RunAsync(args).ConfigureAwait(false);

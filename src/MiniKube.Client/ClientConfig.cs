@@ -9,27 +9,38 @@ public static class ClientConfig
     public const string DefaultServer = "http://127.0.0.1:8081";
     public const string ServerEnvironmentVariable = "MINIKUBE_SERVER";
 
-    public static string ConfigFilePath =>
-        Environment.GetEnvironmentVariable("MINIKUBE_CONFIG")
-        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".minikube", "config");
+    public const string ConfigEnvironmentVariable = "MINIKUBE_CONFIG";
 
-    public static string ResolveServer(string? flag)
+    public static string ConfigFilePath => ConfigFilePathFrom(Environment.GetEnvironmentVariable);
+
+    public static string ResolveServer(string? flag) => ResolveServer(flag, Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// Same resolution, reading environment variables through <paramref name="environment"/> (so tools hosted
+    /// in-process, such as minictl under test, can supply their own environment).
+    /// </summary>
+    public static string ResolveServer(string? flag, Func<string, string?> environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         if (!string.IsNullOrWhiteSpace(flag))
         {
             return flag.Trim();
         }
-        var env = Environment.GetEnvironmentVariable(ServerEnvironmentVariable);
+        var env = environment(ServerEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env))
         {
             return env.Trim();
         }
-        return ReadConfigServer() ?? DefaultServer;
+        return ReadConfigServer(ConfigFilePathFrom(environment)) ?? DefaultServer;
     }
 
-    private static string? ReadConfigServer()
+    private static string ConfigFilePathFrom(Func<string, string?> environment) =>
+        environment(ConfigEnvironmentVariable) is { Length: > 0 } path
+            ? path
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".minikube", "config");
+
+    private static string? ReadConfigServer(string path)
     {
-        var path = ConfigFilePath;
         if (!File.Exists(path))
         {
             return null;

@@ -246,6 +246,10 @@ public sealed class MiniKubeClient : IDisposable
         return reply.Resources;
     }
 
+    /// <summary>The Kubernetes version the server implements (gitVersion, e.g. <c>v1.32.0-minikube</c>).</summary>
+    public async Task<VersionReply> GetVersionAsync(CancellationToken cancellationToken = default) =>
+        await Unary(() => _objects.VersionAsync(new VersionRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+
     public void Dispose() => _channel.Dispose();
 
     private static KubeObject Decode(ResourceInfo resource, ByteString bytes) => (KubeObject)KubeSerializer.FromJson(bytes.Span, resource.Type);

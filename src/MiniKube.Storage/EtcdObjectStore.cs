@@ -16,6 +16,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
     private readonly EtcdStorageOptions _options;
     private readonly GrpcChannel[] _channels;
     private readonly string _prefix;
+    private readonly Dictionary<long, long> _leases = [];
     private int _current;
 
     public EtcdObjectStore(EtcdStorageOptions options)
@@ -42,7 +43,16 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
 
     public string Prefix => _options.Prefix;
 
-    public async Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
+    public Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) =>
+        CreateAsync(key, value, leaseId: 0, cancellationToken);
+
+    public async Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        var lease = await LeaseForAsync(timeToLive, cancellationToken).ConfigureAwait(false);
+        return await CreateAsync(key, value, lease, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, long leaseId, CancellationToken cancellationToken)
     {
         var fullKey = FullKey(key);
         var txn = new TxnRequest();
@@ -53,7 +63,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
             Result = Compare.Types.CompareResult.Equal,
             CreateRevision = 0,
         });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(value.Span) } });
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(value.Span), Lease = leaseId } });
         var response = await CallAsync(c => new KV.KVClient(c).TxnAsync(txn, deadline: Deadline(), cancellationToken: cancellationToken), key).ConfigureAwait(false);
         if (!response.Succeeded)
         {
@@ -96,7 +106,8 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
             Result = Compare.Types.CompareResult.Equal,
             ModRevision = expectedRevision,
         });
-        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(value.Span), PrevKv = true } });
+        // IgnoreLease keeps the key's lease (if any), so an updated Event still expires.
+        txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(value.Span), PrevKv = true, IgnoreLease = true } });
         // On failure read the current value in the same transaction: tells NotFound from Conflict without a race.
         txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = fullKey } });
         var response = await CallAsync(c => new KV.KVClient(c).TxnAsync(txn, deadline: Deadline(), cancellationToken: cancellationToken), key).ConfigureAwait(false);
@@ -200,6 +211,37 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
                     ? new StorageEvent(StorageEventType.Put, key, ev.Kv.Value.Memory, prev, ev.Kv.ModRevision, ev.Kv.CreateRevision == ev.Kv.ModRevision)
                     : new StorageEvent(StorageEventType.Delete, key, ReadOnlyMemory<byte>.Empty, prev, ev.Kv.ModRevision, false);
             }
+        }
+    }
+
+    /// <summary>
+    /// One lease per minute of expiry serves every key created in that minute (as Kubernetes does for Events), so
+    /// thousands of Events cost a handful of leases.
+    /// </summary>
+    private async Task<long> LeaseForAsync(TimeSpan timeToLive, CancellationToken cancellationToken)
+    {
+        // Buckets are a minute wide (or the TTL, if shorter): a key lives at most one bucket longer than asked.
+        var width = Math.Max(TimeSpan.TicksPerSecond, Math.Min(TimeSpan.TicksPerMinute, timeToLive.Ticks));
+        var bucket = (DateTime.UtcNow + timeToLive).Ticks / width;
+        lock (_leases)
+        {
+            if (_leases.TryGetValue(bucket, out var cached))
+            {
+                return cached;
+            }
+        }
+        var ttlSeconds = (long)Math.Ceiling(timeToLive.TotalSeconds + TimeSpan.FromTicks(width).TotalSeconds);
+        var granted = await CallAsync(
+            c => new Lease.LeaseClient(c).LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds }, deadline: Deadline(), cancellationToken: cancellationToken),
+            "").ConfigureAwait(false);
+        lock (_leases)
+        {
+            foreach (var old in _leases.Keys.Where(k => k < bucket - 1).ToList())
+            {
+                _leases.Remove(old);
+            }
+            _leases.TryAdd(bucket, granted.ID);
+            return _leases[bucket];
         }
     }
 

@@ -59,6 +59,9 @@ public interface IObjectStore
     /// <summary>Writes only if the key is absent; otherwise <see cref="StorageErrorCode.AlreadyExists"/>.</summary>
     Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default);
 
+    /// <summary>As <see cref="CreateAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>, but the key expires on its own after about <paramref name="timeToLive"/> (Events).</summary>
+    Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
     Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Everything under a key prefix (e.g. <c>pods/</c> or <c>pods/default/</c>) at one revision.</summary>

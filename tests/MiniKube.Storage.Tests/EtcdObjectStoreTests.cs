@@ -151,6 +151,18 @@ public sealed class EtcdObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_created_with_a_time_to_live_expire_and_keep_their_lease_across_updates()
+    {
+        var created = await _store.CreateAsync("events/default/e1", Utf8("1"), TimeSpan.FromSeconds(1));
+        await _store.UpdateAsync("events/default/e1", Utf8("2"), created.ModRevision);
+        await _store.CreateAsync("events/default/keep", Utf8("k"));
+
+        // etcd expires the key (TTL plus one bucket, here about 2 s); waiting for it is the test.
+        await Eventually.WaitAsync(async () => await _store.GetAsync("events/default/e1") is null, TimeSpan.FromSeconds(20), "the event key to expire");
+        Assert.NotNull(await _store.GetAsync("events/default/keep"));
+    }
+
+    [Fact]
     public async Task An_unreachable_etcd_is_Unavailable_not_a_hang()
     {
         using var store = new EtcdObjectStore(new EtcdStorageOptions

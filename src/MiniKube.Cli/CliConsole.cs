@@ -1,0 +1,15 @@
+namespace MiniKube.Cli;
+
+/// <summary>What minictl reads from and writes to: the process's console, or buffers in tests.</summary>
+public sealed class CliConsole(TextWriter output, TextWriter error, TextReader input, Func<string, string?> environment, TimeProvider time)
+{
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Err { get; } = error;
+
+    public TextReader In { get; } = input;
+
+    public Func<string, string?> Environment { get; } = environment;
+
+    public TimeProvider Time { get; } = time;
+}

@@ -1,0 +1,58 @@
+namespace MiniKube.Scheduler.Framework;
+
+/// <summary>
+/// A typed key into <see cref="CycleState"/>. Each key gets a slot number once, so reading plugin state in a
+/// filter is an array index rather than the string-keyed map lookup kube-scheduler does per node.
+/// </summary>
+public sealed class StateKey<T> where T : class
+{
+    private static int next = -1;
+
+    public StateKey(string name)
+    {
+        Name = name;
+        Slot = Interlocked.Increment(ref next);
+    }
+
+    public string Name { get; }
+
+    internal int Slot { get; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// Per-cycle scratch space shared by the plugins of one scheduling attempt: PreFilter/PreScore write what
+/// they computed for the pod, Filter/Score read it for every node. Reused across cycles (see
+/// <see cref="Reset"/>) so a cycle allocates nothing for it. Not thread-safe: one cycle at a time.
+/// </summary>
+public sealed class CycleState
+{
+    private object?[] slots = new object?[16];
+
+    /// <summary>The pod being scheduled, with its precomputed requests, ports and owner.</summary>
+    public PodInfo PodInfo { get; private set; } = null!;
+
+    /// <summary>All nodes of the cycle's snapshot.</summary>
+    public NodeSnapshot Snapshot { get; private set; } = null!;
+
+    public T? Read<T>(StateKey<T> key) where T : class =>
+        key.Slot < slots.Length ? slots[key.Slot] as T : null;
+
+    public void Write<T>(StateKey<T> key, T value) where T : class
+    {
+        if (key.Slot >= slots.Length)
+        {
+            Array.Resize(ref slots, Math.Max(key.Slot + 1, slots.Length * 2));
+        }
+        slots[key.Slot] = value;
+    }
+
+    /// <summary>Starts a new cycle for <paramref name="pod"/> on <paramref name="snapshot"/>, dropping the last cycle's state.</summary>
+    public void Reset(PodInfo pod, NodeSnapshot snapshot)
+    {
+        Array.Clear(slots);
+        PodInfo = pod;
+        Snapshot = snapshot;
+    }
+}

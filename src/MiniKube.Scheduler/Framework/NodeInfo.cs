@@ -1,0 +1,222 @@
+using MiniKube.Api;
+
+namespace MiniKube.Scheduler.Framework;
+
+/// <summary>
+/// A node as the scheduler sees it: the Node object, facts parsed from it once (allocatable, taints,
+/// labels), and the aggregate of the pods on it (requests, non-zero requests, host ports, per-owner counts).
+/// Immutable: the cache builds a new NodeInfo for every change, so a snapshot handed to a scheduling cycle
+/// never changes under it and can be read without locks.
+/// </summary>
+public sealed class NodeInfo
+{
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
+    private static readonly Dictionary<string, int> NoOwners = new(StringComparer.Ordinal);
+
+    private readonly PodInfo[] pods;
+    private readonly Dictionary<string, int> ownerCounts;
+
+    private NodeInfo(
+        string name, Node? node, NodeFacts facts, PodInfo[] pods, Resource requested, long nonZeroMilliCpu,
+        long nonZeroMemory, HostPort[] usedPorts, Dictionary<string, int> ownerCounts, int podsWithAffinity,
+        int podsWithRequiredAntiAffinity, long generation)
+    {
+        Name = name;
+        Node = node;
+        Facts = facts;
+        this.pods = pods;
+        Requested = requested;
+        NonZeroMilliCpu = nonZeroMilliCpu;
+        NonZeroMemory = nonZeroMemory;
+        UsedPortsArray = usedPorts;
+        this.ownerCounts = ownerCounts;
+        PodsWithAffinity = podsWithAffinity;
+        PodsWithRequiredAntiAffinity = podsWithRequiredAntiAffinity;
+        Generation = generation;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Null while pods are known for a node the cache has not seen (or has seen deleted).</summary>
+    public Node? Node { get; }
+
+    internal NodeFacts Facts { get; }
+
+    public IReadOnlyDictionary<string, string> Labels => Facts.Labels;
+
+    public IReadOnlyList<Taint> Taints => Facts.Taints;
+
+    public bool Unschedulable => Facts.Unschedulable;
+
+    public Resource Allocatable => Facts.Allocatable;
+
+    /// <summary>allocatable["pods"]; a node that reports none admits no pods, as in Kubernetes.</summary>
+    public long AllowedPodNumber => Facts.AllowedPodNumber;
+
+    public ReadOnlySpan<PodInfo> Pods => pods;
+
+    public int PodCount => pods.Length;
+
+    /// <summary>Sum of the requests of the pods on the node (the fit check).</summary>
+    public Resource Requested { get; }
+
+    /// <summary>Sum of the non-zero CPU requests (scoring).</summary>
+    public long NonZeroMilliCpu { get; }
+
+    /// <summary>Sum of the non-zero memory requests (scoring).</summary>
+    public long NonZeroMemory { get; }
+
+    public ReadOnlySpan<HostPort> UsedPorts => UsedPortsArray;
+
+    internal HostPort[] UsedPortsArray { get; }
+
+    public int PodsWithAffinity { get; }
+
+    public int PodsWithRequiredAntiAffinity { get; }
+
+    /// <summary>Cache generation at which this version was built; a snapshot copies only newer ones.</summary>
+    public long Generation { get; }
+
+    /// <summary>Non-terminating pods on the node controlled by the owner with this UID.</summary>
+    public int CountOwnedBy(string controllerUid) => ownerCounts.GetValueOrDefault(controllerUid);
+
+    public static NodeInfo Create(Node node, long generation = 0) =>
+        new(node.Metadata.Name ?? "", node, NodeFacts.From(node), [], default, 0, 0, [], NoOwners, 0, 0, generation);
+
+    /// <summary>A placeholder for pods bound to a node the cache has not seen yet.</summary>
+    public static NodeInfo CreateEmpty(string name, long generation = 0) =>
+        new(name, null, NodeFacts.Empty, [], default, 0, 0, [], NoOwners, 0, 0, generation);
+
+    /// <summary>This node with pods <paramref name="podsOnNode"/> (test and benchmark fixtures).</summary>
+    public static NodeInfo Create(Node node, params PodInfo[] podsOnNode)
+    {
+        var info = Create(node);
+        foreach (var p in podsOnNode)
+        {
+            info = info.WithPod(p, 0);
+        }
+        return info;
+    }
+
+    public NodeInfo WithNode(Node? node, long generation) =>
+        new(Name, node, node is null ? NodeFacts.Empty : NodeFacts.From(node), pods, Requested, NonZeroMilliCpu,
+            NonZeroMemory, UsedPortsArray, ownerCounts, PodsWithAffinity, PodsWithRequiredAntiAffinity, generation);
+
+    public NodeInfo WithPod(PodInfo pod, long generation)
+    {
+        var newPods = new PodInfo[pods.Length + 1];
+        pods.CopyTo(newPods, 0);
+        newPods[^1] = pod;
+        var ports = UsedPortsArray;
+        if (pod.HostPorts.Length > 0)
+        {
+            ports = [.. ports, .. pod.HostPorts];
+        }
+        var owners = ownerCounts;
+        if (pod.ControllerUid is { } uid && !pod.IsTerminating)
+        {
+            owners = new Dictionary<string, int>(ownerCounts, StringComparer.Ordinal);
+            owners[uid] = owners.GetValueOrDefault(uid) + 1;
+        }
+        return new NodeInfo(
+            Name, Node, Facts, newPods, Requested.Add(pod.Requests), NonZeroMilliCpu + pod.NonZeroMilliCpu,
+            NonZeroMemory + pod.NonZeroMemory, ports, owners,
+            PodsWithAffinity + (pod.HasPodAffinityTerms ? 1 : 0),
+            PodsWithRequiredAntiAffinity + (pod.HasRequiredAntiAffinity ? 1 : 0), generation);
+    }
+
+    /// <summary>This node without the pod with <paramref name="podKey"/>; null when the pod is not here.</summary>
+    public NodeInfo? WithoutPod(string podKey, long generation)
+    {
+        var index = IndexOf(podKey);
+        if (index < 0)
+        {
+            return null;
+        }
+        var pod = pods[index];
+        var newPods = new PodInfo[pods.Length - 1];
+        Array.Copy(pods, 0, newPods, 0, index);
+        Array.Copy(pods, index + 1, newPods, index, pods.Length - index - 1);
+        var ports = UsedPortsArray;
+        if (pod.HostPorts.Length > 0)
+        {
+            var list = new List<HostPort>(ports);
+            foreach (var p in pod.HostPorts)
+            {
+                list.Remove(p);
+            }
+            ports = [.. list];
+        }
+        var owners = ownerCounts;
+        if (pod.ControllerUid is { } uid && !pod.IsTerminating)
+        {
+            owners = new Dictionary<string, int>(ownerCounts, StringComparer.Ordinal);
+            if (owners.GetValueOrDefault(uid) <= 1)
+            {
+                owners.Remove(uid);
+            }
+            else
+            {
+                owners[uid]--;
+            }
+        }
+        return new NodeInfo(
+            Name, Node, Facts, newPods, Requested.Subtract(pod.Requests), NonZeroMilliCpu - pod.NonZeroMilliCpu,
+            NonZeroMemory - pod.NonZeroMemory, ports, owners,
+            PodsWithAffinity - (pod.HasPodAffinityTerms ? 1 : 0),
+            PodsWithRequiredAntiAffinity - (pod.HasRequiredAntiAffinity ? 1 : 0), generation);
+    }
+
+    public bool Contains(string podKey) => IndexOf(podKey) >= 0;
+
+    private int IndexOf(string podKey)
+    {
+        for (var i = 0; i < pods.Length; i++)
+        {
+            if (string.Equals(pods[i].Key, podKey, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public override string ToString() => $"{Name} ({pods.Length} pods, requested {Requested})";
+
+    /// <summary>What the filters need from the Node object, parsed once per node update rather than per pod.</summary>
+    internal sealed class NodeFacts
+    {
+        public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0);
+
+        private NodeFacts(IReadOnlyDictionary<string, string> labels, Taint[] taints, bool unschedulable, Resource allocatable, long allowedPods)
+        {
+            Labels = labels;
+            Taints = taints;
+            Unschedulable = unschedulable;
+            Allocatable = allocatable;
+            AllowedPodNumber = allowedPods;
+        }
+
+        public IReadOnlyDictionary<string, string> Labels { get; }
+
+        public Taint[] Taints { get; }
+
+        public bool Unschedulable { get; }
+
+        public Resource Allocatable { get; }
+
+        public long AllowedPodNumber { get; }
+
+        public static NodeFacts From(Node node)
+        {
+            var allocatable = node.Status?.Allocatable;
+            var pods = allocatable is not null && allocatable.TryGetValue(ResourceName.Pods, out var q) ? q.Value : 0;
+            return new NodeFacts(
+                node.Metadata.Labels ?? NoLabels,
+                node.Spec?.Taints?.ToArray() ?? [],
+                node.Spec?.Unschedulable == true,
+                PodResources.FromList(allocatable),
+                pods);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+namespace MiniKube.Scheduler.Framework;
+
+/// <summary>
+/// The nodes one scheduling cycle works on: a consistent set of immutable <see cref="NodeInfo"/> versions.
+/// The scheduling loop keeps one snapshot and lets the cache bring it up to date before each cycle, which
+/// copies only the nodes that changed since (kube-scheduler's generation-based UpdateSnapshot).
+/// </summary>
+public sealed class NodeSnapshot
+{
+    private NodeInfo[] nodes = [];
+    private int count;
+    private Dictionary<string, int> indexByName = new(StringComparer.Ordinal);
+    private NodeInfo[] withPodAffinity = [];
+    private NodeInfo[] withRequiredAntiAffinity = [];
+
+    /// <summary>Cache generation this snapshot reflects.</summary>
+    public long Generation { get; internal set; } = -1;
+
+    /// <summary>Cache node-set generation (adds and removes) this snapshot's node list reflects.</summary>
+    internal long NodeSetGeneration { get; set; } = -1;
+
+    /// <summary>Every node, in a stable order (the order the cache first saw them).</summary>
+    public ReadOnlySpan<NodeInfo> Nodes => nodes.AsSpan(0, count);
+
+    public int Count => count;
+
+    /// <summary>Nodes running at least one pod with pod affinity or anti-affinity terms.</summary>
+    public ReadOnlySpan<NodeInfo> NodesWithPodAffinity => withPodAffinity;
+
+    /// <summary>Nodes running at least one pod with required anti-affinity.</summary>
+    public ReadOnlySpan<NodeInfo> NodesWithRequiredAntiAffinity => withRequiredAntiAffinity;
+
+    public NodeInfo? Get(string name) => indexByName.TryGetValue(name, out var i) ? nodes[i] : null;
+
+    /// <summary>A stand-alone snapshot of these nodes (tests and tools; the scheduler gets its own from the cache).</summary>
+    public static NodeSnapshot Create(IEnumerable<NodeInfo> nodeInfos)
+    {
+        var snapshot = new NodeSnapshot();
+        snapshot.Rebuild(nodeInfos);
+        return snapshot;
+    }
+
+    internal void Rebuild(IEnumerable<NodeInfo> ordered)
+    {
+        var list = ordered.ToArray();
+        var index = new Dictionary<string, int>(list.Length, StringComparer.Ordinal);
+        for (var i = 0; i < list.Length; i++)
+        {
+            index[list[i].Name] = i;
+        }
+        nodes = list;
+        count = list.Length;
+        indexByName = index;
+        RefreshAffinityLists();
+    }
+
+    /// <summary>Swaps in a newer version of a node already in the list; false if the node is not listed.</summary>
+    internal bool Replace(NodeInfo info, out NodeInfo? previous)
+    {
+        if (!indexByName.TryGetValue(info.Name, out var i))
+        {
+            previous = null;
+            return false;
+        }
+        previous = nodes[i];
+        nodes[i] = info;
+        return true;
+    }
+
+    internal void RefreshAffinityLists()
+    {
+        List<NodeInfo>? affinity = null;
+        List<NodeInfo>? anti = null;
+        foreach (var n in Nodes)
+        {
+            if (n.PodsWithAffinity > 0)
+            {
+                (affinity ??= []).Add(n);
+            }
+            if (n.PodsWithRequiredAntiAffinity > 0)
+            {
+                (anti ??= []).Add(n);
+            }
+        }
+        withPodAffinity = affinity?.ToArray() ?? [];
+        withRequiredAntiAffinity = anti?.ToArray() ?? [];
+    }
+}

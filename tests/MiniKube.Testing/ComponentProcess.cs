@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace MiniKube.Testing;
+
+/// <summary>
+/// A MiniKube component (minikube-apiserver, minikube-scheduler, …) run as its own process from the build output,
+/// as it runs in a cluster. Ready when a line of its stderr matches a pattern; its recent output is kept for
+/// failure messages. Disposing kills it.
+/// </summary>
+public sealed class ComponentProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ProcessOutputBuffer _output;
+
+    private ComponentProcess(Process process, ProcessOutputBuffer output, Match ready)
+    {
+        _process = process;
+        _output = output;
+        Ready = ready;
+    }
+
+    /// <summary>The stderr line that signalled readiness, matched.</summary>
+    public Match Ready { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string RecentOutput => _output.Snapshot();
+
+    /// <summary>Starts <c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output and waits for <paramref name="readyLine"/>.</summary>
+    public static async Task<ComponentProcess> StartAsync(string assembly, IEnumerable<string> args, Regex readyLine, TimeSpan timeout,
+        CancellationToken cancellationToken = default)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{assembly}.dll is not in {AppContext.BaseDirectory}; reference its project and build first", dll);
+        }
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+        var output = new ProcessOutputBuffer();
+        var ready = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line)
+            {
+                return;
+            }
+            output.Add(line);
+            if (readyLine.Match(line) is { Success: true } m)
+            {
+                ready.TrySetResult(m);
+            }
+        };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                output.Add(line);
+            }
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"{assembly} exited with {process.ExitCode}:\n{output.Snapshot()}"));
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        try
+        {
+            var match = await ready.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return new ComponentProcess(process, output, match);
+        }
+        catch
+        {
+            Kill(process);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts minikube-apiserver on free ports over <paramref name="etcd"/>; returns it with its gRPC address.</summary>
+    public static async Task<(ComponentProcess Process, string GrpcAddress)> StartApiServerAsync(string etcd, CancellationToken cancellationToken = default)
+    {
+        var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0"],
+            new Regex(@"serving gRPC on (http://\S+),"), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        return (process, process.Ready.Groups[1].Value);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}
