@@ -217,4 +217,44 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         var progressing = DeploymentUtil.Condition(_world.Client.Written.OfType<Deployment>().First().Status, DeploymentConditionType.Progressing)!;
         Assert.Equal(("Unknown", "DeploymentPaused", "Deployment is paused"), (progressing.Status, progressing.Reason, progressing.Message));
     }
+
+    [Fact]
+    public async Task Resizing_mid_rollout_spreads_the_new_replicas_over_both_replica_sets_by_size()
+    {
+        var old = Make.Deployment("web", 10, maxSurge: 3, maxUnavailable: 0);
+        var d = Make.Deployment("web", 15, image: "busybox:2.0", maxSurge: 3, maxUnavailable: 0);
+        Dictionary<string, string> Annotations(long revision) => new()
+        {
+            [DeploymentUtil.RevisionAnnotation] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [DeploymentUtil.DesiredReplicasAnnotation] = "10",
+            [DeploymentUtil.MaxReplicasAnnotation] = "13",
+        };
+        var oldSet = OwnedSet(old, "busybox:1.0", 8, 8, 1, 60);
+        var newSet = OwnedSet(d, "busybox:2.0", 5, 0, 2, 1);
+        _world.Seed(d, oldSet with { Metadata = oldSet.Metadata with { Annotations = Annotations(1) } },
+            newSet with { Metadata = newSet.Metadata with { Annotations = Annotations(2) } });
+
+        await _controller.ReconcileAsync("default/web", default);
+
+        // 15 + 3 surge allowed, 13 running: 5 to add; the 8-replica set takes round(8 * 18 / 13) - 8 = 3, the other 2.
+        var sizes = _world.Client.Written.OfType<ReplicaSet>().ToDictionary(rs => rs.Metadata.Name!, rs => rs.Spec!.Replicas);
+        Assert.Equal(11, sizes[oldSet.Metadata.Name!]);
+        Assert.Equal(7, sizes[newSet.Metadata.Name!]);
+        Assert.All(_world.Client.Written.OfType<ReplicaSet>(), rs =>
+            Assert.Equal(("15", "18"), (rs.Metadata.Annotations![DeploymentUtil.DesiredReplicasAnnotation], rs.Metadata.Annotations[DeploymentUtil.MaxReplicasAnnotation])));
+    }
+
+    [Fact]
+    public async Task A_name_taken_by_a_foreign_replica_set_bumps_the_collision_count()
+    {
+        var d = Make.Deployment("web", 1);
+        var hash = PodTemplateHash.Compute(d.Spec!.Template, null);
+        _world.Seed(d);
+        _world.Client.Seed(Make.ReplicaSet("web-" + hash, 1, uid: "someone-else"));
+
+        await Assert.ThrowsAsync<ApiException>(() => _controller.ReconcileAsync("default/web", default));
+
+        Assert.Equal(1, _world.Client.Written.OfType<Deployment>().Last().Status!.CollisionCount);
+        Assert.NotEqual(hash, PodTemplateHash.Compute(d.Spec.Template, 1));
+    }
 }

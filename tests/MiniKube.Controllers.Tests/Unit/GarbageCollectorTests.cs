@@ -132,4 +132,17 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
         Assert.Empty(_world.Client.Actions);
     }
+
+    [Fact]
+    public async Task A_dependent_of_an_owner_deleting_in_the_foreground_that_has_dependents_itself_is_deleted_in_the_foreground()
+    {
+        var deployment = Deleting(Make.Deployment("web", 1), FinalizerNames.ForegroundDeletion);
+        var rs = Make.ReplicaSet("web-1", 1) with { Metadata = Make.ReplicaSet("web-1", 1).Metadata with { OwnerReferences = [Owners.ControllerRef(deployment)] } };
+        _world.Seed(deployment, rs, Make.Pod("p1", owner: rs));
+
+        await _gc.ReconcileAsync("replicasets|default/web-1", default);
+
+        var (action, options) = Assert.Single(_world.Client.Deletes);
+        Assert.Equal(("delete replicasets default/web-1", PropagationPolicy.Foreground), (action, options!.PropagationPolicy));
+    }
 }
