@@ -42,7 +42,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         var etcd = "etcd";
         if (state.ManagedEtcd)
         {
-            etcd = ExecutableSearch.Find("etcd") ?? throw new CliException("etcd not found: apt-get install etcd-server (or use a running etcd with --etcd-servers URL)");
+            etcd = ExecutableSearch.Find("etcd", environment) ?? throw new CliException("etcd not found: apt-get install etcd-server (or use a running etcd with --etcd-servers URL)");
         }
 
         using var docker = new DockerEngine(environment);
@@ -54,6 +54,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         {
             Components = [.. state.Components.Where(c => specs.Any(s => s.Name == c.Name) || ProcFs.IsAlive(c.Pid, c.StartTicks))],
         };
+        CheckPortsFree(specs.Where(s => _state.Find(s.Name) is not { } r || !ProcFs.IsAlive(r.Pid, r.StartTicks)));
         Directory.CreateDirectory(home.LogDirectory);
         _store.Save(_state);
 
@@ -89,6 +90,20 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         {
             progress.Fail(ImagesStep, ex.Message.Split('\n')[0]);
             throw;
+        }
+    }
+
+    /// <summary>Before anything starts: every port a component to start binds must be free.</summary>
+    private static void CheckPortsFree(IEnumerable<ComponentSpec> toStart)
+    {
+        foreach (var spec in toStart)
+        {
+            foreach (var use in spec.Ports.Where(u => !Ports.IsFree(u.Port)))
+            {
+                var hint = use.Purpose.StartsWith("API server gRPC", StringComparison.Ordinal) ? "choose another with --api-port, or " : "";
+                throw new CliException(
+                    $"port {use.Port.ToString(CultureInfo.InvariantCulture)} ({use.Purpose}) is already in use by another process: stop it, {hint}start over on new ports with minictl cluster down --purge");
+            }
         }
     }
 
@@ -152,17 +167,6 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             return false;
         }
 
-        foreach (var use in spec.Ports)
-        {
-            if (!Ports.IsFree(use.Port))
-            {
-                var message = $"port {use.Port} ({use.Purpose}) is already in use by another process: stop it"
-                    + (use.Purpose.StartsWith("API server gRPC", StringComparison.Ordinal) ? ", or choose another port with --api-port" : "")
-                    + ", or start over on new ports with minictl cluster down --purge";
-                progress.Fail(spec.Name, message);
-                throw new CliException($"{spec.Name}: {message}");
-            }
-        }
         foreach (var directory in spec.DataDirectories)
         {
             Directory.CreateDirectory(directory);

@@ -68,17 +68,17 @@ public sealed class ComponentBinaries
                 return candidate;
             }
         }
-        return ExecutableSearch.Find("dotnet") ?? "dotnet";
+        return ExecutableSearch.Find("dotnet", System.Environment.GetEnvironmentVariable) ?? "dotnet";
     }
 }
 
 /// <summary>Looks programs up on <c>PATH</c> (plus the sbin directories non-root shells often lack).</summary>
 public static class ExecutableSearch
 {
-    public static string? Find(string name)
+    public static string? Find(string name, Func<string, string?> environment)
     {
-        var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"]))
+        var path = environment("PATH") ?? "";
+        foreach (var directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/local/sbin", "/usr/sbin", "/sbin"]))
         {
             var candidate = Path.Combine(directory, name);
             if (File.Exists(candidate))

@@ -16,8 +16,11 @@ public sealed class DockerEngine : IDisposable
     private static readonly System.Version ApiVersion = new(1, 41);
     private readonly DockerClient _client;
 
+    private readonly Func<string, string?> _environment;
+
     public DockerEngine(Func<string, string?> environment)
     {
+        _environment = environment;
         Endpoint = environment("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
         _client = new DockerClientBuilder().WithEndpoint(new Uri(Endpoint)).WithApiVersion(ApiVersion).Build();
     }
@@ -101,7 +104,7 @@ public sealed class DockerEngine : IDisposable
         var socket = Endpoint.StartsWith("unix://", StringComparison.Ordinal) ? Endpoint["unix://".Length..] : null;
         if (socket is not null && !File.Exists(socket))
         {
-            return ExecutableSearch.Find("dockerd") is null
+            return ExecutableSearch.Find("dockerd", _environment) is null
                 ? "Docker not found: apt-get install docker.io, then start dockerd (./up.sh does both)"
                 : $"Docker is not running (no socket at {socket}): start dockerd, e.g. `dockerd >/var/log/dockerd.log 2>&1 &` (./up.sh does it)";
         }
