@@ -21,6 +21,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
     private const int LogLinesInErrors = 15;
+    private const int StartAttempts = 3;
 
     private readonly Lock _stateLock = new();
     private readonly ClusterStateStore _store = new(home);
@@ -171,13 +172,48 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         {
             Directory.CreateDirectory(directory);
         }
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            var (process, started) = await LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
+            using (process)
+            {
+                progress.Start(spec.Name, attempt == 1 ? $"starting (pid {process.Id})" : $"starting again (pid {process.Id}, attempt {attempt} of {StartAttempts})");
+                try
+                {
+                    await WaitAsync(spec, started.Record, process, spec.Readiness, new CheckTarget(spec, probes, started.LogOffset, started.Record.StartedAt),
+                        deadline, wait, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ExitedEarlyException exited)
+                {
+                    if (attempt < StartAttempts && time.GetUtcNow() < deadline)
+                    {
+                        // A component that dies while it starts (e.g. a conflict with another starting component) gets another
+                        // chance, as a supervisor would give it; its log keeps every attempt.
+                        progress.Update(spec.Name, $"exited with code {exited.ExitCode} while starting; starting it again");
+                        continue;
+                    }
+                    var tries = attempt > 1 ? $" (attempt {attempt} of {StartAttempts})" : "";
+                    throw Failure(spec, $"exited with code {exited.ExitCode} before it was ready{tries}", started.LogOffset);
+                }
+                var endpoint = spec.Endpoint.Length > 0 ? "; " + spec.Endpoint : "";
+                var retried = attempt > 1 ? $", after {attempt - 1} restart{(attempt > 2 ? "s" : "")}" : "";
+                progress.Succeed(spec.Name, string.Create(CultureInfo.InvariantCulture, $"ready in {clock.Elapsed.TotalSeconds:0.0} s (pid {process.Id}{retried}){endpoint}"));
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Starts the component's process (appending to its log) and records it in the state.</summary>
+    private async Task<(Process Process, (ComponentRecord Record, long LogOffset) Started)> LaunchAsync(ComponentSpec spec, CancellationToken cancellationToken)
+    {
         var startedAt = time.GetUtcNow();
         await File.AppendAllTextAsync(spec.LogFile,
             $"==== {startedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)} minictl cluster up: {string.Join(' ', spec.Command)}{Environment.NewLine}",
             cancellationToken).ConfigureAwait(false);
         var offset = LogTail.Length(spec.LogFile);
-        using var process = DetachedProcess.Start(spec.Command, spec.LogFile, spec.Environment);
-        record = new ComponentRecord
+        var process = DetachedProcess.Start(spec.Command, spec.LogFile, spec.Environment);
+        var record = new ComponentRecord
         {
             Name = spec.Name,
             Role = spec.Role,
@@ -194,13 +230,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             _state = _state.With(record);
             _store.Save(_state);
         }
-        progress.Start(spec.Name, $"starting (pid {process.Id})");
-        var clock = Stopwatch.StartNew();
-        await WaitAsync(spec, record, process, spec.Readiness, new CheckTarget(spec, probes, offset, startedAt), deadline, wait, cancellationToken)
-            .ConfigureAwait(false);
-        var endpoint = spec.Endpoint.Length > 0 ? "; " + spec.Endpoint : "";
-        progress.Succeed(spec.Name, string.Create(CultureInfo.InvariantCulture, $"ready in {clock.Elapsed.TotalSeconds:0.0} s (pid {process.Id}){endpoint}"));
-        return true;
+        return (process, (record, offset));
     }
 
     private async Task<string> WaitAsync(ComponentSpec spec, ComponentRecord record, Process? process, IComponentCheck check, CheckTarget target,
@@ -212,8 +242,11 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             var exited = process is not null ? process.HasExited : !ProcFs.IsAlive(record.Pid, record.StartTicks);
             if (exited)
             {
-                var code = process is not null ? " with code " + process.ExitCode.ToString(CultureInfo.InvariantCulture) : "";
-                throw Failure(spec, $"exited{code} before it was ready", offset);
+                if (process is not null)
+                {
+                    throw new ExitedEarlyException(process.ExitCode);
+                }
+                throw Failure(spec, "exited before it was healthy", offset);
             }
             CheckResult result;
             using (var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -247,5 +280,11 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         return new CliException(
             $"{spec.Name} {what}; the last lines of {ClusterHome.Display(spec.LogFile)}:\n{LogTail.LastLines(spec.LogFile, logOffset, LogLinesInErrors)}\n"
             + "(what did start keeps running: fix the cause and run minictl cluster up again, or minictl cluster down)");
+    }
+
+    /// <summary>The process of an attempt that may be repeated exited before it was ready.</summary>
+    private sealed class ExitedEarlyException(int exitCode) : Exception("exited with code " + exitCode.ToString(CultureInfo.InvariantCulture))
+    {
+        public int ExitCode { get; } = exitCode;
     }
 }

@@ -161,7 +161,10 @@ public static class LogTail
         }
     }
 
-    /// <summary>The last <paramref name="lines"/> lines written since <paramref name="offset"/>, indented for an error message.</summary>
+    /// <summary>
+    /// Up to <paramref name="lines"/> lines written since <paramref name="offset"/>, indented for an error message: from the last
+    /// "Unhandled exception" when there is one (a crash's first line says more than the end of its stack trace), else the last ones.
+    /// </summary>
     public static string LastLines(string path, long offset, int lines)
     {
         var text = ReadFrom(path, offset).TrimEnd();
@@ -170,6 +173,8 @@ public static class LogTail
             return "    (the log is empty)";
         }
         var all = text.Split('\n');
-        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)).Select(l => "    " + l.TrimEnd('\r')));
+        var crash = Array.FindLastIndex(all, l => l.StartsWith("Unhandled exception", StringComparison.Ordinal));
+        var first = crash >= 0 ? crash : Math.Max(0, all.Length - lines);
+        return string.Join('\n', all.Skip(first).Take(lines).Select(l => "    " + l.TrimEnd('\r')));
     }
 }
