@@ -48,14 +48,14 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
 
             var footprintHome = Path.Combine(root, "footprint");
             var cluster = new Minictl(footprintHome, options.Environment);
-            var fresh = await cluster.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
-            if (fresh.ExitCode != 0)
-            {
-                await output.WriteLineAsync("cluster up failed:\n" + fresh.Output);
-                return 1;
-            }
             try
             {
+                var fresh = await cluster.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
+                if (fresh.ExitCode != 0)
+                {
+                    await output.WriteLineAsync("cluster up failed:\n" + fresh.Output);
+                    return 1;
+                }
                 await Task.Delay(options.Idle, cancellationToken);
                 var state = new ClusterStateStore(new ClusterHome(footprintHome, Path.Combine(footprintHome, "config"))).Load()!;
                 var rss = state.Components.ToDictionary(c => c.Name, c => (ProcFs.ResidentKiB(c.Pid) ?? 0) / 1024.0, StringComparer.Ordinal);

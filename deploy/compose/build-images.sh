@@ -65,6 +65,7 @@ mirror=${DEBIAN_MIRROR:-$(host_mirror)}
 base_image="minikube/debian:$suite"
 work="$repo_root/deploy/compose/.build"
 mkdir -p "$work"
+: >"$work/chroot.log"
 
 # --- Debian base and etcd ----------------------------------------------------------------------
 import_tree() { # tree image
@@ -80,18 +81,28 @@ if wanted "$base_image" || wanted minikube/etcd:local; then
     started=$(date +%s)
     as_root debootstrap --variant=minbase "$suite" "$tree" "$mirror" >"$work/debootstrap.log" 2>&1 \
         || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed (log: $work/debootstrap.log)"; }
-    as_root rm -rf "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*
     log "debootstrap took $(( $(date +%s) - started )) s"
-    import_tree "$tree" "$base_image"
-
-    # etcd: the same tree with etcd-server, installed in a chroot (services must not start there).
+    # apt in a chroot: the host's resolver, and no service may start there.
     as_root cp /etc/resolv.conf "$tree/etc/resolv.conf"
     printf '#!/bin/sh\nexit 101\n' | as_root tee "$tree/usr/sbin/policy-rc.d" >/dev/null
     as_root chmod +x "$tree/usr/sbin/policy-rc.d"
-    as_root chroot "$tree" env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$work/etcd-install.log" 2>&1
-    as_root chroot "$tree" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends etcd-server >>"$work/etcd-install.log" 2>&1 \
-        || { tail -n 30 "$work/etcd-install.log" >&2; die "installing etcd-server in the tree failed"; }
-    as_root rm -rf "$tree/usr/sbin/policy-rc.d" "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*
+    in_tree() { as_root chroot "$tree" env DEBIAN_FRONTEND=noninteractive "$@" >>"$work/chroot.log" 2>&1; }
+    tidy_tree() { as_root rm -rf "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*; }
+    in_tree apt-get update -q || { tail -n 30 "$work/chroot.log" >&2; die "apt-get update in the tree failed"; }
+    # .NET's cryptography (hashes included) loads OpenSSL: libssl3 (libssl3t64 from trixie on).
+    in_tree apt-get install -y -q --no-install-recommends ca-certificates libssl3 \
+        || in_tree apt-get install -y -q --no-install-recommends ca-certificates libssl3t64 \
+        || { tail -n 30 "$work/chroot.log" >&2; die "installing libssl in the tree failed (log: $work/chroot.log)"; }
+    tidy_tree
+    as_root truncate -s 0 "$tree/etc/resolv.conf"
+    import_tree "$tree" "$base_image"
+
+    # etcd: the same tree with etcd-server.
+    as_root cp /etc/resolv.conf "$tree/etc/resolv.conf"
+    in_tree apt-get update -q && in_tree apt-get install -y -q --no-install-recommends etcd-server \
+        || { tail -n 30 "$work/chroot.log" >&2; die "installing etcd-server in the tree failed (log: $work/chroot.log)"; }
+    tidy_tree
+    as_root rm -f "$tree/usr/sbin/policy-rc.d"
     as_root truncate -s 0 "$tree/etc/resolv.conf"
     import_tree "$tree" minikube/etcd:local
     as_root rm -rf "$tree"
@@ -116,7 +127,8 @@ ENV DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_GCConserveMemory=5 DOTNET_Tie
 ENTRYPOINT ["/opt/minikube/minikube-$component"]
 DOCKERFILE
     # The classic builder: builds FROM a local image without a registry (no BuildKit plugin needed).
-    DOCKER_BUILDKIT=0 docker build -q -t "$image" "$context" >/dev/null
+    DOCKER_BUILDKIT=0 docker build -q -t "$image" "$context" >"$work/build-$component.log" 2>&1 \
+        || { cat "$work/build-$component.log" >&2; die "docker build of $image failed"; }
     log "built $image"
     rm -rf "$context"
 done
