@@ -9,24 +9,29 @@ namespace MiniKube.Bench.Controllers;
 
 /// <summary>
 /// Scale-up and rolling-update throughput of the controllers. The API server (over a real etcd) and the controller
-/// manager run in this process with production settings; pods are bound by <see cref="FakeScheduler"/> and reported
-/// Running by <see cref="FakeKubelet"/> — test doubles, said so in the output — so the numbers are an upper bound of what
-/// the controllers allow, not of a cluster with real kubelets and the scheduler.
+/// manager run in this process with production settings; pods are bound by <see cref="FakeScheduler"/> (or the
+/// minikube-scheduler process with <c>--binder scheduler</c>) and reported Running by <see cref="FakeKubelet"/> — test
+/// doubles, said so in the output — so the numbers are not those of a cluster with real kubelets.
 /// </summary>
 public static class ControllersBenchmark
 {
     private const string Namespace = "bench";
 
-    public static async Task RunAsync(int replicas, int nodeCount, TimeSpan phaseTimeout, TextWriter output, CancellationToken ct)
+    public static async Task RunAsync(int replicas, int nodeCount, bool realScheduler, TimeSpan phaseTimeout, TextWriter output, CancellationToken ct)
     {
         await output.WriteLineAsync($"bench/controllers: {replicas} replicas on {nodeCount} simulated nodes").ConfigureAwait(false);
-        await output.WriteLineAsync("binder: FakeScheduler + FakeKubelet TEST DOUBLES (in-process bind and Running status; not hollow nodes, not minikube-scheduler)")
+        await output.WriteLineAsync(realScheduler
+                ? "binder: minikube-scheduler process; pods started by the FakeKubelet TEST DOUBLE (in-process Running status; not hollow nodes)"
+                : "binder: FakeScheduler + FakeKubelet TEST DOUBLES (in-process bind and Running status; not hollow nodes, not minikube-scheduler)")
             .ConfigureAwait(false);
         await using var server = await TestApiServer.StartAsync(cancellationToken: ct).ConfigureAwait(false);
         var client = server.Client;
         await using var kubelet = await FakeKubelet.StartAsync(client, Enumerable.Range(1, nodeCount).Select(i => $"node-{i:D3}"), TimeSpan.FromSeconds(5),
             workers: 16, cancellationToken: ct).ConfigureAwait(false);
-        await using var scheduler = await FakeScheduler.StartAsync(client, workers: 16, cancellationToken: ct).ConfigureAwait(false);
+        await using IAsyncDisposable scheduler = realScheduler
+            ? await ComponentProcess.StartAsync("minikube-scheduler", ["--server", server.GrpcAddress, "--leader-elect=false"],
+                new System.Text.RegularExpressions.Regex("using API server"), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false)
+            : await FakeScheduler.StartAsync(client, workers: 16, cancellationToken: ct).ConfigureAwait(false);
         var manager = new ControllerManager(new ControllerManagerOptions { Server = server.GrpcAddress, LeaderElect = false });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = Task.Run(() => manager.RunAsync(stop.Token), CancellationToken.None);
