@@ -25,6 +25,7 @@ public sealed class NodeInfo
         Node = node;
         Facts = facts;
         this.pods = pods;
+        PodCount = pods.Length;
         Requested = requested;
         NonZeroMilliCpu = nonZeroMilliCpu;
         NonZeroMemory = nonZeroMemory;
@@ -40,7 +41,9 @@ public sealed class NodeInfo
     /// <summary>Null while pods are known for a node the cache has not seen (or has seen deleted).</summary>
     public Node? Node { get; }
 
-    internal NodeFacts Facts { get; }
+    // A field of struct type: the filters read taints and allocatable straight from this object, without
+    // following another reference per node.
+    internal readonly NodeFacts Facts;
 
     public IReadOnlyDictionary<string, string> Labels => Facts.Labels;
 
@@ -55,7 +58,7 @@ public sealed class NodeInfo
 
     public ReadOnlySpan<PodInfo> Pods => pods;
 
-    public int PodCount => pods.Length;
+    public int PodCount { get; }
 
     /// <summary>Sum of the requests of the pods on the node (the fit check).</summary>
     public Resource Requested { get; }
@@ -76,6 +79,13 @@ public sealed class NodeInfo
 
     /// <summary>Cache generation at which this version was built; a snapshot copies only newer ones.</summary>
     public long Generation { get; }
+
+    /// <summary>
+    /// A plugin's last computed answer about this node's pods (e.g. how many match a spread selector). Valid
+    /// for the node's whole life because a NodeInfo never changes; a new version starts empty. One slot: pods
+    /// of one workload arrive in bursts, so the last question is usually the next one.
+    /// </summary>
+    internal object? Memo { get; set; }
 
     /// <summary>Non-terminating pods on the node controlled by the owner with this UID.</summary>
     public int CountOwnedBy(string controllerUid) => ownerCounts.GetValueOrDefault(controllerUid);
@@ -184,7 +194,7 @@ public sealed class NodeInfo
     public override string ToString() => $"{Name} ({pods.Length} pods, requested {Requested})";
 
     /// <summary>What the filters need from the Node object, parsed once per node update rather than per pod.</summary>
-    internal sealed class NodeFacts
+    internal readonly struct NodeFacts
     {
         public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0);
 

@@ -55,6 +55,10 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
     private readonly bool systemDefaulted;
     private readonly IReadOnlyList<TopologySpreadConstraint> defaults;
 
+    // Default constraints depend only on the owner; pods of one ReplicaSet come in bursts, so the last
+    // owner's (immutable) constraints are kept and reused.
+    private DefaultConstraints? lastDefaults;
+
     public PodTopologySpread(PodTopologySpreadArgs? args = null)
     {
         args ??= new PodTopologySpreadArgs();
@@ -348,6 +352,17 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         {
             return [];
         }
+        var cached = lastDefaults;
+        if (cached is null || cached.Owner != owner)
+        {
+            cached = new DefaultConstraints(owner, DefaultsFor(owner, "DoNotSchedule"), DefaultsFor(owner, "ScheduleAnyway"));
+            lastDefaults = cached;
+        }
+        return hard ? cached.Hard : cached.Soft;
+    }
+
+    private Constraint[] DefaultsFor(string owner, string wanted)
+    {
         var matcher = PodMatcher.ForOwner(owner);
         var result = new List<Constraint>();
         foreach (var c in defaults)
@@ -401,6 +416,8 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
     }
 
     /// <summary>Counts per domain value; null for hostname constraints, whose per-node counts Filter takes itself.</summary>
+    private sealed record DefaultConstraints(string Owner, Constraint[] Hard, Constraint[] Soft);
+
     private sealed record FilterState(Constraint[] Constraints, Dictionary<string, int>?[] Counts, int[] Minimums, int[] SelfMatch);
 
     private sealed record ScoreState(
@@ -411,6 +428,9 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
 internal abstract class PodMatcher
 {
     public static PodMatcher ForOwner(string controllerUid) => new OwnerMatcher(controllerUid);
+
+    // Canonical selector+namespace texts, so a node's memo is recognised by reference across cycles.
+    private static readonly Dictionary<string, string> Keys = new(StringComparer.Ordinal);
 
     /// <summary>The constraint's selector, narrowed by matchLabelKeys to the pod's own values of those keys.</summary>
     public static PodMatcher ForConstraint(TopologySpreadConstraint c, PodInfo pod)
@@ -428,7 +448,24 @@ internal abstract class PodMatcher
             }
             selector = Selector.FromRequirements(extra);
         }
-        return new LabelMatcher(selector);
+        return new LabelMatcher(selector, KeyOf(selector, pod.Namespace));
+    }
+
+    private static string KeyOf(Selector selector, string ns)
+    {
+        var text = (selector.MatchesNothing ? "<nothing>" : selector.ToString()) + "\0" + ns;
+        lock (Keys)
+        {
+            if (Keys.Count > 4096)
+            {
+                Keys.Clear();
+            }
+            if (!Keys.TryGetValue(text, out var key))
+            {
+                Keys[text] = key = text;
+            }
+            return key;
+        }
     }
 
     /// <summary>Non-terminating pods on the node, in namespace <paramref name="ns"/>, that this matcher selects.</summary>
@@ -443,13 +480,19 @@ internal abstract class PodMatcher
         public override bool Matches(PodInfo pod) => pod.ControllerUid == uid;
     }
 
-    private sealed class LabelMatcher(Selector selector) : PodMatcher
+    /// <param name="key">Selector and namespace in canonical form: what the count depends on besides the node.</param>
+    private sealed class LabelMatcher(Selector selector, string key) : PodMatcher
     {
         public override int CountOn(NodeInfo node, string ns)
         {
             if (selector.MatchesNothing)
             {
                 return 0;
+            }
+            // Every pod of a ReplicaSet asks the same question of every unchanged node: answer from the memo.
+            if (node.Memo is CountMemo memo && ReferenceEquals(memo.Key, key))
+            {
+                return memo.Count;
             }
             var count = 0;
             foreach (var p in node.Pods)
@@ -459,9 +502,12 @@ internal abstract class PodMatcher
                     count++;
                 }
             }
+            node.Memo = new CountMemo(key, count);
             return count;
         }
 
         public override bool Matches(PodInfo pod) => selector.Matches(pod.Labels);
     }
+
+    private sealed record CountMemo(string Key, int Count);
 }
