@@ -12,6 +12,7 @@ public sealed class NodeInfo
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
     private static readonly Dictionary<string, int> NoOwners = new(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, long> NoImages = new Dictionary<string, long>();
 
     private readonly PodInfo[] pods;
     private readonly Dictionary<string, int> ownerCounts;
@@ -50,6 +51,9 @@ public sealed class NodeInfo
     public IReadOnlyList<Taint> Taints => Facts.Taints;
 
     public bool Unschedulable => Facts.Unschedulable;
+
+    /// <summary>Images present on the node (status.images), by normalised name ("name:tag"), with their size in bytes.</summary>
+    public IReadOnlyDictionary<string, long> Images => Facts.Images;
 
     public Resource Allocatable => Facts.Allocatable;
 
@@ -191,21 +195,30 @@ public sealed class NodeInfo
         return -1;
     }
 
+    /// <summary>An image reference with an explicit tag: "nginx" and "nginx:latest" are the same image.</summary>
+    public static string NormalizeImageName(string name) =>
+        name.LastIndexOf(':') <= name.LastIndexOf('/') ? name + ":latest" : name;
+
     public override string ToString() => $"{Name} ({pods.Length} pods, requested {Requested})";
 
     /// <summary>What the filters need from the Node object, parsed once per node update rather than per pod.</summary>
     internal readonly struct NodeFacts
     {
-        public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0);
+        public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0, NoImages);
 
-        private NodeFacts(IReadOnlyDictionary<string, string> labels, Taint[] taints, bool unschedulable, Resource allocatable, long allowedPods)
+        private NodeFacts(
+            IReadOnlyDictionary<string, string> labels, Taint[] taints, bool unschedulable, Resource allocatable, long allowedPods,
+            IReadOnlyDictionary<string, long> images)
         {
             Labels = labels;
             Taints = taints;
             Unschedulable = unschedulable;
             Allocatable = allocatable;
             AllowedPodNumber = allowedPods;
+            Images = images;
         }
+
+        public IReadOnlyDictionary<string, long> Images { get; }
 
         public IReadOnlyDictionary<string, string> Labels { get; }
 
@@ -226,7 +239,25 @@ public sealed class NodeInfo
                 node.Spec?.Taints?.ToArray() ?? [],
                 node.Spec?.Unschedulable == true,
                 PodResources.FromList(allocatable),
-                pods);
+                pods,
+                ImagesOf(node));
+        }
+
+        private static IReadOnlyDictionary<string, long> ImagesOf(Node node)
+        {
+            if (node.Status?.Images is not { Count: > 0 } images)
+            {
+                return NoImages;
+            }
+            var result = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var image in images)
+            {
+                foreach (var name in image.Names ?? [])
+                {
+                    result[NormalizeImageName(name)] = image.SizeBytes ?? 0;
+                }
+            }
+            return result;
         }
     }
 }
