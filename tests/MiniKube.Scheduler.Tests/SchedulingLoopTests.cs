@@ -20,7 +20,7 @@ public sealed class SchedulingLoopTests
     public SchedulingLoopTests()
     {
         var profile = SchedulerConfiguration.Default.BuildProfiles(binder: binder)[0];
-        queue = new SchedulingQueue(clock, mayHelp: (info, e) => profile.MayHelp(info.UnschedulablePlugins, e));
+        queue = new SchedulingQueue(clock, mayHelp: SchedulingQueue.HintsFrom([profile]));
         loop = new SchedulingLoop(cache, queue, [profile], observer);
         handlers = new SchedulerEventHandlers(cache, queue, loop.IsResponsibleFor);
     }

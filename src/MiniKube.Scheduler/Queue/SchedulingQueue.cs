@@ -43,6 +43,21 @@ public sealed class SchedulingQueue
         this.mayHelp = mayHelp ?? ((_, _) => true);
     }
 
+    /// <summary>
+    /// The queueing hint for a set of profiles: an event may help a parked pod when a plugin that rejected it,
+    /// in the pod's own profile, registered that event. Pods of unknown profiles move on every event.
+    /// </summary>
+    public static Func<QueuedPodInfo, ClusterEvent, bool> HintsFrom(IEnumerable<SchedulingProfile> profiles)
+    {
+        var byName = profiles.ToDictionary(p => p.SchedulerName, StringComparer.Ordinal);
+        return (info, clusterEvent) =>
+        {
+            var name = info.Pod.Spec?.SchedulerName;
+            return !byName.TryGetValue(string.IsNullOrEmpty(name) ? SchedulingProfile.DefaultSchedulerName : name, out var profile)
+                || profile.MayHelp(info.UnschedulablePlugins, clusterEvent);
+        };
+    }
+
     public int ActiveCount => Counted(() => activeCount);
 
     public int BackoffCount => Counted(() => backoffCount);
