@@ -22,9 +22,11 @@ public sealed class FitError
         int numAllNodes,
         IReadOnlyDictionary<string, FilterResult> nodeToStatus,
         IReadOnlySet<string> unschedulablePlugins,
-        string? preFilterMessage = null)
+        string? preFilterMessage = null,
+        string? absentNodesReason = null)
     {
         NumAllNodes = numAllNodes;
+        AbsentNodesReason = absentNodesReason;
         NodeToStatus = nodeToStatus;
         UnschedulablePlugins = unschedulablePlugins;
         PreFilterMessage = preFilterMessage;
@@ -39,6 +41,9 @@ public sealed class FitError
     public IReadOnlySet<string> UnschedulablePlugins { get; }
 
     public string? PreFilterMessage { get; }
+
+    /// <summary>The reason counted for every node not in <see cref="NodeToStatus"/> (nodes a PreFilter ruled out).</summary>
+    public string? AbsentNodesReason { get; }
 
     public string Message => message ??= Format();
 
@@ -64,6 +69,10 @@ public sealed class FitError
             {
                 histogram[reason] = histogram.GetValueOrDefault(reason) + 1;
             }
+        }
+        if (AbsentNodesReason is not null && NumAllNodes > NodeToStatus.Count)
+        {
+            histogram[AbsentNodesReason] = histogram.GetValueOrDefault(AbsentNodesReason) + NumAllNodes - NodeToStatus.Count;
         }
         if (histogram.Count == 0)
         {
