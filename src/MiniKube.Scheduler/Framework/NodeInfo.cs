@@ -52,6 +52,37 @@ public sealed class NodeInfo
 
     public bool Unschedulable => Facts.Unschedulable;
 
+    /// <summary>
+    /// A label value, with the well-known topology keys (hostname, zone, region) answered from fields read
+    /// once per node update: spreading asks for them on every node of every cycle.
+    /// </summary>
+    public bool TryGetLabel(string key, out string value)
+    {
+        string? known = null;
+        var isKnown = true;
+        switch (key)
+        {
+            case WellKnownLabels.Hostname:
+                known = Facts.Hostname;
+                break;
+            case WellKnownLabels.Zone:
+                known = Facts.Zone;
+                break;
+            case WellKnownLabels.Region:
+                known = Facts.Region;
+                break;
+            default:
+                isKnown = false;
+                break;
+        }
+        if (isKnown)
+        {
+            value = known ?? "";
+            return known is not null;
+        }
+        return Facts.Labels.TryGetValue(key, out value!);
+    }
+
     /// <summary>Images present on the node (status.images), by normalised name ("name:tag"), with their size in bytes.</summary>
     public IReadOnlyDictionary<string, long> Images => Facts.Images;
 
@@ -206,6 +237,12 @@ public sealed class NodeInfo
     {
         public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0, NoImages);
 
+        public string? Hostname { get; }
+
+        public string? Zone { get; }
+
+        public string? Region { get; }
+
         private NodeFacts(
             IReadOnlyDictionary<string, string> labels, Taint[] taints, bool unschedulable, Resource allocatable, long allowedPods,
             IReadOnlyDictionary<string, long> images)
@@ -216,6 +253,9 @@ public sealed class NodeInfo
             Allocatable = allocatable;
             AllowedPodNumber = allowedPods;
             Images = images;
+            Hostname = labels.TryGetValue(WellKnownLabels.Hostname, out var h) ? h : null;
+            Zone = labels.TryGetValue(WellKnownLabels.Zone, out var z) ? z : null;
+            Region = labels.TryGetValue(WellKnownLabels.Region, out var r) ? r : null;
         }
 
         public IReadOnlyDictionary<string, long> Images { get; }
@@ -260,4 +300,12 @@ public sealed class NodeInfo
             return result;
         }
     }
+}
+
+/// <summary>Node labels Kubernetes defines for topology.</summary>
+public static class WellKnownLabels
+{
+    public const string Hostname = "kubernetes.io/hostname";
+    public const string Zone = "topology.kubernetes.io/zone";
+    public const string Region = "topology.kubernetes.io/region";
 }

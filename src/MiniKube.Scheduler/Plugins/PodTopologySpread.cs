@@ -38,8 +38,8 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
 {
     public const string ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
     public const string ErrReasonNodeLabelNotMatch = ErrReasonConstraintsNotMatch + " (missing required label)";
-    public const string HostnameLabel = "kubernetes.io/hostname";
-    public const string ZoneLabel = "topology.kubernetes.io/zone";
+    public const string HostnameLabel = WellKnownLabels.Hostname;
+    public const string ZoneLabel = WellKnownLabels.Zone;
 
     private static readonly StateKey<FilterState> FilterKey = new("PreFilter" + PluginNames.PodTopologySpread);
     private static readonly StateKey<ScoreState> ScoreKey = new("PreScore" + PluginNames.PodTopologySpread);
@@ -130,7 +130,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                     }
                     continue;
                 }
-                var value = node.Labels[c.TopologyKey];
+                node.TryGetLabel(c.TopologyKey, out var value);
                 counts[i]![value] = counts[i]!.GetValueOrDefault(value) + c.Matcher.CountOn(node, ns);
             }
         }
@@ -162,7 +162,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         for (var i = 0; i < s.Constraints.Length; i++)
         {
             var c = s.Constraints[i];
-            if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+            if (!node.TryGetLabel(c.TopologyKey, out var value))
             {
                 return MissingLabel;
             }
@@ -216,7 +216,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                 {
                     continue;
                 }
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+                if (!node.TryGetLabel(c.TopologyKey, out var value))
                 {
                     // Upstream files such nodes under the empty value: one more domain, never scored.
                     missingValueDomain[i] = true;
@@ -250,7 +250,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                 for (var i = 0; i < constraints.Length; i++)
                 {
                     var map = pairCounts[i];
-                    if (map is not null && node.Labels.TryGetValue(constraints[i].TopologyKey, out var value)
+                    if (map is not null && node.TryGetLabel(constraints[i].TopologyKey, out var value)
                         && map.TryGetValue(value, out var count))
                     {
                         map[value] = count + constraints[i].Matcher.CountOn(node, ns);
@@ -278,7 +278,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             {
                 // The system default spreads over nodes even when the hostname label is missing: every node
                 // is its own host, and the label, when set, is the node name anyway.
-                if (!c.SpreadByNodeName && !node.Labels.ContainsKey(c.TopologyKey))
+                if (!c.SpreadByNodeName && !node.TryGetLabel(c.TopologyKey, out _))
                 {
                     continue;
                 }
@@ -286,7 +286,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             }
             else
             {
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var value) || s.PairCounts[i] is not { } map
+                if (!node.TryGetLabel(c.TopologyKey, out var value) || s.PairCounts[i] is not { } map
                     || !map.TryGetValue(value, out count))
                 {
                     continue;
@@ -392,7 +392,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
     {
         foreach (var c in constraints)
         {
-            if (!node.Labels.ContainsKey(c.TopologyKey))
+            if (!node.TryGetLabel(c.TopologyKey, out _))
             {
                 return false;
             }
