@@ -88,8 +88,9 @@ public sealed class FitError
 /// <summary>The outcome of one scheduling attempt.</summary>
 public readonly struct ScheduleResult
 {
-    private ScheduleResult(string? host, int evaluated, int feasible, FitError? fitError, string? error)
+    private ScheduleResult(string? host, int evaluated, int feasible, FitError? fitError, string? error, bool skipped = false)
     {
+        Skipped = skipped;
         SuggestedHost = host;
         EvaluatedNodes = evaluated;
         FeasibleNodes = feasible;
@@ -113,11 +114,16 @@ public readonly struct ScheduleResult
 
     public bool Succeeded => SuggestedHost is not null;
 
+    /// <summary>The pod was not attempted (being deleted, already decided, or another scheduler's); <see cref="Error"/> says why.</summary>
+    public bool Skipped { get; }
+
     public static ScheduleResult Scheduled(string host, int evaluated, int feasible) => new(host, evaluated, feasible, null, null);
 
     public static ScheduleResult Unschedulable(FitError error, int evaluated) => new(null, evaluated, 0, error, null);
 
     public static ScheduleResult Failed(string error) => new(null, 0, 0, null, error);
+
+    public static ScheduleResult Skip(string why) => new(null, 0, 0, null, why, skipped: true);
 
     public override string ToString() =>
         SuggestedHost ?? FitError?.Message ?? Error ?? "";

@@ -89,7 +89,7 @@ public sealed class SchedulingLoop
         {
             // Being deleted, already decided (an update raced with its bind), or not ours.
             queue.Done(info.Key);
-            return ScheduleResult.Failed("skipped");
+            return ScheduleResult.Skip("pod is being deleted, already assumed, or not for this scheduler");
         }
 
         cache.UpdateSnapshot(snapshot);
@@ -127,7 +127,7 @@ public sealed class SchedulingLoop
         {
             // Bound by someone else meanwhile: the cache already has it, nothing to do.
             queue.Done(info.Key);
-            return ScheduleResult.Failed("skipped");
+            return ScheduleResult.Skip("pod is already in the cache");
         }
         await bindSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref bindsInFlight);

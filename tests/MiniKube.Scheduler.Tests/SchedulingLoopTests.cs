@@ -143,6 +143,19 @@ public sealed class SchedulingLoopTests
     }
 
     [Fact]
+    public async Task Pods_being_deleted_are_skipped_without_a_decision()
+    {
+        handlers.OnNodeAdded(Make.Node("n1"));
+        var pod = Make.Pod("p", "1");
+        handlers.OnPodAdded(pod with { Metadata = pod.Metadata with { DeletionTimestamp = DateTimeOffset.UnixEpoch } });
+        var result = await Once();
+        Assert.True(result.Skipped);
+        Assert.Empty(binder.Bound);
+        Assert.Empty(observer.Failures);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
     public void A_profile_without_binder_is_rejected()
     {
         var profile = SchedulerConfiguration.Default.BuildProfiles()[0];
