@@ -200,8 +200,9 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
             {
                 seen.Add(reason);
             }
-            return seen.Contains("ErrImagePull") && seen.Contains("ImagePullBackOff");
-        }, "ErrImagePull then ImagePullBackOff", TimeSpan.FromSeconds(30));
+            // ErrImagePull comes first; check while in ImagePullBackOff (pulls are retried, so the two alternate).
+            return seen.Contains("ErrImagePull") && KubeletEnvironment.StatusOf(p, "app")?.State?.Waiting?.Reason == "ImagePullBackOff";
+        }, "ErrImagePull then ImagePullBackOff", TimeSpan.FromSeconds(45));
         Assert.Equal(PodPhase.Pending, errPull.Status!.Phase);
         Assert.Equal($"Back-off pulling image \"{image}\"", KubeletEnvironment.StatusOf(errPull, "app")!.State!.Waiting!.Message);
         var events = await Eventually.WaitAsync(() => env.EventsForAsync(errPull), e => e.Any(x => x.Message == "Error: ErrImagePull"), TimeSpan.FromSeconds(10), "pull events");
