@@ -68,7 +68,7 @@ internal sealed partial class ObjectApi
             // As in Kubernetes, clients cannot create status for most kinds; controllers and kubelets report it.
             obj = ObjectParts.WithStatus(obj, null);
         }
-        obj = Defaulter.Apply(obj);
+        obj = NamespaceFinalization.OnCreate(Defaulter.Apply(obj));
         if (ns is not null)
         {
             await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
@@ -238,7 +238,7 @@ internal sealed partial class ObjectApi
 
             try
             {
-                if (grace == 0 && finalizers.Count == 0)
+                if (grace == 0 && finalizers.Count == 0 && !NamespaceFinalization.HeldBySpec(obj))
                 {
                     var deleted = await _store.DeleteAsync(current.Key, current.Revision, ct).ConfigureAwait(false);
                     return _codec.Stamp(resource, current.Key, obj, deleted.ModRevision);
@@ -258,7 +258,7 @@ internal sealed partial class ObjectApi
                 {
                     return current;
                 }
-                var updated = obj with { Metadata = marked with { ResourceVersion = null } };
+                var updated = NamespaceFinalization.OnDeleteMarked(obj with { Metadata = marked with { ResourceVersion = null } });
                 var bytes = _codec.EncodeForStorage(updated);
                 var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
                 return _codec.Stamp(resource, current.Key, updated, stored.ModRevision, bytes);
@@ -401,7 +401,8 @@ internal sealed partial class ObjectApi
             try
             {
                 var meta = next.Metadata;
-                if (meta.DeletionTimestamp is not null && (meta.Finalizers is null || meta.Finalizers.Count == 0) && (meta.DeletionGracePeriodSeconds ?? 0) == 0)
+                if (meta.DeletionTimestamp is not null && (meta.Finalizers is null || meta.Finalizers.Count == 0) && (meta.DeletionGracePeriodSeconds ?? 0) == 0
+                    && !NamespaceFinalization.HeldBySpec(next))
                 {
                     // The last finalizer is gone from an object being deleted: the deletion completes now.
                     var deleted = await _store.DeleteAsync(key, stored.Revision, ct).ConfigureAwait(false);

@@ -7,7 +7,8 @@ using MiniKube.Storage;
 namespace MiniKube.ApiServer;
 
 /// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
-internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches, IObjectStore store, ObjectCodec codec, ILogger<ObjectsService> logger)
+internal sealed partial class ObjectsService(
+    ObjectApi api, WatchCacheSet caches, IObjectStore store, ObjectCodec codec, IHostApplicationLifetime lifetime, ILogger<ObjectsService> logger)
     : Objects.ObjectsBase
 {
     private static readonly TimeSpan CacheSyncWait = TimeSpan.FromSeconds(30);
@@ -101,7 +102,9 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<Protocol.V1.WatchEvent> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        // Watches are endless: end them when the server stops, or shutdown would wait for every client to hang up.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
         var resource = ObjectApi.Resolve(request.Resource);
         var filter = Filter(resource, request.Namespace, request.LabelSelector, request.FieldSelector);
         long? from = request.ResourceVersion is "" or "0" ? null : Versions.Parse(request.ResourceVersion);
@@ -112,7 +115,14 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
         if (watcher is null)
         {
             LogDirectWatch(logger, resource.Plural, from!.Value);
-            await WatchStoreAsync(resource, filter, from.Value, responseStream, ct).ConfigureAwait(false);
+            try
+            {
+                await WatchStoreAsync(resource, filter, from.Value, responseStream, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Server shutdown.
+            }
             return;
         }
         try
@@ -125,6 +135,10 @@ internal sealed partial class ObjectsService(ObjectApi api, WatchCacheSet caches
             {
                 await Send(responseStream, e).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Server shutdown: end the stream normally; clients resume against the next server.
         }
         finally
         {

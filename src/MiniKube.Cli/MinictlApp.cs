@@ -39,6 +39,9 @@ public sealed class MinictlApp
         root.Subcommands.Add(new DescribeCommand(runner).Build());
         root.Subcommands.Add(new DeleteCommand(runner).Build());
         root.Subcommands.Add(new PatchCommand(runner).Build());
+        root.Subcommands.Add(new ScaleCommand(runner).Build());
+        root.Subcommands.Add(new SetCommand(runner).Build());
+        root.Subcommands.Add(new RolloutCommand(runner).Build());
         root.Subcommands.Add(new ApiResourcesCommand(runner).Build());
         root.Subcommands.Add(new VersionCommand(runner).Build());
         return root;

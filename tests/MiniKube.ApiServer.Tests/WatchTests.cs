@@ -207,3 +207,29 @@ public sealed class WatchTests(ApiServerFixture fixture) : IClassFixture<ApiServ
         }
     }
 }
+
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task Stopping_the_server_ends_open_watches_instead_of_waiting_for_clients()
+    {
+        var server = await TestApiServer.StartAsync();
+        using var client = server.NewClient();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = new TaskCompletionSource();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var unused in client.WatchAsync<Namespace>(cancellationToken: cts.Token))
+            {
+                first.TrySetResult();
+            }
+        });
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"shutdown took {clock.Elapsed.TotalSeconds:F1}s with a watch open");
+        await watch.WaitAsync(TimeSpan.FromSeconds(10)); // the stream ended normally for the client
+    }
+}

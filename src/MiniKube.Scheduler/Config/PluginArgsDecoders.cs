@@ -62,6 +62,21 @@ internal static class PluginArgsDecoders
         return null;
     }
 
+    public static object? InterPodAffinity(ConfigNode args)
+    {
+        args.AllowOnly("apiVersion", "kind", "hardPodAffinityWeight", "ignorePreferredTermsOfExistingPods");
+        var weight = args.Integer("hardPodAffinityWeight") ?? 1;
+        if (weight is < 0 or > 100)
+        {
+            args.Errors.Invalid($"{args.Path}.hardPodAffinityWeight", weight, "not in valid range [0, 100]");
+        }
+        return new InterPodAffinityArgs
+        {
+            HardPodAffinityWeight = (int)Math.Clamp(weight, 0, 100),
+            IgnorePreferredTermsOfExistingPods = args.Boolean("ignorePreferredTermsOfExistingPods") ?? false,
+        };
+    }
+
     public static object? PodTopologySpread(ConfigNode args)
     {
         args.AllowOnly("apiVersion", "kind", "defaultConstraints", "defaultingType");

@@ -11,6 +11,8 @@ public sealed class PodInfo
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
+    private PodAffinityTerms? affinityTerms;
+
     private PodInfo(Pod pod)
     {
         Pod = pod;
@@ -64,6 +66,9 @@ public sealed class PodInfo
     public bool HasPodAffinityTerms { get; }
 
     public bool HasRequiredAntiAffinity { get; }
+
+    /// <summary>The pod's (anti-)affinity terms, parsed on first use (most pods never need them).</summary>
+    public PodAffinityTerms AffinityTerms => affinityTerms ??= PodAffinityTerms.Of(Pod);
 
     public static PodInfo Create(Pod pod) => new(pod);
 

@@ -38,8 +38,8 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
 {
     public const string ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
     public const string ErrReasonNodeLabelNotMatch = ErrReasonConstraintsNotMatch + " (missing required label)";
-    public const string HostnameLabel = "kubernetes.io/hostname";
-    public const string ZoneLabel = "topology.kubernetes.io/zone";
+    public const string HostnameLabel = WellKnownLabels.Hostname;
+    public const string ZoneLabel = WellKnownLabels.Zone;
 
     private static readonly StateKey<FilterState> FilterKey = new("PreFilter" + PluginNames.PodTopologySpread);
     private static readonly StateKey<ScoreState> ScoreKey = new("PreScore" + PluginNames.PodTopologySpread);
@@ -54,6 +54,10 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
 
     private readonly bool systemDefaulted;
     private readonly IReadOnlyList<TopologySpreadConstraint> defaults;
+
+    // Default constraints depend only on the owner; pods of one ReplicaSet come in bursts, so the last
+    // owner's (immutable) constraints are kept and reused.
+    private DefaultConstraints? lastDefaults;
 
     public PodTopologySpread(PodTopologySpreadArgs? args = null)
     {
@@ -86,12 +90,21 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             return FilterResult.Skip;
         }
         var affinity = RequiredNodeAffinity.Of(pod.Spec);
-        var counts = new Dictionary<string, int>[constraints.Length];
-        for (var i = 0; i < counts.Length; i++)
-        {
-            counts[i] = new Dictionary<string, int>(StringComparer.Ordinal);
-        }
         var ns = state.PodInfo.Namespace;
+        var counts = new Dictionary<string, int>?[constraints.Length];
+        var hostMinimums = new int[constraints.Length];
+        var eligibleNodes = 0;
+        for (var i = 0; i < constraints.Length; i++)
+        {
+            if (!constraints[i].IsHostname)
+            {
+                counts[i] = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+            hostMinimums[i] = int.MaxValue;
+        }
+        // With only hostname constraints and no minDomains, nothing more is learned once every minimum is 0:
+        // stop there instead of touching every node of a large cluster.
+        var canStopEarly = constraints.All(c => c.IsHostname && c.MinDomains <= 1);
         foreach (var node in state.Snapshot.Nodes)
         {
             // nodeAffinityPolicy Honor (the default): only nodes the pod could land on form domains.
@@ -99,17 +112,41 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             {
                 continue;
             }
+            eligibleNodes++;
+            if (canStopEarly && AllZero(hostMinimums))
+            {
+                break;
+            }
             for (var i = 0; i < constraints.Length; i++)
             {
-                var value = node.Labels[constraints[i].TopologyKey];
-                counts[i][value] = counts[i].GetValueOrDefault(value) + constraints[i].Matcher.CountOn(node, ns);
+                var c = constraints[i];
+                if (c.IsHostname)
+                {
+                    // Each node is its own domain: Filter counts the node it looks at, and only the minimum
+                    // is needed here — which cannot go below 0, so counting stops at the first empty node.
+                    if (hostMinimums[i] > 0)
+                    {
+                        hostMinimums[i] = Math.Min(hostMinimums[i], c.Matcher.CountOn(node, ns));
+                    }
+                    continue;
+                }
+                node.TryGetLabel(c.TopologyKey, out var value);
+                counts[i]![value] = counts[i]!.GetValueOrDefault(value) + c.Matcher.CountOn(node, ns);
             }
         }
         var minimums = new int[constraints.Length];
         for (var i = 0; i < constraints.Length; i++)
         {
+            var domains = counts[i]?.Count ?? eligibleNodes;
             // Fewer domains than minDomains: the missing domains count as empty, so the minimum is 0.
-            minimums[i] = counts[i].Count == 0 || counts[i].Count < constraints[i].MinDomains ? 0 : counts[i].Values.Min();
+            if (domains == 0 || domains < constraints[i].MinDomains)
+            {
+                minimums[i] = 0;
+            }
+            else
+            {
+                minimums[i] = counts[i] is { } map ? map.Values.Min() : hostMinimums[i];
+            }
         }
         state.Write(FilterKey, new FilterState(constraints, counts, minimums, SelfMatches(constraints, state.PodInfo)));
         return FilterResult.Success;
@@ -125,11 +162,12 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         for (var i = 0; i < s.Constraints.Length; i++)
         {
             var c = s.Constraints[i];
-            if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+            if (!node.TryGetLabel(c.TopologyKey, out var value))
             {
                 return MissingLabel;
             }
-            var skew = s.Counts[i].GetValueOrDefault(value) + s.SelfMatch[i] - s.Minimums[i];
+            var matching = s.Counts[i] is { } counts ? counts.GetValueOrDefault(value) : c.Matcher.CountOn(node, state.PodInfo.Namespace);
+            var skew = matching + s.SelfMatch[i] - s.Minimums[i];
             if (skew > c.MaxSkew)
             {
                 return SkewExceeded;
@@ -178,7 +216,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                 {
                     continue;
                 }
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+                if (!node.TryGetLabel(c.TopologyKey, out var value))
                 {
                     // Upstream files such nodes under the empty value: one more domain, never scored.
                     missingValueDomain[i] = true;
@@ -212,7 +250,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                 for (var i = 0; i < constraints.Length; i++)
                 {
                     var map = pairCounts[i];
-                    if (map is not null && node.Labels.TryGetValue(constraints[i].TopologyKey, out var value)
+                    if (map is not null && node.TryGetLabel(constraints[i].TopologyKey, out var value)
                         && map.TryGetValue(value, out var count))
                     {
                         map[value] = count + constraints[i].Matcher.CountOn(node, ns);
@@ -240,7 +278,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             {
                 // The system default spreads over nodes even when the hostname label is missing: every node
                 // is its own host, and the label, when set, is the node name anyway.
-                if (!c.SpreadByNodeName && !node.Labels.ContainsKey(c.TopologyKey))
+                if (!c.SpreadByNodeName && !node.TryGetLabel(c.TopologyKey, out _))
                 {
                     continue;
                 }
@@ -248,7 +286,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             }
             else
             {
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var value) || s.PairCounts[i] is not { } map
+                if (!node.TryGetLabel(c.TopologyKey, out var value) || s.PairCounts[i] is not { } map
                     || !map.TryGetValue(value, out count))
                 {
                     continue;
@@ -314,6 +352,17 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         {
             return [];
         }
+        var cached = lastDefaults;
+        if (cached is null || cached.Owner != owner)
+        {
+            cached = new DefaultConstraints(owner, DefaultsFor(owner, "DoNotSchedule"), DefaultsFor(owner, "ScheduleAnyway"));
+            lastDefaults = cached;
+        }
+        return hard ? cached.Hard : cached.Soft;
+    }
+
+    private Constraint[] DefaultsFor(string owner, string wanted)
+    {
         var matcher = PodMatcher.ForOwner(owner);
         var result = new List<Constraint>();
         foreach (var c in defaults)
@@ -327,11 +376,23 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         return [.. result];
     }
 
+    private static bool AllZero(int[] values)
+    {
+        foreach (var v in values)
+        {
+            if (v != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static bool HasAllKeys(NodeInfo node, Constraint[] constraints)
     {
         foreach (var c in constraints)
         {
-            if (!node.Labels.ContainsKey(c.TopologyKey))
+            if (!node.TryGetLabel(c.TopologyKey, out _))
             {
                 return false;
             }
@@ -354,67 +415,11 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         public bool IsHostname { get; } = TopologyKey == HostnameLabel;
     }
 
-    private sealed record FilterState(Constraint[] Constraints, Dictionary<string, int>[] Counts, int[] Minimums, int[] SelfMatch);
+    /// <summary>Counts per domain value; null for hostname constraints, whose per-node counts Filter takes itself.</summary>
+    private sealed record DefaultConstraints(string Owner, Constraint[] Hard, Constraint[] Soft);
+
+    private sealed record FilterState(Constraint[] Constraints, Dictionary<string, int>?[] Counts, int[] Minimums, int[] SelfMatch);
 
     private sealed record ScoreState(
         Constraint[] Constraints, Dictionary<string, long>?[] PairCounts, double[] Weights, bool[] Ignored, bool RequireAll);
-}
-
-/// <summary>Which pods a spread constraint counts: a label selector, or (for default spreading) an owner.</summary>
-internal abstract class PodMatcher
-{
-    public static PodMatcher ForOwner(string controllerUid) => new OwnerMatcher(controllerUid);
-
-    /// <summary>The constraint's selector, narrowed by matchLabelKeys to the pod's own values of those keys.</summary>
-    public static PodMatcher ForConstraint(TopologySpreadConstraint c, PodInfo pod)
-    {
-        var selector = Selector.FromLabelSelector(c.LabelSelector);
-        if (c.MatchLabelKeys is { Count: > 0 } keys && !selector.MatchesNothing)
-        {
-            var extra = new List<LabelRequirement>(selector.Requirements);
-            foreach (var key in keys)
-            {
-                if (pod.Labels.TryGetValue(key, out var value))
-                {
-                    extra.Add(LabelRequirement.Create(key, SelectorOperator.In, [value]));
-                }
-            }
-            selector = Selector.FromRequirements(extra);
-        }
-        return new LabelMatcher(selector);
-    }
-
-    /// <summary>Non-terminating pods on the node, in namespace <paramref name="ns"/>, that this matcher selects.</summary>
-    public abstract int CountOn(NodeInfo node, string ns);
-
-    public abstract bool Matches(PodInfo pod);
-
-    private sealed class OwnerMatcher(string uid) : PodMatcher
-    {
-        public override int CountOn(NodeInfo node, string ns) => node.CountOwnedBy(uid);
-
-        public override bool Matches(PodInfo pod) => pod.ControllerUid == uid;
-    }
-
-    private sealed class LabelMatcher(Selector selector) : PodMatcher
-    {
-        public override int CountOn(NodeInfo node, string ns)
-        {
-            if (selector.MatchesNothing)
-            {
-                return 0;
-            }
-            var count = 0;
-            foreach (var p in node.Pods)
-            {
-                if (!p.IsTerminating && p.Namespace == ns && selector.Matches(p.Labels))
-                {
-                    count++;
-                }
-            }
-            return count;
-        }
-
-        public override bool Matches(PodInfo pod) => selector.Matches(pod.Labels);
-    }
 }

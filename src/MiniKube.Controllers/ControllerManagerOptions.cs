@@ -1,0 +1,104 @@
+using MiniKube.Client;
+
+namespace MiniKube.Controllers;
+
+/// <summary>The controller manager's settings; each property is a command-line flag of minikube-controller-manager.</summary>
+public sealed record ControllerManagerOptions
+{
+    /// <summary><c>--server</c>: the API server's gRPC address.</summary>
+    public string Server { get; init; } = ClientConfig.DefaultServer;
+
+    /// <summary><c>--controllers</c>: <c>*</c> for every controller, names to enable, <c>-name</c> to disable (<c>*,-nodelifecycle</c>).</summary>
+    public string Controllers { get; init; } = "*";
+
+    public bool LeaderElect { get; init; } = true;
+
+    public string LeaderElectResourceNamespace { get; init; } = "kube-system";
+
+    public string LeaderElectResourceName { get; init; } = "minikube-controller-manager";
+
+    public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan LeaderElectRenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan LeaderElectRetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Who this process is in the leader election (host name + random suffix by default).</summary>
+    public string? Identity { get; init; }
+
+    public int ConcurrentReplicaSetSyncs { get; init; } = 5;
+
+    public int ConcurrentDeploymentSyncs { get; init; } = 5;
+
+    public int ConcurrentGcSyncs { get; init; } = 20;
+
+    public int ConcurrentNamespaceSyncs { get; init; } = 10;
+
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    public TimeSpan NodeStartupGracePeriod { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often every ReplicaSet and Deployment is synced even without a change (0 = never).</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How soon a terminating namespace with content left is checked again.</summary>
+    public TimeSpan NamespaceSyncPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Every problem with these options, each saying which flag to set and how.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!Uri.TryCreate(Server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            problems.Add($"--server: \"{Server}\" is not a URL such as {ClientConfig.DefaultServer} (or set {ClientConfig.ServerEnvironmentVariable})");
+        }
+        if (ControllerSelection.TryParse(Controllers, out _) is { } error)
+        {
+            problems.Add("--controllers: " + error);
+        }
+        if (LeaderElect)
+        {
+            if (LeaderElectLeaseDuration <= LeaderElectRenewDeadline)
+            {
+                problems.Add($"--leader-elect-lease-duration ({LeaderElectLeaseDuration.TotalSeconds}s) must be greater than --leader-elect-renew-deadline ({LeaderElectRenewDeadline.TotalSeconds}s)");
+            }
+            if (LeaderElectRenewDeadline <= LeaderElectRetryPeriod)
+            {
+                problems.Add($"--leader-elect-renew-deadline ({LeaderElectRenewDeadline.TotalSeconds}s) must be greater than --leader-elect-retry-period ({LeaderElectRetryPeriod.TotalSeconds}s)");
+            }
+            if (string.IsNullOrWhiteSpace(LeaderElectResourceName) || string.IsNullOrWhiteSpace(LeaderElectResourceNamespace))
+            {
+                problems.Add("--leader-elect-resource-name and --leader-elect-resource-namespace must not be empty");
+            }
+        }
+        foreach (var (flag, value) in new[]
+                 {
+                     ("--concurrent-replicaset-syncs", ConcurrentReplicaSetSyncs), ("--concurrent-deployment-syncs", ConcurrentDeploymentSyncs),
+                     ("--concurrent-gc-syncs", ConcurrentGcSyncs), ("--concurrent-namespace-syncs", ConcurrentNamespaceSyncs),
+                 })
+        {
+            if (value < 1)
+            {
+                problems.Add($"{flag} must be at least 1 (got {value})");
+            }
+        }
+        foreach (var (flag, value) in new[]
+                 {
+                     ("--node-monitor-grace-period", NodeMonitorGracePeriod), ("--node-startup-grace-period", NodeStartupGracePeriod),
+                     ("--node-monitor-period", NodeMonitorPeriod), ("--namespace-sync-period", NamespaceSyncPeriod),
+                 })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"{flag} must be positive (e.g. {flag} 40s)");
+            }
+        }
+        if (ResyncPeriod < TimeSpan.Zero)
+        {
+            problems.Add("--resync-period must not be negative (0 turns periodic resyncs off)");
+        }
+        return problems;
+    }
+}

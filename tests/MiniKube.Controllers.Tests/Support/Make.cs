@@ -1,0 +1,82 @@
+using MiniKube.Api;
+
+namespace MiniKube.Controllers.Tests.Support;
+
+/// <summary>Builders for test objects, defaulted the way the API server would store them.</summary>
+internal static class Make
+{
+    public static readonly IReadOnlyDictionary<string, string> WebLabels = new Dictionary<string, string> { ["app"] = "web" };
+
+    public static PodTemplateSpec Template(string image = "busybox:1.0", IReadOnlyDictionary<string, string>? labels = null) => new()
+    {
+        Metadata = new ObjectMeta { Labels = labels ?? WebLabels },
+        Spec = new PodSpec { Containers = [new Container { Name = "app", Image = image }] },
+    };
+
+    public static ReplicaSet ReplicaSet(string name, int replicas, string ns = "default", int minReadySeconds = 0, string? uid = null,
+        IReadOnlyDictionary<string, string>? labels = null) =>
+        Defaulter.Apply(new ReplicaSet
+        {
+            Metadata = Meta(name, ns, uid),
+            Spec = new ReplicaSetSpec
+            {
+                Replicas = replicas,
+                MinReadySeconds = minReadySeconds,
+                Selector = new LabelSelector { MatchLabels = labels ?? WebLabels },
+                Template = Template(labels: labels),
+            },
+        });
+
+    public static Deployment Deployment(string name, int replicas, string ns = "default", string image = "busybox:1.0", string? strategy = null,
+        IntOrString? maxSurge = null, IntOrString? maxUnavailable = null) =>
+        Defaulter.Apply(new Deployment
+        {
+            Metadata = Meta(name, ns, null),
+            Spec = new DeploymentSpec
+            {
+                Replicas = replicas,
+                Selector = new LabelSelector { MatchLabels = WebLabels },
+                Template = Template(image),
+                Strategy = new DeploymentStrategy
+                {
+                    Type = strategy ?? DeploymentStrategyType.RollingUpdate,
+                    RollingUpdate = strategy == DeploymentStrategyType.Recreate ? null : new RollingUpdateDeployment { MaxSurge = maxSurge, MaxUnavailable = maxUnavailable },
+                },
+            },
+        });
+
+    public static Pod Pod(string name, string ns = "default", KubeObject? owner = null, string? node = null, string phase = PodPhase.Running,
+        bool ready = true, DateTimeOffset? created = null, DateTimeOffset? readySince = null, IReadOnlyDictionary<string, string>? labels = null,
+        int restarts = 0) =>
+        new()
+        {
+            Metadata = Meta(name, ns, null) with
+            {
+                Labels = labels ?? WebLabels,
+                CreationTimestamp = created ?? UnitWorld.Start.AddMinutes(-10),
+                OwnerReferences = owner is null ? null : [Controllers.Owners.ControllerRef(owner)],
+            },
+            Spec = new PodSpec { NodeName = node, Containers = [new Container { Name = "app", Image = "busybox:1.0" }] },
+            Status = new PodStatus
+            {
+                Phase = phase,
+                Conditions = [new PodCondition
+                {
+                    Type = PodConditionType.Ready,
+                    Status = ready ? ConditionStatus.True : ConditionStatus.False,
+                    LastTransitionTime = readySince ?? UnitWorld.Start.AddMinutes(-5),
+                }],
+                ContainerStatuses = [new ContainerStatus { Name = "app", Ready = ready, RestartCount = restarts }],
+            },
+        };
+
+    public static ObjectMeta Meta(string name, string? ns, string? uid) => new()
+    {
+        Name = name,
+        Namespace = ns,
+        Uid = uid ?? "uid-" + name,
+        ResourceVersion = "1",
+        Generation = 1,
+        CreationTimestamp = UnitWorld.Start.AddMinutes(-30),
+    };
+}

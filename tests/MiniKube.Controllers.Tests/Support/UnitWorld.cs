@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Time.Testing;
+using MiniKube.Api;
+using MiniKube.Client;
+using MiniKube.Controllers;
+
+namespace MiniKube.Controllers.Tests.Support;
+
+/// <summary>
+/// A controller's world without a server: informer caches seeded by hand (the informers are never started), a
+/// <see cref="FakeControllerClient"/> that records the calls, collected events and a fake clock.
+/// </summary>
+internal sealed class UnitWorld : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly MiniKubeClient _unused = new("http://127.0.0.1:9");
+
+    public UnitWorld()
+    {
+        Informers = new InformerFactory(_unused, Time);
+        Context = new ControllerContext(Informers, Client, _ => Events, Time);
+    }
+
+    public FakeTimeProvider Time { get; } = new(Start);
+
+    public FakeControllerClient Client { get; } = new();
+
+    public FakeEvents Events { get; } = new();
+
+    public InformerFactory Informers { get; }
+
+    public ControllerContext Context { get; }
+
+    /// <summary>Puts objects into their kind's informer cache (and into the fake API, for uncached reads).</summary>
+    public void Seed(params KubeObject[] objects)
+    {
+        foreach (var obj in objects)
+        {
+            switch (obj)
+            {
+                case Pod p: Informers.For<Pod>().Cache.Upsert(p); break;
+                case ReplicaSet rs: Informers.For<ReplicaSet>().Cache.Upsert(rs); break;
+                case Deployment d: Informers.For<Deployment>().Cache.Upsert(d); break;
+                case Node n: Informers.For<Node>().Cache.Upsert(n); break;
+                case Lease l: Informers.For<Lease>().Cache.Upsert(l); break;
+                case Namespace ns: Informers.For<Namespace>().Cache.Upsert(ns); break;
+                case ConfigMap cm: Informers.For<ConfigMap>().Cache.Upsert(cm); break;
+                case Secret s: Informers.For<Secret>().Cache.Upsert(s); break;
+                default: throw new ArgumentException($"no seeding for {obj.GetType().Name}");
+            }
+            Client.Seed(obj);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Informers.DisposeAsync();
+        _unused.Dispose();
+    }
+}
