@@ -190,7 +190,9 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
         var pull = KubeletEnvironment.Unique("pull");
         var never = KubeletEnvironment.Unique("never");
         var seen = new HashSet<string>();
-        var image = "minikube/does-not-exist:" + Guid.NewGuid().ToString("N")[..6];
+        // A registry on a closed loopback port: the pull really fails, at once, and nothing leaves the machine
+        // (a bare name would send the engine to Docker Hub).
+        var image = "127.0.0.1:1/minikube/does-not-exist:" + Guid.NewGuid().ToString("N")[..6];
         await env.CreatePodAsync(TestPods.Make(pull, new Container { Name = "app", Image = image }));
         await env.CreatePodAsync(TestPods.Make(never, new Container { Name = "app", Image = image, ImagePullPolicy = PullPolicy.Never }));
 
