@@ -12,30 +12,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 repo_root=$(pwd)
-# Non-root shells often lack the sbin directories, where dockerd, iptables and ip live.
-export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-
-log() { printf 'test.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# Prefix for commands that need root; an array rather than a function so that `$!` of a
-# backgrounded command is the daemon itself (or the sudo that relays signals to it).
-root_cmd=()
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then root_cmd=(sudo); fi
-as_root() {
-    if [ "$(id -u)" -ne 0 ] && [ ${#root_cmd[@]} -eq 0 ]; then die "not root and no sudo: cannot run '$*'"; fi
-    "${root_cmd[@]}" "$@"
-}
-
-# Polls "$@" every 0.2 s until it succeeds or $1 seconds pass. Returns 1 on timeout.
-wait_until() {
-    local seconds=$1; shift
-    local deadline=$(( $(date +%s) + seconds ))
-    until "$@"; do
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep 0.2
-    done
-}
+script_name=test.sh
+# shellcheck source=deploy/lib.sh
+. deploy/lib.sh
 
 run_root="$repo_root/.test-run"
 run_dir=""
@@ -43,16 +22,6 @@ etcd_pid=""
 dockerd_pid=""
 dotnet_pid=""
 cleaned=false
-
-# Background processes get their own process group (job control on just for the fork): a Ctrl-C in
-# the terminal then reaches only this script, whose trap stops everything in a sensible order,
-# instead of killing etcd under still-running tests. Sets bg_pid.
-start_detached() {
-    set -m
-    "$@" </dev/null &
-    bg_pid=$!
-    set +m
-}
 
 stop_pid() { # pid seconds name [as_root]: SIGTERM, wait, then SIGKILL
     local pid=$1 seconds=$2 name=$3 prefix=${4:-}
@@ -91,9 +60,25 @@ cleanup() {
     stop_pid "$etcd_pid" 10 etcd
     etcd_pid=""
     if [ -n "$run_dir" ]; then
+        # Clusters that tests brought up (minictl cluster up, MINIKUBE_HOME under $run_dir) and could not
+        # tear down: cluster.json lists their processes, and their nodes' containers carry the node label.
+        local state pid name
+        while IFS= read -r state; do
+            for pid in $(grep -o '"pid": [0-9]*' "$state" | grep -o '[0-9]*$' || true); do
+                if grep -qaE 'minikube-|etcd' "/proc/$pid/cmdline" 2>/dev/null; then
+                    log "warning: killing leftover cluster process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+                    kill -KILL "$pid" 2>/dev/null || true
+                fi
+            done
+            name=$(grep -o '"name": "[^"]*"' "$state" | head -n 1 | cut -d'"' -f4)
+            if [ -n "$name" ]; then
+                docker ps -a --filter "label=io.minikube.node" --format '{{.ID}} {{.Label "io.minikube.node"}}' 2>/dev/null \
+                    | awk -v p="$name-node-" 'index($2, p) == 1 { print $1 }' | xargs -r docker rm -f >/dev/null 2>&1 || true
+            fi
+        done < <(find "$run_dir" -name cluster.json 2>/dev/null)
         # Test processes put their own etcd data dirs under $run_dir (MINIKUBE_TEST_TMPDIR); anything
         # still running with that unique path in its command line leaked from a crashed test host.
-        local pid
+        # (pid is local already)
         for pid in $(pgrep -f -- "$run_dir/" || true); do
             [ "$pid" != "$$" ] || continue
             log "warning: killing leftover process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
@@ -115,51 +100,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- 1. packages -------------------------------------------------------------------------------
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
-
-missing=()
-# Command checks first, so Docker from other sources (e.g. docker-ce on CI runners) counts as present.
-{ command -v docker && command -v dockerd; } >/dev/null 2>&1 || missing+=(docker.io)
-command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
-command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
-{ pkg_installed busybox-static || static_busybox; } || missing+=(busybox-static)
-command -v iptables >/dev/null 2>&1 || missing+=(iptables)
-command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-if [ ${#missing[@]} -gt 0 ]; then
-    command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
-    log "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-
-if ! command -v dotnet >/dev/null 2>&1; then
-    for dir in "${DOTNET_ROOT:-}" "$HOME/.dotnet" /usr/share/dotnet /usr/lib/dotnet; do
-        if [ -n "$dir" ] && [ -x "$dir/dotnet" ]; then export PATH="$dir:$PATH"; break; fi
-    done
-    command -v dotnet >/dev/null 2>&1 || die "dotnet not found: install the .NET 10 SDK (or set DOTNET_ROOT)"
-fi
+ensure_packages
+ensure_dotnet
 
 mkdir -p "$run_root"
 run_dir=$(mktemp -d "$run_root/run.XXXXXX")
 
 # --- 2. docker ---------------------------------------------------------------------------------
-docker_ready() { docker info >/dev/null 2>&1; }
-dockerd_alive_or_ready() { docker_ready || ! kill -0 "$dockerd_pid" 2>/dev/null; }
-if ! docker_ready; then
-    log "docker is not running; starting dockerd (log: $run_dir/dockerd.log)"
-    if [ "$(id -u)" -ne 0 ] && [ ${#root_cmd[@]} -eq 0 ]; then die "docker is not running and starting dockerd needs root or sudo"; fi
-    start_detached "${root_cmd[@]}" dockerd >"$run_dir/dockerd.log" 2>&1
-    dockerd_pid=$bg_pid
-    if ! wait_until 60 dockerd_alive_or_ready || ! docker_ready; then
-        tail -n 30 "$run_dir/dockerd.log" >&2 || true
-        if kill -0 "$dockerd_pid" 2>/dev/null; then
-            die "dockerd did not answer 'docker info' within 60 s (log above)"
-        fi
-        die "dockerd exited before answering 'docker info' (log above)"
-    fi
-    log "dockerd is up"
-fi
+ensure_dockerd "$run_dir/dockerd.log"
 
 # --- 3. etcd -----------------------------------------------------------------------------------
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

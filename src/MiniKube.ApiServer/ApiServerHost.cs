@@ -66,6 +66,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
         _app = builder.Build();
         _app.MapGrpcService<ObjectsService>();
+        _app.MapGrpcService<PodProxyService>();
         HealthEndpoints.Map(_app);
     }
 

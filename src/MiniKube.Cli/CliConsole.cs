@@ -12,4 +12,7 @@ public sealed class CliConsole(TextWriter output, TextWriter error, TextReader i
     public Func<string, string?> Environment { get; } = environment;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>True when <see cref="Out"/> is an interactive terminal (live progress views); false for pipes, files and tests.</summary>
+    public bool OutputIsTerminal { get; init; }
 }

@@ -12,9 +12,10 @@ public sealed class MinictlApp
 {
     private readonly CliConsole _console;
 
-    public MinictlApp(TextWriter output, TextWriter error, Func<string, string?> environment, TextReader? input = null, TimeProvider? time = null)
+    public MinictlApp(TextWriter output, TextWriter error, Func<string, string?> environment, TextReader? input = null, TimeProvider? time = null,
+        bool outputIsTerminal = false)
     {
-        _console = new CliConsole(output, error, input ?? TextReader.Null, environment, time ?? TimeProvider.System);
+        _console = new CliConsole(output, error, input ?? TextReader.Null, environment, time ?? TimeProvider.System) { OutputIsTerminal = outputIsTerminal };
     }
 
     /// <summary>Ctrl-C / SIGTERM cancel the running command (for the real process; tests cancel through the token).</summary>
@@ -44,6 +45,7 @@ public sealed class MinictlApp
         root.Subcommands.Add(new RolloutCommand(runner).Build());
         root.Subcommands.Add(new ApiResourcesCommand(runner).Build());
         root.Subcommands.Add(new VersionCommand(runner).Build());
+        root.Subcommands.Add(new ClusterCommand(runner).Build());
         return root;
     }
 

@@ -1,4 +1,7 @@
 using MiniKube.Cli;
 
-var app = new MinictlApp(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Console.In) { HandleProcessTermination = true };
+var app = new MinictlApp(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Console.In, outputIsTerminal: !Console.IsOutputRedirected)
+{
+    HandleProcessTermination = true,
+};
 return await app.RunAsync(args).ConfigureAwait(false);

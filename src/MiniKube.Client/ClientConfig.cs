@@ -2,7 +2,8 @@ namespace MiniKube.Client;
 
 /// <summary>
 /// Where the API server is: <c>--server</c>, else <c>MINIKUBE_SERVER</c>, else the client config file
-/// (<c>~/.minikube/config</c>, line <c>server: URL</c>, written by cluster bring-up), else the local default.
+/// (<c>$MINIKUBE_CONFIG</c>, else <c>$MINIKUBE_HOME/config</c>, else <c>~/.minikube/config</c>; line <c>server: URL</c>,
+/// written by <c>minictl cluster up</c>), else the local default.
 /// </summary>
 public static class ClientConfig
 {
@@ -10,6 +11,9 @@ public static class ClientConfig
     public const string ServerEnvironmentVariable = "MINIKUBE_SERVER";
 
     public const string ConfigEnvironmentVariable = "MINIKUBE_CONFIG";
+
+    /// <summary>Overrides <c>~/.minikube</c>, the directory of the client config and of a local cluster's state.</summary>
+    public const string HomeEnvironmentVariable = "MINIKUBE_HOME";
 
     public static string ConfigFilePath => ConfigFilePathFrom(Environment.GetEnvironmentVariable);
 
@@ -34,10 +38,23 @@ public static class ClientConfig
         return ReadConfigServer(ConfigFilePathFrom(environment)) ?? DefaultServer;
     }
 
-    private static string ConfigFilePathFrom(Func<string, string?> environment) =>
-        environment(ConfigEnvironmentVariable) is { Length: > 0 } path
+    /// <summary><c>$MINIKUBE_HOME</c>, else <c>~/.minikube</c>.</summary>
+    public static string HomeDirectoryFrom(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return environment(HomeEnvironmentVariable) is { Length: > 0 } home
+            ? Path.GetFullPath(home)
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".minikube");
+    }
+
+    /// <summary><c>$MINIKUBE_CONFIG</c>, else <c>config</c> in <see cref="HomeDirectoryFrom"/>.</summary>
+    public static string ConfigFilePathFrom(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return environment(ConfigEnvironmentVariable) is { Length: > 0 } path
             ? path
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".minikube", "config");
+            : Path.Combine(HomeDirectoryFrom(environment), "config");
+    }
 
     private static string? ReadConfigServer(string path)
     {

@@ -46,6 +46,9 @@ public sealed class MiniKubeClient : IDisposable
 
     public string Server { get; }
 
+    /// <summary>The channel, for other services of the same server (see <see cref="PodProxyClient"/>).</summary>
+    internal GrpcChannel Channel => _channel;
+
     // ---- Typed API ----
 
     public async Task<T> CreateAsync<T>(T obj, CancellationToken cancellationToken = default) where T : KubeObject =>
@@ -285,7 +288,7 @@ public sealed class MiniKubeClient : IDisposable
         }
     }
 
-    private ApiException ToApiException(RpcException ex)
+    internal ApiException ToApiException(RpcException ex)
     {
         var trailer = ex.Trailers.GetValueBytes(StatusTrailer);
         if (trailer is not null)

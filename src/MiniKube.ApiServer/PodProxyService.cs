@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Google.Protobuf;
+using Grpc.Core;
+using MiniKube.Api;
+using MiniKube.Protocol.V1;
+
+namespace MiniKube.ApiServer;
+
+/// <summary>
+/// Proxies pod logs and exec to the kubelet of the pod's node (its InternalIP address and
+/// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>), as the Kubernetes API server's pods/log and pods/exec do.
+/// </summary>
+internal sealed class PodProxyService(ObjectApi api) : PodProxy.PodProxyBase
+{
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    public override async Task Logs(PodLogsRequest request, IServerStreamWriter<LogChunk> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var (node, baseUrl) = await KubeletOfAsync(request.Namespace, request.Pod, ct).ConfigureAwait(false);
+        var query = string.Create(CultureInfo.InvariantCulture,
+            $"?follow={(request.Follow ? "true" : "false")}&timestamps={(request.Timestamps ? "true" : "false")}&previous={(request.Previous ? "true" : "false")}");
+        if (request.HasTailLines)
+        {
+            query += string.Create(CultureInfo.InvariantCulture, $"&tailLines={request.TailLines}");
+        }
+        var url = $"{baseUrl}/containerLogs/{Escape(request.Namespace)}/{Escape(request.Pod)}/{Escape(ContainerOrDefault(request.Container))}{query}";
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, url), node, ct).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            await responseStream.WriteAsync(new LogChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, ct).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task<PodExecReply> Exec(PodExecRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (request.Command.Count == 0)
+        {
+            throw ApiException.BadRequest("exec needs a command");
+        }
+        var (node, baseUrl) = await KubeletOfAsync(request.Namespace, request.Pod, ct).ConfigureAwait(false);
+        var url = $"{baseUrl}/exec/{Escape(request.Namespace)}/{Escape(request.Pod)}/{Escape(ContainerOrDefault(request.Container))}";
+        var message = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = JsonContent.Create(new KubeletExecRequest([.. request.Command], request.TimeoutSeconds > 0 ? request.TimeoutSeconds : null)),
+        };
+        using var response = await SendAsync(message, node, ct).ConfigureAwait(false);
+        var reply = await response.Content.ReadFromJsonAsync<KubeletExecReply>(ct).ConfigureAwait(false)
+            ?? throw ApiException.Internal($"the kubelet of node {node} sent an empty exec reply");
+        return new PodExecReply { Stdout = reply.Stdout ?? "", Stderr = reply.Stderr ?? "", ExitCode = reply.ExitCode };
+    }
+
+    private async Task<(string Node, string BaseUrl)> KubeletOfAsync(string ns, string podName, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(podName))
+        {
+            throw ApiException.BadRequest("a pod name is required");
+        }
+        var pod = (Pod)(await api.GetAsync(ResourceRegistry.For<Pod>(), string.IsNullOrEmpty(ns) ? "default" : ns, podName, ct).ConfigureAwait(false)).Object;
+        var nodeName = pod.Spec?.NodeName;
+        if (string.IsNullOrEmpty(nodeName))
+        {
+            throw ApiException.BadRequest($"pod {podName} is not scheduled to a node yet: no logs or exec until it is");
+        }
+        Node node;
+        try
+        {
+            node = (Node)(await api.GetAsync(ResourceRegistry.For<Node>(), null, nodeName, ct).ConfigureAwait(false)).Object;
+        }
+        catch (ApiException ex) when (ex.IsNotFound)
+        {
+            throw ApiException.Unavailable($"pod {podName} is on node {nodeName}, which is not registered (is its kubelet running?)");
+        }
+        var address = node.Status?.Addresses?.FirstOrDefault(a => a.Type == NodeAddressType.InternalIP)?.Address;
+        var port = node.Status?.DaemonEndpoints?.KubeletEndpoint?.Port ?? 0;
+        if (string.IsNullOrEmpty(address) || port <= 0)
+        {
+            throw ApiException.Unavailable($"node {nodeName} has not published its kubelet address and port (status.addresses InternalIP, status.daemonEndpoints)");
+        }
+        var host = IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;
+        return (nodeName, string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}"));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string node, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw ApiException.Unavailable($"cannot reach the kubelet of node {node} at {request.RequestUri?.GetLeftPart(UriPartial.Authority)}: {ex.Message}");
+        }
+        finally
+        {
+            request.Dispose();
+        }
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            var text = (await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).Trim();
+            throw response.StatusCode switch
+            {
+                HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.Conflict => ApiException.BadRequest(text),
+                HttpStatusCode.GatewayTimeout => ApiException.Timeout(text),
+                _ => ApiException.Internal($"the kubelet of node {node} answered {(int)response.StatusCode}: {text}"),
+            };
+        }
+    }
+
+    private static string ContainerOrDefault(string container) => string.IsNullOrEmpty(container) ? "-" : container;
+
+    private static string Escape(string segment) => Uri.EscapeDataString(segment);
+
+    private sealed record KubeletExecRequest(
+        [property: JsonPropertyName("command")] IReadOnlyList<string> Command,
+        [property: JsonPropertyName("timeoutSeconds"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TimeoutSeconds);
+
+    private sealed record KubeletExecReply(
+        [property: JsonPropertyName("stdout")] string? Stdout,
+        [property: JsonPropertyName("stderr")] string? Stderr,
+        [property: JsonPropertyName("exitCode")] int ExitCode);
+}

@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MiniKube.Api;
+using MiniKube.Client;
+
+namespace MiniKube.Kubelet;
+
+/// <summary>The kubelet could not start (Docker unreachable, port taken …); the message says what to fix.</summary>
+public sealed class KubeletStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A whole kubelet process, hostable in-process (tests) or from Program.cs: one API client, one pod informer
+/// (field selector <c>spec.nodeName=&lt;node&gt;</c>, or unfiltered and shared by all hollow nodes), a node agent per
+/// node and the kubelet HTTP server.
+/// </summary>
+public sealed partial class KubeletHost : IAsyncDisposable
+{
+    private readonly KubeletOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<NodeAgent> _agents = [];
+    private MiniKubeClient? _client;
+    private Informer<Pod>? _informer;
+    private KubeletServer? _server;
+
+    private KubeletHost(KubeletOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        _options = options;
+        _loggers = loggers;
+        _time = time;
+        _logger = loggers.CreateLogger("MiniKube.Kubelet");
+    }
+
+    public KubeletOptions Options => _options;
+
+    public IReadOnlyList<string> NodeNames => _options.NodeNames();
+
+    /// <summary>The kubelet HTTP port actually bound (valid after start).</summary>
+    public int Port => _server?.Port ?? 0;
+
+    internal IReadOnlyList<NodeAgent> Agents => _agents;
+
+    /// <summary>Validates the options (throws <see cref="ArgumentException"/> listing every problem) and builds the host.</summary>
+    public static KubeletHost Create(KubeletOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems), nameof(options));
+        }
+        return new KubeletHost(options, loggers ?? NullLoggerFactory.Instance, time ?? TimeProvider.System);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _client = new MiniKubeClient(_options.Server);
+        var simulated = _options.Runtime == RuntimeKinds.Simulated;
+        var names = _options.NodeNames();
+        _informer = new Informer<Pod>(_client, new InformerOptions
+        {
+            // Hollow nodes share one unfiltered informer; each agent picks its own pods by spec.nodeName.
+            FieldSelector = names.Count == 1 ? "spec.nodeName=" + names[0] : null,
+        }, _time, _loggers.CreateLogger("MiniKube.Kubelet.PodInformer"));
+        foreach (var node in names)
+        {
+            IContainerRuntime runtime = simulated
+                ? new SimulatedRuntime(_options.SimulatedStartDelay, _time)
+                : new DockerRuntime(new Uri(_options.DockerEndpoint), node, _options.ImagePullTimeout);
+            if (!simulated && _agents.Count == 0)
+            {
+                try
+                {
+                    var version = await runtime.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+                    LogRuntime(_logger, version, _options.DockerEndpoint);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await runtime.DisposeAsync().ConfigureAwait(false);
+                    throw new KubeletStartException($"cannot reach Docker at {_options.DockerEndpoint}: {ex.Message} (is dockerd running? set --docker-endpoint)", ex);
+                }
+            }
+            _agents.Add(new NodeAgent(node, _options, _client, _informer, runtime, probesEnabled: !simulated, () => Port, _time, _loggers));
+        }
+        _server = new KubeletServer(_options, _agents, _loggers);
+        try
+        {
+            await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new KubeletStartException($"cannot listen on {_options.BindAddress}:{_options.Port}: {ex.Message} (set --port, 0 picks a free one)", ex);
+        }
+        _informer.Start();
+        foreach (var agent in _agents)
+        {
+            await RegisterWithRetryAsync(agent, cancellationToken).ConfigureAwait(false);
+        }
+        LogStarted(_logger, string.Join(", ", names), Port, _options.Runtime);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents)
+        {
+            await agent.DisposeAsync().ConfigureAwait(false);
+        }
+        _agents.Clear();
+        if (_informer is not null)
+        {
+            await _informer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+        _client?.Dispose();
+    }
+
+    private async Task RegisterWithRetryAsync(NodeAgent agent, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await agent.StartAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            catch (ApiException ex) when (ex.Code is 503 or 504 or 500)
+            {
+                LogRegisterRetry(_logger, agent.NodeName, ex.Message);
+                await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(7).Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Container runtime {Version} at {Endpoint}")]
+    private static partial void LogRuntime(ILogger logger, string version, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet running for node(s) {Nodes}; HTTP on port {Port}; runtime {Runtime}")]
+    private static partial void LogStarted(ILogger logger, string nodes, int port, string runtime);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register node {Node} yet, retrying: {Reason}")]
+    private static partial void LogRegisterRetry(ILogger logger, string node, string reason);
+}

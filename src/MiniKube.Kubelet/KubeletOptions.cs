@@ -1,0 +1,131 @@
+using System.Globalization;
+using MiniKube.Api;
+
+namespace MiniKube.Kubelet;
+
+public static class RuntimeKinds
+{
+    public const string Docker = "docker";
+    public const string Simulated = "simulated";
+}
+
+/// <summary>Everything a kubelet process (or an in-process test host) is configured with; validated at start.</summary>
+public sealed record KubeletOptions
+{
+    public const string KubeletVersion = "v1.32.0-minikube";
+
+    public string Server { get; init; } = "";
+    public string NodeName { get; init; } = "";
+    public string DockerEndpoint { get; init; } = "unix:///var/run/docker.sock";
+    public string Runtime { get; init; } = RuntimeKinds.Docker;
+    public int SimulateNodes { get; init; }
+    /// <summary>CPU capacity (Kubernetes quantity, e.g. "4" or "1500m"); null: the host's processors.</summary>
+    public string? Cpu { get; init; }
+    /// <summary>Memory capacity (e.g. "8Gi"); null: MemTotal of /proc/meminfo.</summary>
+    public string? Memory { get; init; }
+    public int MaxPods { get; init; } = 110;
+    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<Taint> Taints { get; init; } = [];
+    public string BindAddress { get; init; } = "127.0.0.1";
+    /// <summary>The kubelet's HTTP port (logs, exec, stats); 0 picks a free port.</summary>
+    public int Port { get; init; } = 10250;
+    public string RootDir { get; init; } = "/var/lib/minikube-kubelet";
+    public string PodInfraImage { get; init; } = "minikube/pause:latest";
+    public TimeSpan NodeStatusUpdateFrequency { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Node status is posted at least this often even when nothing changed.</summary>
+    public TimeSpan NodeStatusReportFrequency { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public int LeaseDurationSeconds { get; init; } = 40;
+    public TimeSpan CrashLoopInitialBackoff { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CrashLoopMaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>A container that ran this long before it exited starts its back-off afresh.</summary>
+    public TimeSpan CrashLoopResetAfter { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan ImagePullTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan SyncFrequency { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public int PodWorkers { get; init; } = 16;
+    public string? ClusterDns { get; init; }
+    public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>Simulated runtime: how long a container takes to "start".</summary>
+    public TimeSpan SimulatedStartDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Every problem, each phrased as what to set.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(NodeName))
+        {
+            problems.Add("--node-name is required (no host name could be found to default to)");
+        }
+        else if (NodeName.Length > 253 || NodeName.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')))
+        {
+            problems.Add($"--node-name \"{NodeName}\" is not a valid node name: use lower-case letters, digits, '-' and '.'");
+        }
+        if (!Uri.TryCreate(Server, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+        {
+            problems.Add($"--server \"{Server}\" is not a URL such as http://127.0.0.1:8081 (or set MINIKUBE_SERVER)");
+        }
+        if (Runtime is not (RuntimeKinds.Docker or RuntimeKinds.Simulated))
+        {
+            problems.Add($"--runtime \"{Runtime}\" is not supported: use docker or simulated");
+        }
+        if (Runtime == RuntimeKinds.Docker && (!Uri.TryCreate(DockerEndpoint, UriKind.Absolute, out var docker) || docker.Scheme is not ("unix" or "tcp" or "http")))
+        {
+            problems.Add($"--docker-endpoint \"{DockerEndpoint}\" is not a Docker endpoint such as unix:///var/run/docker.sock or tcp://127.0.0.1:2375");
+        }
+        if (SimulateNodes < 0 || (SimulateNodes > 0 && Runtime != RuntimeKinds.Simulated))
+        {
+            problems.Add("--simulate-nodes needs --runtime simulated and a count of 1 or more");
+        }
+        if (Cpu is not null && (!Quantity.TryParse(Cpu, out var cpu) || cpu.Sign <= 0))
+        {
+            problems.Add($"--cpu \"{Cpu}\" is not a positive quantity such as 4 or 1500m");
+        }
+        if (Memory is not null && (!Quantity.TryParse(Memory, out var memory) || memory.Sign <= 0))
+        {
+            problems.Add($"--memory \"{Memory}\" is not a positive quantity such as 8Gi");
+        }
+        if (MaxPods <= 0)
+        {
+            problems.Add("--max-pods must be 1 or more");
+        }
+        if (Port is < 0 or > 65535)
+        {
+            problems.Add($"--port {Port.ToString(CultureInfo.InvariantCulture)} is not a TCP port (0-65535; 0 picks a free one)");
+        }
+        if (!System.Net.IPAddress.TryParse(BindAddress, out _))
+        {
+            problems.Add($"--address \"{BindAddress}\" is not an IP address");
+        }
+        if (NodeStatusUpdateFrequency <= TimeSpan.Zero || LeaseRenewInterval <= TimeSpan.Zero)
+        {
+            problems.Add("--node-status-update-frequency and --lease-renew-interval must be positive durations such as 10s");
+        }
+        if (CrashLoopInitialBackoff <= TimeSpan.Zero || CrashLoopMaxBackoff < CrashLoopInitialBackoff)
+        {
+            problems.Add("--crashloop-initial-backoff must be positive and not above --crashloop-max-backoff");
+        }
+        if (ImagePullTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("--image-pull-timeout must be a positive duration such as 2m");
+        }
+        if (PodWorkers <= 0)
+        {
+            problems.Add("--pod-workers must be 1 or more");
+        }
+        if (string.IsNullOrWhiteSpace(RootDir))
+        {
+            problems.Add("--root-dir must name a directory");
+        }
+        if (ClusterDns is not null && !System.Net.IPAddress.TryParse(ClusterDns, out _))
+        {
+            problems.Add($"--cluster-dns \"{ClusterDns}\" is not an IP address");
+        }
+        return problems;
+    }
+
+    /// <summary>The node names this process runs: the node itself, or <c>name-0 … name-(N-1)</c> for hollow nodes.</summary>
+    public IReadOnlyList<string> NodeNames() => SimulateNodes > 0
+        ? [.. Enumerable.Range(0, SimulateNodes).Select(i => string.Create(CultureInfo.InvariantCulture, $"{NodeName}-{i}"))]
+        : [NodeName];
+}

@@ -1,0 +1,63 @@
+using MiniKube.Api;
+
+namespace MiniKube.Kubelet;
+
+/// <summary>
+/// The sandbox of a pod: name, pause image, hostname, DNS (cluster DNS for ClusterFirst, dnsConfig), host aliases and
+/// the containers' hostPorts, labelled for the node.
+/// </summary>
+internal sealed class SandboxConfigBuilder(string node, KubeletOptions options)
+{
+    public SandboxSpec For(Pod pod, int attempt)
+    {
+        var meta = pod.Metadata;
+        var spec = pod.Spec ?? new PodSpec();
+        var hostname = !string.IsNullOrEmpty(spec.Hostname) ? spec.Hostname : meta.Name ?? "pod";
+        if (hostname.Length > 63)
+        {
+            hostname = hostname[..63].TrimEnd('-', '.');
+        }
+        var dns = new List<string>();
+        var search = new List<string>();
+        var dnsOptions = new List<string>();
+        var policy = spec.DnsPolicy ?? DnsPolicy.ClusterFirst;
+        if (policy is DnsPolicy.ClusterFirst or DnsPolicy.ClusterFirstWithHostNet && options.ClusterDns is { } clusterDns)
+        {
+            var domain = options.ClusterDomain;
+            dns.Add(clusterDns);
+            search.AddRange([$"{meta.Namespace}.svc.{domain}", $"svc.{domain}", domain]);
+            dnsOptions.Add("ndots:5");
+        }
+        if (spec.DnsConfig is { } config)
+        {
+            dns.AddRange(config.Nameservers ?? []);
+            search.AddRange(config.Searches ?? []);
+            dnsOptions.AddRange((config.Options ?? []).Select(o => o.Value is null ? o.Name ?? "" : $"{o.Name}:{o.Value}"));
+        }
+        var ports = new List<PortMapping>();
+        foreach (var container in spec.Containers)
+        {
+            foreach (var port in container.Ports ?? [])
+            {
+                if (port.HostPort is { } hostPort && hostPort > 0)
+                {
+                    ports.Add(new PortMapping(port.ContainerPort, hostPort, port.Protocol ?? MiniKube.Api.Protocol.Tcp,
+                        string.IsNullOrEmpty(port.HostIP) ? ContainerConfigBuilder.HostIp : port.HostIP));
+                }
+            }
+        }
+        var extraHosts = (spec.HostAliases ?? []).SelectMany(a => (a.Hostnames ?? []).Select(h => $"{h}:{a.Ip}")).ToList();
+        return new SandboxSpec
+        {
+            Name = ContainerLabels.SandboxDockerName(meta.Name ?? "", meta.Namespace ?? "", meta.Uid ?? "", attempt),
+            Image = options.PodInfraImage,
+            Hostname = hostname,
+            Labels = ContainerLabels.ForSandbox(node, meta.Namespace ?? "", meta.Name ?? "", meta.Uid ?? ""),
+            Dns = dns,
+            DnsSearch = search,
+            DnsOptions = dnsOptions.Where(o => o.Length > 0).ToList(),
+            ExtraHosts = extraHosts,
+            Ports = ports,
+        };
+    }
+}

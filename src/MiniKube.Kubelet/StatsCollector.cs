@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace MiniKube.Kubelet;
+
+/// <summary>
+/// Resource usage of a node's running containers from one long-lived runtime stats stream per container (Docker's
+/// one-shot stats cost about a second each), summarised in Kubernetes' <c>/stats/summary</c> shape.
+/// </summary>
+internal sealed partial class StatsCollector : IAsyncDisposable
+{
+    private readonly string _node;
+    private readonly IContainerRuntime _runtime;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public StatsCollector(string node, IContainerRuntime runtime, TimeProvider time, ILogger logger)
+    {
+        _node = node;
+        _runtime = runtime;
+        _time = time;
+        _logger = logger;
+    }
+
+    public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
+
+    public NodeStats Summary()
+    {
+        var pods = new List<PodStats>();
+        foreach (var group in _feeds.Values.Where(s => s.Latest is not null).GroupBy(s => s.Container.PodUid))
+        {
+            var first = group.First().Container;
+            var containers = group.Where(s => !s.Container.IsSandbox).Select(s => new ContainerStats
+            {
+                Name = s.Container.ContainerName,
+                StartTime = s.Container.StartedAt,
+                Cpu = new CpuStats { Time = s.Latest!.Timestamp, UsageNanoCores = s.NanoCores, UsageCoreNanoSeconds = s.Latest.CpuUsageNanoseconds },
+                Memory = new MemoryStats { Time = s.Latest.Timestamp, WorkingSetBytes = s.Latest.WorkingSetBytes, UsageBytes = s.Latest.MemoryUsageBytes },
+            }).ToList();
+            var all = group.ToList();
+            pods.Add(new PodStats
+            {
+                PodRef = new PodReference { Name = first.PodName, Namespace = first.PodNamespace, Uid = first.PodUid },
+                Cpu = new CpuStats
+                {
+                    Time = all.Max(s => s.Latest!.Timestamp),
+                    UsageNanoCores = (ulong)all.Sum(s => (decimal)s.NanoCores),
+                    UsageCoreNanoSeconds = (ulong)all.Sum(s => (decimal)s.Latest!.CpuUsageNanoseconds),
+                },
+                Memory = new MemoryStats
+                {
+                    Time = all.Max(s => s.Latest!.Timestamp),
+                    WorkingSetBytes = (ulong)all.Sum(s => (decimal)s.Latest!.WorkingSetBytes),
+                    UsageBytes = (ulong)all.Sum(s => (decimal)s.Latest!.MemoryUsageBytes),
+                },
+                Containers = containers,
+            });
+        }
+        var now = _time.GetUtcNow();
+        return new NodeStats
+        {
+            Node = new NodeSummary
+            {
+                NodeName = _node,
+                Cpu = new CpuStats { Time = now, UsageNanoCores = (ulong)pods.Sum(p => (decimal)(p.Cpu?.UsageNanoCores ?? 0)) },
+                Memory = new MemoryStats { Time = now, WorkingSetBytes = (ulong)pods.Sum(p => (decimal)(p.Memory?.WorkingSetBytes ?? 0)) },
+            },
+            Pods = pods,
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var s in _feeds.Values)
+        {
+            s.Stop();
+        }
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+            }
+        }
+        _stop.Dispose();
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var running = (await _runtime.ListContainersAsync(null, ct).ConfigureAwait(false))
+                    .Where(c => c.State == RuntimeContainerState.Running).ToDictionary(c => c.Id, StringComparer.Ordinal);
+                foreach (var (id, container) in running)
+                {
+                    if (!_feeds.ContainsKey(id))
+                    {
+                        var stream = new Feed(container, CancellationTokenSource.CreateLinkedTokenSource(ct));
+                        _feeds[id] = stream;
+                        stream.Run = Task.Run(() => ReadAsync(stream));
+                    }
+                }
+                foreach (var (id, stream) in _feeds)
+                {
+                    if (!running.ContainsKey(id) && _feeds.TryRemove(id, out _))
+                    {
+                        stream.Stop();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogListFailed(_logger, ex.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), _time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReadAsync(Feed stream)
+    {
+        try
+        {
+            await foreach (var sample in _runtime.StreamStatsAsync(stream.Container.Id, stream.Cancel.Token).ConfigureAwait(false))
+            {
+                stream.Add(sample);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogStreamFailed(_logger, stream.Container.Id, ex.Message);
+        }
+        finally
+        {
+            // Ended (container stopped or stream broke): the next listing starts a new one if it still runs.
+            _feeds.TryRemove(new KeyValuePair<string, Feed>(stream.Container.Id, stream));
+        }
+    }
+
+    private sealed class Feed(RuntimeContainer container, CancellationTokenSource cancel)
+    {
+        private ContainerStatsSample? _previous;
+
+        public RuntimeContainer Container { get; } = container;
+
+        public CancellationTokenSource Cancel { get; } = cancel;
+
+        public Task? Run { get; set; }
+
+        public ContainerStatsSample? Latest { get; private set; }
+
+        public ulong NanoCores { get; private set; }
+
+        public void Add(ContainerStatsSample sample)
+        {
+            _previous = Latest;
+            Latest = sample;
+            if (_previous is { } p && sample.Timestamp > p.Timestamp && sample.CpuUsageNanoseconds >= p.CpuUsageNanoseconds)
+            {
+                var seconds = (sample.Timestamp - p.Timestamp).TotalSeconds;
+                NanoCores = (ulong)((sample.CpuUsageNanoseconds - p.CpuUsageNanoseconds) / seconds);
+            }
+        }
+
+        public void Stop()
+        {
+            try
+            {
+                Cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stats: listing containers failed: {Reason}")]
+    private static partial void LogListFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stats stream of {Container} ended: {Reason}")]
+    private static partial void LogStreamFailed(ILogger logger, string container, string reason);
+}
+
+/// <summary>Kubernetes' stats/v1alpha1 Summary (the parts MiniKube fills).</summary>
+public sealed record NodeStats
+{
+    [JsonPropertyName("node")]
+    public NodeSummary Node { get; init; } = new();
+
+    [JsonPropertyName("pods")]
+    public IReadOnlyList<PodStats> Pods { get; init; } = [];
+}
+
+public sealed record NodeSummary
+{
+    [JsonPropertyName("nodeName")]
+    public string NodeName { get; init; } = "";
+
+    [JsonPropertyName("cpu")]
+    public CpuStats? Cpu { get; init; }
+
+    [JsonPropertyName("memory")]
+    public MemoryStats? Memory { get; init; }
+}
+
+public sealed record PodStats
+{
+    [JsonPropertyName("podRef")]
+    public PodReference PodRef { get; init; } = new();
+
+    [JsonPropertyName("cpu")]
+    public CpuStats? Cpu { get; init; }
+
+    [JsonPropertyName("memory")]
+    public MemoryStats? Memory { get; init; }
+
+    [JsonPropertyName("containers")]
+    public IReadOnlyList<ContainerStats> Containers { get; init; } = [];
+}
+
+public sealed record PodReference
+{
+    [JsonPropertyName("name")]
+    public string Name { get; init; } = "";
+
+    [JsonPropertyName("namespace")]
+    public string Namespace { get; init; } = "";
+
+    [JsonPropertyName("uid")]
+    public string Uid { get; init; } = "";
+}
+
+public sealed record ContainerStats
+{
+    [JsonPropertyName("name")]
+    public string Name { get; init; } = "";
+
+    [JsonPropertyName("startTime")]
+    public DateTimeOffset? StartTime { get; init; }
+
+    [JsonPropertyName("cpu")]
+    public CpuStats? Cpu { get; init; }
+
+    [JsonPropertyName("memory")]
+    public MemoryStats? Memory { get; init; }
+}
+
+public sealed record CpuStats
+{
+    [JsonPropertyName("time")]
+    public DateTimeOffset Time { get; init; }
+
+    [JsonPropertyName("usageNanoCores")]
+    public ulong UsageNanoCores { get; init; }
+
+    [JsonPropertyName("usageCoreNanoSeconds")]
+    public ulong UsageCoreNanoSeconds { get; init; }
+}
+
+public sealed record MemoryStats
+{
+    [JsonPropertyName("time")]
+    public DateTimeOffset Time { get; init; }
+
+    [JsonPropertyName("workingSetBytes")]
+    public ulong WorkingSetBytes { get; init; }
+
+    [JsonPropertyName("usageBytes")]
+    public ulong UsageBytes { get; init; }
+}

@@ -1,0 +1,105 @@
+using MiniKube.Cli.Cluster;
+
+namespace MiniKube.Cli.Tests.Cluster;
+
+public sealed class ClusterComponentsTests
+{
+    private static readonly ClusterHome Home = new("/home/u/.minikube", "/home/u/.minikube/config");
+
+    private static ClusterState State(string? externalEtcd = null) => new()
+    {
+        Name = "dev",
+        Nodes = 3,
+        BinDirectory = AppContext.BaseDirectory,
+        ExternalEtcd = externalEtcd,
+        EtcdClientPort = externalEtcd is null ? 21001 : 0,
+        EtcdPeerPort = externalEtcd is null ? 21002 : 0,
+        ApiGrpcPort = 21003,
+        ApiHttpPort = 21004,
+    };
+
+    private static IReadOnlyList<ComponentSpec> For(ClusterState state) =>
+        ClusterComponents.For(new ClusterLayout(state, Home, ComponentBinaries.Locate(null), "/usr/bin/etcd"));
+
+    [Fact]
+    public void A_cluster_is_etcd_the_control_plane_and_one_kubelet_per_node_in_start_order()
+    {
+        var specs = For(State());
+        Assert.Equal(["etcd", "apiserver", "scheduler", "controller-manager", "kubelet-dev-node-1", "kubelet-dev-node-2", "kubelet-dev-node-3"],
+            specs.Select(s => s.Name));
+        Assert.All(specs, s => Assert.Equal(Path.Combine(Home.LogDirectory, s.Name + ".log"), s.LogFile));
+        // Everything but etcd and the API server (which waits for etcd itself) waits for the API server.
+        Assert.All(specs.Skip(2), s => Assert.Equal(["apiserver"], s.After));
+        Assert.Empty(specs[0].After);
+        Assert.Empty(specs[1].After);
+        // Nodes stop first, etcd last.
+        Assert.Equal("kubelet-dev-node-1", specs.OrderBy(s => s.StopWave).Select(s => s.Name).First());
+        Assert.Equal("etcd", specs.MaxBy(s => s.StopWave)!.Name);
+    }
+
+    [Fact]
+    public void Components_get_the_recorded_ports_and_the_server_address()
+    {
+        var specs = For(State()).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var etcd = specs["etcd"].Command;
+        Assert.Equal("/usr/bin/etcd", etcd[0]);
+        Assert.Equal("http://127.0.0.1:21001", After(etcd, "--listen-client-urls"));
+        Assert.Equal("dev=http://127.0.0.1:21002", After(etcd, "--initial-cluster"));
+        Assert.Equal(Home.EtcdDataDirectory, After(etcd, "--data-dir"));
+
+        var api = specs["apiserver"].Command;
+        Assert.EndsWith("minikube-apiserver.dll", api[1], StringComparison.Ordinal);
+        Assert.Equal("http://127.0.0.1:21001", After(api, "--etcd-servers"));
+        Assert.Equal("21003", After(api, "--grpc-port"));
+        Assert.Equal("21004", After(api, "--port"));
+        Assert.Equal([21003, 21004], specs["apiserver"].Ports.Select(p => p.Port));
+
+        foreach (var name in new[] { "scheduler", "controller-manager", "kubelet-dev-node-2" })
+        {
+            Assert.Equal("http://127.0.0.1:21003", After(specs[name].Command, "--server"));
+        }
+        Assert.Contains("--leader-elect=false", specs["scheduler"].Command);
+        Assert.Contains("--leader-elect=false", specs["controller-manager"].Command);
+
+        var kubelet = specs["kubelet-dev-node-2"];
+        Assert.Equal("dev-node-2", After(kubelet.Command, "--node-name"));
+        Assert.Equal("0", After(kubelet.Command, "--port"));
+        Assert.Equal(Home.KubeletRootDirectory("dev-node-2"), After(kubelet.Command, "--root-dir"));
+        Assert.Equal("dev-node-2", kubelet.Node);
+        Assert.IsType<NodeReadyCheck>(kubelet.Readiness);
+    }
+
+    [Fact]
+    public void The_dotnet_components_run_with_workstation_gc()
+    {
+        foreach (var spec in For(State()).Where(s => s.Name != "etcd"))
+        {
+            Assert.Equal("0", spec.Environment["DOTNET_gcServer"]);
+        }
+    }
+
+    [Fact]
+    public void With_an_external_etcd_there_is_no_etcd_process_and_the_api_server_uses_that_one()
+    {
+        var specs = For(State("http://10.0.0.1:2379"));
+        Assert.DoesNotContain(specs, s => s.Role == "etcd");
+        Assert.Equal("http://10.0.0.1:2379", After(specs.Single(s => s.Name == "apiserver").Command, "--etcd-servers"));
+    }
+
+    [Fact]
+    public void The_component_programs_are_found_next_to_minictl()
+    {
+        var binaries = ComponentBinaries.Locate(null);
+        Assert.Empty(binaries.Missing(ClusterComponents.Assemblies));
+        Assert.True(File.Exists(binaries.DotnetHost), binaries.DotnetHost);
+        Assert.Equal(["minikube-nothing"], binaries.Missing(["minikube-nothing"]));
+        Assert.Contains("does not exist", Assert.Throws<CliException>(() => ComponentBinaries.Locate("/nonexistent/bin")).Message, StringComparison.Ordinal);
+    }
+
+    private static string After(IReadOnlyList<string> command, string flag)
+    {
+        var index = command.ToList().IndexOf(flag);
+        Assert.True(index >= 0 && index + 1 < command.Count, $"{flag} missing in {string.Join(' ', command)}");
+        return command[index + 1];
+    }
+}

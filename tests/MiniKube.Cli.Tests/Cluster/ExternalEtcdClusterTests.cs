@@ -1,0 +1,91 @@
+using MiniKube.Cli.Cluster;
+using MiniKube.Testing;
+
+namespace MiniKube.Cli.Tests.Cluster;
+
+/// <summary>A real one-node cluster on an etcd it does not manage: up, idempotent up, status, get nodes, down.</summary>
+public sealed class ExternalEtcdClusterTests : IAsyncLifetime
+{
+    private readonly TempHome _home = new();
+    private readonly string _name = "ext-" + Guid.NewGuid().ToString("N")[..6];
+    private EtcdServer? _etcd;
+
+    public async Task InitializeAsync()
+    {
+        if (DockerCli.IsAvailable || Environment.GetEnvironmentVariable(DockerCli.RequireDockerVariable) == "1")
+        {
+            _etcd = await EtcdServer.StartAsync();
+        }
+    }
+
+    [DockerFact]
+    public async Task A_cluster_on_an_external_etcd_comes_up_once_reports_itself_and_goes_down_leaving_etcd_alone()
+    {
+        var up = await _home.MinictlAsync("cluster", "up", "--nodes", "1", "--name", _name, "--etcd-servers", _etcd!.ClientUrl);
+        Assert.True(up.ExitCode == 0, up.ToString());
+        Assert.Contains($"Cluster \"{_name}\" is up: 1 node Ready", up.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("etcd: ", up.Out, StringComparison.Ordinal);
+        var state = new ClusterStateStore(_home.Home).Load()!;
+        Assert.Equal(_etcd.ClientUrl, state.ExternalEtcd);
+        Assert.Equal(["apiserver", "scheduler", "controller-manager", $"kubelet-{_name}-node-1"], state.Components.Select(c => c.Name).Order(Comparer<string>.Create(
+            (a, b) => Rank(a).CompareTo(Rank(b)))));
+
+        // minictl finds the server through $MINIKUBE_HOME/config.
+        var nodes = await _home.MinictlAsync("get", "nodes");
+        Assert.True(nodes.ExitCode == 0, nodes.ToString());
+        Assert.Matches($@"(?m)^{_name}-node-1\s+Ready\s", nodes.Out);
+
+        var status = await _home.MinictlAsync("cluster", "status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("4/4 components healthy", status.Out, StringComparison.Ordinal);
+        Assert.Matches($@"(?m)^kubelet-{_name}-node-1\s+\d+\s+Running\s+node {_name}-node-1 Ready", status.Out);
+        Assert.Contains(Path.Combine(_home.Directory, "logs", "apiserver.log"), status.Out, StringComparison.Ordinal);
+
+        var again = await _home.MinictlAsync("cluster", "up");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains($"Cluster \"{_name}\" is already running: 1 node Ready.", again.Out, StringComparison.Ordinal);
+        Assert.Equal(state.Components.Select(c => c.Pid).Order(), new ClusterStateStore(_home.Home).Load()!.Components.Select(c => c.Pid).Order());
+
+        var down = await _home.MinictlAsync("cluster", "down");
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Contains("Cluster is down: stopped 4 processes", down.Out, StringComparison.Ordinal);
+        Assert.All(state.Components, c => Assert.False(ProcFs.IsAlive(c.Pid, c.StartTicks), $"{c.Name} still runs"));
+        Assert.Empty(new ClusterStateStore(_home.Home).Load()!.Components);
+        Assert.Equal(1, (await _home.MinictlAsync("cluster", "status")).ExitCode);
+        // Not ours to stop.
+        using var http = new HttpClient();
+        Assert.Contains("true", await http.GetStringAsync(_etcd.ClientUrl + "/health"), StringComparison.Ordinal);
+    }
+
+    private static int Rank(string name) => name switch
+    {
+        "apiserver" => 0,
+        "scheduler" => 1,
+        "controller-manager" => 2,
+        _ => 3,
+    };
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await _home.MinictlAsync("cluster", "down", "--purge");
+        }
+        finally
+        {
+            if (new ClusterStateStore(_home.Home).Load() is { } state)
+            {
+                foreach (var c in state.Components)
+                {
+                    DetachedProcess.KillNow(c.Pid, c.StartTicks);
+                }
+            }
+            await DockerCli.RemoveContainersWithLabelAsync($"{DockerEngine.NodeLabel}={_name}-node-1");
+            if (_etcd is not null)
+            {
+                await _etcd.DisposeAsync();
+            }
+            _home.Dispose();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using MiniKube.Cli.Cluster;
+using MiniKube.Testing;
+
+namespace MiniKube.Cli.Tests.Cluster;
+
+/// <summary>A throw-away MINIKUBE_HOME, and minictl run in-process against it with an environment the test controls.</summary>
+public sealed class TempHome : IDisposable
+{
+    private readonly Dictionary<string, string?> _variables = new(StringComparer.Ordinal);
+
+    public TempHome()
+    {
+        var root = Environment.GetEnvironmentVariable(EtcdServer.TempRootVariable) is { Length: > 0 } r ? r : Path.GetTempPath();
+        Directory = Path.Combine(root, "minikube-home-" + Guid.NewGuid().ToString("N")[..8]);
+        System.IO.Directory.CreateDirectory(Directory);
+        _variables["MINIKUBE_HOME"] = Directory;
+        _variables["MINIKUBE_SERVER"] = null;
+        _variables["MINIKUBE_CONFIG"] = null;
+    }
+
+    public string Directory { get; }
+
+    public ClusterHome Home => ClusterHome.From(Variable);
+
+    /// <summary>Overrides an environment variable for minictl (null hides the real one).</summary>
+    public TempHome With(string name, string? value)
+    {
+        _variables[name] = value;
+        return this;
+    }
+
+    public string? Variable(string name) => _variables.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
+
+    public async Task<CliResult> MinictlAsync(params string[] args)
+    {
+        var output = new ConcurrentStringWriter();
+        var error = new ConcurrentStringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var code = await new MinictlApp(output, error, Variable).RunAsync(args, timeout.Token);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+}

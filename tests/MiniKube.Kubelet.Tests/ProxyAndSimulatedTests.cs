@@ -1,0 +1,124 @@
+using System.Text;
+using MiniKube.Api;
+using MiniKube.Client;
+using MiniKube.Kubelet;
+using MiniKube.Testing;
+
+namespace MiniKube.Kubelet.Tests;
+
+public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task Logs_and_exec_go_through_the_api_server_to_the_kubelet()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("proxy");
+        await env.CreatePodAsync(TestPods.Make(name,
+            TestPods.Shell("app", "echo line-1; echo line-2 >&2; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done"),
+            TestPods.Shell("side", "sleep 3600")));
+        await env.WaitForPhaseAsync(name, PodPhase.Running);
+
+        var text = await Eventually.WaitAsync(async () => await CollectAsync(env.Client.StreamLogsAsync("default", name, "app")),
+            t => t.Contains("tick-2", StringComparison.Ordinal), TimeSpan.FromSeconds(15), "logs with a few ticks");
+        // stdout and stderr are separate pipes: each keeps its order, not their interleaving.
+        Assert.Contains("line-1\n", text, StringComparison.Ordinal);
+        Assert.Contains("line-2\n", text, StringComparison.Ordinal);
+        Assert.True(text.IndexOf("line-1\n", StringComparison.Ordinal) < text.IndexOf("tick-1\n", StringComparison.Ordinal));
+        Assert.True(text.IndexOf("tick-1\n", StringComparison.Ordinal) < text.IndexOf("tick-2\n", StringComparison.Ordinal));
+
+        var tail = await CollectAsync(env.Client.StreamLogsAsync("default", name, "app", tailLines: 1));
+        Assert.Single(tail.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            var followed = new StringBuilder();
+            var baseline = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            await foreach (var chunk in env.Client.StreamLogsAsync("default", name, "app", follow: true, cancellationToken: cts.Token))
+            {
+                followed.Append(chunk);
+                if (followed.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > baseline + 3)
+                {
+                    break;
+                }
+            }
+            Assert.False(cts.IsCancellationRequested, "follow delivered new lines as they were written");
+        }
+
+        var result = await env.Client.ExecAsync("default", name, "side", ["sh", "-c", "echo out; echo err >&2; exit 3"]);
+        Assert.Equal(new PodExecResult("out\n", "err\n", 3), result);
+        var hostname = await env.Client.ExecAsync("default", name, "side", ["hostname"]);
+        Assert.Equal(name + "\n", hostname.Stdout);
+
+        var ambiguous = await Assert.ThrowsAsync<ApiException>(() => env.Client.ExecAsync("default", name, null, ["true"]));
+        Assert.Contains("a container name must be specified", ambiguous.Message, StringComparison.Ordinal);
+    }
+
+    [DockerFact]
+    public async Task Proxy_explains_pods_that_are_not_scheduled_or_missing()
+    {
+        var name = KubeletEnvironment.Unique("unscheduled");
+        await api.Server.Client.CreateAsync(TestPods.Make(name, TestPods.Shell("app", "true")));
+        var unscheduled = await Assert.ThrowsAsync<ApiException>(() => api.Server.Client.ExecAsync("default", name, "app", ["true"]));
+        Assert.Contains("not scheduled", unscheduled.Message, StringComparison.Ordinal);
+        var missing = await Assert.ThrowsAsync<ApiException>(() => CollectAsync(api.Server.Client.StreamLogsAsync("default", "no-such-pod")));
+        Assert.True(missing.IsNotFound);
+        await api.Server.Client.DeleteAsync<Pod>(name, "default");
+    }
+
+    [Fact]
+    public async Task Simulated_hollow_nodes_register_and_run_pods_without_containers()
+    {
+        var node = "hollow-" + Guid.NewGuid().ToString("N")[..6];
+        var host = KubeletHost.Create(new KubeletOptions
+        {
+            Server = api.Server.GrpcAddress,
+            NodeName = node,
+            Runtime = RuntimeKinds.Simulated,
+            SimulateNodes = 3,
+            Port = 0,
+            RootDir = Path.Combine(Path.GetTempPath(), node),
+            SimulatedStartDelay = TimeSpan.FromMilliseconds(50),
+        });
+        await using (host)
+        {
+            await host.StartAsync();
+            Assert.Equal([node + "-0", node + "-1", node + "-2"], host.NodeNames);
+            foreach (var n in host.NodeNames)
+            {
+                var registered = await api.Server.Client.GetAsync<Node>(n);
+                Assert.Equal(ConditionStatus.True, registered.Status!.Conditions!.Single(c => c.Type == NodeConditionType.Ready).Status);
+            }
+            var pod = TestPods.Make(KubeletEnvironment.Unique("sim"), TestPods.Shell("app", "sleep 3600"));
+            pod = pod with { Spec = pod.Spec! with { NodeName = node + "-1" } };
+            await api.Server.Client.CreateAsync(pod);
+            var running = await Eventually.WaitAsync(() => api.Server.Client.GetAsync<Pod>(pod.Metadata.Name!, "default"),
+                p => p.Status?.Phase == PodPhase.Running, TimeSpan.FromSeconds(15), "simulated pod Running");
+            Assert.StartsWith("10.244.", running.Status!.PodIP, StringComparison.Ordinal);
+            Assert.True(KubeletEnvironment.StatusOf(running, "app")!.Ready);
+
+            await api.Server.Client.DeleteAsync<Pod>(pod.Metadata.Name!, "default");
+            await Eventually.WaitAsync(async () =>
+            {
+                try
+                {
+                    await api.Server.Client.GetAsync<Pod>(pod.Metadata.Name!, "default");
+                    return false;
+                }
+                catch (ApiException ex) when (ex.IsNotFound)
+                {
+                    return true;
+                }
+            }, TimeSpan.FromSeconds(15), "simulated pod deleted");
+        }
+    }
+
+    private static async Task<string> CollectAsync(IAsyncEnumerable<string> chunks)
+    {
+        var sb = new StringBuilder();
+        await foreach (var chunk in chunks)
+        {
+            sb.Append(chunk);
+        }
+        return sb.ToString();
+    }
+}
