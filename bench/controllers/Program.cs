@@ -3,22 +3,23 @@ using MiniKube.Bench.Controllers;
 
 var replicas = new Option<int>("--replicas") { Description = "Deployment size for the scale-up and the rolling update", DefaultValueFactory = _ => 1_000 };
 var nodes = new Option<int>("--nodes") { Description = "Simulated nodes", DefaultValueFactory = _ => 10 };
-var binder = new Option<string>("--binder")
+var cluster = new Option<string>("--cluster")
 {
-    Description = "Who binds pods: fake (the FakeScheduler test double, in-process) or scheduler (the minikube-scheduler process)",
-    DefaultValueFactory = _ => "fake",
+    Description = "Who binds and runs pods: fake (FakeScheduler + FakeKubelet test doubles, in-process), scheduler (minikube-scheduler " +
+        "process + FakeKubelet) or hollow (minikube-scheduler + minikube-kubelet --runtime simulated processes)",
+    DefaultValueFactory = _ => "hollow",
 };
-binder.AcceptOnlyFromAmong("fake", "scheduler");
+cluster.AcceptOnlyFromAmong("fake", "scheduler", "hollow");
 var timeout = new Option<int>("--timeout") { Description = "Seconds each phase may take before the run fails", DefaultValueFactory = _ => 600 };
 var root = new RootCommand(
     "bench/controllers: Deployment scale-up 0→N and rolling update of N replicas through the real API server, etcd and controller manager " +
-    "(pods are started by the FakeKubelet test double until hollow nodes land; bound by the FakeScheduler double or minikube-scheduler)")
+    "(pods bound by minikube-scheduler and run by hollow minikube-kubelet nodes, or by in-process test doubles)")
 {
-    replicas, nodes, binder, timeout,
+    replicas, nodes, cluster, timeout,
 };
 root.SetAction(async (parse, ct) =>
 {
-    await ControllersBenchmark.RunAsync(parse.GetValue(replicas), parse.GetValue(nodes), parse.GetValue(binder) == "scheduler",
+    await ControllersBenchmark.RunAsync(parse.GetValue(replicas), parse.GetValue(nodes), parse.GetValue(cluster)!,
         TimeSpan.FromSeconds(parse.GetValue(timeout)), Console.Out, ct);
     return 0;
 });
