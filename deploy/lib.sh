@@ -43,7 +43,10 @@ static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
 # Installs with apt-get what MiniKube needs and is missing: Docker, etcd (server and etcdctl),
 # a static busybox for the local images, iptables and iproute2 (and any extra packages named).
 ensure_packages() {
-    local missing=("$@")
+    local missing=() extra
+    for extra in "$@"; do
+        pkg_installed "$extra" || missing+=("$extra")
+    done
     # Command checks first, so Docker from other sources (e.g. docker-ce on CI runners) counts as present.
     { command -v docker && command -v dockerd; } >/dev/null 2>&1 || missing+=(docker.io)
     command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)

@@ -27,12 +27,16 @@ public static partial class ClusterComponents
     public static readonly IReadOnlyList<string> Assemblies = [ApiServerAssembly, SchedulerAssembly, ControllerManagerAssembly, KubeletAssembly];
 
     /// <summary>
-    /// Runtime settings for every .NET component: workstation GC (one small heap instead of one per core) and memory
-    /// conservation — a local cluster's processes idle most of the time, so footprint matters more than throughput.
+    /// Runtime settings for every .NET component: workstation GC (one small heap instead of one per core; the API server,
+    /// controller-manager and kubelet default to server GC), non-concurrent GC (no background GC thread), memory
+    /// conservation and no tiered-PGO instrumentation — a local cluster's processes idle most of the time, so footprint
+    /// matters more than throughput. bench/cluster measures what they bring (docs/benchmarks.md).
+    /// A variable already set in minictl's environment wins over these.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> DotnetEnvironment = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["DOTNET_gcServer"] = "0",
+        ["DOTNET_gcConcurrent"] = "0",
         ["DOTNET_GCConserveMemory"] = "5",
         ["DOTNET_TieredPGO"] = "0",
     };

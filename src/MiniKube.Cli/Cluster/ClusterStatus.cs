@@ -47,9 +47,11 @@ public sealed class ClusterStatus(ClusterHome home)
         {
             health = await spec.Health.CheckAsync(new CheckTarget(spec, probes, 0, null), timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            health = CheckResult.Wait(string.Create(CultureInfo.InvariantCulture, $"no answer within {ProbeTimeout.TotalSeconds} s"));
+            health = CheckResult.Wait(timeout.IsCancellationRequested
+                ? string.Create(CultureInfo.InvariantCulture, $"no answer within {ProbeTimeout.TotalSeconds} s")
+                : ex.Message);
         }
         return new ComponentStatus(spec.Name, record.Pid, "Running", health.Ok, health.Detail, record.LogFile);
     }

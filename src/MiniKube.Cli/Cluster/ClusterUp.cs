@@ -212,7 +212,9 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             $"==== {startedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)} minictl cluster up: {string.Join(' ', spec.Command)}{Environment.NewLine}",
             cancellationToken).ConfigureAwait(false);
         var offset = LogTail.Length(spec.LogFile);
-        var process = DetachedProcess.Start(spec.Command, spec.LogFile, spec.Environment);
+        // The component's settings apply unless minictl's own environment already sets them (so DOTNET_gcServer=1 minictl … wins).
+        var settings = spec.Environment.Where(kv => string.IsNullOrEmpty(environment(kv.Key))).ToDictionary(StringComparer.Ordinal);
+        var process = DetachedProcess.Start(spec.Command, spec.LogFile, settings);
         var record = new ComponentRecord
         {
             Name = spec.Name,
@@ -256,9 +258,12 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
                 {
                     result = await check.CheckAsync(target, probeTimeout.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not CliException)
                 {
-                    result = CheckResult.Wait("no answer within " + ProbeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s");
+                    // A probe cut short by its timeout (gRPC reports that as a cancelled call), or one that failed oddly: not ready yet.
+                    result = CheckResult.Wait(probeTimeout.IsCancellationRequested
+                        ? "no answer within " + ProbeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s"
+                        : ex.Message);
                 }
             }
             if (result.Ok)

@@ -44,15 +44,23 @@ public static class ProcFs
     }
 
     /// <summary>Resident set size in KiB (<c>VmRSS</c>), or null.</summary>
-    public static long? ResidentKiB(int pid)
+    public static long? ResidentKiB(int pid) => ReadKiB(pid, "status", "VmRSS:");
+
+    /// <summary>
+    /// Proportional set size in KiB (<c>Pss</c> of smaps_rollup): resident pages with each shared page divided among the processes
+    /// that map it — a process's fair share when several .NET processes map the same runtime files.
+    /// </summary>
+    public static long? ProportionalKiB(int pid) => ReadKiB(pid, "smaps_rollup", "Pss:");
+
+    private static long? ReadKiB(int pid, string file, string field)
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status"))
+            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/{file}"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                 {
-                    var digits = new string([.. line["VmRSS:".Length..].Where(char.IsAsciiDigit)]);
+                    var digits = new string([.. line[field.Length..].Where(char.IsAsciiDigit)]);
                     return long.Parse(digits, CultureInfo.InvariantCulture);
                 }
             }

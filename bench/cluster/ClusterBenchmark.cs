@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MiniKube.Cli.Cluster;
+
+namespace MiniKube.Bench.Cluster;
+
+public sealed record ClusterBenchmarkOptions(int Runs, int Nodes, TimeSpan Idle, IReadOnlyDictionary<string, string> Environment);
+
+/// <summary>
+/// Bring-up: <c>minictl cluster up</c> from nothing (fresh MINIKUBE_HOME: no etcd data, no state; images already built)
+/// until it exits, which it does when every component is ready and every node Ready; then <c>down --purge</c>.
+/// Footprint: one more cluster idles, then every process's VmRSS is read from /proc.
+/// </summary>
+public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, TextWriter output)
+{
+    private const double ControlPlaneTargetMiB = 300;
+    private const double KubeletTargetMiB = 80;
+    private const double BringUpTargetSeconds = 5;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "minikube-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var n = options.Nodes.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            var times = new List<double>();
+            Dictionary<string, double> lastSteps = [];
+            for (var run = 0; run <= options.Runs; run++)
+            {
+                var home = Path.Combine(root, "run" + run.ToString(CultureInfo.InvariantCulture));
+                var minictl = new Minictl(home, options.Environment);
+                var up = await minictl.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
+                var down = await minictl.RunAsync(["cluster", "down", "--purge"], cancellationToken);
+                if (up.ExitCode != 0 || down.ExitCode != 0)
+                {
+                    await output.WriteLineAsync($"cluster up/down failed:\n{up.Output}\n{down.Output}");
+                    return 1;
+                }
+                if (run == 0)
+                {
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"warm-up (not counted): {up.Elapsed.TotalSeconds:0.00} s"));
+                    continue;
+                }
+                times.Add(up.Elapsed.TotalSeconds);
+                lastSteps = ReadySteps(up.Output);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"run {run}: {up.Elapsed.TotalSeconds:0.00} s"));
+            }
+
+            var footprintHome = Path.Combine(root, "footprint");
+            var cluster = new Minictl(footprintHome, options.Environment);
+            try
+            {
+                var fresh = await cluster.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
+                if (fresh.ExitCode != 0)
+                {
+                    await output.WriteLineAsync("cluster up failed:\n" + fresh.Output);
+                    return 1;
+                }
+                await Task.Delay(options.Idle, cancellationToken);
+                var state = new ClusterStateStore(new ClusterHome(footprintHome, Path.Combine(footprintHome, "config"))).Load()!;
+                var rss = state.Components.ToDictionary(c => c.Name, c => (ProcFs.ResidentKiB(c.Pid) ?? 0) / 1024.0, StringComparer.Ordinal);
+                var pss = state.Components.ToDictionary(c => c.Name, c => (ProcFs.ProportionalKiB(c.Pid) ?? 0) / 1024.0, StringComparer.Ordinal);
+                await WriteReportAsync(times, lastSteps, state, rss, pss);
+            }
+            finally
+            {
+                await cluster.RunAsync(["cluster", "down", "--purge"], CancellationToken.None);
+            }
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    private async Task WriteReportAsync(List<double> times, Dictionary<string, double> steps, ClusterState state, Dictionary<string, double> rss,
+        Dictionary<string, double> pss)
+    {
+        var sorted = times.Order().ToList();
+        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        var settings = options.Environment.Count == 0 ? "defaults" : string.Join(' ', options.Environment.Select(kv => $"{kv.Key}={kv.Value}"));
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"\n### cluster up, {options.Nodes} nodes, from nothing to all Ready ({times.Count} runs; environment: {settings})\n");
+        text.AppendLine("| min | median | max | target |");
+        text.AppendLine("|---:|---:|---:|---:|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {sorted[0]:0.00} s | {median:0.00} s | {sorted[^1]:0.00} s | ≤ {BringUpTargetSeconds:0} s |");
+        if (steps.Count > 0)
+        {
+            text.AppendLine("\nReady after (last run, each from its own start): " + string.Join(", ",
+                steps.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:0.0} s"))));
+        }
+        text.AppendLine(CultureInfo.InvariantCulture, $"\n### Idle footprint after {options.Idle.TotalSeconds:0} s (VmRSS)\n");
+        text.AppendLine("| process | VmRSS | PSS |");
+        text.AppendLine("|---|---:|---:|");
+        foreach (var c in state.Components.OrderBy(c => c.StopWave == 0 ? 9 : -c.StopWave))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {c.Name} | {rss[c.Name]:0.0} MiB | {pss[c.Name]:0.0} MiB |");
+        }
+        var controlPlane = state.Components.Where(c => c.Role != ClusterComponents.Kubelet).ToList();
+        var kubelets = state.Components.Where(c => c.Role == ClusterComponents.Kubelet).ToList();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"| **control plane** (etcd + API server + scheduler + controller-manager; target VmRSS ≤ {ControlPlaneTargetMiB:0} MiB) | **{controlPlane.Sum(c => rss[c.Name]):0.0} MiB** | {controlPlane.Sum(c => pss[c.Name]):0.0} MiB |");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"| **kubelet** (largest of {kubelets.Count}; target VmRSS ≤ {KubeletTargetMiB:0} MiB) | **{kubelets.Max(c => rss[c.Name]):0.0} MiB** | {kubelets.Max(c => pss[c.Name]):0.0} MiB |");
+        await output.WriteAsync(text.ToString());
+    }
+
+    private static Dictionary<string, double> ReadySteps(string upOutput)
+    {
+        var steps = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (Match m in ReadyLine().Matches(upOutput))
+        {
+            steps[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+        }
+        return steps;
+    }
+
+    [GeneratedRegex(@"✓ (\S+): ready in ([0-9.]+) s")]
+    private static partial Regex ReadyLine();
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MiniKube.Bench.Cluster;
+
+/// <summary>minictl as users run it: its own process (<c>dotnet minictl.dll</c> from this benchmark's output), in a given MINIKUBE_HOME.</summary>
+public sealed class Minictl(string home, IReadOnlyDictionary<string, string> environment)
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "minictl.dll");
+
+    public async Task<(int ExitCode, string Output, TimeSpan Elapsed)> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["MINIKUBE_HOME"] = home;
+        start.Environment.Remove("MINIKUBE_SERVER");
+        start.Environment.Remove("MINIKUBE_CONFIG");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start minictl");
+        var output = new StringBuilder();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var elapsed = clock.Elapsed;
+        output.Append(await stdout).Append(await stderr);
+        return (process.ExitCode, output.ToString(), elapsed);
+    }
+
+    private static string DotnetHost()
+    {
+        var runtime = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runtime)));
+        var host = root is null ? null : Path.Combine(root, "dotnet");
+        return host is not null && File.Exists(host) ? host : "dotnet";
+    }
+}
