@@ -9,24 +9,47 @@ namespace MiniKube.Bench.Controllers;
 
 /// <summary>
 /// Scale-up and rolling-update throughput of the controllers. The API server (over a real etcd) and the controller
-/// manager run in this process with production settings; pods are bound by <see cref="FakeScheduler"/> and reported
-/// Running by <see cref="FakeKubelet"/> — test doubles, said so in the output — so the numbers are an upper bound of what
-/// the controllers allow, not of a cluster with real kubelets and the scheduler.
+/// manager run in this process with production settings. Pods are bound by the minikube-scheduler process and run by
+/// hollow nodes (minikube-kubelet with its simulated runtime), or — said so in the output — by the in-process
+/// FakeScheduler/FakeKubelet test doubles.
 /// </summary>
 public static class ControllersBenchmark
 {
     private const string Namespace = "bench";
 
-    public static async Task RunAsync(int replicas, int nodeCount, TimeSpan phaseTimeout, TextWriter output, CancellationToken ct)
+    public static async Task RunAsync(int replicas, int nodeCount, string cluster, TimeSpan phaseTimeout, TextWriter output, CancellationToken ct)
     {
-        await output.WriteLineAsync($"bench/controllers: {replicas} replicas on {nodeCount} simulated nodes").ConfigureAwait(false);
-        await output.WriteLineAsync("binder: FakeScheduler + FakeKubelet TEST DOUBLES (in-process bind and Running status; not hollow nodes, not minikube-scheduler)")
+        await output.WriteLineAsync($"bench/controllers: {replicas} replicas on {nodeCount} nodes").ConfigureAwait(false);
+        await output.WriteLineAsync(cluster switch
+            {
+                "hollow" => "cluster: minikube-scheduler process + minikube-kubelet --runtime simulated (hollow nodes, containers \"start\" after 100 ms)",
+                "scheduler" => "cluster: minikube-scheduler process; pods started by the FakeKubelet TEST DOUBLE (in-process Running status; not hollow nodes)",
+                _ => "cluster: FakeScheduler + FakeKubelet TEST DOUBLES (in-process bind and Running status; not hollow nodes, not minikube-scheduler)",
+            })
             .ConfigureAwait(false);
         await using var server = await TestApiServer.StartAsync(cancellationToken: ct).ConfigureAwait(false);
         var client = server.Client;
-        await using var kubelet = await FakeKubelet.StartAsync(client, Enumerable.Range(1, nodeCount).Select(i => $"node-{i:D3}"), TimeSpan.FromSeconds(5),
-            workers: 16, cancellationToken: ct).ConfigureAwait(false);
-        await using var scheduler = await FakeScheduler.StartAsync(client, workers: 16, cancellationToken: ct).ConfigureAwait(false);
+        var root = Directory.CreateTempSubdirectory("bench-kubelet-");
+        await using var parts = new AsyncDisposables();
+        if (cluster == "hollow")
+        {
+            parts.Add(await ComponentProcess.StartAsync("minikube-kubelet",
+                ["--server", server.GrpcAddress, "--runtime", "simulated", "--node-name", "hollow", "--simulate-nodes", nodeCount.ToString(CultureInfo.InvariantCulture),
+                 "--port", "0", "--root-dir", root.FullName],
+                new System.Text.RegularExpressions.Regex("Kubelet running for node"), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false));
+            await WaitAsync(() => client.ListAsync<Node>(cancellationToken: ct), nodes => nodes.Items.Count(n =>
+                    n.Status?.Conditions?.Any(c => c.Type == NodeConditionType.Ready && c.Status == ConditionStatus.True) == true) == nodeCount, phaseTimeout, ct)
+                .ConfigureAwait(false);
+        }
+        else
+        {
+            parts.Add(await FakeKubelet.StartAsync(client, Enumerable.Range(1, nodeCount).Select(i => $"node-{i:D3}"), TimeSpan.FromSeconds(5),
+                workers: 16, cancellationToken: ct).ConfigureAwait(false));
+        }
+        parts.Add(cluster == "fake"
+            ? await FakeScheduler.StartAsync(client, workers: 16, cancellationToken: ct).ConfigureAwait(false)
+            : await ComponentProcess.StartAsync("minikube-scheduler", ["--server", server.GrpcAddress, "--leader-elect=false"],
+                new System.Text.RegularExpressions.Regex("using API server"), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false));
         var manager = new ControllerManager(new ControllerManagerOptions { Server = server.GrpcAddress, LeaderElect = false });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = Task.Run(() => manager.RunAsync(stop.Token), CancellationToken.None);
@@ -93,6 +116,24 @@ public static class ControllersBenchmark
 
         await stop.CancelAsync().ConfigureAwait(false);
         await run.ConfigureAwait(false);
+        await parts.DisposeAsync().ConfigureAwait(false);
+        root.Delete(recursive: true);
+    }
+
+    /// <summary>Disposes what it holds in reverse order.</summary>
+    private sealed class AsyncDisposables : IAsyncDisposable
+    {
+        private readonly Stack<IAsyncDisposable> _items = new();
+
+        public void Add(IAsyncDisposable item) => _items.Push(item);
+
+        public async ValueTask DisposeAsync()
+        {
+            while (_items.TryPop(out var item))
+            {
+                await item.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<TimeSpan> Timed(Task reached, Stopwatch clock, TimeSpan timeout, CancellationToken ct)

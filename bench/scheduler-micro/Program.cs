@@ -9,10 +9,12 @@ using MiniKube.Scheduler.Framework;
 // PreFilter/Filter/PreScore/Score/normalise/select, assume the pod in the cache. No API server, no binding:
 // this is the part the scheduler process adds on top of the network round trips.
 //
-// Usage: dotnet run -c Release --project bench/scheduler-micro [-- --cycles N --nodes 100,1000,5000]
+// Usage: dotnet run -c Release --project bench/scheduler-micro [-- --cycles N --nodes 100,1000,5000
+//        --workload ReplicaSetPods,PlainPods,HostPortSpread]
 
 var cycles = 20_000;
 int[] nodeCounts = [100, 1_000, 5_000];
+Workload[] workloads = [Workload.ReplicaSetPods, Workload.PlainPods, Workload.HostPortSpread];
 for (var i = 0; i < args.Length - 1; i++)
 {
     switch (args[i])
@@ -23,6 +25,9 @@ for (var i = 0; i < args.Length - 1; i++)
         case "--nodes":
             nodeCounts = args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
             break;
+        case "--workload":
+            workloads = args[i + 1].Split(',').Select(s => Enum.Parse<Workload>(s, ignoreCase: true)).ToArray();
+            break;
     }
 }
 
@@ -30,7 +35,7 @@ Console.WriteLine($"scheduler-micro: {cycles:N0} measured cycles per row after w
 Console.WriteLine();
 Console.WriteLine("| workload          |  nodes | evaluated | median µs |  p99 µs | mean µs | cycles/s | alloc B/cycle | GC 0/1/2 |");
 Console.WriteLine("|-------------------|-------:|----------:|----------:|--------:|--------:|---------:|--------------:|---------:|");
-foreach (var workload in new[] { Workload.ReplicaSetPods, Workload.PlainPods, Workload.HostPortSpread })
+foreach (var workload in workloads)
 {
     foreach (var n in nodeCounts)
     {
@@ -42,7 +47,7 @@ foreach (var workload in new[] { Workload.ReplicaSetPods, Workload.PlainPods, Wo
 
 internal enum Workload
 {
-    /// <summary>Pods of 20 ReplicaSets: default owner spreading scores every cycle.</summary>
+    /// <summary>Pods of 20 ReplicaSets (bursts of 50): default owner spreading scores every cycle.</summary>
     ReplicaSetPods,
 
     /// <summary>Pods without owner: filter and resource scores only.</summary>
@@ -164,7 +169,8 @@ internal static class Bench
 
     private static Pod NewPod(Workload workload, int i)
     {
-        var rs = i % 20;
+        // Pods arrive as ReplicaSet scale-ups do: bursts of 50 from one owner, 20 owners in turn.
+        var rs = i / 50 % 20;
         var container = new Container
         {
             Name = "app",

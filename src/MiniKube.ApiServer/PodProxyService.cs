@@ -31,7 +31,7 @@ internal sealed class PodProxyService(ObjectApi api) : PodProxy.PodProxyBase
         var ct = context.CancellationToken;
         var (node, baseUrl) = await KubeletOfAsync(request.Namespace, request.Pod, ct).ConfigureAwait(false);
         var query = string.Create(CultureInfo.InvariantCulture,
-            $"?follow={(request.Follow ? "true" : "false")}&timestamps={(request.Timestamps ? "true" : "false")}");
+            $"?follow={(request.Follow ? "true" : "false")}&timestamps={(request.Timestamps ? "true" : "false")}&previous={(request.Previous ? "true" : "false")}");
         if (request.HasTailLines)
         {
             query += string.Create(CultureInfo.InvariantCulture, $"&tailLines={request.TailLines}");

@@ -16,13 +16,18 @@ public static class PodProxyClient
 {
     /// <summary>
     /// A container's logs as text chunks, in order (<paramref name="container"/> may be null for a pod with one container).
-    /// With <paramref name="follow"/> the stream goes on until the container stops or <paramref name="cancellationToken"/> fires.
+    /// With <paramref name="follow"/> the stream goes on until the container stops or <paramref name="cancellationToken"/> fires;
+    /// <paramref name="previous"/> gives the logs of the container's previous (terminated) instance.
     /// </summary>
     public static async IAsyncEnumerable<string> StreamLogsAsync(this MiniKubeClient client, string ns, string pod, string? container = null,
-        bool follow = false, int? tailLines = null, bool timestamps = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        bool follow = false, int? tailLines = null, bool timestamps = false, bool previous = false,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var proxy = new PodProxy.PodProxyClient(client.Channel);
-        var request = new PodLogsRequest { Namespace = ns, Pod = pod, Container = container ?? "", Follow = follow, Timestamps = timestamps };
+        var request = new PodLogsRequest
+        {
+            Namespace = ns, Pod = pod, Container = container ?? "", Follow = follow, Timestamps = timestamps, Previous = previous,
+        };
         if (tailLines is { } tail)
         {
             request.TailLines = tail;

@@ -119,9 +119,17 @@ public sealed partial class ControllerManager
                 c.Dispose();
             }
             await informers.DisposeAsync().ConfigureAwait(false);
-            foreach (var recorder in recorders.Values)
+            foreach (var (component, recorder) in recorders)
             {
-                await recorder.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await recorder.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Events are best effort: a backlog that cannot be flushed in time must not fail the shutdown.
+                    LogEventsDropped(_logger, component);
+                }
             }
         }
     }
@@ -168,6 +176,9 @@ public sealed partial class ControllerManager
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} is leading; running controllers: {Controllers}")]
     private static partial void LogRunning(ILogger logger, string identity, string controllers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Component}: events still queued at shutdown were dropped")]
+    private static partial void LogEventsDropped(ILogger logger, string component);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Identity}: leader election lost")]
     private static partial void LogLost(ILogger logger, string identity);

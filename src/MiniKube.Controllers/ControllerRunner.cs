@@ -85,6 +85,8 @@ public sealed partial class ControllerRunner : IDisposable
             {
                 return;
             }
+            // Every log line of this reconcile carries the controller and the object's key.
+            using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Controller"] = Name, ["Key"] = key });
             try
             {
                 var result = await _reconciler.ReconcileAsync(key, ct).ConfigureAwait(false);

@@ -101,7 +101,7 @@ internal sealed class KubeletServer : IAsyncDisposable
 
     private async Task LogsAsync(HttpContext context, string ns, string pod, string container)
     {
-        var found = await FindAsync(ns, pod, container, context.RequestAborted).ConfigureAwait(false);
+        var found = await FindAsync(ns, pod, container, Flag(context.Request.Query["previous"]), context.RequestAborted).ConfigureAwait(false);
         if (found.Error is { } error)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -137,7 +137,7 @@ internal sealed class KubeletServer : IAsyncDisposable
         {
             return Results.Text("the body must name a command: {\"command\":[\"ls\",\"/\"]}", statusCode: 400);
         }
-        var found = await FindAsync(ns, pod, container, context.RequestAborted).ConfigureAwait(false);
+        var found = await FindAsync(ns, pod, container, previous: false, context.RequestAborted).ConfigureAwait(false);
         if (found.Error is { } error)
         {
             return Results.Text(error, statusCode: 404);
@@ -158,7 +158,8 @@ internal sealed class KubeletServer : IAsyncDisposable
         }
     }
 
-    private async Task<(IContainerRuntime? Runtime, string? Id, string? Error)> FindAsync(string ns, string podName, string container, CancellationToken ct)
+    private async Task<(IContainerRuntime? Runtime, string? Id, string? Error)> FindAsync(string ns, string podName, string container, bool previous,
+        CancellationToken ct)
     {
         foreach (var agent in _agents)
         {
@@ -180,9 +181,16 @@ internal sealed class KubeletServer : IAsyncDisposable
             {
                 return (null, null, $"container {container} is not valid for pod {podName}");
             }
-            var instances = await agent.Pods.Runtime.ListContainersAsync(pod.Metadata.Uid, ct).ConfigureAwait(false);
-            var instance = instances.Where(c => !c.IsSandbox && c.ContainerName == container)
-                .OrderByDescending(c => c.State == RuntimeContainerState.Running).ThenByDescending(c => c.RestartCount).FirstOrDefault();
+            var instances = (await agent.Pods.Runtime.ListContainersAsync(pod.Metadata.Uid, ct).ConfigureAwait(false))
+                .Where(c => !c.IsSandbox && c.ContainerName == container)
+                .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
+            if (previous)
+            {
+                return instances.Count < 2
+                    ? (null, null, $"previous terminated container \"{container}\" in pod \"{podName}\" not found")
+                    : (agent.Pods.Runtime, instances[1].Id, null);
+            }
+            var instance = instances.FirstOrDefault();
             return instance is null
                 ? (null, null, $"container \"{container}\" in pod \"{podName}\" is waiting to start: ContainerCreating")
                 : (agent.Pods.Runtime, instance.Id, null);

@@ -22,9 +22,11 @@ public sealed class FitError
         int numAllNodes,
         IReadOnlyDictionary<string, FilterResult> nodeToStatus,
         IReadOnlySet<string> unschedulablePlugins,
-        string? preFilterMessage = null)
+        string? preFilterMessage = null,
+        string? absentNodesReason = null)
     {
         NumAllNodes = numAllNodes;
+        AbsentNodesReason = absentNodesReason;
         NodeToStatus = nodeToStatus;
         UnschedulablePlugins = unschedulablePlugins;
         PreFilterMessage = preFilterMessage;
@@ -39,6 +41,9 @@ public sealed class FitError
     public IReadOnlySet<string> UnschedulablePlugins { get; }
 
     public string? PreFilterMessage { get; }
+
+    /// <summary>The reason counted for every node not in <see cref="NodeToStatus"/> (nodes a PreFilter ruled out).</summary>
+    public string? AbsentNodesReason { get; }
 
     public string Message => message ??= Format();
 
@@ -65,6 +70,10 @@ public sealed class FitError
                 histogram[reason] = histogram.GetValueOrDefault(reason) + 1;
             }
         }
+        if (AbsentNodesReason is not null && NumAllNodes > NodeToStatus.Count)
+        {
+            histogram[AbsentNodesReason] = histogram.GetValueOrDefault(AbsentNodesReason) + NumAllNodes - NodeToStatus.Count;
+        }
         if (histogram.Count == 0)
         {
             return text.ToString();
@@ -79,8 +88,9 @@ public sealed class FitError
 /// <summary>The outcome of one scheduling attempt.</summary>
 public readonly struct ScheduleResult
 {
-    private ScheduleResult(string? host, int evaluated, int feasible, FitError? fitError, string? error)
+    private ScheduleResult(string? host, int evaluated, int feasible, FitError? fitError, string? error, bool skipped = false)
     {
+        Skipped = skipped;
         SuggestedHost = host;
         EvaluatedNodes = evaluated;
         FeasibleNodes = feasible;
@@ -104,11 +114,16 @@ public readonly struct ScheduleResult
 
     public bool Succeeded => SuggestedHost is not null;
 
+    /// <summary>The pod was not attempted (being deleted, already decided, or another scheduler's); <see cref="Error"/> says why.</summary>
+    public bool Skipped { get; }
+
     public static ScheduleResult Scheduled(string host, int evaluated, int feasible) => new(host, evaluated, feasible, null, null);
 
     public static ScheduleResult Unschedulable(FitError error, int evaluated) => new(null, evaluated, 0, error, null);
 
     public static ScheduleResult Failed(string error) => new(null, 0, 0, null, error);
+
+    public static ScheduleResult Skip(string why) => new(null, 0, 0, null, why, skipped: true);
 
     public override string ToString() =>
         SuggestedHost ?? FitError?.Message ?? Error ?? "";

@@ -30,6 +30,7 @@ public sealed class GenericScheduler
     private Failure[] failures = new Failure[64];
     private long[][] scores;
     private long[] totals = new long[64];
+    private NodeInfo[] restrictedBuffer = [];
 
     public GenericScheduler(SchedulingProfile profile, Random? random = null)
     {
@@ -104,20 +105,30 @@ public sealed class GenericScheduler
         }
 
         // Filter, stopping at the sampling threshold.
-        var toFind = NumFeasibleNodesToFind(numAll, Profile.PercentageOfNodesToScore);
-        EnsureCapacity(toFind, numAll);
         var nodes = snapshot.Nodes;
-        var start = NextStartNodeIndex % numAll;
+        var restricted = state.NodeRestriction is not null;
+        if (restricted)
+        {
+            nodes = RestrictedNodes(state.NodeRestriction!, snapshot);
+            if (nodes.IsEmpty)
+            {
+                return ScheduleResult.Unschedulable(BuildFitError(numAll, 0, state), 0);
+            }
+        }
+        var candidateCount = nodes.Length;
+        var toFind = NumFeasibleNodesToFind(candidateCount, Profile.PercentageOfNodesToScore);
+        EnsureCapacity(toFind, candidateCount);
+        var start = restricted ? 0 : NextStartNodeIndex % candidateCount;
         var feasibleCount = 0;
         var failureCount = 0;
         var processed = 0;
         var podObject = pod.Pod;
-        while (processed < numAll && feasibleCount < toFind)
+        while (processed < candidateCount && feasibleCount < toFind)
         {
             var index = start + processed;
-            if (index >= numAll)
+            if (index >= candidateCount)
             {
-                index -= numAll;
+                index -= candidateCount;
             }
             var node = nodes[index];
             processed++;
@@ -142,11 +153,14 @@ public sealed class GenericScheduler
                 feasible[feasibleCount++] = node;
             }
         }
-        NextStartNodeIndex = (start + processed) % numAll;
+        if (!restricted)
+        {
+            NextStartNodeIndex = (start + processed) % numAll;
+        }
 
         if (feasibleCount == 0)
         {
-            return ScheduleResult.Unschedulable(BuildFitError(numAll, failureCount), processed);
+            return ScheduleResult.Unschedulable(BuildFitError(numAll, failureCount, state), processed);
         }
         if (feasibleCount == 1)
         {
@@ -237,16 +251,38 @@ public sealed class GenericScheduler
     /// <summary>The total (weighted) score of the i-th feasible node of the last cycle (diagnostics and tests).</summary>
     internal long LastTotalScore(int i) => totals[i];
 
-    private FitError BuildFitError(int numAll, int failureCount)
+    private FitError BuildFitError(int numAll, int failureCount, CycleState state)
     {
         var statuses = new Dictionary<string, FilterResult>(failureCount, StringComparer.Ordinal);
-        var plugins = new HashSet<string>(StringComparer.Ordinal);
+        var plugins = new HashSet<string>(state.RestrictingPlugins, StringComparer.Ordinal);
         for (var i = 0; i < failureCount; i++)
         {
             statuses[failures[i].Node.Name] = failures[i].Result;
             plugins.Add(activeFilters[failures[i].FilterIndex].Name);
         }
-        return new FitError(numAll, statuses, plugins);
+        // Nodes a PreFilter ruled out were never filtered; upstream reports them under the plugins' names.
+        var absent = state.NodeRestriction is null
+            ? null
+            : $"node(s) didn't satisfy plugin(s) [{string.Join(' ', state.RestrictingPlugins)}]";
+        return new FitError(numAll, statuses, plugins, absentNodesReason: absent);
+    }
+
+    private ReadOnlySpan<NodeInfo> RestrictedNodes(IReadOnlySet<string> names, NodeSnapshot snapshot)
+    {
+        if (restrictedBuffer.Length < names.Count)
+        {
+            restrictedBuffer = new NodeInfo[names.Count];
+        }
+        var n = 0;
+        // Sorted, so which node wins a tie does not depend on hash order.
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            if (snapshot.Get(name) is { } node)
+            {
+                restrictedBuffer[n++] = node;
+            }
+        }
+        return restrictedBuffer.AsSpan(0, n);
     }
 
     private bool IsPreFilterSkipped(IFilterPlugin filter)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 
@@ -21,8 +22,10 @@ public sealed class SchedulerCache
     // Names of nodes that have a Node object, in the order first seen: the snapshot's node order.
     private readonly List<string> nodeOrder = [];
     private readonly Dictionary<string, PodState> pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> imageNodeCounts = new(StringComparer.Ordinal);
     private long generation;
     private long nodeSetGeneration;
+    private long imageGeneration;
 
     public int NodeCount
     {
@@ -70,10 +73,13 @@ public sealed class SchedulerCache
                 item = NewItem(NodeInfo.Create(node, ++generation));
                 nodes[name] = item;
                 AddToOrder(name);
+                CountImages(null, item.Info);
                 return;
             }
             var hadNode = item.Info.Node is not null;
+            var before = item.Info;
             Set(item, item.Info.WithNode(node, ++generation));
+            CountImages(hadNode ? before : null, item.Info);
             if (!hadNode)
             {
                 AddToOrder(name);
@@ -95,6 +101,7 @@ public sealed class SchedulerCache
             }
             nodeOrder.Remove(name);
             nodeSetGeneration++;
+            CountImages(item.Info, null);
             if (item.Info.PodCount == 0)
             {
                 DropItem(item);
@@ -222,6 +229,11 @@ public sealed class SchedulerCache
     {
         lock (gate)
         {
+            if (snapshot.ImageGeneration != imageGeneration)
+            {
+                snapshot.SetImageCounts(new Dictionary<string, int>(imageNodeCounts, StringComparer.Ordinal));
+                snapshot.ImageGeneration = imageGeneration;
+            }
             if (snapshot.NodeSetGeneration != nodeSetGeneration)
             {
                 var infos = new NodeInfo[nodeOrder.Count];
@@ -255,6 +267,41 @@ public sealed class SchedulerCache
                 snapshot.RefreshAffinityLists();
             }
             snapshot.Generation = generation;
+        }
+    }
+
+    /// <summary>Keeps the cluster-wide count of nodes per image in step with node changes (images rarely change).</summary>
+    private void CountImages(NodeInfo? before, NodeInfo? after)
+    {
+        var old = before?.Images;
+        var now = after?.Images;
+        if (ReferenceEquals(old, now) || (old?.Count ?? 0) == 0 && (now?.Count ?? 0) == 0)
+        {
+            return;
+        }
+        var changed = false;
+        foreach (var image in old?.Keys ?? [])
+        {
+            if (now is null || !now.ContainsKey(image))
+            {
+                changed = true;
+                if (--CollectionsMarshal.GetValueRefOrAddDefault(imageNodeCounts, image, out _) <= 0)
+                {
+                    imageNodeCounts.Remove(image);
+                }
+            }
+        }
+        foreach (var image in now?.Keys ?? [])
+        {
+            if (old is null || !old.ContainsKey(image))
+            {
+                changed = true;
+                CollectionsMarshal.GetValueRefOrAddDefault(imageNodeCounts, image, out _)++;
+            }
+        }
+        if (changed)
+        {
+            imageGeneration++;
         }
     }
 

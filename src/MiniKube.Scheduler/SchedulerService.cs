@@ -3,33 +3,29 @@ using Microsoft.Extensions.Logging;
 using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Scheduler.Config;
-using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Queue;
 
 namespace MiniKube.Scheduler;
 
 /// <summary>
-/// The scheduler process's loop: informers feed the cache (nodes, bound pods) and the queue (pending pods of our
-/// profiles); one cycle at a time pops a pod, schedules it on a snapshot, assumes it on the chosen node at once (so the
-/// next cycle sees the capacity taken) and binds asynchronously; a failed bind forgets the pod and retries it.
-/// Unschedulable pods get PodScheduled=False and a FailedScheduling event and wait for a cluster change.
+/// The scheduler process around the scheduling library: shared informers feed <see cref="SchedulerEventHandlers"/>
+/// (cache and queue), <see cref="SchedulingLoop"/> schedules while this process leads, binds go through the API, and
+/// the outcome of each attempt becomes a PodScheduled condition and an Event, as kube-scheduler reports them.
 /// </summary>
-public sealed partial class SchedulerService : IAsyncDisposable
+public sealed partial class SchedulerService : IAsyncDisposable, ISchedulingObserver
 {
     private readonly MiniKubeClient _client;
     private readonly SchedulerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly InformerFactory _informers;
-    private readonly Informer<Pod> _pods;
-    private readonly Informer<Node> _nodes;
     private readonly SchedulerCache _cache = new();
     private readonly SchedulingQueue _queue;
-    private readonly Dictionary<string, (SchedulingProfile Profile, GenericScheduler Algorithm)> _profiles;
+    private readonly SchedulingLoop _loop;
     private readonly EventRecorder _events;
-    private readonly SemaphoreSlim _binds;
+    private readonly CancellationTokenSource _statusWrites = new();
     private long _scheduled;
-    private long _unschedulable;
+    private long _failed;
 
     public SchedulerService(MiniKubeClient client, SchedulerConfiguration configuration, SchedulerOptions options, TimeProvider? time = null,
         ILoggerFactory? loggers = null)
@@ -40,22 +36,20 @@ public sealed partial class SchedulerService : IAsyncDisposable
         loggers ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger<SchedulerService>();
         var profiles = configuration.BuildProfiles(binder: new ApiBinder(client));
-        _profiles = profiles.ToDictionary(p => p.SchedulerName, p => (p, new GenericScheduler(p)), StringComparer.Ordinal);
-        _queue = new SchedulingQueue(_time, configuration.Queue, (info, e) =>
-            _profiles.TryGetValue(SchedulerNameOf(info.Pod), out var p) && p.Profile.MayHelp(info.UnschedulablePlugins, e));
+        _queue = new SchedulingQueue(_time, configuration.Queue, SchedulingQueue.HintsFrom(profiles));
+        _loop = new SchedulingLoop(_cache, _queue, profiles, this, options.BindParallelism);
+        var handlers = new SchedulerEventHandlers(_cache, _queue, _loop.IsResponsibleFor);
         _informers = new InformerFactory(client, _time, loggers);
-        _pods = _informers.For<Pod>();
-        _nodes = _informers.For<Node>();
+        _informers.For<Node>().AddHandler(handlers.OnNodeAdded, handlers.OnNodeUpdated, handlers.OnNodeDeleted);
+        _informers.For<Pod>().AddHandler(handlers.OnPodAdded, handlers.OnPodUpdated, handlers.OnPodDeleted);
         _events = new EventRecorder(client, "default-scheduler", options.Identity, _time, loggers.CreateLogger<EventRecorder>());
-        _binds = new SemaphoreSlim(options.BindParallelism);
-        _nodes.AddHandler(new NodeHandler(this));
-        _pods.AddHandler(new PodHandler(this));
     }
 
     /// <summary>Pods bound by this scheduler so far.</summary>
     public long ScheduledCount => Interlocked.Read(ref _scheduled);
 
-    public long UnschedulableAttempts => Interlocked.Read(ref _unschedulable);
+    /// <summary>Attempts that ended unschedulable or in error.</summary>
+    public long FailedAttempts => Interlocked.Read(ref _failed);
 
     public bool IsLeader { get; private set; }
 
@@ -73,8 +67,7 @@ public sealed partial class SchedulerService : IAsyncDisposable
         await _informers.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
         if (!_options.LeaderElect)
         {
-            IsLeader = true;
-            await ScheduleLoopAsync(cancellationToken).ConfigureAwait(false);
+            await LeadAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
         var elector = new LeaderElector(_client, new LeaderElectionOptions
@@ -86,120 +79,50 @@ public sealed partial class SchedulerService : IAsyncDisposable
             RenewDeadline = _options.RenewDeadline,
             RetryPeriod = _options.RetryPeriod,
         }, _time, _logger);
-        await elector.RunAsync(async leading =>
-        {
-            IsLeader = true;
-            try
-            {
-                await ScheduleLoopAsync(leading).ConfigureAwait(false);
-            }
-            finally
-            {
-                IsLeader = false;
-            }
-        }, cancellationToken).ConfigureAwait(false);
+        await elector.RunAsync(LeadAsync, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
+        await _statusWrites.CancelAsync().ConfigureAwait(false);
         await _informers.DisposeAsync().ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);
-        _binds.Dispose();
+        _statusWrites.Dispose();
     }
 
-    private async Task ScheduleLoopAsync(CancellationToken ct)
+    void ISchedulingObserver.Bound(Pod pod, string nodeName)
     {
-        var state = new CycleState();
-        var snapshot = _cache.Snapshot();
-        var inFlight = new HashSet<Task>();
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                var queued = await _queue.PopAsync(ct).ConfigureAwait(false);
-                // The queue keys pods by uid; the informer by namespace/name. Schedule the newest copy of the same pod.
-                var pod = _pods.Cache.Get(ObjectKeys.For(queued.Pod));
-                if (pod is null || pod.Metadata.Uid != queued.Pod.Metadata.Uid || !IsPending(pod)
-                    || !_profiles.TryGetValue(SchedulerNameOf(pod), out var profile))
-                {
-                    _queue.Done(queued.Key);
-                    continue;
-                }
-                _cache.UpdateSnapshot(snapshot);
-                var info = PodInfo.Create(pod);
-                var result = profile.Algorithm.Schedule(state, info, snapshot);
-                if (result.Succeeded)
-                {
-                    var node = result.SuggestedHost!;
-                    _cache.AssumePod(info, node);
-                    await _binds.WaitAsync(ct).ConfigureAwait(false);
-                    var bind = BindAsync(queued, pod, node, ct);
-                    lock (inFlight)
-                    {
-                        inFlight.Add(bind);
-                    }
-                    _ = bind.ContinueWith(t => { lock (inFlight) { inFlight.Remove(t); } }, CancellationToken.None,
-                        TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    continue;
-                }
-                Interlocked.Increment(ref _unschedulable);
-                if (result.FitError is { } fit)
-                {
-                    queued.UnschedulablePlugins = fit.UnschedulablePlugins;
-                    _queue.AddUnschedulable(queued);
-                    _queue.Done(queued.Key);
-                    LogUnschedulable(_logger, queued.Key, fit.Message);
-                    _events.Warning(pod, "FailedScheduling", fit.Message);
-                    _ = MarkUnschedulableAsync(pod, fit.Message, ct);
-                }
-                else
-                {
-                    queued.UnschedulablePlugins = new HashSet<string>();
-                    _queue.AddUnschedulable(queued);
-                    _queue.Done(queued.Key);
-                    LogScheduleError(_logger, queued.Key, result.Error ?? "unknown error");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // Stopping or no longer the leader.
-        }
-        Task[] pending;
-        lock (inFlight)
-        {
-            pending = [.. inFlight];
-        }
-        await Task.WhenAll(pending).ConfigureAwait(false);
+        Interlocked.Increment(ref _scheduled);
+        _events.Normal(pod, "Scheduled", $"Successfully assigned {pod.Metadata.Namespace}/{pod.Metadata.Name} to {nodeName}");
     }
 
-    private async Task BindAsync(QueuedPodInfo queued, Pod pod, string node, CancellationToken ct)
+    void ISchedulingObserver.Failed(Pod pod, string reason, string message)
     {
+        Interlocked.Increment(ref _failed);
+        LogFailed(_logger, pod.Metadata.Namespace ?? "", pod.Metadata.Name ?? "", reason, message);
+        _events.Warning(pod, "FailedScheduling", message);
+        if (reason == SchedulingLoop.ReasonUnschedulable)
+        {
+            _ = MarkUnschedulableAsync(pod, message, _statusWrites.Token);
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken leading)
+    {
+        IsLeader = true;
         try
         {
-            await _profiles[SchedulerNameOf(pod)].Profile.Binder!.BindAsync(pod, node, ct).ConfigureAwait(false);
-            Interlocked.Increment(ref _scheduled);
-            _queue.Done(queued.Key);
-            _events.Normal(pod, "Scheduled", $"Successfully assigned {pod.Metadata.Namespace}/{pod.Metadata.Name} to {node}");
+            await _loop.RunAsync(leading).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ApiException or OperationCanceledException)
+        catch (OperationCanceledException) when (leading.IsCancellationRequested)
         {
-            _cache.ForgetPod(pod);
-            if (ex is ApiException { IsNotFound: true })
-            {
-                _queue.Done(queued.Key);
-            }
-            else
-            {
-                LogBindFailed(_logger, queued.Key, node, ex.Message);
-                queued.UnschedulablePlugins = new HashSet<string>();
-                _queue.AddUnschedulable(queued);
-                _queue.Done(queued.Key);
-            }
+            // Stopping, or no longer the leader.
         }
         finally
         {
-            _binds.Release();
+            IsLeader = false;
+            // Binds already started finish (or fail) before another scheduler can take over these pods.
+            await _loop.WaitForBindsAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -207,7 +130,7 @@ public sealed partial class SchedulerService : IAsyncDisposable
     private async Task MarkUnschedulableAsync(Pod pod, string message, CancellationToken ct)
     {
         var existing = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == PodConditionType.PodScheduled);
-        if (existing is { Status: ConditionStatus.False, Reason: "Unschedulable" } && existing.Message == message)
+        if (existing is { Status: ConditionStatus.False, Reason: SchedulingLoop.ReasonUnschedulable } && existing.Message == message)
         {
             return;
         }
@@ -216,7 +139,7 @@ public sealed partial class SchedulerService : IAsyncDisposable
         {
             Type = PodConditionType.PodScheduled,
             Status = ConditionStatus.False,
-            Reason = "Unschedulable",
+            Reason = SchedulingLoop.ReasonUnschedulable,
             Message = message,
             LastTransitionTime = existing?.Status == ConditionStatus.False ? existing.LastTransitionTime : Timestamps.TruncateToSeconds(_time.GetUtcNow()),
         });
@@ -227,104 +150,13 @@ public sealed partial class SchedulerService : IAsyncDisposable
         }
         catch (Exception ex) when (ex is ApiException or OperationCanceledException)
         {
-            LogStatusFailed(_logger, PodInfo.KeyOf(pod), ex.Message);
+            LogStatusFailed(_logger, pod.Metadata.Namespace ?? "", pod.Metadata.Name ?? "", ex.Message);
         }
     }
 
-    private static bool IsPending(Pod pod) => string.IsNullOrEmpty(pod.Spec?.NodeName) && pod.Metadata.DeletionTimestamp is null
-        && pod.Status?.Phase is not (PodPhase.Succeeded or PodPhase.Failed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unable to schedule {Namespace}/{Pod} ({Reason}): {Message}")]
+    private static partial void LogFailed(ILogger logger, string @namespace, string pod, string reason, string message);
 
-    private static string SchedulerNameOf(Pod pod) =>
-        string.IsNullOrEmpty(pod.Spec?.SchedulerName) ? SchedulingProfile.DefaultSchedulerName : pod.Spec.SchedulerName;
-
-    private bool IsOurs(Pod pod) => _profiles.ContainsKey(SchedulerNameOf(pod));
-
-    private sealed class NodeHandler(SchedulerService owner) : IInformerHandler<Node>
-    {
-        public void OnAdd(Node obj, bool isInitialList)
-        {
-            owner._cache.AddNode(obj);
-            owner._queue.MoveAllToActiveOrBackoff(ClusterEvent.NodeAdd);
-        }
-
-        public void OnUpdate(Node oldObj, Node newObj)
-        {
-            owner._cache.UpdateNode(newObj);
-            owner._queue.MoveAllToActiveOrBackoff(ClusterEvent.ForNodeUpdate(oldObj, newObj));
-        }
-
-        public void OnDelete(Node obj)
-        {
-            owner._cache.RemoveNode(obj.Metadata.Name!);
-            owner._queue.MoveAllToActiveOrBackoff(ClusterEvent.NodeDelete);
-        }
-    }
-
-    private sealed class PodHandler(SchedulerService owner) : IInformerHandler<Pod>
-    {
-        public void OnAdd(Pod obj, bool isInitialList)
-        {
-            if (!string.IsNullOrEmpty(obj.Spec?.NodeName))
-            {
-                owner._cache.AddPod(obj);
-                owner._queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd);
-            }
-            else if (IsPending(obj) && owner.IsOurs(obj))
-            {
-                owner._queue.Add(obj);
-            }
-        }
-
-        public void OnUpdate(Pod oldObj, Pod newObj)
-        {
-            var wasBound = !string.IsNullOrEmpty(oldObj.Spec?.NodeName);
-            if (!string.IsNullOrEmpty(newObj.Spec?.NodeName))
-            {
-                if (!wasBound)
-                {
-                    owner._queue.Delete(oldObj);
-                    owner._cache.AddPod(newObj);
-                }
-                else
-                {
-                    owner._cache.UpdatePod(oldObj, newObj);
-                }
-                owner._queue.MoveAllToActiveOrBackoff(ClusterEvent.ForAssignedPodUpdate(oldObj, newObj));
-                return;
-            }
-            if (IsPending(newObj) && owner.IsOurs(newObj))
-            {
-                owner._queue.Update(oldObj, newObj);
-            }
-            else
-            {
-                owner._queue.Delete(newObj);
-            }
-        }
-
-        public void OnDelete(Pod obj)
-        {
-            if (!string.IsNullOrEmpty(obj.Spec?.NodeName))
-            {
-                owner._cache.RemovePod(obj);
-                owner._queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete);
-            }
-            else
-            {
-                owner._queue.Delete(obj);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Unable to schedule {Pod}: {Reason}")]
-    private static partial void LogUnschedulable(ILogger logger, string pod, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Error scheduling {Pod}: {Reason}")]
-    private static partial void LogScheduleError(ILogger logger, string pod, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Binding {Pod} to {Node} failed, will retry: {Reason}")]
-    private static partial void LogBindFailed(ILogger logger, string pod, string node, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the status of {Pod}: {Reason}")]
-    private static partial void LogStatusFailed(ILogger logger, string pod, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the status of {Namespace}/{Pod}: {Reason}")]
+    private static partial void LogStatusFailed(ILogger logger, string @namespace, string pod, string reason);
 }

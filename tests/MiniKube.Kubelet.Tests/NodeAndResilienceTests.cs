@@ -53,6 +53,26 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
     }
 
     [DockerFact]
+    public async Task Status_is_written_only_when_it_changes_and_node_status_at_least_every_report_period()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server, o => o with { NodeStatusReportFrequency = TimeSpan.FromSeconds(2) });
+        var name = KubeletEnvironment.Unique("quiet");
+        var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+        var running = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app")?.Ready == true, "ready");
+        var uid = created.Metadata.Uid!;
+        var syncs = env.Agent.Pods.SyncCount(uid);
+        await Eventually.WaitAsync(() => Task.FromResult(env.Agent.Pods.SyncCount(uid) >= syncs + 3), TimeSpan.FromSeconds(20), "three more syncs");
+        Assert.Equal(running.Metadata.ResourceVersion, (await env.GetPodAsync(name)).Metadata.ResourceVersion);
+
+        static DateTimeOffset? Heartbeat(Node n) => n.Status?.Conditions?.Single(c => c.Type == NodeConditionType.Ready).LastHeartbeatTime;
+        var node = await env.Client.GetAsync<Node>(env.Node);
+        var beat = await Eventually.WaitAsync(() => env.Client.GetAsync<Node>(env.Node), n => Heartbeat(n) > Heartbeat(node), TimeSpan.FromSeconds(15),
+            "node status re-posted with a newer heartbeat");
+        var ready = beat.Status!.Conditions!.Single(c => c.Type == NodeConditionType.Ready);
+        Assert.Equal(node.Status!.Conditions!.Single(c => c.Type == NodeConditionType.Ready).LastTransitionTime, ready.LastTransitionTime);
+    }
+
+    [DockerFact]
     public async Task Restarted_kubelet_adopts_running_containers_without_restarting_them()
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
@@ -170,7 +190,9 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
         var pull = KubeletEnvironment.Unique("pull");
         var never = KubeletEnvironment.Unique("never");
         var seen = new HashSet<string>();
-        var image = "minikube/does-not-exist:" + Guid.NewGuid().ToString("N")[..6];
+        // A registry on a closed loopback port: the pull really fails, at once, and nothing leaves the machine
+        // (a bare name would send the engine to Docker Hub).
+        var image = "127.0.0.1:1/minikube/does-not-exist:" + Guid.NewGuid().ToString("N")[..6];
         await env.CreatePodAsync(TestPods.Make(pull, new Container { Name = "app", Image = image }));
         await env.CreatePodAsync(TestPods.Make(never, new Container { Name = "app", Image = image, ImagePullPolicy = PullPolicy.Never }));
 
@@ -180,8 +202,9 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
             {
                 seen.Add(reason);
             }
-            return seen.Contains("ErrImagePull") && seen.Contains("ImagePullBackOff");
-        }, "ErrImagePull then ImagePullBackOff", TimeSpan.FromSeconds(30));
+            // ErrImagePull comes first; check while in ImagePullBackOff (pulls are retried, so the two alternate).
+            return seen.Contains("ErrImagePull") && KubeletEnvironment.StatusOf(p, "app")?.State?.Waiting?.Reason == "ImagePullBackOff";
+        }, "ErrImagePull then ImagePullBackOff", TimeSpan.FromSeconds(45));
         Assert.Equal(PodPhase.Pending, errPull.Status!.Phase);
         Assert.Equal($"Back-off pulling image \"{image}\"", KubeletEnvironment.StatusOf(errPull, "app")!.State!.Waiting!.Message);
         var events = await Eventually.WaitAsync(() => env.EventsForAsync(errPull), e => e.Any(x => x.Message == "Error: ErrImagePull"), TimeSpan.FromSeconds(10), "pull events");

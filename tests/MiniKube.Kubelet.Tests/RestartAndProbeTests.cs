@@ -1,5 +1,6 @@
 using System.Globalization;
 using MiniKube.Api;
+using MiniKube.Client;
 using MiniKube.Kubelet;
 using MiniKube.Testing;
 
@@ -93,6 +94,13 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
         Assert.True(attempts.ContainsKey(1) && attempts.ContainsKey(2), "attempts 1 and 2 are kept: " + string.Join(',', attempts.Keys));
         var gap = attempts[2].Started - attempts[1].Finished;
         Assert.True(gap >= backoff - TimeSpan.FromMilliseconds(100), $"second restart came {gap.TotalSeconds:0.00}s after the crash, back-off is {backoff.TotalSeconds}s");
+
+        var previousLogs = new System.Text.StringBuilder();
+        await foreach (var chunk in env.Client.StreamLogsAsync("default", name, "app", previous: true))
+        {
+            previousLogs.Append(chunk);
+        }
+        Assert.Equal("crashing\n", previousLogs.ToString());
 
         var events = await env.EventsForAsync(looping);
         Assert.Contains(events, e => e.Reason == "BackOff" && e.Type == EventType.Warning

@@ -73,6 +73,38 @@ public sealed class GenericSchedulerTests
         Assert.Equal(["Rejecting"], result.FitError.UnschedulablePlugins);
     }
 
+    private static Pod DaemonPod(string cpu, params NodeSelectorRequirement[] fields) => Make.Pod("ds", cpu, spec: new PodSpec
+    {
+        Affinity = new Affinity
+        {
+            NodeAffinity = new Api.NodeAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = new NodeSelector { NodeSelectorTerms = [new NodeSelectorTerm { MatchFields = fields }] },
+            },
+        },
+    });
+
+    private static NodeSelectorRequirement NameIn(params string[] names) => new() { Key = "metadata.name", Operator = "In", Values = names };
+
+    [Fact]
+    public void A_pod_pinned_by_name_only_evaluates_its_node_and_reports_the_rest_as_upstream()
+    {
+        var nodes = new[] { Make.Info(Make.Node("a")), Make.Info(Make.Node("b", cpu: "1")), Make.Info(Make.Node("c")) };
+        var ok = Schedule(DefaultProfile(), DaemonPod("100m", NameIn("b")), nodes);
+        Assert.Equal("b", ok.SuggestedHost);
+        Assert.Equal(1, ok.EvaluatedNodes);
+
+        var full = Schedule(DefaultProfile(), DaemonPod("2", NameIn("b")), nodes);
+        Assert.Equal("0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity].", full.FitError!.Message);
+        Assert.Equal(["NodeAffinity", "NodeResourcesFit"], full.FitError.UnschedulablePlugins.Order());
+
+        var gone = Schedule(DefaultProfile(), DaemonPod("100m", NameIn("deleted-node")), nodes);
+        Assert.Equal("0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity].", gone.FitError!.Message);
+
+        var conflict = Schedule(DefaultProfile(), DaemonPod("100m", NameIn("a"), NameIn("b")), nodes);
+        Assert.Equal("0/3 nodes are available: pod affinity terms conflict.", conflict.FitError!.Message);
+    }
+
     [Fact]
     public void Picks_the_least_allocated_node_by_default()
     {

@@ -236,3 +236,42 @@ public sealed class PodTopologySpreadTests
         Assert.Equal([false, true], nodes.Select(n => Run.Filter(plugin, sameRev, n, nodes).IsSuccess));
     }
 }
+
+public sealed class SpreadCountMemoTests
+{
+    private static PodSpec Spread(string app, int maxSkew) => new()
+    {
+        TopologySpreadConstraints =
+        [
+            new TopologySpreadConstraint
+            {
+                MaxSkew = maxSkew,
+                TopologyKey = PodTopologySpread.HostnameLabel,
+                WhenUnsatisfiable = "DoNotSchedule",
+                LabelSelector = new LabelSelector { MatchLabels = Make.Labels("app=" + app) },
+            },
+        ],
+    };
+
+    [Fact]
+    public void Alternating_selectors_and_namespaces_on_the_same_node_version_count_correctly()
+    {
+        var plugin = new PodTopologySpread();
+        var busy = Make.Info(Make.Node("n1"), Make.Pod("w1", labels: "app=web"), Make.Pod("w2", labels: "app=web"), Make.Pod("d1", labels: "app=db"));
+        var empty = Make.Info(Make.Node("n2"));
+        NodeInfo[] nodes = [busy, empty];
+        for (var round = 0; round < 3; round++)
+        {
+            // web: 2 + 1 − 0 = 3 > 2; db: 1 + 1 − 0 = 2 fits; db with maxSkew 1 does not; in another
+            // namespace nothing matches, so it fits even with maxSkew 1.
+            Assert.False(Run.Filter(plugin, Make.Pod("w", labels: "app=web", spec: Spread("web", 2)), busy, nodes).IsSuccess);
+            Assert.True(Run.Filter(plugin, Make.Pod("d", labels: "app=db", spec: Spread("db", 2)), busy, nodes).IsSuccess);
+            Assert.False(Run.Filter(plugin, Make.Pod("d", labels: "app=db", spec: Spread("db", 1)), busy, nodes).IsSuccess);
+            Assert.True(Run.Filter(plugin, Make.Pod("d", labels: "app=db", ns: "other", spec: Spread("db", 1)), busy, nodes).IsSuccess);
+        }
+
+        // A new version of the node (one more db pod) answers afresh.
+        var busier = busy.WithPod(PodInfo.Create(Make.Pod("d2", labels: "app=db")), 9);
+        Assert.False(Run.Filter(plugin, Make.Pod("d", labels: "app=db", spec: Spread("db", 2)), busier, [busier, empty]).IsSuccess);
+    }
+}

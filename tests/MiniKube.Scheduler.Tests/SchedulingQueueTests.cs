@@ -199,6 +199,32 @@ public sealed class SchedulingQueueTests
     }
 
     [Fact]
+    public async Task An_unrelated_event_during_the_attempt_does_not_cut_parking_short()
+    {
+        var profile = SchedulerConfiguration.Default.BuildProfiles()[0];
+        var queue = NewQueue(SchedulingQueue.HintsFrom([profile]));
+        var pod = Make.Pod("p", "64");
+        queue.Add(pod);
+        queue.Add(Make.Pod("other"));
+        var info = await Pop(queue);
+        var other = await Pop(queue);
+
+        // While "p" is being decided, another pod's binding arrives (no help for a CPU shortage)...
+        queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodAdd);
+        info.UnschedulablePlugins = Plugins(PluginNames.NodeResourcesFit);
+        queue.AddUnschedulable(info);
+        Assert.Equal(QueueLocation.Unschedulable, queue.LocationOf(pod));
+
+        // ...whereas a pod deletion during "other"'s attempt (still in flight) may help it.
+        queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete);
+        other.UnschedulablePlugins = Plugins(PluginNames.NodeResourcesFit);
+        queue.AddUnschedulable(other);
+        Assert.Equal(QueueLocation.Backoff, queue.LocationOf(other.Pod));
+        // The deletion also moved the parked "p".
+        Assert.Equal(QueueLocation.Backoff, queue.LocationOf(pod));
+    }
+
+    [Fact]
     public async Task A_spec_change_retries_an_unschedulable_pod_but_a_status_change_does_not()
     {
         var queue = NewQueue();

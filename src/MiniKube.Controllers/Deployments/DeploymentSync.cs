@@ -306,7 +306,9 @@ internal sealed class DeploymentSync
             }
             var replicas = Replicas(rs);
             var available = rs.Status?.AvailableReplicas ?? 0;
-            if (replicas == 0 || replicas == available)
+            // More available than asked for means the ReplicaSet's status still counts pods it is removing: nothing
+            // unhealthy there (Kubernetes fails the sync on this; scaling "down" by a negative count would scale up).
+            if (replicas == 0 || replicas <= available)
             {
                 continue;
             }

@@ -28,6 +28,7 @@ public sealed class PluginRegistry
             a => new NodeResourcesBalancedAllocation(a as NodeResourcesBalancedAllocationArgs), PluginArgsDecoders.BalancedAllocation);
         r.Add(PluginNames.PodTopologySpread, a => new PodTopologySpread(a as PodTopologySpreadArgs), PluginArgsDecoders.PodTopologySpread);
         r.Add(PluginNames.InterPodAffinity, a => new InterPodAffinity(a as InterPodAffinityArgs), PluginArgsDecoders.InterPodAffinity);
+        r.Add(PluginNames.ImageLocality, _ => new ImageLocality(), null);
         foreach (var inert in new[]
         {
             PluginNames.PrioritySort, PluginNames.DefaultBinder, PluginNames.SchedulingGates, PluginNames.DefaultPreemption,
@@ -40,7 +41,10 @@ public sealed class PluginRegistry
         return r;
     }
 
-    /// <summary>The plugins enabled by default (kube-scheduler's multiPoint defaults), in order, with score weights.</summary>
+    /// <summary>
+    /// The plugins enabled by default (kube-scheduler's multiPoint defaults), in order, with score weights.
+    /// ImageLocality is registered but left out of the defaults (enable it with weight 1 to match upstream).
+    /// </summary>
     public static IReadOnlyList<PluginEntry> DefaultPlugins { get; } =
     [
         new(PluginNames.NodeUnschedulable),

@@ -36,6 +36,38 @@ public sealed class CycleState
     /// <summary>All nodes of the cycle's snapshot.</summary>
     public NodeSnapshot Snapshot { get; private set; } = null!;
 
+    /// <summary>Nodes the pod may only go to, when a PreFilter narrowed them (null: every node).</summary>
+    public IReadOnlySet<string>? NodeRestriction { get; private set; }
+
+    /// <summary>The plugins that narrowed <see cref="NodeRestriction"/>, sorted.</summary>
+    public IReadOnlyList<string> RestrictingPlugins => restrictingPlugins;
+
+    private readonly List<string> restrictingPlugins = [];
+
+    /// <summary>
+    /// Called by a PreFilter that knows the only nodes the pod can use (node affinity on metadata.name, as
+    /// DaemonSet pods have): the cycle filters just those, and counts the others as
+    /// "node(s) didn't satisfy plugin(s) [Name]". Several restrictions intersect.
+    /// </summary>
+    public void RestrictNodes(string pluginName, IReadOnlySet<string> nodeNames)
+    {
+        if (NodeRestriction is null)
+        {
+            NodeRestriction = nodeNames;
+        }
+        else
+        {
+            var both = new HashSet<string>(NodeRestriction, StringComparer.Ordinal);
+            both.IntersectWith(nodeNames);
+            NodeRestriction = both;
+        }
+        if (!restrictingPlugins.Contains(pluginName))
+        {
+            restrictingPlugins.Add(pluginName);
+            restrictingPlugins.Sort(StringComparer.Ordinal);
+        }
+    }
+
     public T? Read<T>(StateKey<T> key) where T : class =>
         key.Slot < slots.Length ? slots[key.Slot] as T : null;
 
@@ -52,6 +84,8 @@ public sealed class CycleState
     public void Reset(PodInfo pod, NodeSnapshot snapshot)
     {
         Array.Clear(slots);
+        NodeRestriction = null;
+        restrictingPlugins.Clear();
         PodInfo = pod;
         Snapshot = snapshot;
     }

@@ -12,6 +12,7 @@ public sealed class NodeInfo
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
     private static readonly Dictionary<string, int> NoOwners = new(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, long> NoImages = new Dictionary<string, long>();
 
     private readonly PodInfo[] pods;
     private readonly Dictionary<string, int> ownerCounts;
@@ -25,6 +26,7 @@ public sealed class NodeInfo
         Node = node;
         Facts = facts;
         this.pods = pods;
+        PodCount = pods.Length;
         Requested = requested;
         NonZeroMilliCpu = nonZeroMilliCpu;
         NonZeroMemory = nonZeroMemory;
@@ -40,13 +42,49 @@ public sealed class NodeInfo
     /// <summary>Null while pods are known for a node the cache has not seen (or has seen deleted).</summary>
     public Node? Node { get; }
 
-    internal NodeFacts Facts { get; }
+    // A field of struct type: the filters read taints and allocatable straight from this object, without
+    // following another reference per node.
+    internal readonly NodeFacts Facts;
 
     public IReadOnlyDictionary<string, string> Labels => Facts.Labels;
 
     public IReadOnlyList<Taint> Taints => Facts.Taints;
 
     public bool Unschedulable => Facts.Unschedulable;
+
+    /// <summary>
+    /// A label value, with the well-known topology keys (hostname, zone, region) answered from fields read
+    /// once per node update: spreading asks for them on every node of every cycle.
+    /// </summary>
+    public bool TryGetLabel(string key, out string value)
+    {
+        string? known = null;
+        var isKnown = true;
+        switch (key)
+        {
+            case WellKnownLabels.Hostname:
+                known = Facts.Hostname;
+                break;
+            case WellKnownLabels.Zone:
+                known = Facts.Zone;
+                break;
+            case WellKnownLabels.Region:
+                known = Facts.Region;
+                break;
+            default:
+                isKnown = false;
+                break;
+        }
+        if (isKnown)
+        {
+            value = known ?? "";
+            return known is not null;
+        }
+        return Facts.Labels.TryGetValue(key, out value!);
+    }
+
+    /// <summary>Images present on the node (status.images), by normalised name ("name:tag"), with their size in bytes.</summary>
+    public IReadOnlyDictionary<string, long> Images => Facts.Images;
 
     public Resource Allocatable => Facts.Allocatable;
 
@@ -55,7 +93,7 @@ public sealed class NodeInfo
 
     public ReadOnlySpan<PodInfo> Pods => pods;
 
-    public int PodCount => pods.Length;
+    public int PodCount { get; }
 
     /// <summary>Sum of the requests of the pods on the node (the fit check).</summary>
     public Resource Requested { get; }
@@ -76,6 +114,13 @@ public sealed class NodeInfo
 
     /// <summary>Cache generation at which this version was built; a snapshot copies only newer ones.</summary>
     public long Generation { get; }
+
+    /// <summary>
+    /// A plugin's last computed answer about this node's pods (e.g. how many match a spread selector). Valid
+    /// for the node's whole life because a NodeInfo never changes; a new version starts empty. One slot: pods
+    /// of one workload arrive in bursts, so the last question is usually the next one.
+    /// </summary>
+    internal object? Memo { get; set; }
 
     /// <summary>Non-terminating pods on the node controlled by the owner with this UID.</summary>
     public int CountOwnedBy(string controllerUid) => ownerCounts.GetValueOrDefault(controllerUid);
@@ -181,21 +226,39 @@ public sealed class NodeInfo
         return -1;
     }
 
+    /// <summary>An image reference with an explicit tag: "nginx" and "nginx:latest" are the same image.</summary>
+    public static string NormalizeImageName(string name) =>
+        name.LastIndexOf(':') <= name.LastIndexOf('/') ? name + ":latest" : name;
+
     public override string ToString() => $"{Name} ({pods.Length} pods, requested {Requested})";
 
     /// <summary>What the filters need from the Node object, parsed once per node update rather than per pod.</summary>
-    internal sealed class NodeFacts
+    internal readonly struct NodeFacts
     {
-        public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0);
+        public static readonly NodeFacts Empty = new(NoLabels, [], false, default, 0, NoImages);
 
-        private NodeFacts(IReadOnlyDictionary<string, string> labels, Taint[] taints, bool unschedulable, Resource allocatable, long allowedPods)
+        public string? Hostname { get; }
+
+        public string? Zone { get; }
+
+        public string? Region { get; }
+
+        private NodeFacts(
+            IReadOnlyDictionary<string, string> labels, Taint[] taints, bool unschedulable, Resource allocatable, long allowedPods,
+            IReadOnlyDictionary<string, long> images)
         {
             Labels = labels;
             Taints = taints;
             Unschedulable = unschedulable;
             Allocatable = allocatable;
             AllowedPodNumber = allowedPods;
+            Images = images;
+            Hostname = labels.TryGetValue(WellKnownLabels.Hostname, out var h) ? h : null;
+            Zone = labels.TryGetValue(WellKnownLabels.Zone, out var z) ? z : null;
+            Region = labels.TryGetValue(WellKnownLabels.Region, out var r) ? r : null;
         }
+
+        public IReadOnlyDictionary<string, long> Images { get; }
 
         public IReadOnlyDictionary<string, string> Labels { get; }
 
@@ -216,7 +279,33 @@ public sealed class NodeInfo
                 node.Spec?.Taints?.ToArray() ?? [],
                 node.Spec?.Unschedulable == true,
                 PodResources.FromList(allocatable),
-                pods);
+                pods,
+                ImagesOf(node));
+        }
+
+        private static IReadOnlyDictionary<string, long> ImagesOf(Node node)
+        {
+            if (node.Status?.Images is not { Count: > 0 } images)
+            {
+                return NoImages;
+            }
+            var result = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var image in images)
+            {
+                foreach (var name in image.Names ?? [])
+                {
+                    result[NormalizeImageName(name)] = image.SizeBytes ?? 0;
+                }
+            }
+            return result;
         }
     }
+}
+
+/// <summary>Node labels Kubernetes defines for topology.</summary>
+public static class WellKnownLabels
+{
+    public const string Hostname = "kubernetes.io/hostname";
+    public const string Zone = "topology.kubernetes.io/zone";
+    public const string Region = "topology.kubernetes.io/region";
 }

@@ -12,6 +12,7 @@ public sealed class NodeSnapshot
     private Dictionary<string, int> indexByName = new(StringComparer.Ordinal);
     private NodeInfo[] withPodAffinity = [];
     private NodeInfo[] withRequiredAntiAffinity = [];
+    private IReadOnlyDictionary<string, int> imageNodeCounts = new Dictionary<string, int>();
 
     /// <summary>Cache generation this snapshot reflects.</summary>
     public long Generation { get; internal set; } = -1;
@@ -31,6 +32,14 @@ public sealed class NodeSnapshot
     public ReadOnlySpan<NodeInfo> NodesWithRequiredAntiAffinity => withRequiredAntiAffinity;
 
     public NodeInfo? Get(string name) => indexByName.TryGetValue(name, out var i) ? nodes[i] : null;
+
+    /// <summary>How many nodes have the image (normalised name): ImageLocality favours images spread widely.</summary>
+    public int NodesWithImage(string normalizedImage) => imageNodeCounts.GetValueOrDefault(normalizedImage);
+
+    /// <summary>Cache image-set generation this snapshot's image counts reflect.</summary>
+    internal long ImageGeneration { get; set; } = -1;
+
+    internal void SetImageCounts(IReadOnlyDictionary<string, int> counts) => imageNodeCounts = counts;
 
     /// <summary>A stand-alone snapshot of these nodes (tests and tools; the scheduler gets its own from the cache).</summary>
     public static NodeSnapshot Create(IEnumerable<NodeInfo> nodeInfos)
@@ -52,6 +61,19 @@ public sealed class NodeSnapshot
         count = list.Length;
         indexByName = index;
         RefreshAffinityLists();
+        if (ImageGeneration < 0)
+        {
+            // Stand-alone snapshots (not fed by a cache) count images themselves.
+            var images = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var n in list)
+            {
+                foreach (var image in n.Images.Keys)
+                {
+                    images[image] = images.GetValueOrDefault(image) + 1;
+                }
+            }
+            imageNodeCounts = images;
+        }
     }
 
     /// <summary>Swaps in a newer version of a node already in the list; false if the node is not listed.</summary>

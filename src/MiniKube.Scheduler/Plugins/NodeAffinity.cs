@@ -10,10 +10,12 @@ namespace MiniKube.Scheduler.Plugins;
 public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlugin, IScorePlugin, INormalizeScore, IEnqueueExtensions
 {
     public const string ErrReasonPod = "node(s) didn't match Pod's node affinity/selector";
+    public const string ErrReasonConflict = "pod affinity terms conflict";
 
     private static readonly StateKey<RequiredNodeAffinity> RequiredKey = new("PreFilter" + PluginNames.NodeAffinity);
     private static readonly StateKey<PreferredTerms> PreferredKey = new("PreScore" + PluginNames.NodeAffinity);
     private static readonly FilterResult Rejected = FilterResult.UnschedulableAndUnresolvable(ErrReasonPod);
+    private static readonly FilterResult Conflict = FilterResult.UnschedulableAndUnresolvable(ErrReasonConflict);
 
     public string Name => PluginNames.NodeAffinity;
 
@@ -28,7 +30,54 @@ public sealed class NodeAffinity : IPreFilterPlugin, IFilterPlugin, IPreScorePlu
             return FilterResult.Skip;
         }
         state.Write(RequiredKey, required);
+        switch (NamedNodes(pod.Spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution))
+        {
+            case { Count: 0 }:
+                return Conflict;
+            case { } names:
+                state.RestrictNodes(Name, names);
+                break;
+        }
         return FilterResult.Success;
+    }
+
+    /// <summary>
+    /// The only nodes the required terms allow when every term names nodes (matchFields metadata.name In —
+    /// how DaemonSet pods target their node): the union over terms of the intersection within each term.
+    /// Null when some term allows any node by name.
+    /// </summary>
+    private static HashSet<string>? NamedNodes(NodeSelector? required)
+    {
+        if (required is null || required.NodeSelectorTerms.Count == 0)
+        {
+            return null;
+        }
+        var union = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var term in required.NodeSelectorTerms)
+        {
+            HashSet<string>? names = null;
+            foreach (var f in term.MatchFields ?? [])
+            {
+                if (f.Key == "metadata.name" && f.Operator == "In")
+                {
+                    var values = new HashSet<string>(f.Values ?? [], StringComparer.Ordinal);
+                    if (names is null)
+                    {
+                        names = values;
+                    }
+                    else
+                    {
+                        names.IntersectWith(values);
+                    }
+                }
+            }
+            if (names is null)
+            {
+                return null;
+            }
+            union.UnionWith(names);
+        }
+        return union;
     }
 
     public FilterResult Filter(CycleState state, Pod pod, NodeInfo node)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 
@@ -39,6 +40,7 @@ public sealed class NodeResourcesBalancedAllocation : IPreScorePlugin, IScorePlu
         return FilterResult.Success;
     }
 
+    [SkipLocalsInit]
     public long Score(CycleState state, Pod pod, NodeInfo node)
     {
         var podRequests = state.Read(PodRequestsKey);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 
@@ -22,6 +23,7 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
     private readonly HashSet<string> ignoredGroups;
     private readonly ScoringStrategy strategy;
     private readonly ResourceScoring scoring;
+    private readonly Strategy strategyKind;
 
     public NodeResourcesFit(NodeResourcesFitArgs? args = null)
     {
@@ -30,6 +32,19 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
         ignoredGroups = new HashSet<string>(args.IgnoredResourceGroups, StringComparer.Ordinal);
         strategy = args.ScoringStrategy;
         scoring = new ResourceScoring(strategy.Resources, useNonZeroRequests: true);
+        strategyKind = strategy.Type switch
+        {
+            Plugins.ScoringStrategyType.MostAllocated => Strategy.MostAllocated,
+            Plugins.ScoringStrategyType.RequestedToCapacityRatio => Strategy.RequestedToCapacityRatio,
+            _ => Strategy.LeastAllocated,
+        };
+    }
+
+    private enum Strategy
+    {
+        LeastAllocated,
+        MostAllocated,
+        RequestedToCapacityRatio,
     }
 
     public string Name => PluginNames.NodeResourcesFit;
@@ -100,6 +115,7 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
         return FilterResult.Success;
     }
 
+    [SkipLocalsInit]
     public long Score(CycleState state, Pod pod, NodeInfo node)
     {
         var podRequests = state.Read(PodRequestsKey);
@@ -111,11 +127,10 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
         Span<long> requested = stackalloc long[scoring.Count];
         Span<long> allocatable = stackalloc long[scoring.Count];
         scoring.Fill(node, podRequests, requested, allocatable);
-        return strategy.Type switch
+        return strategyKind switch
         {
-            Plugins.ScoringStrategyType.MostAllocated => ResourceScorers.MostAllocated(requested, allocatable, scoring.Weights),
-            Plugins.ScoringStrategyType.RequestedToCapacityRatio =>
-                ResourceScorers.RequestedToCapacityRatio(requested, allocatable, scoring.Weights, strategy.Shape),
+            Strategy.MostAllocated => ResourceScorers.MostAllocated(requested, allocatable, scoring.Weights),
+            Strategy.RequestedToCapacityRatio => ResourceScorers.RequestedToCapacityRatio(requested, allocatable, scoring.Weights, strategy.Shape),
             _ => ResourceScorers.LeastAllocated(requested, allocatable, scoring.Weights),
         };
     }

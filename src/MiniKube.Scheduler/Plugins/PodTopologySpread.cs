@@ -38,8 +38,8 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
 {
     public const string ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology spread constraints";
     public const string ErrReasonNodeLabelNotMatch = ErrReasonConstraintsNotMatch + " (missing required label)";
-    public const string HostnameLabel = "kubernetes.io/hostname";
-    public const string ZoneLabel = "topology.kubernetes.io/zone";
+    public const string HostnameLabel = WellKnownLabels.Hostname;
+    public const string ZoneLabel = WellKnownLabels.Zone;
 
     private static readonly StateKey<FilterState> FilterKey = new("PreFilter" + PluginNames.PodTopologySpread);
     private static readonly StateKey<ScoreState> ScoreKey = new("PreScore" + PluginNames.PodTopologySpread);
@@ -54,6 +54,10 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
 
     private readonly bool systemDefaulted;
     private readonly IReadOnlyList<TopologySpreadConstraint> defaults;
+
+    // Default constraints depend only on the owner; pods of one ReplicaSet come in bursts, so the last
+    // owner's (immutable) constraints are kept and reused.
+    private DefaultConstraints? lastDefaults;
 
     public PodTopologySpread(PodTopologySpreadArgs? args = null)
     {
@@ -126,7 +130,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                     }
                     continue;
                 }
-                var value = node.Labels[c.TopologyKey];
+                node.TryGetLabel(c.TopologyKey, out var value);
                 counts[i]![value] = counts[i]!.GetValueOrDefault(value) + c.Matcher.CountOn(node, ns);
             }
         }
@@ -158,7 +162,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         for (var i = 0; i < s.Constraints.Length; i++)
         {
             var c = s.Constraints[i];
-            if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+            if (!node.TryGetLabel(c.TopologyKey, out var value))
             {
                 return MissingLabel;
             }
@@ -212,7 +216,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                 {
                     continue;
                 }
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+                if (!node.TryGetLabel(c.TopologyKey, out var value))
                 {
                     // Upstream files such nodes under the empty value: one more domain, never scored.
                     missingValueDomain[i] = true;
@@ -246,7 +250,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
                 for (var i = 0; i < constraints.Length; i++)
                 {
                     var map = pairCounts[i];
-                    if (map is not null && node.Labels.TryGetValue(constraints[i].TopologyKey, out var value)
+                    if (map is not null && node.TryGetLabel(constraints[i].TopologyKey, out var value)
                         && map.TryGetValue(value, out var count))
                     {
                         map[value] = count + constraints[i].Matcher.CountOn(node, ns);
@@ -274,7 +278,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             {
                 // The system default spreads over nodes even when the hostname label is missing: every node
                 // is its own host, and the label, when set, is the node name anyway.
-                if (!c.SpreadByNodeName && !node.Labels.ContainsKey(c.TopologyKey))
+                if (!c.SpreadByNodeName && !node.TryGetLabel(c.TopologyKey, out _))
                 {
                     continue;
                 }
@@ -282,7 +286,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             }
             else
             {
-                if (!node.Labels.TryGetValue(c.TopologyKey, out var value) || s.PairCounts[i] is not { } map
+                if (!node.TryGetLabel(c.TopologyKey, out var value) || s.PairCounts[i] is not { } map
                     || !map.TryGetValue(value, out count))
                 {
                     continue;
@@ -348,6 +352,17 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         {
             return [];
         }
+        var cached = lastDefaults;
+        if (cached is null || cached.Owner != owner)
+        {
+            cached = new DefaultConstraints(owner, DefaultsFor(owner, "DoNotSchedule"), DefaultsFor(owner, "ScheduleAnyway"));
+            lastDefaults = cached;
+        }
+        return hard ? cached.Hard : cached.Soft;
+    }
+
+    private Constraint[] DefaultsFor(string owner, string wanted)
+    {
         var matcher = PodMatcher.ForOwner(owner);
         var result = new List<Constraint>();
         foreach (var c in defaults)
@@ -377,7 +392,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
     {
         foreach (var c in constraints)
         {
-            if (!node.Labels.ContainsKey(c.TopologyKey))
+            if (!node.TryGetLabel(c.TopologyKey, out _))
             {
                 return false;
             }
@@ -401,67 +416,10 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
     }
 
     /// <summary>Counts per domain value; null for hostname constraints, whose per-node counts Filter takes itself.</summary>
+    private sealed record DefaultConstraints(string Owner, Constraint[] Hard, Constraint[] Soft);
+
     private sealed record FilterState(Constraint[] Constraints, Dictionary<string, int>?[] Counts, int[] Minimums, int[] SelfMatch);
 
     private sealed record ScoreState(
         Constraint[] Constraints, Dictionary<string, long>?[] PairCounts, double[] Weights, bool[] Ignored, bool RequireAll);
-}
-
-/// <summary>Which pods a spread constraint counts: a label selector, or (for default spreading) an owner.</summary>
-internal abstract class PodMatcher
-{
-    public static PodMatcher ForOwner(string controllerUid) => new OwnerMatcher(controllerUid);
-
-    /// <summary>The constraint's selector, narrowed by matchLabelKeys to the pod's own values of those keys.</summary>
-    public static PodMatcher ForConstraint(TopologySpreadConstraint c, PodInfo pod)
-    {
-        var selector = Selector.FromLabelSelector(c.LabelSelector);
-        if (c.MatchLabelKeys is { Count: > 0 } keys && !selector.MatchesNothing)
-        {
-            var extra = new List<LabelRequirement>(selector.Requirements);
-            foreach (var key in keys)
-            {
-                if (pod.Labels.TryGetValue(key, out var value))
-                {
-                    extra.Add(LabelRequirement.Create(key, SelectorOperator.In, [value]));
-                }
-            }
-            selector = Selector.FromRequirements(extra);
-        }
-        return new LabelMatcher(selector);
-    }
-
-    /// <summary>Non-terminating pods on the node, in namespace <paramref name="ns"/>, that this matcher selects.</summary>
-    public abstract int CountOn(NodeInfo node, string ns);
-
-    public abstract bool Matches(PodInfo pod);
-
-    private sealed class OwnerMatcher(string uid) : PodMatcher
-    {
-        public override int CountOn(NodeInfo node, string ns) => node.CountOwnedBy(uid);
-
-        public override bool Matches(PodInfo pod) => pod.ControllerUid == uid;
-    }
-
-    private sealed class LabelMatcher(Selector selector) : PodMatcher
-    {
-        public override int CountOn(NodeInfo node, string ns)
-        {
-            if (selector.MatchesNothing)
-            {
-                return 0;
-            }
-            var count = 0;
-            foreach (var p in node.Pods)
-            {
-                if (!p.IsTerminating && p.Namespace == ns && selector.Matches(p.Labels))
-                {
-                    count++;
-                }
-            }
-            return count;
-        }
-
-        public override bool Matches(PodInfo pod) => selector.Matches(pod.Labels);
-    }
 }

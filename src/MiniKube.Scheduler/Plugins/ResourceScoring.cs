@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MiniKube.Scheduler.Framework;
 
 namespace MiniKube.Scheduler.Plugins;
@@ -166,6 +167,7 @@ internal static class ResourceScorers
         return weightSum == 0 ? 0 : (long)Math.Round((double)score / weightSum, MidpointRounding.AwayFromZero);
     }
 
+    [SkipLocalsInit]
     public static long BalancedAllocation(ReadOnlySpan<long> requested, ReadOnlySpan<long> allocatable)
     {
         Span<double> fractions = stackalloc double[requested.Length];

@@ -25,7 +25,13 @@ public sealed class SchedulingQueue
     private int backoffCount;
     private long sequence;
     private long schedulingCycle;
-    private long moveRequestCycle = -1;
+    private int inFlightCount;
+
+    // Cluster events seen while pods were being scheduled, with the scheduling cycle current at the time. A pod
+    // that fails is checked against the events since it was popped: one that may have helped sends it to
+    // backoffQ instead of parking it, so no change is missed — and an unrelated one (another pod's binding
+    // arriving, say) does not cut its parking short.
+    private readonly List<(long Cycle, ClusterEvent Event)> inFlightEvents = [];
     private TaskCompletionSource wake = NewSignal();
 
     /// <param name="mayHelp">
@@ -41,6 +47,21 @@ public sealed class SchedulingQueue
         this.options = options ?? new SchedulingQueueOptions();
         this.options.Validate();
         this.mayHelp = mayHelp ?? ((_, _) => true);
+    }
+
+    /// <summary>
+    /// The queueing hint for a set of profiles: an event may help a parked pod when a plugin that rejected it,
+    /// in the pod's own profile, registered that event. Pods of unknown profiles move on every event.
+    /// </summary>
+    public static Func<QueuedPodInfo, ClusterEvent, bool> HintsFrom(IEnumerable<SchedulingProfile> profiles)
+    {
+        var byName = profiles.ToDictionary(p => p.SchedulerName, StringComparer.Ordinal);
+        return (info, clusterEvent) =>
+        {
+            var name = info.Pod.Spec?.SchedulerName;
+            return !byName.TryGetValue(string.IsNullOrEmpty(name) ? SchedulingProfile.DefaultSchedulerName : name, out var profile)
+                || profile.MayHelp(info.UnschedulablePlugins, clusterEvent);
+        };
     }
 
     public int ActiveCount => Counted(() => activeCount);
@@ -161,7 +182,7 @@ public sealed class SchedulingQueue
                 return;
             }
             info.Timestamp = time.GetUtcNow();
-            if (info.UnschedulablePlugins.Count == 0 || info.UpdatedInFlight || moveRequestCycle >= info.SchedulingCycle)
+            if (info.UnschedulablePlugins.Count == 0 || info.UpdatedInFlight || EventSinceMayHelp(info))
             {
                 MoveTo(info, QueueLocation.Backoff);
             }
@@ -193,7 +214,10 @@ public sealed class SchedulingQueue
     {
         lock (gate)
         {
-            moveRequestCycle = schedulingCycle;
+            if (inFlightCount > 0)
+            {
+                RecordInFlightEvent(clusterEvent);
+            }
             if (unschedulable.Count == 0)
             {
                 return;
@@ -241,6 +265,41 @@ public sealed class SchedulingQueue
             duration += duration;
         }
         return duration;
+    }
+
+    private bool EventSinceMayHelp(QueuedPodInfo info)
+    {
+        foreach (var (cycle, clusterEvent) in inFlightEvents)
+        {
+            if (cycle >= info.SchedulingCycle && mayHelp(info, clusterEvent))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void RecordInFlightEvent(ClusterEvent clusterEvent)
+    {
+        if (inFlightEvents.Count >= 1024)
+        {
+            // Forget events older than every pod still in flight.
+            var oldest = long.MaxValue;
+            foreach (var p in pods.Values)
+            {
+                if (p.Location == QueueLocation.InFlight)
+                {
+                    oldest = Math.Min(oldest, p.SchedulingCycle);
+                }
+            }
+            inFlightEvents.RemoveAll(e => e.Cycle < oldest);
+        }
+        // Consecutive identical events add nothing.
+        if (inFlightEvents.Count > 0 && inFlightEvents[^1] == (schedulingCycle, clusterEvent))
+        {
+            return;
+        }
+        inFlightEvents.Add((schedulingCycle, clusterEvent));
     }
 
     private int Counted(Func<int> read)
@@ -367,6 +426,10 @@ public sealed class SchedulingQueue
     {
         Leave(info);
         info.Location = to;
+        if (to == QueueLocation.InFlight)
+        {
+            inFlightCount++;
+        }
         var entry = new Entry(info, info.Version);
         switch (to)
         {
@@ -389,7 +452,10 @@ public sealed class SchedulingQueue
         }
     }
 
-    /// <summary>Takes the pod out of its current location's count; its heap entries go stale.</summary>
+    /// <summary>
+    /// Takes the pod out of its current location's count; its heap entries go stale. A pod not in any queue
+    /// (new, or dropped) also reads InFlight; Version 0 marks the new one, which was never counted.
+    /// </summary>
     private void Leave(QueuedPodInfo info)
     {
         switch (info.Location)
@@ -402,6 +468,12 @@ public sealed class SchedulingQueue
                 break;
             case QueueLocation.Unschedulable:
                 unschedulable.Remove(info.Key);
+                break;
+            case QueueLocation.InFlight when info.Version > 0:
+                if (--inFlightCount == 0)
+                {
+                    inFlightEvents.Clear();
+                }
                 break;
         }
         info.Location = QueueLocation.InFlight;

@@ -257,4 +257,19 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
         Assert.Equal(1, _world.Client.Written.OfType<Deployment>().Last().Status!.CollisionCount);
         Assert.NotEqual(hash, PodTemplateHash.Compute(d.Spec.Template, 1));
     }
+
+    [Fact]
+    public async Task An_old_replica_set_whose_status_still_counts_a_removed_pod_is_never_scaled_up()
+    {
+        var old = Make.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
+        var d = Make.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
+        // Scaled 3 -> 2, but its status still reports 3 available; the new set has 2 of 2 available.
+        _world.Seed(d, OwnedSet(old, "busybox:1.0", 2, 3, 1, 60), OwnedSet(d, "busybox:2.0", 2, 2, 2, 1));
+
+        await _controller.ReconcileAsync("default/web", default);
+
+        Assert.All(_world.Client.Written.OfType<ReplicaSet>().Where(rs => rs.Spec!.Template!.Spec!.Containers[0].Image == "busybox:1.0"),
+            rs => Assert.True(rs.Spec!.Replicas <= 2, $"the old set went up to {rs.Spec.Replicas}"));
+        Assert.DoesNotContain(_world.Events.Lines, l => l.EndsWith(" from 2 to 3", StringComparison.Ordinal) && l.Contains("Scaled up", StringComparison.Ordinal));
+    }
 }

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using MiniKube.Client;
+
+namespace MiniKube.Cli.Commands;
+
+/// <summary><c>minictl logs [-f] [-c CONTAINER] [--tail N] [--timestamps] [-p] POD</c>, relayed by the API server from the pod's kubelet.</summary>
+public sealed class LogsCommand(CommandRunner runner)
+{
+    private readonly Argument<string> _pod = new("POD") { Description = "The pod (or pod/NAME)" };
+    private readonly Option<bool> _follow = new("--follow", "-f") { Description = "Specify if the logs should be streamed." };
+    private readonly Option<string?> _container = new("--container", "-c") { Description = "Print the logs of this container" };
+    private readonly Option<int?> _tail = new("--tail") { Description = "Lines of recent log file to display. Defaults to all lines." };
+    private readonly Option<bool> _timestamps = new("--timestamps") { Description = "Include timestamps on each line in the log output" };
+    private readonly Option<bool> _previous = new("--previous", "-p") { Description = "Print the logs for the previous instance of the container in a pod if it exists." };
+
+    public Command Build()
+    {
+        var command = new Command("logs", "Print the logs for a container in a pod.") { _pod, _follow, _container, _tail, _timestamps, _previous };
+        runner.Attach(command, async (session, parse) =>
+        {
+            var pod = PodName(parse.GetValue(_pod)!);
+            await foreach (var chunk in session.Client.StreamLogsAsync(session.Namespace, pod, parse.GetValue(_container), parse.GetValue(_follow),
+                               parse.GetValue(_tail), parse.GetValue(_timestamps), parse.GetValue(_previous), session.Token).ConfigureAwait(false))
+            {
+                await session.Out.WriteAsync(chunk).ConfigureAwait(false);
+                await session.Out.FlushAsync().ConfigureAwait(false);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string PodName(string argument)
+    {
+        var slash = argument.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+        {
+            return argument;
+        }
+        var kind = argument[..slash];
+        if (kind is not ("pod" or "pods" or "po"))
+        {
+            throw new CliException($"only pods have logs and exec here, not \"{kind}\"");
+        }
+        return argument[(slash + 1)..];
+    }
+}
+
+/// <summary><c>minictl exec POD [-c CONTAINER] -- COMMAND [ARGS…]</c>: runs a command in a container; its exit code is minictl's.</summary>
+public sealed class ExecCommand(CommandRunner runner)
+{
+    private readonly Argument<string> _pod = new("POD") { Description = "The pod (or pod/NAME)" };
+    private readonly Argument<string[]> _command = new("COMMAND") { Description = "The command and its arguments, after --", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<string?> _container = new("--container", "-c") { Description = "Container name. Defaults to the pod's first container." };
+
+    public Command Build()
+    {
+        var command = new Command("exec", "Execute a command in a container (non-interactive).") { _pod, _command, _container };
+        runner.Attach(command, async (session, parse) =>
+        {
+            var pod = LogsCommand.PodName(parse.GetValue(_pod)!);
+            var result = await session.Client.ExecAsync(session.Namespace, pod, parse.GetValue(_container), parse.GetValue(_command)!, cancellationToken: session.Token)
+                .ConfigureAwait(false);
+            await session.Out.WriteAsync(result.Stdout).ConfigureAwait(false);
+            await session.Err.WriteAsync(result.Stderr).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                await session.Err.WriteLineAsync($"command terminated with exit code {result.ExitCode}").ConfigureAwait(false);
+            }
+            return result.ExitCode;
+        });
+        return command;
+    }
+}
