@@ -42,18 +42,12 @@ public sealed class SelfHealingTests(ClusterFixture cluster)
         {
             await Workloads.CreateDeploymentAsync(cluster, name, replicas: 3);
             await Workloads.WaitRunningAsync(cluster, name, 3, $"3 running pods of {name}");
+            // A merge patch, not get-and-update: the deployment controller keeps writing the status meanwhile, and an update
+            // carrying the resourceVersion it read would conflict with that.
+            await cluster.Client.PatchAsync<Deployment>(name, "default",
+                """{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":0,"maxSurge":1}}}}""");
             var deployment = await cluster.Client.GetAsync<Deployment>(name);
-            await cluster.Client.UpdateAsync(deployment with
-            {
-                Spec = deployment.Spec! with
-                {
-                    Strategy = new DeploymentStrategy
-                    {
-                        Type = "RollingUpdate",
-                        RollingUpdate = new RollingUpdateDeployment { MaxUnavailable = IntOrString.FromInt(0), MaxSurge = IntOrString.FromInt(1) },
-                    },
-                },
-            });
+            Assert.Equal(0, deployment.Spec!.Strategy!.RollingUpdate!.MaxUnavailable!.Value.IntValue);
 
             // Sample the ready pods throughout the rollout; it must never dip below 3.
             using var stop = new CancellationTokenSource();
