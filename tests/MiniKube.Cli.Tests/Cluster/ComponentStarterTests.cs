@@ -1,0 +1,120 @@
+using System.Text.RegularExpressions;
+using MiniKube.Cli.Cluster;
+
+namespace MiniKube.Cli.Tests.Cluster;
+
+/// <summary>The generic start machinery with plain shell "components": readiness, retries, failures and their messages.</summary>
+public sealed class ComponentStarterTests : IDisposable
+{
+    private readonly TempHome _home = new();
+    private readonly StringWriter _progress = new() { NewLine = "\n" };
+    private readonly List<ComponentRecord> _started = [];
+
+    private ClusterStateRecorder Recorder { get; }
+
+    public ComponentStarterTests()
+    {
+        Recorder = new ClusterStateRecorder(new ClusterStateStore(_home.Home),
+            new ClusterState { Name = "t", Nodes = 1, BinDirectory = "/b", ApiGrpcPort = 1, ApiHttpPort = 2 });
+    }
+
+    private ComponentSpec Spec(string script, string readyLine = "ready") => new()
+    {
+        Name = "fake",
+        Role = "fake",
+        Command = ["/bin/sh", "-c", script],
+        LogFile = Path.Combine(_home.Directory, "fake.log"),
+        Readiness = new LogLineCheck(new Regex(readyLine), "it says so"),
+        Health = RunningCheck.Instance,
+        Environment = new Dictionary<string, string> { ["FAKE_SETTING"] = "from-spec", ["HOME_SETTING"] = "from-spec" },
+    };
+
+    private async Task<bool> EnsureAsync(ComponentSpec spec, TimeSpan wait)
+    {
+        using var probes = new ProbeContext("http://127.0.0.1:1");
+        var environment = (string name) => name == "HOME_SETTING" ? "from-minictl" : null;
+        var starter = new ComponentStarter(Recorder, probes, environment, new PlainProgress(_progress), TimeProvider.System,
+            DateTimeOffset.UtcNow + wait, wait);
+        try
+        {
+            return await starter.EnsureAsync(spec, CancellationToken.None);
+        }
+        finally
+        {
+            if (Recorder.Current.Find(spec.Name) is { } record)
+            {
+                _started.Add(record);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_component_is_ready_when_its_probe_passes_and_is_recorded_with_its_environment()
+    {
+        var spec = Spec("echo \"ready [$FAKE_SETTING] [$HOME_SETTING]\"; exec sleep 60");
+        Assert.True(await EnsureAsync(spec, TimeSpan.FromSeconds(20)));
+        var record = Recorder.Current.Find("fake")!;
+        Assert.True(ProcFs.IsAlive(record.Pid, record.StartTicks));
+        Assert.Equal(spec.Command, record.Command);
+        Assert.Equal(record.Pid, new ClusterStateStore(_home.Home).Load()!.Find("fake")!.Pid);
+        // The spec's settings apply unless minictl's environment has its own (which the process then inherits from minictl).
+        Assert.Contains("ready [from-spec] []", File.ReadAllText(spec.LogFile), StringComparison.Ordinal);
+        Assert.Matches(@"✓ fake: ready in [0-9.]+ s \(pid \d+\)", _progress.ToString());
+
+        // Running already: only its health is checked, nothing is started.
+        Assert.False(await EnsureAsync(spec, TimeSpan.FromSeconds(20)));
+        Assert.Equal(record.Pid, Recorder.Current.Find("fake")!.Pid);
+    }
+
+    [Fact]
+    public async Task A_component_that_exits_while_starting_is_started_again()
+    {
+        var counter = Path.Combine(_home.Directory, "attempts");
+        var spec = Spec($"n=$(cat {counter} 2>/dev/null || echo 0); echo $((n + 1)) > {counter}; "
+            + "if [ \"$n\" -lt 2 ]; then echo \"attempt $n fails\"; exit 3; fi; echo ready; exec sleep 60");
+        Assert.True(await EnsureAsync(spec, TimeSpan.FromSeconds(30)));
+        Assert.Equal("3", File.ReadAllText(counter).Trim());
+        Assert.Contains("after 2 restarts", _progress.ToString(), StringComparison.Ordinal);
+        Assert.Equal(3, Regex.Matches(File.ReadAllText(spec.LogFile), "^==== .* minictl cluster up: /bin/sh", RegexOptions.Multiline).Count);
+    }
+
+    [Fact]
+    public async Task A_component_that_keeps_exiting_fails_with_its_crash_quoted_from_the_first_line()
+    {
+        var spec = Spec("echo noise; echo 'Unhandled exception: System.Exception: the reason'; echo '   at Somewhere()'; exit 3");
+        var error = await Assert.ThrowsAsync<CliException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("fake exited with code 3 before it was ready (attempt 3 of 3); the last lines of ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\n    Unhandled exception: System.Exception: the reason\n       at Somewhere()\n", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("noise", error.Message, StringComparison.Ordinal);
+        Assert.Contains("✗ fake: exited with code 3", _progress.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_component_that_never_gets_ready_fails_at_the_deadline_and_keeps_running()
+    {
+        var spec = Spec("echo 'still warming up'; exec sleep 60");
+        var error = await Assert.ThrowsAsync<CliException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(1)));
+        Assert.StartsWith("fake not ready after 1 s (waiting until it says so)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("still warming up", error.Message, StringComparison.Ordinal);
+        var record = Recorder.Current.Find("fake")!;
+        Assert.True(ProcFs.IsAlive(record.Pid, record.StartTicks), "what did start keeps running (cluster down stops it)");
+    }
+
+    [Fact]
+    public void The_build_script_for_the_images_ships_next_to_minictl()
+    {
+        var script = LocalImages.FindBuildScript(AppContext.BaseDirectory);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "images", "build.sh"), script);
+        Assert.Contains("docker import", File.ReadAllText(script!), StringComparison.Ordinal);
+        Assert.Null(LocalImages.FindBuildScript("/nonexistent"));
+    }
+
+    public void Dispose()
+    {
+        foreach (var record in _started)
+        {
+            DetachedProcess.KillNow(record.Pid, record.StartTicks);
+        }
+        _home.Dispose();
+    }
+}
