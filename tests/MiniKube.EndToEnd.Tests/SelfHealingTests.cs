@@ -42,18 +42,9 @@ public sealed class SelfHealingTests(ClusterFixture cluster)
         {
             await Workloads.CreateDeploymentAsync(cluster, name, replicas: 3);
             await Workloads.WaitRunningAsync(cluster, name, 3, $"3 running pods of {name}");
-            var deployment = await cluster.Client.GetAsync<Deployment>(name);
-            await cluster.Client.UpdateAsync(deployment with
-            {
-                Spec = deployment.Spec! with
-                {
-                    Strategy = new DeploymentStrategy
-                    {
-                        Type = "RollingUpdate",
-                        RollingUpdate = new RollingUpdateDeployment { MaxUnavailable = IntOrString.FromInt(0), MaxSurge = IntOrString.FromInt(1) },
-                    },
-                },
-            });
+            // A merge patch: the controller keeps writing the Deployment's status, so a read-modify-write would race it.
+            await cluster.Client.PatchAsync<Deployment>(name, null,
+                """{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":0,"maxSurge":1}}}}""");
 
             // Sample the ready pods throughout the rollout; it must never dip below 3.
             using var stop = new CancellationTokenSource();
