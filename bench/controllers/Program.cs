@@ -10,16 +10,22 @@ var cluster = new Option<string>("--cluster")
     DefaultValueFactory = _ => "hollow",
 };
 cluster.AcceptOnlyFromAmong("fake", "scheduler", "hollow");
+var warmup = new Option<int>("--warmup")
+{
+    Description = "Pods of a separate Deployment created, run and deleted before measuring, so the freshly started components are past " +
+        "JIT warm-up (0: measure cold processes)",
+    DefaultValueFactory = _ => 200,
+};
 var timeout = new Option<int>("--timeout") { Description = "Seconds each phase may take before the run fails", DefaultValueFactory = _ => 600 };
 var root = new RootCommand(
     "bench/controllers: Deployment scale-up 0→N and rolling update of N replicas through the real API server, etcd and controller manager " +
     "(pods bound by minikube-scheduler and run by hollow minikube-kubelet nodes, or by in-process test doubles)")
 {
-    replicas, nodes, cluster, timeout,
+    replicas, nodes, cluster, warmup, timeout,
 };
 root.SetAction(async (parse, ct) =>
 {
-    await ControllersBenchmark.RunAsync(parse.GetValue(replicas), parse.GetValue(nodes), parse.GetValue(cluster)!,
+    await ControllersBenchmark.RunAsync(parse.GetValue(replicas), parse.GetValue(nodes), parse.GetValue(cluster)!, parse.GetValue(warmup),
         TimeSpan.FromSeconds(parse.GetValue(timeout)), Console.Out, ct);
     return 0;
 });
