@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,24 +9,24 @@ namespace MiniKube.Client;
 
 /// <summary>
 /// Records Events about objects (what <c>describe</c> shows), off the caller's path: calls return at once and a
-/// background writer creates the Event objects. A repeat of the same event within ten minutes bumps the existing
-/// Event's count and lastTimestamp instead of creating another, as Kubernetes' recorder does.
+/// background writer creates the Event objects. Events pass Kubernetes' <see cref="EventCorrelator"/> first: a repeat of
+/// the same event bumps the existing Event's count and lastTimestamp instead of creating another, many events that differ
+/// only in their message are combined, and a source writes at most 25 events about one object in a burst.
 /// </summary>
 public sealed partial class EventRecorder : IAsyncDisposable
 {
-    private static readonly TimeSpan AggregationWindow = TimeSpan.FromMinutes(10);
-
     private readonly MiniKubeClient _client;
     private readonly string _component;
     private readonly string? _host;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<Event> _pending = Channel.CreateBounded<Event>(new BoundedChannelOptions(10_000)
+    private readonly Channel<CorrelatedEvent> _pending = Channel.CreateBounded<CorrelatedEvent>(new BoundedChannelOptions(10_000)
     {
         FullMode = BoundedChannelFullMode.DropOldest,
         SingleReader = true,
     });
-    private readonly Dictionary<string, (string Name, string Namespace, int Count, DateTimeOffset First)> _recent = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly EventCorrelator _correlator;
     private readonly Task _writer;
 
     public EventRecorder(MiniKubeClient client, string component, string? host = null, TimeProvider? time = null, ILogger? logger = null)
@@ -35,6 +36,7 @@ public sealed partial class EventRecorder : IAsyncDisposable
         _host = host;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        _correlator = new EventCorrelator(_time);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -46,7 +48,7 @@ public sealed partial class EventRecorder : IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         var ns = string.IsNullOrEmpty(involved.Metadata.Namespace) ? "default" : involved.Metadata.Namespace;
-        _pending.Writer.TryWrite(new Event
+        var e = new Event
         {
             Metadata = new ObjectMeta
             {
@@ -71,7 +73,15 @@ public sealed partial class EventRecorder : IAsyncDisposable
             Count = 1,
             ReportingComponent = _component,
             ReportingInstance = _host,
-        });
+        };
+        // Correlated in call order, so that a count bump is always queued after the event it bumps.
+        lock (_gate)
+        {
+            if (_correlator.Correlate(e) is { } correlated)
+            {
+                _pending.Writer.TryWrite(correlated);
+            }
+        }
     }
 
     /// <summary>Writes what is pending and stops.</summary>
@@ -91,38 +101,30 @@ public sealed partial class EventRecorder : IAsyncDisposable
             }
             catch (ApiException ex)
             {
-                LogDropped(_logger, e.Reason ?? "", e.InvolvedObject.Name ?? "", ex.Message);
+                LogDropped(_logger, e.Event.Reason ?? "", e.Event.InvolvedObject.Name ?? "", ex.Message);
             }
         }
     }
 
-    private async Task WriteAsync(Event e)
+    private async Task WriteAsync(CorrelatedEvent correlated)
     {
-        var io = e.InvolvedObject;
-        var key = string.Join('\u0001', io.Kind, io.Namespace, io.Name, io.Uid, e.Type, e.Reason, e.Message);
-        var now = e.LastTimestamp!.Value;
-        if (_recent.TryGetValue(key, out var seen) && now - seen.First < AggregationWindow)
+        var e = correlated.Event;
+        if (correlated.IsRepeat)
         {
-            var count = seen.Count + 1;
-            var stamp = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-            var patch = $$"""{"count":{{count}},"lastTimestamp":"{{stamp}}"}""";
+            var stamp = e.LastTimestamp!.Value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            // Like client-go's two-way merge patch of a repeat: the count, the last time and the (possibly combined) message.
+            var patch = $$"""{"count":{{e.Count}},"lastTimestamp":"{{stamp}}","message":{{JsonSerializer.Serialize(e.Message ?? "")}}}""";
             try
             {
-                await _client.PatchAsync<Event>(seen.Name, seen.Namespace, patch).ConfigureAwait(false);
-                _recent[key] = seen with { Count = count };
+                await _client.PatchAsync<Event>(e.Metadata.Name!, e.Metadata.Namespace, patch).ConfigureAwait(false);
                 return;
             }
             catch (ApiException ex) when (ex.IsNotFound)
             {
-                // Expired or deleted: record it afresh.
+                // Expired or deleted: written afresh under the same name, with its count, as client-go does.
             }
         }
-        if (_recent.Count > 4096)
-        {
-            _recent.Clear();
-        }
-        var created = await _client.CreateAsync(e).ConfigureAwait(false);
-        _recent[key] = (created.Metadata.Name!, created.Metadata.Namespace!, 1, now);
+        await _client.CreateAsync(e).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record event {Reason} for {Name}: {Error}")]

@@ -30,4 +30,27 @@ public sealed class EventRecorderTests
         Assert.Equal("test-component", backOff.Source!.Component);
         Assert.Single(events.Items, e => e.Reason == "Pulled" && e.Count == 1);
     }
+
+    [Fact]
+    public async Task A_burst_of_events_about_one_object_is_combined_and_capped_as_in_kubernetes()
+    {
+        await using var server = await TestApiServer.StartAsync();
+        var rs = await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "owner" } });
+        await using (var recorder = new EventRecorder(server.Client, "test-component", "host-1"))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                recorder.Normal(rs, "SuccessfulCreate", $"Created pod: web-{i}");
+            }
+        }
+
+        var events = (await server.Client.ListAsync<Event>("default", fieldSelector: "involvedObject.name=owner")).Items;
+
+        // Nine distinct events, then one combined event bumped by the rest of the spam filter's burst of 25.
+        Assert.Equal(EventCorrelator.AggregateMaxEvents, events.Count);
+        Assert.Equal(EventCorrelator.AggregateMaxEvents - 1, events.Count(e => e.Count == 1 && e.Message!.StartsWith("Created pod: web-", StringComparison.Ordinal)));
+        var combined = Assert.Single(events, e => e.Message!.StartsWith(EventCorrelator.CombinedPrefix, StringComparison.Ordinal));
+        Assert.Equal(EventCorrelator.SpamBurst - (EventCorrelator.AggregateMaxEvents - 1), combined.Count);
+        Assert.Equal(EventCorrelator.CombinedPrefix + "Created pod: web-24", combined.Message);
+    }
 }
