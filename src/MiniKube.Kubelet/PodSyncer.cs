@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
@@ -27,6 +28,11 @@ internal sealed partial class PodSyncer
     private readonly ILogger _logger;
     private readonly PodStatusWriter _statusWriter;
     private readonly SandboxConfigBuilder _sandboxConfigs;
+    // Pods whose final (grace 0) delete this kubelet already sent. A sync can run again before the informer delivers the
+    // deletion — the "die" events of the containers it just stopped queue one — and must not delete a second time:
+    // Kubernetes' status manager likewise forgets a pod once its final delete went out.
+    private readonly ConcurrentDictionary<string, bool> _finalDeleteSent = new(StringComparer.Ordinal);
+    private long _finalDeletes;
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
         ContainerKiller killer, TimeProvider time, ILogger logger)
@@ -49,6 +55,9 @@ internal sealed partial class PodSyncer
     }
 
     public PodVolumes Volumes => _volumes;
+
+    /// <summary>Final deletes sent to the API server (tests).</summary>
+    internal long FinalDeletes => Interlocked.Read(ref _finalDeletes);
 
     /// <summary>Syncs one pod; <paramref name="pod"/> is null when it is gone from the API. Returns when to look again, if sooner than the resync.</summary>
     /// <remarks><paramref name="fresh"/>: the pod just arrived and nothing can run for it yet, so the runtime is not listed.</remarks>
@@ -342,8 +351,13 @@ internal sealed partial class PodSyncer
         await Task.WhenAll(running.Select(c => _killer.StopAsync(pod, SpecOf(spec, c), c, grace, podIp, ct))).ConfigureAwait(false);
         await StopAllAsync(containers.Where(c => c.IsSandbox), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         await RemoveAllAsync(uid, containers, ct).ConfigureAwait(false);
+        if (_finalDeleteSent.ContainsKey(uid))
+        {
+            return;
+        }
         try
         {
+            Interlocked.Increment(ref _finalDeletes);
             await _client.DeleteAsync<Pod>(pod.Metadata.Name ?? "", pod.Metadata.Namespace,
                 new DeleteOptions { GracePeriodSeconds = 0, Preconditions = new Preconditions { Uid = uid } }, ct).ConfigureAwait(false);
             LogDeleted(_logger);
@@ -352,6 +366,7 @@ internal sealed partial class PodSyncer
         {
             // Already gone, or a new pod took the name.
         }
+        _finalDeleteSent[uid] = true;
     }
 
     /// <summary>The pod is gone from the API (force-deleted, or finished and deleted): kill and remove what is left.</summary>
@@ -371,6 +386,7 @@ internal sealed partial class PodSyncer
         }
         _crashBackOff.RemovePrefix(uid + "/");
         _statusWriter.Forget(uid);
+        _finalDeleteSent.TryRemove(uid, out _);
     }
 
     private async Task RemoveAllAsync(string uid, IReadOnlyList<RuntimeContainer> containers, CancellationToken ct)

@@ -112,6 +112,49 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task A_terminated_pod_is_deleted_from_the_api_once_even_when_synced_again_before_the_deletion_arrives()
+    {
+        var node = "hollow-" + Guid.NewGuid().ToString("N")[..6];
+        var root = Path.Combine(Path.GetTempPath(), node);
+        var runtime = new SimulatedRuntime(TimeSpan.Zero, TimeProvider.System);
+        using var killer = new ContainerKiller(runtime, events: null);
+        var syncer = new PodSyncer(node, new KubeletOptions { NodeName = node, RootDir = root }, runtime, api.Server.Client, events: null, probes: null,
+            killer, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var name = KubeletEnvironment.Unique("once");
+        var pod = TestPods.Make(name, TestPods.Shell("app", "sleep 3600"));
+        var created = await api.Server.Client.CreateAsync(pod with { Spec = pod.Spec! with { NodeName = node } });
+        var uid = created.Metadata.Uid!;
+        try
+        {
+            await syncer.SyncAsync(uid, created, null, fresh: true, CancellationToken.None);
+            await api.Server.Client.DeleteAsync<Pod>(name, "default");
+            var marked = await api.Server.Client.GetAsync<Pod>(name, "default");
+            Assert.NotNull(marked.Metadata.DeletionTimestamp);
+
+            await syncer.SyncAsync(uid, marked, null, fresh: false, CancellationToken.None);
+            // The informer still holds the marked pod, and the stopped containers' "die" events queue another sync.
+            await syncer.SyncAsync(uid, marked, null, fresh: false, CancellationToken.None);
+
+            var gone = await Assert.ThrowsAsync<ApiException>(() => api.Server.Client.GetAsync<Pod>(name, "default"));
+            Assert.True(gone.IsNotFound);
+            Assert.Equal(1, syncer.FinalDeletes);
+
+            // Once the deletion is observed (pod gone), a pod that comes back under the same UID is deleted again.
+            await syncer.SyncAsync(uid, null, marked, fresh: false, CancellationToken.None);
+            await syncer.SyncAsync(uid, marked, null, fresh: false, CancellationToken.None);
+            Assert.Equal(2, syncer.FinalDeletes);
+        }
+        finally
+        {
+            await runtime.DisposeAsync();
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
     private static async Task<string> CollectAsync(IAsyncEnumerable<string> chunks)
     {
         var sb = new StringBuilder();
