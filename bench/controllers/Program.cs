@@ -12,9 +12,9 @@ var cluster = new Option<string>("--cluster")
 cluster.AcceptOnlyFromAmong("fake", "scheduler", "hollow");
 var warmup = new Option<int>("--warmup")
 {
-    Description = "Pods of a separate Deployment created, run and deleted before measuring, so the freshly started components are past " +
-        "JIT warm-up (0: measure cold processes)",
-    DefaultValueFactory = _ => 200,
+    Description = "Pods of a separate Deployment created, run and deleted before measuring, so the freshly started components have " +
+        "compiled their code paths (0: measure from a cold start)",
+    DefaultValueFactory = _ => 500,
 };
 var timeout = new Option<int>("--timeout") { Description = "Seconds each phase may take before the run fails", DefaultValueFactory = _ => 600 };
 var root = new RootCommand(

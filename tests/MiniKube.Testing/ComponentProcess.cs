@@ -30,8 +30,9 @@ public sealed class ComponentProcess : IAsyncDisposable
     public string RecentOutput => _output.Snapshot();
 
     /// <summary>Starts <c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output and waits for <paramref name="readyLine"/>.</summary>
+    /// <param name="environment">Variables set for the process on top of the caller's environment.</param>
     public static async Task<ComponentProcess> StartAsync(string assembly, IEnumerable<string> args, Regex readyLine, TimeSpan timeout,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
         if (!File.Exists(dll))
@@ -43,6 +44,10 @@ public sealed class ComponentProcess : IAsyncDisposable
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
         var output = new ProcessOutputBuffer();
