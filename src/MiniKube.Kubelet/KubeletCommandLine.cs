@@ -31,7 +31,10 @@ public static class KubeletCommandLine
     private static readonly Option<string> PauseImage = new("--pod-infra-container-image") { Description = "Sandbox image", DefaultValueFactory = _ => "minikube/pause:latest" };
     private static readonly Option<string?> ClusterDns = new("--cluster-dns") { Description = "Cluster DNS server IP for ClusterFirst pods" };
     private static readonly Option<string> ClusterDomain = new("--cluster-domain") { Description = "Cluster domain", DefaultValueFactory = _ => "cluster.local" };
-    private static readonly Option<int> PodWorkers = new("--pod-workers") { Description = "Pods synced concurrently", DefaultValueFactory = _ => 16 };
+    private static readonly Option<int?> PodWorkers = new("--pod-workers")
+    {
+        Description = "Pods synced concurrently; 0 = one worker per pod (default: 16 with docker, 0 with the simulated runtime)",
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = "Verbose, Debug, Information, Warning or Error", DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-kubelet: the MiniKube node agent (pods → Docker containers, probes, status, logs/exec/stats)")

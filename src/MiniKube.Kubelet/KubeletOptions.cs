@@ -43,7 +43,17 @@ public sealed record KubeletOptions
     public TimeSpan ImagePullTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public TimeSpan SyncFrequency { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(30);
-    public int PodWorkers { get; init; } = 16;
+    /// <summary>
+    /// Pods synced at once; 0 means no limit — one worker per pod, as Kubernetes' kubelet runs them. Unset: 16 with Docker
+    /// (two cores and one engine: more concurrent creates only queue in dockerd) and no limit with the simulated runtime,
+    /// where a start is only a delay and hollow nodes must start a burst of pods as a kubelet would.
+    /// </summary>
+    public int? PodWorkers { get; init; }
+
+    /// <summary><see cref="PodWorkers"/> with the runtime's default applied; 0 = one worker per pod.</summary>
+    public int EffectivePodWorkers => PodWorkers ?? (Runtime == RuntimeKinds.Simulated ? 0 : DockerPodWorkers);
+
+    public const int DockerPodWorkers = 16;
     public string? ClusterDns { get; init; }
     public string ClusterDomain { get; init; } = "cluster.local";
     /// <summary>Simulated runtime: how long a container takes to "start".</summary>
@@ -109,9 +119,9 @@ public sealed record KubeletOptions
         {
             problems.Add("--image-pull-timeout must be a positive duration such as 2m");
         }
-        if (PodWorkers <= 0)
+        if (PodWorkers < 0)
         {
-            problems.Add("--pod-workers must be 1 or more");
+            problems.Add("--pod-workers must be 0 (one worker per pod) or more");
         }
         if (string.IsNullOrWhiteSpace(RootDir))
         {

@@ -6,8 +6,9 @@ using MiniKube.Client;
 namespace MiniKube.Kubelet;
 
 /// <summary>
-/// The pod workers of one node: pods of the node (from the informer) are queued by UID and synced by a pool of workers,
-/// one sync per pod at a time. Syncs are triggered by spec/deletion changes, container deaths (runtime events), probe
+/// The pod workers of one node: pods of the node (from the informer) are queued by UID and synced concurrently — one
+/// worker per pod as in Kubernetes, or at most <see cref="KubeletOptions.EffectivePodWorkers"/> at once — never two syncs
+/// of one pod at a time. Syncs are triggered by spec/deletion changes, container deaths (runtime events), probe
 /// changes, requested re-checks (back-off expiry) and a periodic resync; housekeeping removes containers and volumes
 /// of pods the API no longer has.
 /// </summary>
@@ -27,6 +28,8 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
     private readonly WorkQueue<string> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
+    private readonly ConcurrentDictionary<string, Task> _syncing = new(StringComparer.Ordinal);
+    private SemaphoreSlim? _slots;
     private PodSyncer? _syncer;
 
     public PodManager(string node, KubeletOptions options, Informer<Pod> informer, IContainerRuntime runtime, TimeProvider time, ILogger logger)
@@ -56,10 +59,9 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
     {
         _syncer = syncer;
         _informer.AddHandler(this);
-        for (var i = 0; i < _options.PodWorkers; i++)
-        {
-            _loops.Add(Task.Run(() => WorkerAsync(_stop.Token)));
-        }
+        var limit = _options.EffectivePodWorkers;
+        _slots = limit > 0 ? new SemaphoreSlim(limit, limit) : null;
+        _loops.Add(Task.Run(() => DispatchAsync(_slots, _stop.Token)));
         _loops.Add(Task.Run(() => RuntimeEventsAsync(_stop.Token)));
         _loops.Add(Task.Run(() => ResyncAsync(_stop.Token)));
         _loops.Add(Task.Run(() => HousekeepingAsync(_stop.Token)));
@@ -127,62 +129,87 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
         try
         {
             await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await Task.WhenAll(_syncing.Values).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
+        }
+        if (_syncing.IsEmpty)
+        {
+            // A sync still running after the timeout releases its slot later.
+            _slots?.Dispose();
         }
         _queue.Dispose();
         _stop.Dispose();
     }
 
-    private async Task WorkerAsync(CancellationToken ct)
+    /// <summary>Hands each queued pod to a sync of its own, holding a slot when the number of workers is limited.</summary>
+    private async Task DispatchAsync(SemaphoreSlim? slots, CancellationToken ct)
     {
         while (true)
         {
-            (bool Ok, string Key) item;
             try
             {
-                item = await _queue.TryGetAsync(ct).ConfigureAwait(false);
+                if (slots is not null)
+                {
+                    await slots.WaitAsync(ct).ConfigureAwait(false);
+                }
+                var (ok, uid) = await _queue.TryGetAsync(ct).ConfigureAwait(false);
+                if (!ok)
+                {
+                    return;
+                }
+                // Registered before it starts, and the UID is handed to the queue's Done only after it is unregistered: the
+                // queue gives a UID out again only after Done, so one pod never syncs twice at once.
+                var sync = new Task<Task>(async () =>
+                {
+                    try
+                    {
+                        await SyncOneAsync(uid, ct).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _syncing.TryRemove(uid, out _);
+                        slots?.Release();
+                        _queue.Done(uid);
+                    }
+                });
+                _syncing[uid] = sync.Unwrap();
+                sync.Start(TaskScheduler.Default);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            if (!item.Ok)
+        }
+    }
+
+    private async Task SyncOneAsync(string uid, CancellationToken ct)
+    {
+        try
+        {
+            _pods.TryGetValue(uid, out var pod);
+            _deleted.TryGetValue(uid, out var lastKnown);
+            var fresh = _fresh.TryRemove(uid, out _) && pod is not null;
+            var requeue = await _syncer!.SyncAsync(uid, pod, lastKnown, fresh, ct).ConfigureAwait(false);
+            if (pod is null)
             {
-                return;
+                _deleted.TryRemove(uid, out _);
             }
-            var uid = item.Key;
-            try
+            _syncs.AddOrUpdate(uid, 1, (_, n) => n + 1);
+            _queue.Forget(uid);
+            if (requeue is { } delay)
             {
-                _pods.TryGetValue(uid, out var pod);
-                _deleted.TryGetValue(uid, out var lastKnown);
-                var fresh = _fresh.TryRemove(uid, out _) && pod is not null;
-                var requeue = await _syncer!.SyncAsync(uid, pod, lastKnown, fresh, ct).ConfigureAwait(false);
-                if (pod is null)
-                {
-                    _deleted.TryRemove(uid, out _);
-                }
-                _syncs.AddOrUpdate(uid, 1, (_, n) => n + 1);
-                _queue.Forget(uid);
-                if (requeue is { } delay)
-                {
-                    _queue.AddAfter(uid, delay);
-                }
+                _queue.AddAfter(uid, delay);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSyncFailed(_logger, uid, ex.Message, ex);
-                _queue.AddRateLimited(uid);
-            }
-            finally
-            {
-                _queue.Done(uid);
-            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogSyncFailed(_logger, uid, ex.Message, ex);
+            _queue.AddRateLimited(uid);
         }
     }
 

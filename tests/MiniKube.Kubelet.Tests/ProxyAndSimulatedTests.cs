@@ -155,6 +155,119 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
         }
     }
 
+    [Theory]
+    [InlineData(0, 24)]
+    [InlineData(4, 8)]
+    public async Task Pod_workers_bound_how_many_pods_start_at_once(int workers, int pods)
+    {
+        var node = "hollow-" + Guid.NewGuid().ToString("N")[..6];
+        var root = Path.Combine(Path.GetTempPath(), node);
+        var client = api.Server.Client;
+        // Created before the kubelet starts, so that its first list hands it every pod at once.
+        var names = new List<string>();
+        for (var i = 0; i < pods; i++)
+        {
+            var pod = TestPods.Make(KubeletEnvironment.Unique("burst"), TestPods.Shell("app", "sleep 3600"));
+            await client.CreateAsync(pod with { Spec = pod.Spec! with { NodeName = node } });
+            names.Add(pod.Metadata.Name!);
+        }
+        var runtime = new ConcurrencyProbe(new SimulatedRuntime(TimeSpan.FromMilliseconds(500), TimeProvider.System));
+        var options = new KubeletOptions { NodeName = node, RootDir = root, Runtime = RuntimeKinds.Simulated, PodWorkers = workers };
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var informer = new Informer<Pod>(client, new InformerOptions { FieldSelector = "spec.nodeName=" + node });
+        var manager = new PodManager(node, options, informer, runtime, TimeProvider.System, logger);
+        using var killer = new ContainerKiller(runtime, events: null);
+        try
+        {
+            manager.Start(new PodSyncer(node, options, runtime, client, events: null, probes: null, killer, TimeProvider.System, logger));
+            informer.Start();
+            await Eventually.WaitAsync(() => client.ListAsync<Pod>("default", fieldSelector: "spec.nodeName=" + node),
+                l => l.Items.Count(p => p.Status?.Phase == PodPhase.Running) == pods, TimeSpan.FromSeconds(30), $"{pods} pods Running");
+
+            if (workers == 0)
+            {
+                // One worker per pod: far more than Docker's 16 start together (all of them, unless the machine stalls).
+                Assert.InRange(runtime.MaxConcurrentSandboxStarts, KubeletOptions.DockerPodWorkers + 1, pods);
+            }
+            else
+            {
+                Assert.Equal(workers, runtime.MaxConcurrentSandboxStarts);
+            }
+        }
+        finally
+        {
+            await manager.DisposeAsync();
+            await informer.DisposeAsync();
+            await runtime.DisposeAsync();
+            foreach (var name in names)
+            {
+                await client.DeleteAsync<Pod>(name, "default", new DeleteOptions { GracePeriodSeconds = 0 });
+            }
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>A runtime that counts how many sandboxes are being started at the same time.</summary>
+    private sealed class ConcurrencyProbe(IContainerRuntime inner) : IContainerRuntime
+    {
+        private int _starting;
+        private int _max;
+
+        public int MaxConcurrentSandboxStarts => Volatile.Read(ref _max);
+
+        public async Task<RuntimeContainer> RunSandboxAsync(SandboxSpec spec, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _starting);
+            for (var seen = Volatile.Read(ref _max); now > seen && Interlocked.CompareExchange(ref _max, now, seen) != seen; seen = Volatile.Read(ref _max))
+            {
+            }
+            try
+            {
+                return await inner.RunSandboxAsync(spec, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _starting);
+            }
+        }
+
+        public Task<string> GetVersionAsync(CancellationToken cancellationToken) => inner.GetVersionAsync(cancellationToken);
+
+        public Task<IReadOnlyList<RuntimeContainer>> ListContainersAsync(string? podUid, CancellationToken cancellationToken) =>
+            inner.ListContainersAsync(podUid, cancellationToken);
+
+        public Task<RuntimeContainer?> InspectContainerAsync(string id, CancellationToken cancellationToken) => inner.InspectContainerAsync(id, cancellationToken);
+
+        public Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken) => inner.ImageExistsAsync(image, cancellationToken);
+
+        public Task PullImageAsync(string image, CancellationToken cancellationToken) => inner.PullImageAsync(image, cancellationToken);
+
+        public Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken) => inner.CreateContainerAsync(spec, cancellationToken);
+
+        public Task StartContainerAsync(string id, CancellationToken cancellationToken) => inner.StartContainerAsync(id, cancellationToken);
+
+        public Task StopContainerAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken) =>
+            inner.StopContainerAsync(id, gracePeriod, cancellationToken);
+
+        public Task RemoveContainerAsync(string id, CancellationToken cancellationToken) => inner.RemoveContainerAsync(id, cancellationToken);
+
+        public Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
+            inner.ExecAsync(id, command, timeout, cancellationToken);
+
+        public Task WriteLogsAsync(string id, LogOptions options, Stream output, CancellationToken cancellationToken) =>
+            inner.WriteLogsAsync(id, options, output, cancellationToken);
+
+        public IAsyncEnumerable<RuntimeEvent> WatchEventsAsync(CancellationToken cancellationToken) => inner.WatchEventsAsync(cancellationToken);
+
+        public IAsyncEnumerable<ContainerStatsSample> StreamStatsAsync(string id, CancellationToken cancellationToken) =>
+            inner.StreamStatsAsync(id, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
     private static async Task<string> CollectAsync(IAsyncEnumerable<string> chunks)
     {
         var sb = new StringBuilder();

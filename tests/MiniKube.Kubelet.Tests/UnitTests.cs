@@ -199,11 +199,25 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(new string[0], 16)]
+    [InlineData(new[] { "--runtime", "simulated" }, 0)]
+    [InlineData(new[] { "--pod-workers", "4" }, 4)]
+    [InlineData(new[] { "--runtime", "simulated", "--pod-workers", "8" }, 8)]
+    [InlineData(new[] { "--pod-workers", "0" }, 0)]
+    public void Pod_workers_default_to_16_with_docker_and_one_per_pod_with_the_simulated_runtime(string[] flags, int expected)
+    {
+        var (options, problems) = Parse(["--node-name", "n1", .. flags]);
+        Assert.Empty(problems);
+        Assert.Equal(expected, options!.EffectivePodWorkers);
+    }
+
+    [Theory]
     [InlineData("--runtime", "podman", "--runtime \"podman\" is not supported: use docker or simulated")]
     [InlineData("--register-with-taints", "a=b", "--register-with-taints item \"a=b\" is not key[=value]:Effect")]
     [InlineData("--memory", "lots", "--memory \"lots\" is not a positive quantity")]
     [InlineData("--sync-frequency", "soon", "--sync-frequency \"soon\" is not a duration")]
     [InlineData("--simulate-nodes", "3", "--simulate-nodes needs --runtime simulated")]
+    [InlineData("--pod-workers", "-1", "--pod-workers must be 0 (one worker per pod) or more")]
     public void Misconfiguration_is_explained(string flag, string value, string expected)
     {
         var (options, problems) = Parse("--node-name", "n1", "--server", "http://127.0.0.1:1", flag, value);
