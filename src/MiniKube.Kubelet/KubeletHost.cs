@@ -99,6 +99,25 @@ public sealed partial class KubeletHost : IAsyncDisposable
         LogStarted(_logger, string.Join(", ", names), Port, _options.Runtime);
     }
 
+    /// <summary>How long <see cref="ShutdownAsync"/> waits for the loops to stop before giving up on them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The process is told to stop (SIGTERM/SIGINT): stops every loop, leaving the pods' containers running, as a real
+    /// kubelet does. Bounded by <see cref="ShutdownTimeout"/> so that a hung Docker or API call cannot keep the process alive.
+    /// </summary>
+    public async Task ShutdownAsync(string reason)
+    {
+        LogShuttingDown(_logger, reason);
+        var stopped = DisposeAsync().AsTask();
+        if (await Task.WhenAny(stopped, Task.Delay(ShutdownTimeout, _time, CancellationToken.None)).ConfigureAwait(false) != stopped)
+        {
+            LogShutdownSlow(_logger, ShutdownTimeout);
+            return;
+        }
+        LogShutDown(_logger);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _agents)
@@ -141,6 +160,15 @@ public sealed partial class KubeletHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet running for node(s) {Nodes}; HTTP on port {Port}; runtime {Runtime}")]
     private static partial void LogStarted(ILogger logger, string nodes, int port, string runtime);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down on {Reason}: stopping pod workers, probes, stats and node status; pod containers keep running")]
+    private static partial void LogShuttingDown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet stopped")]
+    private static partial void LogShutDown(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping took longer than {Timeout}; exiting anyway")]
+    private static partial void LogShutdownSlow(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register node {Node} yet, retrying: {Reason}")]
     private static partial void LogRegisterRetry(ILogger logger, string node, string reason);

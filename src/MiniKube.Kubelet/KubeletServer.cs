@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
 
@@ -53,6 +54,9 @@ internal sealed class KubeletServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
+        // The web host's default console lifetime would take SIGTERM/SIGINT for itself (swallowing them and stopping only
+        // this server); the kubelet process handles the signals and stops everything (Program.cs).
+        builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port,
             listen => listen.Protocols = HttpProtocols.Http1));
         _app = builder.Build();
@@ -91,6 +95,14 @@ internal sealed class KubeletServer : IAsyncDisposable
         {
         }
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A host lifetime that registers no signal handlers: whoever hosts the kubelet decides when it stops.</summary>
+    private sealed class ProcessOwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private NodeStats Summary()
