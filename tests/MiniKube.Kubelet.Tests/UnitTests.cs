@@ -204,6 +204,7 @@ public sealed class CommandLineTests
     [InlineData("--memory", "lots", "--memory \"lots\" is not a positive quantity")]
     [InlineData("--sync-frequency", "soon", "--sync-frequency \"soon\" is not a duration")]
     [InlineData("--simulate-nodes", "3", "--simulate-nodes needs --runtime simulated")]
+    [InlineData("--image-pull-mode", "always", "--image-pull-mode \"always\" is not supported: use local or registry")]
     public void Misconfiguration_is_explained(string flag, string value, string expected)
     {
         var (options, problems) = Parse("--node-name", "n1", "--server", "http://127.0.0.1:1", flag, value);
