@@ -108,14 +108,14 @@ public static partial class ClusterComponents
             Name = ApiServer,
             Role = ApiServer,
             // The API server waits for etcd itself (--etcd-startup-timeout), so both start at once.
-            Command =
+            Command = ExtraConfig.Apply(
             [
                 .. layout.Binaries.Command(ApiServerAssembly),
                 "--etcd-servers", state.EtcdEndpoints,
                 "--port", Invariant(state.ApiHttpPort),
                 "--grpc-port", Invariant(state.ApiGrpcPort),
                 "--etcd-startup-timeout", "30",
-            ],
+            ], ApiServer, state.ExtraConfig),
             Environment = DotnetEnvironment,
             LogFile = layout.Home.LogFile(ApiServer),
             Ports = [new(state.ApiGrpcPort, "API server gRPC"), new(state.ApiHttpPort, "API server HTTP")],
@@ -133,7 +133,8 @@ public static partial class ClusterComponents
             Name = Scheduler,
             Role = Scheduler,
             // One instance: no leader election, so a restarted scheduler works at once instead of waiting out the old lease.
-            Command = [.. layout.Binaries.Command(SchedulerAssembly), "--server", layout.State.ServerUrl, "--leader-elect=false"],
+            Command = ExtraConfig.Apply([.. layout.Binaries.Command(SchedulerAssembly), "--server", layout.State.ServerUrl, "--leader-elect=false"],
+                Scheduler, layout.State.ExtraConfig),
             Environment = DotnetEnvironment,
             LogFile = layout.Home.LogFile(Scheduler),
             After = [ApiServer],
@@ -149,7 +150,8 @@ public static partial class ClusterComponents
         {
             Name = ControllerManager,
             Role = ControllerManager,
-            Command = [.. layout.Binaries.Command(ControllerManagerAssembly), "--server", layout.State.ServerUrl, "--leader-elect=false"],
+            Command = ExtraConfig.Apply([.. layout.Binaries.Command(ControllerManagerAssembly), "--server", layout.State.ServerUrl, "--leader-elect=false"],
+                ControllerManager, layout.State.ExtraConfig),
             Environment = DotnetEnvironment,
             LogFile = layout.Home.LogFile(ControllerManager),
             After = [ApiServer],
@@ -170,14 +172,14 @@ public static partial class ClusterComponents
                 Name = KubeletName(node),
                 Role = Kubelet,
                 Node = node,
-                Command =
+                Command = ExtraConfig.Apply(
                 [
                     .. layout.Binaries.Command(KubeletAssembly),
                     "--server", layout.State.ServerUrl,
                     "--node-name", node,
                     "--port", "0",
                     "--root-dir", root,
-                ],
+                ], Kubelet, layout.State.ExtraConfig),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
                 After = [ApiServer],
