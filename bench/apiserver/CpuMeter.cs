@@ -17,6 +17,24 @@ internal sealed class CpuMeter(int serverPid, int? etcdPid)
         double? PerOp(TimeSpan? start, TimeSpan? end) => start is { } s && end is { } e ? (e - s).TotalMicroseconds / operations : null;
     }
 
+    /// <summary>Waits until the API server used under 5% of one core over half a second; how long that took, or null at the deadline.</summary>
+    public async Task<TimeSpan?> WaitForServerIdleAsync(TimeSpan deadline, CancellationToken ct)
+    {
+        var window = TimeSpan.FromMilliseconds(500);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < deadline)
+        {
+            var before = CpuOf(serverPid);
+            await Task.Delay(window, ct);
+            var after = CpuOf(serverPid);
+            if (before is null || after is null || (after.Value - before.Value) < window * 0.05)
+            {
+                return clock.Elapsed;
+            }
+        }
+        return null;
+    }
+
     private (TimeSpan? Server, TimeSpan? Etcd, TimeSpan? Client) Sample() =>
         (CpuOf(serverPid), etcdPid is { } pid ? CpuOf(pid) : null, Process.GetCurrentProcess().TotalProcessorTime);
 
