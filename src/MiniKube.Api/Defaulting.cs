@@ -23,12 +23,16 @@ public static class Defaulter
     /// <summary>0644: what Kubernetes gives files projected from ConfigMaps, Secrets and the downward API.</summary>
     private const int DefaultFileMode = 420;
 
-    public static KubeObject Apply(KubeObject obj)
+    public static KubeObject Apply(KubeObject obj) => Apply(obj, AdmissionDefaults.Kubernetes);
+
+    /// <summary>As <see cref="Apply(KubeObject)"/>, with the API server's configured admission defaults.</summary>
+    public static KubeObject Apply(KubeObject obj, AdmissionDefaults admission)
     {
         ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(admission);
         return obj switch
         {
-            Pod pod => DefaultPod(pod),
+            Pod pod => DefaultPod(pod, admission),
             Deployment d => DefaultDeployment(d),
             ReplicaSet rs => DefaultReplicaSet(rs),
             DaemonSet ds => DefaultDaemonSet(ds),
@@ -46,6 +50,9 @@ public static class Defaulter
 
     /// <summary>Typed convenience over <see cref="Apply(KubeObject)"/>.</summary>
     public static T Apply<T>(T obj) where T : KubeObject => (T)Apply((KubeObject)obj);
+
+    /// <summary>Typed convenience over <see cref="Apply(KubeObject, AdmissionDefaults)"/>.</summary>
+    public static T Apply<T>(T obj, AdmissionDefaults admission) where T : KubeObject => (T)Apply((KubeObject)obj, admission);
 
     /// <summary>
     /// The QoS class Kubernetes derives from cpu and memory requests and limits: BestEffort with none,
@@ -105,7 +112,7 @@ public static class Defaulter
 
     // ---- pods and templates ----------------------------------------------------------------------------
 
-    private static Pod DefaultPod(Pod pod)
+    private static Pod DefaultPod(Pod pod, AdmissionDefaults admission)
     {
         var spec = DefaultPodSpec(pod.Spec ?? new PodSpec());
         spec = spec with
@@ -114,7 +121,7 @@ public static class Defaulter
             Containers = spec.Containers.Select(RequestsFromLimits).ToList(),
             InitContainers = spec.InitContainers?.Select(RequestsFromLimits).ToList(),
             EnableServiceLinks = spec.EnableServiceLinks ?? true,
-            Tolerations = DefaultTolerations(spec.Tolerations),
+            Tolerations = DefaultTolerations(spec.Tolerations, admission),
         };
         var status = pod.Status ?? new PodStatus();
         status = status with
@@ -126,20 +133,22 @@ public static class Defaulter
     }
 
     /// <summary>
-    /// Kubernetes' DefaultTolerationSeconds admission: a pod tolerates not-ready and unreachable nodes for five
-    /// minutes before it is evicted, unless it already says how long.
+    /// Kubernetes' DefaultTolerationSeconds admission: a pod tolerates not-ready and unreachable nodes for five minutes
+    /// (the API server's <c>--default-not-ready-toleration-seconds</c> / <c>--default-unreachable-toleration-seconds</c>)
+    /// before it is evicted, unless it already says how long.
     /// </summary>
-    private static IReadOnlyList<Toleration>? DefaultTolerations(IReadOnlyList<Toleration>? tolerations)
+    private static IReadOnlyList<Toleration>? DefaultTolerations(IReadOnlyList<Toleration>? tolerations, AdmissionDefaults admission)
     {
         var list = tolerations ?? [];
         bool Tolerates(string key) => list.Any(t =>
             (t.Key == key || string.IsNullOrEmpty(t.Key)) && (t.Effect == TaintEffect.NoExecute || string.IsNullOrEmpty(t.Effect)));
         var added = new List<Toleration>();
-        foreach (var key in (string[])[NotReadyTaintKey, UnreachableTaintKey])
+        foreach (var (key, seconds) in (ReadOnlySpan<(string, long)>)[(NotReadyTaintKey, admission.NotReadyTolerationSeconds),
+            (UnreachableTaintKey, admission.UnreachableTolerationSeconds)])
         {
             if (!Tolerates(key))
             {
-                added.Add(new Toleration { Key = key, Operator = "Exists", Effect = TaintEffect.NoExecute, TolerationSeconds = DefaultTolerationSeconds });
+                added.Add(new Toleration { Key = key, Operator = "Exists", Effect = TaintEffect.NoExecute, TolerationSeconds = seconds });
             }
         }
         return added.Count == 0 ? tolerations : [.. list, .. added];
@@ -457,4 +466,20 @@ public static class Defaulter
     }
 
     private static string Or(string? value, string fallback) => string.IsNullOrEmpty(value) ? fallback : value;
+}
+
+/// <summary>
+/// Defaults that Kubernetes applies in admission plugins rather than in its SetDefaults functions, configured by API
+/// server flags. Only DefaultTolerationSeconds has settings so far.
+/// </summary>
+public sealed record AdmissionDefaults
+{
+    /// <summary>Kubernetes' defaults: 300 s for both tolerations.</summary>
+    public static readonly AdmissionDefaults Kubernetes = new();
+
+    /// <summary><c>tolerationSeconds</c> of the <c>node.kubernetes.io/not-ready:NoExecute</c> toleration added to pods (<c>--default-not-ready-toleration-seconds</c>).</summary>
+    public long NotReadyTolerationSeconds { get; init; } = Defaulter.DefaultTolerationSeconds;
+
+    /// <summary><c>tolerationSeconds</c> of the <c>node.kubernetes.io/unreachable:NoExecute</c> toleration added to pods (<c>--default-unreachable-toleration-seconds</c>).</summary>
+    public long UnreachableTolerationSeconds { get; init; } = Defaulter.DefaultTolerationSeconds;
 }

@@ -492,6 +492,45 @@ public sealed record Toleration
     public string? Value { get; init; }
     public string? Effect { get; init; }
     public long? TolerationSeconds { get; init; }
+
+    /// <summary>
+    /// Kubernetes' ToleratesTaint: an empty effect matches every effect, an empty key (only valid with Exists) every
+    /// key; Exists ignores the value, Equal (also the default) compares it. Any other operator tolerates nothing.
+    /// </summary>
+    public bool ToleratesTaint(Taint taint)
+    {
+        if (!string.IsNullOrEmpty(Effect) && Effect != taint.Effect)
+        {
+            return false;
+        }
+        if (!string.IsNullOrEmpty(Key) && Key != taint.Key)
+        {
+            return false;
+        }
+        return Operator switch
+        {
+            null or "" or "Equal" => (Value ?? "") == (taint.Value ?? ""),
+            "Exists" => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>Whether any of <paramref name="tolerations"/> tolerates <paramref name="taint"/>.</summary>
+    public static bool AnyTolerates(IReadOnlyList<Toleration>? tolerations, Taint taint)
+    {
+        if (tolerations is null)
+        {
+            return false;
+        }
+        for (var i = 0; i < tolerations.Count; i++)
+        {
+            if (tolerations[i].ToleratesTaint(taint))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }
 
 public sealed record TopologySpreadConstraint

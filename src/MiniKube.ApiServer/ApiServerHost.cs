@@ -23,6 +23,9 @@ public sealed class ApiServerHost : IAsyncDisposable
             .MinimumLevel.Is(minimumLevel)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+            // Request start/stop logs only; while any level of this category is on, hosting opens a logging scope per
+            // request (an allocation and an async-local change on the hottest path).
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
             .Enrich.FromLogContext()
             .WriteTo.Console(
                 standardErrorFromLevel: LogEventLevel.Verbose,

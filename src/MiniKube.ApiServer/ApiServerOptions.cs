@@ -1,4 +1,5 @@
 using System.Net;
+using MiniKube.Api;
 
 namespace MiniKube.ApiServer;
 
@@ -34,6 +35,22 @@ public sealed class ApiServerOptions
     /// <summary>How long start-up waits for etcd before failing.</summary>
     public TimeSpan EtcdStartupTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// <c>tolerationSeconds</c> of the not-ready NoExecute toleration that the DefaultTolerationSeconds admission adds to
+    /// every pod without one (<c>--default-not-ready-toleration-seconds</c>; Kubernetes: 300).
+    /// </summary>
+    public long DefaultNotReadyTolerationSeconds { get; set; } = Defaulter.DefaultTolerationSeconds;
+
+    /// <summary>The same for the unreachable toleration (<c>--default-unreachable-toleration-seconds</c>; Kubernetes: 300).</summary>
+    public long DefaultUnreachableTolerationSeconds { get; set; } = Defaulter.DefaultTolerationSeconds;
+
+    /// <summary>The admission defaults these options configure.</summary>
+    public AdmissionDefaults Admission => new()
+    {
+        NotReadyTolerationSeconds = DefaultNotReadyTolerationSeconds,
+        UnreachableTolerationSeconds = DefaultUnreachableTolerationSeconds,
+    };
+
     /// <summary>Returns every problem with these options, each saying what to set.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -64,6 +81,14 @@ public sealed class ApiServerOptions
         if (Port != 0 && Port == GrpcPort)
         {
             problems.Add("--port and --grpc-port must differ: gRPC needs an HTTP/2-only port of its own");
+        }
+        if (DefaultNotReadyTolerationSeconds < 0)
+        {
+            problems.Add($"--default-not-ready-toleration-seconds: {DefaultNotReadyTolerationSeconds} must not be negative");
+        }
+        if (DefaultUnreachableTolerationSeconds < 0)
+        {
+            problems.Add($"--default-unreachable-toleration-seconds: {DefaultUnreachableTolerationSeconds} must not be negative");
         }
         if (WatchCacheCapacity < 100)
         {

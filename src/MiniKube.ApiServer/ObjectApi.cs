@@ -68,7 +68,7 @@ internal sealed partial class ObjectApi
             // As in Kubernetes, clients cannot create status for most kinds; controllers and kubelets report it.
             obj = ObjectParts.WithStatus(obj, null);
         }
-        obj = NamespaceFinalization.OnCreate(Defaulter.Apply(obj));
+        obj = NamespaceFinalization.OnCreate(Defaulter.Apply(obj, _options.Admission));
         if (ns is not null)
         {
             await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
@@ -373,7 +373,7 @@ internal sealed partial class ObjectApi
                 {
                     next = ObjectParts.WithStatus(next, ObjectParts.GetStatus(old));
                 }
-                next = Defaulter.Apply(next);
+                next = Defaulter.Apply(next, _options.Admission);
                 var generation = old.Metadata.Generation ?? 1;
                 if (ObjectParts.SpecChanged(next, old))
                 {

@@ -12,11 +12,21 @@ var port = new Option<int>("--port") { Description = "HTTP/1.1 port: /healthz, /
 var grpcPort = new Option<int>("--grpc-port") { Description = "gRPC (h2c) port (0 = any free port)", DefaultValueFactory = _ => 8081 };
 var etcdStartupTimeout = new Option<int>("--etcd-startup-timeout") { Description = "Seconds to wait for etcd at start before failing", DefaultValueFactory = _ => 10 };
 var eventTtl = new Option<int>("--event-ttl") { Description = "Seconds an Event is kept before it expires", DefaultValueFactory = _ => 3600 };
+var notReadyToleration = new Option<long>("--default-not-ready-toleration-seconds")
+{
+    Description = "tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to every pod that has none",
+    DefaultValueFactory = _ => 300,
+};
+var unreachableToleration = new Option<long>("--default-unreachable-toleration-seconds")
+{
+    Description = "tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod that has none",
+    DefaultValueFactory = _ => 300,
+};
 var watchCacheSize = new Option<int>("--watch-cache-size") { Description = "Events each resource's watch cache keeps", DefaultValueFactory = _ => 10_000 };
 
 var root = new RootCommand("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
 {
-    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout, eventTtl,
+    etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout, eventTtl, notReadyToleration, unreachableToleration,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -30,6 +40,8 @@ root.SetAction(async (parse, ct) =>
         WatchCacheCapacity = parse.GetValue(watchCacheSize),
         EtcdStartupTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(etcdStartupTimeout))),
         EventTtl = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(eventTtl))),
+        DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
+        DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
     };
     var problems = options.Validate();
     if (problems.Count > 0)

@@ -386,7 +386,7 @@ internal sealed partial class WatchCache
     {
         try
         {
-            return _codec.FromStorage(Resource, key, value, revision);
+            return _codec.FromStorage(Resource, key, value, revision).Compact();
         }
         catch (Exception ex) when (ex is DecodeException or System.Text.Json.JsonException)
         {

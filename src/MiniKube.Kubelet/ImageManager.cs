@@ -10,9 +10,11 @@ namespace MiniKube.Kubelet;
 /// <summary>
 /// Makes a container's image present according to its imagePullPolicy, with Kubernetes' events (Pulling, Pulled,
 /// Failed, BackOff, ErrImageNeverPull) and waiting reasons (ErrImagePull, then ImagePullBackOff while backing off).
-/// Concurrent pulls of one image share a single engine pull.
+/// Concurrent pulls of one image share a single engine pull. With <paramref name="localOnly"/> (<c>--image-pull-mode=local</c>)
+/// the engine is never asked to pull from a registry off this machine: a present image is used whatever the policy (Always
+/// behaves as IfNotPresent), an absent one fails as a pull would, with ErrImagePull and then ImagePullBackOff.
 /// </summary>
-internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecorder? events, BackOff backOff, ILogger logger)
+internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecorder? events, BackOff backOff, bool localOnly, ILogger logger)
 {
     private static readonly TimeSpan PresenceTtl = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Lazy<Task>> _pulls = new(StringComparer.Ordinal);
@@ -53,7 +55,9 @@ internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecor
             events?.Warning(pod, "Failed", "Error: ErrImageNeverPull");
             return (new WaitingReason("ErrImageNeverPull", message), TimeSpan.FromSeconds(10));
         }
-        if (present && policy == PullPolicy.IfNotPresent)
+        // In local mode an image whose registry is off this machine comes from the local store or not at all.
+        var mayPull = !localOnly || ImageReference.IsOnLoopbackRegistry(image);
+        if (present && (policy == PullPolicy.IfNotPresent || !mayPull))
         {
             events?.Normal(pod, "Pulled", $"Container image \"{image}\" already present on machine");
             return (null, null);
@@ -64,6 +68,10 @@ internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecor
             events?.Normal(pod, "BackOff", $"Back-off pulling image \"{image}\"");
             events?.Warning(pod, "Failed", "Error: ImagePullBackOff");
             return (new WaitingReason("ImagePullBackOff", $"Back-off pulling image \"{image}\""), remaining);
+        }
+        if (!mayPull)
+        {
+            return PullFailed(pod, image, key, NotLocalMessage(image));
         }
         events?.Normal(pod, "Pulling", $"Pulling image \"{image}\"");
         var clock = Stopwatch.StartNew();
@@ -80,16 +88,26 @@ internal sealed partial class ImageManager(IContainerRuntime runtime, EventRecor
         }
         catch (ImagePullException ex)
         {
-            backOff.Next(key, backOff.Now);
-            events?.Warning(pod, "Failed", $"Failed to pull image \"{image}\": {ex.Message}");
-            events?.Warning(pod, "Failed", "Error: ErrImagePull");
-            // Back soon to show ImagePullBackOff, as Kubernetes does on its next sync.
-            return (new WaitingReason("ErrImagePull", ex.Message), TimeSpan.FromSeconds(1));
+            return PullFailed(pod, image, key, ex.Message);
         }
         backOff.Reset(key);
         var seconds = clock.Elapsed.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         events?.Normal(pod, "Pulled", $"Successfully pulled image \"{image}\" in {seconds}s ({seconds}s including waiting)");
         return (null, null);
+    }
+
+    /// <summary>The ErrImagePull message of an absent image that local mode will not pull.</summary>
+    public static string NotLocalMessage(string image) =>
+        $"image \"{image}\" is not present locally and pulls from non-local registries are disabled (--image-pull-mode={ImagePullModes.Local}): " +
+        $"build or load it on this machine (docker build / docker load), or run the kubelet with --image-pull-mode={ImagePullModes.Registry}";
+
+    private (WaitingReason? Waiting, TimeSpan? RetryAfter) PullFailed(Pod pod, string image, string key, string message)
+    {
+        backOff.Next(key, backOff.Now);
+        events?.Warning(pod, "Failed", $"Failed to pull image \"{image}\": {message}");
+        events?.Warning(pod, "Failed", "Error: ErrImagePull");
+        // Back soon to show ImagePullBackOff, as Kubernetes does on its next sync.
+        return (new WaitingReason("ErrImagePull", message), TimeSpan.FromSeconds(1));
     }
 
     private async Task<bool> ExistsAsync(string image, CancellationToken ct)

@@ -26,6 +26,11 @@ public static class KubeletCommandLine
     private static readonly Option<string> BackoffInitial = new("--crashloop-initial-backoff") { Description = "First CrashLoopBackOff / ImagePullBackOff delay", DefaultValueFactory = _ => "10s" };
     private static readonly Option<string> BackoffMax = new("--crashloop-max-backoff") { Description = "Longest back-off delay", DefaultValueFactory = _ => "5m" };
     private static readonly Option<string> PullTimeout = new("--image-pull-timeout") { Description = "Longest an image pull may take", DefaultValueFactory = _ => "2m" };
+    private static readonly Option<string> PullMode = new("--image-pull-mode")
+    {
+        Description = "local: never pull from a registry off this machine (images must be present; only loopback registries are pulled from); registry: pull as imagePullPolicy says",
+        DefaultValueFactory = _ => ImagePullModes.Local,
+    };
     private static readonly Option<string> SyncFrequency = new("--sync-frequency") { Description = "Periodic resync of every pod", DefaultValueFactory = _ => "10s" };
     private static readonly Option<string> RootDir = new("--root-dir") { Description = "Directory for pod volumes (emptyDir)", DefaultValueFactory = _ => "/var/lib/minikube-kubelet" };
     private static readonly Option<string> PauseImage = new("--pod-infra-container-image") { Description = "Sandbox image", DefaultValueFactory = _ => "minikube/pause:latest" };
@@ -40,7 +45,7 @@ public static class KubeletCommandLine
     public static RootCommand CreateRootCommand() => new("minikube-kubelet: the MiniKube node agent (pods → Docker containers, probes, status, logs/exec/stats)")
     {
         Server, NodeName, DockerEndpoint, Cpu, Memory, MaxPods, NodeLabels, Taints, Address, Port, Runtime, SimulateNodes, SimulatedStartDelay,
-        StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
+        StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, PullMode, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
         LogLevel,
     };
 
@@ -82,6 +87,7 @@ public static class KubeletCommandLine
             CrashLoopInitialBackoff = Duration(BackoffInitial),
             CrashLoopMaxBackoff = Duration(BackoffMax),
             ImagePullTimeout = Duration(PullTimeout),
+            ImagePullMode = parse.GetValue(PullMode)!,
             SyncFrequency = Duration(SyncFrequency),
             RootDir = parse.GetValue(RootDir)!,
             PodInfraImage = parse.GetValue(PauseImage)!,

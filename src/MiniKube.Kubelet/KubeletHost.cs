@@ -41,6 +41,9 @@ public sealed partial class KubeletHost : IAsyncDisposable
 
     internal IReadOnlyList<NodeAgent> Agents => _agents;
 
+    /// <summary>Test seam, set before <see cref="StartAsync"/>: see <see cref="NodeStatusReporter.BeforeReRegisterUpdate"/>.</summary>
+    internal Func<string, CancellationToken, Task>? BeforeNodeReRegisterUpdate { get; set; }
+
     /// <summary>Validates the options (throws <see cref="ArgumentException"/> listing every problem) and builds the host.</summary>
     public static KubeletHost Create(KubeletOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
@@ -80,7 +83,12 @@ public sealed partial class KubeletHost : IAsyncDisposable
                     throw new KubeletStartException($"cannot reach Docker at {_options.DockerEndpoint}: {ex.Message} (is dockerd running? set --docker-endpoint)", ex);
                 }
             }
-            _agents.Add(new NodeAgent(node, _options, _client, _informer, runtime, probesEnabled: !simulated, () => Port, _time, _loggers));
+            var agent = new NodeAgent(node, _options, _client, _informer, runtime, probesEnabled: !simulated, () => Port, _time, _loggers);
+            if (BeforeNodeReRegisterUpdate is { } hook)
+            {
+                agent.Status.BeforeReRegisterUpdate = c => hook(node, c);
+            }
+            _agents.Add(agent);
         }
         _server = new KubeletServer(_options, _agents, _loggers);
         try
@@ -97,6 +105,25 @@ public sealed partial class KubeletHost : IAsyncDisposable
             await RegisterWithRetryAsync(agent, cancellationToken).ConfigureAwait(false);
         }
         LogStarted(_logger, string.Join(", ", names), Port, _options.Runtime);
+    }
+
+    /// <summary>How long <see cref="ShutdownAsync"/> waits for the loops to stop before giving up on them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The process is told to stop (SIGTERM/SIGINT): stops every loop, leaving the pods' containers running, as a real
+    /// kubelet does. Bounded by <see cref="ShutdownTimeout"/> so that a hung Docker or API call cannot keep the process alive.
+    /// </summary>
+    public async Task ShutdownAsync(string reason)
+    {
+        LogShuttingDown(_logger, reason);
+        var stopped = DisposeAsync().AsTask();
+        if (await Task.WhenAny(stopped, Task.Delay(ShutdownTimeout, _time, CancellationToken.None)).ConfigureAwait(false) != stopped)
+        {
+            LogShutdownSlow(_logger, ShutdownTimeout);
+            return;
+        }
+        LogShutDown(_logger);
     }
 
     public async ValueTask DisposeAsync()
@@ -117,9 +144,20 @@ public sealed partial class KubeletHost : IAsyncDisposable
         _client?.Dispose();
     }
 
+    /// <summary>First delay between registration attempts; it doubles up to <see cref="RegisterMaxBackoff"/> (Kubernetes: 100 ms to 7 s).</summary>
+    internal static readonly TimeSpan RegisterInitialBackoff = TimeSpan.FromMilliseconds(200);
+
+    internal static readonly TimeSpan RegisterMaxBackoff = TimeSpan.FromSeconds(7);
+
+    /// <summary>
+    /// Registers the node as Kubernetes' kubelet does (<c>registerWithAPIServer</c>): an attempt that fails for a reason that
+    /// can pass — the API server unavailable, or a Conflict because another writer (the node lifecycle controller, a user's
+    /// label) updated the Node between our read and our update, or deleted it — is retried after a capped exponential back-off, and every
+    /// attempt reads the Node afresh. Only cancellation (or an error that retrying cannot fix) ends it.
+    /// </summary>
     private async Task RegisterWithRetryAsync(NodeAgent agent, CancellationToken ct)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
+        var delay = RegisterInitialBackoff;
         while (true)
         {
             try
@@ -127,11 +165,11 @@ public sealed partial class KubeletHost : IAsyncDisposable
                 await agent.StartAsync(ct).ConfigureAwait(false);
                 return;
             }
-            catch (ApiException ex) when (ex.Code is 503 or 504 or 500)
+            catch (ApiException ex) when (ex.IsConflict || ex.IsNotFound || ex.Code is 503 or 504 or 500)
             {
-                LogRegisterRetry(_logger, agent.NodeName, ex.Message);
+                LogRegisterRetry(_logger, agent.NodeName, delay, ex.Message);
                 await Task.Delay(delay, _time, ct).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(7).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RegisterMaxBackoff.Ticks));
             }
         }
     }
@@ -142,6 +180,15 @@ public sealed partial class KubeletHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet running for node(s) {Nodes}; HTTP on port {Port}; runtime {Runtime}")]
     private static partial void LogStarted(ILogger logger, string nodes, int port, string runtime);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register node {Node} yet, retrying: {Reason}")]
-    private static partial void LogRegisterRetry(ILogger logger, string node, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down on {Reason}: stopping pod workers, probes, stats and node status; pod containers keep running")]
+    private static partial void LogShuttingDown(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kubelet stopped")]
+    private static partial void LogShutDown(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping took longer than {Timeout}; exiting anyway")]
+    private static partial void LogShutdownSlow(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register node {Node} yet, retrying in {Delay}: {Reason}")]
+    private static partial void LogRegisterRetry(ILogger logger, string node, TimeSpan delay, string reason);
 }

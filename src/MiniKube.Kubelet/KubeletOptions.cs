@@ -41,6 +41,8 @@ public sealed record KubeletOptions
     /// <summary>A container that ran this long before it exited starts its back-off afresh.</summary>
     public TimeSpan CrashLoopResetAfter { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan ImagePullTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary><see cref="ImagePullModes.Local"/> (default: no registry is reachable, and no traffic may leave the machine) or <see cref="ImagePullModes.Registry"/>.</summary>
+    public string ImagePullMode { get; init; } = ImagePullModes.Local;
     public TimeSpan SyncFrequency { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>
@@ -118,6 +120,10 @@ public sealed record KubeletOptions
         if (ImagePullTimeout <= TimeSpan.Zero)
         {
             problems.Add("--image-pull-timeout must be a positive duration such as 2m");
+        }
+        if (ImagePullMode is not (ImagePullModes.Local or ImagePullModes.Registry))
+        {
+            problems.Add($"--image-pull-mode \"{ImagePullMode}\" is not supported: use {ImagePullModes.Local} or {ImagePullModes.Registry}");
         }
         if (PodWorkers < 0)
         {

@@ -2,13 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
 
@@ -38,59 +31,53 @@ public sealed record ExecResponse
 }
 
 /// <summary>
-/// The kubelet's own HTTP/1.1 server (Kestrel): container logs, non-interactive exec and the stats summary, which the
-/// API server proxies to clients.
+/// The kubelet's own HTTP/1.1 API: container logs, non-interactive exec and the stats summary, which the API server proxies
+/// to clients, plus <c>/pods</c> and <c>/healthz</c> (served by <see cref="KubeletHttpServer"/>).
 /// </summary>
 internal sealed class KubeletServer : IAsyncDisposable
 {
+    private const string JsonType = "application/json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-    private readonly WebApplication _app;
+    private readonly KubeletHttpServer _http;
     private readonly IReadOnlyList<NodeAgent> _agents;
 
     public KubeletServer(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers)
     {
         _agents = agents;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggers);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port,
-            listen => listen.Protocols = HttpProtocols.Http1));
-        _app = builder.Build();
-        _app.MapGet("/healthz", () => Results.Text("ok"));
-        _app.MapGet("/containerLogs/{ns}/{pod}/{container}", LogsAsync);
-        _app.MapPost("/exec/{ns}/{pod}/{container}", ExecAsync);
-        _app.MapGet("/stats/summary", () => Results.Json(Summary(), Json));
-        _app.MapGet("/pods", () => Results.Text(KubeSerializer.ToJson(new KubeList<Pod>
-        {
-            ApiVersion = "v1",
-            Kind = "PodList",
-            Items = [.. _agents.SelectMany(a => a.Pods.Pods)],
-        }), "application/json"));
+        _http = new KubeletHttpServer(IPAddress.Parse(options.BindAddress), options.Port, HandleAsync, loggers.CreateLogger("MiniKube.Kubelet.Server"));
     }
 
     /// <summary>The port actually bound (after start).</summary>
-    public int Port
+    public int Port => _http.Port;
+
+    /// <summary>Binds and serves; throws <see cref="IOException"/> when the address cannot be bound.</summary>
+    public Task StartAsync(CancellationToken ct)
     {
-        get
-        {
-            var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-            return address is null ? 0 : new Uri(address).Port;
-        }
+        ct.ThrowIfCancellationRequested();
+        _http.Start();
+        return Task.CompletedTask;
     }
 
-    public Task StartAsync(CancellationToken ct) => _app.StartAsync(ct);
+    public ValueTask DisposeAsync() => _http.DisposeAsync();
 
-    public async ValueTask DisposeAsync()
+    private Task HandleAsync(KubeletHttpExchange exchange)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
+        var s = exchange.Segments;
+        return (exchange.Method, s.Count > 0 ? s[0] : "") switch
         {
-            await _app.StopAsync(cts.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await _app.DisposeAsync().ConfigureAwait(false);
+            ("GET", "healthz") when s.Count == 1 => exchange.RespondTextAsync(200, "ok"),
+            ("GET", "containerLogs") when s.Count == 4 => LogsAsync(exchange, s[1], s[2], s[3]),
+            ("POST", "exec") when s.Count == 4 => ExecAsync(exchange, s[1], s[2], s[3]),
+            ("GET", "stats") when s.Count == 2 && s[1] == "summary" => exchange.RespondAsync(200, JsonType, JsonSerializer.SerializeToUtf8Bytes(Summary(), Json)),
+            ("GET", "pods") when s.Count == 1 => exchange.RespondAsync(200, JsonType, KubeSerializer.ToJsonBytes(new KubeList<Pod>
+            {
+                ApiVersion = "v1",
+                Kind = "PodList",
+                Items = [.. _agents.SelectMany(a => a.Pods.Pods)],
+            })),
+            (_, "healthz" or "containerLogs" or "exec" or "stats" or "pods") => exchange.RespondTextAsync(405, "method not allowed"),
+            _ => exchange.RespondTextAsync(404, "404 page not found"),
+        };
     }
 
     private NodeStats Summary()
@@ -99,63 +86,68 @@ internal sealed class KubeletServer : IAsyncDisposable
         return summaries.Count == 1 ? summaries[0] : summaries[0] with { Pods = [.. summaries.SelectMany(s => s.Pods)] };
     }
 
-    private async Task LogsAsync(HttpContext context, string ns, string pod, string container)
+    private async Task LogsAsync(KubeletHttpExchange exchange, string ns, string pod, string container)
     {
-        var found = await FindAsync(ns, pod, container, Flag(context.Request.Query["previous"]), context.RequestAborted).ConfigureAwait(false);
+        var query = exchange.Query;
+        var found = await FindAsync(ns, pod, container, Flag(query.GetValueOrDefault("previous")), exchange.Aborted).ConfigureAwait(false);
         if (found.Error is { } error)
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            await context.Response.WriteAsync(error, context.RequestAborted).ConfigureAwait(false);
+            await exchange.RespondTextAsync(404, error).ConfigureAwait(false);
             return;
         }
-        var query = context.Request.Query;
-        int? tail = int.TryParse(query["tailLines"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n : null;
-        var options = new LogOptions(Flag(query["follow"]), tail, Flag(query["timestamps"]));
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+        int? tail = int.TryParse(query.GetValueOrDefault("tailLines"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n : null;
+        var options = new LogOptions(Flag(query.GetValueOrDefault("follow")), tail, Flag(query.GetValueOrDefault("timestamps")));
+        await using var body = await exchange.StartStreamingAsync("text/plain; charset=utf-8").ConfigureAwait(false);
         try
         {
-            await found.Runtime!.WriteLogsAsync(found.Id!, options, context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+            await found.Runtime!.WriteLogsAsync(found.Id!, options, body, exchange.Aborted).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (exchange.Aborted.IsCancellationRequested)
         {
         }
     }
 
-    private async Task<IResult> ExecAsync(HttpContext context, string ns, string pod, string container)
+    private async Task ExecAsync(KubeletHttpExchange exchange, string ns, string pod, string container)
     {
         ExecRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<ExecRequest>(context.Request.Body, Json, context.RequestAborted).ConfigureAwait(false);
+            request = JsonSerializer.Deserialize<ExecRequest>(exchange.Body, Json);
         }
         catch (JsonException ex)
         {
-            return Results.Text("the body must be JSON like {\"command\":[\"ls\",\"/\"]}: " + ex.Message, statusCode: 400);
+            await exchange.RespondTextAsync(400, "the body must be JSON like {\"command\":[\"ls\",\"/\"]}: " + ex.Message).ConfigureAwait(false);
+            return;
         }
         if (request is null || request.Command.Count == 0)
         {
-            return Results.Text("the body must name a command: {\"command\":[\"ls\",\"/\"]}", statusCode: 400);
+            await exchange.RespondTextAsync(400, "the body must name a command: {\"command\":[\"ls\",\"/\"]}").ConfigureAwait(false);
+            return;
         }
-        var found = await FindAsync(ns, pod, container, previous: false, context.RequestAborted).ConfigureAwait(false);
+        var found = await FindAsync(ns, pod, container, previous: false, exchange.Aborted).ConfigureAwait(false);
         if (found.Error is { } error)
         {
-            return Results.Text(error, statusCode: 404);
+            await exchange.RespondTextAsync(404, error).ConfigureAwait(false);
+            return;
         }
+        var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds is { } t && t > 0 ? t : 60);
+        ExecResult result;
         try
         {
-            var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds is { } t && t > 0 ? t : 60);
-            var result = await found.Runtime!.ExecAsync(found.Id!, request.Command, timeout, context.RequestAborted).ConfigureAwait(false);
-            if (result.TimedOut)
-            {
-                return Results.Text($"command did not finish within {timeout.TotalSeconds:0} s", statusCode: 504);
-            }
-            return Results.Json(new ExecResponse { Stdout = result.Stdout, Stderr = result.Stderr, ExitCode = result.ExitCode }, Json);
+            result = await found.Runtime!.ExecAsync(found.Id!, request.Command, timeout, exchange.Aborted).ConfigureAwait(false);
         }
         catch (ContainerRuntimeException ex)
         {
-            return Results.Text(ex.Message, statusCode: 409);
+            await exchange.RespondTextAsync(409, ex.Message).ConfigureAwait(false);
+            return;
         }
+        if (result.TimedOut)
+        {
+            await exchange.RespondTextAsync(504, $"command did not finish within {timeout.TotalSeconds:0} s").ConfigureAwait(false);
+            return;
+        }
+        await exchange.RespondAsync(200, JsonType,
+            JsonSerializer.SerializeToUtf8Bytes(new ExecResponse { Stdout = result.Stdout, Stderr = result.Stderr, ExitCode = result.ExitCode }, Json)).ConfigureAwait(false);
     }
 
     private async Task<(IContainerRuntime? Runtime, string? Id, string? Error)> FindAsync(string ns, string podName, string container, bool previous,

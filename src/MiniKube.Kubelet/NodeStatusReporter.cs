@@ -19,6 +19,9 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
     private string? _runtimeVersion;
     private string? _nodeUid;
 
+    /// <summary>Test seam: runs between reading the existing Node and updating it on re-registration (another writer racing the kubelet).</summary>
+    internal Func<CancellationToken, Task>? BeforeReRegisterUpdate { get; set; }
+
     public async Task RegisterAsync(CancellationToken ct)
     {
         var status = await BuildStatusAsync(null, ct).ConfigureAwait(false);
@@ -37,6 +40,10 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
         catch (ApiException ex) when (ex.IsAlreadyExists)
         {
             var existing = await client.GetAsync<Node>(node, null, ct).ConfigureAwait(false);
+            if (BeforeReRegisterUpdate is { } hook)
+            {
+                await hook(ct).ConfigureAwait(false);
+            }
             var merged = new Dictionary<string, string>(existing.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
             foreach (var (k, v) in labels)
             {

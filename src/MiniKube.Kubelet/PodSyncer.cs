@@ -50,7 +50,8 @@ internal sealed partial class PodSyncer
         _logger = logger;
         _volumes = new PodVolumes(Path.Combine(options.RootDir, node), client);
         _configs = new ContainerConfigBuilder(client, node);
-        _images = new ImageManager(runtime, events, new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time), logger);
+        _images = new ImageManager(runtime, events, new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time),
+            localOnly: options.ImagePullMode == ImagePullModes.Local, logger);
         _crashBackOff = new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time);
     }
 

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
 using MiniKube.Kubelet;
 using Serilog;
 using Serilog.Events;
@@ -22,27 +24,35 @@ root.SetAction(async (parse, ct) =>
             outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext} {Namespace}/{Pod}: {Message:lj}{NewLine}{Exception}")
         .CreateLogger();
     using var loggers = new SerilogLoggerFactory(Log.Logger, dispose: true);
-    await using var host = KubeletHost.Create(options, loggers);
+    // SIGTERM (cluster down, a supervisor) and SIGINT (Ctrl-C) stop the kubelet cleanly, as a real kubelet does: its loops
+    // stop and the process exits 0, while the pods' containers keep running (a restarted kubelet adopts them).
+    using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ct);
+    PosixSignal? received = null;
+    void OnSignal(PosixSignalContext context)
+    {
+        // Cancel the runtime's default action (immediate termination): the shutdown below finishes the process.
+        context.Cancel = true;
+        received ??= context.Signal;
+        shutdown.Cancel();
+    }
+    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+    var host = KubeletHost.Create(options, loggers);
     try
     {
-        await host.StartAsync(ct);
+        await host.StartAsync(shutdown.Token);
+        await Task.Delay(Timeout.Infinite, shutdown.Token);
     }
     catch (KubeletStartException ex)
     {
         Console.Error.WriteLine("minikube-kubelet: " + ex.Message);
+        await host.DisposeAsync();
         return 1;
     }
-    catch (OperationCanceledException)
-    {
-        return 0;
-    }
-    try
-    {
-        await Task.Delay(Timeout.Infinite, ct);
-    }
-    catch (OperationCanceledException)
+    catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
     {
     }
+    await host.ShutdownAsync(received?.ToString() ?? "cancellation");
     return 0;
 });
 var parsed = root.Parse(args);
@@ -51,4 +61,6 @@ if (parsed.Errors.Count > 0)
     Console.Error.WriteLine("minikube-kubelet: " + parsed.Errors[0].Message + " (see --help)");
     return 2;
 }
-return await parsed.InvokeAsync();
+// The action handles SIGTERM and SIGINT itself (above); System.CommandLine's own handling would end the process with a
+// non-zero code if stopping took more than two seconds.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

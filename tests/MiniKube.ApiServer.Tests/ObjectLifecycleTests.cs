@@ -1,5 +1,6 @@
 using MiniKube.Api;
 using MiniKube.Client;
+using MiniKube.Testing;
 using static MiniKube.ApiServer.Tests.Objects;
 
 namespace MiniKube.ApiServer.Tests;
@@ -25,6 +26,32 @@ public sealed class ObjectLifecycleTests(ApiServerFixture fixture) : IClassFixtu
         var fetched = await Client.GetAsync<Pod>("create-defaults");
         Assert.Equal(created.Metadata.Uid, fetched.Metadata.Uid);
         Assert.Equal(created.Metadata.ResourceVersion, fetched.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Default_toleration_seconds_come_from_the_api_server_flags_and_a_pods_own_toleration_wins()
+    {
+        await using var server = await TestApiServer.StartAsync(configure: o =>
+        {
+            o.DefaultNotReadyTolerationSeconds = 7;
+            o.DefaultUnreachableTolerationSeconds = 3;
+        });
+        var created = await server.Client.CreateAsync(Pod("short-tolerations"));
+        Assert.Equal(
+            [
+                new Toleration { Key = "node.kubernetes.io/not-ready", Operator = "Exists", Effect = "NoExecute", TolerationSeconds = 7 },
+                new Toleration { Key = "node.kubernetes.io/unreachable", Operator = "Exists", Effect = "NoExecute", TolerationSeconds = 3 },
+            ],
+            created.Spec!.Tolerations!);
+
+        var own = new Toleration { Key = "node.kubernetes.io/unreachable", Operator = "Exists", Effect = "NoExecute", TolerationSeconds = 60 };
+        var pod = Pod("own-toleration");
+        var kept = await server.Client.CreateAsync(pod with { Spec = pod.Spec! with { Tolerations = [own] } });
+        Assert.Equal([own, new Toleration { Key = "node.kubernetes.io/not-ready", Operator = "Exists", Effect = "NoExecute", TolerationSeconds = 7 }],
+            kept.Spec!.Tolerations!);
+
+        // Without the flags: Kubernetes' five minutes.
+        Assert.All((await Client.CreateAsync(Pod("default-tolerations"))).Spec!.Tolerations!, t => Assert.Equal(300, t.TolerationSeconds));
     }
 
     [Fact]

@@ -12,25 +12,34 @@ public sealed record MinictlResult(int ExitCode, string Output, string Error)
 }
 
 /// <summary>
-/// A real cluster for a test collection: <c>minictl cluster up --nodes 3</c> (run in-process, the components as real
+/// A real cluster for a test collection (or, through a subclass, a test class): <c>minictl cluster up --nodes 3</c> (run in-process, the components as real
 /// processes from this test's build output) in a temporary MINIKUBE_HOME under a unique cluster name, and
 /// <c>cluster down --purge</c> at the end — with a fallback that kills whatever the state still names and removes the
 /// nodes' containers, also when bring-up failed half-way.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
-    public const int NodeCount = 3;
-
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(4);
+    private readonly IReadOnlyList<string> _upArguments;
     private MiniKubeClient? _client;
 
     public ClusterFixture()
+        : this(3, [])
+    {
+    }
+
+    /// <summary>A cluster of <paramref name="nodeCount"/> nodes, brought up with these extra <c>cluster up</c> arguments.</summary>
+    protected ClusterFixture(int nodeCount, IReadOnlyList<string> upArguments)
     {
         var root = Environment.GetEnvironmentVariable(EtcdServer.TempRootVariable) is { Length: > 0 } r ? r : Path.GetTempPath();
         var id = Guid.NewGuid().ToString("N")[..8];
         Home = Path.Combine(root, "minikube-e2e-" + id);
         Name = "e2e-" + id;
+        NodeCount = nodeCount;
+        _upArguments = upArguments;
     }
+
+    public int NodeCount { get; }
 
     /// <summary>The MINIKUBE_HOME of this cluster.</summary>
     public string Home { get; }
@@ -57,8 +66,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             return;
         }
-        var up = await MinictlAsync("cluster", "up", "--nodes", NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", Name, "--wait", "3m")
-            .ConfigureAwait(false);
+        var up = await MinictlAsync(["cluster", "up", "--nodes", NodeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--name", Name, "--wait", "3m",
+            .. _upArguments]).ConfigureAwait(false);
         if (up.ExitCode != 0)
         {
             var logs = LogTails();

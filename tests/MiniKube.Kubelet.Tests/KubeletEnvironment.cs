@@ -88,9 +88,11 @@ public sealed class KubeletEnvironment : IAsyncDisposable
         return env;
     }
 
-    public async Task StartKubeletAsync()
+    /// <summary>Starts a kubelet; <paramref name="prepare"/> may set the host's test seams first.</summary>
+    public async Task StartKubeletAsync(Action<KubeletHost>? prepare = null)
     {
         Host = KubeletHost.Create(Options, Loggers.Value);
+        prepare?.Invoke(Host);
         await Host.StartAsync();
     }
 

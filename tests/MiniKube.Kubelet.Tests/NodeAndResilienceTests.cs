@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -99,6 +100,43 @@ public sealed class NodeAndResilienceTests(ApiServerFixture api) : IClassFixture
         Assert.Equal(startedAt, inspect.GetProperty("State").GetProperty("StartedAt").GetString());
         Assert.True(inspect.GetProperty("State").GetProperty("Running").GetBoolean());
         Assert.Equal(2, (await env.ContainersOfPodAsync(uid)).Count);
+    }
+
+    [DockerFact]
+    public async Task Re_registration_that_conflicts_with_another_writer_rereads_the_node_and_retries_with_backoff()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        await env.StopKubeletAsync();
+
+        // Another writer updates the Node between the kubelet's read and its update, three times in a row, so each of the
+        // kubelet's updates is a real Conflict from the API server.
+        const int Races = 3;
+        var calls = 0;
+        using var writer = api.Server.NewClient();
+        var restartedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await env.StartKubeletAsync(host => host.BeforeNodeReRegisterUpdate = async (node, ct) =>
+        {
+            var call = Interlocked.Increment(ref calls);
+            if (call <= Races)
+            {
+                await writer.PatchAsync<Node>(node, null, "{\"metadata\":{\"labels\":{\"racer-" + call.ToString(CultureInfo.InvariantCulture) + "\":\"yes\"}}}", cancellationToken: ct);
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+        var elapsed = clock.Elapsed;
+
+        Assert.Equal(Races + 1, calls);
+        // Capped exponential back-off between attempts: 200 ms, 400 ms, 800 ms.
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(1400), $"registered after {elapsed}: no back-off between attempts");
+        var node = await env.Client.GetAsync<Node>(env.Node);
+        var labels = node.Metadata.Labels!;
+        // Each attempt re-read the Node, so the other writer's changes survive next to the kubelet's own labels.
+        Assert.All(Enumerable.Range(1, Races), i => Assert.Equal("yes", labels[$"racer-{i}"]));
+        Assert.Equal(env.Node, labels["kubernetes.io/hostname"]);
+        await Eventually.WaitAsync(() => env.Client.GetAsync<Lease>(env.Node, "kube-node-lease"), l => l.Spec?.RenewTime > restartedAt,
+            TimeSpan.FromSeconds(10), "the lease renewed by the restarted kubelet");
+        var ready = node.Status!.Conditions!.Single(c => c.Type == NodeConditionType.Ready);
+        Assert.Equal(ConditionStatus.True, ready.Status);
     }
 
     [DockerFact]

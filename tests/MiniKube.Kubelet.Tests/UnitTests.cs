@@ -218,6 +218,7 @@ public sealed class CommandLineTests
     [InlineData("--sync-frequency", "soon", "--sync-frequency \"soon\" is not a duration")]
     [InlineData("--simulate-nodes", "3", "--simulate-nodes needs --runtime simulated")]
     [InlineData("--pod-workers", "-1", "--pod-workers must be 0 (one worker per pod) or more")]
+    [InlineData("--image-pull-mode", "always", "--image-pull-mode \"always\" is not supported: use local or registry")]
     public void Misconfiguration_is_explained(string flag, string value, string expected)
     {
         var (options, problems) = Parse("--node-name", "n1", "--server", "http://127.0.0.1:1", flag, value);

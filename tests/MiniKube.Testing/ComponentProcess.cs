@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace MiniKube.Testing;
@@ -96,12 +97,47 @@ public sealed class ComponentProcess : IAsyncDisposable
         return (process, process.Ready.Groups[1].Value);
     }
 
+    /// <summary>Sends SIGTERM, as <c>minictl cluster down</c> and process supervisors do to stop a component.</summary>
+    public void Terminate() => Signal(SigTerm);
+
+    /// <summary>Sends SIGINT, as Ctrl-C in a terminal does.</summary>
+    public void Interrupt() => Signal(SigInt);
+
+    /// <summary>Waits until the process exits and returns its exit code; on timeout the message carries its recent output.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"process {_process.Id} did not exit within {timeout.TotalSeconds:0.#} s; its recent output:\n{_output.Snapshot()}");
+        }
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill(_process);
         await _process.WaitForExitAsync().ConfigureAwait(false);
         _process.Dispose();
     }
+
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
+
+    private void Signal(int signal)
+    {
+        if (SendSignal(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static void Kill(Process process)
     {

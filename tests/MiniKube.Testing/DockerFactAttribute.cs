@@ -18,3 +18,16 @@ public sealed class DockerFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>The theory counterpart of <see cref="DockerFactAttribute"/>: skipped without Docker, except under ./test.sh.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class DockerTheoryAttribute : TheoryAttribute
+{
+    public DockerTheoryAttribute()
+    {
+        if (Environment.GetEnvironmentVariable(DockerCli.RequireDockerVariable) != "1" && DockerCli.UnavailableReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}

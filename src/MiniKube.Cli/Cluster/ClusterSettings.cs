@@ -22,12 +22,17 @@ public static partial class ClusterSettings
             throw new CliException($"--nodes must be between 1 and {UpOptions.MaxNodes}, not {nodes}");
         }
         var external = options.EtcdServers is { } etcd ? NormalizeEtcd(etcd) : recorded?.ExternalEtcd;
+        var extraConfig = options.ExtraConfig is { } given ? ExtraConfig.Normalize(given) : recorded?.ExtraConfig ?? [];
         if (running && recorded is not null)
         {
             Refuse(recorded.Name != name, $"cluster \"{recorded.Name}\" is running in this MINIKUBE_HOME; stop it first (minictl cluster down) or use another MINIKUBE_HOME");
             Refuse(nodes < recorded.Nodes, $"the running cluster has {recorded.Nodes} nodes; to shrink it to {nodes}, run minictl cluster down first");
             Refuse(external != recorded.ExternalEtcd,
                 $"the running cluster uses {(recorded.ManagedEtcd ? "its own etcd" : "etcd at " + recorded.ExternalEtcd)}; run minictl cluster down first to change --etcd-servers");
+            Refuse(!extraConfig.SequenceEqual(recorded.ExtraConfig),
+                "the running cluster's components were started with " +
+                (recorded.ExtraConfig.Count == 0 ? "no --extra-config" : "--extra-config " + string.Join(" ", recorded.ExtraConfig)) +
+                "; run minictl cluster down first to change it");
             Refuse(options.ApiPort is { } p && p != recorded.ApiGrpcPort,
                 $"the running cluster's API server is on port {recorded.ApiGrpcPort}; run minictl cluster down first to change --api-port");
         }
@@ -61,6 +66,7 @@ public static partial class ClusterSettings
             EtcdClientPort = external is null ? (etcdClient > 0 ? etcdClient : Ports.Pick(taken)) : 0,
             EtcdPeerPort = external is null ? (etcdPeer > 0 ? etcdPeer : Ports.Pick(taken)) : 0,
             CreatedAt = recorded?.CreatedAt is { } created && created != default ? created : now,
+            ExtraConfig = extraConfig,
             Components = recorded?.Components ?? [],
         };
     }

@@ -34,6 +34,9 @@ public sealed record ClusterState
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary><c>--extra-config</c> settings (<c>component.flag=value</c>) every start of those components gets.</summary>
+    public IReadOnlyList<string> ExtraConfig { get; init; } = [];
+
     public IReadOnlyList<ComponentRecord> Components { get; init; } = [];
 
     [JsonIgnore]

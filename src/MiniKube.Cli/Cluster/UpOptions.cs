@@ -17,6 +17,9 @@ public sealed record UpOptions
 
     public string? BinDirectory { get; init; }
 
+    /// <summary><c>--extra-config</c> settings (<c>component.flag=value</c>); null keeps the recorded ones.</summary>
+    public IReadOnlyList<string>? ExtraConfig { get; init; }
+
     /// <summary>How long to wait for every component and node to be ready.</summary>
     public TimeSpan Wait { get; init; } = TimeSpan.FromMinutes(2);
 }

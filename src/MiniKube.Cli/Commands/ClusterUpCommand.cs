@@ -12,13 +12,19 @@ public sealed class ClusterUpCommand(CommandRunner runner)
     private readonly Option<string?> _etcd = new("--etcd-servers") { Description = "Use this running etcd (comma-separated URLs) instead of starting one with its data in $MINIKUBE_HOME/etcd" };
     private readonly Option<int?> _apiPort = new("--api-port") { Description = "The API server's gRPC port (default: a free one, kept across restarts)" };
     private readonly Option<string?> _binDir = new("--bin-dir") { Description = "Directory with the component programs (default: minictl's own directory)" };
+    private readonly Option<string[]> _extraConfig = new("--extra-config")
+    {
+        Description = "A flag for one kind of component: <component>.<flag>=<value> with component apiserver, scheduler, controller-manager or kubelet " +
+            "(every node's), e.g. kubelet.max-pods=50; repeatable; kept for later ups until cluster down",
+        AllowMultipleArgumentsPerToken = false,
+    };
     private readonly Option<string> _wait = new("--wait") { Description = "How long to wait for every component and node to be ready", DefaultValueFactory = _ => "2m" };
 
     public Command Build()
     {
         var command = new Command("up", "Start a local cluster (or restart what of it is not running) and wait until every node is Ready")
         {
-            _nodes, _name, _etcd, _apiPort, _binDir, _wait,
+            _nodes, _name, _etcd, _apiPort, _binDir, _extraConfig, _wait,
         };
         runner.Attach(command, ExecuteAsync);
         return command;
@@ -38,6 +44,7 @@ public sealed class ClusterUpCommand(CommandRunner runner)
             EtcdServers = parse.GetValue(_etcd),
             ApiPort = parse.GetValue(_apiPort),
             BinDirectory = parse.GetValue(_binDir),
+            ExtraConfig = parse.GetResult(_extraConfig) is null ? null : parse.GetValue(_extraConfig),
             Wait = wait,
         };
         var home = ClusterHome.From(session.Console.Environment);

@@ -2,29 +2,11 @@ using MiniKube.Api;
 
 namespace MiniKube.Controllers.NodeLifecycle;
 
-/// <summary>Taint and toleration matching (Kubernetes' ToleratesTaint).</summary>
+/// <summary>The node lifecycle's taint keys and how long tolerations let a pod stay on a tainted node.</summary>
 public static class Taints
 {
-    public const string NotReady = "node.kubernetes.io/not-ready";
-    public const string Unreachable = "node.kubernetes.io/unreachable";
-
-    public static bool Tolerates(Toleration toleration, Taint taint)
-    {
-        if (!string.IsNullOrEmpty(toleration.Effect) && toleration.Effect != taint.Effect)
-        {
-            return false;
-        }
-        if (!string.IsNullOrEmpty(toleration.Key) && toleration.Key != taint.Key)
-        {
-            return false;
-        }
-        return toleration.Operator switch
-        {
-            "Exists" => true,
-            null or "" or "Equal" => !string.IsNullOrEmpty(toleration.Key) && (toleration.Value ?? "") == (taint.Value ?? ""),
-            _ => false,
-        };
-    }
+    public const string NotReady = Defaulter.NotReadyTaintKey;
+    public const string Unreachable = Defaulter.UnreachableTaintKey;
 
     /// <summary>
     /// How long a pod may stay on a node with these NoExecute taints: zero when one is not tolerated, null when all are
@@ -36,7 +18,7 @@ public static class Taints
         var forever = true;
         foreach (var taint in noExecuteTaints)
         {
-            var matching = (tolerations ?? []).Where(t => Tolerates(t, taint)).ToList();
+            var matching = (tolerations ?? []).Where(t => t.ToleratesTaint(taint)).ToList();
             if (matching.Count == 0)
             {
                 return TimeSpan.Zero;

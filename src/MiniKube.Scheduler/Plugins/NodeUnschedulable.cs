@@ -20,7 +20,7 @@ public sealed class NodeUnschedulable : IFilterPlugin, IEnqueueExtensions
 
     public FilterResult Filter(CycleState state, Pod pod, NodeInfo node)
     {
-        if (!node.Unschedulable || Tolerations.AnyTolerates(pod.Spec?.Tolerations, UnschedulableTaint))
+        if (!node.Unschedulable || Toleration.AnyTolerates(pod.Spec?.Tolerations, UnschedulableTaint))
         {
             return FilterResult.Success;
         }

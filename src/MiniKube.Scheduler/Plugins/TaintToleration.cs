@@ -30,7 +30,7 @@ public sealed class TaintToleration : IFilterPlugin, IPreScorePlugin, IScorePlug
         var tolerations = pod.Spec?.Tolerations;
         foreach (var taint in taints)
         {
-            if (taint.Effect is TaintEffect.NoSchedule or TaintEffect.NoExecute && !Tolerations.AnyTolerates(tolerations, taint))
+            if (taint.Effect is TaintEffect.NoSchedule or TaintEffect.NoExecute && !Toleration.AnyTolerates(tolerations, taint))
             {
                 return rejections.GetOrAdd(
                     (taint.Key, taint.Value ?? ""),
@@ -65,7 +65,7 @@ public sealed class TaintToleration : IFilterPlugin, IPreScorePlugin, IScorePlug
         long count = 0;
         foreach (var taint in taints)
         {
-            if (taint.Effect == TaintEffect.PreferNoSchedule && !Tolerations.AnyTolerates(tolerations, taint))
+            if (taint.Effect == TaintEffect.PreferNoSchedule && !Toleration.AnyTolerates(tolerations, taint))
             {
                 count++;
             }

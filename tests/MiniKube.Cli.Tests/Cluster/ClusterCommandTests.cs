@@ -49,6 +49,10 @@ public sealed class ClusterCommandTests : IDisposable
     [InlineData(new[] { "--wait", "soon" }, "error: invalid --wait \"soon\"")]
     [InlineData(new[] { "--etcd-servers", "localhost" }, "error: invalid --etcd-servers \"localhost\"")]
     [InlineData(new[] { "--bin-dir", "/nonexistent/bin" }, "error: --bin-dir /nonexistent/bin does not exist")]
+    [InlineData(new[] { "--extra-config", "proxy.v=2" },
+        "error: invalid --extra-config \"proxy.v=2\": unknown component \"proxy\"; use apiserver, scheduler, controller-manager or kubelet")]
+    [InlineData(new[] { "--extra-config", "kubelet.max-pods=50", "--extra-config", "kubelet-max-pods=50" },
+        "error: invalid --extra-config \"kubelet-max-pods=50\": use <component>.<flag>=<value>")]
     public async Task Up_refuses_bad_flags(string[] flags, string error)
     {
         var up = await _home.MinictlAsync(["cluster", "up", .. flags]);

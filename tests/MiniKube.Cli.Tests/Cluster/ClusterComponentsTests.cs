@@ -70,11 +70,38 @@ public sealed class ClusterComponentsTests
     }
 
     [Fact]
-    public void The_dotnet_components_run_with_workstation_gc()
+    public void Extra_config_passes_flags_to_its_component_replacing_what_minictl_sets()
+    {
+        var state = State() with
+        {
+            ExtraConfig =
+            [
+                "kubelet.port=10250", "kubelet.lease-renew-interval=1s", "controller-manager.node-monitor-grace-period=5s",
+                "apiserver.default-unreachable-toleration-seconds=3", "kubelet.node-labels=zone=a,disk=ssd", "kubelet.lease-renew-interval=2s",
+            ],
+        };
+        var specs = For(state).ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var node in state.NodeNames)
+        {
+            var kubelet = specs[ClusterComponents.KubeletName(node)].Command;
+            Assert.DoesNotContain("--port", kubelet);
+            Assert.Equal(["--port=10250", "--node-labels=zone=a,disk=ssd", "--lease-renew-interval=2s"], kubelet.TakeLast(3));
+            Assert.Single(kubelet, a => a.StartsWith("--lease-renew-interval", StringComparison.Ordinal));
+            Assert.Equal(node, After(kubelet, "--node-name"));
+        }
+        Assert.Equal("--node-monitor-grace-period=5s", specs["controller-manager"].Command[^1]);
+        Assert.Equal("--default-unreachable-toleration-seconds=3", specs["apiserver"].Command[^1]);
+        Assert.Equal(For(State())[2].Command, specs["scheduler"].Command);
+        Assert.Equal(For(State())[0].Command, specs["etcd"].Command);
+    }
+
+    [Fact]
+    public void The_dotnet_components_run_with_workstation_gc_and_few_malloc_arenas()
     {
         foreach (var spec in For(State()).Where(s => s.Name != "etcd"))
         {
             Assert.Equal("0", spec.Environment["DOTNET_gcServer"]);
+            Assert.Equal("2", spec.Environment["MALLOC_ARENA_MAX"]);
         }
     }
 

@@ -22,10 +22,12 @@ public sealed class ClusterFilesTests : IDisposable
             EtcdClientPort = 21001,
             EtcdPeerPort = 21002,
             CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            ExtraConfig = ["kubelet.max-pods=50", "apiserver.default-unreachable-toleration-seconds=3"],
         }.With(new ComponentRecord { Name = "apiserver", Role = "apiserver", Pid = 42, StartTicks = 7, LogFile = "/l", Command = ["a", "b"], StopWave = 2 });
         store.Save(state);
         var loaded = store.Load()!;
-        Assert.Equal(state with { Components = [] }, loaded with { Components = [] });
+        Assert.Equal(state with { Components = [], ExtraConfig = [] }, loaded with { Components = [], ExtraConfig = [] });
+        Assert.Equal(state.ExtraConfig, loaded.ExtraConfig);
         var record = Assert.Single(loaded.Components);
         Assert.Equal(42, record.Pid);
         Assert.Equal(["a", "b"], record.Command);

@@ -90,4 +90,27 @@ public sealed class ClusterSettingsTests
     [InlineData(",")]
     public void Etcd_endpoints_must_be_urls(string value) =>
         Assert.StartsWith("invalid --etcd-servers", Assert.Throws<CliException>(() => Resolve(new UpOptions { EtcdServers = value })).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Extra_config_is_recorded_kept_by_later_ups_and_changed_only_while_stopped()
+    {
+        var first = Resolve(new UpOptions { ExtraConfig = ["kubelet.max-pods=50", "apiserver.default-unreachable-toleration-seconds=3"] });
+        Assert.Equal(["kubelet.max-pods=50", "apiserver.default-unreachable-toleration-seconds=3"], first.ExtraConfig);
+        Assert.Equal(first.ExtraConfig, Resolve(new UpOptions(), first, running: true).ExtraConfig);
+        Assert.Equal(first.ExtraConfig, Resolve(new UpOptions { ExtraConfig = [.. first.ExtraConfig] }, first, running: true).ExtraConfig);
+
+        var refused = Assert.Throws<CliException>(() => Resolve(new UpOptions { ExtraConfig = ["kubelet.max-pods=60"] }, first, running: true));
+        Assert.Equal("the running cluster's components were started with --extra-config kubelet.max-pods=50 " +
+            "apiserver.default-unreachable-toleration-seconds=3; run minictl cluster down first to change it", refused.Message);
+        Assert.Equal(["kubelet.max-pods=60"], Resolve(new UpOptions { ExtraConfig = ["kubelet.max-pods=60"] }, first, running: false).ExtraConfig);
+        Assert.Empty(Resolve(new UpOptions { ExtraConfig = [] }, first, running: false).ExtraConfig);
+    }
+
+    [Theory]
+    [InlineData("etcd.quota-backend-bytes=1", "unknown component \"etcd\"; use apiserver, scheduler, controller-manager or kubelet")]
+    [InlineData("kubelet=1", "use <component>.<flag>=<value>")]
+    [InlineData("kubelet.max-pods", "use <component>.<flag>=<value>")]
+    [InlineData("kubelet.--max-pods=1", "use <component>.<flag>=<value>")]
+    public void Malformed_extra_config_is_refused(string setting, string message) =>
+        Assert.Contains(message, Assert.Throws<CliException>(() => Resolve(new UpOptions { ExtraConfig = [setting] })).Message, StringComparison.Ordinal);
 }

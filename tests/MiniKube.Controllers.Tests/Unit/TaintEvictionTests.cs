@@ -81,8 +81,8 @@ public sealed class TaintEvictionTests : IAsyncLifetime
     [InlineData("node.kubernetes.io/unreachable", "Exists", null, "NoSchedule", false)]
     [InlineData("node.kubernetes.io/not-ready", "Exists", null, "NoExecute", false)]
     public void Toleration_matching(string? key, string op, string? value, string? effect, bool tolerates) =>
-        Assert.Equal(tolerates, Taints.Tolerates(new Toleration { Key = key, Operator = op, Value = value, Effect = effect },
-            new Taint { Key = Taints.Unreachable, Effect = TaintEffect.NoExecute }));
+        Assert.Equal(tolerates, new Toleration { Key = key, Operator = op, Value = value, Effect = effect }
+            .ToleratesTaint(new Taint { Key = Taints.Unreachable, Effect = TaintEffect.NoExecute }));
 
     [Fact]
     public async Task A_pod_bound_to_a_node_that_no_longer_exists_is_deleted_at_once()
