@@ -90,8 +90,9 @@ internal sealed partial class WatchCache
                     backoff = TimeSpan.FromMilliseconds(100);
                 }
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or Grpc.Core.RpcException or StorageException)
             {
+                // Stopping: the etcd watch ends as a cancelled call, not a lost watch.
                 break;
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Gone)
