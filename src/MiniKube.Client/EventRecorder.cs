@@ -111,7 +111,7 @@ public sealed partial class EventRecorder : IAsyncDisposable
         var e = correlated.Event;
         if (correlated.IsRepeat)
         {
-            var stamp = e.LastTimestamp!.Value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            var stamp = e.LastTimestamp!.Value.UtcDateTime.ToString(TimeConverter.WireFormat, CultureInfo.InvariantCulture);
             // Like client-go's two-way merge patch of a repeat: the count, the last time and the (possibly combined) message.
             var patch = $$"""{"count":{{e.Count}},"lastTimestamp":"{{stamp}}","message":{{JsonSerializer.Serialize(e.Message ?? "")}}}""";
             try

@@ -108,14 +108,11 @@ public static partial class ClusterComponents
             Name = ApiServer,
             Role = ApiServer,
             // The API server waits for etcd itself (--etcd-startup-timeout), so both start at once.
-            Command = ExtraConfig.Apply(
-            [
-                .. layout.Binaries.Command(ApiServerAssembly),
+            Command = DotnetCommand(layout, ApiServerAssembly, ApiServer,
                 "--etcd-servers", state.EtcdEndpoints,
                 "--port", Invariant(state.ApiHttpPort),
                 "--grpc-port", Invariant(state.ApiGrpcPort),
-                "--etcd-startup-timeout", "30",
-            ], ApiServer, state.ExtraConfig),
+                "--etcd-startup-timeout", "30"),
             Environment = DotnetEnvironment,
             LogFile = layout.Home.LogFile(ApiServer),
             Ports = [new(state.ApiGrpcPort, "API server gRPC"), new(state.ApiHttpPort, "API server HTTP")],
@@ -128,38 +125,28 @@ public static partial class ClusterComponents
 
     private static IEnumerable<ComponentSpec> SchedulerComponent(ClusterLayout layout)
     {
-        yield return new ComponentSpec
-        {
-            Name = Scheduler,
-            Role = Scheduler,
-            // One instance: no leader election, so a restarted scheduler works at once instead of waiting out the old lease.
-            Command = ExtraConfig.Apply([.. layout.Binaries.Command(SchedulerAssembly), "--server", layout.State.ServerUrl, "--leader-elect=false"],
-                Scheduler, layout.State.ExtraConfig),
-            Environment = DotnetEnvironment,
-            LogFile = layout.Home.LogFile(Scheduler),
-            After = [ApiServer],
-            Readiness = new LogLineCheck(SchedulerStarted(), "it serves"),
-            Health = RunningCheck.Instance,
-            StopWave = 1,
-        };
+        yield return ControlLoop(layout, Scheduler, SchedulerAssembly, new LogLineCheck(SchedulerStarted(), "it serves"));
     }
 
     private static IEnumerable<ComponentSpec> ControllerManagerComponent(ClusterLayout layout)
     {
-        yield return new ComponentSpec
-        {
-            Name = ControllerManager,
-            Role = ControllerManager,
-            Command = ExtraConfig.Apply([.. layout.Binaries.Command(ControllerManagerAssembly), "--server", layout.State.ServerUrl, "--leader-elect=false"],
-                ControllerManager, layout.State.ExtraConfig),
-            Environment = DotnetEnvironment,
-            LogFile = layout.Home.LogFile(ControllerManager),
-            After = [ApiServer],
-            Readiness = new LogLineCheck(ControllersRunning(), "its controllers run"),
-            Health = RunningCheck.Instance,
-            StopWave = 1,
-        };
+        yield return ControlLoop(layout, ControllerManager, ControllerManagerAssembly, new LogLineCheck(ControllersRunning(), "its controllers run"));
     }
+
+    /// <summary>The scheduler or the controller manager: a client of the API server, ready once its log says so.</summary>
+    private static ComponentSpec ControlLoop(ClusterLayout layout, string name, string assembly, LogLineCheck readiness) => new()
+    {
+        Name = name,
+        Role = name,
+        // One instance: no leader election, so a restarted component works at once instead of waiting out the old lease.
+        Command = DotnetCommand(layout, assembly, name, "--server", layout.State.ServerUrl, "--leader-elect=false"),
+        Environment = DotnetEnvironment,
+        LogFile = layout.Home.LogFile(name),
+        After = [ApiServer],
+        Readiness = readiness,
+        Health = RunningCheck.Instance,
+        StopWave = 1,
+    };
 
     private static IEnumerable<ComponentSpec> Kubelets(ClusterLayout layout)
     {
@@ -172,14 +159,11 @@ public static partial class ClusterComponents
                 Name = KubeletName(node),
                 Role = Kubelet,
                 Node = node,
-                Command = ExtraConfig.Apply(
-                [
-                    .. layout.Binaries.Command(KubeletAssembly),
+                Command = DotnetCommand(layout, KubeletAssembly, Kubelet,
                     "--server", layout.State.ServerUrl,
                     "--node-name", node,
                     "--port", "0",
-                    "--root-dir", root,
-                ], Kubelet, layout.State.ExtraConfig),
+                    "--root-dir", root),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
                 After = [ApiServer],
@@ -190,6 +174,10 @@ public static partial class ClusterComponents
             };
         }
     }
+
+    /// <summary>A .NET component's command line: its program, minictl's flags, then the user's --extra-config for its role.</summary>
+    private static IReadOnlyList<string> DotnetCommand(ClusterLayout layout, string assembly, string role, params string[] flags) =>
+        ExtraConfig.Apply([.. layout.Binaries.Command(assembly), .. flags], role, layout.State.ExtraConfig);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
