@@ -17,6 +17,7 @@ public static class ResourceRegistry
         new("apps", "v1", "ReplicaSet", "replicasets", "replicaset", ["rs"], true, typeof(ReplicaSet), true),
         new("apps", "v1", "DaemonSet", "daemonsets", "daemonset", ["ds"], true, typeof(DaemonSet), true),
         new("batch", "v1", "Job", "jobs", "job", [], true, typeof(Job), true),
+        new("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", [], true, typeof(EndpointSlice), false),
         new("coordination.k8s.io", "v1", "Lease", "leases", "lease", [], true, typeof(Lease), false),
         new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", ["hpa"], true,
             typeof(HorizontalPodAutoscaler), true),
