@@ -10,7 +10,11 @@ namespace MiniKube.Kubelet.Tests;
 /// </summary>
 public sealed partial class ProcessShutdownTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
 {
-    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(5);
+    // "Promptly" is judged by the kubelet itself: it logs "Kubelet stopped" only when every loop stopped within its own
+    // KubeletHost.ShutdownTimeout, and "Stopping took longer" otherwise. This outer deadline only bounds how long the test
+    // waits to *observe* the exit: on a loaded machine the test host's thread pool can be slow to deliver the process's
+    // output and exit (seen in a full-suite run: a 5 s bound failed with neither line read yet).
+    private static readonly TimeSpan ExitDeadline = KubeletHost.ShutdownTimeout * 3;
 
     [DockerTheory]
     [InlineData("SIGTERM")]
@@ -43,6 +47,8 @@ public sealed partial class ProcessShutdownTests(ApiServerFixture api) : IClassF
 
             Assert.True(code == 0, $"exit code {code}; output:\n{kubelet.RecentOutput}");
             Assert.Contains("Shutting down on " + signal, kubelet.RecentOutput, StringComparison.Ordinal);
+            Assert.Contains("Kubelet stopped", kubelet.RecentOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("Stopping took longer", kubelet.RecentOutput, StringComparison.Ordinal);
             var inspect = await DockerCli.InspectAsync(id);
             Assert.True(inspect.GetProperty("State").GetProperty("Running").GetBoolean(), "the pod's container was stopped with the kubelet");
         }
