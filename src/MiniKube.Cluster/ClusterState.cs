@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// What <c>cluster.json</c> records about a local cluster: its settings (name, nodes, ports, where etcd is) and, per

@@ -1,6 +1,6 @@
 using MiniKube.Client;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// The files of a local cluster under <c>$MINIKUBE_HOME</c> (default <c>~/.minikube</c>): the client config, the cluster

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>Reads and atomically replaces <c>cluster.json</c>.</summary>
 public sealed class ClusterStateStore(ClusterHome home)
@@ -18,13 +18,13 @@ public sealed class ClusterStateStore(ClusterHome home)
             var state = JsonSerializer.Deserialize(File.ReadAllBytes(Path), ClusterStateJson.Default.ClusterState);
             if (state is null || state.Version != ClusterState.CurrentVersion)
             {
-                throw new CliException($"{Path} is not a cluster state this minictl understands; stop that cluster's processes and remove the file");
+                throw new ClusterException($"{Path} is not a cluster state this minictl understands; stop that cluster's processes and remove the file");
             }
             return state;
         }
         catch (JsonException ex)
         {
-            throw new CliException($"{Path} is not valid cluster state ({ex.Message}); stop that cluster's processes and remove the file");
+            throw new ClusterException($"{Path} is not valid cluster state ({ex.Message}); stop that cluster's processes and remove the file");
         }
     }
 

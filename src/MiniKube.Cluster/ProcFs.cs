@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>What Linux's <c>/proc</c> says about a process.</summary>
 public static class ProcFs

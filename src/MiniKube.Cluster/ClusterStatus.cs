@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>One component's line in <c>cluster status</c>.</summary>
 public sealed record ComponentStatus(string Name, int? Pid, string State, bool Healthy, string Detail, string LogFile);

@@ -1,4 +1,4 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// Keeps two cluster commands on the same <c>MINIKUBE_HOME</c> from running at once: an exclusive lock on
@@ -19,7 +19,7 @@ public sealed class ClusterLock : IDisposable
         }
         catch (IOException)
         {
-            throw new CliException($"another minictl cluster command is running on {home.Directory} (lock: {home.LockFile}); wait for it to finish");
+            throw new ClusterException($"another minictl cluster command is running on {home.Directory} (lock: {home.LockFile}); wait for it to finish");
         }
     }
 

@@ -1,8 +1,8 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// Progress of a cluster command, step by step (a check, a component): shown live in a terminal
-/// (<see cref="SpectreProgress"/>) or as plain lines (<see cref="PlainProgress"/>) when the output is not one.
+/// (minictl's Spectre.Console view) or as plain lines when the output is not one.
 /// </summary>
 public interface IClusterProgress
 {

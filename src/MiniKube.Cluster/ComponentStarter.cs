@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// Gets one component running and ready for <see cref="ClusterUp"/>: a running process is only health-checked; otherwise the
@@ -117,7 +117,7 @@ public sealed class ComponentStarter(ClusterStateRecorder state, ProbeContext pr
                 {
                     result = await check.CheckAsync(target, probeTimeout.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not CliException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ClusterException)
                 {
                     // A probe cut short by its timeout (gRPC reports that as a cancelled call), or one that failed oddly: not ready yet.
                     result = CheckResult.Wait(probeTimeout.IsCancellationRequested
@@ -138,10 +138,10 @@ public sealed class ComponentStarter(ClusterStateRecorder state, ProbeContext pr
         }
     }
 
-    private CliException Failure(ComponentSpec spec, string what, long logOffset)
+    private ClusterException Failure(ComponentSpec spec, string what, long logOffset)
     {
         progress.Fail(spec.Name, what);
-        return new CliException(
+        return new ClusterException(
             $"{spec.Name} {what}; the last lines of {ClusterHome.Display(spec.LogFile)}:\n{LogTail.LastLines(spec.LogFile, logOffset, LogLinesInErrors)}\n"
             + "(what did start keeps running: fix the cause and run minictl cluster up again, or minictl cluster down)");
     }

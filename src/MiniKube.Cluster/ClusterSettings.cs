@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// Turns <c>cluster up</c>'s flags and the recorded state into the cluster's settings: what was recorded stays (same name,
@@ -14,12 +14,12 @@ public static partial class ClusterSettings
         var name = options.Name ?? recorded?.Name ?? UpOptions.DefaultName;
         if (!ValidName().IsMatch(name))
         {
-            throw new CliException($"invalid cluster name \"{name}\": use lowercase letters, digits and '-' (it prefixes the node names)");
+            throw new ClusterException($"invalid cluster name \"{name}\": use lowercase letters, digits and '-' (it prefixes the node names)");
         }
         var nodes = options.Nodes ?? recorded?.Nodes ?? UpOptions.DefaultNodes;
         if (nodes is < 1 or > UpOptions.MaxNodes)
         {
-            throw new CliException($"--nodes must be between 1 and {UpOptions.MaxNodes}, not {nodes}");
+            throw new ClusterException($"--nodes must be between 1 and {UpOptions.MaxNodes}, not {nodes}");
         }
         var external = options.EtcdServers is { } etcd ? NormalizeEtcd(etcd) : recorded?.ExternalEtcd;
         var extraConfig = options.ExtraConfig is { } given ? ExtraConfig.Normalize(given) : recorded?.ExtraConfig ?? [];
@@ -38,7 +38,7 @@ public static partial class ClusterSettings
         }
         if (options.ApiPort is { } port && port is < 1 or > 65535)
         {
-            throw new CliException($"--api-port must be a TCP port (1-65535), not {port}");
+            throw new ClusterException($"--api-port must be a TCP port (1-65535), not {port}");
         }
 
         var taken = new HashSet<int>();
@@ -76,7 +76,7 @@ public static partial class ClusterSettings
         var urls = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (urls.Length == 0 || urls.Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
-            throw new CliException($"invalid --etcd-servers \"{value}\": expected comma-separated URLs such as http://127.0.0.1:2379");
+            throw new ClusterException($"invalid --etcd-servers \"{value}\": expected comma-separated URLs such as http://127.0.0.1:2379");
         }
         return string.Join(',', urls.Select(u => u.TrimEnd('/')));
     }
@@ -85,7 +85,7 @@ public static partial class ClusterSettings
     {
         if (condition)
         {
-            throw new CliException(message);
+            throw new ClusterException(message);
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>What a component list is made from: the cluster's settings, its files and where the programs are.</summary>
 public sealed record ClusterLayout(ClusterState State, ClusterHome Home, ComponentBinaries Binaries, string EtcdExecutable);

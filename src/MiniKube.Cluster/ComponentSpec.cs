@@ -1,4 +1,4 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// One process of the cluster: how to start it, what it waits for, how to tell it is ready (after a start) and healthy

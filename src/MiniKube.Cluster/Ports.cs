@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// Loopback ports for the cluster. New ones are drawn from 20000–29999, below the kernel's ephemeral range (32768+,
@@ -39,6 +39,6 @@ public static class Ports
                 return port;
             }
         }
-        throw new CliException($"no free loopback port found in {First}-{Last}");
+        throw new ClusterException($"no free loopback port found in {First}-{Last}");
     }
 }

@@ -1,4 +1,4 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>What <c>cluster down</c> did.</summary>
 public sealed record DownResult(bool Found, IReadOnlyList<string> Stopped, int ContainersRemoved, string? DockerWarning, bool Purged);

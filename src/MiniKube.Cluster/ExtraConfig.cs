@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// minikube's <c>--extra-config=&lt;component&gt;.&lt;flag&gt;=&lt;value&gt;</c>: a flag for one kind of component, given to it
@@ -13,19 +13,19 @@ public static partial class ExtraConfig
     public static readonly IReadOnlyList<string> Components =
         [ClusterComponents.ApiServer, ClusterComponents.Scheduler, ClusterComponents.ControllerManager, ClusterComponents.Kubelet];
 
-    /// <summary>One setting, split; throws <see cref="CliException"/> saying what is wrong with it.</summary>
+    /// <summary>One setting, split; throws <see cref="ClusterException"/> saying what is wrong with it.</summary>
     public static (string Component, string Flag, string Value) Parse(string setting)
     {
         var match = Setting().Match(setting);
         if (!match.Success)
         {
-            throw new CliException(
+            throw new ClusterException(
                 $"invalid --extra-config \"{setting}\": use <component>.<flag>=<value>, e.g. kubelet.max-pods=50 or controller-manager.node-monitor-grace-period=20s");
         }
         var component = match.Groups["component"].Value;
         if (!Components.Contains(component))
         {
-            throw new CliException($"invalid --extra-config \"{setting}\": unknown component \"{component}\"; use {string.Join(", ", Components.SkipLast(1))} or {Components[^1]}");
+            throw new ClusterException($"invalid --extra-config \"{setting}\": unknown component \"{component}\"; use {string.Join(", ", Components.SkipLast(1))} or {Components[^1]}");
         }
         return (component, match.Groups["flag"].Value, match.Groups["value"].Value);
     }

@@ -1,4 +1,4 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>The cluster state while a command changes it: each change is saved to <c>cluster.json</c> at once (safe across threads).</summary>
 public sealed class ClusterStateRecorder(ClusterStateStore store, ClusterState initial)

@@ -1,4 +1,4 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>Writes the <c>server: URL</c> line of the client config that <c>MiniKube.Client.ClientConfig</c> reads, keeping other lines.</summary>
 public static class ClientConfigFile

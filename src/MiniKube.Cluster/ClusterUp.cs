@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>What <c>cluster up</c> did.</summary>
 public sealed record UpResult(ClusterState State, IReadOnlyList<string> Started, IReadOnlyList<string> ImagesBuilt, TimeSpan Elapsed)
@@ -30,13 +30,13 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         var missing = binaries.Missing(ClusterComponents.Assemblies);
         if (missing.Count > 0)
         {
-            throw new CliException($"{string.Join(", ", missing.Select(m => m + ".dll"))} not found in {binaries.Directory}: build MiniKube (dotnet build) or pass --bin-dir");
+            throw new ClusterException($"{string.Join(", ", missing.Select(m => m + ".dll"))} not found in {binaries.Directory}: build MiniKube (dotnet build) or pass --bin-dir");
         }
         var state = ClusterSettings.Resolve(options, recorded, running, binaries.Directory, time.GetUtcNow());
         var etcd = "etcd";
         if (state.ManagedEtcd)
         {
-            etcd = ExecutableSearch.Find("etcd", environment) ?? throw new CliException("etcd not found: apt-get install etcd-server (or use a running etcd with --etcd-servers URL)");
+            etcd = ExecutableSearch.Find("etcd", environment) ?? throw new ClusterException("etcd not found: apt-get install etcd-server (or use a running etcd with --etcd-servers URL)");
         }
 
         using var docker = new DockerEngine(environment);
@@ -67,7 +67,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             var version = await docker.PingAsync(cancellationToken).ConfigureAwait(false);
             progress.Succeed(DockerStep, $"Docker {version} at {docker.Endpoint}");
         }
-        catch (CliException ex)
+        catch (ClusterException ex)
         {
             progress.Fail(DockerStep, ex.Message);
             throw;
@@ -81,7 +81,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             progress.Succeed(ImagesStep, built.Count == 0 ? "present" : "built " + string.Join(", ", built));
             return built;
         }
-        catch (CliException ex)
+        catch (ClusterException ex)
         {
             progress.Fail(ImagesStep, ex.Message.Split('\n')[0]);
             throw;
@@ -96,7 +96,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
             foreach (var use in spec.Ports.Where(u => !Ports.IsFree(u.Port)))
             {
                 var hint = use.Purpose.StartsWith("API server gRPC", StringComparison.Ordinal) ? "choose another with --api-port, or " : "";
-                throw new CliException(
+                throw new ClusterException(
                     $"port {use.Port.ToString(CultureInfo.InvariantCulture)} ({use.Purpose}) is already in use by another process: stop it, {hint}start over on new ports with minictl cluster down --purge");
             }
         }
@@ -111,7 +111,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = new List<string>();
         var tasks = new Dictionary<string, Task>(StringComparer.Ordinal);
-        CliException? firstFailure = null;
+        ClusterException? firstFailure = null;
         foreach (var spec in specs)
         {
             var dependencies = spec.After.Where(tasks.ContainsKey).Select(name => tasks[name]).ToArray();
@@ -128,7 +128,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
                         }
                     }
                 }
-                catch (CliException ex)
+                catch (ClusterException ex)
                 {
                     Interlocked.CompareExchange(ref firstFailure, ex, null);
                     await abort.CancelAsync().ConfigureAwait(false);

@@ -1,6 +1,7 @@
+using MiniKube.Cluster;
 using Spectre.Console;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cli.ClusterView;
 
 /// <summary>
 /// How cluster commands show progress and tables: live (Spectre.Console) when stdout is a terminal, plain lines otherwise

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// The images pods need (no registry is reachable): the sandbox and the busybox workloads, built by
@@ -23,12 +23,12 @@ public static class LocalImages
             return missing;
         }
         var script = FindBuildScript(binDirectory)
-            ?? throw new CliException($"images {string.Join(", ", missing)} are missing and deploy/images/build.sh was not found next to minictl; run it from the MiniKube repository");
+            ?? throw new ClusterException($"images {string.Join(", ", missing)} are missing and deploy/images/build.sh was not found next to minictl; run it from the MiniKube repository");
         await RunAsync(script, cancellationToken).ConfigureAwait(false);
         var still = await docker.MissingImagesAsync(Required, cancellationToken).ConfigureAwait(false);
         if (still.Count > 0)
         {
-            throw new CliException($"{script} ran but images {string.Join(", ", still)} are still missing");
+            throw new ClusterException($"{script} ran but images {string.Join(", ", still)} are still missing");
         }
         return missing;
     }
@@ -55,7 +55,7 @@ public static class LocalImages
     {
         var start = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(script);
-        using var process = Process.Start(start) ?? throw new CliException("could not run " + script);
+        using var process = Process.Start(start) ?? throw new ClusterException("could not run " + script);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -71,12 +71,12 @@ public static class LocalImages
             {
                 throw;
             }
-            throw new CliException($"{script} did not finish within {BuildTimeout.TotalMinutes:0} minutes");
+            throw new ClusterException($"{script} did not finish within {BuildTimeout.TotalMinutes:0} minutes");
         }
         if (process.ExitCode != 0)
         {
             var output = ((await stdout.ConfigureAwait(false)) + (await stderr.ConfigureAwait(false))).Trim();
-            throw new CliException($"building the local images failed ({script} exited with {process.ExitCode}):\n{output}");
+            throw new ClusterException($"building the local images failed ({script} exited with {process.ExitCode}):\n{output}");
         }
     }
 }

@@ -1,4 +1,6 @@
-namespace MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
+
+namespace MiniKube.Cli.ClusterView;
 
 /// <summary>One line per step start, success or failure, for logs and pipes.</summary>
 public sealed class PlainProgress(TextWriter output) : IClusterProgress

@@ -1,4 +1,4 @@
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>The flags of <c>minictl cluster up</c>; null means "as before, else the default".</summary>
 public sealed record UpOptions

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// Where the component programs are: the .NET components' assemblies (<c>minikube-apiserver.dll</c> …) next to minictl
@@ -24,7 +24,7 @@ public sealed class ComponentBinaries
         var directory = Path.GetFullPath(string.IsNullOrWhiteSpace(binDirectory) ? AppContext.BaseDirectory : binDirectory);
         if (!System.IO.Directory.Exists(directory))
         {
-            throw new CliException($"--bin-dir {directory} does not exist");
+            throw new ClusterException($"--bin-dir {directory} does not exist");
         }
         return new ComponentBinaries(directory, FindDotnetHost());
     }

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>
 /// The Docker engine the kubelets drive (<c>DOCKER_HOST</c>, else <c>unix:///var/run/docker.sock</c>): reachability with
@@ -27,7 +27,7 @@ public sealed class DockerEngine : IDisposable
 
     public string Endpoint { get; }
 
-    /// <summary>The engine's version; a <see cref="CliException"/> saying what to do when it cannot be reached.</summary>
+    /// <summary>The engine's version; a <see cref="ClusterException"/> saying what to do when it cannot be reached.</summary>
     public async Task<string> PingAsync(CancellationToken cancellationToken)
     {
         try
@@ -37,9 +37,9 @@ public sealed class DockerEngine : IDisposable
             var version = await _client.System.GetVersionAsync(timeout.Token).ConfigureAwait(false);
             return version.Version;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not CliException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not ClusterException)
         {
-            throw new CliException(Unreachable(ex));
+            throw new ClusterException(Unreachable(ex));
         }
     }
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using MiniKube.Api;
 using MiniKube.Client;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cluster;
 
 /// <summary>The outcome of one probe: ready/healthy or not, and a short line that says why or what was seen.</summary>
 public readonly record struct CheckResult(bool Ok, string Detail)
@@ -112,7 +112,7 @@ public sealed class NodeReadyCheck(string node) : IComponentCheck
         catch (ApiException ex) when (!cancellationToken.IsCancellationRequested)
         {
             return CheckResult.Wait(ex.IsNotFound ? $"node {node} not registered yet"
-                : ErrorFormatter.IsConnectionFailure(ex) ? $"node {node}: the API server does not answer" : $"node {node}: {ex.Message}");
+                : CallFailures.IsConnectionFailure(ex) ? $"node {node}: the API server does not answer" : $"node {node}: {ex.Message}");
         }
         var ready = found.Status?.Conditions?.FirstOrDefault(c => c.Type == NodeConditionType.Ready);
         var port = found.Status?.DaemonEndpoints?.KubeletEndpoint?.Port ?? 0;

@@ -1,6 +1,7 @@
+using MiniKube.Cluster;
 using Spectre.Console;
 
-namespace MiniKube.Cli.Cluster;
+namespace MiniKube.Cli.ClusterView;
 
 /// <summary>A live view for terminals: one row per step with a spinner while it runs, ✓ or ✗ when it ends.</summary>
 public sealed class SpectreProgress : IClusterProgress, IDisposable
