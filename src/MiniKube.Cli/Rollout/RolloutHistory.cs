@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
 using MiniKube.Api;
+using MiniKube.Controllers;
 using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Controllers.Rollout;
+namespace MiniKube.Cli.Rollout;
 
 /// <summary>One revision of a Deployment: its ReplicaSet and the change-cause recorded on it.</summary>
 public sealed record RevisionInfo(long Revision, string? ChangeCause, ReplicaSet ReplicaSet);

@@ -1,7 +1,8 @@
 using MiniKube.Api;
+using MiniKube.Controllers;
 using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Controllers.Rollout;
+namespace MiniKube.Cli.Rollout;
 
 /// <summary>
 /// The client side of <c>rollout undo [--to-revision N]</c>, as kubectl does it: find the ReplicaSet of the revision

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MiniKube.Api;
 using MiniKube.Client;
+using MiniKube.Controllers;
+using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Controllers.Rollout;
+namespace MiniKube.Cli.Rollout;
 
 /// <summary>
 /// kubectl's client-side logic for Deployments, for minictl to call: <c>scale</c>, <c>rollout status|history|undo|restart|
@@ -229,7 +231,7 @@ public sealed class RolloutOperations
         {
             var d = await GetAsync(ns, name, ct).ConfigureAwait(false);
             var next = change(d);
-            if (Deployments.PodTemplateHash.Canonical(next) == Deployments.PodTemplateHash.Canonical(d))
+            if (PodTemplateHash.Canonical(next) == PodTemplateHash.Canonical(d))
             {
                 return false;
             }
