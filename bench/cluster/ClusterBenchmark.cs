@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 
 namespace MiniKube.Bench.Cluster;
 

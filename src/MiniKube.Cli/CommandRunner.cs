@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MiniKube.Api;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli;
 
@@ -44,7 +45,7 @@ public sealed class CommandRunner(CliConsole console, GlobalOptions global)
             {
                 session.Error($"the server did not answer within {FormatTimeout(session.RequestTimeout)} (--request-timeout)");
             }
-            catch (CliException ex)
+            catch (Exception ex) when (ex is CliException or ClusterException)
             {
                 session.Error(ex.Message);
             }

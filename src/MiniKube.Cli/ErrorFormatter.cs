@@ -1,20 +1,17 @@
 using Grpc.Core;
 using MiniKube.Api;
+using MiniKube.Client;
 
 namespace MiniKube.Cli;
 
 /// <summary>Renders API errors the way kubectl does.</summary>
 public static class ErrorFormatter
 {
-    private const string StatusTrailer = "minikube-status-bin";
-
     /// <summary>True when the server was never reached (as opposed to a server that answered with an error).</summary>
-    public static bool IsConnectionFailure(ApiException ex) =>
-        ex.InnerException is RpcException { StatusCode: StatusCode.Unavailable } rpc && rpc.Trailers.GetValueBytes(StatusTrailer) is null;
+    public static bool IsConnectionFailure(ApiException ex) => CallFailures.IsConnectionFailure(ex);
 
     /// <summary>True when the call ended because the caller cancelled it (Ctrl-C or --request-timeout).</summary>
-    public static bool IsCancellation(ApiException ex) =>
-        ex.InnerException is RpcException { StatusCode: StatusCode.Cancelled } rpc && rpc.Trailers.GetValueBytes(StatusTrailer) is null;
+    public static bool IsCancellation(ApiException ex) => CallFailures.IsCancellation(ex);
 
     /// <summary><c>Unable to connect to the server: …</c> for a server that cannot be reached.</summary>
     public static string ConnectionFailure(ApiException ex, string server)

@@ -17,7 +17,7 @@ namespace MiniKube.Client;
 /// </summary>
 public sealed class MiniKubeClient : IDisposable
 {
-    private const string StatusTrailer = "minikube-status-bin";
+    internal const string StatusTrailer = "minikube-status-bin";
     private readonly GrpcChannel _channel;
     private readonly Objects.ObjectsClient _objects;
 

@@ -1,5 +1,5 @@
 using MiniKube.Cli;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Client;
 using MiniKube.Testing;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MiniKube.Api;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Testing;
 
 namespace MiniKube.EndToEnd.Tests;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MiniKube.Api;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Testing;
 using Xunit.Abstractions;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cli.ClusterView;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Commands;
 

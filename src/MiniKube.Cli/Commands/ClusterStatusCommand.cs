@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cli.ClusterView;
 using MiniKube.Cli.Printing;
+using MiniKube.Cluster;
 using Spectre.Console;
 
 namespace MiniKube.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cli.ClusterView;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MiniKube.Api;
-using MiniKube.Controllers.Rollout;
+using MiniKube.Cli.Rollout;
 
 namespace MiniKube.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MiniKube.Controllers.Rollout;
+using MiniKube.Cli.Rollout;
 
 namespace MiniKube.Cli.Commands;
 

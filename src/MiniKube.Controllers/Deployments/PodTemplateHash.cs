@@ -71,7 +71,7 @@ public static class PodTemplateHash
     }
 
     /// <summary>JSON with sorted keys and without nulls or empty lists and maps (Go's omitempty), so equal templates compare equal.</summary>
-    internal static string Canonical(object value)
+    public static string Canonical(object value)
     {
         var node = JsonSerializer.SerializeToNode(value, value.GetType(), KubeSerializer.Options);
         return Normalize(node)?.ToJsonString() ?? "null";

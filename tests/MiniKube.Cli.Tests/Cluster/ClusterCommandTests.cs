@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cli.ClusterView;
+using MiniKube.Cluster;
 using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests.Cluster;

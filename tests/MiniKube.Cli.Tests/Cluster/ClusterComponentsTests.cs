@@ -1,4 +1,4 @@
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Tests.Cluster;
 
@@ -120,7 +120,7 @@ public sealed class ClusterComponentsTests
         Assert.Empty(binaries.Missing(ClusterComponents.Assemblies));
         Assert.True(File.Exists(binaries.DotnetHost), binaries.DotnetHost);
         Assert.Equal(["minikube-nothing"], binaries.Missing(["minikube-nothing"]));
-        Assert.Contains("does not exist", Assert.Throws<CliException>(() => ComponentBinaries.Locate("/nonexistent/bin")).Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", Assert.Throws<ClusterException>(() => ComponentBinaries.Locate("/nonexistent/bin")).Message, StringComparison.Ordinal);
     }
 
     private static string After(IReadOnlyList<string> command, string flag)

@@ -1,4 +1,4 @@
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Client;
 
 namespace MiniKube.Cli.Tests.Cluster;
@@ -43,7 +43,7 @@ public sealed class ClusterFilesTests : IDisposable
     public void A_broken_state_file_is_reported_with_its_path()
     {
         File.WriteAllText(_home.Home.StateFile, "{ not json");
-        var error = Assert.Throws<CliException>(() => new ClusterStateStore(_home.Home).Load());
+        var error = Assert.Throws<ClusterException>(() => new ClusterStateStore(_home.Home).Load());
         Assert.Contains(_home.Home.StateFile, error.Message, StringComparison.Ordinal);
     }
 

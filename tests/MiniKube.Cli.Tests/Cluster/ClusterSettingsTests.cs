@@ -1,4 +1,4 @@
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Tests.Cluster;
 
@@ -59,13 +59,13 @@ public sealed class ClusterSettingsTests
         Assert.Equal(4, Resolve(new UpOptions { Nodes = 4 }, running, running: true).Nodes);
 
         Assert.Contains("run minictl cluster down first",
-            Assert.Throws<CliException>(() => Resolve(new UpOptions { Nodes = 2 }, running, running: true)).Message, StringComparison.Ordinal);
+            Assert.Throws<ClusterException>(() => Resolve(new UpOptions { Nodes = 2 }, running, running: true)).Message, StringComparison.Ordinal);
         Assert.Contains("is running in this MINIKUBE_HOME",
-            Assert.Throws<CliException>(() => Resolve(new UpOptions { Name = "other" }, running, running: true)).Message, StringComparison.Ordinal);
+            Assert.Throws<ClusterException>(() => Resolve(new UpOptions { Name = "other" }, running, running: true)).Message, StringComparison.Ordinal);
         Assert.Contains("--etcd-servers",
-            Assert.Throws<CliException>(() => Resolve(new UpOptions { EtcdServers = "http://127.0.0.1:2379" }, running, running: true)).Message, StringComparison.Ordinal);
+            Assert.Throws<ClusterException>(() => Resolve(new UpOptions { EtcdServers = "http://127.0.0.1:2379" }, running, running: true)).Message, StringComparison.Ordinal);
         Assert.Contains("--api-port",
-            Assert.Throws<CliException>(() => Resolve(new UpOptions { ApiPort = running.ApiGrpcPort + 1 }, running, running: true)).Message, StringComparison.Ordinal);
+            Assert.Throws<ClusterException>(() => Resolve(new UpOptions { ApiPort = running.ApiGrpcPort + 1 }, running, running: true)).Message, StringComparison.Ordinal);
         // Repeating what it already is, is fine.
         Assert.Equal(running.ApiGrpcPort, Resolve(new UpOptions { ApiPort = running.ApiGrpcPort, Nodes = 3 }, running, running: true).ApiGrpcPort);
     }
@@ -75,21 +75,21 @@ public sealed class ClusterSettingsTests
     [InlineData("-dash", "invalid cluster name")]
     [InlineData("a_b", "invalid cluster name")]
     public void Invalid_names_are_refused(string name, string message) =>
-        Assert.StartsWith(message, Assert.Throws<CliException>(() => Resolve(new UpOptions { Name = name })).Message, StringComparison.Ordinal);
+        Assert.StartsWith(message, Assert.Throws<ClusterException>(() => Resolve(new UpOptions { Name = name })).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(51)]
     public void Node_counts_out_of_range_are_refused(int nodes) =>
-        Assert.StartsWith("--nodes must be between 1 and 50", Assert.Throws<CliException>(() => Resolve(new UpOptions { Nodes = nodes })).Message, StringComparison.Ordinal);
+        Assert.StartsWith("--nodes must be between 1 and 50", Assert.Throws<ClusterException>(() => Resolve(new UpOptions { Nodes = nodes })).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData("127.0.0.1:2379")]
     [InlineData("ftp://127.0.0.1:2379")]
     [InlineData(",")]
     public void Etcd_endpoints_must_be_urls(string value) =>
-        Assert.StartsWith("invalid --etcd-servers", Assert.Throws<CliException>(() => Resolve(new UpOptions { EtcdServers = value })).Message, StringComparison.Ordinal);
+        Assert.StartsWith("invalid --etcd-servers", Assert.Throws<ClusterException>(() => Resolve(new UpOptions { EtcdServers = value })).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Extra_config_is_recorded_kept_by_later_ups_and_changed_only_while_stopped()
@@ -99,7 +99,7 @@ public sealed class ClusterSettingsTests
         Assert.Equal(first.ExtraConfig, Resolve(new UpOptions(), first, running: true).ExtraConfig);
         Assert.Equal(first.ExtraConfig, Resolve(new UpOptions { ExtraConfig = [.. first.ExtraConfig] }, first, running: true).ExtraConfig);
 
-        var refused = Assert.Throws<CliException>(() => Resolve(new UpOptions { ExtraConfig = ["kubelet.max-pods=60"] }, first, running: true));
+        var refused = Assert.Throws<ClusterException>(() => Resolve(new UpOptions { ExtraConfig = ["kubelet.max-pods=60"] }, first, running: true));
         Assert.Equal("the running cluster's components were started with --extra-config kubelet.max-pods=50 " +
             "apiserver.default-unreachable-toleration-seconds=3; run minictl cluster down first to change it", refused.Message);
         Assert.Equal(["kubelet.max-pods=60"], Resolve(new UpOptions { ExtraConfig = ["kubelet.max-pods=60"] }, first, running: false).ExtraConfig);
@@ -112,5 +112,5 @@ public sealed class ClusterSettingsTests
     [InlineData("kubelet.max-pods", "use <component>.<flag>=<value>")]
     [InlineData("kubelet.--max-pods=1", "use <component>.<flag>=<value>")]
     public void Malformed_extra_config_is_refused(string setting, string message) =>
-        Assert.Contains(message, Assert.Throws<CliException>(() => Resolve(new UpOptions { ExtraConfig = [setting] })).Message, StringComparison.Ordinal);
+        Assert.Contains(message, Assert.Throws<ClusterException>(() => Resolve(new UpOptions { ExtraConfig = [setting] })).Message, StringComparison.Ordinal);
 }

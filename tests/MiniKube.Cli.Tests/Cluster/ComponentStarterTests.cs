@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cli.ClusterView;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Tests.Cluster;
 
@@ -82,7 +83,7 @@ public sealed class ComponentStarterTests : IDisposable
     public async Task A_component_that_keeps_exiting_fails_with_its_crash_quoted_from_the_first_line()
     {
         var spec = Spec("echo noise; echo 'Unhandled exception: System.Exception: the reason'; echo '   at Somewhere()'; exit 3");
-        var error = await Assert.ThrowsAsync<CliException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(30)));
+        var error = await Assert.ThrowsAsync<ClusterException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(30)));
         Assert.StartsWith("fake exited with code 3 before it was ready (attempt 3 of 3); the last lines of ", error.Message, StringComparison.Ordinal);
         Assert.Contains("\n    Unhandled exception: System.Exception: the reason\n       at Somewhere()\n", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("noise", error.Message, StringComparison.Ordinal);
@@ -93,7 +94,7 @@ public sealed class ComponentStarterTests : IDisposable
     public async Task A_component_that_never_gets_ready_fails_at_the_deadline_and_keeps_running()
     {
         var spec = Spec("echo 'still warming up'; exec sleep 60");
-        var error = await Assert.ThrowsAsync<CliException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(1)));
+        var error = await Assert.ThrowsAsync<ClusterException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(1)));
         Assert.StartsWith("fake not ready after 1 s (waiting until it says so)", error.Message, StringComparison.Ordinal);
         Assert.Contains("still warming up", error.Message, StringComparison.Ordinal);
         var record = Recorder.Current.Find("fake")!;

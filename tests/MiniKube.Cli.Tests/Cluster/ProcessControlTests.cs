@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests.Cluster;

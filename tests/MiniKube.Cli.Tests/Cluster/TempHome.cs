@@ -1,4 +1,4 @@
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests.Cluster;

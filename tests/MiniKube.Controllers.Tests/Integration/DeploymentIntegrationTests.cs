@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using MiniKube.Api;
+using MiniKube.Cli.Rollout;
 using MiniKube.Client;
 using MiniKube.Controllers.Deployments;
-using MiniKube.Controllers.Rollout;
 using MiniKube.Controllers.Tests.Support;
 using MiniKube.Testing;
 

@@ -1,6 +1,6 @@
 using MiniKube.Api;
+using MiniKube.Cli.Rollout;
 using MiniKube.Controllers.Deployments;
-using MiniKube.Controllers.Rollout;
 using MiniKube.Controllers.Tests.Support;
 
 namespace MiniKube.Controllers.Tests.Unit;
