@@ -44,9 +44,11 @@ public sealed class SchedulingQueueTests
     {
         var queue = NewQueue();
         var pop = queue.PopAsync().AsTask();
-        await Task.Delay(50);
+        // Time passing does not hand out anything: no timer is due and nothing was added.
+        clock.Advance(TimeSpan.FromHours(1));
         Assert.False(pop.IsCompleted);
         queue.Add(Make.Pod("p"));
+        // The pod popped is the one added after the wait began: an early return could not have produced it.
         Assert.Equal("p", (await pop.WaitAsync(TimeSpan.FromSeconds(5))).PodInfo.Name);
     }
 
@@ -98,12 +100,16 @@ public sealed class SchedulingQueueTests
     public async Task Pop_wakes_when_a_backoff_expires()
     {
         var queue = NewQueue();
-        queue.Add(Make.Pod("p"));
+        var pod = Make.Pod("p");
+        queue.Add(pod);
         queue.AddUnschedulable(await Pop(queue));
         var pop = queue.PopAsync().AsTask();
-        await Task.Delay(50);
+        // Pop is waiting on the clock (its timer exists once PopAsync returned): a tick before the backoff ends, the pod
+        // is still backing off, so nothing can have been handed out.
+        clock.Advance(TimeSpan.FromSeconds(1) - TimeSpan.FromTicks(1));
+        Assert.Equal(QueueLocation.Backoff, queue.LocationOf(pod));
         Assert.False(pop.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromTicks(1));
         Assert.Equal(2, (await pop.WaitAsync(TimeSpan.FromSeconds(5))).Attempts);
     }
 
@@ -166,15 +172,16 @@ public sealed class SchedulingQueueTests
     public async Task The_unschedulable_timeout_is_configurable_and_wakes_pop()
     {
         var queue = NewQueue(options: new SchedulingQueueOptions { PodMaxInUnschedulablePodsDuration = TimeSpan.FromSeconds(30) });
-        queue.Add(Make.Pod("p"));
+        var pod = Make.Pod("p");
+        queue.Add(pod);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeAffinity);
         queue.AddUnschedulable(info);
         var pop = queue.PopAsync().AsTask();
-        clock.Advance(TimeSpan.FromSeconds(29));
-        await Task.Delay(50);
+        clock.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromTicks(1));
+        Assert.Equal(QueueLocation.Unschedulable, queue.LocationOf(pod));
         Assert.False(pop.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromTicks(1));
         Assert.Equal("p", (await pop.WaitAsync(TimeSpan.FromSeconds(5))).PodInfo.Name);
     }
 
@@ -267,8 +274,14 @@ public sealed class SchedulingQueueTests
         Assert.Equal(0, queue.UnschedulableCount);
 
         var pop = queue.PopAsync().AsTask();
-        await Task.Delay(50);
+        // Past every backoff and the unschedulable timeout: a deleted pod that lingered anywhere would be active by now
+        // and, being older, popped before the one added next.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal((0, 0, 0), (queue.Count, queue.ActiveCount, queue.BackoffCount));
         Assert.False(pop.IsCompleted);
+        queue.Add(Make.Pod("later"));
+        Assert.Equal("later", (await pop.WaitAsync(TimeSpan.FromSeconds(5))).PodInfo.Name);
+        Assert.Equal(0, queue.ActiveCount);
     }
 
     [Fact]
