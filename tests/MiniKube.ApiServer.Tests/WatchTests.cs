@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Testing;
-using static MiniKube.ApiServer.Tests.Objects;
+using static MiniKube.Testing.TestObjects;
 
 namespace MiniKube.ApiServer.Tests;
 
