@@ -99,8 +99,9 @@ public sealed class ComponentStarterTests : IDisposable
         // machine a real 1 s deadline can pass before the shell has even written its line.
         var clock = new TimerClock();
         var ensure = EnsureAsync(spec, TimeSpan.FromSeconds(1), clock);
-        await MiniKube.Testing.Eventually.WaitAsync(() => Task.FromResult(File.Exists(spec.LogFile)
-            && File.ReadAllText(spec.LogFile).Contains("still warming up", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), "the component's first line");
+        // The line itself, not the log's header that quotes the command.
+        await Eventually.WaitAsync(() => Task.FromResult(File.Exists(spec.LogFile) && File.ReadAllLines(spec.LogFile).Contains("still warming up")),
+            TimeSpan.FromSeconds(20), "the component's first line");
         Assert.False(ensure.IsCompleted, "gave up before its deadline");
         clock.Advance(TimeSpan.FromSeconds(1));
         var error = await Assert.ThrowsAsync<CliException>(() => ensure);
