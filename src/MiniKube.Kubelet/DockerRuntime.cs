@@ -23,12 +23,24 @@ public sealed class DockerRuntime : IContainerRuntime
     private readonly TimeSpan _pullTimeout;
     // Inspect results of running and exited containers: a running container's start and an exited one's end never change.
     private readonly ConcurrentDictionary<string, RuntimeContainer> _inspected = new(StringComparer.Ordinal);
+    // An exit may be inspected before Docker records that the memory limit caused it: see OomKillSettler.
+    private readonly OomKillSettler _oom;
+    private readonly Func<string, CancellationToken, Task<ContainerInspectResponse>> _inspect;
 
-    public DockerRuntime(Uri endpoint, string nodeName, TimeSpan pullTimeout)
+    public DockerRuntime(Uri endpoint, string nodeName, TimeSpan pullTimeout, TimeProvider? time = null)
+        : this(endpoint, nodeName, pullTimeout, new OomKillSettler(time ?? TimeProvider.System), null)
+    {
+    }
+
+    /// <summary>Tests replace the engine's inspect call (<paramref name="inspect"/>) and the settler's pauses.</summary>
+    internal DockerRuntime(Uri endpoint, string nodeName, TimeSpan pullTimeout, OomKillSettler oom,
+        Func<string, CancellationToken, Task<ContainerInspectResponse>>? inspect)
     {
         _node = nodeName;
         _pullTimeout = pullTimeout;
+        _oom = oom;
         _docker = new DockerClientBuilder().WithEndpoint(endpoint).WithApiVersion(ApiVersion).Build();
+        _inspect = inspect ?? ((id, ct) => _docker.Containers.InspectContainerAsync(id, ct));
     }
 
     public async Task<string> GetVersionAsync(CancellationToken cancellationToken)
@@ -59,7 +71,7 @@ public sealed class DockerRuntime : IContainerRuntime
             var state = ParseState(item.State);
             if (_inspected.TryGetValue(item.ID, out var known) && known.State == state)
             {
-                result.Add(known);
+                result.Add(_oom.Apply(known));
                 continue;
             }
             var inspected = await InspectAsync(item.ID, cancellationToken).ConfigureAwait(false);
@@ -75,6 +87,7 @@ public sealed class DockerRuntime : IContainerRuntime
                 if (!live.Contains(id))
                 {
                     _inspected.TryRemove(id, out _);
+                    _oom.Forget(id);
                 }
             }
         }
@@ -206,6 +219,7 @@ public sealed class DockerRuntime : IContainerRuntime
 
     public async Task StopContainerAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
+        _oom.StopRequested(id);
         try
         {
             await _docker.Containers.StopContainerAsync(id, new ContainerStopParameters
@@ -236,6 +250,7 @@ public sealed class DockerRuntime : IContainerRuntime
         {
         }
         _inspected.TryRemove(id, out _);
+        _oom.Forget(id);
     }
 
     public async Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
@@ -299,9 +314,17 @@ public sealed class DockerRuntime : IContainerRuntime
             var id = m.Actor?.ID ?? "";
             if (m.Actor?.Attributes is { } attributes && attributes.TryGetValue(ContainerLabels.PodUid, out var uid))
             {
+                if (m.Action == "oom")
+                {
+                    _oom.OomReported(id);
+                }
                 if (m.Action is "die" or "destroy" or "oom")
                 {
                     _inspected.TryRemove(id, out _);
+                }
+                if (m.Action == "destroy")
+                {
+                    _oom.Forget(id);
                 }
                 channel.Writer.TryWrite(new RuntimeEvent(id, uid, m.Action ?? ""));
             }
@@ -388,20 +411,37 @@ public sealed class DockerRuntime : IContainerRuntime
 
     private async Task<RuntimeContainer?> InspectAsync(string id, CancellationToken cancellationToken)
     {
-        ContainerInspectResponse inspect;
-        try
-        {
-            inspect = await _docker.Containers.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DockerContainerNotFoundException)
+        var (first, memoryLimit) = await InspectOnceAsync(id, cancellationToken).ConfigureAwait(false);
+        var container = first is null ? null
+            : await _oom.SettleAsync(first, memoryLimit, ct => InspectOnceAsync(id, ct), cancellationToken).ConfigureAwait(false);
+        if (container is null)
         {
             _inspected.TryRemove(id, out _);
             return null;
         }
+        if (container.State is RuntimeContainerState.Running or RuntimeContainerState.Exited)
+        {
+            _inspected[id] = container;
+        }
+        return container;
+    }
+
+    /// <summary>One inspection: the container (null when it is gone or not the kubelet's) and its memory limit.</summary>
+    private async Task<(RuntimeContainer? Container, long MemoryLimitBytes)> InspectOnceAsync(string id, CancellationToken cancellationToken)
+    {
+        ContainerInspectResponse inspect;
+        try
+        {
+            inspect = await _inspect(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return (null, 0);
+        }
         var decoded = ContainerLabels.Decode(inspect.ID, inspect.Config?.Labels);
         if (decoded is null)
         {
-            return null;
+            return (null, 0);
         }
         var state = inspect.State;
         var runtimeState = state switch
@@ -432,11 +472,7 @@ public sealed class DockerRuntime : IContainerRuntime
             FinishedAt = runtimeState == RuntimeContainerState.Exited ? ParseTime(state?.FinishedAt) : null,
             IpAddress = ip,
         };
-        if (runtimeState is RuntimeContainerState.Running or RuntimeContainerState.Exited)
-        {
-            _inspected[id] = container;
-        }
-        return container;
+        return (container, inspect.HostConfig?.Memory ?? 0);
     }
 
     private static RuntimeContainerState ParseState(string? state) => state switch

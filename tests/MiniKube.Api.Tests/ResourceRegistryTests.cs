@@ -33,6 +33,7 @@ public sealed class ResourceRegistryTests
     [InlineData(typeof(Job), "batch/v1", "jobs", true)]
     [InlineData(typeof(Lease), "coordination.k8s.io/v1", "leases", true)]
     [InlineData(typeof(HorizontalPodAutoscaler), "autoscaling/v2", "horizontalpodautoscalers", true)]
+    [InlineData(typeof(EndpointSlice), "discovery.k8s.io/v1", "endpointslices", true)]
     public void Registration_matches_kubernetes(Type type, string apiVersion, string plural, bool namespaced)
     {
         var info = ResourceRegistry.ByType(type);
@@ -53,7 +54,7 @@ public sealed class ResourceRegistryTests
             Assert.Equal(info.ApiVersion, obj.ApiVersion);
             Assert.Equal(info.Kind, obj.Kind);
         }
-        Assert.Equal(14, ResourceRegistry.All.Count);
+        Assert.Equal(15, ResourceRegistry.All.Count);
     }
 
     [Fact]

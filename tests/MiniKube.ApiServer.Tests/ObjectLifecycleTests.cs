@@ -1,7 +1,7 @@
 using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Testing;
-using static MiniKube.ApiServer.Tests.Objects;
+using static MiniKube.Testing.TestObjects;
 
 namespace MiniKube.ApiServer.Tests;
 

@@ -23,8 +23,8 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task Deletes_by_name_and_the_object_is_gone()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("web", ns));
-        await fixture.Client.CreateAsync(Objects.ConfigMap("cfg", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.Pod("web", ns));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("cfg", ns, 1));
 
         var pod = await fixture.Cli().RunAsync("delete", "pod", "web", "-n", ns);
         var cm = await fixture.Cli().RunAsync("delete", "configmap/cfg", "-n", ns);
@@ -39,7 +39,7 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task A_missing_object_is_NotFound_and_exit_1_while_the_others_are_deleted()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("real", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("real", ns));
 
         var result = await fixture.Cli().RunAsync("delete", "pods", "ghost", "real", "-n", ns);
         var ignored = await fixture.Cli().RunAsync("delete", "pod", "ghost", "-n", ns, "--ignore-not-found");
@@ -54,11 +54,11 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
     {
         var ns = await fixture.NewNamespaceAsync();
         var web = new Dictionary<string, string> { ["app"] = "web" };
-        await fixture.Client.CreateAsync(Objects.Pod("w1", ns, web));
-        await fixture.Client.CreateAsync(Objects.Pod("w2", ns, web));
-        await fixture.Client.CreateAsync(Objects.Pod("keep", ns));
-        await fixture.Client.CreateAsync(Objects.ConfigMap("c1", ns, 1));
-        await fixture.Client.CreateAsync(Objects.ConfigMap("c2", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.Pod("w1", ns, web));
+        await fixture.Client.CreateAsync(TestObjects.Pod("w2", ns, web));
+        await fixture.Client.CreateAsync(TestObjects.Pod("keep", ns));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("c1", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("c2", ns, 1));
         using var temp = new TempDirectory();
         var manifest = Path.Combine(temp, "keep.yaml");
         File.WriteAllText(manifest, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: keep\nspec:\n  containers:\n  - name: main\n    image: busybox\n");
@@ -87,8 +87,8 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task Waits_for_a_graceful_deletion_to_finish_unless_told_not_to()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("graceful", ns));
-        await fixture.Client.CreateAsync(Objects.Pod("nowait", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("graceful", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("nowait", ns));
         // Bound pods are deleted gracefully: marked, and finished by their node's kubelet (played here by the test).
         await fixture.Client.BindAsync(ns, "graceful", "node-g");
         await fixture.Client.BindAsync(ns, "nowait", "node-g");
@@ -112,7 +112,7 @@ public sealed class DeleteCommandTests(ApiServerFixture fixture) : IClassFixture
     public async Task Waiting_gives_up_after_the_timeout_with_one_error_line()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("stuck", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("stuck", ns));
         await fixture.Client.BindAsync(ns, "stuck", "node-g");
 
         var result = await fixture.Cli().RunAsync("delete", "pod", "stuck", "-n", ns, "--timeout", "1s");

@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests;
 
@@ -298,7 +299,7 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
     public async Task Other_kinds_are_described_as_yaml_with_events()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.ConfigMap("settings", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("settings", ns, 1));
 
         var result = await fixture.Cli().RunAsync("describe", "configmap/settings", "-n", ns);
 
@@ -313,9 +314,9 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
     public async Task Names_match_by_prefix_and_a_missing_object_is_NotFound()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.ConfigMap("app-one", ns, 1));
-        await fixture.Client.CreateAsync(Objects.ConfigMap("app-two", ns, 1));
-        await fixture.Client.CreateAsync(Objects.ConfigMap("other", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("app-one", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("app-two", ns, 1));
+        await fixture.Client.CreateAsync(TestObjects.ConfigMap("other", ns, 1));
         var cli = fixture.Cli();
 
         var prefix = await cli.RunAsync("describe", "cm", "app", "-n", ns);

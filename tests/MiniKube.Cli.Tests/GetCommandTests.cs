@@ -13,7 +13,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         var pods = new List<Pod>();
         foreach (var name in names)
         {
-            pods.Add(await fixture.Client.CreateAsync(Objects.Pod(name, ns, new Dictionary<string, string> { ["app"] = name == "b" ? "db" : "web" })));
+            pods.Add(await fixture.Client.CreateAsync(TestObjects.Pod(name, ns, new Dictionary<string, string> { ["app"] = name == "b" ? "db" : "web" })));
         }
         return pods;
     }
@@ -23,7 +23,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
     {
         var ns = await fixture.NewNamespaceAsync();
         var pods = await CreatePodsAsync(ns, "a", "b", "crash", "d");
-        var clock = Objects.ClockAfter(TenMinutes, [.. pods]);
+        var clock = Clocks.After(TenMinutes, [.. pods]);
         var now = clock.GetUtcNow();
         var client = fixture.Client;
         await client.BindAsync(ns, "b", "node-x");
@@ -101,7 +101,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         {
             nodes.Add(await fixture.Client.CreateAsync(node));
         }
-        var clock = Objects.ClockAfter(TimeSpan.FromMinutes(45), [.. nodes]);
+        var clock = Clocks.After(TimeSpan.FromMinutes(45), [.. nodes]);
 
         var table = await fixture.Cli(clock).RunAsync("get", "nodes", "-l", "suite=" + id);
         var wide = await fixture.Cli(clock).RunAsync("get", "no", $"{id}-n1", "-o", "wide");
@@ -121,18 +121,21 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
     public async Task Namespaces_and_configmaps_tables()
     {
         var ns = await fixture.NewNamespaceAsync();
-        var empty = await fixture.Client.CreateAsync(Objects.ConfigMap("empty", ns, 0));
-        var two = await fixture.Client.CreateAsync(Objects.ConfigMap("two", ns, 2));
+        var empty = await fixture.Client.CreateAsync(TestObjects.ConfigMap("empty", ns, 0));
+        var two = await fixture.Client.CreateAsync(TestObjects.ConfigMap("two", ns, 2));
         var nsObject = await fixture.Client.GetAsync<Namespace>(ns);
-        var clock = Objects.ClockAfter(TimeSpan.FromSeconds(30), nsObject, empty, two);
-        var nsAge = Printing.HumanDuration.Since(nsObject.Metadata.CreationTimestamp, clock.GetUtcNow());
+        var clock = Clocks.After(TimeSpan.FromSeconds(30), nsObject, empty, two);
+        // Creation times have whole seconds, and consecutive creates can fall on either side of a second's boundary (more
+        // often on a busy machine): each object's age is its own, 30 s for the newest and 30 or 31 s for the others.
+        string Age(KubeObject o) => $"{(long)(clock.GetUtcNow() - o.Metadata.CreationTimestamp!.Value).TotalSeconds}s";
+        Assert.Equal("30s", Age(two));
+        Assert.All(new KubeObject[] { nsObject, empty }, o => Assert.Matches("^(30|31)s$", Age(o)));
 
         var namespaces = await fixture.Cli(clock).RunAsync("get", "namespace", ns);
         var configMaps = await fixture.Cli(clock).RunAsync("get", "cm", "-n", ns);
 
-        Assert.Equal(new CliResult(0, $"NAME         STATUS   AGE\n{ns}   Active   {nsAge}\n", ""), namespaces);
-        Assert.Matches("^(30|31)s$", nsAge);
-        Assert.Equal(new CliResult(0, "NAME    DATA   AGE\nempty   0      30s\ntwo     2      30s\n", ""), configMaps);
+        Assert.Equal(new CliResult(0, $"NAME         STATUS   AGE\n{ns}   Active   {Age(nsObject)}\n", ""), namespaces);
+        Assert.Equal(new CliResult(0, $"NAME    DATA   AGE\nempty   0      {Age(empty)}\ntwo     2      30s\n", ""), configMaps);
     }
 
     [Fact]
@@ -187,10 +190,10 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         var labels = new Dictionary<string, string> { ["suite"] = id };
         var created = new List<Pod>
         {
-            await fixture.Client.CreateAsync(Objects.Pod("x", first, labels)),
-            await fixture.Client.CreateAsync(Objects.Pod("y", second, labels)),
+            await fixture.Client.CreateAsync(TestObjects.Pod("x", first, labels)),
+            await fixture.Client.CreateAsync(TestObjects.Pod("y", second, labels)),
         };
-        var clock = Objects.ClockAfter(TenMinutes, [.. created]);
+        var clock = Clocks.After(TenMinutes, [.. created]);
         var rows = new[] { (Namespace: first, Name: "x"), (Namespace: second, Name: "y") }.OrderBy(r => r.Namespace, StringComparer.Ordinal).ToArray();
 
         var result = await fixture.Cli(clock).RunAsync("get", "pods", "-A", "-l", "suite=" + id);
@@ -218,8 +221,8 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
     {
         var ns = await fixture.NewNamespaceAsync();
         var pods = await CreatePodsAsync(ns, "a");
-        var cm = await fixture.Client.CreateAsync(Objects.ConfigMap("settings", ns, 1));
-        var clock = Objects.ClockAfter(TenMinutes, pods[0], cm);
+        var cm = await fixture.Client.CreateAsync(TestObjects.ConfigMap("settings", ns, 1));
+        var clock = Clocks.After(TenMinutes, pods[0], cm);
 
         var result = await fixture.Cli(clock).RunAsync("get", "po,cm,svc", "-n", ns);
         var slashed = await fixture.Cli(clock).RunAsync("get", "pod/a", "configmap/settings", "-n", ns, "--no-headers");
@@ -237,9 +240,9 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
     public async Task Show_labels_adds_a_labels_column()
     {
         var ns = await fixture.NewNamespaceAsync();
-        var pod = await fixture.Client.CreateAsync(Objects.Pod("l", ns, new Dictionary<string, string> { ["tier"] = "fe", ["app"] = "web" }));
-        var bare = await fixture.Client.CreateAsync(Objects.Pod("m", ns));
-        var clock = Objects.ClockAfter(TenMinutes, pod, bare);
+        var pod = await fixture.Client.CreateAsync(TestObjects.Pod("l", ns, new Dictionary<string, string> { ["tier"] = "fe", ["app"] = "web" }));
+        var bare = await fixture.Client.CreateAsync(TestObjects.Pod("m", ns));
+        var clock = Clocks.After(TenMinutes, pod, bare);
 
         var result = await fixture.Cli(clock).RunAsync("get", "pods", "-n", ns, "--show-labels");
 
@@ -260,7 +263,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         var run = fixture.Cli().Start(["get", "pods", "-n", ns, "-w"], output, error, cancellationToken: cancellation.Token);
 
         await Eventually.WaitAsync(() => Task.FromResult(output.ToString().Contains("before")), TimeSpan.FromSeconds(20), "the initial table");
-        await fixture.Client.CreateAsync(Objects.Pod("after", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("after", ns));
         await Eventually.WaitAsync(() => Task.FromResult(output.ToString().Contains("\nafter ")), TimeSpan.FromSeconds(20), "a row for the new pod");
         await cancellation.CancelAsync();
         var exitCode = await run.WaitAsync(TimeSpan.FromSeconds(20));
@@ -285,7 +288,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         // The watch may start after the create; keep changing until it has seen one (it reports every change).
         await Eventually.WaitAsync(async () =>
         {
-            await fixture.Client.CreateAsync(Objects.ConfigMap("w-" + Unique.Id(), ns, 1));
+            await fixture.Client.CreateAsync(TestObjects.ConfigMap("w-" + Unique.Id(), ns, 1));
             return output.ToString().Contains("configmap/w-");
         }, TimeSpan.FromSeconds(20), "a configmap name from the watch");
         await cancellation.CancelAsync();

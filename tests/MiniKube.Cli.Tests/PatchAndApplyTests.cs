@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests;
 
@@ -8,7 +9,7 @@ public sealed class PatchAndApplyTests(ApiServerFixture fixture) : IClassFixture
     public async Task Patch_changes_a_label_and_a_repeated_patch_is_no_change()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("web", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("web", ns));
         const string patch = """{"metadata":{"labels":{"tier":"frontend"}}}""";
 
         var first = await fixture.Cli().RunAsync("patch", "pod", "web", "-n", ns, "-p", patch);
@@ -23,7 +24,7 @@ public sealed class PatchAndApplyTests(ApiServerFixture fixture) : IClassFixture
     public async Task Patch_of_the_status_subresource()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("web", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("web", ns));
 
         var result = await fixture.Cli().RunAsync("patch", "pod", "web", "-n", ns, "--subresource", "status", "-p", """{"status":{"phase":"Running"}}""");
 
@@ -35,7 +36,7 @@ public sealed class PatchAndApplyTests(ApiServerFixture fixture) : IClassFixture
     public async Task Patch_errors_are_one_line()
     {
         var ns = await fixture.NewNamespaceAsync();
-        await fixture.Client.CreateAsync(Objects.Pod("web", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("web", ns));
         var cli = fixture.Cli();
 
         Assert.Equal(new CliResult(1, "", "Error from server (NotFound): pods \"ghost\" not found\n"), await cli.RunAsync("patch", "pod", "ghost", "-n", ns, "-p", "{}"));

@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests;
 

@@ -21,8 +21,11 @@ public sealed class LeaderElectorTests
     public async Task Only_one_candidate_leads_and_a_standby_takes_over_when_the_leader_steps_down()
     {
         await using var server = await TestApiServer.StartAsync();
-        var first = new LeaderElector(server.Client, Fast("handover", "first"));
-        var second = new LeaderElector(server.Client, Fast("handover", "second"));
+        // Both candidates run on one fake clock that moves only when both are waiting on it, so "the standby stays a
+        // standby" is checked over a known stretch of time: longer than the lease, which only the renewals keep alive.
+        var clock = new TimerClock();
+        var first = new LeaderElector(server.Client, Fast("handover", "first"), clock);
+        var second = new LeaderElector(server.Client, Fast("handover", "second"), clock);
         using var stopFirst = new CancellationTokenSource();
         using var stopSecond = new CancellationTokenSource();
         var leading = 0;
@@ -45,12 +48,24 @@ public sealed class LeaderElectorTests
 
         var runFirst = first.RunAsync(work(null), stopFirst.Token);
         await Eventually.WaitAsync(() => Task.FromResult(first.IsLeader), Wait, "the first candidate to lead");
+        await clock.WaitForTimersAsync(1, "the leader to wait for its first renewal");
         var runSecond = second.RunAsync(work(ledBySecond), stopSecond.Token);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // the standby must stay a standby while the leader renews
-        Assert.False(second.IsLeader);
+        await clock.WaitForTimersAsync(2, "the standby to wait for its next attempt");
+        var retry = Fast("x", "x").RetryPeriod;
+        var steps = (int)Math.Ceiling(Fast("x", "x").LeaseDuration * 2 / retry);
+        for (var step = 1; step <= steps; step++)
+        {
+            clock.Advance(retry);
+            // Each loop iteration of each candidate (renew, or try to acquire) ends in one wait on the clock.
+            await clock.WaitForTimersAsync(2 + (2 * step), $"both candidates to finish round {step}");
+            Assert.True(first.IsLeader, $"the leader lost its lease in round {step}");
+            Assert.False(second.IsLeader, $"the standby took over in round {step}");
+        }
 
         await stopFirst.CancelAsync();
         await runFirst.WaitAsync(Wait);
+        // The leader released the lease; the standby's next attempt (one retry period on) takes it.
+        clock.Advance(retry);
         await ledBySecond.Task.WaitAsync(Wait);
 
         Assert.True(second.IsLeader);
@@ -66,21 +81,37 @@ public sealed class LeaderElectorTests
     public async Task A_crashed_leader_is_replaced_after_its_lease_expires()
     {
         await using var server = await TestApiServer.StartAsync();
-        var crashed = new LeaderElector(server.Client, Fast("crash", "crashed", release: false));
+        var clock = new TimerClock();
+        var options = Fast("crash", "standby");
+        var crashed = new LeaderElector(server.Client, Fast("crash", "crashed", release: false), clock);
         using var stop = new CancellationTokenSource();
         var run = crashed.RunAsync(ct => Task.Delay(Timeout.Infinite, ct), stop.Token);
         await Eventually.WaitAsync(() => Task.FromResult(crashed.IsLeader), Wait, "the first candidate to lead");
+        var renewedAt = clock.GetUtcNow();
         await stop.CancelAsync(); // stops renewing without releasing, like a killed process
         await run.WaitAsync(Wait);
 
-        var standby = new LeaderElector(server.Client, Fast("crash", "standby"));
+        var standby = new LeaderElector(server.Client, options, clock);
         using var stopStandby = new CancellationTokenSource();
-        var took = new TaskCompletionSource<DateTimeOffset>();
-        var started = DateTimeOffset.UtcNow;
-        var runStandby = standby.RunAsync(ct => { took.TrySetResult(DateTimeOffset.UtcNow); return Task.Delay(Timeout.Infinite, ct); }, stopStandby.Token);
+        var took = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timers = clock.TimersCreated;
+        var runStandby = standby.RunAsync(ct => { took.TrySetResult(clock.GetUtcNow()); return Task.Delay(Timeout.Infinite, ct); }, stopStandby.Token);
 
+        // Step the clock one retry period at a time, each time once the standby waits on it, until it leads.
+        for (var round = 1; !took.Task.IsCompleted; round++)
+        {
+            await Task.WhenAny(took.Task, clock.WaitForTimersAsync(timers + round, $"the standby's attempt {round}"));
+            if (took.Task.IsCompleted)
+            {
+                break;
+            }
+            Assert.False(standby.IsLeader);
+            Assert.True(round < 100, "the standby never took over");
+            clock.Advance(options.RetryPeriod);
+        }
         var at = await took.Task.WaitAsync(Wait);
-        Assert.True(at - started < TimeSpan.FromSeconds(5), $"takeover took {(at - started).TotalSeconds:F1}s");
+        // Not before the lease (renewed at renewedAt, 2 s) expired, and at the first attempt after.
+        Assert.InRange(at - renewedAt, options.LeaseDuration, options.LeaseDuration + options.RetryPeriod);
         await stopStandby.CancelAsync();
         await runStandby.WaitAsync(Wait);
     }

@@ -2,9 +2,14 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace MiniKube.Client.Tests;
 
-public sealed class WorkQueueTests
+public sealed class WorkQueueTests : IDisposable
 {
-    private static readonly CancellationToken Soon = new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token;
+    // xUnit builds one instance per test, so each test gets its own 5 s deadline, started when the test starts.
+    private readonly CancellationTokenSource _deadline = new(TimeSpan.FromSeconds(5));
+
+    private CancellationToken Soon => _deadline.Token;
+
+    public void Dispose() => _deadline.Dispose();
 
     [Fact]
     public async Task A_key_added_many_times_while_waiting_is_queued_once()
@@ -127,7 +132,7 @@ public sealed class WorkQueueTests
         Assert.False(more);
     }
 
-    private static async Task<string> AdvanceAndGet(WorkQueue<string> queue, FakeTimeProvider time, TimeSpan by)
+    private async Task<string> AdvanceAndGet(WorkQueue<string> queue, FakeTimeProvider time, TimeSpan by)
     {
         time.Advance(by);
         return (await queue.TryGetAsync(Soon)).Key;

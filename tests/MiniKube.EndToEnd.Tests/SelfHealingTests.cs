@@ -46,17 +46,23 @@ public sealed class SelfHealingTests(ClusterFixture cluster)
             await cluster.Client.PatchAsync<Deployment>(name, null,
                 """{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":0,"maxSurge":1}}}}""");
 
-            // Sample the ready pods throughout the rollout; it must never dip below 3.
+            // Follow every change of the pods through a watch from the listed version: each event is one state the store
+            // went through, so the count of ready pods is known at every step of the rollout (sampling could miss a dip).
+            var list = await cluster.Client.ListAsync<Pod>("default", labelSelector: "app=" + name);
+            var seen = new ReadyPods(list.Items);
             using var stop = new CancellationTokenSource();
-            var minimumReady = int.MaxValue;
-            var sampler = Task.Run(async () =>
+            var watcher = Task.Run(async () =>
             {
-                while (!stop.IsCancellationRequested)
+                try
                 {
-                    var pods = await Workloads.PodsAsync(cluster, name);
-                    var ready = pods.Count(p => p.Metadata.DeletionTimestamp is null && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true);
-                    minimumReady = Math.Min(minimumReady, ready);
-                    await Task.Delay(100, CancellationToken.None);
+                    await foreach (var e in cluster.Client.WatchAsync<Pod>("default", labelSelector: "app=" + name, resourceVersion: list.ResourceVersion,
+                                       cancellationToken: stop.Token))
+                    {
+                        seen.Apply(e.Type, e.Object);
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
                 }
             });
             var setImage = await cluster.MinictlAsync("set", "image", $"deployment/{name}", "app=minikube/busybox:2.0");
@@ -65,9 +71,14 @@ public sealed class SelfHealingTests(ClusterFixture cluster)
                 pods => pods.Count == 3 && pods.All(p => p.Spec!.Containers[0].Image == "minikube/busybox:2.0" && p.Status?.Phase == "Running"
                     && p.Status.ContainerStatuses?.All(c => c.Ready) == true),
                 Workloads.Timeout, $"all pods of {name} on minikube/busybox:2.0");
+            // The watch has caught up with the end of the rollout too (it may lag the list a little).
+            await Eventually.WaitAsync(() => Task.FromResult(seen.ReadyOnImage("minikube/busybox:2.0") == 3 && !watcher.IsCompleted), Workloads.Timeout,
+                "the watch to see the rolled-out pods ready" + (watcher.IsFaulted ? ": " + watcher.Exception!.InnerException!.Message : ""));
             await stop.CancelAsync();
-            await sampler;
-            Assert.True(minimumReady >= 3, $"only {minimumReady} ready pods at one point of the rollout");
+            await watcher;
+            var (minimum, at, events) = seen.Lowest;
+            Assert.True(events >= 6, $"the watch saw only {events} pod events during a rollout of 3 pods");
+            Assert.True(minimum >= 3, $"only {minimum} ready pods after {at}");
             Assert.Equal(3, rolled.Count);
 
             var undo = await cluster.MinictlAsync("rollout", "undo", $"deployment/{name}");
@@ -82,4 +93,66 @@ public sealed class SelfHealingTests(ClusterFixture cluster)
             await Workloads.DeleteDeploymentAsync(cluster, name);
         }
     }
+}
+
+/// <summary>The pods of one workload as a watch reports them, and the fewest ready at any point.</summary>
+internal sealed class ReadyPods
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Pod> _pods;
+    private (int Count, string At, int Events) _lowest;
+
+    public ReadyPods(IEnumerable<Pod> listed)
+    {
+        _pods = listed.ToDictionary(p => p.Metadata.Uid!, StringComparer.Ordinal);
+        _lowest = (ReadyCount(), "the initial list", 0);
+    }
+
+    public (int Count, string At, int Events) Lowest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lowest;
+            }
+        }
+    }
+
+    public void Apply(string type, Pod pod)
+    {
+        lock (_gate)
+        {
+            if (type == "BOOKMARK")
+            {
+                return;
+            }
+            if (type == "DELETED")
+            {
+                _pods.Remove(pod.Metadata.Uid!);
+            }
+            else
+            {
+                _pods[pod.Metadata.Uid!] = pod;
+            }
+            var ready = ReadyCount();
+            var events = _lowest.Events + 1;
+            _lowest = ready < _lowest.Count
+                ? (ready, $"{type} of {pod.Metadata.Name} at resourceVersion {pod.Metadata.ResourceVersion}", events)
+                : _lowest with { Events = events };
+        }
+    }
+
+    public int ReadyOnImage(string image)
+    {
+        lock (_gate)
+        {
+            return _pods.Values.Count(p => IsReady(p) && p.Spec?.Containers[0].Image == image);
+        }
+    }
+
+    private int ReadyCount() => _pods.Values.Count(IsReady);
+
+    private static bool IsReady(Pod p) =>
+        p.Metadata.DeletionTimestamp is null && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
 }

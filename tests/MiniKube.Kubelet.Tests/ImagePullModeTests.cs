@@ -127,8 +127,8 @@ public sealed class ImagePullModeTests(ApiServerFixture api) : IClassFixture<Api
         var absent = KubeletEnvironment.Unique("absent");
         // Both would go to Docker Hub if pulled: ":latest" defaults to imagePullPolicy Always.
         var missing = "minikube/not-built-here-" + Guid.NewGuid().ToString("N")[..8] + ":latest";
-        await env.CreatePodAsync(TestPods.Make(present, TestPods.Shell("app", "sleep 3600") with { Image = "minikube/busybox:latest" }));
-        await env.CreatePodAsync(TestPods.Make(absent, new Container { Name = "app", Image = missing }));
+        await env.CreatePodAsync(TestObjects.PodWith(present, TestObjects.Shell("app", "sleep 3600") with { Image = "minikube/busybox:latest" }));
+        await env.CreatePodAsync(TestObjects.PodWith(absent, new Container { Name = "app", Image = missing }));
 
         var running = await env.WaitForPhaseAsync(present, PodPhase.Running);
         var presentEvents = await Eventually.WaitAsync(() => env.EventsForAsync(running), e => e.Any(x => x.Reason == "Started"), TimeSpan.FromSeconds(10), "Started event");

@@ -11,24 +11,6 @@ using Serilog.Extensions.Logging;
 
 namespace MiniKube.Kubelet.Tests;
 
-/// <summary>One API server shared by the tests of a class; each test brings its own node(s).</summary>
-public sealed class ApiServerFixture : IAsyncLifetime
-{
-    private TestApiServer? _server;
-
-    public TestApiServer Server => _server ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync() => _server = await TestApiServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-}
-
 /// <summary>
 /// A kubelet for one test: its own node name, root dir and short back-offs, hosted in-process against the test's API
 /// server. Disposing stops it and removes every container labelled with its node, even when the test failed.
@@ -181,25 +163,4 @@ public sealed class KubeletEnvironment : IAsyncDisposable
             .CreateLogger();
         return new SerilogLoggerFactory(logger, dispose: true);
     }
-}
-
-/// <summary>Small pod builders for tests.</summary>
-public static class TestPods
-{
-    public const string Busybox = "minikube/busybox:1.0";
-
-    public static Pod Make(string name, params Container[] containers) => new()
-    {
-        Metadata = new ObjectMeta { Name = name, Namespace = "default", Labels = new Dictionary<string, string> { ["app"] = name } },
-        Spec = new PodSpec { Containers = containers, TerminationGracePeriodSeconds = 2 },
-    };
-
-    public static Container Shell(string name, string script) => new()
-    {
-        Name = name,
-        Image = Busybox,
-        Command = ["sh", "-c", script],
-    };
-
-    public static Pod WithPolicy(this Pod pod, string policy) => pod with { Spec = pod.Spec! with { RestartPolicy = policy } };
 }

@@ -11,9 +11,9 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("web");
-        var pod = TestPods.Make(name,
-            TestPods.Shell("server", "echo hello-from-server > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"),
-            TestPods.Shell("client", "for i in $(seq 1 50); do timeout 5 wget -qO- http://127.0.0.1:8080/ && exit 0; sleep 0.2; done; exit 1"))
+        var pod = TestObjects.PodWith(name,
+            TestObjects.Shell("server", "echo hello-from-server > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"),
+            TestObjects.Shell("client", "for i in $(seq 1 50); do timeout 5 wget -qO- http://127.0.0.1:8080/ && exit 0; sleep 0.2; done; exit 1"))
             .WithPolicy(RestartPolicy.OnFailure);
         await env.CreatePodAsync(pod);
 
@@ -42,7 +42,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("run");
-        await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+        await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")));
         var pod = await env.WaitForPodAsync(name, p => p.Status?.Phase == PodPhase.Running
             && p.Status.Conditions?.Any(c => c.Type == PodConditionType.Ready && c.Status == ConditionStatus.True) == true, "Running and Ready");
         var status = KubeletEnvironment.StatusOf(pod, "app")!;
@@ -60,7 +60,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
         Assert.NotNull(pod.Status.StartTime);
 
         var events = await Eventually.WaitAsync(() => env.EventsForAsync(pod), e => e.Any(x => x.Reason == "Started"), TimeSpan.FromSeconds(10), "Started event");
-        Assert.Contains(events, e => e.Reason == "Pulled" && e.Message == $"Container image \"{TestPods.Busybox}\" already present on machine");
+        Assert.Contains(events, e => e.Reason == "Pulled" && e.Message == $"Container image \"{TestObjects.Busybox}\" already present on machine");
         Assert.Contains(events, e => e.Reason == "Created" && e.Message == "Created container app");
         Assert.Contains(events, e => e.Reason == "Started" && e.Message == "Started container app" && e.Source?.Component == "kubelet" && e.Source.Host == env.Node);
     }
@@ -71,7 +71,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("env");
         static EnvVarSource FieldRef(string path) => new EnvVarSource { FieldRef = new ObjectFieldSelector { FieldPath = path } };
-        var container = TestPods.Shell("app", "env | sort; echo ARGS:$0") with
+        var container = TestObjects.Shell("app", "env | sort; echo ARGS:$0") with
         {
             Env =
             [
@@ -87,7 +87,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
             ],
             WorkingDir = "/tmp",
         };
-        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container).WithPolicy(RestartPolicy.Never));
         var pod = await env.WaitForPhaseAsync(name, PodPhase.Succeeded);
         var logs = await env.DockerLogsAsync(KubeletEnvironment.ContainerId(pod, "app"));
         Assert.Contains("GREETING=hello\n", logs, StringComparison.Ordinal);
@@ -108,8 +108,8 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("args");
-        var container = new Container { Name = "app", Image = TestPods.Busybox, Command = ["echo"], Args = ["one", "two"] };
-        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        var container = new Container { Name = "app", Image = TestObjects.Busybox, Command = ["echo"], Args = ["one", "two"] };
+        await env.CreatePodAsync(TestObjects.PodWith(name, container).WithPolicy(RestartPolicy.Never));
         var pod = await env.WaitForPhaseAsync(name, PodPhase.Succeeded);
         Assert.Equal("one two\n", await env.DockerLogsAsync(KubeletEnvironment.ContainerId(pod, "app")));
     }
@@ -119,9 +119,9 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("vol");
-        var pod = TestPods.Make(name,
-            TestPods.Shell("writer", "echo shared-data > /data/file; sleep 3600") with { VolumeMounts = [new VolumeMount { Name = "scratch", MountPath = "/data" }] },
-            TestPods.Shell("reader", "until cat /cache/file; do sleep 0.2; done; sleep 3600") with
+        var pod = TestObjects.PodWith(name,
+            TestObjects.Shell("writer", "echo shared-data > /data/file; sleep 3600") with { VolumeMounts = [new VolumeMount { Name = "scratch", MountPath = "/data" }] },
+            TestObjects.Shell("reader", "until cat /cache/file; do sleep 0.2; done; sleep 3600") with
             {
                 VolumeMounts = [new VolumeMount { Name = "scratch", MountPath = "/cache", ReadOnly = true }],
             }) with
@@ -147,7 +147,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("res");
-        var container = TestPods.Shell("app", "sleep 3600") with
+        var container = TestObjects.Shell("app", "sleep 3600") with
         {
             Resources = new ResourceRequirements
             {
@@ -155,7 +155,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
                 Requests = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse("250m"), ["memory"] = Quantity.Parse("64Mi") },
             },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container));
         var pod = await env.WaitForPhaseAsync(name, PodPhase.Running);
         var hostConfig = (await DockerCli.InspectAsync(KubeletEnvironment.ContainerId(pod, "app"))).GetProperty("HostConfig");
         Assert.Equal(500000000, hostConfig.GetProperty("NanoCpus").GetInt64());
@@ -170,11 +170,11 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("hp");
         var port = FreePort.Get();
-        var container = TestPods.Shell("web", "echo via-host-port > /tmp/index.html && exec httpd -f -p 8080 -h /tmp") with
+        var container = TestObjects.Shell("web", "echo via-host-port > /tmp/index.html && exec httpd -f -p 8080 -h /tmp") with
         {
             Ports = [new ContainerPortSpec { ContainerPort = 8080, HostPort = port }],
         };
-        await env.CreatePodAsync(TestPods.Make(name, container));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container));
         await env.WaitForPhaseAsync(name, PodPhase.Running);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var body = await Eventually.WaitAsync(async () => await http.GetStringAsync($"http://127.0.0.1:{port}/"), b => b.Contains("via-host-port", StringComparison.Ordinal),
@@ -187,7 +187,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("gone");
-        var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("a", "sleep 3600"), TestPods.Shell("b", "sleep 3600")));
+        var created = await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("a", "sleep 3600"), TestObjects.Shell("b", "sleep 3600")));
         await env.WaitForPhaseAsync(name, PodPhase.Running);
         Assert.Equal(3, (await env.ContainersOfPodAsync(created.Metadata.Uid!)).Count);
         await env.DeletePodAsync(name);

@@ -29,7 +29,7 @@ public sealed partial class ProcessShutdownTests(ApiServerFixture api) : IClassF
                 ["--server", api.Server.GrpcAddress, "--node-name", node, "--port", "0", "--root-dir", root],
                 KubeletRunning(), TimeSpan.FromSeconds(60));
             var name = KubeletEnvironment.Unique("sig");
-            var pod = TestPods.Make(name, TestPods.Shell("app", "sleep 3600"));
+            var pod = TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600"));
             await api.Server.Client.CreateAsync(pod with { Spec = pod.Spec! with { NodeName = node } });
             var running = await Eventually.WaitAsync(() => api.Server.Client.GetAsync<Pod>(name, "default"),
                 p => KubeletEnvironment.StatusOf(p, "app")?.State?.Running is not null, TimeSpan.FromSeconds(30), $"pod {name} running on {node}");

@@ -13,9 +13,9 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("proxy");
-        await env.CreatePodAsync(TestPods.Make(name,
-            TestPods.Shell("app", "echo line-1; echo line-2 >&2; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done"),
-            TestPods.Shell("side", "sleep 3600")));
+        await env.CreatePodAsync(TestObjects.PodWith(name,
+            TestObjects.Shell("app", "echo line-1; echo line-2 >&2; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done"),
+            TestObjects.Shell("side", "sleep 3600")));
         await env.WaitForPhaseAsync(name, PodPhase.Running);
 
         var text = await Eventually.WaitAsync(async () => await CollectAsync(env.Client.StreamLogsAsync("default", name, "app")),
@@ -57,7 +57,7 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
     public async Task Proxy_explains_pods_that_are_not_scheduled_or_missing()
     {
         var name = KubeletEnvironment.Unique("unscheduled");
-        await api.Server.Client.CreateAsync(TestPods.Make(name, TestPods.Shell("app", "true")));
+        await api.Server.Client.CreateAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "true")));
         var unscheduled = await Assert.ThrowsAsync<ApiException>(() => api.Server.Client.ExecAsync("default", name, "app", ["true"]));
         Assert.Contains("not scheduled", unscheduled.Message, StringComparison.Ordinal);
         var missing = await Assert.ThrowsAsync<ApiException>(() => CollectAsync(api.Server.Client.StreamLogsAsync("default", "no-such-pod")));
@@ -88,7 +88,7 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
                 var registered = await api.Server.Client.GetAsync<Node>(n);
                 Assert.Equal(ConditionStatus.True, registered.Status!.Conditions!.Single(c => c.Type == NodeConditionType.Ready).Status);
             }
-            var pod = TestPods.Make(KubeletEnvironment.Unique("sim"), TestPods.Shell("app", "sleep 3600"));
+            var pod = TestObjects.PodWith(KubeletEnvironment.Unique("sim"), TestObjects.Shell("app", "sleep 3600"));
             pod = pod with { Spec = pod.Spec! with { NodeName = node + "-1" } };
             await api.Server.Client.CreateAsync(pod);
             var running = await Eventually.WaitAsync(() => api.Server.Client.GetAsync<Pod>(pod.Metadata.Name!, "default"),
@@ -122,7 +122,7 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
         var syncer = new PodSyncer(node, new KubeletOptions { NodeName = node, RootDir = root }, runtime, api.Server.Client, events: null, probes: null,
             killer, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var name = KubeletEnvironment.Unique("once");
-        var pod = TestPods.Make(name, TestPods.Shell("app", "sleep 3600"));
+        var pod = TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600"));
         var created = await api.Server.Client.CreateAsync(pod with { Spec = pod.Spec! with { NodeName = node } });
         var uid = created.Metadata.Uid!;
         try
@@ -167,7 +167,7 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
         var names = new List<string>();
         for (var i = 0; i < pods; i++)
         {
-            var pod = TestPods.Make(KubeletEnvironment.Unique("burst"), TestPods.Shell("app", "sleep 3600"));
+            var pod = TestObjects.PodWith(KubeletEnvironment.Unique("burst"), TestObjects.Shell("app", "sleep 3600"));
             await client.CreateAsync(pod with { Spec = pod.Spec! with { NodeName = node } });
             names.Add(pod.Metadata.Name!);
         }

@@ -13,7 +13,7 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("kill");
-        await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+        await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")));
         var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
         var first = KubeletEnvironment.ContainerId(running, "app");
 
@@ -37,10 +37,10 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
         var neverFail = KubeletEnvironment.Unique("never-fail");
         var onFailureOk = KubeletEnvironment.Unique("onfail-ok");
         var onFailureFail = KubeletEnvironment.Unique("onfail-fail");
-        await env.CreatePodAsync(TestPods.Make(neverOk, TestPods.Shell("app", "exit 0")).WithPolicy(RestartPolicy.Never));
-        await env.CreatePodAsync(TestPods.Make(neverFail, TestPods.Shell("app", "exit 3")).WithPolicy(RestartPolicy.Never));
-        await env.CreatePodAsync(TestPods.Make(onFailureOk, TestPods.Shell("app", "exit 0")).WithPolicy(RestartPolicy.OnFailure));
-        await env.CreatePodAsync(TestPods.Make(onFailureFail, TestPods.Shell("app", "exit 1")).WithPolicy(RestartPolicy.OnFailure));
+        await env.CreatePodAsync(TestObjects.PodWith(neverOk, TestObjects.Shell("app", "exit 0")).WithPolicy(RestartPolicy.Never));
+        await env.CreatePodAsync(TestObjects.PodWith(neverFail, TestObjects.Shell("app", "exit 3")).WithPolicy(RestartPolicy.Never));
+        await env.CreatePodAsync(TestObjects.PodWith(onFailureOk, TestObjects.Shell("app", "exit 0")).WithPolicy(RestartPolicy.OnFailure));
+        await env.CreatePodAsync(TestObjects.PodWith(onFailureFail, TestObjects.Shell("app", "exit 1")).WithPolicy(RestartPolicy.OnFailure));
 
         var succeeded = await env.WaitForPhaseAsync(neverOk, PodPhase.Succeeded);
         Assert.Equal("Completed", KubeletEnvironment.StatusOf(succeeded, "app")!.State!.Terminated!.Reason);
@@ -64,7 +64,7 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
         var backoff = TimeSpan.FromSeconds(3);
         await using var env = await KubeletEnvironment.StartAsync(api.Server, o => o with { CrashLoopInitialBackoff = backoff });
         var name = KubeletEnvironment.Unique("crash");
-        var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "echo crashing; exit 1")));
+        var created = await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "echo crashing; exit 1")));
         var uid = created.Metadata.Uid!;
 
         var looping = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app")?.State?.Waiting?.Reason == "CrashLoopBackOff",
@@ -112,11 +112,11 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("live");
-        var container = TestPods.Shell("app", "touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600") with
+        var container = TestObjects.Shell("app", "touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 3600") with
         {
             LivenessProbe = new Probe { Exec = new ExecAction { Command = ["cat", "/tmp/healthy"] }, PeriodSeconds = 1, FailureThreshold = 2 },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container));
         var restarted = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app")?.RestartCount >= 1, "liveness restart", TimeSpan.FromSeconds(30));
         var events = await Eventually.WaitAsync(() => env.EventsForAsync(restarted), e => e.Any(x => x.Reason == "Killing"), TimeSpan.FromSeconds(10), "Killing event");
         Assert.Contains(events, e => e.Reason == "Unhealthy" && e.Type == EventType.Warning
@@ -129,11 +129,11 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("ready");
-        var container = TestPods.Shell("app", "sleep 3600") with
+        var container = TestObjects.Shell("app", "sleep 3600") with
         {
             ReadinessProbe = new Probe { Exec = new ExecAction { Command = ["cat", "/tmp/ready"] }, PeriodSeconds = 1, FailureThreshold = 1 },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container));
         var notReady = await env.WaitForPodAsync(name, p => p.Status?.Phase == PodPhase.Running, "Running");
         Assert.False(KubeletEnvironment.StatusOf(notReady, "app")!.Ready);
         var condition = notReady.Status!.Conditions!.Single(c => c.Type == PodConditionType.Ready);
@@ -158,11 +158,11 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("startup");
-        var container = TestPods.Shell("app", "sleep 3600") with
+        var container = TestObjects.Shell("app", "sleep 3600") with
         {
             StartupProbe = new Probe { Exec = new ExecAction { Command = ["cat", "/tmp/started"] }, PeriodSeconds = 1, FailureThreshold = 60 },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container));
         var pending = await env.WaitForPhaseAsync(name, PodPhase.Running);
         Assert.False(KubeletEnvironment.StatusOf(pending, "app")!.Started);
         Assert.False(KubeletEnvironment.StatusOf(pending, "app")!.Ready);
@@ -176,13 +176,13 @@ public sealed class RestartAndProbeTests(ApiServerFixture api) : IClassFixture<A
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("httpprobe");
-        var container = TestPods.Shell("web", "mkdir -p /tmp/www && echo ok > /tmp/www/healthz && exec httpd -f -p 8080 -h /tmp/www") with
+        var container = TestObjects.Shell("web", "mkdir -p /tmp/www && echo ok > /tmp/www/healthz && exec httpd -f -p 8080 -h /tmp/www") with
         {
             Ports = [new ContainerPortSpec { Name = "http", ContainerPort = 8080 }],
             ReadinessProbe = new Probe { HttpGet = new HttpGetAction { Path = "/healthz", Port = "http" }, PeriodSeconds = 1 },
             LivenessProbe = new Probe { TcpSocket = new TcpSocketAction { Port = 8080 }, PeriodSeconds = 1 },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container));
         var ready = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "web")?.Ready == true, "ready through HTTP");
         Assert.Equal(0, KubeletEnvironment.StatusOf(ready, "web")!.RestartCount);
     }
@@ -196,15 +196,15 @@ public sealed class InitContainerTests(ApiServerFixture api) : IClassFixture<Api
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("init");
         var mount = new VolumeMount { Name = "work", MountPath = "/work" };
-        var pod = TestPods.Make(name, TestPods.Shell("app", "cat /work/order; sleep 3600") with { VolumeMounts = [mount] });
+        var pod = TestObjects.PodWith(name, TestObjects.Shell("app", "cat /work/order; sleep 3600") with { VolumeMounts = [mount] });
         pod = pod with
         {
             Spec = pod.Spec! with
             {
                 InitContainers =
                 [
-                    TestPods.Shell("first", "sleep 1; echo init-one > /work/order") with { VolumeMounts = [mount] },
-                    TestPods.Shell("second", "echo init-two >> /work/order") with { VolumeMounts = [mount] },
+                    TestObjects.Shell("first", "sleep 1; echo init-one > /work/order") with { VolumeMounts = [mount] },
+                    TestObjects.Shell("second", "echo init-two >> /work/order") with { VolumeMounts = [mount] },
                 ],
                 Volumes = [new Volume { Name = "work", EmptyDir = new EmptyDirVolumeSource() }],
             },
@@ -232,8 +232,8 @@ public sealed class InitContainerTests(ApiServerFixture api) : IClassFixture<Api
         var always = KubeletEnvironment.Unique("initfail-always");
         foreach (var (name, policy) in new[] { (never, RestartPolicy.Never), (always, RestartPolicy.Always) })
         {
-            var pod = TestPods.Make(name, TestPods.Shell("app", "sleep 3600")).WithPolicy(policy);
-            await env.CreatePodAsync(pod with { Spec = pod.Spec! with { InitContainers = [TestPods.Shell("setup", "exit 2")] } });
+            var pod = TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")).WithPolicy(policy);
+            await env.CreatePodAsync(pod with { Spec = pod.Spec! with { InitContainers = [TestObjects.Shell("setup", "exit 2")] } });
         }
         var failed = await env.WaitForPhaseAsync(never, PodPhase.Failed);
         Assert.Equal(2, failed.Status!.InitContainerStatuses!.Single().State!.Terminated!.ExitCode);
@@ -252,7 +252,7 @@ public sealed class SandboxAndOomTests(ApiServerFixture api) : IClassFixture<Api
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("sandbox");
-        var created = await env.CreatePodAsync(TestPods.Make(name, TestPods.Shell("app", "sleep 3600")));
+        var created = await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")));
         await env.WaitForPhaseAsync(name, PodPhase.Running);
         var uid = created.Metadata.Uid!;
         var sandbox = (await DockerCli.ListContainersAsync($"{ContainerLabels.PodUid}={uid}")).Single(id =>
@@ -275,11 +275,11 @@ public sealed class SandboxAndOomTests(ApiServerFixture api) : IClassFixture<Api
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("oom");
-        var container = TestPods.Shell("app", "dd if=/dev/zero of=/dev/null bs=64M count=1") with
+        var container = TestObjects.Shell("app", "dd if=/dev/zero of=/dev/null bs=64M count=1") with
         {
             Resources = new ResourceRequirements { Limits = new Dictionary<string, Quantity> { ["memory"] = Quantity.Parse("16Mi") } },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container).WithPolicy(RestartPolicy.Never));
         var failed = await env.WaitForPhaseAsync(name, PodPhase.Failed);
         var terminated = KubeletEnvironment.StatusOf(failed, "app")!.State!.Terminated!;
         Assert.Equal(("OOMKilled", 137), (terminated.Reason, terminated.ExitCode));
@@ -295,7 +295,7 @@ public sealed class LifecycleHookTests(ApiServerFixture api) : IClassFixture<Api
         var name = KubeletEnvironment.Unique("hooks");
         var hostDir = Path.Combine(env.Options.RootDir, "hostpath-" + name);
         Directory.CreateDirectory(hostDir);
-        var container = TestPods.Shell("app", "until [ -f /tmp/poststart ]; do sleep 0.1; done; echo saw-poststart; sleep 3600") with
+        var container = TestObjects.Shell("app", "until [ -f /tmp/poststart ]; do sleep 0.1; done; echo saw-poststart; sleep 3600") with
         {
             VolumeMounts = [new VolumeMount { Name = "out", MountPath = "/out" }],
             Lifecycle = new Lifecycle
@@ -304,7 +304,7 @@ public sealed class LifecycleHookTests(ApiServerFixture api) : IClassFixture<Api
                 PreStop = new LifecycleHandler { Exec = new ExecAction { Command = ["sh", "-c", "echo bye > /out/prestop"] } },
             },
         };
-        var pod = TestPods.Make(name, container);
+        var pod = TestObjects.PodWith(name, container);
         pod = pod with { Spec = pod.Spec! with { Volumes = [new Volume { Name = "out", HostPath = new HostPathVolumeSource { Path = hostDir } }] } };
         var created = await env.CreatePodAsync(pod);
         var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
@@ -322,11 +322,11 @@ public sealed class LifecycleHookTests(ApiServerFixture api) : IClassFixture<Api
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);
         var name = KubeletEnvironment.Unique("badhook");
-        var container = TestPods.Shell("app", "sleep 3600") with
+        var container = TestObjects.Shell("app", "sleep 3600") with
         {
             Lifecycle = new Lifecycle { PostStart = new LifecycleHandler { Exec = new ExecAction { Command = ["sh", "-c", "exit 7"] } } },
         };
-        await env.CreatePodAsync(TestPods.Make(name, container).WithPolicy(RestartPolicy.Never));
+        await env.CreatePodAsync(TestObjects.PodWith(name, container).WithPolicy(RestartPolicy.Never));
         var failed = await env.WaitForPhaseAsync(name, PodPhase.Failed);
         var events = await Eventually.WaitAsync(() => env.EventsForAsync(failed), e => e.Any(x => x.Reason == "FailedPostStartHook"),
             TimeSpan.FromSeconds(10), "FailedPostStartHook event");

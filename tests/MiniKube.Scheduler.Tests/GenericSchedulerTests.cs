@@ -2,6 +2,7 @@ using MiniKube.Api;
 using MiniKube.Scheduler.Config;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -17,11 +18,11 @@ public sealed class GenericSchedulerTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("cp", taints: [Make.Taint("node-role.kubernetes.io/control-plane", null, TaintEffect.NoSchedule)])),
-            Make.Info(Make.Node("w1", cpu: "1")),
-            Make.Info(Make.Node("w2", cpu: "1")),
+            Make.Info(TestObjects.Node("cp", taints: [TestObjects.Taint("node-role.kubernetes.io/control-plane", null, TaintEffect.NoSchedule)])),
+            Make.Info(TestObjects.Node("w1", cpu: "1")),
+            Make.Info(TestObjects.Node("w2", cpu: "1")),
         };
-        var result = Schedule(DefaultProfile(), Make.Pod("p", "2"), nodes);
+        var result = Schedule(DefaultProfile(), TestObjects.PodRequesting("p", "2"), nodes);
         Assert.False(result.Succeeded);
         Assert.Equal(
             "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu.",
@@ -32,13 +33,13 @@ public sealed class GenericSchedulerTests
     [Fact]
     public void Fit_error_counts_every_reason_of_a_node_and_sorts_like_go_strings()
     {
-        var nodes = Enumerable.Range(0, 10).Select(i => Make.Info(Make.Node($"small{i}", cpu: "1", memory: "1Gi")))
-            .Append(Make.Info(Make.Node("cordoned1", unschedulable: true)))
-            .Append(Make.Info(Make.Node("cordoned2", unschedulable: true)))
-            .Append(Make.Info(Make.Node("label", labels: "disk=hdd")))
+        var nodes = Enumerable.Range(0, 10).Select(i => Make.Info(TestObjects.Node($"small{i}", cpu: "1", memory: "1Gi")))
+            .Append(Make.Info(TestObjects.Node("cordoned1", unschedulable: true)))
+            .Append(Make.Info(TestObjects.Node("cordoned2", unschedulable: true)))
+            .Append(Make.Info(TestObjects.Node("label", labels: "disk=hdd")))
             .ToArray();
-        var pod = Make.Pod("p", "2", "2Gi", spec: new PodSpec { NodeSelector = Make.Labels("kubernetes.io/os=linux") });
-        var plain = Make.Pod("p", "2", "2Gi");
+        var pod = TestObjects.PodRequesting("p", "2", "2Gi", spec: new PodSpec { NodeSelector = TestObjects.ParseLabels("kubernetes.io/os=linux") });
+        var plain = TestObjects.PodRequesting("p", "2", "2Gi");
         Assert.Equal(
             "0/12 nodes are available: 10 Insufficient cpu, 10 Insufficient memory, 2 node(s) were unschedulable.",
             Schedule(DefaultProfile(), plain, nodes[..12]).FitError!.Message);
@@ -51,8 +52,8 @@ public sealed class GenericSchedulerTests
     [Fact]
     public void Unschedulable_runs_before_affinity_so_cordoned_nodes_report_that()
     {
-        var nodes = new[] { Make.Info(Make.Node("a", unschedulable: true)), Make.Info(Make.Node("b")) };
-        var pod = Make.Pod("p", spec: new PodSpec { NodeSelector = Make.Labels("disk=ssd") });
+        var nodes = new[] { Make.Info(TestObjects.Node("a", unschedulable: true)), Make.Info(TestObjects.Node("b")) };
+        var pod = TestObjects.PodRequesting("p", spec: new PodSpec { NodeSelector = TestObjects.ParseLabels("disk=ssd") });
         Assert.Equal(
             "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) were unschedulable.",
             Schedule(DefaultProfile(), pod, nodes).FitError!.Message);
@@ -61,19 +62,19 @@ public sealed class GenericSchedulerTests
     [Fact]
     public void No_nodes_gives_upstreams_message()
     {
-        Assert.Equal("no nodes available to schedule pods", Schedule(DefaultProfile(), Make.Pod("p"), []).FitError!.Message);
+        Assert.Equal("no nodes available to schedule pods", Schedule(DefaultProfile(), TestObjects.PodRequesting("p"), []).FitError!.Message);
     }
 
     [Fact]
     public void A_pre_filter_rejection_stands_alone_in_the_message()
     {
         var profile = new SchedulingProfile("s", [new RejectingPreFilter(), new NodeResourcesFit()], []);
-        var result = Schedule(profile, Make.Pod("p"), [Make.Info(Make.Node("a")), Make.Info(Make.Node("b"))]);
+        var result = Schedule(profile, TestObjects.PodRequesting("p"), [Make.Info(TestObjects.Node("a")), Make.Info(TestObjects.Node("b"))]);
         Assert.Equal("0/2 nodes are available: pod has unbound immediate claims.", result.FitError!.Message);
         Assert.Equal(["Rejecting"], result.FitError.UnschedulablePlugins);
     }
 
-    private static Pod DaemonPod(string cpu, params NodeSelectorRequirement[] fields) => Make.Pod("ds", cpu, spec: new PodSpec
+    private static Pod DaemonPod(string cpu, params NodeSelectorRequirement[] fields) => TestObjects.PodRequesting("ds", cpu, spec: new PodSpec
     {
         Affinity = new Affinity
         {
@@ -89,7 +90,7 @@ public sealed class GenericSchedulerTests
     [Fact]
     public void A_pod_pinned_by_name_only_evaluates_its_node_and_reports_the_rest_as_upstream()
     {
-        var nodes = new[] { Make.Info(Make.Node("a")), Make.Info(Make.Node("b", cpu: "1")), Make.Info(Make.Node("c")) };
+        var nodes = new[] { Make.Info(TestObjects.Node("a")), Make.Info(TestObjects.Node("b", cpu: "1")), Make.Info(TestObjects.Node("c")) };
         var ok = Schedule(DefaultProfile(), DaemonPod("100m", NameIn("b")), nodes);
         Assert.Equal("b", ok.SuggestedHost);
         Assert.Equal(1, ok.EvaluatedNodes);
@@ -110,11 +111,11 @@ public sealed class GenericSchedulerTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("busy"), Make.Pod("x", "3", "6Gi")),
-            Make.Info(Make.Node("idle")),
-            Make.Info(Make.Node("half"), Make.Pod("y", "2", "4Gi")),
+            Make.Info(TestObjects.Node("busy"), TestObjects.PodRequesting("x", "3", "6Gi")),
+            Make.Info(TestObjects.Node("idle")),
+            Make.Info(TestObjects.Node("half"), TestObjects.PodRequesting("y", "2", "4Gi")),
         };
-        var result = Schedule(DefaultProfile(), Make.Pod("p", "500m", "1Gi"), nodes);
+        var result = Schedule(DefaultProfile(), TestObjects.PodRequesting("p", "500m", "1Gi"), nodes);
         Assert.Equal("idle", result.SuggestedHost);
         Assert.Equal(3, result.FeasibleNodes);
     }
@@ -126,23 +127,23 @@ public sealed class GenericSchedulerTests
         // TaintToleration's weight 3 × 100, which outweighs the resource scores.
         var nodes = new[]
         {
-            Make.Info(Make.Node("tainted", taints: [Make.Taint("spot", "true", TaintEffect.PreferNoSchedule)])),
-            Make.Info(Make.Node("used"), Make.Pod("x", "2", "4Gi")),
+            Make.Info(TestObjects.Node("tainted", taints: [TestObjects.Taint("spot", "true", TaintEffect.PreferNoSchedule)])),
+            Make.Info(TestObjects.Node("used"), TestObjects.PodRequesting("x", "2", "4Gi")),
         };
-        Assert.Equal("used", Schedule(DefaultProfile(), Make.Pod("p", "500m", "1Gi"), nodes).SuggestedHost);
+        Assert.Equal("used", Schedule(DefaultProfile(), TestObjects.PodRequesting("p", "500m", "1Gi"), nodes).SuggestedHost);
     }
 
     [Fact]
     public void Ties_are_broken_by_the_random_source()
     {
-        var nodes = Enumerable.Range(0, 4).Select(i => Make.Info(Make.Node($"n{i}"))).ToArray();
-        Assert.Equal("n3", Schedule(DefaultProfile(), Make.Pod("p", "1"), nodes, new FixedRandom(0)).SuggestedHost);
-        Assert.Equal("n0", Schedule(DefaultProfile(), Make.Pod("p", "1"), nodes, new FixedRandom(int.MaxValue)).SuggestedHost);
+        var nodes = Enumerable.Range(0, 4).Select(i => Make.Info(TestObjects.Node($"n{i}"))).ToArray();
+        Assert.Equal("n3", Schedule(DefaultProfile(), TestObjects.PodRequesting("p", "1"), nodes, new FixedRandom(0)).SuggestedHost);
+        Assert.Equal("n0", Schedule(DefaultProfile(), TestObjects.PodRequesting("p", "1"), nodes, new FixedRandom(int.MaxValue)).SuggestedHost);
         var seen = new HashSet<string>();
         var scheduler = new GenericScheduler(DefaultProfile(), new Random(7));
         for (var i = 0; i < 200; i++)
         {
-            seen.Add(scheduler.Schedule(new CycleState(), PodInfo.Create(Make.Pod("p", "1")), NodeSnapshot.Create(nodes)).SuggestedHost!);
+            seen.Add(scheduler.Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("p", "1")), NodeSnapshot.Create(nodes)).SuggestedHost!);
         }
         Assert.Equal(4, seen.Count);
     }
@@ -151,8 +152,8 @@ public sealed class GenericSchedulerTests
     public void A_single_feasible_node_is_chosen_without_scoring()
     {
         var profile = new SchedulingProfile("s", [new NodeResourcesFit()], [new WeightedScorePlugin(new ThrowingScore(), 1)]);
-        var nodes = new[] { Make.Info(Make.Node("small", cpu: "1")), Make.Info(Make.Node("big", cpu: "8")) };
-        var result = Schedule(profile, Make.Pod("p", "2"), nodes);
+        var nodes = new[] { Make.Info(TestObjects.Node("small", cpu: "1")), Make.Info(TestObjects.Node("big", cpu: "8")) };
+        var result = Schedule(profile, TestObjects.PodRequesting("p", "2"), nodes);
         Assert.Equal("big", result.SuggestedHost);
     }
 
@@ -160,7 +161,7 @@ public sealed class GenericSchedulerTests
     public void A_score_outside_0_to_100_fails_the_cycle()
     {
         var profile = new SchedulingProfile("s", [], [new WeightedScorePlugin(new ConstantScore(101), 1)]);
-        var result = Schedule(profile, Make.Pod("p"), [Make.Info(Make.Node("a")), Make.Info(Make.Node("b"))]);
+        var result = Schedule(profile, TestObjects.PodRequesting("p"), [Make.Info(TestObjects.Node("a")), Make.Info(TestObjects.Node("b"))]);
         Assert.False(result.Succeeded);
         Assert.Null(result.FitError);
         Assert.Contains("invalid score 101", result.Error);
@@ -185,13 +186,13 @@ public sealed class GenericSchedulerTests
     [Fact]
     public void At_5000_nodes_filtering_stops_at_the_threshold_and_rotates()
     {
-        var nodes = Enumerable.Range(0, 5000).Select(i => Make.Info(Make.Node($"n{i:D4}"))).ToArray();
+        var nodes = Enumerable.Range(0, 5000).Select(i => Make.Info(TestObjects.Node($"n{i:D4}"))).ToArray();
         var counter = new CountingFilter();
         var profile = new SchedulingProfile("s", [counter], [new WeightedScorePlugin(new NodeResourcesFit(), 1)]);
         var scheduler = new GenericScheduler(profile);
         var snapshot = NodeSnapshot.Create(nodes);
 
-        var first = scheduler.Schedule(new CycleState(), PodInfo.Create(Make.Pod("p1", "100m")), snapshot);
+        var first = scheduler.Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("p1", "100m")), snapshot);
         Assert.Equal(500, first.EvaluatedNodes);
         Assert.Equal(500, first.FeasibleNodes);
         Assert.Equal(500, counter.Seen.Count);
@@ -200,14 +201,14 @@ public sealed class GenericSchedulerTests
         Assert.Equal(500, scheduler.NextStartNodeIndex);
 
         counter.Seen.Clear();
-        scheduler.Schedule(new CycleState(), PodInfo.Create(Make.Pod("p2", "100m")), snapshot);
+        scheduler.Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("p2", "100m")), snapshot);
         Assert.Equal("n0500", counter.Seen[0]);
         Assert.Equal("n0999", counter.Seen[^1]);
 
         // Wraps around the end of the list.
         scheduler.NextStartNodeIndex = 4800;
         counter.Seen.Clear();
-        scheduler.Schedule(new CycleState(), PodInfo.Create(Make.Pod("p3", "100m")), snapshot);
+        scheduler.Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("p3", "100m")), snapshot);
         Assert.Equal("n4800", counter.Seen[0]);
         Assert.Equal("n0299", counter.Seen[^1]);
         Assert.Equal(300, scheduler.NextStartNodeIndex);
@@ -217,9 +218,9 @@ public sealed class GenericSchedulerTests
     public void Infeasible_nodes_count_as_processed_when_sampling()
     {
         // Every other node is too small: finding 500 feasible nodes takes 1000 evaluations.
-        var nodes = Enumerable.Range(0, 5000).Select(i => Make.Info(Make.Node($"n{i}", cpu: i % 2 == 0 ? "1" : "8"))).ToArray();
+        var nodes = Enumerable.Range(0, 5000).Select(i => Make.Info(TestObjects.Node($"n{i}", cpu: i % 2 == 0 ? "1" : "8"))).ToArray();
         var scheduler = new GenericScheduler(DefaultProfile());
-        var result = scheduler.Schedule(new CycleState(), PodInfo.Create(Make.Pod("p", "2")), NodeSnapshot.Create(nodes));
+        var result = scheduler.Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("p", "2")), NodeSnapshot.Create(nodes));
         Assert.Equal(500, result.FeasibleNodes);
         Assert.Equal(1000, result.EvaluatedNodes);
         Assert.Equal(1000, scheduler.NextStartNodeIndex);
@@ -228,8 +229,8 @@ public sealed class GenericSchedulerTests
     [Fact]
     public void An_unschedulable_pod_evaluates_every_node()
     {
-        var nodes = Enumerable.Range(0, 5000).Select(i => Make.Info(Make.Node($"n{i}", cpu: "1"))).ToArray();
-        var result = new GenericScheduler(DefaultProfile()).Schedule(new CycleState(), PodInfo.Create(Make.Pod("p", "2")), NodeSnapshot.Create(nodes));
+        var nodes = Enumerable.Range(0, 5000).Select(i => Make.Info(TestObjects.Node($"n{i}", cpu: "1"))).ToArray();
+        var result = new GenericScheduler(DefaultProfile()).Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("p", "2")), NodeSnapshot.Create(nodes));
         Assert.Equal(5000, result.EvaluatedNodes);
         Assert.Equal("0/5000 nodes are available: 5000 Insufficient cpu.", result.FitError!.Message);
     }

@@ -2,6 +2,7 @@ using MiniKube.Api;
 using MiniKube.Scheduler.Config;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -11,7 +12,7 @@ public sealed class ImageLocalityTests
 
     private static Node WithImages(string name, params (string Name, long Size)[] images)
     {
-        var node = Make.Node(name);
+        var node = TestObjects.Node(name);
         return node with
         {
             Status = node.Status! with { Images = images.Select(i => new ContainerImage { Names = [i.Name], SizeBytes = i.Size }).ToList() },
@@ -19,7 +20,7 @@ public sealed class ImageLocalityTests
     }
 
     private static Pod Running(params string[] images) =>
-        Make.Pod("p", spec: new PodSpec { Containers = images.Select(i => new Container { Name = i.Replace(':', '-').Replace('/', '-'), Image = i }).ToList() });
+        TestObjects.PodRequesting("p", spec: new PodSpec { Containers = images.Select(i => new Container { Name = i.Replace(':', '-').Replace('/', '-'), Image = i }).ToList() });
 
     [Fact]
     public void Image_size_is_weighted_by_how_widely_the_image_is_spread()

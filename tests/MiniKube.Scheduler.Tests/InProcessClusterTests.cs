@@ -4,6 +4,7 @@ using MiniKube.Api;
 using MiniKube.Scheduler.Config;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Queue;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -42,14 +43,14 @@ public sealed class InProcessClusterTests
     {
         for (var n = 0; n < 20; n++)
         {
-            handlers.OnNodeAdded(Make.Node($"n{n:D2}", cpu: "8", memory: "32Gi"));
+            handlers.OnNodeAdded(TestObjects.Node($"n{n:D2}", cpu: "8", memory: "32Gi"));
         }
         var pods = new List<Pod>();
         foreach (var rs in new[] { "a", "b", "c" })
         {
             for (var i = 0; i < 40; i++)
             {
-                var pod = Make.Pod($"{rs}-{i}", "100m", "128Mi", owner: rs);
+                var pod = TestObjects.PodRequesting($"{rs}-{i}", "100m", "128Mi", owner: rs);
                 pods.Add(pod);
                 handlers.OnPodAdded(pod);
             }
@@ -73,11 +74,11 @@ public sealed class InProcessClusterTests
     {
         for (var n = 0; n < 10; n++)
         {
-            handlers.OnNodeAdded(Make.Node($"n{n}", cpu: "1"));
+            handlers.OnNodeAdded(TestObjects.Node($"n{n}", cpu: "1"));
         }
         for (var i = 0; i < 25; i++)
         {
-            handlers.OnPodAdded(Make.Pod($"p{i}", "500m"));
+            handlers.OnPodAdded(TestObjects.PodRequesting($"p{i}", "500m"));
         }
         await Drain(25);
 
@@ -88,7 +89,7 @@ public sealed class InProcessClusterTests
         Assert.Equal(5, queue.UnschedulableCount);
 
         // A new node makes room for exactly two more.
-        handlers.OnNodeAdded(Make.Node("n10", cpu: "1"));
+        handlers.OnNodeAdded(TestObjects.Node("n10", cpu: "1"));
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(5, queue.ActiveCount);
         await Drain(5);

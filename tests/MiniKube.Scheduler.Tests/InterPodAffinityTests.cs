@@ -1,6 +1,7 @@
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -12,7 +13,7 @@ public sealed class InterPodAffinityTests
 
     private static PodAffinityTerm Term(string selector, string key, IReadOnlyList<string>? namespaces = null, LabelSelector? nsSelector = null) => new()
     {
-        LabelSelector = new LabelSelector { MatchLabels = Make.Labels(selector) },
+        LabelSelector = new LabelSelector { MatchLabels = TestObjects.ParseLabels(selector) },
         TopologyKey = key,
         Namespaces = namespaces,
         NamespaceSelector = nsSelector,
@@ -46,10 +47,10 @@ public sealed class InterPodAffinityTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1"), Make.Pod("web-1", labels: "app=web")),
-            Make.Info(Make.Node("n2"), Make.Pod("db-1", labels: "app=db")),
+            Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("web-1", labels: "app=web")),
+            Make.Info(TestObjects.Node("n2"), TestObjects.PodRequesting("db-1", labels: "app=db")),
         };
-        var pod = Make.Pod("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host)]));
+        var pod = TestObjects.PodRequesting("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host)]));
         var results = FilterAll(pod, nodes);
         Assert.Equal([false, true], results.Select(r => r.IsSuccess));
         Assert.Equal(["node(s) didn't match pod anti-affinity rules"], results[0].Reasons);
@@ -61,12 +62,12 @@ public sealed class InterPodAffinityTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("a1", labels: $"{Zone}=a"), Make.Pod("db", labels: "app=db")),
-            Make.Info(Make.Node("a2", labels: $"{Zone}=a")),
-            Make.Info(Make.Node("b1", labels: $"{Zone}=b")),
-            Make.Info(Make.Node("nozone")),
+            Make.Info(TestObjects.Node("a1", labels: $"{Zone}=a"), TestObjects.PodRequesting("db", labels: "app=db")),
+            Make.Info(TestObjects.Node("a2", labels: $"{Zone}=a")),
+            Make.Info(TestObjects.Node("b1", labels: $"{Zone}=b")),
+            Make.Info(TestObjects.Node("nozone")),
         };
-        var pod = Make.Pod("api", labels: "app=api", spec: Spec(affinity: [Term("app=db", Zone)]));
+        var pod = TestObjects.PodRequesting("api", labels: "app=api", spec: Spec(affinity: [Term("app=db", Zone)]));
         var results = FilterAll(pod, nodes);
         Assert.Equal([true, true, false, false], results.Select(r => r.IsSuccess));
         Assert.Equal(["node(s) didn't match pod affinity rules"], results[2].Reasons);
@@ -76,36 +77,36 @@ public sealed class InterPodAffinityTests
     [Fact]
     public void The_first_pod_of_a_self_affine_group_may_go_anywhere_with_the_key()
     {
-        var nodes = new[] { Make.Info(Make.Node("a1", labels: $"{Zone}=a")), Make.Info(Make.Node("nozone")) };
-        var self = Make.Pod("cache-1", labels: "app=cache", spec: Spec(affinity: [Term("app=cache", Zone)]));
+        var nodes = new[] { Make.Info(TestObjects.Node("a1", labels: $"{Zone}=a")), Make.Info(TestObjects.Node("nozone")) };
+        var self = TestObjects.PodRequesting("cache-1", labels: "app=cache", spec: Spec(affinity: [Term("app=cache", Zone)]));
         Assert.Equal([true, false], FilterAll(self, nodes).Select(r => r.IsSuccess));
-        var notSelf = Make.Pod("api", labels: "app=api", spec: Spec(affinity: [Term("app=cache", Zone)]));
+        var notSelf = TestObjects.PodRequesting("api", labels: "app=api", spec: Spec(affinity: [Term("app=cache", Zone)]));
         Assert.Equal([false, false], FilterAll(notSelf, nodes).Select(r => r.IsSuccess));
     }
 
     [Fact]
     public void Existing_pods_anti_affinity_repels_matching_pods_from_their_domain()
     {
-        var guard = Make.Pod("guard", labels: "app=guard", spec: Spec(anti: [Term("app=web", Zone)]));
+        var guard = TestObjects.PodRequesting("guard", labels: "app=guard", spec: Spec(anti: [Term("app=web", Zone)]));
         var nodes = new[]
         {
-            Make.Info(Make.Node("a1", labels: $"{Zone}=a"), guard),
-            Make.Info(Make.Node("a2", labels: $"{Zone}=a")),
-            Make.Info(Make.Node("b1", labels: $"{Zone}=b")),
+            Make.Info(TestObjects.Node("a1", labels: $"{Zone}=a"), guard),
+            Make.Info(TestObjects.Node("a2", labels: $"{Zone}=a")),
+            Make.Info(TestObjects.Node("b1", labels: $"{Zone}=b")),
         };
-        var results = FilterAll(Make.Pod("web", labels: "app=web"), nodes);
+        var results = FilterAll(TestObjects.PodRequesting("web", labels: "app=web"), nodes);
         Assert.Equal([false, false, true], results.Select(r => r.IsSuccess));
         Assert.Equal(["node(s) didn't satisfy existing pods anti-affinity rules"], results[0].Reasons);
-        Assert.True(FilterAll(Make.Pod("db", labels: "app=db"), nodes).All(r => r.IsSuccess));
+        Assert.True(FilterAll(TestObjects.PodRequesting("db", labels: "app=db"), nodes).All(r => r.IsSuccess));
     }
 
     [Fact]
     public void Terms_select_pods_in_the_owners_namespace_unless_told_otherwise()
     {
-        var nodes = new[] { Make.Info(Make.Node("n1"), Make.Pod("web-1", labels: "app=web", ns: "other")) };
-        Assert.True(FilterAll(Make.Pod("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host)])), nodes)[0].IsSuccess);
-        Assert.False(FilterAll(Make.Pod("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host, ["other"])])), nodes)[0].IsSuccess);
-        Assert.False(FilterAll(Make.Pod("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host, nsSelector: new LabelSelector())])), nodes)[0].IsSuccess);
+        var nodes = new[] { Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("web-1", labels: "app=web", ns: "other")) };
+        Assert.True(FilterAll(TestObjects.PodRequesting("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host)])), nodes)[0].IsSuccess);
+        Assert.False(FilterAll(TestObjects.PodRequesting("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host, ["other"])])), nodes)[0].IsSuccess);
+        Assert.False(FilterAll(TestObjects.PodRequesting("web-2", labels: "app=web", spec: Spec(anti: [Term("app=web", Host, nsSelector: new LabelSelector())])), nodes)[0].IsSuccess);
     }
 
     [Fact]
@@ -113,12 +114,12 @@ public sealed class InterPodAffinityTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("a1", labels: $"{Zone}=a"), Make.Pod("cache", labels: "app=cache")),
-            Make.Info(Make.Node("a2", labels: $"{Zone}=a")),
-            Make.Info(Make.Node("b1", labels: $"{Zone}=b"), Make.Pod("batch", labels: "app=batch")),
-            Make.Info(Make.Node("c1", labels: $"{Zone}=c")),
+            Make.Info(TestObjects.Node("a1", labels: $"{Zone}=a"), TestObjects.PodRequesting("cache", labels: "app=cache")),
+            Make.Info(TestObjects.Node("a2", labels: $"{Zone}=a")),
+            Make.Info(TestObjects.Node("b1", labels: $"{Zone}=b"), TestObjects.PodRequesting("batch", labels: "app=batch")),
+            Make.Info(TestObjects.Node("c1", labels: $"{Zone}=c")),
         };
-        var pod = Make.Pod("api", labels: "app=api", spec: Spec(
+        var pod = TestObjects.PodRequesting("api", labels: "app=api", spec: Spec(
             preferred: [Weighted(80, Term("app=cache", Zone))],
             preferredAnti: [Weighted(20, Term("app=batch", Zone))]));
         var (raw, normalized) = Run.Score(plugin, pod, nodes);
@@ -131,24 +132,24 @@ public sealed class InterPodAffinityTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1"), Make.Pod("likes", labels: "app=x", spec: Spec(preferred: [Weighted(50, Term("app=api", Host))]))),
-            Make.Info(Make.Node("n2"), Make.Pod("dislikes", labels: "app=y", spec: Spec(preferredAnti: [Weighted(50, Term("app=api", Host))]))),
-            Make.Info(Make.Node("n3"), Make.Pod("needs", labels: "app=z", spec: Spec(affinity: [Term("app=api", Host)]))),
-            Make.Info(Make.Node("n4")),
+            Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("likes", labels: "app=x", spec: Spec(preferred: [Weighted(50, Term("app=api", Host))]))),
+            Make.Info(TestObjects.Node("n2"), TestObjects.PodRequesting("dislikes", labels: "app=y", spec: Spec(preferredAnti: [Weighted(50, Term("app=api", Host))]))),
+            Make.Info(TestObjects.Node("n3"), TestObjects.PodRequesting("needs", labels: "app=z", spec: Spec(affinity: [Term("app=api", Host)]))),
+            Make.Info(TestObjects.Node("n4")),
         };
-        var (raw, _) = Run.Score(plugin, Make.Pod("api", labels: "app=api"), nodes);
+        var (raw, _) = Run.Score(plugin, TestObjects.PodRequesting("api", labels: "app=api"), nodes);
         Assert.Equal([50L, -50L, 1L, 0L], raw);
 
         var ignoring = new InterPodAffinity(new InterPodAffinityArgs { IgnorePreferredTermsOfExistingPods = true });
-        Assert.Equal([0L, 0L, 0L, 0L], Run.Score(ignoring, Make.Pod("api", labels: "app=api"), nodes).Raw);
+        Assert.Equal([0L, 0L, 0L, 0L], Run.Score(ignoring, TestObjects.PodRequesting("api", labels: "app=api"), nodes).Raw);
     }
 
     [Fact]
     public void Pods_without_affinity_in_a_cluster_without_affinity_skip_everything()
     {
-        var nodes = new[] { Make.Info(Make.Node("n1"), Make.Pod("a", labels: "app=a")) };
+        var nodes = new[] { Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("a", labels: "app=a")) };
         var state = new CycleState();
-        var pod = Make.Pod("p", labels: "app=a");
+        var pod = TestObjects.PodRequesting("p", labels: "app=a");
         state.Reset(PodInfo.Create(pod), NodeSnapshot.Create(nodes));
         Assert.Equal(FilterCode.Skip, plugin.PreFilter(state, pod).Code);
         Assert.Equal(FilterCode.Skip, plugin.PreScore(state, pod, nodes).Code);
@@ -158,11 +159,11 @@ public sealed class InterPodAffinityTests
     public void The_snapshot_tracks_nodes_with_affinity_pods()
     {
         var cache = new SchedulerCache();
-        cache.AddNode(Make.Node("n1"));
-        cache.AddNode(Make.Node("n2"));
+        cache.AddNode(TestObjects.Node("n1"));
+        cache.AddNode(TestObjects.Node("n2"));
         var snapshot = cache.Snapshot();
         Assert.True(snapshot.NodesWithRequiredAntiAffinity.IsEmpty);
-        var guard = Make.Pod("guard", labels: "app=guard", spec: Spec(anti: [Term("app=web", Host)])).BoundTo("n2");
+        var guard = TestObjects.PodRequesting("guard", labels: "app=guard", spec: Spec(anti: [Term("app=web", Host)])).BoundTo("n2");
         cache.AddPod(guard);
         cache.UpdateSnapshot(snapshot);
         Assert.Equal(["n2"], snapshot.NodesWithRequiredAntiAffinity.ToArray().Select(n => n.Name));

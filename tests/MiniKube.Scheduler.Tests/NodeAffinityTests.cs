@@ -1,6 +1,7 @@
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -32,8 +33,8 @@ public sealed class NodeAffinityTests
     [InlineData("", "", true)]
     public void Node_selector(string nodeLabels, string selector, bool fits)
     {
-        var spec = new PodSpec { NodeSelector = selector.Length == 0 ? null : Make.Labels(selector) };
-        var result = Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: nodeLabels)));
+        var spec = new PodSpec { NodeSelector = selector.Length == 0 ? null : TestObjects.ParseLabels(selector) };
+        var result = Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: nodeLabels)));
         Assert.Equal(fits, result.IsSuccess);
         if (!fits)
         {
@@ -66,7 +67,7 @@ public sealed class NodeAffinityTests
     public void Required_affinity_operators(string nodeLabels, string key, string op, string values, bool fits)
     {
         var spec = Required(Term(key, op, values.Length == 0 ? [] : values.Split(',')));
-        var result = Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: nodeLabels)));
+        var result = Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: nodeLabels)));
         Assert.Equal(fits, result.IsSuccess);
     }
 
@@ -82,24 +83,24 @@ public sealed class NodeAffinityTests
             ],
         };
         var spec = Required(both, Term("gpu", "Exists"));
-        Assert.True(Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: "zone=a,disk=ssd"))).IsSuccess);
-        Assert.False(Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: "zone=a,disk=hdd"))).IsSuccess);
-        Assert.True(Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: "gpu=1"))).IsSuccess);
+        Assert.True(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: "zone=a,disk=ssd"))).IsSuccess);
+        Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: "zone=a,disk=hdd"))).IsSuccess);
+        Assert.True(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: "gpu=1"))).IsSuccess);
     }
 
     [Fact]
     public void Selector_and_affinity_must_both_match()
     {
-        var spec = Required(Term("zone", "In", "a")) with { NodeSelector = Make.Labels("disk=ssd") };
-        Assert.True(Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: "zone=a,disk=ssd"))).IsSuccess);
-        Assert.False(Run.Filter(plugin, Make.Pod("p", spec: spec), Make.Info(Make.Node("n1", labels: "zone=a"))).IsSuccess);
+        var spec = Required(Term("zone", "In", "a")) with { NodeSelector = TestObjects.ParseLabels("disk=ssd") };
+        Assert.True(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: "zone=a,disk=ssd"))).IsSuccess);
+        Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), Make.Info(TestObjects.Node("n1", labels: "zone=a"))).IsSuccess);
     }
 
     [Fact]
     public void Empty_terms_match_nothing()
     {
-        Assert.False(Run.Filter(plugin, Make.Pod("p", spec: Required(new NodeSelectorTerm())), Make.Info(Make.Node("n1"))).IsSuccess);
-        Assert.False(Run.Filter(plugin, Make.Pod("p", spec: Required()), Make.Info(Make.Node("n1"))).IsSuccess);
+        Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: Required(new NodeSelectorTerm())), Make.Info(TestObjects.Node("n1"))).IsSuccess);
+        Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("p", spec: Required()), Make.Info(TestObjects.Node("n1"))).IsSuccess);
     }
 
     [Theory]
@@ -110,7 +111,7 @@ public sealed class NodeAffinityTests
     public void Match_fields_on_the_node_name(string op, string value, bool fits)
     {
         var term = new NodeSelectorTerm { MatchFields = [new NodeSelectorRequirement { Key = "metadata.name", Operator = op, Values = [value] }] };
-        Assert.Equal(fits, Run.Filter(plugin, Make.Pod("p", spec: Required(term)), Make.Info(Make.Node("n1"))).IsSuccess);
+        Assert.Equal(fits, Run.Filter(plugin, TestObjects.PodRequesting("p", spec: Required(term)), Make.Info(TestObjects.Node("n1"))).IsSuccess);
     }
 
     [Fact]
@@ -133,16 +134,16 @@ public sealed class NodeAffinityTests
         };
         var nodes = new[]
         {
-            Make.Info(Make.Node("both", labels: "zone=a,disk=ssd")),
-            Make.Info(Make.Node("zone", labels: "zone=a")),
-            Make.Info(Make.Node("disk", labels: "zone=b,disk=ssd")),
-            Make.Info(Make.Node("none")),
+            Make.Info(TestObjects.Node("both", labels: "zone=a,disk=ssd")),
+            Make.Info(TestObjects.Node("zone", labels: "zone=a")),
+            Make.Info(TestObjects.Node("disk", labels: "zone=b,disk=ssd")),
+            Make.Info(TestObjects.Node("none")),
         };
-        var (raw, normalized) = Run.Score(plugin, Make.Pod("p", spec: spec), nodes);
+        var (raw, normalized) = Run.Score(plugin, TestObjects.PodRequesting("p", spec: spec), nodes);
         Assert.Equal([100L, 80L, 20L, 0L], raw);
         Assert.Equal([100L, 80L, 20L, 0L], normalized);
 
-        var (raw2, normalized2) = Run.Score(plugin, Make.Pod("p", spec: spec), nodes[1..]);
+        var (raw2, normalized2) = Run.Score(plugin, TestObjects.PodRequesting("p", spec: spec), nodes[1..]);
         Assert.Equal([80L, 20L, 0L], raw2);
         Assert.Equal([100L, 25L, 0L], normalized2);
     }
@@ -151,8 +152,8 @@ public sealed class NodeAffinityTests
     public void Pods_without_preferences_skip_scoring()
     {
         var state = new CycleState();
-        var pod = Make.Pod("p");
-        var node = Make.Info(Make.Node("n1"));
+        var pod = TestObjects.PodRequesting("p");
+        var node = Make.Info(TestObjects.Node("n1"));
         state.Reset(PodInfo.Create(pod), NodeSnapshot.Create([node]));
         Assert.Equal(FilterCode.Skip, plugin.PreScore(state, pod, [node]).Code);
         Assert.Equal(FilterCode.Skip, plugin.PreFilter(state, pod).Code);

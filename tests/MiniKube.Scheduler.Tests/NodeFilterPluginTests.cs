@@ -1,13 +1,14 @@
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
 public sealed class NodePortsTests
 {
     private static Pod WithPort(string name, int port, string? ip = null, string? protocol = null) =>
-        Make.Pod(name, spec: new PodSpec { Containers = [Make.Container(ports: [(port, ip, protocol)])] });
+        TestObjects.PodRequesting(name, spec: new PodSpec { Containers = [TestObjects.Container(ports: [(port, ip, protocol)])] });
 
     [Theory]
     // existing (port, ip, protocol), wanted (port, ip, protocol), conflict?
@@ -21,7 +22,7 @@ public sealed class NodePortsTests
     [InlineData(53, "10.0.0.1", "UDP", 53, "0.0.0.0", "UDP", true)]
     public void Host_port_conflicts(int usedPort, string? usedIp, string? usedProtocol, int port, string? ip, string? protocol, bool conflict)
     {
-        var node = Make.Info(Make.Node("n1"), WithPort("existing", usedPort, usedIp, usedProtocol));
+        var node = Make.Info(TestObjects.Node("n1"), WithPort("existing", usedPort, usedIp, usedProtocol));
         var result = Run.Filter(new NodePorts(), WithPort("p", port, ip, protocol), node);
         Assert.Equal(!conflict, result.IsSuccess);
         if (conflict)
@@ -35,7 +36,7 @@ public sealed class NodePortsTests
     public void A_freed_port_is_available_again()
     {
         var existing = PodInfo.Create(WithPort("existing", 8080));
-        var node = NodeInfo.Create(Make.Node("n1")).WithPod(existing, 1).WithoutPod(existing.Key, 2)!;
+        var node = NodeInfo.Create(TestObjects.Node("n1")).WithPod(existing, 1).WithoutPod(existing.Key, 2)!;
         Assert.True(Run.Filter(new NodePorts(), WithPort("p", 8080), node).IsSuccess);
     }
 }
@@ -60,9 +61,9 @@ public sealed class TaintTolerationTests
     [InlineData("dedicated", "gpu", "NoSchedule", "dedicated", "Lt", "gpu", null, false)]
     public void Filter(string key, string value, string effect, string? tKey, string? tOp, string? tValue, string? tEffect, bool tolerated)
     {
-        var node = Make.Info(Make.Node("n1", taints: [Make.Taint(key, value, effect)]));
-        var spec = new PodSpec { Tolerations = tKey == "-" ? null : [Make.Toleration(tKey, tOp, tValue, tEffect)] };
-        var result = Run.Filter(plugin, Make.Pod("p", spec: spec), node);
+        var node = Make.Info(TestObjects.Node("n1", taints: [TestObjects.Taint(key, value, effect)]));
+        var spec = new PodSpec { Tolerations = tKey == "-" ? null : [TestObjects.Toleration(tKey, tOp, tValue, tEffect)] };
+        var result = Run.Filter(plugin, TestObjects.PodRequesting("p", spec: spec), node);
         Assert.Equal(tolerated, result.IsSuccess);
         if (!tolerated)
         {
@@ -74,23 +75,23 @@ public sealed class TaintTolerationTests
     [Fact]
     public void Message_names_the_first_untolerated_taint_with_an_empty_value_as_upstream_prints_it()
     {
-        var node = Make.Info(Make.Node("cp", taints:
+        var node = Make.Info(TestObjects.Node("cp", taints:
         [
-            Make.Taint("soft", null, TaintEffect.PreferNoSchedule),
-            Make.Taint("node-role.kubernetes.io/control-plane", null, TaintEffect.NoSchedule),
-            Make.Taint("node.kubernetes.io/not-ready", null, TaintEffect.NoExecute),
+            TestObjects.Taint("soft", null, TaintEffect.PreferNoSchedule),
+            TestObjects.Taint("node-role.kubernetes.io/control-plane", null, TaintEffect.NoSchedule),
+            TestObjects.Taint("node.kubernetes.io/not-ready", null, TaintEffect.NoExecute),
         ]));
-        Assert.Equal(["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"], Run.Filter(plugin, Make.Pod("p"), node).Reasons);
+        Assert.Equal(["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"], Run.Filter(plugin, TestObjects.PodRequesting("p"), node).Reasons);
     }
 
     [Fact]
     public void Score_prefers_fewer_untolerated_PreferNoSchedule_taints()
     {
-        var clean = Make.Info(Make.Node("clean"));
-        var one = Make.Info(Make.Node("one", taints: [Make.Taint("a", "1", TaintEffect.PreferNoSchedule)]));
-        var two = Make.Info(Make.Node("two", taints: [Make.Taint("a", "1", TaintEffect.PreferNoSchedule), Make.Taint("b", "1", TaintEffect.PreferNoSchedule)]));
-        var tolerated = Make.Info(Make.Node("tolerated", taints: [Make.Taint("c", "1", TaintEffect.PreferNoSchedule)]));
-        var pod = Make.Pod("p", spec: new PodSpec { Tolerations = [Make.Toleration("c", "Exists", null, TaintEffect.PreferNoSchedule)] });
+        var clean = Make.Info(TestObjects.Node("clean"));
+        var one = Make.Info(TestObjects.Node("one", taints: [TestObjects.Taint("a", "1", TaintEffect.PreferNoSchedule)]));
+        var two = Make.Info(TestObjects.Node("two", taints: [TestObjects.Taint("a", "1", TaintEffect.PreferNoSchedule), TestObjects.Taint("b", "1", TaintEffect.PreferNoSchedule)]));
+        var tolerated = Make.Info(TestObjects.Node("tolerated", taints: [TestObjects.Taint("c", "1", TaintEffect.PreferNoSchedule)]));
+        var pod = TestObjects.PodRequesting("p", spec: new PodSpec { Tolerations = [TestObjects.Toleration("c", "Exists", null, TaintEffect.PreferNoSchedule)] });
         var (raw, normalized) = Run.Score(plugin, pod, [clean, one, two, tolerated]);
         Assert.Equal([0L, 1L, 2L, 0L], raw);
         Assert.Equal([100L, 50L, 0L, 100L], normalized);
@@ -99,8 +100,8 @@ public sealed class TaintTolerationTests
     [Fact]
     public void A_NoSchedule_toleration_does_not_count_for_PreferNoSchedule_scoring()
     {
-        var one = Make.Info(Make.Node("one", taints: [Make.Taint("a", "1", TaintEffect.PreferNoSchedule)]));
-        var pod = Make.Pod("p", spec: new PodSpec { Tolerations = [Make.Toleration("a", "Exists", null, TaintEffect.NoSchedule)] });
+        var one = Make.Info(TestObjects.Node("one", taints: [TestObjects.Taint("a", "1", TaintEffect.PreferNoSchedule)]));
+        var pod = TestObjects.PodRequesting("p", spec: new PodSpec { Tolerations = [TestObjects.Toleration("a", "Exists", null, TaintEffect.NoSchedule)] });
         Assert.Equal(1, Run.Score(plugin, pod, [one]).Raw[0]);
     }
 }
@@ -113,12 +114,12 @@ public sealed class NodeUnschedulableTests
     [InlineData(true, true, true)]
     public void Cordoned_nodes_only_take_pods_that_tolerate_it(bool unschedulable, bool tolerates, bool fits)
     {
-        var node = Make.Info(Make.Node("n1", unschedulable: unschedulable));
+        var node = Make.Info(TestObjects.Node("n1", unschedulable: unschedulable));
         var spec = new PodSpec
         {
-            Tolerations = tolerates ? [Make.Toleration("node.kubernetes.io/unschedulable", "Exists", null, TaintEffect.NoSchedule)] : null,
+            Tolerations = tolerates ? [TestObjects.Toleration("node.kubernetes.io/unschedulable", "Exists", null, TaintEffect.NoSchedule)] : null,
         };
-        var result = Run.Filter(new NodeUnschedulable(), Make.Pod("p", spec: spec), node);
+        var result = Run.Filter(new NodeUnschedulable(), TestObjects.PodRequesting("p", spec: spec), node);
         Assert.Equal(fits, result.IsSuccess);
         if (!fits)
         {
@@ -136,7 +137,7 @@ public sealed class NodeNameTests
     [InlineData("n2", "n1", false)]
     public void Filter(string? wanted, string node, bool fits)
     {
-        var result = Run.Filter(new NodeName(), Make.Pod("p", spec: new PodSpec { NodeName = wanted }), Make.Info(Make.Node(node)));
+        var result = Run.Filter(new NodeName(), TestObjects.PodRequesting("p", spec: new PodSpec { NodeName = wanted }), Make.Info(TestObjects.Node(node)));
         Assert.Equal(fits, result.IsSuccess);
         if (!fits)
         {

@@ -1,5 +1,6 @@
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -11,7 +12,7 @@ public sealed class PodResourcesTests
     [Fact]
     public void Containers_are_summed()
     {
-        var r = PodResources.Requests(Spec([Make.Container("250m", "64Mi"), Make.Container("500m", "128Mi")]));
+        var r = PodResources.Requests(Spec([TestObjects.Container("250m", "64Mi"), TestObjects.Container("500m", "128Mi")]));
         Assert.Equal(750, r.MilliCpu);
         Assert.Equal(192L * 1024 * 1024, r.Memory);
     }
@@ -19,7 +20,7 @@ public sealed class PodResourcesTests
     [Fact]
     public void The_largest_init_container_wins_when_it_exceeds_the_sum()
     {
-        var r = PodResources.Requests(Spec([Make.Container("100m", "64Mi")], [Make.Container("2", "32Mi"), Make.Container("1", "16Mi")]));
+        var r = PodResources.Requests(Spec([TestObjects.Container("100m", "64Mi")], [TestObjects.Container("2", "32Mi"), TestObjects.Container("1", "16Mi")]));
         Assert.Equal(2000, r.MilliCpu);
         Assert.Equal(64L * 1024 * 1024, r.Memory);
     }
@@ -29,20 +30,20 @@ public sealed class PodResourcesTests
     {
         // Sidecar 200m runs throughout: steady state 100m + 200m; the init step after it needs 1 + 0.2.
         var r = PodResources.Requests(Spec(
-            [Make.Container("100m")],
-            [Make.Container("200m", restartPolicy: RestartPolicy.Always), Make.Container("1")]));
+            [TestObjects.Container("100m")],
+            [TestObjects.Container("200m", restartPolicy: RestartPolicy.Always), TestObjects.Container("1")]));
         Assert.Equal(1200, r.MilliCpu);
 
         var small = PodResources.Requests(Spec(
-            [Make.Container("100m")],
-            [Make.Container("200m", restartPolicy: RestartPolicy.Always), Make.Container("50m")]));
+            [TestObjects.Container("100m")],
+            [TestObjects.Container("200m", restartPolicy: RestartPolicy.Always), TestObjects.Container("50m")]));
         Assert.Equal(300, small.MilliCpu);
     }
 
     [Fact]
     public void Missing_requests_are_zero_for_fit_but_defaults_for_scoring()
     {
-        var spec = Spec([Make.Container(), Make.Container("300m")]);
+        var spec = Spec([TestObjects.Container(), TestObjects.Container("300m")]);
         var fit = PodResources.Requests(spec);
         Assert.Equal(300, fit.MilliCpu);
         Assert.Equal(0, fit.Memory);
@@ -54,7 +55,7 @@ public sealed class PodResourcesTests
     [Fact]
     public void An_explicit_zero_request_is_not_replaced_by_the_default()
     {
-        var spec = Spec([Make.Container("0", "0")]);
+        var spec = Spec([TestObjects.Container("0", "0")]);
         Assert.Equal((0L, 0L), PodResources.NonZeroRequests(spec));
     }
 
@@ -96,14 +97,14 @@ public sealed class PodResourcesTests
     public void Fractional_millicores_round_up_after_summing()
     {
         // 0.5m + 0.5m = 1m exactly; rounding each container first would give 2m.
-        var r = PodResources.Requests(Spec([Make.Container("0.0005"), Make.Container("0.0005")]));
+        var r = PodResources.Requests(Spec([TestObjects.Container("0.0005"), TestObjects.Container("0.0005")]));
         Assert.Equal(1, r.MilliCpu);
     }
 
     [Fact]
     public void Host_ports_default_ip_and_protocol_and_skip_container_only_ports()
     {
-        var spec = Spec([Make.Container(ports: [(8080, null, null), (0, null, null), (53, "10.0.0.1", "UDP")])]);
+        var spec = Spec([TestObjects.Container(ports: [(8080, null, null), (0, null, null), (53, "10.0.0.1", "UDP")])]);
         var ports = HostPort.Of(spec);
         Assert.Equal([new HostPort("0.0.0.0", "TCP", 8080), new HostPort("10.0.0.1", "UDP", 53)], ports);
     }

@@ -1,6 +1,7 @@
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -9,7 +10,7 @@ public sealed class PodTopologySpreadTests
     private const string Zone = "topology.kubernetes.io/zone";
     private readonly PodTopologySpread plugin = new();
 
-    private static Pod Web(string name, string ns = "default") => Make.Pod(name, "100m", labels: "app=web", ns: ns);
+    private static Pod Web(string name, string ns = "default") => TestObjects.PodRequesting(name, "100m", labels: "app=web", ns: ns);
 
     private static PodSpec Spread(string key, int maxSkew, string when = "DoNotSchedule", int? minDomains = null, string selector = "app=web") => new()
     {
@@ -21,19 +22,19 @@ public sealed class PodTopologySpreadTests
                 TopologyKey = key,
                 WhenUnsatisfiable = when,
                 MinDomains = minDomains,
-                LabelSelector = new LabelSelector { MatchLabels = Make.Labels(selector) },
+                LabelSelector = new LabelSelector { MatchLabels = TestObjects.ParseLabels(selector) },
             },
         ],
     };
 
-    private static Pod Incoming(PodSpec spec, string labels = "app=web") => Make.Pod("new", "100m", labels: labels, spec: spec);
+    private static Pod Incoming(PodSpec spec, string labels = "app=web") => TestObjects.PodRequesting("new", "100m", labels: labels, spec: spec);
 
     /// <summary>Zone a: n1 (2 web pods), n2 (none); zone b: n3 (none).</summary>
     private static NodeInfo[] TwoZones() =>
     [
-        Make.Info(Make.Node("n1", labels: $"{Zone}=a"), Web("w1"), Web("w2")),
-        Make.Info(Make.Node("n2", labels: $"{Zone}=a")),
-        Make.Info(Make.Node("n3", labels: $"{Zone}=b")),
+        Make.Info(TestObjects.Node("n1", labels: $"{Zone}=a"), Web("w1"), Web("w2")),
+        Make.Info(TestObjects.Node("n2", labels: $"{Zone}=a")),
+        Make.Info(TestObjects.Node("n3", labels: $"{Zone}=b")),
     ];
 
     private FilterResult[] FilterAll(Pod pod, NodeInfo[] nodes) => nodes.Select(n => Run.Filter(plugin, pod, n, nodes)).ToArray();
@@ -76,7 +77,7 @@ public sealed class PodTopologySpreadTests
     [Fact]
     public void Nodes_without_the_topology_label_are_unresolvable()
     {
-        var nodes = TwoZones().Append(Make.Info(Make.Node("n4"))).ToArray();
+        var nodes = TwoZones().Append(Make.Info(TestObjects.Node("n4"))).ToArray();
         var result = FilterAll(Incoming(Spread(Zone, 1)), nodes)[3];
         Assert.Equal(FilterCode.UnschedulableAndUnresolvable, result.Code);
         Assert.Equal(["node(s) didn't match pod topology spread constraints (missing required label)"], result.Reasons);
@@ -87,8 +88,8 @@ public sealed class PodTopologySpreadTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1", labels: $"{Zone}=a"), Web("w1")),
-            Make.Info(Make.Node("n2", labels: $"{Zone}=b"), Web("w2")),
+            Make.Info(TestObjects.Node("n1", labels: $"{Zone}=a"), Web("w1")),
+            Make.Info(TestObjects.Node("n2", labels: $"{Zone}=b"), Web("w2")),
         };
         Assert.True(FilterAll(Incoming(Spread(Zone, 1)), nodes).All(r => r.IsSuccess));
         Assert.True(FilterAll(Incoming(Spread(Zone, 1, minDomains: 3)), nodes).All(r => !r.IsSuccess));
@@ -100,8 +101,8 @@ public sealed class PodTopologySpreadTests
         var terminating = Web("w3") with { Metadata = Web("w3").Metadata with { DeletionTimestamp = DateTimeOffset.UnixEpoch } };
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1", labels: $"{Zone}=a"), Web("w1", ns: "other"), terminating),
-            Make.Info(Make.Node("n2", labels: $"{Zone}=b")),
+            Make.Info(TestObjects.Node("n1", labels: $"{Zone}=a"), Web("w1", ns: "other"), terminating),
+            Make.Info(TestObjects.Node("n2", labels: $"{Zone}=b")),
         };
         Assert.True(FilterAll(Incoming(Spread(Zone, 1)), nodes).All(r => r.IsSuccess));
     }
@@ -112,11 +113,11 @@ public sealed class PodTopologySpreadTests
         // Zone c is empty, but the pod's nodeSelector excludes it: the minimum is zone b's 1, not 0.
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1", labels: $"{Zone}=a,pool=x"), Web("w1"), Web("w2")),
-            Make.Info(Make.Node("n2", labels: $"{Zone}=b,pool=x"), Web("w3")),
-            Make.Info(Make.Node("n3", labels: $"{Zone}=c,pool=y")),
+            Make.Info(TestObjects.Node("n1", labels: $"{Zone}=a,pool=x"), Web("w1"), Web("w2")),
+            Make.Info(TestObjects.Node("n2", labels: $"{Zone}=b,pool=x"), Web("w3")),
+            Make.Info(TestObjects.Node("n3", labels: $"{Zone}=c,pool=y")),
         };
-        var spec = Spread(Zone, 2) with { NodeSelector = Make.Labels("pool=x") };
+        var spec = Spread(Zone, 2) with { NodeSelector = TestObjects.ParseLabels("pool=x") };
         Assert.Equal([true, true], FilterAll(Incoming(spec), nodes).Take(2).Select(r => r.IsSuccess));
         var unrestricted = FilterAll(Incoming(Spread(Zone, 2)), nodes);
         Assert.False(unrestricted[0].IsSuccess);
@@ -144,11 +145,11 @@ public sealed class PodTopologySpreadTests
     {
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1"), Make.Pod("a", owner: "web"), Make.Pod("b", owner: "web"), Make.Pod("x", owner: "other")),
-            Make.Info(Make.Node("n2"), Make.Pod("y", owner: "other"), Make.Pod("z", owner: "other")),
-            Make.Info(Make.Node("n3"), Make.Pod("c", owner: "web")),
+            Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("a", owner: "web"), TestObjects.PodRequesting("b", owner: "web"), TestObjects.PodRequesting("x", owner: "other")),
+            Make.Info(TestObjects.Node("n2"), TestObjects.PodRequesting("y", owner: "other"), TestObjects.PodRequesting("z", owner: "other")),
+            Make.Info(TestObjects.Node("n3"), TestObjects.PodRequesting("c", owner: "web")),
         };
-        var (raw, normalized) = Run.Score(plugin, Make.Pod("new", owner: "web"), nodes);
+        var (raw, normalized) = Run.Score(plugin, TestObjects.PodRequesting("new", owner: "web"), nodes);
         // System default hostname constraint: count × ln(3 + 2) + (maxSkew 3 − 1).
         Assert.Equal([5L, 2L, 4L], raw);
         Assert.Equal([40L, 100L, 60L], normalized);
@@ -159,15 +160,15 @@ public sealed class PodTopologySpreadTests
     {
         Node Bare(string name)
         {
-            var n = Make.Node(name);
+            var n = TestObjects.Node(name);
             return n with { Metadata = n.Metadata with { Labels = null } };
         }
         var nodes = new[]
         {
-            Make.Info(Bare("n1"), Make.Pod("a", owner: "web")),
+            Make.Info(Bare("n1"), TestObjects.PodRequesting("a", owner: "web")),
             Make.Info(Bare("n2")),
         };
-        var (_, normalized) = Run.Score(plugin, Make.Pod("new", owner: "web"), nodes);
+        var (_, normalized) = Run.Score(plugin, TestObjects.PodRequesting("new", owner: "web"), nodes);
         Assert.True(normalized[1] > normalized[0]);
     }
 
@@ -176,7 +177,7 @@ public sealed class PodTopologySpreadTests
     {
         var nodes = TwoZones();
         var state = new CycleState();
-        var pod = Make.Pod("loner");
+        var pod = TestObjects.PodRequesting("loner");
         state.Reset(PodInfo.Create(pod), NodeSnapshot.Create(nodes));
         Assert.Equal(FilterCode.Skip, plugin.PreScore(state, pod, nodes).Code);
         Assert.Equal(FilterCode.Skip, plugin.PreFilter(state, pod).Code);
@@ -188,11 +189,11 @@ public sealed class PodTopologySpreadTests
         // Zone a has 3 of the owner's pods spread over n1 and n2; only n1 and n3 are feasible.
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1", labels: $"{Zone}=a")),
-            Make.Info(Make.Node("n2", labels: $"{Zone}=a"), Make.Pod("a", owner: "web"), Make.Pod("b", owner: "web"), Make.Pod("c", owner: "web")),
-            Make.Info(Make.Node("n3", labels: $"{Zone}=b")),
+            Make.Info(TestObjects.Node("n1", labels: $"{Zone}=a")),
+            Make.Info(TestObjects.Node("n2", labels: $"{Zone}=a"), TestObjects.PodRequesting("a", owner: "web"), TestObjects.PodRequesting("b", owner: "web"), TestObjects.PodRequesting("c", owner: "web")),
+            Make.Info(TestObjects.Node("n3", labels: $"{Zone}=b")),
         };
-        var (raw, normalized) = Run.Score(plugin, Make.Pod("new", owner: "web"), [nodes[0], nodes[2]], nodes);
+        var (raw, normalized) = Run.Score(plugin, TestObjects.PodRequesting("new", owner: "web"), [nodes[0], nodes[2]], nodes);
         // hostname: 0 pods on both → 2 each; zone: a=3 × ln(2+2) + 4 = 8.16, b = 4 → totals 10 and 6.
         Assert.Equal([10L, 6L], raw);
         Assert.Equal([60L, 100L], normalized);
@@ -208,10 +209,10 @@ public sealed class PodTopologySpreadTests
         });
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1", labels: $"{Zone}=a"), Make.Pod("a", owner: "web"), Make.Pod("b", owner: "web")),
-            Make.Info(Make.Node("n2", labels: $"{Zone}=b")),
+            Make.Info(TestObjects.Node("n1", labels: $"{Zone}=a"), TestObjects.PodRequesting("a", owner: "web"), TestObjects.PodRequesting("b", owner: "web")),
+            Make.Info(TestObjects.Node("n2", labels: $"{Zone}=b")),
         };
-        var pod = Make.Pod("new", owner: "web");
+        var pod = TestObjects.PodRequesting("new", owner: "web");
         Assert.Equal([false, true], nodes.Select(n => Run.Filter(listed, pod, n, nodes).IsSuccess));
     }
 
@@ -227,12 +228,12 @@ public sealed class PodTopologySpreadTests
         };
         var nodes = new[]
         {
-            Make.Info(Make.Node("n1"), Make.Pod("old1", labels: "app=web,rev=1"), Make.Pod("old2", labels: "app=web,rev=1")),
-            Make.Info(Make.Node("n2")),
+            Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("old1", labels: "app=web,rev=1"), TestObjects.PodRequesting("old2", labels: "app=web,rev=1")),
+            Make.Info(TestObjects.Node("n2")),
         };
-        var pod = Make.Pod("new", labels: "app=web,rev=2", spec: spec);
+        var pod = TestObjects.PodRequesting("new", labels: "app=web,rev=2", spec: spec);
         Assert.Equal([true, true], nodes.Select(n => Run.Filter(plugin, pod, n, nodes).IsSuccess));
-        var sameRev = Make.Pod("new", labels: "app=web,rev=1", spec: spec);
+        var sameRev = TestObjects.PodRequesting("new", labels: "app=web,rev=1", spec: spec);
         Assert.Equal([false, true], nodes.Select(n => Run.Filter(plugin, sameRev, n, nodes).IsSuccess));
     }
 }
@@ -248,7 +249,7 @@ public sealed class SpreadCountMemoTests
                 MaxSkew = maxSkew,
                 TopologyKey = PodTopologySpread.HostnameLabel,
                 WhenUnsatisfiable = "DoNotSchedule",
-                LabelSelector = new LabelSelector { MatchLabels = Make.Labels("app=" + app) },
+                LabelSelector = new LabelSelector { MatchLabels = TestObjects.ParseLabels("app=" + app) },
             },
         ],
     };
@@ -257,21 +258,21 @@ public sealed class SpreadCountMemoTests
     public void Alternating_selectors_and_namespaces_on_the_same_node_version_count_correctly()
     {
         var plugin = new PodTopologySpread();
-        var busy = Make.Info(Make.Node("n1"), Make.Pod("w1", labels: "app=web"), Make.Pod("w2", labels: "app=web"), Make.Pod("d1", labels: "app=db"));
-        var empty = Make.Info(Make.Node("n2"));
+        var busy = Make.Info(TestObjects.Node("n1"), TestObjects.PodRequesting("w1", labels: "app=web"), TestObjects.PodRequesting("w2", labels: "app=web"), TestObjects.PodRequesting("d1", labels: "app=db"));
+        var empty = Make.Info(TestObjects.Node("n2"));
         NodeInfo[] nodes = [busy, empty];
         for (var round = 0; round < 3; round++)
         {
             // web: 2 + 1 − 0 = 3 > 2; db: 1 + 1 − 0 = 2 fits; db with maxSkew 1 does not; in another
             // namespace nothing matches, so it fits even with maxSkew 1.
-            Assert.False(Run.Filter(plugin, Make.Pod("w", labels: "app=web", spec: Spread("web", 2)), busy, nodes).IsSuccess);
-            Assert.True(Run.Filter(plugin, Make.Pod("d", labels: "app=db", spec: Spread("db", 2)), busy, nodes).IsSuccess);
-            Assert.False(Run.Filter(plugin, Make.Pod("d", labels: "app=db", spec: Spread("db", 1)), busy, nodes).IsSuccess);
-            Assert.True(Run.Filter(plugin, Make.Pod("d", labels: "app=db", ns: "other", spec: Spread("db", 1)), busy, nodes).IsSuccess);
+            Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("w", labels: "app=web", spec: Spread("web", 2)), busy, nodes).IsSuccess);
+            Assert.True(Run.Filter(plugin, TestObjects.PodRequesting("d", labels: "app=db", spec: Spread("db", 2)), busy, nodes).IsSuccess);
+            Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("d", labels: "app=db", spec: Spread("db", 1)), busy, nodes).IsSuccess);
+            Assert.True(Run.Filter(plugin, TestObjects.PodRequesting("d", labels: "app=db", ns: "other", spec: Spread("db", 1)), busy, nodes).IsSuccess);
         }
 
         // A new version of the node (one more db pod) answers afresh.
-        var busier = busy.WithPod(PodInfo.Create(Make.Pod("d2", labels: "app=db")), 9);
-        Assert.False(Run.Filter(plugin, Make.Pod("d", labels: "app=db", spec: Spread("db", 2)), busier, [busier, empty]).IsSuccess);
+        var busier = busy.WithPod(PodInfo.Create(TestObjects.PodRequesting("d2", labels: "app=db")), 9);
+        Assert.False(Run.Filter(plugin, TestObjects.PodRequesting("d", labels: "app=db", spec: Spread("db", 2)), busier, [busier, empty]).IsSuccess);
     }
 }

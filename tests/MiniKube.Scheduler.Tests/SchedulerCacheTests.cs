@@ -1,5 +1,6 @@
 using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -10,7 +11,7 @@ public sealed class SchedulerCacheTests
         var cache = new SchedulerCache();
         foreach (var n in names)
         {
-            cache.AddNode(Make.Node(n));
+            cache.AddNode(TestObjects.Node(n));
         }
         return cache;
     }
@@ -19,7 +20,7 @@ public sealed class SchedulerCacheTests
     public void An_assumed_pod_takes_capacity_at_once_and_forget_gives_it_back()
     {
         var cache = WithNodes("n1");
-        var pod = Make.Pod("p", "1", "1Gi");
+        var pod = TestObjects.PodRequesting("p", "1", "1Gi");
         cache.AssumePod(PodInfo.Create(pod), "n1");
         Assert.True(cache.IsAssumed(pod));
         Assert.Equal(1000, cache.Snapshot().Get("n1")!.Requested.MilliCpu);
@@ -36,7 +37,7 @@ public sealed class SchedulerCacheTests
     public void The_bound_pod_from_the_watch_confirms_the_assumption_without_double_counting()
     {
         var cache = WithNodes("n1");
-        var pod = Make.Pod("p", "1", "1Gi");
+        var pod = TestObjects.PodRequesting("p", "1", "1Gi");
         cache.AssumePod(PodInfo.Create(pod), "n1");
         cache.AddPod(pod.BoundTo("n1"));
         Assert.False(cache.IsAssumed(pod));
@@ -53,7 +54,7 @@ public sealed class SchedulerCacheTests
     public void A_pod_bound_elsewhere_than_assumed_moves()
     {
         var cache = WithNodes("n1", "n2");
-        var pod = Make.Pod("p", "1");
+        var pod = TestObjects.PodRequesting("p", "1");
         cache.AssumePod(PodInfo.Create(pod), "n1");
         cache.AddPod(pod.BoundTo("n2"));
         var snapshot = cache.Snapshot();
@@ -65,7 +66,7 @@ public sealed class SchedulerCacheTests
     public void Assuming_a_pod_twice_is_an_error()
     {
         var cache = WithNodes("n1");
-        var pod = Make.Pod("p", "1");
+        var pod = TestObjects.PodRequesting("p", "1");
         cache.AssumePod(PodInfo.Create(pod), "n1");
         Assert.Throws<InvalidOperationException>(() => cache.AssumePod(PodInfo.Create(pod), "n1"));
     }
@@ -76,8 +77,8 @@ public sealed class SchedulerCacheTests
         var cache = WithNodes("n1");
         var snapshot = cache.Snapshot();
         var before = snapshot.Get("n1")!;
-        cache.AssumePod(PodInfo.Create(Make.Pod("p", "1")), "n1");
-        cache.AddNode(Make.Node("n2"));
+        cache.AssumePod(PodInfo.Create(TestObjects.PodRequesting("p", "1")), "n1");
+        cache.AddNode(TestObjects.Node("n2"));
         Assert.Same(before, snapshot.Get("n1"));
         Assert.Equal(0, snapshot.Get("n1")!.PodCount);
         Assert.Equal(1, snapshot.Count);
@@ -94,7 +95,7 @@ public sealed class SchedulerCacheTests
         var snapshot = cache.Snapshot();
         var n1 = snapshot.Get("n1");
         var n3 = snapshot.Get("n3");
-        cache.AssumePod(PodInfo.Create(Make.Pod("p", "1")), "n2");
+        cache.AssumePod(PodInfo.Create(TestObjects.PodRequesting("p", "1")), "n2");
         cache.UpdateSnapshot(snapshot);
         Assert.Same(n1, snapshot.Get("n1"));
         Assert.Same(n3, snapshot.Get("n3"));
@@ -110,9 +111,9 @@ public sealed class SchedulerCacheTests
     public void Pods_seen_before_their_node_are_counted_when_it_arrives()
     {
         var cache = new SchedulerCache();
-        cache.AddPod(Make.Pod("p", "1").BoundTo("late"));
+        cache.AddPod(TestObjects.PodRequesting("p", "1").BoundTo("late"));
         Assert.Equal(0, cache.Snapshot().Count);
-        cache.AddNode(Make.Node("late"));
+        cache.AddNode(TestObjects.Node("late"));
         Assert.Equal(1000, cache.Snapshot().Get("late")!.Requested.MilliCpu);
     }
 
@@ -120,7 +121,7 @@ public sealed class SchedulerCacheTests
     public void A_removed_node_leaves_the_snapshot_but_its_pods_stay_accounted()
     {
         var cache = WithNodes("n1", "n2");
-        var pod = Make.Pod("p", "1").BoundTo("n1");
+        var pod = TestObjects.PodRequesting("p", "1").BoundTo("n1");
         cache.AddPod(pod);
         var snapshot = cache.Snapshot();
         cache.RemoveNode("n1");
@@ -128,7 +129,7 @@ public sealed class SchedulerCacheTests
         Assert.Null(snapshot.Get("n1"));
         Assert.Equal(1, snapshot.Count);
 
-        cache.AddNode(Make.Node("n1"));
+        cache.AddNode(TestObjects.Node("n1"));
         cache.UpdateSnapshot(snapshot);
         Assert.Equal(1, snapshot.Get("n1")!.PodCount);
 
@@ -141,7 +142,7 @@ public sealed class SchedulerCacheTests
     public void Finished_and_unbound_pods_free_their_node()
     {
         var cache = WithNodes("n1");
-        var pod = Make.Pod("p", "1").BoundTo("n1");
+        var pod = TestObjects.PodRequesting("p", "1").BoundTo("n1");
         cache.AddPod(pod);
         var done = pod with { Status = new PodStatus { Phase = PodPhase.Succeeded } };
         cache.UpdatePod(pod, done);
@@ -155,9 +156,9 @@ public sealed class SchedulerCacheTests
     public void A_pod_update_moves_its_requests()
     {
         var cache = WithNodes("n1", "n2");
-        var pod = Make.Pod("p", "1").BoundTo("n1");
+        var pod = TestObjects.PodRequesting("p", "1").BoundTo("n1");
         cache.AddPod(pod);
-        var bigger = pod with { Spec = pod.Spec! with { Containers = [Make.Container("3")] } };
+        var bigger = pod with { Spec = pod.Spec! with { Containers = [TestObjects.Container("3")] } };
         cache.UpdatePod(pod, bigger);
         Assert.Equal(3000, cache.Snapshot().Get("n1")!.Requested.MilliCpu);
         Assert.Equal(1, cache.PodCount);
@@ -167,8 +168,8 @@ public sealed class SchedulerCacheTests
     public void Node_updates_replace_allocatable_and_keep_pods()
     {
         var cache = WithNodes("n1");
-        cache.AddPod(Make.Pod("p", "1").BoundTo("n1"));
-        cache.UpdateNode(Make.Node("n1", cpu: "16"));
+        cache.AddPod(TestObjects.PodRequesting("p", "1").BoundTo("n1"));
+        cache.UpdateNode(TestObjects.Node("n1", cpu: "16"));
         var node = cache.Snapshot().Get("n1")!;
         Assert.Equal(16000, node.Allocatable.MilliCpu);
         Assert.Equal(1, node.PodCount);
@@ -179,7 +180,7 @@ public sealed class SchedulerCacheTests
     {
         var cache = WithNodes(Enumerable.Range(0, 50).Select(i => $"n{i}").ToArray());
         var snapshot = cache.Snapshot();
-        var pods = Enumerable.Range(0, 2000).Select(i => Make.Pod($"p{i}", "10m").BoundTo($"n{i % 50}")).ToArray();
+        var pods = Enumerable.Range(0, 2000).Select(i => TestObjects.PodRequesting($"p{i}", "10m").BoundTo($"n{i % 50}")).ToArray();
         var writer = Task.Run(() =>
         {
             foreach (var p in pods)
@@ -208,9 +209,9 @@ public sealed class SchedulerCacheTests
     [Fact]
     public void Owner_counts_follow_pods_in_and_out()
     {
-        var a = PodInfo.Create(Make.Pod("a", owner: "web"));
-        var b = PodInfo.Create(Make.Pod("b", owner: "web"));
-        var node = NodeInfo.Create(Make.Node("n1")).WithPod(a, 1).WithPod(b, 2);
+        var a = PodInfo.Create(TestObjects.PodRequesting("a", owner: "web"));
+        var b = PodInfo.Create(TestObjects.PodRequesting("b", owner: "web"));
+        var node = NodeInfo.Create(TestObjects.Node("n1")).WithPod(a, 1).WithPod(b, 2);
         Assert.Equal(2, node.CountOwnedBy("rs-web"));
         var after = node.WithoutPod(a.Key, 3)!;
         Assert.Equal(1, after.CountOwnedBy("rs-web"));

@@ -4,6 +4,7 @@ using MiniKube.Api;
 using MiniKube.Scheduler.Config;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Queue;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -36,8 +37,8 @@ public sealed class SchedulingLoopTests
     [Fact]
     public async Task A_pending_pod_is_scheduled_assumed_and_bound()
     {
-        handlers.OnNodeAdded(Make.Node("n1"));
-        var pod = Make.Pod("p", "1");
+        handlers.OnNodeAdded(TestObjects.Node("n1"));
+        var pod = TestObjects.PodRequesting("p", "1");
         handlers.OnPodAdded(pod);
 
         var result = await Once();
@@ -56,8 +57,8 @@ public sealed class SchedulingLoopTests
     [Fact]
     public async Task An_unschedulable_pod_reports_the_fit_error_and_waits_for_a_new_node()
     {
-        handlers.OnNodeAdded(Make.Node("small", cpu: "1"));
-        var pod = Make.Pod("p", "2");
+        handlers.OnNodeAdded(TestObjects.Node("small", cpu: "1"));
+        var pod = TestObjects.PodRequesting("p", "2");
         handlers.OnPodAdded(pod);
 
         var result = await Once();
@@ -66,10 +67,10 @@ public sealed class SchedulingLoopTests
         Assert.Equal(QueueLocation.Unschedulable, queue.LocationOf(pod));
 
         // A bound pod's label changing is irrelevant to a CPU shortage; a new node is not.
-        var other = Make.Pod("other", labels: "a=1").BoundTo("small");
+        var other = TestObjects.PodRequesting("other", labels: "a=1").BoundTo("small");
         handlers.OnPodAdded(other);
         Assert.Equal(QueueLocation.Unschedulable, queue.LocationOf(pod));
-        handlers.OnNodeAdded(Make.Node("big", cpu: "8"));
+        handlers.OnNodeAdded(TestObjects.Node("big", cpu: "8"));
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(QueueLocation.Active, queue.LocationOf(pod));
         Assert.Equal("big", (await Once()).SuggestedHost);
@@ -78,10 +79,10 @@ public sealed class SchedulingLoopTests
     [Fact]
     public async Task Freed_capacity_moves_the_pod_when_a_bound_pod_is_deleted()
     {
-        handlers.OnNodeAdded(Make.Node("n1", cpu: "2"));
-        var hog = Make.Pod("hog", "2").BoundTo("n1");
+        handlers.OnNodeAdded(TestObjects.Node("n1", cpu: "2"));
+        var hog = TestObjects.PodRequesting("hog", "2").BoundTo("n1");
         handlers.OnPodAdded(hog);
-        var pod = Make.Pod("p", "1");
+        var pod = TestObjects.PodRequesting("p", "1");
         handlers.OnPodAdded(pod);
         Assert.False((await Once()).Succeeded);
 
@@ -93,8 +94,8 @@ public sealed class SchedulingLoopTests
     [Fact]
     public async Task A_failed_bind_gives_the_capacity_back_and_retries_after_backoff()
     {
-        handlers.OnNodeAdded(Make.Node("n1"));
-        var pod = Make.Pod("p", "3");
+        handlers.OnNodeAdded(TestObjects.Node("n1"));
+        var pod = TestObjects.PodRequesting("p", "3");
         handlers.OnPodAdded(pod);
         binder.FailNext = true;
 
@@ -113,11 +114,11 @@ public sealed class SchedulingLoopTests
     [Fact]
     public async Task Back_to_back_pods_see_each_others_assumed_capacity()
     {
-        handlers.OnNodeAdded(Make.Node("n1", cpu: "2"));
-        handlers.OnNodeAdded(Make.Node("n2", cpu: "2"));
-        handlers.OnPodAdded(Make.Pod("a", "1500m"));
-        handlers.OnPodAdded(Make.Pod("b", "1500m"));
-        handlers.OnPodAdded(Make.Pod("c", "1500m"));
+        handlers.OnNodeAdded(TestObjects.Node("n1", cpu: "2"));
+        handlers.OnNodeAdded(TestObjects.Node("n2", cpu: "2"));
+        handlers.OnPodAdded(TestObjects.PodRequesting("a", "1500m"));
+        handlers.OnPodAdded(TestObjects.PodRequesting("b", "1500m"));
+        handlers.OnPodAdded(TestObjects.PodRequesting("c", "1500m"));
         var hosts = new[] { (await Once()).SuggestedHost, (await Once()).SuggestedHost };
         Assert.Equal(["n1", "n2"], hosts.Order());
         Assert.Equal("0/2 nodes are available: 2 Insufficient cpu.", (await Once()).FitError!.Message);
@@ -126,17 +127,17 @@ public sealed class SchedulingLoopTests
     [Fact]
     public void Pods_of_other_schedulers_and_finished_pods_are_not_queued()
     {
-        handlers.OnPodAdded(Make.Pod("theirs", spec: new PodSpec { SchedulerName = "other-scheduler" }));
-        handlers.OnPodAdded(Make.Pod("done") with { Status = new PodStatus { Phase = PodPhase.Failed } });
-        handlers.OnPodAdded(Make.Pod("mine", spec: new PodSpec { SchedulerName = "default-scheduler" }));
+        handlers.OnPodAdded(TestObjects.PodRequesting("theirs", spec: new PodSpec { SchedulerName = "other-scheduler" }));
+        handlers.OnPodAdded(TestObjects.PodRequesting("done") with { Status = new PodStatus { Phase = PodPhase.Failed } });
+        handlers.OnPodAdded(TestObjects.PodRequesting("mine", spec: new PodSpec { SchedulerName = "default-scheduler" }));
         Assert.Equal(["mine"], queue.PendingPods().Select(p => p.PodInfo.Name));
     }
 
     [Fact]
     public void A_finished_bound_pod_frees_its_node()
     {
-        handlers.OnNodeAdded(Make.Node("n1"));
-        var pod = Make.Pod("job", "1").BoundTo("n1");
+        handlers.OnNodeAdded(TestObjects.Node("n1"));
+        var pod = TestObjects.PodRequesting("job", "1").BoundTo("n1");
         handlers.OnPodAdded(pod);
         handlers.OnPodUpdated(pod, pod with { Status = new PodStatus { Phase = PodPhase.Succeeded } });
         Assert.Equal(0, cache.Snapshot().Get("n1")!.PodCount);
@@ -145,8 +146,8 @@ public sealed class SchedulingLoopTests
     [Fact]
     public async Task Pods_being_deleted_are_skipped_without_a_decision()
     {
-        handlers.OnNodeAdded(Make.Node("n1"));
-        var pod = Make.Pod("p", "1");
+        handlers.OnNodeAdded(TestObjects.Node("n1"));
+        var pod = TestObjects.PodRequesting("p", "1");
         handlers.OnPodAdded(pod with { Metadata = pod.Metadata with { DeletionTimestamp = DateTimeOffset.UnixEpoch } });
         var result = await Once();
         Assert.True(result.Skipped);

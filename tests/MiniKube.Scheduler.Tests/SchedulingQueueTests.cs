@@ -4,6 +4,7 @@ using MiniKube.Scheduler.Config;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
 using MiniKube.Scheduler.Queue;
+using MiniKube.Testing;
 
 namespace MiniKube.Scheduler.Tests;
 
@@ -26,12 +27,12 @@ public sealed class SchedulingQueueTests
     public async Task Higher_priority_first_then_oldest_first()
     {
         var queue = NewQueue();
-        queue.Add(Make.Pod("low-old", priority: 0));
+        queue.Add(TestObjects.PodRequesting("low-old", priority: 0));
         clock.Advance(TimeSpan.FromSeconds(1));
-        queue.Add(Make.Pod("high", priority: 100));
+        queue.Add(TestObjects.PodRequesting("high", priority: 100));
         clock.Advance(TimeSpan.FromSeconds(1));
-        queue.Add(Make.Pod("low-new", priority: 0));
-        queue.Add(Make.Pod("low-newer", priority: 0));
+        queue.Add(TestObjects.PodRequesting("low-new", priority: 0));
+        queue.Add(TestObjects.PodRequesting("low-newer", priority: 0));
 
         Assert.Equal("high", (await Pop(queue)).PodInfo.Name);
         Assert.Equal("low-old", (await Pop(queue)).PodInfo.Name);
@@ -44,9 +45,11 @@ public sealed class SchedulingQueueTests
     {
         var queue = NewQueue();
         var pop = queue.PopAsync().AsTask();
-        await Task.Delay(50);
+        // Time passing does not hand out anything: no timer is due and nothing was added.
+        clock.Advance(TimeSpan.FromHours(1));
         Assert.False(pop.IsCompleted);
-        queue.Add(Make.Pod("p"));
+        queue.Add(TestObjects.PodRequesting("p"));
+        // The pod popped is the one added after the wait began: an early return could not have produced it.
         Assert.Equal("p", (await pop.WaitAsync(TimeSpan.FromSeconds(5))).PodInfo.Name);
     }
 
@@ -73,7 +76,7 @@ public sealed class SchedulingQueueTests
     public async Task A_failed_pod_backs_off_for_its_duration()
     {
         var queue = NewQueue();
-        var pod = Make.Pod("p");
+        var pod = TestObjects.PodRequesting("p");
         queue.Add(pod);
 
         // Attempt 1 fails with an error: 1 s backoff.
@@ -98,12 +101,16 @@ public sealed class SchedulingQueueTests
     public async Task Pop_wakes_when_a_backoff_expires()
     {
         var queue = NewQueue();
-        queue.Add(Make.Pod("p"));
+        var pod = TestObjects.PodRequesting("p");
+        queue.Add(pod);
         queue.AddUnschedulable(await Pop(queue));
         var pop = queue.PopAsync().AsTask();
-        await Task.Delay(50);
+        // Pop is waiting on the clock (its timer exists once PopAsync returned): a tick before the backoff ends, the pod
+        // is still backing off, so nothing can have been handed out.
+        clock.Advance(TimeSpan.FromSeconds(1) - TimeSpan.FromTicks(1));
+        Assert.Equal(QueueLocation.Backoff, queue.LocationOf(pod));
         Assert.False(pop.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromTicks(1));
         Assert.Equal(2, (await pop.WaitAsync(TimeSpan.FromSeconds(5))).Attempts);
     }
 
@@ -112,7 +119,7 @@ public sealed class SchedulingQueueTests
     {
         var profile = SchedulerConfiguration.Default.BuildProfiles()[0];
         var queue = NewQueue((info, e) => profile.MayHelp(info.UnschedulablePlugins, e));
-        var pod = Make.Pod("p", "64");
+        var pod = TestObjects.PodRequesting("p", "64");
         queue.Add(pod);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeResourcesFit);
@@ -135,7 +142,7 @@ public sealed class SchedulingQueueTests
     public async Task A_pod_moved_while_still_backing_off_goes_through_backoff()
     {
         var queue = NewQueue();
-        var pod = Make.Pod("p");
+        var pod = TestObjects.PodRequesting("p");
         queue.Add(pod);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeResourcesFit);
@@ -151,7 +158,7 @@ public sealed class SchedulingQueueTests
     public async Task Unschedulable_pods_are_retried_after_five_minutes_anyway()
     {
         var queue = NewQueue((_, e) => e.Resource == EventResource.Wildcard);
-        var pod = Make.Pod("p");
+        var pod = TestObjects.PodRequesting("p");
         queue.Add(pod);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeAffinity);
@@ -166,15 +173,16 @@ public sealed class SchedulingQueueTests
     public async Task The_unschedulable_timeout_is_configurable_and_wakes_pop()
     {
         var queue = NewQueue(options: new SchedulingQueueOptions { PodMaxInUnschedulablePodsDuration = TimeSpan.FromSeconds(30) });
-        queue.Add(Make.Pod("p"));
+        var pod = TestObjects.PodRequesting("p");
+        queue.Add(pod);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeAffinity);
         queue.AddUnschedulable(info);
         var pop = queue.PopAsync().AsTask();
-        clock.Advance(TimeSpan.FromSeconds(29));
-        await Task.Delay(50);
+        clock.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromTicks(1));
+        Assert.Equal(QueueLocation.Unschedulable, queue.LocationOf(pod));
         Assert.False(pop.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1));
+        clock.Advance(TimeSpan.FromTicks(1));
         Assert.Equal("p", (await pop.WaitAsync(TimeSpan.FromSeconds(5))).PodInfo.Name);
     }
 
@@ -182,7 +190,7 @@ public sealed class SchedulingQueueTests
     public async Task An_event_during_the_attempt_sends_the_failed_pod_to_backoff_not_to_parking()
     {
         var queue = NewQueue();
-        var pod = Make.Pod("p");
+        var pod = TestObjects.PodRequesting("p");
         queue.Add(pod);
         var info = await Pop(queue);
         queue.MoveAllToActiveOrBackoff(ClusterEvent.NodeAdd);
@@ -203,9 +211,9 @@ public sealed class SchedulingQueueTests
     {
         var profile = SchedulerConfiguration.Default.BuildProfiles()[0];
         var queue = NewQueue(SchedulingQueue.HintsFrom([profile]));
-        var pod = Make.Pod("p", "64");
+        var pod = TestObjects.PodRequesting("p", "64");
         queue.Add(pod);
-        queue.Add(Make.Pod("other"));
+        queue.Add(TestObjects.PodRequesting("other"));
         var info = await Pop(queue);
         var other = await Pop(queue);
 
@@ -228,7 +236,7 @@ public sealed class SchedulingQueueTests
     public async Task A_spec_change_retries_an_unschedulable_pod_but_a_status_change_does_not()
     {
         var queue = NewQueue();
-        var pod = Make.Pod("p", "64");
+        var pod = TestObjects.PodRequesting("p", "64");
         queue.Add(pod);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeResourcesFit);
@@ -243,7 +251,7 @@ public sealed class SchedulingQueueTests
         queue.Update(pod, withCondition);
         Assert.Equal(QueueLocation.Unschedulable, queue.LocationOf(pod));
 
-        var smaller = withCondition with { Spec = withCondition.Spec! with { Containers = [Make.Container("1")] } };
+        var smaller = withCondition with { Spec = withCondition.Spec! with { Containers = [TestObjects.Container("1")] } };
         queue.Update(withCondition, smaller);
         Assert.Equal(QueueLocation.Active, queue.LocationOf(pod));
         Assert.Equal(1000, (await Pop(queue)).PodInfo.Requests.MilliCpu);
@@ -253,8 +261,8 @@ public sealed class SchedulingQueueTests
     public async Task Deleted_pods_disappear_from_every_queue()
     {
         var queue = NewQueue();
-        var active = Make.Pod("active");
-        var parked = Make.Pod("parked");
+        var active = TestObjects.PodRequesting("active");
+        var parked = TestObjects.PodRequesting("parked");
         queue.Add(parked);
         var info = await Pop(queue);
         info.UnschedulablePlugins = Plugins(PluginNames.NodeAffinity);
@@ -267,16 +275,22 @@ public sealed class SchedulingQueueTests
         Assert.Equal(0, queue.UnschedulableCount);
 
         var pop = queue.PopAsync().AsTask();
-        await Task.Delay(50);
+        // Past every backoff and the unschedulable timeout: a deleted pod that lingered anywhere would be active by now
+        // and, being older, popped before the one added next.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal((0, 0, 0), (queue.Count, queue.ActiveCount, queue.BackoffCount));
         Assert.False(pop.IsCompleted);
+        queue.Add(TestObjects.PodRequesting("later"));
+        Assert.Equal("later", (await pop.WaitAsync(TimeSpan.FromSeconds(5))).PodInfo.Name);
+        Assert.Equal(0, queue.ActiveCount);
     }
 
     [Fact]
     public async Task Done_forgets_a_scheduled_pod_and_a_pod_deleted_in_flight_is_not_requeued()
     {
         var queue = NewQueue();
-        var a = Make.Pod("a");
-        var b = Make.Pod("b");
+        var a = TestObjects.PodRequesting("a");
+        var b = TestObjects.PodRequesting("b");
         queue.Add(a);
         queue.Add(b);
         var first = await Pop(queue);
@@ -294,7 +308,7 @@ public sealed class SchedulingQueueTests
     public async Task Adding_a_known_pod_updates_it_instead_of_duplicating()
     {
         var queue = NewQueue();
-        var pod = Make.Pod("p", priority: 1);
+        var pod = TestObjects.PodRequesting("p", priority: 1);
         queue.Add(pod);
         queue.Add(pod with { Spec = pod.Spec! with { Priority = 5 } });
         Assert.Equal(1, queue.Count);
@@ -306,12 +320,12 @@ public sealed class SchedulingQueueTests
     [Fact]
     public void Node_update_events_carry_what_changed()
     {
-        var node = Make.Node("n1");
+        var node = TestObjects.Node("n1");
         var heartbeat = node with { Status = node.Status! with { Conditions = [new NodeCondition { Type = "Ready", Status = "True", LastHeartbeatTime = DateTimeOffset.UnixEpoch }] } };
         var heartbeat2 = node with { Status = node.Status! with { Conditions = [new NodeCondition { Type = "Ready", Status = "True", LastHeartbeatTime = DateTimeOffset.UnixEpoch.AddSeconds(10) }] } };
         Assert.Equal(ActionType.None, ClusterEvent.ForNodeUpdate(heartbeat, heartbeat2).Action);
         Assert.Equal(ActionType.UpdateNodeTaint, ClusterEvent.ForNodeUpdate(node, node with { Spec = new NodeSpec { Unschedulable = true } }).Action);
-        Assert.Equal(ActionType.UpdateNodeAllocatable, ClusterEvent.ForNodeUpdate(node, Make.Node("n1", cpu: "8")).Action);
-        Assert.Equal(ActionType.UpdateNodeLabel, ClusterEvent.ForNodeUpdate(node, Make.Node("n1", labels: "zone=a")).Action);
+        Assert.Equal(ActionType.UpdateNodeAllocatable, ClusterEvent.ForNodeUpdate(node, TestObjects.Node("n1", cpu: "8")).Action);
+        Assert.Equal(ActionType.UpdateNodeLabel, ClusterEvent.ForNodeUpdate(node, TestObjects.Node("n1", labels: "zone=a")).Action);
     }
 }

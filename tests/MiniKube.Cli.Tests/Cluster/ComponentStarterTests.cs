@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using MiniKube.Cli.ClusterView;
 using MiniKube.Cluster;
+using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests.Cluster;
 
@@ -30,12 +31,13 @@ public sealed class ComponentStarterTests : IDisposable
         Environment = new Dictionary<string, string> { ["FAKE_SETTING"] = "from-spec", ["HOME_SETTING"] = "from-spec" },
     };
 
-    private async Task<bool> EnsureAsync(ComponentSpec spec, TimeSpan wait)
+    private async Task<bool> EnsureAsync(ComponentSpec spec, TimeSpan wait, TimeProvider? clock = null)
     {
+        clock ??= TimeProvider.System;
         using var probes = new ProbeContext("http://127.0.0.1:1");
         var environment = (string name) => name == "HOME_SETTING" ? "from-minictl" : null;
-        var starter = new ComponentStarter(Recorder, probes, environment, new PlainProgress(_progress), TimeProvider.System,
-            DateTimeOffset.UtcNow + wait, wait);
+        var starter = new ComponentStarter(Recorder, probes, environment, new PlainProgress(_progress), clock,
+            clock.GetUtcNow() + wait, wait);
         try
         {
             return await starter.EnsureAsync(spec, CancellationToken.None);
@@ -94,7 +96,16 @@ public sealed class ComponentStarterTests : IDisposable
     public async Task A_component_that_never_gets_ready_fails_at_the_deadline_and_keeps_running()
     {
         var spec = Spec("echo 'still warming up'; exec sleep 60");
-        var error = await Assert.ThrowsAsync<ClusterException>(() => EnsureAsync(spec, TimeSpan.FromSeconds(1)));
+        // The deadline is on a fake clock, passed only once the process has said what the error must quote: on a busy
+        // machine a real 1 s deadline can pass before the shell has even written its line.
+        var clock = new TimerClock();
+        var ensure = EnsureAsync(spec, TimeSpan.FromSeconds(1), clock);
+        // The line itself, not the log's header that quotes the command.
+        await Eventually.WaitAsync(() => Task.FromResult(File.Exists(spec.LogFile) && File.ReadAllLines(spec.LogFile).Contains("still warming up")),
+            TimeSpan.FromSeconds(20), "the component's first line");
+        Assert.False(ensure.IsCompleted, "gave up before its deadline");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var error = await Assert.ThrowsAsync<ClusterException>(() => ensure);
         Assert.StartsWith("fake not ready after 1 s (waiting until it says so)", error.Message, StringComparison.Ordinal);
         Assert.Contains("still warming up", error.Message, StringComparison.Ordinal);
         var record = Recorder.Current.Find("fake")!;
