@@ -6,6 +6,7 @@ public static partial class Validator
     private static readonly string[] ServiceTypes = [ServiceType.ClusterIP, ServiceType.ExternalName, ServiceType.LoadBalancer, ServiceType.NodePort];
     private static readonly string[] SessionAffinities = ["ClientIP", "None"];
     private static readonly string[] TrafficPolicies = ["Cluster", "Local"];
+    private static readonly string[] IpFamilyPolicies = ["PreferDualStack", "RequireDualStack", "SingleStack"];
 
     public const int NodePortMin = 30000;
     public const int NodePortMax = 32767;
@@ -75,11 +76,11 @@ public static partial class Validator
                 {
                     errs.Add(FieldError.Forbidden(Paths.Child(pp, "nodePort"), $"may not be used when `type` is '{type}'"));
                 }
-                else if (nodePort is < NodePortMin or > NodePortMax)
+                else if (nodePort is < 1 or > 65535)
                 {
-                    errs.Add(FieldError.Invalid(Paths.Child(pp, "nodePort"), nodePort,
-                        $"provided port is not in the valid range. The range of valid ports is {NodePortMin}-{NodePortMax}"));
+                    errs.Add(FieldError.Invalid(Paths.Child(pp, "nodePort"), nodePort, PortRange));
                 }
+                // Whether it lies in --service-node-port-range and is free is the API server's allocator's to say.
                 else if (!nodePorts.Add((nodePort, string.IsNullOrEmpty(p.Protocol) ? Protocol.Tcp : p.Protocol)))
                 {
                     errs.Add(FieldError.Duplicate(Paths.Child(pp, "nodePort"), nodePort));
@@ -90,6 +91,24 @@ public static partial class Validator
         if (!string.IsNullOrEmpty(spec.ClusterIP) && !headless && !NameRules.IsIPv4(spec.ClusterIP))
         {
             errs.Add(FieldError.Invalid("spec.clusterIP", spec.ClusterIP, "must be empty, 'None', or a valid IPv4 address"));
+        }
+        var clusterIPs = spec.ClusterIPs ?? [];
+        if (clusterIPs.Count > 0 && !string.IsNullOrEmpty(spec.ClusterIP) && clusterIPs[0] != spec.ClusterIP)
+        {
+            errs.Add(FieldError.Invalid("spec.clusterIPs[0]", clusterIPs[0], "must match `clusterIP`"));
+        }
+        if (clusterIPs.Count > 1)
+        {
+            errs.Add(FieldError.Invalid("spec.clusterIPs", string.Join(",", clusterIPs), "only one clusterIP is supported: this cluster is single-stack IPv4"));
+        }
+        if (spec.IpFamilies is { Count: > 0 } families && families.Any(f => f != "IPv4"))
+        {
+            errs.Add(FieldError.Invalid("spec.ipFamilies", string.Join(",", families), "this cluster is single-stack IPv4"));
+        }
+        OneOf(spec.IpFamilyPolicy, "spec.ipFamilyPolicy", IpFamilyPolicies, errs);
+        if (spec.SessionAffinityConfig is not null && spec.SessionAffinity is "None")
+        {
+            errs.Add(FieldError.Forbidden("spec.sessionAffinityConfig", "must not be set when session affinity is None"));
         }
         if (headless && exposesNodePorts)
         {
@@ -102,7 +121,7 @@ public static partial class Validator
         OneOf(spec.SessionAffinity, "spec.sessionAffinity", SessionAffinities, errs);
         if (spec.SessionAffinityConfig?.ClientIP?.TimeoutSeconds is { } timeout && timeout is < 1 or > 86400)
         {
-            errs.Add(FieldError.Invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout, "must be greater than 0 and less than or equal to 86400"));
+            errs.Add(FieldError.Invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout, "must be greater than 0 and less than 86400"));
         }
         OneOf(spec.ExternalTrafficPolicy, "spec.externalTrafficPolicy", TrafficPolicies, errs);
         if (!string.IsNullOrEmpty(spec.ExternalTrafficPolicy) && !exposesNodePorts)
