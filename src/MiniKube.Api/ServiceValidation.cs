@@ -152,11 +152,8 @@ public static partial class Validator
             }
             ValidateEndpointAddresses(s.Addresses ?? [], Paths.Child(sp, "addresses"), errs);
             ValidateEndpointAddresses(s.NotReadyAddresses ?? [], Paths.Child(sp, "notReadyAddresses"), errs);
+            // No ports is allowed: a headless Service without ports has address-only subsets.
             var ports = s.Ports ?? [];
-            if (ports.Count == 0)
-            {
-                errs.Add(FieldError.Required(Paths.Child(sp, "ports")));
-            }
             var names = new HashSet<string>(StringComparer.Ordinal);
             for (var j = 0; j < ports.Count; j++)
             {
