@@ -25,7 +25,8 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
             "replicasets                rs           apps/v1                  true         ReplicaSet\n" +
             "horizontalpodautoscalers   hpa          autoscaling/v2           true         HorizontalPodAutoscaler\n" +
             "jobs                                    batch/v1                 true         Job\n" +
-            "leases                                  coordination.k8s.io/v1   true         Lease\n", ""), result);
+            "leases                                  coordination.k8s.io/v1   true         Lease\n" +
+            "endpointslices                          discovery.k8s.io/v1      true         EndpointSlice\n", ""), result);
         Assert.Matches(new Regex(@"^pods\s{2,}po\s{2,}v1\s{2,}true\s{2,}Pod$", RegexOptions.Multiline), result.Out);
     }
 
