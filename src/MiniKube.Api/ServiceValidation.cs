@@ -194,4 +194,81 @@ public static partial class Validator
             DnsSubdomain(a.NodeName, Paths.Child(ap, "nodeName"), errs);
         }
     }
+
+    private static readonly string[] AddressTypeValues = [AddressTypes.Fqdn, AddressTypes.IPv4, AddressTypes.IPv6];
+
+    /// <summary>Kubernetes' EndpointSlice limits: 1000 endpoints, 100 ports, 1-100 addresses per endpoint of the slice's type.</summary>
+    private static void ValidateEndpointSlice(EndpointSlice slice, List<FieldError> errs)
+    {
+        if (string.IsNullOrEmpty(slice.AddressType))
+        {
+            errs.Add(FieldError.Required("addressType"));
+        }
+        else
+        {
+            OneOf(slice.AddressType, "addressType", AddressTypeValues, errs);
+        }
+        var endpoints = slice.Endpoints ?? [];
+        if (endpoints.Count > 1000)
+        {
+            errs.Add(new FieldError("endpoints", FieldErrorType.TooMany, "must have at most 1000 items"));
+        }
+        for (var i = 0; i < endpoints.Count && i < 1000; i++)
+        {
+            var ep = Paths.Index("endpoints", i);
+            var addresses = endpoints[i].Addresses ?? [];
+            if (addresses.Count == 0)
+            {
+                errs.Add(FieldError.Required(Paths.Child(ep, "addresses"), "must contain at least 1 address"));
+            }
+            else if (addresses.Count > 100)
+            {
+                errs.Add(new FieldError(Paths.Child(ep, "addresses"), FieldErrorType.TooMany, "must have at most 100 items"));
+            }
+            for (var j = 0; j < addresses.Count && j < 100; j++)
+            {
+                var path = Paths.Index(Paths.Child(ep, "addresses"), j);
+                var ok = slice.AddressType switch
+                {
+                    AddressTypes.IPv4 => NameRules.IsIPv4(addresses[j]),
+                    AddressTypes.IPv6 => NameRules.IsIP(addresses[j]) && !NameRules.IsIPv4(addresses[j]),
+                    _ => true,
+                };
+                if (!ok)
+                {
+                    errs.Add(FieldError.Invalid(path, addresses[j], $"must be a valid {slice.AddressType} address"));
+                }
+                else if (slice.AddressType == AddressTypes.Fqdn)
+                {
+                    DnsSubdomain(addresses[j], path, errs);
+                }
+            }
+            DnsLabel(endpoints[i].Hostname, Paths.Child(ep, "hostname"), errs);
+            DnsSubdomain(endpoints[i].NodeName, Paths.Child(ep, "nodeName"), errs);
+        }
+        var ports = slice.Ports ?? [];
+        if (ports.Count > 100)
+        {
+            errs.Add(new FieldError("ports", FieldErrorType.TooMany, "must have at most 100 items"));
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < ports.Count; i++)
+        {
+            var pp = Paths.Index("ports", i);
+            var p = ports[i];
+            if (!string.IsNullOrEmpty(p.Name))
+            {
+                DnsLabel(p.Name, Paths.Child(pp, "name"), errs);
+            }
+            if (!names.Add(p.Name ?? ""))
+            {
+                errs.Add(FieldError.Duplicate(Paths.Child(pp, "name"), p.Name ?? ""));
+            }
+            if (p.Port is { } number)
+            {
+                PortNumber(number, Paths.Child(pp, "port"), errs);
+            }
+            OneOf(p.Protocol, Paths.Child(pp, "protocol"), Protocols, errs);
+        }
+    }
 }

@@ -83,6 +83,22 @@ public sealed class ServiceValidationTests
                 Subsets = [new EndpointSubset { Ports = [new EndpointPort { Port = 80 }] }],
             },
             ["subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`"]),
+        ["endpointslice without address type"] = (new EndpointSlice { Metadata = new ObjectMeta { Name = "web-1" } }, ["addressType: Required value"]),
+        ["endpointslice bad addresses and ports"] = (new EndpointSlice
+            {
+                Metadata = new ObjectMeta { Name = "web-1" },
+                AddressType = AddressTypes.IPv4,
+                Endpoints = [new Endpoint { Addresses = ["10.0.0.300"] }, new Endpoint(), new Endpoint { Addresses = ["10.0.0.1"], NodeName = "Bad_Node" }],
+                Ports = [new EndpointSlicePort { Name = "http", Port = 0, Protocol = "TCP" }, new EndpointSlicePort { Name = "http", Port = 80, Protocol = "HTTP" }],
+            },
+            [
+                "endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\": must be a valid IPv4 address",
+                "endpoints[1].addresses: Required value: must contain at least 1 address",
+                "endpoints[2].nodeName: Invalid value: \"Bad_Node\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+                "ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive",
+                "ports[1].name: Duplicate value: \"http\"",
+                "ports[1].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"",
+            ]),
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
