@@ -170,6 +170,13 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
         Assert.Equal([20, 100], slices.Select(s => s.Endpoints!.Count).Order());
         await WaitEndpointsAsync(ns, e => e.Subsets?.Sum(s => s.Addresses?.Count ?? 0) == 120, "120 addresses in the Endpoints");
 
+        // Scaling down leaves every remaining endpoint in the slice it was in: only the slices that lost some are rewritten.
+        var placement = slices.SelectMany(s => s.Endpoints!.Select(e => (Pod: e.TargetRef!.Name!, Slice: s.Metadata.Name!))).ToDictionary(x => x.Pod, x => x.Slice);
+        await Client.PatchAsync<Deployment>("web", ns, """{"spec":{"replicas":110}}""");
+        slices = await WaitSlicesAsync(ns, s => All(s).Count() == 110, "110 endpoints");
+        Assert.All(slices.SelectMany(s => s.Endpoints!.Select(e => (Pod: e.TargetRef!.Name!, Slice: s.Metadata.Name!))),
+            x => Assert.Equal(placement[x.Pod], x.Slice));
+
         await Client.PatchAsync<Deployment>("web", ns, """{"spec":{"replicas":1}}""");
         slices = await WaitSlicesAsync(ns, s => s.Count == 1 && All(s).Count() == 1, "one slice with one endpoint");
         var live = await Cluster.WaitForRunningPodsAsync(Client, ns, 1);
