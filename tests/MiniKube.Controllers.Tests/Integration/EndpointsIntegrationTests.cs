@@ -137,6 +137,11 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
         await Client.PatchAsync<Pod>("b", ns, """{"metadata":{"finalizers":null}}""");
         slices = await WaitSlicesAsync(ns, s => s.Count == 1 && All(s).Count() == 1 && Of(s, "a").Conditions?.Ready == true, "only a, ready");
         await WaitEndpointsAsync(ns, e => e.Subsets?.Count == 1 && e.Subsets[0].Addresses?.Count == 1, "only a in the Endpoints");
+
+        // Foreground deletion: the garbage collector removes the owned slices, then the Service goes.
+        await Client.DeleteAsync<Service>("web", ns, new DeleteOptions { PropagationPolicy = PropagationPolicy.Foreground });
+        await Cluster.WaitForGoneAsync<Service>(Client, "web", ns);
+        await WaitSlicesAsync(ns, s => s.Count == 0, "no slices left");
     }
 
     [Fact]
