@@ -376,11 +376,36 @@ public static class Defaulter
                 ClientIP = (affinityConfig?.ClientIP ?? new ClientIPConfig()) with { TimeoutSeconds = 10800 },
             };
         }
+        var clusterIP = spec.ClusterIP;
+        var clusterIPs = spec.ClusterIPs;
+        IReadOnlyList<string>? families = spec.IpFamilies;
+        var familyPolicy = spec.IpFamilyPolicy;
+        if (type != ServiceType.ExternalName)
+        {
+            // clusterIP and clusterIPs[0] are one value; the allocator fills both when neither is given.
+            if (!string.IsNullOrEmpty(clusterIP) && (clusterIPs is null || clusterIPs.Count == 0))
+            {
+                clusterIPs = [clusterIP];
+            }
+            else if (string.IsNullOrEmpty(clusterIP) && clusterIPs is { Count: > 0 })
+            {
+                clusterIP = clusterIPs[0];
+            }
+            // A single-stack IPv4 cluster. As in Kubernetes, a headless service without a selector asks for every family the
+            // cluster has (RequireDualStack), since its endpoints may be of either; every other service gets one.
+            var headlessWithoutSelector = clusterIP == "None" && (spec.Selector is null || spec.Selector.Count == 0);
+            familyPolicy ??= headlessWithoutSelector ? "RequireDualStack" : "SingleStack";
+            families = families is { Count: > 0 } ? families : ["IPv4"];
+        }
         return svc with
         {
             Spec = spec with
             {
                 Type = type,
+                ClusterIP = clusterIP,
+                ClusterIPs = clusterIPs,
+                IpFamilies = families,
+                IpFamilyPolicy = familyPolicy,
                 SessionAffinity = affinity,
                 SessionAffinityConfig = affinityConfig,
                 Ports = spec.Ports?.Select(p => p with

@@ -109,11 +109,30 @@ public static partial class Validator
     private static void ValidateServiceUpdate(Service updated, Service old, List<FieldError> errs)
     {
         var spec = updated.Spec ?? new ServiceSpec();
-        var oldIP = old.Spec?.ClusterIP;
-        // Turning a service into an ExternalName one releases its clusterIP; nothing else may touch it.
-        if (!string.IsNullOrEmpty(oldIP) && spec.ClusterIP != oldIP && spec.Type != ServiceType.ExternalName)
+        var oldSpec = old.Spec ?? new ServiceSpec();
+        // As in Kubernetes: a clusterIP, once set, stays until the service becomes (or was) an ExternalName one; headless
+        // stays headless. The API server carries the old value over when an update leaves it out.
+        if (spec.Type == ServiceType.ExternalName || oldSpec.Type == ServiceType.ExternalName)
         {
-            errs.Add(FieldError.Invalid("spec.clusterIP", spec.ClusterIP ?? "", Immutable));
+            return;
+        }
+        if (spec.ClusterIP == "None" && oldSpec.ClusterIP == "None")
+        {
+            return;
+        }
+        var oldIPs = oldSpec.ClusterIPs is { Count: > 0 } o ? o : string.IsNullOrEmpty(oldSpec.ClusterIP) ? [] : [oldSpec.ClusterIP];
+        var newIPs = spec.ClusterIPs is { Count: > 0 } n ? n : string.IsNullOrEmpty(spec.ClusterIP) ? [] : [spec.ClusterIP];
+        if (oldIPs.Count > 0 && newIPs.Count == 0)
+        {
+            errs.Add(FieldError.Invalid("spec.clusterIPs[0]", "", "primary clusterIP can not be unset"));
+            return;
+        }
+        for (var i = 0; i < Math.Min(oldIPs.Count, newIPs.Count); i++)
+        {
+            if (oldIPs[i] != newIPs[i])
+            {
+                errs.Add(FieldError.Invalid(Paths.Index("spec.clusterIPs", i), newIPs[i], "may not change once set"));
+            }
         }
     }
 

@@ -47,6 +47,9 @@ public static partial class Validator
             case Endpoints ep:
                 ValidateEndpoints(ep, errs);
                 break;
+            case EndpointSlice slice:
+                ValidateEndpointSlice(slice, errs);
+                break;
             case Node node:
                 ValidateNode(node, errs);
                 break;
@@ -109,6 +112,9 @@ public static partial class Validator
                 break;
             case Service svc:
                 ValidateServiceUpdate(svc, (Service)old, errs);
+                break;
+            case EndpointSlice slice when slice.AddressType != ((EndpointSlice)old).AddressType:
+                errs.Add(FieldError.Invalid("addressType", slice.AddressType, Immutable));
                 break;
             case ConfigMap cm:
                 ValidateConfigMapUpdate(cm, (ConfigMap)old, errs);

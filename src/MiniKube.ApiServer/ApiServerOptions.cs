@@ -44,6 +44,12 @@ public sealed class ApiServerOptions
     /// <summary>The same for the unreachable toleration (<c>--default-unreachable-toleration-seconds</c>; Kubernetes: 300).</summary>
     public long DefaultUnreachableTolerationSeconds { get; set; } = Defaulter.DefaultTolerationSeconds;
 
+    /// <summary>The IPv4 CIDR ClusterIPs are allocated from (<c>--service-cluster-ip-range</c>; Kubernetes' kubeadm default).</summary>
+    public string ServiceClusterIPRange { get; set; } = ApiServer.ServiceIPRange.Default;
+
+    /// <summary>The ports NodePorts are allocated from (<c>--service-node-port-range</c>, MIN-MAX inclusive).</summary>
+    public string ServiceNodePortRange { get; set; } = ApiServer.NodePortRange.Default;
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -89,6 +95,14 @@ public sealed class ApiServerOptions
         if (DefaultUnreachableTolerationSeconds < 0)
         {
             problems.Add($"--default-unreachable-toleration-seconds: {DefaultUnreachableTolerationSeconds} must not be negative");
+        }
+        if (!ApiServer.ServiceIPRange.TryParse(ServiceClusterIPRange, out _, out var ipRangeError))
+        {
+            problems.Add("--service-cluster-ip-range: " + ipRangeError);
+        }
+        if (!ApiServer.NodePortRange.TryParse(ServiceNodePortRange, out _, out var portRangeError))
+        {
+            problems.Add("--service-node-port-range: " + portRangeError);
         }
         if (WatchCacheCapacity < 100)
         {

@@ -22,10 +22,12 @@ internal sealed partial class ObjectApi
     private readonly ILogger<ObjectApi> _logger;
 
     private readonly ApiServerOptions _options;
+    private readonly ServiceAllocator _services;
 
     public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
     {
         _options = options;
+        _services = new ServiceAllocator(store, options);
         _store = store;
         _codec = codec;
         _caches = caches;
@@ -87,12 +89,18 @@ internal sealed partial class ObjectApi
                 throw ApiException.Invalid(resource.Kind, candidate.Metadata.Name ?? "", errors);
             }
             var key = Keys.For(resource, ns, candidate.Metadata.Name!);
-            if (dryRun)
-            {
-                return _codec.Stamp(resource, key, candidate, 0);
-            }
             try
             {
+                if (candidate is Service service)
+                {
+                    // ClusterIP and NodePorts are allocated in the same etcd transaction that creates the Service.
+                    var (allocated, revision, serviceBytes) = await WriteServiceAsync(key, service, null, null, dryRun, ct).ConfigureAwait(false);
+                    return _codec.Stamp(resource, key, allocated, revision, serviceBytes);
+                }
+                if (dryRun)
+                {
+                    return _codec.Stamp(resource, key, candidate, 0);
+                }
                 var bytes = _codec.EncodeForStorage(candidate);
                 var stored = candidate is Event
                     ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
@@ -240,8 +248,8 @@ internal sealed partial class ObjectApi
             {
                 if (grace == 0 && finalizers.Count == 0 && !NamespaceFinalization.HeldBySpec(obj))
                 {
-                    var deleted = await _store.DeleteAsync(current.Key, current.Revision, ct).ConfigureAwait(false);
-                    return _codec.Stamp(resource, current.Key, obj, deleted.ModRevision);
+                    var revision = await RemoveAsync(current.Key, current.Revision, obj, ct).ConfigureAwait(false);
+                    return _codec.Stamp(resource, current.Key, obj, revision);
                 }
 
                 // Graceful or finalized: mark the object; the kubelet or the finalizers' owners finish the deletion.
@@ -374,6 +382,10 @@ internal sealed partial class ObjectApi
                     next = ObjectParts.WithStatus(next, ObjectParts.GetStatus(old));
                 }
                 next = Defaulter.Apply(next, _options.Admission);
+                if (next is Service svc && old is Service oldService)
+                {
+                    next = ServiceAllocator.CarryOver(svc, oldService);
+                }
                 var generation = old.Metadata.Generation ?? 1;
                 if (ObjectParts.SpecChanged(next, old))
                 {
@@ -405,8 +417,14 @@ internal sealed partial class ObjectApi
                     && !NamespaceFinalization.HeldBySpec(next))
                 {
                     // The last finalizer is gone from an object being deleted: the deletion completes now.
-                    var deleted = await _store.DeleteAsync(key, stored.Revision, ct).ConfigureAwait(false);
-                    return _codec.Stamp(resource, key, next, deleted.ModRevision);
+                    var revision = await RemoveAsync(key, stored.Revision, old, ct).ConfigureAwait(false);
+                    return _codec.Stamp(resource, key, next, revision);
+                }
+                if (!statusOnly && next is Service service)
+                {
+                    var (allocated, revision, serviceBytes) = await WriteServiceAsync(key, service, (Service)old, stored.Revision, dryRun: false, ct)
+                        .ConfigureAwait(false);
+                    return _codec.Stamp(resource, key, allocated, revision, serviceBytes);
                 }
                 var bytes = _codec.EncodeForStorage(next);
                 var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
@@ -423,6 +441,57 @@ internal sealed partial class ObjectApi
             catch (StorageException ex) when (ex.Code == StorageErrorCode.NotFound)
             {
                 throw ApiException.NotFound(resource, name);
+            }
+        }
+    }
+
+    /// <summary>Deletes the stored object at <paramref name="revision"/>; a Service's allocations go in the same transaction.</summary>
+    private async Task<long> RemoveAsync(string key, long revision, KubeObject stored, CancellationToken ct)
+    {
+        if (stored is Service service && ServiceAllocator.ReleasesOnDelete(service) is { Count: > 0 } releases)
+        {
+            var ops = new List<StoreOperation> { StoreOperation.Delete(key, revision) };
+            ops.AddRange(releases.Select(k => StoreOperation.Delete(k)));
+            return await _store.CommitAsync(ops, ct).ConfigureAwait(false);
+        }
+        var deleted = await _store.DeleteAsync(key, revision, ct).ConfigureAwait(false);
+        return deleted.ModRevision;
+    }
+
+    /// <summary>
+    /// Creates (<paramref name="expectedRevision"/> null) or updates a Service together with its allocations in one etcd
+    /// transaction. A randomly picked value that another writer took in the meantime is picked again; a value the user asked
+    /// for that is taken is an Invalid error. Failures of the Service's own key surface as <see cref="StorageException"/>.
+    /// </summary>
+    private async Task<(Service Service, long Revision, byte[] Bytes)> WriteServiceAsync(string key, Service service, Service? old, long? expectedRevision,
+        bool dryRun, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var plan = await _services.PlanAsync(service, old, dryRun, ct).ConfigureAwait(false);
+            var bytes = _codec.EncodeForStorage(plan.Service);
+            if (dryRun)
+            {
+                return (plan.Service, 0, bytes);
+            }
+            var ops = plan.Operations();
+            ops.Add(expectedRevision is { } rev ? StoreOperation.Update(key, bytes, rev) : StoreOperation.Create(key, bytes));
+            try
+            {
+                var revision = await _store.CommitAsync(ops, ct).ConfigureAwait(false);
+                return (plan.Service, revision, bytes);
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists && plan.ClaimFor(ex.Key) is { } claim)
+            {
+                if (claim.Requested)
+                {
+                    throw ApiException.Invalid("Service", service.Metadata.Name ?? "", [FieldError.Invalid(claim.Path, claim.Value, claim.TakenMessage)]);
+                }
+                if (attempt >= MaxConflictRetries)
+                {
+                    throw ApiException.Internal($"failed to allocate {claim.Value} for {claim.Path}: taken by another writer {attempt + 1} times in a row");
+                }
+                // Another API server took the value we picked between our read and our write: pick again.
             }
         }
     }

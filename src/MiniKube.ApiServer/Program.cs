@@ -22,11 +22,22 @@ var unreachableToleration = new Option<long>("--default-unreachable-toleration-s
     Description = "tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod that has none",
     DefaultValueFactory = _ => 300,
 };
+var serviceClusterIPRange = new Option<string>("--service-cluster-ip-range")
+{
+    Description = "IPv4 CIDR that Service ClusterIPs are allocated from",
+    DefaultValueFactory = _ => ServiceIPRange.Default,
+};
+var serviceNodePortRange = new Option<string>("--service-node-port-range")
+{
+    Description = "Port range (MIN-MAX, inclusive) that Service NodePorts are allocated from",
+    DefaultValueFactory = _ => NodePortRange.Default,
+};
 var watchCacheSize = new Option<int>("--watch-cache-size") { Description = "Events each resource's watch cache keeps", DefaultValueFactory = _ => 10_000 };
 
 var root = new RootCommand("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
 {
     etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout, eventTtl, notReadyToleration, unreachableToleration,
+    serviceClusterIPRange, serviceNodePortRange,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -42,6 +53,8 @@ root.SetAction(async (parse, ct) =>
         EventTtl = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(eventTtl))),
         DefaultNotReadyTolerationSeconds = parse.GetValue(notReadyToleration),
         DefaultUnreachableTolerationSeconds = parse.GetValue(unreachableToleration),
+        ServiceClusterIPRange = parse.GetValue(serviceClusterIPRange)!,
+        ServiceNodePortRange = parse.GetValue(serviceNodePortRange)!,
     };
     var problems = options.Validate();
     if (problems.Count > 0)

@@ -27,7 +27,7 @@ var monitorPeriod = Duration("--node-monitor-period", defaults.NodeMonitorPeriod
 var resync = Duration("--resync-period", defaults.ResyncPeriod, "Periodic full resync of ReplicaSets and Deployments (0 = off)");
 var nsPeriod = Duration("--namespace-sync-period", defaults.NamespaceSyncPeriod, "How soon a terminating namespace with content left is checked again");
 
-var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc and namespace controllers")
+var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice and endpoint controllers")
 {
     server, controllers, leaderElect, leaseNamespace, leaseName, leaseDuration, renewDeadline, retryPeriod, rsSyncs, deploySyncs, gcSyncs, nsSyncs,
     monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod,

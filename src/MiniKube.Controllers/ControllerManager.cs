@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MiniKube.Client;
 using MiniKube.Controllers.Deployments;
+using MiniKube.Controllers.Discovery;
 using MiniKube.Controllers.GarbageCollection;
 using MiniKube.Controllers.Namespaces;
 using MiniKube.Controllers.NodeLifecycle;
@@ -170,6 +171,14 @@ public sealed partial class ControllerManager
         if (Enabled.Contains(NamespaceController.ControllerName))
         {
             list.Add(new NamespaceController(ctx, new NamespaceControllerOptions { Workers = o.ConcurrentNamespaceSyncs, RetryPeriod = o.NamespaceSyncPeriod }));
+        }
+        if (Enabled.Contains(EndpointSliceController.ControllerName))
+        {
+            list.Add(new EndpointSliceController(ctx));
+        }
+        if (Enabled.Contains(EndpointsController.ControllerName))
+        {
+            list.Add(new EndpointsController(ctx));
         }
         return list;
     }

@@ -16,6 +16,8 @@ public static class ControllerSelection
         NodeLifecycle.TaintEvictionController.ControllerName,
         NodeLifecycle.PodGcController.ControllerName,
         Namespaces.NamespaceController.ControllerName,
+        Discovery.EndpointSliceController.ControllerName,
+        Discovery.EndpointsController.ControllerName,
     ];
 
     public static IReadOnlySet<string> Parse(string text) =>

@@ -142,6 +142,84 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         throw FailedPrecondition(key, response);
     }
 
+    public async Task<long> CommitAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        if (operations.Count == 0)
+        {
+            return await GetRevisionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var txn = new TxnRequest();
+        var checkedOps = new List<StoreOperation>();
+        foreach (var op in operations)
+        {
+            var fullKey = FullKey(op.Key);
+            switch (op.Kind)
+            {
+                case StoreOperationKind.Create:
+                    txn.Compare.Add(new Compare
+                    {
+                        Key = fullKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0,
+                    });
+                    txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(op.Value.Span) } });
+                    checkedOps.Add(op);
+                    break;
+                case StoreOperationKind.Update:
+                    txn.Compare.Add(new Compare
+                    {
+                        Key = fullKey, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal,
+                        ModRevision = op.ExpectedRevision ?? throw new ArgumentException($"update of {op.Key} needs an expected revision", nameof(operations)),
+                    });
+                    txn.Success.Add(new RequestOp
+                    {
+                        RequestPut = new PutRequest { Key = fullKey, Value = ByteString.CopyFrom(op.Value.Span), IgnoreLease = true },
+                    });
+                    checkedOps.Add(op);
+                    break;
+                case StoreOperationKind.Delete:
+                    if (op.ExpectedRevision is { } rev)
+                    {
+                        txn.Compare.Add(new Compare
+                        {
+                            Key = fullKey, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = rev,
+                        });
+                        checkedOps.Add(op);
+                    }
+                    txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = fullKey } });
+                    break;
+            }
+        }
+        // On failure read every checked key in the same transaction, so the failing precondition is named without a race.
+        foreach (var op in checkedOps)
+        {
+            txn.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = FullKey(op.Key) } });
+        }
+        var response = await CallAsync(c => new KV.KVClient(c).TxnAsync(txn, deadline: Deadline(), cancellationToken: cancellationToken), operations[0].Key)
+            .ConfigureAwait(false);
+        if (response.Succeeded)
+        {
+            return response.Header.Revision;
+        }
+        for (var i = 0; i < checkedOps.Count; i++)
+        {
+            var op = checkedOps[i];
+            var kvs = response.Responses[i].ResponseRange.Kvs;
+            switch (op.Kind)
+            {
+                case StoreOperationKind.Create when kvs.Count > 0:
+                    throw new StorageException(StorageErrorCode.AlreadyExists, op.Key, $"key {op.Key} already exists") { Current = ToStoredStatic(kvs[0], op.Key) };
+                case StoreOperationKind.Update or StoreOperationKind.Delete when kvs.Count == 0:
+                    throw new StorageException(StorageErrorCode.NotFound, op.Key, $"key {op.Key} not found");
+                case StoreOperationKind.Update or StoreOperationKind.Delete when kvs[0].ModRevision != op.ExpectedRevision:
+                    throw new StorageException(StorageErrorCode.Conflict, op.Key, $"key {op.Key} was modified (now at revision {kvs[0].ModRevision})")
+                    {
+                        Current = ToStoredStatic(kvs[0], op.Key),
+                    };
+            }
+        }
+        throw new StorageException(StorageErrorCode.Conflict, operations[0].Key, "the transaction's preconditions failed");
+    }
+
     public IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default) =>
         WatchAsync(keyPrefix, afterRevision, progressNotify: false, cancellationToken);
 

@@ -85,9 +85,37 @@ public interface IObjectStore
     /// <summary>As above; with <paramref name="progressNotify"/> the stream also carries periodic <see cref="StorageEventType.Progress"/> events.</summary>
     IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, bool progressNotify, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Applies every operation atomically in one etcd transaction, or none of them. When a precondition fails, throws
+    /// <see cref="StorageException"/> naming the first operation's key whose precondition failed (AlreadyExists for a
+    /// create, Conflict or NotFound for an update or conditional delete). Returns the revision of the write.
+    /// </summary>
+    Task<long> CommitAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default);
+
     /// <summary>The store's current revision.</summary>
     Task<long> GetRevisionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Discards history up to <paramref name="revision"/>.</summary>
     Task CompactAsync(long revision, CancellationToken cancellationToken = default);
+}
+
+public enum StoreOperationKind
+{
+    /// <summary>Put only if the key is absent.</summary>
+    Create,
+    /// <summary>Put only if the key's ModRevision equals the expected revision.</summary>
+    Update,
+    /// <summary>Delete; only at the expected revision when one is given, otherwise whether or not the key exists.</summary>
+    Delete,
+}
+
+/// <summary>One write of a multi-key transaction (<see cref="IObjectStore.CommitAsync"/>).</summary>
+public sealed record StoreOperation(StoreOperationKind Kind, string Key, ReadOnlyMemory<byte> Value = default, long? ExpectedRevision = null)
+{
+    public static StoreOperation Create(string key, ReadOnlyMemory<byte> value) => new(StoreOperationKind.Create, key, value);
+
+    public static StoreOperation Update(string key, ReadOnlyMemory<byte> value, long expectedRevision) =>
+        new(StoreOperationKind.Update, key, value, expectedRevision);
+
+    public static StoreOperation Delete(string key, long? expectedRevision = null) => new(StoreOperationKind.Delete, key, default, expectedRevision);
 }

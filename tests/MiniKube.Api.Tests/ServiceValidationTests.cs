@@ -29,8 +29,17 @@ public sealed class ServiceValidationTests
             ["spec.ports[0].targetPort: Invalid value: \"web_port\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"]),
         ["nodePort on ClusterIP"] = (WithServiceSpec(s => s with { Ports = [P(80) with { NodePort = 30080 }] }),
             ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]),
-        ["nodePort out of range"] = (WithServiceSpec(s => s with { Type = "NodePort", Ports = [P(80) with { NodePort = 8080 }] }),
-            ["spec.ports[0].nodePort: Invalid value: 8080: provided port is not in the valid range. The range of valid ports is 30000-32767"]),
+        // The configured --service-node-port-range is checked by the API server's allocator (ServiceAllocationTests).
+        ["nodePort not a port"] = (WithServiceSpec(s => s with { Type = "NodePort", Ports = [P(80) with { NodePort = 70000 }] }),
+            ["spec.ports[0].nodePort: Invalid value: 70000: must be between 1 and 65535, inclusive"]),
+        ["clusterIPs disagree"] = (WithServiceSpec(s => s with { ClusterIP = "10.96.0.7", ClusterIPs = ["10.96.0.8"] }),
+            ["spec.clusterIPs[0]: Invalid value: \"10.96.0.8\": must match `clusterIP`"]),
+        ["affinity config without affinity"] = (WithServiceSpec(s => s with
+            {
+                SessionAffinity = "None",
+                SessionAffinityConfig = new SessionAffinityConfig { ClientIP = new ClientIPConfig { TimeoutSeconds = 10 } },
+            }),
+            ["spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None"]),
         ["nodePort duplicate"] = (WithServiceSpec(s => s with { Type = "LoadBalancer", Ports = [P(80, "a") with { NodePort = 30080 }, P(81, "b") with { NodePort = 30080 }] }),
             ["spec.ports[1].nodePort: Duplicate value: 30080"]),
         ["clusterIP invalid"] = (WithServiceSpec(s => s with { ClusterIP = "10.96.0" }),
@@ -74,6 +83,22 @@ public sealed class ServiceValidationTests
                 Subsets = [new EndpointSubset { Ports = [new EndpointPort { Port = 80 }] }],
             },
             ["subsets[0]: Required value: must specify `addresses` or `notReadyAddresses`"]),
+        ["endpointslice without address type"] = (new EndpointSlice { Metadata = new ObjectMeta { Name = "web-1" } }, ["addressType: Required value"]),
+        ["endpointslice bad addresses and ports"] = (new EndpointSlice
+            {
+                Metadata = new ObjectMeta { Name = "web-1" },
+                AddressType = AddressTypes.IPv4,
+                Endpoints = [new Endpoint { Addresses = ["10.0.0.300"] }, new Endpoint(), new Endpoint { Addresses = ["10.0.0.1"], NodeName = "Bad_Node" }],
+                Ports = [new EndpointSlicePort { Name = "http", Port = 0, Protocol = "TCP" }, new EndpointSlicePort { Name = "http", Port = 80, Protocol = "HTTP" }],
+            },
+            [
+                "endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\": must be a valid IPv4 address",
+                "endpoints[1].addresses: Required value: must contain at least 1 address",
+                "endpoints[2].nodeName: Invalid value: \"Bad_Node\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+                "ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive",
+                "ports[1].name: Duplicate value: \"http\"",
+                "ports[1].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"",
+            ]),
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);

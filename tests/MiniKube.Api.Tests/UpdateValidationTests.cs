@@ -76,8 +76,8 @@ public sealed class UpdateValidationTests
             ["spec.completions: Invalid value: 3: field is immutable"]),
 
         ["service clusterIP changed"] = (WithServiceSpec(s => s with { ClusterIP = "10.96.0.2" }), WithServiceSpec(s => s with { ClusterIP = "10.96.0.1" }),
-            ["spec.clusterIP: Invalid value: \"10.96.0.2\": field is immutable"]),
-        ["service clusterIP dropped"] = (ValidService, WithServiceSpec(s => s with { ClusterIP = "10.96.0.1" }), ["spec.clusterIP: Invalid value: \"\": field is immutable"]),
+            ["spec.clusterIPs[0]: Invalid value: \"10.96.0.2\": may not change once set"]),
+        ["service clusterIP dropped"] = (ValidService, WithServiceSpec(s => s with { ClusterIP = "10.96.0.1" }), ["spec.clusterIPs[0]: Invalid value: \"\": primary clusterIP can not be unset"]),
         ["service clusterIP allocated"] = (WithServiceSpec(s => s with { ClusterIP = "10.96.0.1" }), ValidService, []),
         ["service ports changed"] = (WithServiceSpec(s => s with { ClusterIP = "10.96.0.1", Ports = [new ServicePort { Port = 8080 }] }), WithServiceSpec(s => s with { ClusterIP = "10.96.0.1" }), []),
         ["service becomes ExternalName"] = (WithServiceSpec(s => s with { Type = "ExternalName", ExternalName = "db.example.com", Ports = null }), WithServiceSpec(s => s with { ClusterIP = "10.96.0.1" }), []),

@@ -248,6 +248,7 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
             Subsets = [new EndpointSubset { Addresses = [new EndpointAddress { Ip = "10.244.0.5" }, new EndpointAddress { Ip = "10.244.0.6" }], Ports = [new EndpointPort { Name = "http", Port = 8080 }] }],
         });
         var deployment = await fixture.Client.GetAsync<Deployment>("web", ns);
+        var ip = (await fixture.Client.GetAsync<Service>("web", ns)).Spec!.ClusterIP;
 
         var result = await fixture.Cli().RunAsync("describe", "deploy,svc", "-n", ns);
 
@@ -284,8 +285,10 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
             $"Annotations:              <none>\n" +
             $"Selector:                 app=web\n" +
             $"Type:                     ClusterIP\n" +
-            $"IP:                       <none>\n" +
-            $"IPs:                      <none>\n" +
+            $"IP Family Policy:         SingleStack\n" +
+            $"IP Families:              IPv4\n" +
+            $"IP:                       {ip}\n" +
+            $"IPs:                      {ip}\n" +
             $"Port:                     http  80/TCP\n" +
             $"TargetPort:               8080/TCP\n" +
             $"Endpoints:                10.244.0.5:8080,10.244.0.6:8080\n" +

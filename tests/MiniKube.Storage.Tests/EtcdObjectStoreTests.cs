@@ -33,6 +33,42 @@ public sealed class EtcdObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_applies_every_operation_or_none_and_names_the_failing_key()
+    {
+        var held = await _store.CreateAsync("ranges/x/taken", Utf8("someone"));
+        var doomed = await _store.CreateAsync("things/doomed", Utf8("d"));
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => _store.CommitAsync(
+        [
+            StoreOperation.Create("ranges/x/free", Utf8("me")),
+            StoreOperation.Create("ranges/x/taken", Utf8("me")),
+            StoreOperation.Delete("things/doomed"),
+            StoreOperation.Create("things/new", Utf8("n")),
+        ]));
+        Assert.Equal((StorageErrorCode.AlreadyExists, "ranges/x/taken"), (error.Code, error.Key));
+        Assert.Null(await _store.GetAsync("ranges/x/free"));
+        Assert.Null(await _store.GetAsync("things/new"));
+        Assert.NotNull(await _store.GetAsync("things/doomed"));
+
+        var stale = await Assert.ThrowsAsync<StorageException>(() => _store.CommitAsync(
+            [StoreOperation.Create("ranges/x/free", Utf8("me")), StoreOperation.Update("things/doomed", Utf8("d2"), doomed.ModRevision - 1)]));
+        Assert.Equal((StorageErrorCode.Conflict, "things/doomed"), (stale.Code, stale.Key));
+        var missing = await Assert.ThrowsAsync<StorageException>(() => _store.CommitAsync([StoreOperation.Delete("things/never", expectedRevision: 5)]));
+        Assert.Equal(StorageErrorCode.NotFound, missing.Code);
+
+        var revision = await _store.CommitAsync(
+        [
+            StoreOperation.Create("ranges/x/free", Utf8("me")),
+            StoreOperation.Delete("ranges/x/taken", held.ModRevision),
+            StoreOperation.Update("things/doomed", Utf8("d2"), doomed.ModRevision),
+            StoreOperation.Delete("things/absent-is-fine"),
+        ]);
+        Assert.Equal(revision, (await _store.GetAsync("ranges/x/free"))!.Value.ModRevision);
+        Assert.Equal(revision, (await _store.GetAsync("things/doomed"))!.Value.ModRevision);
+        Assert.Null(await _store.GetAsync("ranges/x/taken"));
+    }
+
+    [Fact]
     public async Task Update_with_a_stale_revision_is_Conflict_and_writes_nothing()
     {
         var created = await _store.CreateAsync("pods/default/b", Utf8("v1"));

@@ -92,6 +92,7 @@ public static class ResourceTables
         [typeof(Node)] = new NodeTable(),
         [typeof(Service)] = new ServiceTable(),
         [typeof(Endpoints)] = new EndpointsTable(),
+        [typeof(EndpointSlice)] = new EndpointSliceTable(),
         [typeof(Namespace)] = new NamespaceTable(),
         [typeof(Event)] = new EventTable(),
         [typeof(ConfigMap)] = new ConfigMapTable(),

@@ -93,3 +93,34 @@ public sealed class EndpointsTable : ResourceTable<Endpoints>
         return all.Count > MaxShown ? $"{shown} + {(all.Count - MaxShown).ToString(CultureInfo.InvariantCulture)} more..." : shown;
     }
 }
+
+/// <summary><c>NAME ADDRESSTYPE PORTS ENDPOINTS AGE</c>: up to three ports and three addresses, then <c>+ N more...</c>.</summary>
+public sealed class EndpointSliceTable : ResourceTable<EndpointSlice>
+{
+    private const int MaxShown = 3;
+
+    public EndpointSliceTable()
+    {
+        NameColumn();
+        Column("ADDRESSTYPE", s => s.AddressType);
+        Column("PORTS", s => Ports(s));
+        Column("ENDPOINTS", s => Addresses(s));
+        AgeColumn();
+    }
+
+    /// <summary>Port numbers (a port without a number shows its name, or <c>*</c>); <c>&lt;unset&gt;</c> when there are none.</summary>
+    public static string Ports(EndpointSlice slice) =>
+        WithMore((slice.Ports ?? []).Select(p => p.Port is { } n ? n.ToString(CultureInfo.InvariantCulture) : string.IsNullOrEmpty(p.Name) ? "*" : p.Name).ToList());
+
+    public static string Addresses(EndpointSlice slice) => WithMore((slice.Endpoints ?? []).SelectMany(e => e.Addresses).ToList());
+
+    private static string WithMore(List<string> all)
+    {
+        if (all.Count == 0)
+        {
+            return "<unset>";
+        }
+        var shown = string.Join(",", all.Take(MaxShown));
+        return all.Count > MaxShown ? $"{shown} + {(all.Count - MaxShown).ToString(CultureInfo.InvariantCulture)} more..." : shown;
+    }
+}

@@ -40,6 +40,7 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
         Add(new GcSource<Secret>(f.For<Secret>(), OnChange));
         Add(new GcSource<Service>(f.For<Service>(), OnChange));
         Add(new GcSource<Endpoints>(f.For<Endpoints>(), OnChange));
+        Add(new GcSource<EndpointSlice>(f.For<EndpointSlice>(), OnChange));
         Add(new GcSource<HorizontalPodAutoscaler>(f.For<HorizontalPodAutoscaler>(), OnChange));
         Add(new GcSource<Lease>(f.For<Lease>(), OnChange));
         Add(new GcSource<Node>(f.For<Node>(), OnChange));
