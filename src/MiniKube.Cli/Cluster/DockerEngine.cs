@@ -13,6 +13,9 @@ public sealed class DockerEngine : IDisposable
     /// <summary>The label the kubelet puts on every container it creates, with its node's name.</summary>
     public const string NodeLabel = "io.minikube.node";
 
+    /// <summary>Where Docker listens when <c>DOCKER_HOST</c> is not set.</summary>
+    public const string DefaultEndpoint = "unix:///var/run/docker.sock";
+
     private static readonly System.Version ApiVersion = new(1, 41);
     private readonly DockerClient _client;
 
@@ -21,7 +24,7 @@ public sealed class DockerEngine : IDisposable
     public DockerEngine(Func<string, string?> environment)
     {
         _environment = environment;
-        Endpoint = environment("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+        Endpoint = environment("DOCKER_HOST") is { Length: > 0 } host ? host : DefaultEndpoint;
         _client = new DockerClientBuilder().WithEndpoint(new Uri(Endpoint)).WithApiVersion(ApiVersion).Build();
     }
 
