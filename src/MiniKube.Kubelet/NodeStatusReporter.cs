@@ -199,9 +199,17 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
     {
         var now = time.GetUtcNow();
         string? runtimeProblem = null;
+        // The runtime health check (Kubernetes: runtime status + PLEG): it must answer within a status-update period.
+        var healthDeadline = options.NodeStatusUpdateFrequency < options.RuntimeRequestTimeout ? options.NodeStatusUpdateFrequency : options.RuntimeRequestTimeout;
+        using var health = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        health.CancelAfter(healthDeadline);
         try
         {
-            _runtimeVersion = await runtime.GetVersionAsync(ct).ConfigureAwait(false);
+            _runtimeVersion = await runtime.GetVersionAsync(health.Token).WaitAsync(healthDeadline, time, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is TimeoutException or OperationCanceledException)
+        {
+            runtimeProblem = $"container runtime is down: it did not answer within {healthDeadline.TotalSeconds:0.#} s";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
