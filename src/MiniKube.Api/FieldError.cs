@@ -92,8 +92,14 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
 
     public override string ToString() => string.IsNullOrEmpty(Path) ? Message : Path + ": " + Message;
 
+    /// <summary>The longest prefix of a bad value an error quotes: a huge value must not make a huge error (or gRPC trailer).</summary>
+    public const int MaxQuotedValueLength = 256;
+
     private static string FormatValue(object value) => value switch
     {
+        string { Length: > MaxQuotedValueLength } s =>
+            "\"" + s[..(char.IsHighSurrogate(s[MaxQuotedValueLength - 1]) ? MaxQuotedValueLength - 1 : MaxQuotedValueLength)]
+            + "\"... (truncated; " + s.Length.ToString(CultureInfo.InvariantCulture) + " characters in all)",
         string s => "\"" + s + "\"",
         bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

@@ -106,7 +106,8 @@ public static class KubeSerializer
     /// <summary>Decodes an API object whose type is given by its own apiVersion/kind.</summary>
     public static KubeObject DecodeObject(ReadOnlySpan<byte> json)
     {
-        if (TryPeekTypeMeta(json, out var apiVersion, out var kind) && TypeOfKind(apiVersion!, kind) is { } type)
+        // A NUL can only arrive escaped; the strict slow path reports it with its field path.
+        if (json.IndexOf("\\u0000"u8) < 0 && TryPeekTypeMeta(json, out var apiVersion, out var kind) && TypeOfKind(apiVersion!, kind) is { } type)
         {
             try
             {

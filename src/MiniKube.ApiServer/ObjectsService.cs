@@ -117,6 +117,7 @@ internal sealed partial class ObjectsService(
             LogDirectWatch(logger, resource.Plural, from!.Value);
             try
             {
+                await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
                 await WatchStoreAsync(resource, filter, from.Value, responseStream, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -127,6 +128,8 @@ internal sealed partial class ObjectsService(
         }
         try
         {
+            // Tell the client the watch is registered (it resets its back-off and trusts its cache from now on).
+            await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
             foreach (var e in watcher.Initial)
             {
                 await Send(responseStream, e).ConfigureAwait(false);

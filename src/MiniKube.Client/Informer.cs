@@ -13,10 +13,14 @@ public sealed record InformerOptions
 
     public string? FieldSelector { get; init; }
 
-    /// <summary>First wait before re-listing after Gone or a failed list; doubles (with jitter) up to <see cref="MaxBackoff"/>.</summary>
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// First wait before retrying a failed list or watch (or re-listing after Gone); doubles per consecutive failure up to
+    /// <see cref="MaxBackoff"/>, each wait jittered down to half, and starts again from here once a watch is established.
+    /// </summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The longest wait between attempts: a server that is back is reached within this time.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 }
 
 /// <summary>What the factory needs of an informer of any kind.</summary>
@@ -57,6 +61,9 @@ public sealed partial class Informer<T> : IInformer where T : KubeObject
     private Task? _run;
     private string _resourceVersion = "";
     private long _relists;
+    private long _watchesEstablished;
+    private volatile bool _watching;
+    private long _connectedSinceTicks;
 
     public Informer(MiniKubeClient client, InformerOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
     {
@@ -75,6 +82,25 @@ public sealed partial class Informer<T> : IInformer where T : KubeObject
 
     /// <summary>How many times the informer listed (1 after start; more after Gone).</summary>
     public long ListCount => Interlocked.Read(ref _relists);
+
+    /// <summary>How many watches the server accepted (1 after start; one more per reconnect).</summary>
+    public long WatchCount => Interlocked.Read(ref _watchesEstablished);
+
+    /// <summary>
+    /// True while a watch is established: the cache follows the server. False before the first watch and from the moment a
+    /// watch breaks until the next one is accepted; meanwhile the cache may be stale.
+    /// </summary>
+    public bool IsWatching => _watching;
+
+    /// <summary>When the current watch was established (the cache has followed the server since); null while not watching.</summary>
+    public DateTimeOffset? WatchingSince => _watching ? new DateTimeOffset(Interlocked.Read(ref _connectedSinceTicks), TimeSpan.Zero) : null;
+
+    /// <summary>For unit tests that seed the cache by hand: behave as if a watch had been established at <paramref name="since"/> (null: as if it broke).</summary>
+    internal void SetWatchingForTest(DateTimeOffset? since)
+    {
+        Interlocked.Exchange(ref _connectedSinceTicks, since?.UtcTicks ?? 0);
+        _watching = since is not null;
+    }
 
     /// <summary>Registers a handler. Added after sync, it first receives the current objects as adds.</summary>
     public void AddHandler(IInformerHandler<T> handler)
@@ -130,15 +156,18 @@ public sealed partial class Informer<T> : IInformer where T : KubeObject
                     needList = false;
                     backoff = _options.InitialBackoff;
                 }
-                await WatchAsync(ct).ConfigureAwait(false);
-                // The stream ended (server closed it, e.g. we fell behind): resume from the last version.
+                await WatchAsync(ct, () => backoff = _options.InitialBackoff).ConfigureAwait(false);
+                // The stream ended (server closed it, e.g. we fell behind or it stopped): resume from the last version.
+                _watching = false;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
+                _watching = false;
                 return;
             }
             catch (ApiException ex) when (ex.IsGone)
             {
+                _watching = false;
                 LogGone(_logger, typeof(T).Name, LastResourceVersion);
                 needList = true;
                 await DelayAsync(Jitter(backoff), ct).ConfigureAwait(false);
@@ -146,6 +175,7 @@ public sealed partial class Informer<T> : IInformer where T : KubeObject
             }
             catch (Exception ex) when (ex is ApiException or IOException or Grpc.Core.RpcException or DecodeException)
             {
+                _watching = false;
                 LogRetry(_logger, typeof(T).Name, ex.Message);
                 await DelayAsync(Jitter(backoff), ct).ConfigureAwait(false);
                 backoff = Next(backoff);
@@ -186,10 +216,18 @@ public sealed partial class Informer<T> : IInformer where T : KubeObject
         _synced.TrySetResult();
     }
 
-    private async Task WatchAsync(CancellationToken ct)
+    private async Task WatchAsync(CancellationToken ct, Action resetBackoff)
     {
+        void Established()
+        {
+            resetBackoff();
+            Interlocked.Exchange(ref _connectedSinceTicks, _time.GetUtcNow().UtcTicks);
+            Interlocked.Increment(ref _watchesEstablished);
+            _watching = true;
+        }
+
         await foreach (var e in _client.WatchAsync<T>(_options.Namespace, _options.LabelSelector, _options.FieldSelector, LastResourceVersion,
-                           allowBookmarks: true, ct).ConfigureAwait(false))
+                           allowBookmarks: true, ct, Established).ConfigureAwait(false))
         {
             var obj = e.Object;
             switch (e.Type)
@@ -253,7 +291,8 @@ public sealed partial class Informer<T> : IInformer where T : KubeObject
 
     private TimeSpan Next(TimeSpan backoff) => TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
 
-    private static TimeSpan Jitter(TimeSpan backoff) => backoff * (1 + (Random.Shared.NextDouble() * 0.5));
+    /// <summary>Between half the back-off and all of it: clients that lost the same server do not come back in step.</summary>
+    private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.5 + (Random.Shared.NextDouble() * 0.5));
 
     private sealed class DelegateHandler(Action<T>? onAdd, Action<T, T>? onUpdate, Action<T>? onDelete) : IInformerHandler<T>
     {

@@ -17,6 +17,13 @@ namespace MiniKube.Client;
 /// </summary>
 public sealed class MiniKubeClient : IDisposable
 {
+    /// <summary>The gRPC channel's reconnect back-off after a refused or broken connection.</summary>
+    public static class ReconnectBackoff
+    {
+        public static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(100);
+        public static readonly TimeSpan Max = TimeSpan.FromMilliseconds(500);
+    }
+
     internal const string StatusTrailer = "minikube-status-bin";
     private readonly GrpcChannel _channel;
     private readonly Objects.ObjectsClient _objects;
@@ -40,6 +47,10 @@ public sealed class MiniKubeClient : IDisposable
             },
             MaxReceiveMessageSize = 256 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
+            // The channel's own reconnect back-off (default 1 s growing to 120 s) decides how soon a call can reach a
+            // server that is back: keep it short so a restarted API server is reached within a second.
+            InitialReconnectBackoff = ReconnectBackoff.Initial,
+            MaxReconnectBackoff = ReconnectBackoff.Max,
         });
         _objects = new Objects.ObjectsClient(_channel);
     }
@@ -79,10 +90,12 @@ public sealed class MiniKubeClient : IDisposable
         (T)await DeleteAsync(ResourceRegistry.For<T>(), name, ns, options, cancellationToken).ConfigureAwait(false);
 
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns = null, string? labelSelector = null, string? fieldSelector = null,
-        string? resourceVersion = null, bool allowBookmarks = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        string? resourceVersion = null, bool allowBookmarks = false, [EnumeratorCancellation] CancellationToken cancellationToken = default,
+        Action? onEstablished = null)
         where T : KubeObject
     {
-        await foreach (var e in WatchAsync(ResourceRegistry.For<T>(), ns, labelSelector, fieldSelector, resourceVersion, allowBookmarks, cancellationToken)
+        await foreach (var e in WatchAsync(ResourceRegistry.For<T>(), ns, labelSelector, fieldSelector, resourceVersion, allowBookmarks, cancellationToken,
+                               onEstablished)
                            .ConfigureAwait(false))
         {
             yield return new WatchEvent<T>(e.Type, (T)e.Object);
@@ -199,11 +212,12 @@ public sealed class MiniKubeClient : IDisposable
     /// <summary>
     /// Watches a resource. No <paramref name="resourceVersion"/>: the current objects arrive as ADDED, then changes.
     /// A version from a list: every change after it. A version too old for the server ends with an
-    /// <see cref="ApiException"/> whose <see cref="ApiException.IsGone"/> is true (re-list).
+    /// <see cref="ApiException"/> whose <see cref="ApiException.IsGone"/> is true (re-list). <paramref name="onEstablished"/> runs
+    /// once the server has registered the watch (it sends the response headers then), before any event.
     /// </summary>
     public async IAsyncEnumerable<WatchEvent<KubeObject>> WatchAsync(ResourceInfo resource, string? ns = null, string? labelSelector = null,
         string? fieldSelector = null, string? resourceVersion = null, bool allowBookmarks = false,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        [EnumeratorCancellation] CancellationToken cancellationToken = default, Action? onEstablished = null)
     {
         using var call = _objects.Watch(new WatchRequest
         {
@@ -214,6 +228,22 @@ public sealed class MiniKubeClient : IDisposable
             ResourceVersion = resourceVersion ?? "",
             AllowBookmarks = allowBookmarks,
         }, cancellationToken: cancellationToken);
+        if (onEstablished is not null)
+        {
+            try
+            {
+                await call.ResponseHeadersAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+            catch (RpcException ex)
+            {
+                throw ToApiException(ex);
+            }
+            onEstablished();
+        }
         var stream = call.ResponseStream;
         while (true)
         {

@@ -4,7 +4,9 @@ using System.Text.RegularExpressions;
 namespace MiniKube.Cluster;
 
 /// <summary>What a component list is made from: the cluster's settings, its files and where the programs are.</summary>
-public sealed record ClusterLayout(ClusterState State, ClusterHome Home, ComponentBinaries Binaries, string EtcdExecutable);
+/// <param name="DockerEndpoint">The Docker engine <c>cluster up</c> checked (<c>DOCKER_HOST</c> or the default socket): the kubelets drive the same one.</param>
+public sealed record ClusterLayout(ClusterState State, ClusterHome Home, ComponentBinaries Binaries, string EtcdExecutable,
+    string DockerEndpoint = DockerEngine.DefaultEndpoint);
 
 /// <summary>
 /// The processes of a local cluster, in start order. Each entry of <see cref="Catalog"/> turns the layout into zero or more
@@ -163,7 +165,8 @@ public static partial class ClusterComponents
                     "--server", layout.State.ServerUrl,
                     "--node-name", node,
                     "--port", "0",
-                    "--root-dir", root),
+                    "--root-dir", root,
+                    "--docker-endpoint", layout.DockerEndpoint),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
                 After = [ApiServer],

@@ -9,7 +9,7 @@ public sealed record DownResult(bool Found, IReadOnlyList<string> Stopped, int C
 /// nothing of its pods keeps running. The settings stay for the next <c>up</c>; <c>--purge</c> also drops etcd's data,
 /// the kubelets' directories, the logs and the client config that points at this cluster.
 /// </summary>
-public sealed class ClusterDown(ClusterHome home, Func<string, string?> environment, IClusterProgress progress)
+public sealed class ClusterDown(ClusterHome home, Func<string, string?> environment, IClusterProgress progress, TimeSpan? dockerCallTimeout = null)
 {
     /// <summary>How long a component may take to exit after SIGTERM before it is killed.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
@@ -51,7 +51,7 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         progress.Start(ContainersStep, "removing the pods' containers of " + string.Join(", ", state.NodeNames));
         try
         {
-            using var docker = new DockerEngine(environment);
+            using var docker = new DockerEngine(environment) { CallTimeout = dockerCallTimeout ?? TimeSpan.FromSeconds(30) };
             removed = await docker.RemoveNodeContainersAsync(state.NodeNames, cancellationToken).ConfigureAwait(false);
             progress.Succeed(ContainersStep, $"removed {removed} container{(removed == 1 ? "" : "s")}");
         }

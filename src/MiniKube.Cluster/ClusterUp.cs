@@ -42,7 +42,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         using var docker = new DockerEngine(environment);
         var built = await CheckDockerAndImagesAsync(docker, binaries.Directory, cancellationToken).ConfigureAwait(false);
 
-        var specs = ClusterComponents.For(new ClusterLayout(state, home, binaries, etcd));
+        var specs = ClusterComponents.For(new ClusterLayout(state, home, binaries, etcd, docker.Endpoint));
         // Records of components that are no longer planned and no longer run are history.
         state = state with
         {

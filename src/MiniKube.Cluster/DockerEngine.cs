@@ -13,6 +13,9 @@ public sealed class DockerEngine : IDisposable
     /// <summary>The label the kubelet puts on every container it creates, with its node's name.</summary>
     public const string NodeLabel = "io.minikube.node";
 
+    /// <summary>Where Docker listens when <c>DOCKER_HOST</c> is not set.</summary>
+    public const string DefaultEndpoint = "unix:///var/run/docker.sock";
+
     private static readonly System.Version ApiVersion = new(1, 41);
     private readonly DockerClient _client;
 
@@ -21,7 +24,7 @@ public sealed class DockerEngine : IDisposable
     public DockerEngine(Func<string, string?> environment)
     {
         _environment = environment;
-        Endpoint = environment("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+        Endpoint = environment("DOCKER_HOST") is { Length: > 0 } host ? host : DefaultEndpoint;
         _client = new DockerClientBuilder().WithEndpoint(new Uri(Endpoint)).WithApiVersion(ApiVersion).Build();
     }
 
@@ -71,21 +74,25 @@ public sealed class DockerEngine : IDisposable
         var removed = 0;
         foreach (var node in nodes)
         {
-            var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters
+            var containers = await Bounded(ct => _client.Containers.ListContainersAsync(new ContainersListParameters
             {
                 All = true,
                 Filters = new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal)
                 {
                     ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal) { [$"{NodeLabel}={node}"] = true },
                 },
-            }, cancellationToken).ConfigureAwait(false);
+            }, ct), cancellationToken).ConfigureAwait(false);
             // App containers first, then the sandboxes whose network namespace they share.
             foreach (var container in containers.OrderBy(c => c.Labels.TryGetValue("io.minikube.container.type", out var t) && t == "sandbox" ? 1 : 0))
             {
                 try
                 {
-                    await _client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true },
-                        cancellationToken).ConfigureAwait(false);
+                    await Bounded(async ct =>
+                    {
+                        await _client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct)
+                            .ConfigureAwait(false);
+                        return true;
+                    }, cancellationToken).ConfigureAwait(false);
                     removed++;
                 }
                 catch (DockerContainerNotFoundException)
@@ -97,7 +104,26 @@ public sealed class DockerEngine : IDisposable
         return removed;
     }
 
+    /// <summary>The deadline of each Docker call made to remove containers: a hung engine must not hang <c>cluster down</c>.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public void Dispose() => _client.Dispose();
+
+    private async Task<T> Bounded<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(CallTimeout);
+        var task = call(timeout.Token);
+        try
+        {
+            return await task.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is TimeoutException || (ex is OperationCanceledException && timeout.IsCancellationRequested)))
+        {
+            _ = task.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw new TimeoutException($"Docker at {Endpoint} did not answer within {CallTimeout.TotalSeconds:0.#} s");
+        }
+    }
 
     private string Unreachable(Exception ex)
     {

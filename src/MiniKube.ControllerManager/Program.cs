@@ -24,13 +24,17 @@ var nsSyncs = Count("--concurrent-namespace-syncs", defaults.ConcurrentNamespace
 var monitorGrace = Duration("--node-monitor-grace-period", defaults.NodeMonitorGracePeriod, "A node silent for longer is marked unreachable (Ready=Unknown)");
 var startupGrace = Duration("--node-startup-grace-period", defaults.NodeStartupGracePeriod, "The same, for a node that never reported Ready");
 var monitorPeriod = Duration("--node-monitor-period", defaults.NodeMonitorPeriod, "How often node health is checked");
+var evictionRate = new Option<double>("--node-eviction-rate") { Description = "Nodes per second that get NoExecute taints in a healthy zone", DefaultValueFactory = _ => defaults.NodeEvictionRate };
+var secondaryRate = new Option<double>("--secondary-node-eviction-rate") { Description = "The same in a large zone in partial disruption", DefaultValueFactory = _ => defaults.SecondaryNodeEvictionRate };
+var unhealthyZone = new Option<double>("--unhealthy-zone-threshold") { Description = "Share of not-Ready nodes (more than 2) that puts a zone in partial disruption", DefaultValueFactory = _ => defaults.UnhealthyZoneThreshold };
+var largeCluster = new Option<int>("--large-cluster-size-threshold") { Description = "Zones with more nodes keep evicting (slowly) in partial disruption", DefaultValueFactory = _ => defaults.LargeClusterSizeThreshold };
 var resync = Duration("--resync-period", defaults.ResyncPeriod, "Periodic full resync of ReplicaSets and Deployments (0 = off)");
 var nsPeriod = Duration("--namespace-sync-period", defaults.NamespaceSyncPeriod, "How soon a terminating namespace with content left is checked again");
 
 var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice and endpoint controllers")
 {
     server, controllers, leaderElect, leaseNamespace, leaseName, leaseDuration, renewDeadline, retryPeriod, rsSyncs, deploySyncs, gcSyncs, nsSyncs,
-    monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod,
+    monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod, evictionRate, secondaryRate, unhealthyZone, largeCluster,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -60,6 +64,10 @@ root.SetAction(async (parse, ct) =>
             NodeMonitorGracePeriod = D(monitorGrace),
             NodeStartupGracePeriod = D(startupGrace),
             NodeMonitorPeriod = D(monitorPeriod),
+            NodeEvictionRate = parse.GetValue(evictionRate),
+            SecondaryNodeEvictionRate = parse.GetValue(secondaryRate),
+            UnhealthyZoneThreshold = parse.GetValue(unhealthyZone),
+            LargeClusterSizeThreshold = parse.GetValue(largeCluster),
             ResyncPeriod = D(resync),
             NamespaceSyncPeriod = D(nsPeriod),
         };

@@ -158,6 +158,10 @@ public sealed partial class ControllerManager
                 MonitorGracePeriod = o.NodeMonitorGracePeriod,
                 StartupGracePeriod = o.NodeStartupGracePeriod,
                 MonitorPeriod = o.NodeMonitorPeriod,
+                NodeEvictionRate = o.NodeEvictionRate,
+                SecondaryNodeEvictionRate = o.SecondaryNodeEvictionRate,
+                UnhealthyZoneThreshold = o.UnhealthyZoneThreshold,
+                LargeClusterSizeThreshold = o.LargeClusterSizeThreshold,
             }));
         }
         if (Enabled.Contains(TaintEvictionController.ControllerName))

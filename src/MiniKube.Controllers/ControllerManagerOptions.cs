@@ -40,6 +40,18 @@ public sealed record ControllerManagerOptions
 
     public TimeSpan NodeMonitorPeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary><c>--node-eviction-rate</c>: nodes per second that get NoExecute taints in a healthy zone.</summary>
+    public double NodeEvictionRate { get; init; } = 0.1;
+
+    /// <summary><c>--secondary-node-eviction-rate</c>: the same in a large zone in partial disruption.</summary>
+    public double SecondaryNodeEvictionRate { get; init; } = 0.01;
+
+    /// <summary><c>--unhealthy-zone-threshold</c>: the share of not-Ready nodes (more than 2) that puts a zone in partial disruption.</summary>
+    public double UnhealthyZoneThreshold { get; init; } = 0.55;
+
+    /// <summary><c>--large-cluster-size-threshold</c>: zones with more nodes keep evicting (slowly) in partial disruption.</summary>
+    public int LargeClusterSizeThreshold { get; init; } = 50;
+
     /// <summary>How often every ReplicaSet and Deployment is synced even without a change (0 = never).</summary>
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -94,6 +106,18 @@ public sealed record ControllerManagerOptions
             {
                 problems.Add($"{flag} must be positive (e.g. {flag} 40s)");
             }
+        }
+        if (NodeEvictionRate < 0 || SecondaryNodeEvictionRate < 0)
+        {
+            problems.Add("--node-eviction-rate and --secondary-node-eviction-rate must not be negative (nodes per second, e.g. 0.1)");
+        }
+        if (UnhealthyZoneThreshold is <= 0 or > 1)
+        {
+            problems.Add($"--unhealthy-zone-threshold must be in (0, 1] (got {UnhealthyZoneThreshold})");
+        }
+        if (LargeClusterSizeThreshold < 0)
+        {
+            problems.Add($"--large-cluster-size-threshold must not be negative (got {LargeClusterSizeThreshold})");
         }
         if (ResyncPeriod < TimeSpan.Zero)
         {

@@ -26,6 +26,7 @@ public static class KubeletCommandLine
     private static readonly Option<string> BackoffInitial = new("--crashloop-initial-backoff") { Description = "First CrashLoopBackOff / ImagePullBackOff delay", DefaultValueFactory = _ => "10s" };
     private static readonly Option<string> BackoffMax = new("--crashloop-max-backoff") { Description = "Longest back-off delay", DefaultValueFactory = _ => "5m" };
     private static readonly Option<string> PullTimeout = new("--image-pull-timeout") { Description = "Longest an image pull may take", DefaultValueFactory = _ => "2m" };
+    private static readonly Option<string> RuntimeTimeout = new("--runtime-request-timeout") { Description = "Deadline of every Docker call (pulls and stops get theirs on top)", DefaultValueFactory = _ => "2m" };
     private static readonly Option<string> PullMode = new("--image-pull-mode")
     {
         Description = "local: never pull from a registry off this machine (images must be present; only loopback registries are pulled from); registry: pull as imagePullPolicy says",
@@ -87,6 +88,7 @@ public static class KubeletCommandLine
             CrashLoopInitialBackoff = Duration(BackoffInitial),
             CrashLoopMaxBackoff = Duration(BackoffMax),
             ImagePullTimeout = Duration(PullTimeout),
+            RuntimeRequestTimeout = Duration(RuntimeTimeout),
             ImagePullMode = parse.GetValue(PullMode)!,
             SyncFrequency = Duration(SyncFrequency),
             RootDir = parse.GetValue(RootDir)!,

@@ -69,7 +69,8 @@ public sealed partial class KubeletHost : IAsyncDisposable
         {
             IContainerRuntime runtime = simulated
                 ? new SimulatedRuntime(_options.SimulatedStartDelay, _time)
-                : new DockerRuntime(new Uri(_options.DockerEndpoint), node, _options.ImagePullTimeout, _time);
+                : new DeadlineRuntime(new DockerRuntime(new Uri(_options.DockerEndpoint), node, _options.ImagePullTimeout, _time),
+                    _options.RuntimeRequestTimeout, _options.ImagePullTimeout, _time);
             if (!simulated && _agents.Count == 0)
             {
                 try

@@ -41,6 +41,8 @@ public sealed record KubeletOptions
     /// <summary>A container that ran this long before it exited starts its back-off afresh.</summary>
     public TimeSpan CrashLoopResetAfter { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan ImagePullTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary><c>--runtime-request-timeout</c>: the deadline of every container runtime call except pulls, stops (plus their grace) and streams.</summary>
+    public TimeSpan RuntimeRequestTimeout { get; init; } = TimeSpan.FromMinutes(2);
     /// <summary><see cref="ImagePullModes.Local"/> (default: no registry is reachable, and no traffic may leave the machine) or <see cref="ImagePullModes.Registry"/>.</summary>
     public string ImagePullMode { get; init; } = ImagePullModes.Local;
     public TimeSpan SyncFrequency { get; init; } = TimeSpan.FromSeconds(10);
@@ -116,6 +118,10 @@ public sealed record KubeletOptions
         if (CrashLoopInitialBackoff <= TimeSpan.Zero || CrashLoopMaxBackoff < CrashLoopInitialBackoff)
         {
             problems.Add("--crashloop-initial-backoff must be positive and not above --crashloop-max-backoff");
+        }
+        if (RuntimeRequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("--runtime-request-timeout must be positive (e.g. --runtime-request-timeout 2m)");
         }
         if (ImagePullTimeout <= TimeSpan.Zero)
         {

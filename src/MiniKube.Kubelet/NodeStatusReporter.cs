@@ -8,6 +8,9 @@ namespace MiniKube.Kubelet;
 /// <summary>
 /// Registers the Node (create, or update if it exists), posts its status when it changes and at least every
 /// <see cref="KubeletOptions.NodeStatusReportFrequency"/>, and renews the node's Lease in <c>kube-node-lease</c>.
+/// Every <see cref="KubeletOptions.NodeStatusUpdateFrequency"/> it compares its view with the Node as stored: when a
+/// condition's status there differs (e.g. the node lifecycle controller set Ready=Unknown while the kubelet could not
+/// reach the API server), it posts again at once instead of waiting for the report period.
 /// </summary>
 internal sealed partial class NodeStatusReporter(string node, KubeletOptions options, MiniKubeClient client, IContainerRuntime runtime,
     Func<int> kubeletPort, TimeProvider time, ILogger logger)
@@ -74,9 +77,15 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
                 await Task.Delay(options.NodeStatusUpdateFrequency, time, ct).ConfigureAwait(false);
                 var status = await BuildStatusAsync(_lastPosted, ct).ConfigureAwait(false);
                 var due = time.GetUtcNow() - _lastPostedAt >= options.NodeStatusReportFrequency;
-                if (due || _lastPosted is null || !SameIgnoringHeartbeats(status, _lastPosted))
+                var stored = await client.GetAsync<Node>(node, null, ct).ConfigureAwait(false);
+                var drifted = StoredConditionsDiffer(stored.Status, status);
+                if (due || drifted || _lastPosted is null || !SameIgnoringHeartbeats(status, _lastPosted))
                 {
-                    await PostStatusAsync(status, ct).ConfigureAwait(false);
+                    if (drifted)
+                    {
+                        LogDrifted(logger, node);
+                    }
+                    await PostStatusAsync(status, ct, stored).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -150,11 +159,11 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
         }
     }
 
-    private async Task PostStatusAsync(NodeStatus status, CancellationToken ct)
+    private async Task PostStatusAsync(NodeStatus status, CancellationToken ct, Node? stored = null)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var current = await client.GetAsync<Node>(node, null, ct).ConfigureAwait(false);
+            var current = attempt == 0 && stored is not null ? stored : await client.GetAsync<Node>(node, null, ct).ConfigureAwait(false);
             _nodeUid = current.Metadata.Uid;
             try
             {
@@ -190,9 +199,17 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
     {
         var now = time.GetUtcNow();
         string? runtimeProblem = null;
+        // The runtime health check (Kubernetes: runtime status + PLEG): it must answer within a status-update period.
+        var healthDeadline = options.NodeStatusUpdateFrequency < options.RuntimeRequestTimeout ? options.NodeStatusUpdateFrequency : options.RuntimeRequestTimeout;
+        using var health = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        health.CancelAfter(healthDeadline);
         try
         {
-            _runtimeVersion = await runtime.GetVersionAsync(ct).ConfigureAwait(false);
+            _runtimeVersion = await runtime.GetVersionAsync(health.Token).WaitAsync(healthDeadline, time, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is TimeoutException or OperationCanceledException)
+        {
+            runtimeProblem = $"container runtime is down: it did not answer within {healthDeadline.TotalSeconds:0.#} s";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -256,6 +273,10 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
         };
     }
 
+    /// <summary>Whether the stored Node says something else than the kubelet about one of its conditions (status, reason).</summary>
+    internal static bool StoredConditionsDiffer(NodeStatus? stored, NodeStatus ours) =>
+        (ours.Conditions ?? []).Any(c => stored?.Conditions?.FirstOrDefault(s => s.Type == c.Type) is not { } s || s.Status != c.Status || s.Reason != c.Reason);
+
     private static bool SameIgnoringHeartbeats(NodeStatus a, NodeStatus b)
     {
         static NodeStatus Strip(NodeStatus s) => s with { Conditions = s.Conditions?.Select(c => c with { LastHeartbeatTime = null }).ToList() };
@@ -267,6 +288,9 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} already existed; updated its labels and taints")]
     private static partial void LogReRegistered(ILogger logger, string node);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The stored status of node {Node} differs from the kubelet's: posting it again")]
+    private static partial void LogDrifted(ILogger logger, string node);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not post the status of node {Node}: {Reason}")]
     private static partial void LogStatusFailed(ILogger logger, string node, string reason);

@@ -348,7 +348,6 @@ public sealed class DefaulterTests
             "rich pod", WithSpec(s => s with
             {
                 Volumes = [new Volume { Name = "d", DownwardAPI = new DownwardApiVolumeSource { Items = [new DownwardApiVolumeFile { Path = "labels", FieldRef = new ObjectFieldSelector { FieldPath = "metadata.labels" } }] } }],
-                HostNetwork = true,
                 Containers = [Web with { Resources = new ResourceRequirements { Limits = Res("cpu=1", "memory=1Gi") }, LivenessProbe = new Probe { HttpGet = new HttpGetAction { Port = 80 } } }],
                 Tolerations = [new Toleration { Key = "node.kubernetes.io/not-ready", Operator = "Exists", Effect = "NoExecute" }],
             })

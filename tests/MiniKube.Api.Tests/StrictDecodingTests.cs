@@ -11,6 +11,23 @@ public sealed class StrictDecodingTests
         Assert.Throws<DecodeException>(() => KubeSerializer.DecodeObject(Encoding.UTF8.GetBytes(json))).Errors.Select(e => e.ToString()).ToList();
 
     [Fact]
+    public void NUL_characters_in_strings_are_refused_with_the_path_instead_of_being_dropped()
+    {
+        var errors = ErrorsOfJson("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"a\u0000":"x"},"annotations":{"note":"b\u0000c"}},
+             "spec":{"containers":[{"name":"c","image":"busybox","args":["ok","x\u0000"]}]}}
+            """);
+
+        Assert.Equal(
+            [
+                "metadata.labels: invalid value: contains a NUL character (\\u0000) at offset 1; strings may not contain NUL",
+                "metadata.annotations.note: invalid value: contains a NUL character (\\u0000) at offset 1; strings may not contain NUL",
+                "spec.containers[0].args[1]: invalid value: contains a NUL character (\\u0000) at offset 1; strings may not contain NUL",
+            ],
+            errors);
+    }
+
+    [Fact]
     public void Typo_in_a_container_field_names_the_full_path()
     {
         var errors = ErrorsOfYaml("""

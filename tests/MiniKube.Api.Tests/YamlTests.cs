@@ -205,3 +205,46 @@ public sealed class YamlTests
         Assert.Throws<DecodeException>(() => KubeSerializer.FromYaml<Probe>("periodSecond: 5\n"));
     }
 }
+
+public sealed class YamlAliasLimitTests
+{
+    /// <summary>The classic "billion laughs": 9 levels of 10 aliases each, about 400 bytes that expand to 10^9 strings.</summary>
+    internal static string BillionLaughs()
+    {
+        var sb = new System.Text.StringBuilder("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (var level = 'b'; level <= 'i'; level++)
+        {
+            var prev = (char)(level - 1);
+            sb.Append(level).Append(": &").Append(level).Append(" [").Append(string.Join(",", Enumerable.Repeat("*" + prev, 9))).Append("]\n");
+        }
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void A_billion_laughs_document_is_refused_quickly_with_bounded_memory()
+    {
+        var yaml = BillionLaughs();
+        Assert.True(yaml.Length < 600, $"{yaml.Length} bytes");
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = Assert.Throws<DecodeException>(() => KubeSerializer.DecodeManifests(yaml));
+
+        clock.Stop();
+        var grown = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Assert.Contains("document contains excessive aliasing", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.True(grown < 50 * 1024 * 1024, $"allocated {grown:N0} bytes");
+    }
+
+    [Fact]
+    public void Ordinary_anchors_and_merges_still_work()
+    {
+        var yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: &l {app: web, tier: front}\n  annotations:\n    <<: *l\n    extra: x\n";
+
+        var cm = Assert.IsType<ConfigMap>(Assert.Single(KubeSerializer.DecodeManifests(yaml)));
+
+        Assert.Equal("web", cm.Metadata.Labels!["app"]);
+        Assert.Equal(["app", "extra", "tier"], cm.Metadata.Annotations!.Keys.Order(StringComparer.Ordinal));
+    }
+}

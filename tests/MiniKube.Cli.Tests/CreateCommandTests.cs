@@ -128,6 +128,38 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_huge_invalid_label_value_is_an_ordinary_Invalid_error_quoting_a_bounded_prefix()
+    {
+        var ns = await fixture.NewNamespaceAsync();
+        var huge = new string('a', 30_000);
+        var yaml = $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\n  labels:\n    app: {huge}\n";
+
+        var result = await fixture.Cli().RunWithInputAsync(yaml, "create", "-f", "-", "-n", ns);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("The ConfigMap \"huge\" is invalid: metadata.labels: Invalid value: \"" + huge[..256] + "\"... (truncated; 30000 characters in all)", result.Err);
+        Assert.DoesNotContain("connect", result.Err, StringComparison.OrdinalIgnoreCase);
+        Assert.True(result.Err.Length < 2_000, $"{result.Err.Length} characters of errors");
+        Assert.False(await ExistsAsync<ConfigMap>("huge", ns));
+    }
+
+    [Fact]
+    public async Task A_billion_laughs_file_is_refused_quickly_with_a_clear_error()
+    {
+        var ns = await fixture.NewNamespaceAsync();
+        var bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+                   + string.Concat("bcdefghi".Select(c => $"  {c}: &{c} [{string.Join(",", Enumerable.Repeat("*" + (char)(c - 1), 9))}]\n"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await fixture.Cli().RunWithInputAsync(bomb, "create", "-f", "-", "-n", ns);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("document contains excessive aliasing", result.Err);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.False(await ExistsAsync<ConfigMap>("lol", ns));
+    }
+
+    [Fact]
     public async Task Dry_runs_print_what_would_be_created_and_store_nothing()
     {
         var ns = await fixture.NewNamespaceAsync();

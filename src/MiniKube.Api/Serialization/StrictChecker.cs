@@ -121,7 +121,10 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
                 VisitStringMap(node, path, errors);
                 break;
             case ShapeKind.String:
-                Expect(node, JsonValueKind.String, "string", path, errors);
+                if (Expect(node, JsonValueKind.String, "string", path, errors))
+                {
+                    CheckNul(node.GetValue<string>(), path, errors);
+                }
                 break;
             case ShapeKind.Boolean:
                 if (Kind(node) is not (JsonValueKind.True or JsonValueKind.False))
@@ -258,7 +261,26 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
             {
                 errors.Add(Mismatch(Join(path, key), "string", child));
             }
+            else if (!CheckNul(key, path, errors) && child is not null)
+            {
+                CheckNul(child.GetValue<string>(), Join(path, key), errors);
+            }
         }
+    }
+
+    /// <summary>
+    /// NUL cannot pass through the container runtime or most tools (it ends a C string), so a string holding one is refused
+    /// rather than silently cut. Returns whether it did.
+    /// </summary>
+    private static bool CheckNul(string text, string path, List<FieldError> errors)
+    {
+        var at = text.IndexOf('\0', StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return false;
+        }
+        errors.Add(FieldError.Malformed(path, $"invalid value: contains a NUL character (\\u0000) at offset {at}; strings may not contain NUL"));
+        return true;
     }
 
     private static void VisitInteger(JsonNode node, Shape shape, string path, List<FieldError> errors)

@@ -47,7 +47,7 @@ internal static partial class YamlToJson
         var errors = new List<FieldError>();
         foreach (var document in stream.Documents)
         {
-            var node = Convert(document.RootNode, "", errors, 0);
+            var node = Convert(document.RootNode, "", errors, 0, new AliasBudget(), insideAlias: false);
             if (node is not null)
             {
                 documents.Add(node);
@@ -74,8 +74,9 @@ internal static partial class YamlToJson
         return $"yaml: line {ex.Start.Line}, column {ex.Start.Column}: {message}";
     }
 
-    private static JsonNode? Convert(YamlNode node, string path, List<FieldError> errors, int depth)
+    private static JsonNode? Convert(YamlNode node, string path, List<FieldError> errors, int depth, AliasBudget budget, bool insideAlias)
     {
+        insideAlias = budget.Count(node, insideAlias);
         if (depth > MaxDepth)
         {
             errors.Add(FieldError.Malformed(path, "yaml: document is nested too deeply"));
@@ -84,25 +85,25 @@ internal static partial class YamlToJson
         return node switch
         {
             YamlScalarNode scalar => ConvertScalar(scalar, path, errors),
-            YamlSequenceNode sequence => ConvertSequence(sequence, path, errors, depth),
-            YamlMappingNode mapping => ConvertMapping(mapping, path, errors, depth),
+            YamlSequenceNode sequence => ConvertSequence(sequence, path, errors, depth, budget, insideAlias),
+            YamlMappingNode mapping => ConvertMapping(mapping, path, errors, depth, budget, insideAlias),
             _ => null,
         };
     }
 
-    private static JsonArray ConvertSequence(YamlSequenceNode sequence, string path, List<FieldError> errors, int depth)
+    private static JsonArray ConvertSequence(YamlSequenceNode sequence, string path, List<FieldError> errors, int depth, AliasBudget budget, bool insideAlias)
     {
         var array = new JsonArray();
         var i = 0;
         foreach (var child in sequence.Children)
         {
-            array.Add(Convert(child, path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", errors, depth + 1));
+            array.Add(Convert(child, path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", errors, depth + 1, budget, insideAlias));
             i++;
         }
         return array;
     }
 
-    private static JsonObject ConvertMapping(YamlMappingNode mapping, string path, List<FieldError> errors, int depth)
+    private static JsonObject ConvertMapping(YamlMappingNode mapping, string path, List<FieldError> errors, int depth, AliasBudget budget, bool insideAlias)
     {
         var obj = new JsonObject();
         List<YamlNode>? merges = null;
@@ -125,24 +126,24 @@ internal static partial class YamlToJson
                 errors.Add(FieldError.Malformed(childPath, $"yaml: line {keyNode.Start.Line}: duplicate field \"{key}\""));
                 continue;
             }
-            obj[key] = Convert(valueNode, childPath, errors, depth + 1);
+            obj[key] = Convert(valueNode, childPath, errors, depth + 1, budget, insideAlias);
         }
         if (merges is not null)
         {
-            ApplyMerges(obj, merges, path, errors, depth);
+            ApplyMerges(obj, merges, path, errors, depth, budget, insideAlias);
         }
         return obj;
     }
 
     // "<<: *defaults" copies keys the mapping does not set itself.
-    private static void ApplyMerges(JsonObject obj, List<YamlNode> merges, string path, List<FieldError> errors, int depth)
+    private static void ApplyMerges(JsonObject obj, List<YamlNode> merges, string path, List<FieldError> errors, int depth, AliasBudget budget, bool insideAlias)
     {
         foreach (var merge in merges)
         {
             var sources = merge is YamlSequenceNode seq ? seq.Children.ToList() : [merge];
             foreach (var source in sources)
             {
-                if (Convert(source, path, errors, depth + 1) is not JsonObject from)
+                if (Convert(source, path, errors, depth + 1, budget, insideAlias) is not JsonObject from)
                 {
                     errors.Add(FieldError.Malformed(path, $"yaml: line {source.Start.Line}: merge key \"<<\" needs a mapping"));
                     continue;

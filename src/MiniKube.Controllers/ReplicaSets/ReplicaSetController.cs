@@ -119,9 +119,23 @@ public sealed partial class ReplicaSetController : IController, IReconciler, IDi
         {
             var count = Math.Min(-diff, _options.BurstReplicas);
             Expectations.ExpectCreations(key, count);
-            var (successes, error) = await SlowStart.RunAsync(count, 1, () => CreatePodAsync(rs, ct)).ConfigureAwait(false);
-            // Creations that were never attempted or failed will never be observed.
-            for (var i = 0; i < count - successes; i++)
+            var maybe = 0;
+            var (successes, error) = await SlowStart.RunAsync(count, 1, async () =>
+            {
+                try
+                {
+                    await CreatePodAsync(rs, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (RequestOutcome.MayHaveBeenApplied(ex))
+                {
+                    // The reply was lost, not the pod: it may exist. Keep expecting it until the informer shows it or the
+                    // expectation expires, so a lost reply never makes a second pod (Kubernetes does the same for timeouts).
+                    Interlocked.Increment(ref maybe);
+                    throw;
+                }
+            }).ConfigureAwait(false);
+            // Creations that were never attempted or surely failed will never be observed.
+            for (var i = 0; i < count - successes - maybe; i++)
             {
                 Expectations.CreationObserved(key);
             }

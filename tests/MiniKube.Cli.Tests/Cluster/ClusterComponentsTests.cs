@@ -22,6 +22,20 @@ public sealed class ClusterComponentsTests
         ClusterComponents.For(new ClusterLayout(state, Home, ComponentBinaries.Locate(null), "/usr/bin/etcd"));
 
     [Fact]
+    public void Kubelets_drive_the_Docker_endpoint_that_cluster_up_checked()
+    {
+        var specs = ClusterComponents.For(new ClusterLayout(State(), Home, ComponentBinaries.Locate(null), "/usr/bin/etcd", "unix:///run/other/docker.sock"));
+
+        Assert.All(specs.Where(s => s.Role == ClusterComponents.Kubelet), s =>
+        {
+            var i = s.Command.ToList().IndexOf("--docker-endpoint");
+            Assert.True(i > 0, string.Join(' ', s.Command));
+            Assert.Equal("unix:///run/other/docker.sock", s.Command[i + 1]);
+        });
+        Assert.Contains("unix:///var/run/docker.sock", For(State()).First(s => s.Role == ClusterComponents.Kubelet).Command);
+    }
+
+    [Fact]
     public void A_cluster_is_etcd_the_control_plane_and_one_kubelet_per_node_in_start_order()
     {
         var specs = For(State());

@@ -94,3 +94,75 @@ public sealed class NodeLifecycleIntegrationTests(FastNodeLifecycleCluster clust
         await Cluster.WaitForGoneAsync<Pod>(Client, "pinned", ns);
     }
 }
+
+/// <summary>The control plane's own outage must not look like dead nodes (issue #16, item 1).</summary>
+public sealed class ApiServerRestartIntegrationTests
+{
+    [Fact]
+    public async Task A_one_second_API_server_restart_with_fast_fail_over_settings_evicts_nothing()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        var (http, grpc) = (FreePort.Get(), FreePort.Get());
+        var server = await TestApiServer.StartAsync(etcd.ClientUrl, "/registry", o => (o.Port, o.GrpcPort) = (http, grpc));
+        using var client = server.NewClient();
+        var kubelet = await FakeKubelet.StartAsync(client, ["n1", "n2", "n3"]);
+        var scheduler = await FakeScheduler.StartAsync(client);
+        // docs/deploy.md's fast fail-over: node-monitor grace 5 s, pods tolerate unreachable/not-ready for 3 s.
+        var grace = TimeSpan.FromSeconds(5);
+        var toleration = 3;
+        var manager = new ControllerManager(new ControllerManagerOptions
+        {
+            Server = server.GrpcAddress, LeaderElect = false, NodeMonitorGracePeriod = grace, NodeMonitorPeriod = TimeSpan.FromMilliseconds(500),
+        });
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => manager.RunAsync(stop.Token));
+        try
+        {
+            await manager.Started.WaitAsync(TimeSpan.FromSeconds(20));
+            var template = Make.Template();
+            template = template with
+            {
+                Spec = template.Spec! with
+                {
+                    Tolerations =
+                    [
+                        new Toleration { Key = Taints.Unreachable, Operator = "Exists", Effect = TaintEffect.NoExecute, TolerationSeconds = toleration },
+                        new Toleration { Key = Taints.NotReady, Operator = "Exists", Effect = TaintEffect.NoExecute, TolerationSeconds = toleration },
+                    ],
+                },
+            };
+            await client.CreateAsync(new ReplicaSet
+            {
+                Metadata = new ObjectMeta { Name = "web", Namespace = "default" },
+                Spec = new ReplicaSetSpec { Replicas = 6, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = template },
+            });
+            var before = (await Cluster.WaitForRunningPodsAsync(client, "default", 6)).Select(p => p.Metadata.Name!).ToHashSet();
+
+            await server.DisposeAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1)); // the outage
+            server = await TestApiServer.StartAsync(etcd.ClientUrl, "/registry", o => (o.Port, o.GrpcPort) = (http, grpc));
+
+            // Watch the cluster for longer than grace + toleration: no node may be judged dead, no pod evicted.
+            var window = System.Diagnostics.Stopwatch.StartNew();
+            while (window.Elapsed < grace + TimeSpan.FromSeconds(toleration + 4))
+            {
+                var pods = (await server.Client.ListAsync<Pod>("default")).Items;
+                Assert.All(pods, p => Assert.True(p.Metadata.DeletionTimestamp is null, $"pod {p.Metadata.Name} was evicted after {window.Elapsed.TotalSeconds:0.0} s"));
+                Assert.Equal(before, pods.Select(p => p.Metadata.Name!).ToHashSet());
+                foreach (var node in (await server.Client.ListAsync<Node>()).Items)
+                {
+                    Assert.DoesNotContain(node.Spec?.Taints ?? [], t => t.Effect == TaintEffect.NoExecute);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await run.WaitAsync(TimeSpan.FromSeconds(20));
+            await scheduler.DisposeAsync();
+            await kubelet.DisposeAsync();
+            await server.DisposeAsync();
+        }
+    }
+}

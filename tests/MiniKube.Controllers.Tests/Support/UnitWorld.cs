@@ -19,6 +19,9 @@ internal sealed class UnitWorld : IAsyncDisposable
     {
         Informers = new InformerFactory(_unused, Time);
         Context = new ControllerContext(Informers, Client, _ => Events, Time);
+        // As if the node and lease watches had followed the server for long: silence is judged by the seeded heartbeats.
+        Informers.For<Node>().SetWatchingForTest(Start.AddDays(-1));
+        Informers.For<Lease>().SetWatchingForTest(Start.AddDays(-1));
     }
 
     public FakeTimeProvider Time { get; } = new(Start);

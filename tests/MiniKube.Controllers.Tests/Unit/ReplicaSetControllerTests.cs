@@ -89,6 +89,45 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
         Assert.Equal(("ReplicaFailure", "True", "FailedCreate"), (failure.Type, failure.Status, failure.Reason));
     }
 
+    private static ApiException TransportFailure(string detail) =>
+        new(new Status { Outcome = "Failure", Code = 503, Reason = StatusReasons.ServiceUnavailable, Message = "cannot reach the API server" },
+            new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, detail)));
+
+    [Fact]
+    public async Task A_create_whose_reply_was_lost_stays_expected_so_no_second_pod_is_made_for_it()
+    {
+        _world.Seed(Make.ReplicaSet("web", 10));
+        var calls = 0;
+        _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
+            ? TransportFailure("Error reading next message. IOException: The request was aborted.")
+            : null;
+
+        await Assert.ThrowsAsync<ApiException>(() => _controller.ReconcileAsync("default/web", default));
+
+        Assert.Equal(7, _world.Client.ActionsStartingWith("create pods").Count());
+        // Six created, one that may have been: all seven are awaited through the informer.
+        Assert.Equal((7, 0), _controller.Expectations.Pending("default/web"));
+
+        _world.Client.Fail = null;
+        _world.Client.Actions.Clear();
+        await _controller.ReconcileAsync("default/web", default);
+        Assert.Empty(_world.Client.ActionsStartingWith("create"));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_a_create_that_surely_did_not_happen()
+    {
+        _world.Seed(Make.ReplicaSet("web", 10));
+        var calls = 0;
+        _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
+            ? TransportFailure("Error starting gRPC call. HttpRequestException: Connection refused (127.0.0.1:1) SocketException: Connection refused")
+            : null;
+
+        await Assert.ThrowsAsync<ApiException>(() => _controller.ReconcileAsync("default/web", default));
+
+        Assert.Equal((6, 0), _controller.Expectations.Pending("default/web"));
+    }
+
     [Fact]
     public async Task Deletes_surplus_pods_in_kubernetes_preference_order()
     {
