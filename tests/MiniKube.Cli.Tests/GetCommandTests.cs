@@ -125,7 +125,7 @@ public sealed class GetCommandTests(ApiServerFixture fixture) : IClassFixture<Ap
         var two = await fixture.Client.CreateAsync(Objects.ConfigMap("two", ns, 2));
         var nsObject = await fixture.Client.GetAsync<Namespace>(ns);
         var clock = Objects.ClockAfter(TimeSpan.FromSeconds(30), nsObject, empty, two);
-        var nsAge = Printing.HumanDuration.Since(nsObject.Metadata.CreationTimestamp, clock.GetUtcNow());
+        var nsAge = MiniKube.Printing.HumanDuration.Since(nsObject.Metadata.CreationTimestamp, clock.GetUtcNow());
 
         var namespaces = await fixture.Cli(clock).RunAsync("get", "namespace", ns);
         var configMaps = await fixture.Cli(clock).RunAsync("get", "cm", "-n", ns);

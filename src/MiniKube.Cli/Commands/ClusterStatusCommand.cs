@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MiniKube.Cli.Cluster;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 using Spectre.Console;
 
 namespace MiniKube.Cli.Commands;

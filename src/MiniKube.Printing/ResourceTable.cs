@@ -1,6 +1,6 @@
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary>The columns kubectl prints for one kind: header and cell function, some only with <c>-o wide</c>.</summary>
 public abstract class ResourceTable
