@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using MiniKube.ApiServer.Rest;
 using MiniKube.Storage;
 using Serilog;
 using Serilog.Events;
@@ -58,6 +59,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<WatchCacheSet>();
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
         services.AddSingleton<ObjectApi>();
+        services.AddSingleton<WatchStreams>();
+        services.AddRest();
         services.AddHostedService<SystemNamespaces>();
         services.AddSingleton<GrpcErrors>();
         services.AddGrpc(grpc =>
@@ -71,6 +74,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
         HealthEndpoints.Map(_app);
+        Rest.RestEndpoints.Map(_app);
     }
 
     public ApiServerOptions Options { get; }
