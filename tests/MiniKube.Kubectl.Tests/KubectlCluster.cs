@@ -43,7 +43,9 @@ public sealed class KubectlCluster : IAsyncLifetime
                 server: {Server.HttpAddress}
             users:
             - name: test
-              user: {"{}"}
+              user:
+                # MiniKube does not authenticate; the .NET client refuses a user without credentials.
+                token: minikube
             contexts:
             - name: test
               context:
