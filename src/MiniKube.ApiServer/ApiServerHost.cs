@@ -60,6 +60,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
         services.AddSingleton<ObjectApi>();
         services.AddSingleton<WatchStreams>();
+        services.AddSingleton<KubeletProxy>();
         services.AddRest();
         services.AddHostedService<SystemNamespaces>();
         services.AddSingleton<GrpcErrors>();
@@ -73,6 +74,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app = builder.Build();
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
+        _app.UseWebSockets();
         HealthEndpoints.Map(_app);
         Rest.RestEndpoints.Map(_app);
     }

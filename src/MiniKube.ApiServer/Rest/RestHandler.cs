@@ -14,7 +14,8 @@ namespace MiniKube.ApiServer.Rest;
 /// <see cref="ObjectApi"/>'s and the watches <see cref="WatchStreams"/>' — the same the gRPC service serves.
 /// </summary>
 internal sealed partial class RestHandler(
-    ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<RestHandler> logger)
+    ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IHostApplicationLifetime lifetime, TimeProvider time,
+    ILogger<RestHandler> logger)
 {
     private const string Json = "application/json";
 
@@ -102,6 +103,12 @@ internal sealed partial class RestHandler(
                 await WriteJsonAsync(http, KubeSerializer.ToJsonBytes(new Status { Outcome = "Success", Code = 201 }), 201).ConfigureAwait(false);
                 return;
             }
+            case "log" when target.Resource.Plural == "pods" && method == "GET":
+                await ServeLogAsync(http, target).ConfigureAwait(false);
+                return;
+            case "exec" when target.Resource.Plural == "pods" && method is "GET" or "POST":
+                await PodExecSocket.ServeAsync(http, kubelets, target).ConfigureAwait(false);
+                return;
             case "scale" when target.Resource.Plural is "deployments" or "replicasets":
                 await ServeScaleAsync(http, target).ConfigureAwait(false);
                 return;
@@ -294,6 +301,27 @@ internal sealed partial class RestHandler(
             }
         }
         await WriteJsonAsync(http, EncodeList(resource, deleted, Versions.Format(revision), null, null)).ConfigureAwait(false);
+    }
+
+    /// <summary>pods/log: the kubelet's log stream relayed as text/plain (follow, tailLines, timestamps, previous, container).</summary>
+    private async Task ServeLogAsync(HttpContext http, RestTarget target)
+    {
+        var query = http.Request.Query;
+        int? tail = int.TryParse(query["tailLines"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        var ct = http.RequestAborted;
+        using var upstream = await kubelets.LogsAsync(target.Namespace ?? "default", target.Name!, query["container"], IsTrue(query["follow"]),
+            IsTrue(query["timestamps"]), IsTrue(query["previous"]), tail, ct).ConfigureAwait(false);
+        await using var body = await upstream.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "text/plain";
+        await http.Response.StartAsync(ct).ConfigureAwait(false);
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+            await http.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>autoscaling/v1 Scale of a Deployment or ReplicaSet, read from and written to its spec.replicas.</summary>
