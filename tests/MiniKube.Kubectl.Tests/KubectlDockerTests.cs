@@ -35,11 +35,13 @@ public sealed class KubectlDockerTests(KubectlCluster cluster) : IClassFixture<K
 
             var logs = await cluster.OkAsync("logs", "talker", "-n", ns);
             var tail = await cluster.OkAsync("logs", "talker", "-n", ns, "--tail=1");
+            var follow = await FollowUntilAsync(ns, "line-3");
             var exec = await cluster.RunAsync(["exec", "talker", "-n", ns, "--", "echo", "hi"]);
             var failing = await cluster.RunAsync(["exec", "talker", "-n", ns, "--", "sh", "-c", "echo oops >&2; exit 3"]);
 
             Assert.Equal("line-1\nline-2\nline-3\n", logs);
             Assert.Equal("line-3\n", tail);
+            Assert.True(follow.StillRunning, "kubectl logs -f ended although the container still runs");
             Assert.True(exec.ExitCode == 0, exec.Describe());
             Assert.Equal("hi\n", exec.Stdout);
             Assert.Equal(3, failing.ExitCode);
@@ -48,6 +50,30 @@ public sealed class KubectlDockerTests(KubectlCluster cluster) : IClassFixture<K
         finally
         {
             await cluster.RunAsync(["delete", "pod", "talker", "-n", ns, "--grace-period=0", "--wait=true", "--timeout=60s"]);
+        }
+    }
+
+    /// <summary>Runs <c>kubectl logs -f</c> until it printed <paramref name="line"/>; reports whether it was still following then.</summary>
+    private async Task<(bool StillRunning, string Output)> FollowUntilAsync(string ns, string line)
+    {
+        using var process = System.Diagnostics.Process.Start(cluster.StartInfo(["logs", "-f", "talker", "-n", ns]))!;
+        var output = new System.Text.StringBuilder();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } read)
+            {
+                output.AppendLine(read);
+                if (read == line)
+                {
+                    return (!process.HasExited, output.ToString());
+                }
+            }
+            return (false, output.ToString());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
         }
     }
 }
