@@ -54,6 +54,8 @@ ensure_packages() {
     { pkg_installed busybox-static || static_busybox; } || missing+=(busybox-static)
     command -v iptables >/dev/null 2>&1 || missing+=(iptables)
     command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+    # The official Python client, for the REST compatibility tests (tests/MiniKube.Kubectl.Tests).
+    pkg_installed python3-kubernetes || missing+=(python3-kubernetes)
     if [ ${#missing[@]} -gt 0 ]; then
         command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
         log "installing ${missing[*]}"

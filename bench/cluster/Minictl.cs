@@ -17,6 +17,7 @@ public sealed class Minictl(string home, IReadOnlyDictionary<string, string> env
             start.ArgumentList.Add(arg);
         }
         start.Environment["MINIKUBE_HOME"] = home;
+        start.Environment["KUBECONFIG"] = Path.Combine(home, "kubeconfig");
         start.Environment.Remove("MINIKUBE_SERVER");
         start.Environment.Remove("MINIKUBE_CONFIG");
         foreach (var (key, value) in environment)

@@ -607,8 +607,8 @@ public sealed record ContainerStatus
     public ContainerState? LastState { get; init; }
     public bool Ready { get; init; }
     public int RestartCount { get; init; }
-    public string? Image { get; init; }
-    public string? ImageID { get; init; }
+    public string Image { get; init; } = "";
+    public string ImageID { get; init; } = "";
     public string? ContainerID { get; init; }
     public bool? Started { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using MiniKube.ApiServer.Rest;
 using MiniKube.Storage;
 using Serilog;
 using Serilog.Events;
@@ -58,6 +59,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<WatchCacheSet>();
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
         services.AddSingleton<ObjectApi>();
+        services.AddSingleton<WatchStreams>();
+        services.AddSingleton<KubeletProxy>();
+        services.AddRest();
         services.AddHostedService<SystemNamespaces>();
         services.AddSingleton<GrpcErrors>();
         services.AddGrpc(grpc =>
@@ -70,7 +74,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app = builder.Build();
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
+        _app.UseWebSockets();
         HealthEndpoints.Map(_app);
+        Rest.RestEndpoints.Map(_app);
     }
 
     public ApiServerOptions Options { get; }

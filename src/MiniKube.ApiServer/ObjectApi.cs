@@ -166,13 +166,13 @@ internal sealed partial class ObjectApi
         return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, ct);
     }
 
-    /// <summary>JSON merge patch (RFC 7386) of the object or its status; retried on conflicts unless the patch pins a resourceVersion.</summary>
+    /// <summary>
+    /// A patch of the object or its status: JSON merge patch (RFC 7386, the default), JSON patch (RFC 6902) or strategic merge
+    /// patch; retried on conflicts unless the patch pins a resourceVersion.
+    /// </summary>
     public async Task<CachedObject> PatchAsync(ResourceInfo resource, string? requestNamespace, string name, string patchType, ReadOnlyMemory<byte> patch, bool status, CancellationToken ct)
     {
-        if (!string.IsNullOrEmpty(patchType) && patchType != "application/merge-patch+json")
-        {
-            throw ApiException.BadRequest($"patch type \"{patchType}\" is not supported: use application/merge-patch+json");
-        }
+        var type = PatchTypes.Parse(patchType);
         if (status && !resource.HasStatus)
         {
             throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
@@ -186,17 +186,24 @@ internal sealed partial class ObjectApi
         {
             throw ApiException.BadRequest("the patch is not valid JSON: " + ex.Message);
         }
-        if (patchNode is not JsonObject)
+        if (type == PatchType.Json ? patchNode is not JsonArray : patchNode is not JsonObject)
         {
-            throw ApiException.BadRequest("a merge patch must be a JSON object");
+            throw ApiException.BadRequest(type == PatchType.Json ? "a JSON patch must be a JSON array of operations" : "a merge patch must be a JSON object");
         }
-        var pinned = patchNode["metadata"]?["resourceVersion"] is not null;
+        var pinned = type == PatchType.Json
+            ? ((JsonArray)patchNode).Any(op => op?["path"]?.GetValue<string>() == "/metadata/resourceVersion")
+            : patchNode["metadata"]?["resourceVersion"] is not null;
         for (var attempt = 0; ; attempt++)
         {
             RequireName(name);
             var current = await CurrentAsync(resource, Keys.For(resource, NamespaceFor(resource, requestNamespace), name), null, allowCache: attempt == 0, ct)
                 .ConfigureAwait(false) ?? throw ApiException.NotFound(resource, name);
-            var merged = JsonMergePatch.Apply(JsonNode.Parse(current.Json), patchNode);
+            var merged = type switch
+            {
+                PatchType.Json => JsonPatch.Apply(JsonNode.Parse(current.Json), (JsonArray)patchNode),
+                PatchType.Strategic => StrategicMergePatch.Apply(JsonNode.Parse(current.Json), patchNode),
+                _ => JsonMergePatch.Apply(JsonNode.Parse(current.Json), patchNode),
+            };
             var bytes = System.Text.Encoding.UTF8.GetBytes(merged?.ToJsonString() ?? "null");
             var incoming = _codec.DecodeRequest(resource, bytes);
             if (incoming.Metadata.Name != name)
@@ -591,6 +598,39 @@ internal sealed partial class ObjectApi
 
     /// <summary>Kubernetes timestamps have second precision.</summary>
     private DateTimeOffset Now() => Timestamps.TruncateToSeconds(_time.GetUtcNow());
+}
+
+public enum PatchType
+{
+    Merge,
+    Json,
+    Strategic,
+}
+
+/// <summary>The patch media types Kubernetes defines.</summary>
+public static class PatchTypes
+{
+    public const string Merge = "application/merge-patch+json";
+    public const string Json = "application/json-patch+json";
+    public const string Strategic = "application/strategic-merge-patch+json";
+
+    public static PatchType Parse(string? mediaType)
+    {
+        var bare = mediaType?.Split(';')[0].Trim() ?? "";
+        return bare switch
+        {
+            "" or Merge => PatchType.Merge,
+            Json => PatchType.Json,
+            Strategic => PatchType.Strategic,
+            _ => throw new ApiException(new Status
+            {
+                Outcome = "Failure",
+                Code = 415,
+                Reason = "UnsupportedMediaType",
+                Message = $"the body of the request was in an unknown format - accepted media types include: {Json}, {Merge}, {Strategic}",
+            }),
+        };
+    }
 }
 
 public static class DeletionPropagation

@@ -11,33 +11,15 @@ using MiniKube.Protocol.V1;
 namespace MiniKube.ApiServer;
 
 /// <summary>
-/// Proxies pod logs and exec to the kubelet of the pod's node (its InternalIP address and
-/// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>), as the Kubernetes API server's pods/log and pods/exec do.
+/// The gRPC face of pod logs and exec; <see cref="KubeletProxy"/> relays them to the kubelet of the pod's node.
 /// </summary>
-internal sealed class PodProxyService(ObjectApi api) : PodProxy.PodProxyBase
+internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxyBase
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
-
     public override async Task Logs(PodLogsRequest request, IServerStreamWriter<LogChunk> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        var (node, baseUrl) = await KubeletOfAsync(request.Namespace, request.Pod, ct).ConfigureAwait(false);
-        var query = string.Create(CultureInfo.InvariantCulture,
-            $"?follow={(request.Follow ? "true" : "false")}&timestamps={(request.Timestamps ? "true" : "false")}&previous={(request.Previous ? "true" : "false")}");
-        if (request.HasTailLines)
-        {
-            query += string.Create(CultureInfo.InvariantCulture, $"&tailLines={request.TailLines}");
-        }
-        var url = $"{baseUrl}/containerLogs/{Escape(request.Namespace)}/{Escape(request.Pod)}/{Escape(ContainerOrDefault(request.Container))}{query}";
-        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, url), node, ct).ConfigureAwait(false);
+        using var response = await kubelets.LogsAsync(request.Namespace, request.Pod, request.Container, request.Follow, request.Timestamps, request.Previous,
+            request.HasTailLines ? (int)request.TailLines : null, ct).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var buffer = new byte[16 * 1024];
         int read;
@@ -49,21 +31,59 @@ internal sealed class PodProxyService(ObjectApi api) : PodProxy.PodProxyBase
 
     public override async Task<PodExecReply> Exec(PodExecRequest request, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
-        if (request.Command.Count == 0)
+        var reply = await kubelets.ExecAsync(request.Namespace, request.Pod, request.Container, [.. request.Command],
+            request.TimeoutSeconds > 0 ? request.TimeoutSeconds : null, context.CancellationToken).ConfigureAwait(false);
+        return new PodExecReply { Stdout = reply.Stdout ?? "", Stderr = reply.Stderr ?? "", ExitCode = reply.ExitCode };
+    }
+}
+
+/// <summary>
+/// Relays pod logs and exec to the kubelet of the pod's node (its InternalIP address and
+/// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>), as the Kubernetes API server's pods/log and pods/exec do; both wires use it.
+/// </summary>
+internal sealed class KubeletProxy(ObjectApi api)
+{
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>The kubelet's log response (a stream, endless with <paramref name="follow"/>); the caller disposes it.</summary>
+    public async Task<HttpResponseMessage> LogsAsync(
+        string ns, string pod, string? container, bool follow, bool timestamps, bool previous, int? tailLines, CancellationToken ct)
+    {
+        var (node, baseUrl) = await KubeletOfAsync(ns, pod, ct).ConfigureAwait(false);
+        var query = string.Create(CultureInfo.InvariantCulture,
+            $"?follow={(follow ? "true" : "false")}&timestamps={(timestamps ? "true" : "false")}&previous={(previous ? "true" : "false")}");
+        if (tailLines is { } tail)
+        {
+            query += string.Create(CultureInfo.InvariantCulture, $"&tailLines={tail}");
+        }
+        var url = $"{baseUrl}/containerLogs/{Escape(ns)}/{Escape(pod)}/{Escape(ContainerOrDefault(container))}{query}";
+        return await SendAsync(new HttpRequestMessage(HttpMethod.Get, url), node, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command in a container to completion (non-interactive) and returns its output and exit code.</summary>
+    public async Task<KubeletExecReply> ExecAsync(string ns, string pod, string? container, IReadOnlyList<string> command, int? timeoutSeconds, CancellationToken ct)
+    {
+        if (command.Count == 0)
         {
             throw ApiException.BadRequest("exec needs a command");
         }
-        var (node, baseUrl) = await KubeletOfAsync(request.Namespace, request.Pod, ct).ConfigureAwait(false);
-        var url = $"{baseUrl}/exec/{Escape(request.Namespace)}/{Escape(request.Pod)}/{Escape(ContainerOrDefault(request.Container))}";
+        var (node, baseUrl) = await KubeletOfAsync(ns, pod, ct).ConfigureAwait(false);
+        var url = $"{baseUrl}/exec/{Escape(ns)}/{Escape(pod)}/{Escape(ContainerOrDefault(container))}";
         var message = new HttpRequestMessage(HttpMethod.Post, url)
         {
-            Content = JsonContent.Create(new KubeletExecRequest([.. request.Command], request.TimeoutSeconds > 0 ? request.TimeoutSeconds : null)),
+            Content = JsonContent.Create(new KubeletExecRequest(command, timeoutSeconds)),
         };
         using var response = await SendAsync(message, node, ct).ConfigureAwait(false);
-        var reply = await response.Content.ReadFromJsonAsync<KubeletExecReply>(ct).ConfigureAwait(false)
+        return await response.Content.ReadFromJsonAsync<KubeletExecReply>(ct).ConfigureAwait(false)
             ?? throw ApiException.Internal($"the kubelet of node {node} sent an empty exec reply");
-        return new PodExecReply { Stdout = reply.Stdout ?? "", Stderr = reply.Stderr ?? "", ExitCode = reply.ExitCode };
     }
 
     private async Task<(string Node, string BaseUrl)> KubeletOfAsync(string ns, string podName, CancellationToken ct)
@@ -128,7 +148,7 @@ internal sealed class PodProxyService(ObjectApi api) : PodProxy.PodProxyBase
         }
     }
 
-    private static string ContainerOrDefault(string container) => string.IsNullOrEmpty(container) ? "-" : container;
+    private static string ContainerOrDefault(string? container) => string.IsNullOrEmpty(container) ? "-" : container;
 
     private static string Escape(string segment) => Uri.EscapeDataString(segment);
 
@@ -136,7 +156,7 @@ internal sealed class PodProxyService(ObjectApi api) : PodProxy.PodProxyBase
         [property: JsonPropertyName("command")] IReadOnlyList<string> Command,
         [property: JsonPropertyName("timeoutSeconds"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TimeoutSeconds);
 
-    private sealed record KubeletExecReply(
+    internal sealed record KubeletExecReply(
         [property: JsonPropertyName("stdout")] string? Stdout,
         [property: JsonPropertyName("stderr")] string? Stderr,
         [property: JsonPropertyName("exitCode")] int ExitCode);

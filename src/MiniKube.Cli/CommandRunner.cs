@@ -76,5 +76,5 @@ public sealed class CommandRunner(CliConsole console, GlobalOptions global)
         ex is OperationCanceledException || (ex is ApiException api && ErrorFormatter.IsCancellation(api));
 
     private static string FormatTimeout(TimeSpan? timeout) =>
-        timeout is { } t ? Printing.HumanDuration.Format(t) : "the request timeout";
+        timeout is { } t ? MiniKube.Printing.HumanDuration.Format(t) : "the request timeout";
 }

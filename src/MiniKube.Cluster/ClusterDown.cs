@@ -77,6 +77,7 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         DeleteDirectory(Path.Combine(home.Directory, "kubelet"));
         DeleteDirectory(home.LogDirectory);
         ClientConfigFile.RemoveIfServer(home.ConfigFile, state.ServerUrl);
+        Kubeconfig.RemoveCluster(Kubeconfig.PathFrom(environment), state.Name);
         File.Delete(home.StateFile);
     }
 

@@ -55,6 +55,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
 
         var started = await BringUpAsync(specs, recorder, options.Wait, cancellationToken).ConfigureAwait(false);
         ClientConfigFile.WriteServer(home.ConfigFile, recorder.Current.ServerUrl);
+        Kubeconfig.AddCluster(Kubeconfig.PathFrom(environment), recorder.Current.Name, recorder.Current.ApiHttpUrl);
         return new UpResult(recorder.Current, started, built, clock.Elapsed);
     }
 

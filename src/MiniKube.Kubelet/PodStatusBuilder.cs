@@ -220,7 +220,7 @@ public static class PodStatusBuilder
         var status = new ContainerStatus
         {
             Name = container.Name,
-            Image = container.Image,
+            Image = container.Image ?? "",
             ImageID = current is null || string.IsNullOrEmpty(current.ImageId) ? "" : "docker://" + current.ImageId,
             ContainerID = current is null ? null : "docker://" + current.Id,
             RestartCount = current?.RestartCount ?? 0,

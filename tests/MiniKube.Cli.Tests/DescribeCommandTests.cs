@@ -187,7 +187,7 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
             $"Roles:              worker\n" +
             $"Labels:             node-role.kubernetes.io/worker=\n" +
             $"Annotations:        <none>\n" +
-            $"CreationTimestamp:  {Printing.Text.Timestamp(node.Metadata.CreationTimestamp)}\n" +
+            $"CreationTimestamp:  {MiniKube.Printing.Text.Timestamp(node.Metadata.CreationTimestamp)}\n" +
             $"Taints:             dedicated=web:NoSchedule\n" +
             $"Unschedulable:      false\n" +
             $"Conditions:\n" +
@@ -256,7 +256,7 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
         Assert.Equal(
             $"Name:                   web\n" +
             $"Namespace:              {ns}\n" +
-            $"CreationTimestamp:      {Printing.Text.Timestamp(deployment.Metadata.CreationTimestamp)}\n" +
+            $"CreationTimestamp:      {MiniKube.Printing.Text.Timestamp(deployment.Metadata.CreationTimestamp)}\n" +
             $"Labels:                 app=web\n" +
             $"Annotations:            <none>\n" +
             $"Selector:               app=web\n" +

@@ -114,6 +114,8 @@ public class ClusterFixture : IAsyncLifetime
     {
         "MINIKUBE_HOME" => Home,
         "MINIKUBE_SERVER" or "MINIKUBE_CONFIG" => null,
+        // cluster up adds the cluster to kubectl's kubeconfig: never the real ~/.kube/config.
+        "KUBECONFIG" => Path.Combine(Home, "kubeconfig"),
         _ => Environment.GetEnvironmentVariable(name),
     };
 

@@ -255,7 +255,7 @@ public sealed class FakeKubelet : IAsyncDisposable
             ContainerStatuses = [.. (pod.Spec?.Containers ?? []).Select(c => new ContainerStatus
             {
                 Name = c.Name,
-                Image = c.Image,
+                Image = c.Image ?? "",
                 Ready = true,
                 Started = true,
                 State = new ContainerState { Running = new ContainerStateRunning { StartedAt = now } },

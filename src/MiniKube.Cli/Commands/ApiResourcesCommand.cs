@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Commands;
 

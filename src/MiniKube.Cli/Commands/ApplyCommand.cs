@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MiniKube.Api;
 using MiniKube.Cli.Manifests;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Commands;
 

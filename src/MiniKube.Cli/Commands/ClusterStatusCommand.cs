@@ -3,6 +3,7 @@ using System.Globalization;
 using MiniKube.Cli.ClusterView;
 using MiniKube.Cli.Printing;
 using MiniKube.Cluster;
+using MiniKube.Printing;
 using Spectre.Console;
 
 namespace MiniKube.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MiniKube.Api;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using MiniKube.Api;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Describe;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Describe;
 

@@ -1,3 +1,5 @@
+using MiniKube.Printing;
+
 namespace MiniKube.Cli.Printing;
 
 public enum OutputKind

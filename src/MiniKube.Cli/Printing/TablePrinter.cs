@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Printing;
 

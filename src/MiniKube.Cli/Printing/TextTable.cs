@@ -1,4 +1,5 @@
 using System.Text;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Printing;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Tests.Cluster;
 

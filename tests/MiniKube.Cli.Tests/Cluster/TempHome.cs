@@ -16,6 +16,8 @@ public sealed class TempHome : IDisposable
         _variables["MINIKUBE_HOME"] = Directory;
         _variables["MINIKUBE_SERVER"] = null;
         _variables["MINIKUBE_CONFIG"] = null;
+        // cluster up adds the cluster to kubectl's kubeconfig: never the real ~/.kube/config.
+        _variables["KUBECONFIG"] = Path.Combine(Directory, "kubeconfig");
     }
 
     public string Directory { get; }

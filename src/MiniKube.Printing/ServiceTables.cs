@@ -1,7 +1,7 @@
 using System.Globalization;
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary><c>NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE</c> (+ wide SELECTOR).</summary>
 public sealed class ServiceTable : ResourceTable<Service>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary>
 /// Renders ages the way kubectl does: precise while short (<c>5s</c>, <c>2m3s</c>), coarser as they grow

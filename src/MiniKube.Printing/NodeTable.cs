@@ -1,6 +1,6 @@
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary><c>NAME STATUS ROLES AGE VERSION</c> (+ wide addresses, OS image, kernel, runtime).</summary>
 public sealed class NodeTable : ResourceTable<Node>

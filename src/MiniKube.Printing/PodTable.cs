@@ -1,7 +1,7 @@
 using System.Globalization;
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary><c>NAME READY STATUS RESTARTS AGE</c> (+ wide <c>IP NODE NOMINATED NODE READINESS GATES</c>).</summary>
 public sealed class PodTable : ResourceTable<Pod>

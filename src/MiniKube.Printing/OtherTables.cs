@@ -1,7 +1,7 @@
 using System.Globalization;
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary><c>NAME HOLDER AGE</c>.</summary>
 public sealed class LeaseTable : ResourceTable<Lease>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary>Small renderings shared by tables and describe output.</summary>
 public static class Text

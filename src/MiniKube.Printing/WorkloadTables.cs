@@ -1,7 +1,7 @@
 using System.Globalization;
 using MiniKube.Api;
 
-namespace MiniKube.Cli.Printing;
+namespace MiniKube.Printing;
 
 /// <summary><c>NAME READY UP-TO-DATE AVAILABLE AGE</c> (+ wide CONTAINERS IMAGES SELECTOR).</summary>
 public sealed class DeploymentTable : ResourceTable<Deployment>

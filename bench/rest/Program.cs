@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using MiniKube.Api;
+using MiniKube.Testing;
+
+// bench/rest: REST beside gRPC against one in-process API server over a real etcd, in the same run.
+//   dotnet run -c Release --project bench/rest [-- PODS LIST_RUNS CREATES CLIENTS]
+var pods = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
+var listRuns = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
+var creates = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000;
+var clients = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
+
+await using var server = await TestApiServer.StartAsync();
+using var http = new HttpClient { BaseAddress = new Uri(server.HttpAddress) };
+var client = server.Client;
+const string ListNs = "bench-list";
+await client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = ListNs } });
+await Parallel.ForEachAsync(Enumerable.Range(0, pods), new ParallelOptions { MaxDegreeOfParallelism = clients },
+    async (i, ct) => await client.CreateAsync(PodNamed("p-" + i.ToString(CultureInfo.InvariantCulture), ListNs), ct));
+
+async Task<double> TimeAsync(Func<Task> action)
+{
+    var watch = Stopwatch.StartNew();
+    await action();
+    return watch.Elapsed.TotalMilliseconds;
+}
+
+async Task<List<double>> RepeatAsync(int runs, Func<Task> action)
+{
+    for (var i = 0; i < 3; i++)
+    {
+        await action(); // warm-up
+    }
+    var samples = new List<double>();
+    for (var i = 0; i < runs; i++)
+    {
+        samples.Add(await TimeAsync(action));
+    }
+    return samples;
+}
+
+var grpcList = await RepeatAsync(listRuns, async () =>
+{
+    var list = await client.ListAsync<Pod>(ListNs);
+    if (list.Items.Count != pods) throw new InvalidOperationException("gRPC list is short");
+});
+var restList = await RepeatAsync(listRuns, async () =>
+{
+    var bytes = await http.GetByteArrayAsync($"/api/v1/namespaces/{ListNs}/pods");
+    // Decoded as strictly as the gRPC client decodes (KubeSerializer), item by item.
+    using var doc = System.Text.Json.JsonDocument.Parse(bytes);
+    var items = doc.RootElement.GetProperty("items").EnumerateArray()
+        .Select(e => KubeSerializer.FromJson<Pod>(System.Text.Encoding.UTF8.GetBytes(e.GetRawText()))).ToList();
+    if (items.Count != pods) throw new InvalidOperationException("REST list is short");
+});
+var restTable = await RepeatAsync(listRuns, async () =>
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/namespaces/{ListNs}/pods?limit=500");
+    request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v1;g=meta.k8s.io"));
+    using var response = await http.SendAsync(request);
+    await response.Content.ReadAsByteArrayAsync();
+});
+
+async Task<(double PerSecond, List<double> Latencies)> CreatesAsync(string ns, Func<Pod, Task> create)
+{
+    await client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = ns } });
+    var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    var total = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(Enumerable.Range(0, creates), new ParallelOptions { MaxDegreeOfParallelism = clients },
+        async (i, _) => latencies.Add(await TimeAsync(() => create(PodNamed("c-" + i.ToString(CultureInfo.InvariantCulture), ns)))));
+    return (creates / total.Elapsed.TotalSeconds, latencies.ToList());
+}
+
+await CreatesAsync("bench-warm-grpc", p => client.CreateAsync(p));
+var grpcCreates = await CreatesAsync("bench-grpc", p => client.CreateAsync(p));
+await CreatesAsync("bench-warm-rest", p => PostAsync(p));
+var restCreates = await CreatesAsync("bench-rest", p => PostAsync(p));
+
+async Task PostAsync(Pod pod)
+{
+    using var content = new ByteArrayContent(KubeSerializer.ToJsonBytes(pod));
+    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    using var response = await http.PostAsync($"/api/v1/namespaces/{pod.Metadata.Namespace}/pods", content);
+    if ((int)response.StatusCode != 201) throw new InvalidOperationException("REST create answered " + response.StatusCode);
+    await response.Content.ReadAsByteArrayAsync();
+}
+
+static double Median(List<double> s) => Percentile(s, 0.5);
+static double Percentile(List<double> s, double p)
+{
+    var sorted = s.Order().ToArray();
+    return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+static string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
+
+Console.WriteLine($"bench/rest: {pods} pods listed {listRuns}x; {creates} creates with {clients} concurrent clients");
+Console.WriteLine("| measurement | median ms | p99 ms | ratio to gRPC (median) |");
+Console.WriteLine("|---|---|---|---|");
+Console.WriteLine($"| gRPC list {pods} pods (minictl client, strictly decoded) | {F(Median(grpcList))} | {F(Percentile(grpcList, 0.99))} | 1.00 |");
+Console.WriteLine($"| REST list {pods} pods (JSON, strictly decoded) | {F(Median(restList))} | {F(Percentile(restList, 0.99))} | {(Median(restList) / Median(grpcList)).ToString("0.00", CultureInfo.InvariantCulture)} |");
+Console.WriteLine($"| REST Table of {pods} pods (kubectl get, limit=500 first chunk) | {F(Median(restTable))} | {F(Percentile(restTable, 0.99))} | {(Median(restTable) / Median(grpcList)).ToString("0.00", CultureInfo.InvariantCulture)} |");
+Console.WriteLine($"| gRPC create latency | {F(Median(grpcCreates.Latencies))} | {F(Percentile(grpcCreates.Latencies, 0.99))} | 1.00 |");
+Console.WriteLine($"| REST create latency | {F(Median(restCreates.Latencies))} | {F(Percentile(restCreates.Latencies, 0.99))} | {(Median(restCreates.Latencies) / Median(grpcCreates.Latencies)).ToString("0.00", CultureInfo.InvariantCulture)} |");
+Console.WriteLine($"creates/s: gRPC {F(grpcCreates.PerSecond)}, REST {F(restCreates.PerSecond)} (ratio {(restCreates.PerSecond / grpcCreates.PerSecond).ToString("0.00", CultureInfo.InvariantCulture)})");
+
+static Pod PodNamed(string name, string ns) => new()
+{
+    Metadata = new ObjectMeta { Name = name, Namespace = ns, Labels = new Dictionary<string, string> { ["app"] = "bench" } },
+    Spec = new PodSpec { Containers = [new Container { Name = "main", Image = "minikube/busybox:1.0" }] },
+};

@@ -1,0 +1,244 @@
+using System.Text.Json;
+using MiniKube.Api;
+
+namespace MiniKube.ApiServer.Rest;
+
+/// <summary>
+/// Discovery documents generated from <see cref="ResourceRegistry"/>: the aggregated form kubectl asks for
+/// (<c>apidiscovery.k8s.io/v2</c> APIGroupDiscoveryList) and the legacy APIVersions, APIGroupList and APIResourceList.
+/// </summary>
+internal static class RestDiscovery
+{
+    public const string AggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+    public static readonly IReadOnlyList<string> Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+    /// <summary>Kinds in kubectl's <c>all</c> category.</summary>
+    private static readonly HashSet<string> AllCategory = ["pods", "services", "deployments", "replicasets", "daemonsets", "jobs", "horizontalpodautoscalers"];
+
+    /// <summary>Subresources served for a resource: name, response kind (group, version, kind) and verbs.</summary>
+    public static IReadOnlyList<(string Name, string Group, string Version, string Kind, string[] Verbs)> Subresources(ResourceInfo r)
+    {
+        var list = new List<(string, string, string, string, string[])>();
+        if (r.HasStatus)
+        {
+            list.Add(("status", r.Group, r.Version, r.Kind, ["get", "patch", "update"]));
+        }
+        if (r.Plural == "pods")
+        {
+            list.Add(("binding", "", "v1", "Binding", ["create"]));
+            list.Add(("log", "", "v1", "Pod", ["get"]));
+            list.Add(("exec", "", "v1", "PodExecOptions", ["create", "get"]));
+        }
+        if (r.Plural is "deployments" or "replicasets")
+        {
+            list.Add(("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]));
+        }
+        return list;
+    }
+
+    /// <summary>Group names in order: core first, then as registered.</summary>
+    public static IEnumerable<IGrouping<string, ResourceInfo>> Groups(bool core) =>
+        ResourceRegistry.All.Where(r => (r.Group.Length == 0) == core).GroupBy(r => r.Group);
+
+    public static byte[] Aggregated(bool core) => Write(w =>
+    {
+        w.WriteString("kind", "APIGroupDiscoveryList");
+        w.WriteString("apiVersion", "apidiscovery.k8s.io/v2");
+        w.WriteStartObject("metadata");
+        w.WriteEndObject();
+        w.WriteStartArray("items");
+        foreach (var group in Groups(core))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("metadata");
+            w.WriteString("name", group.Key);
+            w.WriteEndObject();
+            w.WriteStartArray("versions");
+            foreach (var version in group.GroupBy(r => r.Version))
+            {
+                w.WriteStartObject();
+                w.WriteString("version", version.Key);
+                w.WriteStartArray("resources");
+                foreach (var r in version)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("resource", r.Plural);
+                    WriteKind(w, "responseKind", r.Group, r.Version, r.Kind);
+                    w.WriteString("scope", r.Namespaced ? "Namespaced" : "Cluster");
+                    w.WriteString("singularResource", r.Singular);
+                    WriteStrings(w, "verbs", Verbs);
+                    WriteStrings(w, "shortNames", r.ShortNames);
+                    if (AllCategory.Contains(r.Plural))
+                    {
+                        WriteStrings(w, "categories", ["all"]);
+                    }
+                    w.WriteStartArray("subresources");
+                    foreach (var sub in Subresources(r))
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("subresource", sub.Name);
+                        WriteKind(w, "responseKind", sub.Group, sub.Version, sub.Kind);
+                        WriteStrings(w, "verbs", sub.Verbs);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteString("freshness", "Current");
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    });
+
+    public static byte[] ApiVersions(string serverAddress) => Write(w =>
+    {
+        w.WriteString("kind", "APIVersions");
+        WriteStrings(w, "versions", ["v1"]);
+        w.WriteStartArray("serverAddressByClientCIDRs");
+        w.WriteStartObject();
+        w.WriteString("clientCIDR", "0.0.0.0/0");
+        w.WriteString("serverAddress", serverAddress);
+        w.WriteEndObject();
+        w.WriteEndArray();
+    });
+
+    public static byte[] GroupList() => Write(w =>
+    {
+        w.WriteString("kind", "APIGroupList");
+        w.WriteString("apiVersion", "v1");
+        w.WriteStartArray("groups");
+        foreach (var group in Groups(core: false))
+        {
+            WriteGroup(w, group);
+        }
+        w.WriteEndArray();
+    });
+
+    public static byte[]? Group(string name)
+    {
+        var group = Groups(core: false).FirstOrDefault(g => g.Key == name);
+        return group is null ? null : Write(w =>
+        {
+            w.WriteString("kind", "APIGroup");
+            w.WriteString("apiVersion", "v1");
+            WriteGroupBody(w, group);
+        });
+    }
+
+    /// <summary>The APIResourceList of one group version, or null when it is not served.</summary>
+    public static byte[]? ResourceList(string group, string version)
+    {
+        var resources = ResourceRegistry.All.Where(r => r.Group == group && r.Version == version).ToList();
+        if (resources.Count == 0)
+        {
+            return null;
+        }
+        return Write(w =>
+        {
+            w.WriteString("kind", "APIResourceList");
+            w.WriteString("apiVersion", "v1");
+            w.WriteString("groupVersion", group.Length == 0 ? version : group + "/" + version);
+            w.WriteStartArray("resources");
+            foreach (var r in resources)
+            {
+                WriteResource(w, r.Plural, r.Singular, r.Namespaced, r.Kind, Verbs, r.ShortNames, AllCategory.Contains(r.Plural));
+                foreach (var sub in Subresources(r))
+                {
+                    WriteResource(w, r.Plural + "/" + sub.Name, "", r.Namespaced, sub.Kind, sub.Verbs, [], false, sub.Group, sub.Version);
+                }
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    private static void WriteResource(
+        Utf8JsonWriter w, string name, string singular, bool namespaced, string kind, IReadOnlyList<string> verbs, IReadOnlyList<string> shortNames,
+        bool inAll, string? group = null, string? version = null)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteString("singularName", singular);
+        w.WriteBoolean("namespaced", namespaced);
+        if (group is not null)
+        {
+            w.WriteString("group", group);
+            w.WriteString("version", version);
+        }
+        w.WriteString("kind", kind);
+        WriteStrings(w, "verbs", verbs);
+        if (shortNames.Count > 0)
+        {
+            WriteStrings(w, "shortNames", shortNames);
+        }
+        if (inAll)
+        {
+            WriteStrings(w, "categories", ["all"]);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteGroup(Utf8JsonWriter w, IGrouping<string, ResourceInfo> group)
+    {
+        w.WriteStartObject();
+        WriteGroupBody(w, group);
+        w.WriteEndObject();
+    }
+
+    private static void WriteGroupBody(Utf8JsonWriter w, IGrouping<string, ResourceInfo> group)
+    {
+        w.WriteString("name", group.Key);
+        var versions = group.Select(r => r.Version).Distinct().ToList();
+        w.WriteStartArray("versions");
+        foreach (var v in versions)
+        {
+            WriteGroupVersion(w, group.Key, v);
+        }
+        w.WriteEndArray();
+        w.WritePropertyName("preferredVersion");
+        WriteGroupVersion(w, group.Key, versions[0]);
+    }
+
+    private static void WriteGroupVersion(Utf8JsonWriter w, string group, string version)
+    {
+        w.WriteStartObject();
+        w.WriteString("groupVersion", group + "/" + version);
+        w.WriteString("version", version);
+        w.WriteEndObject();
+    }
+
+    private static void WriteKind(Utf8JsonWriter w, string property, string group, string version, string kind)
+    {
+        w.WriteStartObject(property);
+        w.WriteString("group", group);
+        w.WriteString("version", version);
+        w.WriteString("kind", kind);
+        w.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string property, IEnumerable<string> values)
+    {
+        w.WriteStartArray(property);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+        w.WriteEndArray();
+    }
+
+    internal static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using MiniKube.Api;
+using MiniKube.Storage;
+
+namespace MiniKube.ApiServer;
+
+/// <summary>
+/// The one watch implementation behind both wires: events from the resource's watch cache (snapshot or replay, then
+/// live), or straight from etcd for a version older than the cache's ring. Gone (410) surfaces as a
+/// <see cref="StorageException"/> with <see cref="StorageErrorCode.Gone"/>.
+/// </summary>
+internal sealed partial class WatchStreams(WatchCacheSet caches, IObjectStore store, ObjectCodec codec, ILogger<WatchStreams> logger)
+{
+    private static readonly TimeSpan CacheSyncWait = TimeSpan.FromSeconds(30);
+
+    public async IAsyncEnumerable<OutgoingEvent> WatchAsync(
+        ResourceInfo resource, ObjectFilter filter, long? from, bool bookmarks, [EnumeratorCancellation] CancellationToken ct,
+        Func<Task>? registered = null)
+    {
+        var cache = caches.For(resource);
+        await cache.Synced.WaitAsync(CacheSyncWait, ct).ConfigureAwait(false);
+        var watcher = cache.Watch(filter, from, bookmarks);
+        // The caller may tell its client the watch is in place (gRPC sends the response headers: the client resets its
+        // back-off and trusts its cache from now on).
+        registered ??= static () => Task.CompletedTask;
+        if (watcher is null)
+        {
+            LogDirectWatch(logger, resource.Plural, from!.Value);
+            await registered().ConfigureAwait(false);
+            await foreach (var e in WatchStoreAsync(resource, filter, from.Value, ct).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+            yield break;
+        }
+        try
+        {
+            await registered().ConfigureAwait(false);
+            foreach (var e in watcher.Initial)
+            {
+                yield return e;
+            }
+            await foreach (var e in watcher.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            cache.Unregister(watcher);
+        }
+    }
+
+    /// <summary>For a version older than the cache's ring: watch etcd itself (Gone if etcd compacted it).</summary>
+    private async IAsyncEnumerable<OutgoingEvent> WatchStoreAsync(ResourceInfo resource, ObjectFilter filter, long from, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in store.WatchAsync(resource.Plural + "/", from, ct).ConfigureAwait(false))
+        {
+            CachedObject? previous = e.PrevValue.IsEmpty ? null : codec.FromStorage(resource, e.Key, e.PrevValue, e.Revision);
+            CacheEvent change;
+            if (e.Type == StorageEventType.Put)
+            {
+                var current = codec.FromStorage(resource, e.Key, e.Value, e.Revision);
+                change = new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, current, previous, e.Revision);
+            }
+            else if (e.Type == StorageEventType.Delete && previous is not null)
+            {
+                change = new CacheEvent(CacheEventType.Deleted, previous, previous, e.Revision);
+            }
+            else
+            {
+                continue;
+            }
+            var type = CacheWatcher.Translate(change, filter);
+            if (type is not null)
+            {
+                yield return new OutgoingEvent(type, change.Object.Json, e.Revision);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watch of {Resource} from {Revision} is older than the watch cache; serving it from etcd")]
+    private static partial void LogDirectWatch(ILogger logger, string resource, long revision);
+}
+
+/// <summary>Parses the label and field selectors of a list or watch (both wires), refusing fields the kind cannot select on.</summary>
+internal static class ObjectFilters
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> SupportedFields = new();
+
+    public static ObjectFilter Parse(ResourceInfo resource, string? ns, string? labelSelector, string? fieldSelector)
+    {
+        Selector labels;
+        FieldSelector fields;
+        try
+        {
+            labels = Selector.Parse(labelSelector ?? "");
+        }
+        catch (FormatException ex)
+        {
+            throw ApiException.BadRequest($"unable to parse requirement: {ex.Message}");
+        }
+        try
+        {
+            fields = FieldSelector.Parse(fieldSelector ?? "");
+        }
+        catch (FormatException ex)
+        {
+            throw ApiException.BadRequest($"invalid field selector: {ex.Message}");
+        }
+        var supported = SupportedFields.GetOrAdd(resource.Plural, _ => resource.Fields((KubeObject)Activator.CreateInstance(resource.Type)!).Keys.ToHashSet());
+        foreach (var requirement in fields.Requirements)
+        {
+            if (!supported.Contains(requirement.Field))
+            {
+                throw ApiException.BadRequest($"field label not supported: {requirement.Field}");
+            }
+        }
+        return new ObjectFilter(resource.Namespaced && !string.IsNullOrEmpty(ns) ? ns : null, labels, fields);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text;
+using MiniKube.Api;
+using MiniKube.Controllers;
+using MiniKube.Testing;
+
+namespace MiniKube.Kubectl.Tests;
+
+/// <summary>
+/// A real API server over real etcd with the real controllers in-process; pods are bound and reported Running by the
+/// test doubles <see cref="FakeScheduler"/> and <see cref="FakeKubelet"/> (node <c>node-1</c>). kubectl runs with a fresh
+/// HOME (it caches discovery there) and a kubeconfig pointing at the server's HTTP/1.1 port.
+/// </summary>
+public sealed class KubectlCluster : IAsyncLifetime
+{
+    public const string Node = "node-1";
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _manager;
+    private FakeScheduler? _scheduler;
+    private FakeKubelet? _kubelet;
+
+    public TestApiServer Server { get; private set; } = null!;
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), "minikube-kubectl-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public string Kubeconfig => Path.Combine(Home, "kubeconfig");
+
+    public async Task InitializeAsync()
+    {
+        Server = await TestApiServer.StartAsync();
+        var manager = new ControllerManager(new ControllerManagerOptions { Server = Server.GrpcAddress, LeaderElect = false });
+        _manager = Task.Run(() => manager.RunAsync(_stop.Token));
+        _scheduler = await FakeScheduler.StartAsync(Server.NewClient());
+        _kubelet = await FakeKubelet.StartAsync(Server.NewClient(), [Node]);
+        Directory.CreateDirectory(Home);
+        await File.WriteAllTextAsync(Kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: test
+              cluster:
+                server: {Server.HttpAddress}
+            users:
+            - name: test
+              user:
+                # MiniKube does not authenticate; the .NET client refuses a user without credentials.
+                token: minikube
+            contexts:
+            - name: test
+              context:
+                cluster: test
+                user: test
+                namespace: default
+            current-context: test
+            """);
+    }
+
+    /// <summary>A namespace of the test's own, so tests do not see each other's objects.</summary>
+    public async Task<string> NewNamespaceAsync()
+    {
+        var name = "t-" + Guid.NewGuid().ToString("N")[..8];
+        await Server.Client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = name } });
+        return name;
+    }
+
+    public string WriteFile(string name, string text)
+    {
+        var path = Path.Combine(Home, Guid.NewGuid().ToString("N")[..6] + "-" + name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public ProcessStartInfo StartInfo(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("/usr/bin/kubectl")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["HOME"] = Home;
+        start.Environment["KUBECONFIG"] = Kubeconfig;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        return start;
+    }
+
+    /// <summary>Runs kubectl to completion (bounded); the result carries exit code, stdout and stderr.</summary>
+    public async Task<KubectlResult> RunAsync(string[] args, string? stdin = null, IDictionary<string, string>? environment = null)
+    {
+        using var process = Process.Start(StartInfo(args, environment))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 90 s; stdout so far: {await stdout}");
+        }
+        return new KubectlResult(args, process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs kubectl and asserts it exited 0.</summary>
+    public async Task<string> OkAsync(params string[] args)
+    {
+        var result = await RunAsync(args);
+        Assert.True(result.ExitCode == 0, result.Describe());
+        return result.Stdout;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_kubelet is not null)
+        {
+            await _kubelet.DisposeAsync();
+        }
+        if (_scheduler is not null)
+        {
+            await _scheduler.DisposeAsync();
+        }
+        await _stop.CancelAsync();
+        if (_manager is not null)
+        {
+            try
+            {
+                await _manager.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+        }
+        await Server.DisposeAsync();
+        Directory.Delete(Home, recursive: true);
+    }
+}
+
+public sealed record KubectlResult(string[] Args, int ExitCode, string Stdout, string Stderr)
+{
+    public string Describe() => new StringBuilder()
+        .Append("kubectl ").AppendJoin(' ', Args).Append(" exited ").Append(ExitCode).AppendLine()
+        .Append("stdout: ").AppendLine(Stdout)
+        .Append("stderr: ").AppendLine(Stderr).ToString();
+}
