@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Controllers;
 using Serilog;
@@ -37,7 +38,7 @@ root.SetAction(async (parse, ct) =>
     TimeSpan D(Option<string> o)
     {
         var text = parse.GetValue(o);
-        return Durations.TryParse(text, out var value) ? value : throw new FormatException($"{o.Name}: \"{text}\" is not a duration such as 40s, 5m or 500ms");
+        return GoDuration.TryParse(text, out var value) ? value : throw new FormatException($"{o.Name}: \"{text}\" is not a duration such as 40s, 5m or 500ms");
     }
 
     ControllerManagerOptions options;
@@ -98,7 +99,7 @@ root.SetAction(async (parse, ct) =>
 return await root.Parse(args).InvokeAsync();
 
 static Option<string> Duration(string name, TimeSpan value, string description) =>
-    new(name) { Description = description, DefaultValueFactory = _ => Durations.Format(value) };
+    new(name) { Description = description, DefaultValueFactory = _ => GoDuration.Format(value) };
 
 static Option<int> Count(string name, int value, string description) =>
     new(name) { Description = description, DefaultValueFactory = _ => value };
