@@ -11,14 +11,7 @@ public static class Defaulter
 {
     public const string DefaultSchedulerName = "default-scheduler";
     public const string TerminationMessagePath = "/dev/termination-log";
-    public const string NotReadyTaintKey = "node.kubernetes.io/not-ready";
-    public const string UnreachableTaintKey = "node.kubernetes.io/unreachable";
     public const long DefaultTolerationSeconds = 300;
-    public const string JobControllerUidLabel = "batch.kubernetes.io/controller-uid";
-    public const string JobNameLabel = "batch.kubernetes.io/job-name";
-    public const string LegacyJobControllerUidLabel = "controller-uid";
-    public const string LegacyJobNameLabel = "job-name";
-    public const string NamespaceNameLabel = "kubernetes.io/metadata.name";
 
     /// <summary>0644: what Kubernetes gives files projected from ConfigMaps, Secrets and the downward API.</summary>
     private const int DefaultFileMode = 420;
@@ -143,8 +136,8 @@ public static class Defaulter
         bool Tolerates(string key) => list.Any(t =>
             (t.Key == key || string.IsNullOrEmpty(t.Key)) && (t.Effect == TaintEffect.NoExecute || string.IsNullOrEmpty(t.Effect)));
         var added = new List<Toleration>();
-        foreach (var (key, seconds) in (ReadOnlySpan<(string, long)>)[(NotReadyTaintKey, admission.NotReadyTolerationSeconds),
-            (UnreachableTaintKey, admission.UnreachableTolerationSeconds)])
+        foreach (var (key, seconds) in (ReadOnlySpan<(string, long)>)[(WellKnownTaints.NodeNotReady, admission.NotReadyTolerationSeconds),
+            (WellKnownTaints.NodeUnreachable, admission.UnreachableTolerationSeconds)])
         {
             if (!Tolerates(key))
             {
@@ -329,16 +322,16 @@ public static class Defaulter
         // Unless the user manages the selector, a Job selects its pods by its own uid, so two Jobs never share pods.
         if (selector is null && spec.ManualSelector != true && !string.IsNullOrEmpty(meta.Uid))
         {
-            selector = new LabelSelector { MatchLabels = new Dictionary<string, string> { [JobControllerUidLabel] = meta.Uid } };
+            selector = new LabelSelector { MatchLabels = new Dictionary<string, string> { [WellKnownLabels.JobControllerUid] = meta.Uid } };
             var labels = new Dictionary<string, string>(template.Metadata?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
             {
-                [JobControllerUidLabel] = meta.Uid,
-                [LegacyJobControllerUidLabel] = meta.Uid,
+                [WellKnownLabels.JobControllerUid] = meta.Uid,
+                [WellKnownLabels.LegacyJobControllerUid] = meta.Uid,
             };
             if (!string.IsNullOrEmpty(meta.Name))
             {
-                labels[JobNameLabel] = meta.Name;
-                labels[LegacyJobNameLabel] = meta.Name;
+                labels[WellKnownLabels.JobName] = meta.Name;
+                labels[WellKnownLabels.LegacyJobName] = meta.Name;
             }
             template = template with { Metadata = (template.Metadata ?? new ObjectMeta()) with { Labels = labels } };
         }
@@ -439,13 +432,13 @@ public static class Defaulter
     {
         var meta = ns.Metadata;
         // Kubernetes labels every namespace with its own name so namespaceSelectors can pick namespaces by name.
-        if (!string.IsNullOrEmpty(meta.Name) && !(meta.Labels?.TryGetValue(NamespaceNameLabel, out var v) == true && v == meta.Name))
+        if (!string.IsNullOrEmpty(meta.Name) && !(meta.Labels?.TryGetValue(WellKnownLabels.NamespaceName, out var v) == true && v == meta.Name))
         {
             meta = meta with
             {
                 Labels = new Dictionary<string, string>(meta.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
                 {
-                    [NamespaceNameLabel] = meta.Name,
+                    [WellKnownLabels.NamespaceName] = meta.Name,
                 },
             };
         }

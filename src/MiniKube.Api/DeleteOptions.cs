@@ -20,10 +20,3 @@ public sealed record Preconditions
     public string? Uid { get; init; }
     public string? ResourceVersion { get; init; }
 }
-
-public static class PropagationPolicy
-{
-    public const string Orphan = "Orphan";
-    public const string Background = "Background";
-    public const string Foreground = "Foreground";
-}

@@ -17,7 +17,7 @@ internal static class EtcdProbe
                 await store.GetRevisionAsync(attempt.Token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ex is StorageException or OperationCanceledException or Grpc.Core.RpcException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is StorageException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 if (DateTime.UtcNow >= deadline)
                 {

@@ -49,7 +49,7 @@ internal static class HealthEndpoints
             await store.GetRevisionAsync(cts.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is StorageException or OperationCanceledException or Grpc.Core.RpcException)
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException)
         {
             return false;
         }

@@ -9,16 +9,15 @@ namespace MiniKube.ApiServer;
 /// </summary>
 internal static class NamespaceFinalization
 {
-    public const string Finalizer = "kubernetes";
 
     /// <summary>On create: adds the <c>kubernetes</c> finalizer to a namespace.</summary>
     public static KubeObject OnCreate(KubeObject obj)
     {
-        if (obj is not Namespace ns || ns.Spec?.Finalizers?.Contains(Finalizer) == true)
+        if (obj is not Namespace ns || ns.Spec?.Finalizers?.Contains(Finalizers.Kubernetes) == true)
         {
             return obj;
         }
-        return ns with { Spec = (ns.Spec ?? new NamespaceSpec()) with { Finalizers = [.. ns.Spec?.Finalizers ?? [], Finalizer] } };
+        return ns with { Spec = (ns.Spec ?? new NamespaceSpec()) with { Finalizers = [.. ns.Spec?.Finalizers ?? [], Finalizers.Kubernetes] } };
     }
 
     /// <summary>Whether spec.finalizers still hold the object (namespaces only).</summary>

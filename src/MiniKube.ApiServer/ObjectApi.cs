@@ -239,12 +239,12 @@ internal sealed partial class ObjectApi
             var finalizers = obj.Metadata.Finalizers?.ToList() ?? [];
             switch (options.PropagationPolicy)
             {
-                case null or "" or DeletionPropagation.Background:
+                case null or "" or PropagationPolicy.Background:
                     break;
-                case DeletionPropagation.Foreground:
+                case PropagationPolicy.Foreground:
                     AddOnce(finalizers, Finalizers.ForegroundDeletion);
                     break;
-                case DeletionPropagation.Orphan:
+                case PropagationPolicy.Orphan:
                     AddOnce(finalizers, Finalizers.Orphan);
                     break;
                 default:
@@ -631,19 +631,6 @@ public static class PatchTypes
             }),
         };
     }
-}
-
-public static class DeletionPropagation
-{
-    public const string Background = "Background";
-    public const string Foreground = "Foreground";
-    public const string Orphan = "Orphan";
-}
-
-public static class Finalizers
-{
-    public const string ForegroundDeletion = "foregroundDeletion";
-    public const string Orphan = "orphan";
 }
 
 /// <summary>etcd keys: <c>&lt;resource&gt;/&lt;namespace&gt;/&lt;name&gt;</c>, or <c>&lt;resource&gt;/&lt;name&gt;</c> when cluster-scoped.</summary>

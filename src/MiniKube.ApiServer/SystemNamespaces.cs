@@ -5,7 +5,7 @@ namespace MiniKube.ApiServer;
 /// <summary>Creates the namespaces every cluster has (as Kubernetes' system namespaces controller does).</summary>
 internal sealed partial class SystemNamespaces(ObjectApi api, WatchCacheSet caches, ILogger<SystemNamespaces> logger) : BackgroundService
 {
-    public static readonly IReadOnlyList<string> Names = ["default", "kube-system", "kube-public", "kube-node-lease"];
+    public static readonly IReadOnlyList<string> Names = [WellKnownNamespaces.Default, WellKnownNamespaces.KubeSystem, WellKnownNamespaces.KubePublic, WellKnownNamespaces.NodeLease];
 
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -90,7 +90,7 @@ internal sealed partial class WatchCache
                     backoff = TimeSpan.FromMilliseconds(100);
                 }
             }
-            catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or Grpc.Core.RpcException or StorageException)
+            catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or StorageException)
             {
                 // Stopping: the etcd watch ends as a cancelled call, not a lost watch.
                 break;
@@ -100,7 +100,7 @@ internal sealed partial class WatchCache
                 LogRelist(_logger, Resource.Plural, ex.Message);
                 needList = true;
             }
-            catch (Exception ex) when (ex is StorageException or Grpc.Core.RpcException or IOException)
+            catch (Exception ex) when (ex is StorageException or IOException)
             {
                 LogWatchBroken(_logger, Resource.Plural, ex.Message);
                 try

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Controllers;
 using Serilog;
@@ -11,12 +12,7 @@ var controllers = new Option<string>("--controllers")
     Description = $"Controllers to run: * for all, name to enable, -name to disable (known: {string.Join(", ", ControllerSelection.Known)})",
     DefaultValueFactory = _ => defaults.Controllers,
 };
-var leaderElect = new Option<bool>("--leader-elect") { Description = "Run only while holding the leader lease", DefaultValueFactory = _ => true };
-var leaseNamespace = new Option<string>("--leader-elect-resource-namespace") { DefaultValueFactory = _ => defaults.LeaderElectResourceNamespace };
-var leaseName = new Option<string>("--leader-elect-resource-name") { DefaultValueFactory = _ => defaults.LeaderElectResourceName };
-var leaseDuration = Duration("--leader-elect-lease-duration", defaults.LeaderElectLeaseDuration, "How long a lease not renewed stays valid");
-var renewDeadline = Duration("--leader-elect-renew-deadline", defaults.LeaderElectRenewDeadline, "How long the leader retries renewing before giving up");
-var retryPeriod = Duration("--leader-elect-retry-period", defaults.LeaderElectRetryPeriod, "How often to try to acquire or renew the lease");
+var leaderElection = new LeaderElectionFlags(defaults.LeaderElectResourceName);
 var rsSyncs = Count("--concurrent-replicaset-syncs", defaults.ConcurrentReplicaSetSyncs, "ReplicaSets synced at once");
 var deploySyncs = Count("--concurrent-deployment-syncs", defaults.ConcurrentDeploymentSyncs, "Deployments synced at once");
 var gcSyncs = Count("--concurrent-gc-syncs", defaults.ConcurrentGcSyncs, "Garbage collector workers");
@@ -33,17 +29,28 @@ var nsPeriod = Duration("--namespace-sync-period", defaults.NamespaceSyncPeriod,
 
 var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice and endpoint controllers")
 {
-    server, controllers, leaderElect, leaseNamespace, leaseName, leaseDuration, renewDeadline, retryPeriod, rsSyncs, deploySyncs, gcSyncs, nsSyncs,
+    server, controllers, rsSyncs, deploySyncs, gcSyncs, nsSyncs,
     monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod, evictionRate, secondaryRate, unhealthyZone, largeCluster,
 };
+foreach (var option in leaderElection.All)
+{
+    root.Options.Add(option);
+}
 root.SetAction(async (parse, ct) =>
 {
     TimeSpan D(Option<string> o)
     {
         var text = parse.GetValue(o);
-        return Durations.TryParse(text, out var value) ? value : throw new FormatException($"{o.Name}: \"{text}\" is not a duration such as 40s, 5m or 500ms");
+        return GoDuration.TryParse(text, out var value) ? value : throw new FormatException($"{o.Name}: \"{text}\" is not a duration such as 40s, 5m or 500ms");
     }
 
+    var flagProblems = new List<string>();
+    var (elect, election) = leaderElection.Bind(parse, flagProblems);
+    if (flagProblems.Count > 0)
+    {
+        Console.Error.WriteLine("minikube-controller-manager: " + flagProblems[0]);
+        return 2;
+    }
     ControllerManagerOptions options;
     try
     {
@@ -51,12 +58,12 @@ root.SetAction(async (parse, ct) =>
         {
             Server = ClientConfig.ResolveServer(parse.GetValue(server)),
             Controllers = parse.GetValue(controllers)!,
-            LeaderElect = parse.GetValue(leaderElect),
-            LeaderElectResourceNamespace = parse.GetValue(leaseNamespace)!,
-            LeaderElectResourceName = parse.GetValue(leaseName)!,
-            LeaderElectLeaseDuration = D(leaseDuration),
-            LeaderElectRenewDeadline = D(renewDeadline),
-            LeaderElectRetryPeriod = D(retryPeriod),
+            LeaderElect = elect,
+            LeaderElectResourceNamespace = election.LeaseNamespace,
+            LeaderElectResourceName = election.LeaseName,
+            LeaderElectLeaseDuration = election.LeaseDuration,
+            LeaderElectRenewDeadline = election.RenewDeadline,
+            LeaderElectRetryPeriod = election.RetryPeriod,
             ConcurrentReplicaSetSyncs = parse.GetValue(rsSyncs),
             ConcurrentDeploymentSyncs = parse.GetValue(deploySyncs),
             ConcurrentGcSyncs = parse.GetValue(gcSyncs),
@@ -106,7 +113,7 @@ root.SetAction(async (parse, ct) =>
 return await root.Parse(args).InvokeAsync();
 
 static Option<string> Duration(string name, TimeSpan value, string description) =>
-    new(name) { Description = description, DefaultValueFactory = _ => Durations.Format(value) };
+    new(name) { Description = description, DefaultValueFactory = _ => GoDuration.Format(value) };
 
 static Option<int> Count(string name, int value, string description) =>
     new(name) { Description = description, DefaultValueFactory = _ => value };

@@ -27,13 +27,3 @@ public static class Owners
 
     public static bool HasFinalizer(KubeObject obj, string finalizer) => obj.Metadata.Finalizers?.Contains(finalizer) == true;
 }
-
-/// <summary>Finalizers the garbage collector and namespace controller act on.</summary>
-public static class FinalizerNames
-{
-    public const string ForegroundDeletion = "foregroundDeletion";
-    public const string Orphan = "orphan";
-
-    /// <summary>The namespace finalizer (in <c>spec.finalizers</c>) the namespace controller removes when the namespace is empty.</summary>
-    public const string Kubernetes = "kubernetes";
-}

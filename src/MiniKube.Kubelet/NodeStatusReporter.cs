@@ -15,7 +15,6 @@ namespace MiniKube.Kubelet;
 internal sealed partial class NodeStatusReporter(string node, KubeletOptions options, MiniKubeClient client, IContainerRuntime runtime,
     Func<int> kubeletPort, TimeProvider time, ILogger logger)
 {
-    public const string LeaseNamespace = "kube-node-lease";
 
     private NodeStatus? _lastPosted;
     private DateTimeOffset _lastPostedAt;
@@ -131,7 +130,7 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
         var now = time.GetUtcNow();
         try
         {
-            var lease = await client.GetAsync<Lease>(node, LeaseNamespace, ct).ConfigureAwait(false);
+            var lease = await client.GetAsync<Lease>(node, WellKnownNamespaces.NodeLease, ct).ConfigureAwait(false);
             await client.UpdateAsync(lease with
             {
                 Spec = (lease.Spec ?? new LeaseSpec()) with
@@ -149,7 +148,7 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
                 Metadata = new ObjectMeta
                 {
                     Name = node,
-                    Namespace = LeaseNamespace,
+                    Namespace = WellKnownNamespaces.NodeLease,
                     OwnerReferences = _nodeUid is null
                         ? null
                         : [new OwnerReference { ApiVersion = "v1", Kind = "Node", Name = node, Uid = _nodeUid }],
@@ -182,11 +181,11 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["kubernetes.io/hostname"] = node,
-            ["kubernetes.io/os"] = "linux",
-            ["kubernetes.io/arch"] = HostInfo.Architecture,
-            ["beta.kubernetes.io/os"] = "linux",
-            ["beta.kubernetes.io/arch"] = HostInfo.Architecture,
+            [WellKnownLabels.Hostname] = node,
+            [WellKnownLabels.Os] = "linux",
+            [WellKnownLabels.Arch] = HostInfo.Architecture,
+            [WellKnownLabels.BetaOs] = "linux",
+            [WellKnownLabels.BetaArch] = HostInfo.Architecture,
         };
         foreach (var (k, v) in options.NodeLabels)
         {

@@ -8,27 +8,32 @@ using Serilog.Events;
 
 var server = new Option<string?>("--server") { Description = $"API server gRPC address (else ${ClientConfig.ServerEnvironmentVariable}, else {ClientConfig.DefaultServer})" };
 var config = new Option<string?>("--config") { Description = "KubeSchedulerConfiguration file (profiles, plugins, percentageOfNodesToScore)" };
-var leaderElect = new Option<bool>("--leader-elect") { Description = "Schedule only while holding the kube-system/kube-scheduler lease", DefaultValueFactory = _ => true };
-var leaseDuration = new Option<double>("--leader-elect-lease-duration") { Description = "Seconds", DefaultValueFactory = _ => 15 };
-var renewDeadline = new Option<double>("--leader-elect-renew-deadline") { Description = "Seconds", DefaultValueFactory = _ => 10 };
-var retryPeriod = new Option<double>("--leader-elect-retry-period") { Description = "Seconds", DefaultValueFactory = _ => 2 };
+var leaderElection = new LeaderElectionFlags(new SchedulerOptions().LeaseName);
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
 
 var root = new RootCommand("minikube-scheduler: assigns pending pods to nodes (filter and score plugins, binding through the API server)")
 {
-    server, config, leaderElect, leaseDuration, renewDeadline, retryPeriod, verbose,
+    server, config, verbose,
 };
+foreach (var option in leaderElection.All)
+{
+    root.Options.Add(option);
+}
 root.SetAction(async (parse, ct) =>
 {
+    var problems = new List<string>();
+    var (elect, election) = leaderElection.Bind(parse, problems);
     var options = new SchedulerOptions
     {
         ConfigFile = parse.GetValue(config),
-        LeaderElect = parse.GetValue(leaderElect),
-        LeaseDuration = TimeSpan.FromSeconds(parse.GetValue(leaseDuration)),
-        RenewDeadline = TimeSpan.FromSeconds(parse.GetValue(renewDeadline)),
-        RetryPeriod = TimeSpan.FromSeconds(parse.GetValue(retryPeriod)),
+        LeaderElect = elect,
+        LeaseName = election.LeaseName,
+        LeaseNamespace = election.LeaseNamespace,
+        LeaseDuration = election.LeaseDuration,
+        RenewDeadline = election.RenewDeadline,
+        RetryPeriod = election.RetryPeriod,
     };
-    var problems = options.Validate();
+    problems.AddRange(options.Validate());
     if (problems.Count > 0)
     {
         Console.Error.WriteLine("minikube-scheduler: " + problems[0]);

@@ -231,17 +231,24 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
     {
         var start = FullKey(keyPrefix);
         using var call = Call(c => new Watch.WatchClient(c).Watch(cancellationToken: cancellationToken));
-        await call.RequestStream.WriteAsync(new WatchRequest
+        try
         {
-            CreateRequest = new WatchCreateRequest
+            await call.RequestStream.WriteAsync(new WatchRequest
             {
-                Key = start,
-                RangeEnd = PrefixEnd(start),
-                StartRevision = afterRevision + 1,
-                PrevKv = true,
-                ProgressNotify = progressNotify,
-            },
-        }, cancellationToken).ConfigureAwait(false);
+                CreateRequest = new WatchCreateRequest
+                {
+                    Key = start,
+                    RangeEnd = PrefixEnd(start),
+                    StartRevision = afterRevision + 1,
+                    PrevKv = true,
+                    ProgressNotify = progressNotify,
+                },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw Translate(ex, keyPrefix, $"watch on {keyPrefix} could not start", cancellationToken.IsCancellationRequested);
+        }
 
         var stream = call.ResponseStream;
         while (true)
@@ -251,9 +258,9 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
             {
                 more = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+            catch (RpcException ex)
             {
-                throw new StorageException(StorageErrorCode.Unavailable, keyPrefix, $"watch on {keyPrefix} broke: {ex.Status.Detail}", ex);
+                throw Translate(ex, keyPrefix, $"watch on {keyPrefix} broke", cancellationToken.IsCancellationRequested);
             }
             if (!more)
             {
@@ -410,6 +417,24 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
                 }
                 Interlocked.CompareExchange(ref _current, index + 1, index);
             }
+            catch (RpcException ex)
+            {
+                // A unary call is only cancelled by its caller's token.
+                throw Translate(ex, key, $"etcd request for {key} failed", callerCancelled: ex.StatusCode == StatusCode.Cancelled);
+            }
         }
     }
+
+    /// <summary>
+    /// An etcd call's failure in the store's own terms, so callers never see gRPC: a call its caller cancelled is an
+    /// <see cref="OperationCanceledException"/>, an unreachable, cut or timed-out etcd <see cref="StorageErrorCode.Unavailable"/>,
+    /// anything else etcd answered <see cref="StorageErrorCode.Failed"/>.
+    /// </summary>
+    private static Exception Translate(RpcException ex, string key, string what, bool callerCancelled) => ex.StatusCode switch
+    {
+        StatusCode.Cancelled when callerCancelled => new OperationCanceledException($"{what}: cancelled", ex),
+        StatusCode.Cancelled or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown =>
+            new StorageException(StorageErrorCode.Unavailable, key, $"{what}: {ex.Status.Detail}", ex),
+        _ => new StorageException(StorageErrorCode.Failed, key, $"{what}: etcd answered {ex.StatusCode}: {ex.Status.Detail}", ex),
+    };
 }

@@ -34,6 +34,8 @@ public enum StorageErrorCode
     /// <summary>The requested revision has been compacted away; the caller must re-list.</summary>
     Gone,
     Unavailable,
+    /// <summary>etcd refused the request for another reason (the message says which).</summary>
+    Failed,
 }
 
 public sealed class StorageException(StorageErrorCode code, string key, string message, Exception? inner = null)

@@ -47,9 +47,9 @@ public sealed class NodeFailureTests(NodeFailureCluster cluster, ITestOutputHelp
         Assert.All(pods, p =>
         {
             // The DefaultTolerationSeconds admission used the API server's flags.
-            Assert.Contains(p.Spec!.Tolerations!, t => t.Key == Defaulter.UnreachableTaintKey && t.Effect == TaintEffect.NoExecute
+            Assert.Contains(p.Spec!.Tolerations!, t => t.Key == WellKnownTaints.NodeUnreachable && t.Effect == TaintEffect.NoExecute
                 && t.TolerationSeconds == NodeFailureCluster.TolerationSeconds);
-            Assert.Contains(p.Spec.Tolerations!, t => t.Key == Defaulter.NotReadyTaintKey && t.TolerationSeconds == NodeFailureCluster.TolerationSeconds);
+            Assert.Contains(p.Spec.Tolerations!, t => t.Key == WellKnownTaints.NodeNotReady && t.TolerationSeconds == NodeFailureCluster.TolerationSeconds);
         });
         var perNode = pods.GroupBy(p => p.Spec!.NodeName!).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         Assert.True(perNode.Count == 2, "the 4 pods did not spread over both nodes: " + string.Join(", ", pods.Select(p => $"{p.Metadata.Name}@{p.Spec!.NodeName}")));
@@ -64,10 +64,10 @@ public sealed class NodeFailureTests(NodeFailureCluster cluster, ITestOutputHelp
         var killed = clock.Elapsed;
 
         var unknown = await Eventually.WaitAsync(() => cluster.Client.GetAsync<Node>(victim),
-            n => Ready(n)?.Status == ConditionStatus.Unknown && HasTaint(n, Defaulter.UnreachableTaintKey, TaintEffect.NoExecute), Deadline,
-            $"node {victim} to become Ready=Unknown with the {Defaulter.UnreachableTaintKey}:NoExecute taint");
+            n => Ready(n)?.Status == ConditionStatus.Unknown && HasTaint(n, WellKnownTaints.NodeUnreachable, TaintEffect.NoExecute), Deadline,
+            $"node {victim} to become Ready=Unknown with the {WellKnownTaints.NodeUnreachable}:NoExecute taint");
         Assert.Equal(("NodeStatusUnknown", "Kubelet stopped posting node status."), (Ready(unknown)!.Reason, Ready(unknown)!.Message));
-        Assert.True(HasTaint(unknown, Defaulter.UnreachableTaintKey, TaintEffect.NoSchedule));
+        Assert.True(HasTaint(unknown, WellKnownTaints.NodeUnreachable, TaintEffect.NoSchedule));
         output.WriteLine($"{(clock.Elapsed - killed).TotalSeconds:0.0} s after the kill: {victim} Ready=Unknown, tainted unreachable");
 
         // Its pods are evicted once their 3 s toleration has run out, and replaced on the survivor.
@@ -98,7 +98,7 @@ public sealed class NodeFailureTests(NodeFailureCluster cluster, ITestOutputHelp
         Assert.Contains("started " + ClusterComponents.KubeletName(victim), up.Output, StringComparison.Ordinal);
         var restarted = clock.Elapsed;
         await Eventually.WaitAsync(() => cluster.Client.GetAsync<Node>(victim),
-            n => Ready(n)?.Status == ConditionStatus.True && !(n.Spec?.Taints ?? []).Any(t => t.Key is Defaulter.UnreachableTaintKey or Defaulter.NotReadyTaintKey),
+            n => Ready(n)?.Status == ConditionStatus.True && !(n.Spec?.Taints ?? []).Any(t => t.Key is WellKnownTaints.NodeUnreachable or WellKnownTaints.NodeNotReady),
             Deadline, $"node {victim} to be Ready again without the unreachable and not-ready taints");
         await Eventually.WaitAsync(() => Workloads.PodsAsync(cluster, name), all => !all.Any(p => evictedUids.Contains(p.Metadata.Uid!)), Deadline,
             $"the evicted pods of {victim} to be finished and gone from the API");

@@ -14,7 +14,6 @@ namespace MiniKube.Cli.Commands;
 /// </summary>
 public sealed class ApplyCommand(CommandRunner runner)
 {
-    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
     private const int MaxConflictRetries = 3;
 
     private readonly Option<string[]> _files = CommonOptions.Filenames("apply");
@@ -89,7 +88,7 @@ public sealed class ApplyCommand(CommandRunner runner)
         }
         var ns = item.Object.Metadata.Namespace;
         var lastApplied = KubeSerializer.ToJson(WithoutLastApplied(item.Object));
-        var modified = WithAnnotation(item.Object, LastAppliedAnnotation, lastApplied);
+        var modified = WithAnnotation(item.Object, WellKnownAnnotations.LastAppliedConfiguration, lastApplied);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -105,14 +104,14 @@ public sealed class ApplyCommand(CommandRunner runner)
             }
 
             string? previous = null;
-            if (current.Metadata.Annotations?.TryGetValue(LastAppliedAnnotation, out var text) == true)
+            if (current.Metadata.Annotations?.TryGetValue(WellKnownAnnotations.LastAppliedConfiguration, out var text) == true)
             {
                 previous = text;
             }
             else
             {
                 await session.Err.WriteLineAsync(
-                    $"Warning: resource {ResourceNames.QualifiedPlural(resource)}/{name} is missing the {LastAppliedAnnotation} annotation which is required by minictl apply. " +
+                    $"Warning: resource {ResourceNames.QualifiedPlural(resource)}/{name} is missing the {WellKnownAnnotations.LastAppliedConfiguration} annotation which is required by minictl apply. " +
                     "minictl apply should only be used on resources created declaratively by minictl apply. The missing annotation will be patched automatically.")
                     .ConfigureAwait(false);
             }
@@ -169,11 +168,11 @@ public sealed class ApplyCommand(CommandRunner runner)
     private static KubeObject WithoutLastApplied(KubeObject obj)
     {
         var annotations = obj.Metadata.Annotations;
-        if (annotations is null || !annotations.ContainsKey(LastAppliedAnnotation))
+        if (annotations is null || !annotations.ContainsKey(WellKnownAnnotations.LastAppliedConfiguration))
         {
             return obj;
         }
-        var rest = annotations.Where(a => a.Key != LastAppliedAnnotation).ToDictionary(a => a.Key, a => a.Value);
+        var rest = annotations.Where(a => a.Key != WellKnownAnnotations.LastAppliedConfiguration).ToDictionary(a => a.Key, a => a.Value);
         return obj with { Metadata = obj.Metadata with { Annotations = rest.Count == 0 ? null : rest } };
     }
 

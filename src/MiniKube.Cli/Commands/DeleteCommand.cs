@@ -145,9 +145,9 @@ public sealed class DeleteCommand(CommandRunner runner)
         }
         var propagation = (parse.GetValue(_cascade) ?? "background").ToLowerInvariant() switch
         {
-            "background" or "true" => "Background",
-            "foreground" => "Foreground",
-            "orphan" or "false" => "Orphan",
+            "background" or "true" => PropagationPolicy.Background,
+            "foreground" => PropagationPolicy.Foreground,
+            "orphan" or "false" => PropagationPolicy.Orphan,
             var other => throw new CliException($"invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"."),
         };
         return new DeleteOptions { GracePeriodSeconds = grace >= 0 ? grace : null, PropagationPolicy = propagation };

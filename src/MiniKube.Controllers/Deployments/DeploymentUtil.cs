@@ -11,7 +11,6 @@ public static class DeploymentUtil
     public const string DesiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas";
     public const string MaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas";
     public const string RollbackToAnnotation = "deprecated.deployment.rollback.to";
-    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
     public const string ChangeCauseAnnotation = "kubernetes.io/change-cause";
 
     // Reasons of the Progressing and Available conditions.
@@ -29,7 +28,7 @@ public static class DeploymentUtil
     /// <summary>Deployment annotations that are not copied to its ReplicaSets (and that a rollback keeps).</summary>
     public static readonly IReadOnlySet<string> AnnotationsToSkip = new HashSet<string>(StringComparer.Ordinal)
     {
-        LastAppliedAnnotation, RevisionAnnotation, RevisionHistoryAnnotation, DesiredReplicasAnnotation, MaxReplicasAnnotation, RollbackToAnnotation,
+        WellKnownAnnotations.LastAppliedConfiguration, RevisionAnnotation, RevisionHistoryAnnotation, DesiredReplicasAnnotation, MaxReplicasAnnotation, RollbackToAnnotation,
     };
 
     public static int Replicas(Deployment d) => d.Spec?.Replicas ?? 1;

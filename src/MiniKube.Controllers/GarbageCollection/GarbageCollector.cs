@@ -75,11 +75,11 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
         }
         if (Owners.IsBeingDeleted(obj))
         {
-            if (Owners.HasFinalizer(obj, FinalizerNames.Orphan))
+            if (Owners.HasFinalizer(obj, Finalizers.Orphan))
             {
                 await OrphanDependentsAsync(source, obj, cancellationToken).ConfigureAwait(false);
             }
-            else if (Owners.HasFinalizer(obj, FinalizerNames.ForegroundDeletion))
+            else if (Owners.HasFinalizer(obj, Finalizers.ForegroundDeletion))
             {
                 await DeleteDependentsAsync(source, obj, cancellationToken).ConfigureAwait(false);
             }
@@ -135,11 +135,11 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
             // An owner waits for us, and we have dependents of our own: delete them first, in the foreground too.
             policy = PropagationPolicy.Foreground;
         }
-        else if (Owners.HasFinalizer(obj, FinalizerNames.Orphan))
+        else if (Owners.HasFinalizer(obj, Finalizers.Orphan))
         {
             policy = PropagationPolicy.Orphan;
         }
-        else if (Owners.HasFinalizer(obj, FinalizerNames.ForegroundDeletion))
+        else if (Owners.HasFinalizer(obj, Finalizers.ForegroundDeletion))
         {
             policy = PropagationPolicy.Foreground;
         }
@@ -180,7 +180,7 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
         }
         if (blocking == 0)
         {
-            await RemoveFinalizerAsync(source.Resource, owner, FinalizerNames.ForegroundDeletion, ct).ConfigureAwait(false);
+            await RemoveFinalizerAsync(source.Resource, owner, Finalizers.ForegroundDeletion, ct).ConfigureAwait(false);
         }
     }
 
@@ -194,7 +194,7 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
             await PatchQuietlyAsync(dependentSource.Resource, dependent, Patches.OwnerReferences(dependent.Metadata.ResourceVersion, keep), ct)
                 .ConfigureAwait(false);
         }
-        await RemoveFinalizerAsync(source.Resource, owner, FinalizerNames.Orphan, ct).ConfigureAwait(false);
+        await RemoveFinalizerAsync(source.Resource, owner, Finalizers.Orphan, ct).ConfigureAwait(false);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
                 return OwnerState.Absent;
             }
         }
-        return Owners.IsBeingDeleted(owner) && Owners.HasFinalizer(owner, FinalizerNames.ForegroundDeletion)
+        return Owners.IsBeingDeleted(owner) && Owners.HasFinalizer(owner, Finalizers.ForegroundDeletion)
             ? OwnerState.DeletingDependents
             : OwnerState.Present;
     }
@@ -285,8 +285,8 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
         if (current is not null)
         {
             var interesting = current.Metadata.OwnerReferences is { Count: > 0 }
-                || (Owners.IsBeingDeleted(current) && (Owners.HasFinalizer(current, FinalizerNames.Orphan)
-                    || Owners.HasFinalizer(current, FinalizerNames.ForegroundDeletion)));
+                || (Owners.IsBeingDeleted(current) && (Owners.HasFinalizer(current, Finalizers.Orphan)
+                    || Owners.HasFinalizer(current, Finalizers.ForegroundDeletion)));
             if (interesting)
             {
                 _runner.Enqueue(KeyOf(source.Resource, current.Metadata.Namespace, current.Metadata.Name!));

@@ -63,7 +63,7 @@ public sealed partial class NamespaceController : IController, IReconciler, IDis
         {
             return ReconcileResult.Done;
         }
-        if (ns.Spec?.Finalizers?.Contains(FinalizerNames.Kubernetes) != true)
+        if (ns.Spec?.Finalizers?.Contains(Finalizers.Kubernetes) != true)
         {
             return ReconcileResult.Done;
         }
@@ -117,7 +117,7 @@ public sealed partial class NamespaceController : IController, IReconciler, IDis
                 return ReconcileResult.After(_options.RetryPeriod);
             }
         }
-        var rest = ns.Spec!.Finalizers!.Where(f => f != FinalizerNames.Kubernetes).ToList();
+        var rest = ns.Spec!.Finalizers!.Where(f => f != Finalizers.Kubernetes).ToList();
         try
         {
             await _ctx.Client.UpdateAsync<Namespace>(ns with { Spec = ns.Spec with { Finalizers = rest.Count == 0 ? null : rest } }, cancellationToken)

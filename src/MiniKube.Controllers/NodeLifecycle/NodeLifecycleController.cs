@@ -21,7 +21,6 @@ public sealed partial class NodeLifecycleController : IController, IReconciler, 
 {
     public const string ControllerName = "nodelifecycle";
     public const string Component = "node-controller";
-    public const string LeaseNamespace = "kube-node-lease";
 
     private static readonly string[] MonitoredConditions =
         [NodeConditionType.Ready, NodeConditionType.MemoryPressure, NodeConditionType.DiskPressure, NodeConditionType.PidPressure];
@@ -189,7 +188,7 @@ public sealed partial class NodeLifecycleController : IController, IReconciler, 
     private DateTimeOffset LastHeartbeat(Node node, NodeCondition? ready)
     {
         var candidates = new List<DateTimeOffset>();
-        if (_leases.Get(LeaseNamespace, node.Metadata.Name!)?.Spec?.RenewTime is { } renewed)
+        if (_leases.Get(WellKnownNamespaces.NodeLease, node.Metadata.Name!)?.Spec?.RenewTime is { } renewed)
         {
             candidates.Add(renewed);
         }
@@ -304,7 +303,7 @@ public sealed partial class NodeLifecycleController : IController, IReconciler, 
 
     private void OnLease(Lease lease)
     {
-        if (lease.Metadata.Namespace == LeaseNamespace && lease.Metadata.Name is { } name && _nodes.Get(name) is not null)
+        if (lease.Metadata.Namespace == WellKnownNamespaces.NodeLease && lease.Metadata.Name is { } name && _nodes.Get(name) is not null)
         {
             _runner.Enqueue(name);
         }

@@ -5,8 +5,8 @@ namespace MiniKube.Controllers.NodeLifecycle;
 /// <summary>The node lifecycle's taint keys and how long tolerations let a pod stay on a tainted node.</summary>
 public static class Taints
 {
-    public const string NotReady = Defaulter.NotReadyTaintKey;
-    public const string Unreachable = Defaulter.UnreachableTaintKey;
+    public const string NotReady = WellKnownTaints.NodeNotReady;
+    public const string Unreachable = WellKnownTaints.NodeUnreachable;
 
     /// <summary>
     /// How long a pod may stay on a node with these NoExecute taints: zero when one is not tolerated, null when all are

@@ -301,11 +301,3 @@ public sealed class NodeInfo
         }
     }
 }
-
-/// <summary>Node labels Kubernetes defines for topology.</summary>
-public static class WellKnownLabels
-{
-    public const string Hostname = "kubernetes.io/hostname";
-    public const string Zone = "topology.kubernetes.io/zone";
-    public const string Region = "topology.kubernetes.io/region";
-}

@@ -10,7 +10,7 @@ public sealed class NodeUnschedulable : IFilterPlugin, IEnqueueExtensions
 
     // kubectl cordon sets spec.unschedulable; pods opt in by tolerating the taint the node lifecycle
     // controller mirrors it as.
-    private static readonly Taint UnschedulableTaint = new() { Key = "node.kubernetes.io/unschedulable", Effect = TaintEffect.NoSchedule };
+    private static readonly Taint UnschedulableTaint = new() { Key = WellKnownTaints.NodeUnschedulable, Effect = TaintEffect.NoSchedule };
     private static readonly FilterResult Rejected = FilterResult.UnschedulableAndUnresolvable(ErrReasonUnschedulable);
 
     public string Name => PluginNames.NodeUnschedulable;

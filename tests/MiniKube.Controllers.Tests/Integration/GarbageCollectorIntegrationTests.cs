@@ -57,7 +57,7 @@ public sealed class GarbageCollectorIntegrationTests(ClusterFixture cluster) : I
         var marked = await Client.DeleteAsync<Deployment>("web", ns, new DeleteOptions { PropagationPolicy = PropagationPolicy.Foreground });
 
         Assert.NotNull(marked.Metadata.DeletionTimestamp);
-        Assert.Contains(FinalizerNames.ForegroundDeletion, marked.Metadata.Finalizers!);
+        Assert.Contains(Finalizers.ForegroundDeletion, marked.Metadata.Finalizers!);
         await watch;
         Assert.Equal((0, 0), (podsWhenOwnerWent, replicaSetsWhenOwnerWent));
     }

@@ -11,7 +11,7 @@ public sealed class NamespaceIntegrationTests(ClusterFixture cluster) : IClassFi
     {
         var ns = await cluster.NewNamespaceAsync("ns-delete");
         var created = await cluster.Client.GetAsync<Namespace>(ns);
-        Assert.Contains(FinalizerNames.Kubernetes, created.Spec!.Finalizers!);
+        Assert.Contains(Finalizers.Kubernetes, created.Spec!.Finalizers!);
         await cluster.Client.CreateAsync(new Deployment
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = ns },

@@ -60,7 +60,7 @@ public sealed class DeploymentUtilTests
     public void Revision_annotations_move_forward_and_keep_history()
     {
         var d = Make.Deployment("web", 2);
-        d = d with { Metadata = d.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.ChangeCauseAnnotation] = "set image", [DeploymentUtil.LastAppliedAnnotation] = "{}" } } };
+        d = d with { Metadata = d.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.ChangeCauseAnnotation] = "set image", [WellKnownAnnotations.LastAppliedConfiguration] = "{}" } } };
         var rs = Make.ReplicaSet("web-1", 2);
         rs = rs with { Metadata = rs.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "1" } } };
 
@@ -69,7 +69,7 @@ public sealed class DeploymentUtilTests
         Assert.Equal("3", annotations[DeploymentUtil.RevisionAnnotation]);
         Assert.Equal("1", annotations[DeploymentUtil.RevisionHistoryAnnotation]);
         Assert.Equal("set image", annotations[DeploymentUtil.ChangeCauseAnnotation]);
-        Assert.False(annotations.ContainsKey(DeploymentUtil.LastAppliedAnnotation));
+        Assert.False(annotations.ContainsKey(WellKnownAnnotations.LastAppliedConfiguration));
         Assert.Null(DeploymentUtil.NewReplicaSetAnnotations(d, rs with { Metadata = rs.Metadata with { Annotations = annotations } }, 3, exists: true));
     }
 

@@ -86,7 +86,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task Foreground_deletes_dependents_and_keeps_the_finalizer_while_blocking_ones_remain()
     {
-        var owner = Deleting(Make.ReplicaSet("web", 1), FinalizerNames.ForegroundDeletion);
+        var owner = Deleting(Make.ReplicaSet("web", 1), Finalizers.ForegroundDeletion);
         _world.Seed(owner, Make.Pod("p1", owner: owner), Make.Pod("p2", owner: owner));
 
         await _gc.ReconcileAsync("replicasets|default/web", default);
@@ -99,7 +99,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task Foreground_removes_the_finalizer_once_no_blocking_dependent_is_left()
     {
-        var owner = Deleting(Make.ReplicaSet("web", 1), FinalizerNames.ForegroundDeletion, "example.com/keep");
+        var owner = Deleting(Make.ReplicaSet("web", 1), Finalizers.ForegroundDeletion, "example.com/keep");
         _world.Seed(owner);
 
         await _gc.ReconcileAsync("replicasets|default/web", default);
@@ -112,7 +112,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task Orphan_removes_the_owner_reference_from_dependents_then_the_finalizer()
     {
-        var owner = Deleting(Make.ReplicaSet("web", 1), FinalizerNames.Orphan);
+        var owner = Deleting(Make.ReplicaSet("web", 1), Finalizers.Orphan);
         _world.Seed(owner, Make.Pod("p1", owner: owner));
 
         await _gc.ReconcileAsync("replicasets|default/web", default);
@@ -136,7 +136,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task A_dependent_of_an_owner_deleting_in_the_foreground_that_has_dependents_itself_is_deleted_in_the_foreground()
     {
-        var deployment = Deleting(Make.Deployment("web", 1), FinalizerNames.ForegroundDeletion);
+        var deployment = Deleting(Make.Deployment("web", 1), Finalizers.ForegroundDeletion);
         var rs = Make.ReplicaSet("web-1", 1) with { Metadata = Make.ReplicaSet("web-1", 1).Metadata with { OwnerReferences = [Owners.ControllerRef(deployment)] } };
         _world.Seed(deployment, rs, Make.Pod("p1", owner: rs));
 

@@ -40,31 +40,4 @@ public sealed class ManagerOptionsTests
         Assert.Contains(problems, p => p.StartsWith("--node-monitor-grace-period must be positive", StringComparison.Ordinal));
         Assert.Empty(new ControllerManagerOptions().Validate());
     }
-
-    [Theory]
-    [InlineData("40s", 40_000)]
-    [InlineData("500ms", 500)]
-    [InlineData("1m30s", 90_000)]
-    [InlineData("1.5h", 5_400_000)]
-    [InlineData("0", 0)]
-    public void Durations_are_read_like_go(string text, int milliseconds)
-    {
-        Assert.True(Durations.TryParse(text, out var value));
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), value);
-    }
-
-    [Theory]
-    [InlineData("40")]
-    [InlineData("4x")]
-    [InlineData("s")]
-    [InlineData("")]
-    public void Bad_durations_are_refused(string text) => Assert.False(Durations.TryParse(text, out _));
-
-    [Fact]
-    public void Durations_print_in_their_largest_whole_unit()
-    {
-        Assert.Equal("40s", Durations.Format(TimeSpan.FromSeconds(40)));
-        Assert.Equal("5m", Durations.Format(TimeSpan.FromMinutes(5)));
-        Assert.Equal("250ms", Durations.Format(TimeSpan.FromMilliseconds(250)));
-    }
 }

@@ -24,7 +24,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
     private static Namespace Terminating(string name) => new()
     {
         Metadata = Make.Meta(name, null, null) with { DeletionTimestamp = UnitWorld.Start },
-        Spec = new NamespaceSpec { Finalizers = [FinalizerNames.Kubernetes] },
+        Spec = new NamespaceSpec { Finalizers = [Finalizers.Kubernetes] },
         Status = new NamespaceStatus { Phase = NamespacePhase.Terminating },
     };
 
@@ -77,7 +77,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_namespace_not_being_deleted_is_left_alone()
     {
-        _world.Seed(new Namespace { Metadata = Make.Meta("live", null, null), Spec = new NamespaceSpec { Finalizers = [FinalizerNames.Kubernetes] } });
+        _world.Seed(new Namespace { Metadata = Make.Meta("live", null, null), Spec = new NamespaceSpec { Finalizers = [Finalizers.Kubernetes] } });
 
         await _controller.ReconcileAsync("live", default);
 

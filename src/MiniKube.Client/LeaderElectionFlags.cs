@@ -1,0 +1,65 @@
+using System.CommandLine;
+using MiniKube.Api;
+
+namespace MiniKube.Client;
+
+/// <summary>
+/// Kubernetes' leader-election flags, with its names and Go-duration values, bound the same way for every component
+/// that elects a leader: <c>--leader-elect</c>, <c>--leader-elect-lease-duration</c>, <c>--leader-elect-renew-deadline</c>,
+/// <c>--leader-elect-retry-period</c>, <c>--leader-elect-resource-name</c>, <c>--leader-elect-resource-namespace</c>.
+/// </summary>
+public sealed class LeaderElectionFlags
+{
+    private static readonly LeaderElectionOptions Defaults = new() { LeaseName = "" };
+
+    public LeaderElectionFlags(string resourceName)
+    {
+        LeaderElect = new Option<bool>("--leader-elect") { Description = "Act only while holding the leader Lease", DefaultValueFactory = _ => true };
+        LeaseDuration = DurationOption("--leader-elect-lease-duration", Defaults.LeaseDuration, "How long a Lease not renewed stays valid; standbys wait this long");
+        RenewDeadline = DurationOption("--leader-elect-renew-deadline", Defaults.RenewDeadline, "How long the leader retries renewing before it gives up");
+        RetryPeriod = DurationOption("--leader-elect-retry-period", Defaults.RetryPeriod, "How often to try to acquire or renew the Lease");
+        ResourceName = new Option<string>("--leader-elect-resource-name") { Description = "The Lease's name", DefaultValueFactory = _ => resourceName };
+        ResourceNamespace = new Option<string>("--leader-elect-resource-namespace") { Description = "The Lease's namespace", DefaultValueFactory = _ => Defaults.LeaseNamespace };
+    }
+
+    public Option<bool> LeaderElect { get; }
+
+    public Option<string> LeaseDuration { get; }
+
+    public Option<string> RenewDeadline { get; }
+
+    public Option<string> RetryPeriod { get; }
+
+    public Option<string> ResourceName { get; }
+
+    public Option<string> ResourceNamespace { get; }
+
+    public IReadOnlyList<Option> All => [LeaderElect, LeaseDuration, RenewDeadline, RetryPeriod, ResourceName, ResourceNamespace];
+
+    /// <summary>Whether to elect, and how; a value that is not a Go duration adds one line to <paramref name="problems"/>.</summary>
+    public (bool Enabled, LeaderElectionOptions Options) Bind(ParseResult parse, ICollection<string> problems)
+    {
+        TimeSpan Duration(Option<string> option, TimeSpan fallback)
+        {
+            var text = parse.GetValue(option) ?? "";
+            if (GoDuration.TryParse(text, out var value))
+            {
+                return value;
+            }
+            problems.Add($"{option.Name} \"{text}\" is not a duration such as 500ms, 10s or 5m");
+            return fallback;
+        }
+        var options = Defaults with
+        {
+            LeaseName = (parse.GetValue(ResourceName) ?? "").Trim(),
+            LeaseNamespace = (parse.GetValue(ResourceNamespace) ?? "").Trim(),
+            LeaseDuration = Duration(LeaseDuration, Defaults.LeaseDuration),
+            RenewDeadline = Duration(RenewDeadline, Defaults.RenewDeadline),
+            RetryPeriod = Duration(RetryPeriod, Defaults.RetryPeriod),
+        };
+        return (parse.GetValue(LeaderElect), options);
+    }
+
+    private static Option<string> DurationOption(string name, TimeSpan value, string description) =>
+        new(name) { Description = description + " (a Go duration)", DefaultValueFactory = _ => GoDuration.Format(value) };
+}
