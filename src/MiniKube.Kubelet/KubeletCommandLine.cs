@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using MiniKube.Api;
 using MiniKube.Client;
 
@@ -103,43 +102,7 @@ public static class KubeletCommandLine
     }
 
     /// <summary>Go-style durations: 250ms, 10s, 5m, 1h, 1m30s.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        value = TimeSpan.Zero;
-        var rest = text.Trim();
-        if (rest.Length == 0)
-        {
-            return false;
-        }
-        while (rest.Length > 0)
-        {
-            var i = 0;
-            while (i < rest.Length && (char.IsAsciiDigit(rest[i]) || rest[i] == '.'))
-            {
-                i++;
-            }
-            if (i == 0 || !double.TryParse(rest[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-            {
-                return false;
-            }
-            rest = rest[i..];
-            var unit = rest.StartsWith("ms", StringComparison.Ordinal) ? "ms" : rest.Length > 0 ? rest[..1] : "";
-            value += unit switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(number),
-                "s" => TimeSpan.FromSeconds(number),
-                "m" => TimeSpan.FromMinutes(number),
-                "h" => TimeSpan.FromHours(number),
-                _ => TimeSpan.MinValue,
-            };
-            if (unit.Length == 0 || unit is not ("ms" or "s" or "m" or "h"))
-            {
-                return false;
-            }
-            rest = rest[unit.Length..];
-        }
-        return true;
-    }
+    public static bool TryParseDuration(string text, out TimeSpan value) => GoDuration.TryParse(text, out value);
 
     public static Dictionary<string, string> ParseLabels(string? text, List<string> problems)
     {
