@@ -102,6 +102,7 @@ public sealed partial class Proxier(
         Interlocked.Increment(ref _syncs);
         var result = new SyncResult(ports, full, write.Count, delete.Count, clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore);
         LogSynced(logger, full ? "full" : "partial", ports.Count, write.Count, delete.Count, clock.Elapsed.TotalMilliseconds);
+        LogSyncDetail(logger, string.Join(",", write.Select(c => c.Key)), string.Join(",", delete));
         Synced?.Invoke(result);
     }
 
@@ -136,6 +137,9 @@ public sealed partial class Proxier(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Synced ({Kind}): {Ports} service ports, {Written} chains written, {Deleted} deleted in {Milliseconds:0.0} ms")]
     private static partial void LogSynced(ILogger logger, string kind, int ports, int written, int deleted, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Sync wrote {Written}; deleted {Deleted}")]
+    private static partial void LogSyncDetail(ILogger logger, string written, string deleted);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inserted jump rule {Rule}")]
     private static partial void LogJumpInserted(ILogger logger, string rule);
