@@ -16,7 +16,7 @@ public static class ProxyCommandLine
     private static readonly Option<string> ClusterDnsIP = new("--cluster-dns-ip") { Description = "ClusterIP of the kube-system/kube-dns Service", DefaultValueFactory = _ => "10.96.0.10" };
     private static readonly Option<string> ClusterDomain = new("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
     private static readonly Option<string?> DnsBindAddress = new("--dns-bind-address") { Description = "Address the DNS server listens on (default: the Docker bridge's gateway, reachable from pods)" };
-    private static readonly Option<int> DnsPort = new("--dns-port") { Description = "DNS server port (UDP and TCP)", DefaultValueFactory = _ => 53 };
+    private static readonly Option<int> DnsPort = new("--dns-port") { Description = "DNS server port (UDP and TCP); 0 picks a free one", DefaultValueFactory = _ => 53 };
     private static readonly Option<bool> NoDns = new("--no-dns") { Description = "Program iptables only: no DNS server, no kube-dns Service" };
     private static readonly Option<string> ChainPrefix = new("--iptables-chain-prefix") { Description = "Prefix of the proxy's chain names (to run several proxies side by side)", DefaultValueFactory = _ => ProxyOptions.DefaultChainPrefix };
     private static readonly Option<string> BridgeName = new("--bridge-name") { Description = "The empty local bridge the service CIDR is routed to", DefaultValueFactory = _ => ProxyOptions.DefaultBridge };

@@ -95,7 +95,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
         {
             var address = _options.DnsBindAddress ?? BridgeAddress(_options.DockerBridge)
                 ?? throw new ProxyStartException($"no IPv4 address on {_options.DockerBridge} to serve DNS on: set --dns-bind-address");
-            var endpoint = new IPEndPoint(address, _options.DnsPort);
+            var endpoint = new IPEndPoint(address, _options.DnsPort == 0 ? FreeUdpPort(address) : _options.DnsPort);
             var dns = new ClusterDnsServer(Resolver, endpoint, DnsLoggers.CreateLogger("MiniKube.Proxy.Dns"));
             try
             {
@@ -110,7 +110,14 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             await new KubeDnsPublisher(_client, _options, endpoint, _logger).PublishAsync(cancellationToken).ConfigureAwait(false);
         }
         _loop = Task.Run(() => _runner.RunAsync(_stop.Token), CancellationToken.None);
-        await _firstSync.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _firstSync.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new ProxyStartException("the first iptables sync did not succeed within 60 s (see the warnings above)", ex);
+        }
         LogRunning(_logger, _options.NodeName, _options.ServiceClusterIPRange.ToString(), _options.ChainPrefix, DnsEndpoint?.ToString() ?? "off");
     }
 
@@ -128,6 +135,12 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
         var removed = await Proxier.CleanupAsync(rules, new Iptables(), cancellationToken).ConfigureAwait(false);
         await new ServiceBridge(options.BridgeName, options.ServiceClusterIPRange, options.ChainPrefix).RemoveAsync(cancellationToken).ConfigureAwait(false);
         return removed;
+    }
+
+    private static int FreeUdpPort(IPAddress address)
+    {
+        using var probe = new UdpClient(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
     }
 
     /// <summary>The first IPv4 address of <paramref name="name"/> (the Docker bridge's gateway), or null.</summary>

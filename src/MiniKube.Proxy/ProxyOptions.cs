@@ -23,6 +23,7 @@ public sealed partial record ProxyOptions
     public string ClusterDomain { get; init; } = "cluster.local";
     /// <summary>Where the DNS server listens; null: the Docker bridge's gateway address (reachable from every pod).</summary>
     public IPAddress? DnsBindAddress { get; init; }
+    /// <summary>0: a free port (the kube-dns EndpointSlice says which; pods only use the ClusterIP).</summary>
     public int DnsPort { get; init; } = 53;
     /// <summary>False: no DNS server and no kube-dns Service (iptables only).</summary>
     public bool EnableDns { get; init; } = true;
@@ -56,9 +57,9 @@ public sealed partial record ProxyOptions
         {
             problems.Add($"--cluster-domain \"{ClusterDomain}\" is not a DNS domain such as cluster.local");
         }
-        if (DnsPort is < 1 or > 65535)
+        if (DnsPort is < 0 or > 65535)
         {
-            problems.Add($"--dns-port {DnsPort.ToString(CultureInfo.InvariantCulture)} is not a port (1-65535)");
+            problems.Add($"--dns-port {DnsPort.ToString(CultureInfo.InvariantCulture)} is not a port (1-65535, or 0 for a free one)");
         }
         if (!PrefixPattern().IsMatch(ChainPrefix))
         {

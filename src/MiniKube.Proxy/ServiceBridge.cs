@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MiniKube.Proxy;
 
 /// <summary>
@@ -9,6 +11,22 @@ public sealed class ServiceBridge(string bridge, ServiceCidr range, string chain
 {
     public const string RouteLocalnetPath = "/proc/sys/net/ipv4/conf/all/route_localnet";
     public const string StateDirectory = "/run/minikube-proxy";
+
+    /// <summary>
+    /// The route's metric: 0 for the default bridge; another bridge (a second local cluster, a test) gets its own, so both
+    /// routes of one CIDR coexist. Either way a packet no rule DNATed ends on an empty bridge.
+    /// </summary>
+    public int RouteMetric => bridge == ProxyOptions.DefaultBridge ? 0 : 1 + (int)(StableHash(bridge) % 4000);
+
+    private static uint StableHash(string text)
+    {
+        var hash = 2166136261;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+        return hash;
+    }
 
     private string MarkerFile => Path.Combine(StateDirectory, chainPrefix + ".route_localnet");
 
@@ -28,9 +46,10 @@ public sealed class ServiceBridge(string bridge, ServiceCidr range, string chain
             changed = true;
         }
         var route = await HostCommand.RunAsync("ip", ["-4", "route", "show", "exact", range.ToString()], null, cancellationToken).ConfigureAwait(false);
-        if (!route.Succeeded || !route.StandardOutput.Contains("dev " + bridge, StringComparison.Ordinal))
+        if (!route.Succeeded || !route.StandardOutput.Split('\n').Any(l => l.Split(' ').SkipWhile(w => w != "dev").Skip(1).FirstOrDefault() == bridge))
         {
-            (await HostCommand.RunAsync("ip", ["route", "replace", range.ToString(), "dev", bridge], null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            (await HostCommand.RunAsync("ip", ["route", "replace", range.ToString(), "dev", bridge, "metric", RouteMetric.ToString(CultureInfo.InvariantCulture)],
+                null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
             changed = true;
         }
         return changed;

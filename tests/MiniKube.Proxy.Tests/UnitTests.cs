@@ -46,7 +46,7 @@ public sealed class ProxyCommandLineTests
     [InlineData("--cluster-dns-ip=fd00::10", "--cluster-dns-ip \"fd00::10\" is not an IPv4 address")]
     [InlineData("--cluster-domain=bad_domain", "--cluster-domain \"bad_domain\" is not a DNS domain such as cluster.local")]
     [InlineData("--dns-bind-address=nowhere", "--dns-bind-address \"nowhere\" is not an IPv4 address")]
-    [InlineData("--dns-port=0", "--dns-port 0 is not a port (1-65535)")]
+    [InlineData("--dns-port=70000", "--dns-port 70000 is not a port (1-65535, or 0 for a free one)")]
     [InlineData("--iptables-chain-prefix=KUBE-PROXY-LONG", "--iptables-chain-prefix \"KUBE-PROXY-LONG\" must be 1-11 upper-case letters or digits, starting with a letter")]
     [InlineData("--bridge-name=a-very-long-bridge-name", "--bridge-name \"a-very-long-bridge-name\" is not an interface name (1-15 of a-z, 0-9, '-', '_', '.')")]
     public void Bad_flags_say_what_to_fix(string flag, string problem)
