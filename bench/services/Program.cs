@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MiniKube.Api;
 using MiniKube.Proxy;
 using MiniKube.Testing;
+using Serilog;
 
 // bench/services: run as root (iptables, a bridge, a route). Arguments: [services=1000] [endpoints-per-service=10] [changes=40] [requests=500] [dns-seconds=10]
 var args2 = args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
@@ -63,7 +64,10 @@ try
     Console.WriteLine($"  created in {create.Elapsed.TotalSeconds:0.0} s");
 
     SyncResult? firstFull = null;
-    proxy = ProxyHost.Create(options, NullLoggerFactory.Instance);
+    Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("MINIKUBE_BENCH_VERBOSE") is { Length: > 0 }
+        ? new Serilog.Extensions.Logging.SerilogLoggerFactory(new Serilog.LoggerConfiguration().MinimumLevel.Debug().WriteTo.Console().CreateLogger())
+        : NullLoggerFactory.Instance;
+    proxy = ProxyHost.Create(options, loggers);
     proxy.Proxier.Synced += r => firstFull ??= r.Full && r.Ports.Count >= services ? r : null;
     await proxy.StartAsync(CancellationToken.None);
     await Eventually.WaitAsync(() => Task.FromResult(firstFull is not null), TimeSpan.FromSeconds(120), "a full sync of every service");
@@ -87,7 +91,7 @@ try
         proxy.Proxier.Synced += OnSynced;
         var start = DateTime.UtcNow;
         await api.Client.UpdateAsync(changed with { Metadata = changed.Metadata with { ResourceVersion = existing.Metadata.ResourceVersion } });
-        var end = await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var end = await done.Task.WaitAsync(TimeSpan.FromSeconds(120));
         proxy.Proxier.Synced -= OnSynced;
         latencies.Add((end - start).TotalMilliseconds);
         // Changes arrive one at a time, each after the min sync interval (1 s), as kube-proxy's latency SLI is measured.

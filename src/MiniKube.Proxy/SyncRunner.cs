@@ -65,7 +65,8 @@ public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Fu
                 await sync(full, cancellationToken).ConfigureAwait(false);
                 if (full)
                 {
-                    lastFull = lastRun;
+                    // The period counts from the end of a full sync: one slower than the period must not start the next at once.
+                    lastFull = time.GetUtcNow();
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
