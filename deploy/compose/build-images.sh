@@ -30,12 +30,13 @@ for arg in "$@"; do
     esac
 done
 
-components=(apiserver scheduler controller-manager kubelet)
+components=(apiserver scheduler controller-manager kubelet proxy)
 declare -A projects=(
     [apiserver]=src/MiniKube.ApiServer/MiniKube.ApiServer.csproj
     [scheduler]=src/MiniKube.Scheduler/MiniKube.Scheduler.csproj
     [controller-manager]=src/MiniKube.ControllerManager/MiniKube.ControllerManager.csproj
     [kubelet]=src/MiniKube.Kubelet/MiniKube.Kubelet.csproj
+    [proxy]=src/MiniKube.Proxy/MiniKube.Proxy.csproj
 )
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -89,9 +90,10 @@ if wanted "$base_image" || wanted minikube/etcd:local; then
     in_tree() { as_root chroot "$tree" env DEBIAN_FRONTEND=noninteractive "$@" >>"$work/chroot.log" 2>&1; }
     tidy_tree() { as_root rm -rf "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*; }
     in_tree apt-get update -q || { tail -n 30 "$work/chroot.log" >&2; die "apt-get update in the tree failed"; }
-    # .NET's cryptography (hashes included) loads OpenSSL: libssl3 (libssl3t64 from trixie on).
-    in_tree apt-get install -y -q --no-install-recommends ca-certificates libssl3 \
-        || in_tree apt-get install -y -q --no-install-recommends ca-certificates libssl3t64 \
+    # .NET's cryptography (hashes included) loads OpenSSL: libssl3 (libssl3t64 from trixie on). The proxy runs iptables
+    # and ip (iptables, iproute2).
+    in_tree apt-get install -y -q --no-install-recommends ca-certificates libssl3 iptables iproute2 \
+        || in_tree apt-get install -y -q --no-install-recommends ca-certificates libssl3t64 iptables iproute2 \
         || { tail -n 30 "$work/chroot.log" >&2; die "installing libssl in the tree failed (log: $work/chroot.log)"; }
     tidy_tree
     as_root truncate -s 0 "$tree/etc/resolv.conf"

@@ -19,14 +19,16 @@ public static partial class ClusterComponents
     public const string Scheduler = "scheduler";
     public const string ControllerManager = "controller-manager";
     public const string Kubelet = "kubelet";
+    public const string Proxy = "proxy";
 
     public const string ApiServerAssembly = "minikube-apiserver";
     public const string SchedulerAssembly = "minikube-scheduler";
     public const string ControllerManagerAssembly = "minikube-controller-manager";
     public const string KubeletAssembly = "minikube-kubelet";
+    public const string ProxyAssembly = "minikube-proxy";
 
     /// <summary>The .NET components' assemblies, which must be in the bin directory.</summary>
-    public static readonly IReadOnlyList<string> Assemblies = [ApiServerAssembly, SchedulerAssembly, ControllerManagerAssembly, KubeletAssembly];
+    public static readonly IReadOnlyList<string> Assemblies = [ApiServerAssembly, SchedulerAssembly, ControllerManagerAssembly, KubeletAssembly, ProxyAssembly];
 
     /// <summary>
     /// Runtime settings for every .NET component: workstation GC (one small heap instead of one per core; the API server,
@@ -52,6 +54,7 @@ public static partial class ClusterComponents
         ApiServerComponent,
         SchedulerComponent,
         ControllerManagerComponent,
+        ProxyComponent,
         Kubelets,
     ];
 
@@ -150,8 +153,31 @@ public static partial class ClusterComponents
         StopWave = 1,
     };
 
+    /// <summary>
+    /// One minikube-proxy for the host (it serves every kubelet here: they share the Docker bridge and iptables). It runs as
+    /// the first node, needs root (iptables, a bridge, a route), and publishes kube-system/kube-dns.
+    /// </summary>
+    private static IEnumerable<ComponentSpec> ProxyComponent(ClusterLayout layout)
+    {
+        var proxy = ProxyIdentity.For(layout.State.Name);
+        yield return new ComponentSpec
+        {
+            Name = Proxy,
+            Role = Proxy,
+            Command = DotnetCommand(layout, ProxyAssembly, Proxy, [.. proxy.Flags(layout.State.ServerUrl, layout.State.NodeName(1))]),
+            Environment = DotnetEnvironment,
+            LogFile = layout.Home.LogFile(Proxy),
+            After = [ApiServer],
+            Readiness = new LogLineCheck(ProxyRunning(), "its first iptables sync"),
+            Health = RunningCheck.Instance,
+            // After the kubelets, with the controllers; `cluster down` then removes its rules (minikube-proxy --cleanup).
+            StopWave = 1,
+        };
+    }
+
     private static IEnumerable<ComponentSpec> Kubelets(ClusterLayout layout)
     {
+        var proxy = ProxyIdentity.For(layout.State.Name);
         foreach (var node in layout.State.NodeNames)
         {
             var root = layout.Home.KubeletRootDirectory(node);
@@ -166,7 +192,9 @@ public static partial class ClusterComponents
                     "--node-name", node,
                     "--port", "0",
                     "--root-dir", root,
-                    "--docker-endpoint", layout.DockerEndpoint),
+                    "--docker-endpoint", layout.DockerEndpoint,
+                    "--cluster-dns", proxy.ClusterDnsIP,
+                    "--cluster-domain", ProxyIdentity.ClusterDomain),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
                 After = [ApiServer],
@@ -186,6 +214,9 @@ public static partial class ClusterComponents
 
     [GeneratedRegex(@"minikube-scheduler: using API server")]
     private static partial Regex SchedulerStarted();
+
+    [GeneratedRegex(@"minikube-proxy running for node")]
+    private static partial Regex ProxyRunning();
 
     [GeneratedRegex(@"is leading; running controllers")]
     private static partial Regex ControllersRunning();

@@ -44,6 +44,7 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         }
         state = state with { Components = [] };
         store.Save(state);
+        var proxyWarning = await CleanUpProxyAsync(state, cancellationToken).ConfigureAwait(false);
 
         const string ContainersStep = "containers";
         var removed = 0;
@@ -65,7 +66,48 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         {
             Purge(state);
         }
-        return new DownResult(true, stopped, removed, warning, purge);
+        return new DownResult(true, stopped, removed, warning ?? proxyWarning, purge);
+    }
+
+    /// <summary>Runs <c>minikube-proxy --cleanup</c> for this cluster's chains, bridge and route; a warning when it could not.</summary>
+    private async Task<string?> CleanUpProxyAsync(ClusterState state, CancellationToken cancellationToken)
+    {
+        const string Step = "proxy-rules";
+        var binaries = ComponentBinaries.Locate(state.BinDirectory);
+        if (binaries.Missing([ClusterComponents.ProxyAssembly]).Count > 0)
+        {
+            return null;
+        }
+        var identity = ProxyIdentity.For(state.Name);
+        progress.Start(Step, $"removing the proxy's iptables chains ({identity.ChainPrefix}-*), bridge {identity.Bridge} and route");
+        var command = binaries.Command(ClusterComponents.ProxyAssembly);
+        var start = new System.Diagnostics.ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in command.Skip(1).Concat(identity.CleanupFlags()))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var message = (await stderr.ConfigureAwait(false)).Trim();
+            if (process.ExitCode == 0)
+            {
+                progress.Succeed(Step, message.Replace("minikube-proxy: ", "", StringComparison.Ordinal));
+                return null;
+            }
+            var warning = $"minikube-proxy --cleanup failed ({message}); run it as root: {string.Join(' ', command.Concat(identity.CleanupFlags()))}";
+            progress.Fail(Step, warning);
+            return warning;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            var warning = $"could not run minikube-proxy --cleanup: {ex.Message}";
+            progress.Fail(Step, warning);
+            return warning;
+        }
     }
 
     private void Purge(ClusterState state)

@@ -3,7 +3,7 @@ using MiniKube.Api;
 namespace MiniKube.Kubelet;
 
 /// <summary>
-/// The sandbox of a pod: name, pause image, hostname, DNS (cluster DNS for ClusterFirst, dnsConfig), host aliases and
+/// The sandbox of a pod: name, pause image, hostname, DNS (<see cref="PodDns"/>), host aliases and
 /// the containers' hostPorts, labelled for the node.
 /// </summary>
 internal sealed class SandboxConfigBuilder(string node, KubeletOptions options)
@@ -17,23 +17,7 @@ internal sealed class SandboxConfigBuilder(string node, KubeletOptions options)
         {
             hostname = hostname[..63].TrimEnd('-', '.');
         }
-        var dns = new List<string>();
-        var search = new List<string>();
-        var dnsOptions = new List<string>();
-        var policy = spec.DnsPolicy ?? DnsPolicy.ClusterFirst;
-        if (policy is DnsPolicy.ClusterFirst or DnsPolicy.ClusterFirstWithHostNet && options.ClusterDns is { } clusterDns)
-        {
-            var domain = options.ClusterDomain;
-            dns.Add(clusterDns);
-            search.AddRange([$"{meta.Namespace}.svc.{domain}", $"svc.{domain}", domain]);
-            dnsOptions.Add("ndots:5");
-        }
-        if (spec.DnsConfig is { } config)
-        {
-            dns.AddRange(config.Nameservers ?? []);
-            search.AddRange(config.Searches ?? []);
-            dnsOptions.AddRange((config.Options ?? []).Select(o => o.Value is null ? o.Name ?? "" : $"{o.Name}:{o.Value}"));
-        }
+        var dns = PodDns.For(spec, meta.Namespace ?? "", options.ClusterDns, options.ClusterDomain);
         var ports = new List<PortMapping>();
         foreach (var container in spec.Containers)
         {
@@ -53,9 +37,9 @@ internal sealed class SandboxConfigBuilder(string node, KubeletOptions options)
             Image = options.PodInfraImage,
             Hostname = hostname,
             Labels = ContainerLabels.ForSandbox(node, meta.Namespace ?? "", meta.Name ?? "", meta.Uid ?? ""),
-            Dns = dns,
-            DnsSearch = search,
-            DnsOptions = dnsOptions.Where(o => o.Length > 0).ToList(),
+            Dns = dns.Nameservers,
+            DnsSearch = dns.Searches,
+            DnsOptions = dns.Options,
             ExtraHosts = extraHosts,
             Ports = ports,
         };

@@ -50,8 +50,8 @@ public sealed class ClusterCommandTests : IDisposable
     [InlineData(new[] { "--wait", "soon" }, "error: invalid --wait \"soon\"")]
     [InlineData(new[] { "--etcd-servers", "localhost" }, "error: invalid --etcd-servers \"localhost\"")]
     [InlineData(new[] { "--bin-dir", "/nonexistent/bin" }, "error: --bin-dir /nonexistent/bin does not exist")]
-    [InlineData(new[] { "--extra-config", "proxy.v=2" },
-        "error: invalid --extra-config \"proxy.v=2\": unknown component \"proxy\"; use apiserver, scheduler, controller-manager or kubelet")]
+    [InlineData(new[] { "--extra-config", "dns.v=2" },
+        "error: invalid --extra-config \"dns.v=2\": unknown component \"dns\"; use apiserver, scheduler, controller-manager, kubelet or proxy")]
     [InlineData(new[] { "--extra-config", "kubelet.max-pods=50", "--extra-config", "kubelet-max-pods=50" },
         "error: invalid --extra-config \"kubelet-max-pods=50\": use <component>.<flag>=<value>")]
     public async Task Up_refuses_bad_flags(string[] flags, string error)
@@ -68,7 +68,7 @@ public sealed class ClusterCommandTests : IDisposable
         Directory.CreateDirectory(empty);
         var up = await _home.MinictlAsync("cluster", "up", "--bin-dir", empty);
         Assert.Equal(1, up.ExitCode);
-        Assert.Contains($"minikube-apiserver.dll, minikube-scheduler.dll, minikube-controller-manager.dll, minikube-kubelet.dll not found in {empty}", up.Err,
+        Assert.Contains($"minikube-apiserver.dll, minikube-scheduler.dll, minikube-controller-manager.dll, minikube-kubelet.dll, minikube-proxy.dll not found in {empty}", up.Err,
             StringComparison.Ordinal);
     }
 

@@ -39,7 +39,7 @@ public sealed class ClusterComponentsTests
     public void A_cluster_is_etcd_the_control_plane_and_one_kubelet_per_node_in_start_order()
     {
         var specs = For(State());
-        Assert.Equal(["etcd", "apiserver", "scheduler", "controller-manager", "kubelet-dev-node-1", "kubelet-dev-node-2", "kubelet-dev-node-3"],
+        Assert.Equal(["etcd", "apiserver", "scheduler", "controller-manager", "proxy", "kubelet-dev-node-1", "kubelet-dev-node-2", "kubelet-dev-node-3"],
             specs.Select(s => s.Name));
         Assert.All(specs, s => Assert.Equal(Path.Combine(Home.LogDirectory, s.Name + ".log"), s.LogFile));
         // Everything but etcd and the API server (which waits for etcd itself) waits for the API server.
@@ -79,8 +79,27 @@ public sealed class ClusterComponentsTests
         Assert.Equal("dev-node-2", After(kubelet.Command, "--node-name"));
         Assert.Equal("0", After(kubelet.Command, "--port"));
         Assert.Equal(Home.KubeletRootDirectory("dev-node-2"), After(kubelet.Command, "--root-dir"));
+        var proxy = ProxyIdentity.For("dev");
+        Assert.Equal(proxy.ClusterDnsIP, After(kubelet.Command, "--cluster-dns"));
+        Assert.Equal("cluster.local", After(kubelet.Command, "--cluster-domain"));
         Assert.Equal("dev-node-2", kubelet.Node);
         Assert.IsType<NodeReadyCheck>(kubelet.Readiness);
+    }
+
+    [Fact]
+    public void One_proxy_serves_the_host_with_names_of_its_own_unless_it_is_the_default_cluster()
+    {
+        var proxy = For(State()).Single(s => s.Role == ClusterComponents.Proxy);
+        Assert.EndsWith("minikube-proxy.dll", proxy.Command[1], StringComparison.Ordinal);
+        Assert.Equal(("http://127.0.0.1:21003", "dev-node-1"), (After(proxy.Command, "--server"), After(proxy.Command, "--node-name")));
+        var dev = ProxyIdentity.For("dev");
+        Assert.Equal((dev.ChainPrefix, dev.Bridge, dev.ClusterDnsIP, "0"),
+            (After(proxy.Command, "--iptables-chain-prefix"), After(proxy.Command, "--bridge-name"), After(proxy.Command, "--cluster-dns-ip"), After(proxy.Command, "--dns-port")));
+        Assert.Matches("^MK[0-9A-F]{6}$", dev.ChainPrefix);
+        Assert.NotEqual(dev, ProxyIdentity.For("dev2"));
+        Assert.Equal(new ProxyIdentity("MINIKUBE", "minikube-svc0", "10.96.0.10", 53), ProxyIdentity.For("minikube"));
+        Assert.Equal(["--cleanup", "--service-cluster-ip-range", "10.96.0.0/16", "--cluster-dns-ip", "10.96.0.10", "--iptables-chain-prefix", "MINIKUBE", "--bridge-name", "minikube-svc0"],
+            ProxyIdentity.For("minikube").CleanupFlags());
     }
 
     [Fact]
