@@ -59,6 +59,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
         services.AddSingleton<ObjectApi>();
         services.AddHostedService<SystemNamespaces>();
+        services.AddSingleton<ResourceMetricsStore>();
+        services.AddSingleton<ResourceMetricsScraper>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResourceMetricsScraper>());
+        services.AddSingleton<IResourceMetrics, ResourceMetrics>();
+        services.AddSingleton<IScaleSubresource, ScaleSubresource>();
         services.AddSingleton<GrpcErrors>();
         services.AddGrpc(grpc =>
         {
@@ -70,6 +75,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app = builder.Build();
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
+        _app.MapGrpcService<MetricsService>();
+        _app.MapGrpcService<ScalesService>();
         HealthEndpoints.Map(_app);
     }
 

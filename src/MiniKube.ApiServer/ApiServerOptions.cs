@@ -44,6 +44,12 @@ public sealed class ApiServerOptions
     /// <summary>The same for the unreachable toleration (<c>--default-unreachable-toleration-seconds</c>; Kubernetes: 300).</summary>
     public long DefaultUnreachableTolerationSeconds { get; set; } = Defaulter.DefaultTolerationSeconds;
 
+    /// <summary>How often the resource metrics pipeline scrapes every kubelet (<c>--metric-resolution</c>; metrics-server: 15 s).</summary>
+    public TimeSpan MetricResolution { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long one kubelet stats scrape may take before that node drops out (<c>--kubelet-request-timeout</c>; 10 s).</summary>
+    public TimeSpan KubeletRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -89,6 +95,14 @@ public sealed class ApiServerOptions
         if (DefaultUnreachableTolerationSeconds < 0)
         {
             problems.Add($"--default-unreachable-toleration-seconds: {DefaultUnreachableTolerationSeconds} must not be negative");
+        }
+        if (MetricResolution < TimeSpan.FromMilliseconds(100))
+        {
+            problems.Add($"--metric-resolution: {MetricResolution.TotalSeconds}s is too short (at least 100ms, e.g. --metric-resolution 15s)");
+        }
+        if (KubeletRequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
         }
         if (WatchCacheCapacity < 100)
         {

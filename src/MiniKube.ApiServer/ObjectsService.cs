@@ -8,7 +8,8 @@ namespace MiniKube.ApiServer;
 
 /// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
 internal sealed partial class ObjectsService(
-    ObjectApi api, WatchCacheSet caches, IObjectStore store, ObjectCodec codec, IHostApplicationLifetime lifetime, ILogger<ObjectsService> logger)
+    ObjectApi api, WatchCacheSet caches, IObjectStore store, ObjectCodec codec, IHostApplicationLifetime lifetime, ILogger<ObjectsService> logger,
+    IResourceMetrics metrics)
     : Objects.ObjectsBase
 {
     private static readonly TimeSpan CacheSyncWait = TimeSpan.FromSeconds(30);
@@ -23,12 +24,25 @@ internal sealed partial class ObjectsService(
 
     public override async Task<ObjectReply> Get(GetRequest request, ServerCallContext context)
     {
+        if (ResourceRegistry.ByPlural(request.Resource) is { Stored: false } served)
+        {
+            KubeObject found = served.Type == typeof(PodMetrics)
+                ? await metrics.GetPodMetricsAsync(request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false)
+                : await metrics.GetNodeMetricsAsync(request.Name, context.CancellationToken).ConfigureAwait(false);
+            return MetricsService.Reply(found);
+        }
         var resource = ObjectApi.Resolve(request.Resource);
         return Reply(await api.GetAsync(resource, request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false));
     }
 
     public override async Task<ListReply> List(ListRequest request, ServerCallContext context)
     {
+        if (ResourceRegistry.ByPlural(request.Resource) is { Stored: false } served)
+        {
+            return served.Type == typeof(PodMetrics)
+                ? MetricsService.List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, context.CancellationToken).ConfigureAwait(false))
+                : MetricsService.List(await metrics.ListNodeMetricsAsync(request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+        }
         var resource = ObjectApi.Resolve(request.Resource);
         var filter = Filter(resource, request.Namespace, request.LabelSelector, request.FieldSelector);
         var (items, revision) = await api.ListAsync(resource, filter, context.CancellationToken).ConfigureAwait(false);
@@ -86,7 +100,7 @@ internal sealed partial class ObjectsService(
                 Namespaced = r.Namespaced,
             };
             resource.ShortNames.AddRange(r.ShortNames);
-            resource.Verbs.AddRange(["create", "delete", "get", "list", "patch", "update", "watch"]);
+            resource.Verbs.AddRange(r.Stored ? ["create", "delete", "get", "list", "patch", "update", "watch"] : ["get", "list"]);
             reply.Resources.Add(resource);
         }
         return Task.FromResult(reply);

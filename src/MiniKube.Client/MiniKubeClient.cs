@@ -109,7 +109,7 @@ public sealed class MiniKubeClient : IDisposable
         var resource = ResourceRegistry.ByType(obj.GetType());
         var reply = await Unary(() => _objects.CreateAsync(new CreateRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = obj.Metadata.Namespace ?? "",
             Object = Bytes(obj),
             DryRun = dryRun,
@@ -119,7 +119,7 @@ public sealed class MiniKubeClient : IDisposable
 
     public async Task<KubeObject> GetAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = resource.Plural, Namespace = ns ?? "", Name = name },
+        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
@@ -127,7 +127,7 @@ public sealed class MiniKubeClient : IDisposable
     /// <summary>Raw JSON of one object, as served.</summary>
     public async Task<byte[]> GetJsonAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = resource.Plural, Namespace = ns ?? "", Name = name },
+        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return reply.Object.ToByteArray();
     }
@@ -137,7 +137,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         var reply = await Unary(() => _objects.ListAsync(new ListRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             LabelSelector = labelSelector ?? "",
             FieldSelector = fieldSelector ?? "",
@@ -148,7 +148,7 @@ public sealed class MiniKubeClient : IDisposable
     public async Task<KubeObject> UpdateAsync(KubeObject obj, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.UpdateAsync(new UpdateRequest { Resource = resource.Plural, Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+        var reply = await Unary(() => _objects.UpdateAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
@@ -156,7 +156,7 @@ public sealed class MiniKubeClient : IDisposable
     public async Task<KubeObject> UpdateStatusAsync(KubeObject obj, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.UpdateStatusAsync(new UpdateRequest { Resource = resource.Plural, Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+        var reply = await Unary(() => _objects.UpdateStatusAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
@@ -166,7 +166,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         var reply = await Unary(() => _objects.PatchAsync(new PatchRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             Name = name,
             PatchType = "application/merge-patch+json",
@@ -181,7 +181,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         var request = new DeleteRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             Name = name,
             PropagationPolicy = options?.PropagationPolicy ?? "",
@@ -207,7 +207,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         using var call = _objects.Watch(new WatchRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             LabelSelector = labelSelector ?? "",
             FieldSelector = fieldSelector ?? "",
@@ -254,6 +254,9 @@ public sealed class MiniKubeClient : IDisposable
         await Unary(() => _objects.VersionAsync(new VersionRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
 
     public void Dispose() => _channel.Dispose();
+
+    // Served-only kinds share their plural with a stored one ("pods"), so they travel group-qualified ("pods.metrics.k8s.io").
+    private static string Wire(ResourceInfo resource) => resource.Stored ? resource.Plural : resource.QualifiedPlural;
 
     private static KubeObject Decode(ResourceInfo resource, ByteString bytes) => (KubeObject)KubeSerializer.FromJson(bytes.Span, resource.Type);
 
