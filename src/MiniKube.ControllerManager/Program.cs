@@ -26,11 +26,23 @@ var startupGrace = Duration("--node-startup-grace-period", defaults.NodeStartupG
 var monitorPeriod = Duration("--node-monitor-period", defaults.NodeMonitorPeriod, "How often node health is checked");
 var resync = Duration("--resync-period", defaults.ResyncPeriod, "Periodic full resync of ReplicaSets and Deployments (0 = off)");
 var nsPeriod = Duration("--namespace-sync-period", defaults.NamespaceSyncPeriod, "How soon a terminating namespace with content left is checked again");
+var hpaSync = Duration("--horizontal-pod-autoscaler-sync-period", defaults.HorizontalPodAutoscalerSyncPeriod, "How often each HorizontalPodAutoscaler is synced");
+var hpaTolerance = new Option<double>("--horizontal-pod-autoscaler-tolerance")
+{
+    Description = "Usage ratios within this of 1.0 do not rescale",
+    DefaultValueFactory = _ => defaults.HorizontalPodAutoscalerTolerance,
+};
+var hpaCpuInit = Duration("--horizontal-pod-autoscaler-cpu-initialization-period", defaults.HorizontalPodAutoscalerCpuInitializationPeriod,
+    "After a pod starts, its CPU samples count only once it has been ready for a whole metrics window");
+var hpaReadiness = Duration("--horizontal-pod-autoscaler-initial-readiness-delay", defaults.HorizontalPodAutoscalerInitialReadinessDelay,
+    "Readiness changes this soon after a pod starts mean it has never been ready");
+var hpaDownscale = Duration("--horizontal-pod-autoscaler-downscale-stabilization", defaults.HorizontalPodAutoscalerDownscaleStabilization,
+    "Scale-downs follow the highest recommendation within this window");
 
-var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc and namespace controllers")
+var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace and horizontalpodautoscaling controllers")
 {
     server, controllers, leaderElect, leaseNamespace, leaseName, leaseDuration, renewDeadline, retryPeriod, rsSyncs, deploySyncs, gcSyncs, nsSyncs,
-    monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod,
+    monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod, hpaSync, hpaTolerance, hpaCpuInit, hpaReadiness, hpaDownscale,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -62,6 +74,11 @@ root.SetAction(async (parse, ct) =>
             NodeMonitorPeriod = D(monitorPeriod),
             ResyncPeriod = D(resync),
             NamespaceSyncPeriod = D(nsPeriod),
+            HorizontalPodAutoscalerSyncPeriod = D(hpaSync),
+            HorizontalPodAutoscalerTolerance = parse.GetValue(hpaTolerance),
+            HorizontalPodAutoscalerCpuInitializationPeriod = D(hpaCpuInit),
+            HorizontalPodAutoscalerInitialReadinessDelay = D(hpaReadiness),
+            HorizontalPodAutoscalerDownscaleStabilization = D(hpaDownscale),
         };
     }
     catch (FormatException ex)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MiniKube.Client;
+using MiniKube.Controllers.Autoscaling;
 using MiniKube.Controllers.Deployments;
 using MiniKube.Controllers.GarbageCollection;
 using MiniKube.Controllers.Namespaces;
@@ -97,7 +98,7 @@ public sealed partial class ControllerManager
 
         var informers = new InformerFactory(client, _time, _loggers);
         var context = new ControllerContext(informers, new ApiControllerClient(client), Events, _time, _loggers);
-        var controllers = Create(context);
+        var controllers = Create(context, client);
         try
         {
             informers.Start();
@@ -134,7 +135,7 @@ public sealed partial class ControllerManager
         }
     }
 
-    private List<IController> Create(ControllerContext ctx)
+    private List<IController> Create(ControllerContext ctx, MiniKubeClient client)
     {
         var o = _options;
         var list = new List<IController>();
@@ -170,6 +171,17 @@ public sealed partial class ControllerManager
         if (Enabled.Contains(NamespaceController.ControllerName))
         {
             list.Add(new NamespaceController(ctx, new NamespaceControllerOptions { Workers = o.ConcurrentNamespaceSyncs, RetryPeriod = o.NamespaceSyncPeriod }));
+        }
+        if (Enabled.Contains(HorizontalPodAutoscalerController.ControllerName))
+        {
+            list.Add(new HorizontalPodAutoscalerController(ctx, new ApiAutoscalingClient(client), new HorizontalPodAutoscalerOptions
+            {
+                SyncPeriod = o.HorizontalPodAutoscalerSyncPeriod,
+                Tolerance = o.HorizontalPodAutoscalerTolerance,
+                CpuInitializationPeriod = o.HorizontalPodAutoscalerCpuInitializationPeriod,
+                InitialReadinessDelay = o.HorizontalPodAutoscalerInitialReadinessDelay,
+                DownscaleStabilization = o.HorizontalPodAutoscalerDownscaleStabilization,
+            }));
         }
         return list;
     }

@@ -16,6 +16,7 @@ public static class ControllerSelection
         NodeLifecycle.TaintEvictionController.ControllerName,
         NodeLifecycle.PodGcController.ControllerName,
         Namespaces.NamespaceController.ControllerName,
+        Autoscaling.HorizontalPodAutoscalerController.ControllerName,
     ];
 
     public static IReadOnlySet<string> Parse(string text) =>
