@@ -98,7 +98,8 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
         timeout.CancelAfter(_options.KubeletRequestTimeout);
         try
         {
-            var summary = await Http.GetFromJsonAsync<KubeletSummary>(baseUrl + "/stats/summary", timeout.Token).ConfigureAwait(false);
+            var summary = await Http.GetFromJsonAsync<KubeletSummary>(
+                baseUrl + "/stats/summary?node=" + Uri.EscapeDataString(node), timeout.Token).ConfigureAwait(false);
             if (summary is null)
             {
                 throw new HttpRequestException("empty summary");
