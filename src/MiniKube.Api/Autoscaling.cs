@@ -140,3 +140,72 @@ public sealed record HorizontalPodAutoscalerCondition
     public string? Reason { get; init; }
     public string? Message { get; init; }
 }
+
+/// <summary>
+/// autoscaling/v1 Scale: the scale subresource of Deployments and ReplicaSets (<c>spec.replicas</c> to read and set;
+/// <c>status.replicas</c> and the pod selector as a string).
+/// </summary>
+public sealed record Scale : KubeObject
+{
+    public Scale()
+    {
+        ApiVersion = "autoscaling/v1";
+        Kind = "Scale";
+    }
+
+    public ScaleSpec? Spec { get; init; }
+    public ScaleStatus? Status { get; init; }
+}
+
+public sealed record ScaleSpec
+{
+    public int? Replicas { get; init; }
+}
+
+public sealed record ScaleStatus
+{
+    public int Replicas { get; init; }
+
+    /// <summary>The label selector of the target's pods in its string form (<c>app=web</c>).</summary>
+    public string? Selector { get; init; }
+}
+
+public static class ScalingPolicySelect
+{
+    public const string Max = "Max";
+    public const string Min = "Min";
+    public const string Disabled = "Disabled";
+}
+
+public static class HPAScalingPolicyType
+{
+    public const string Pods = "Pods";
+    public const string Percent = "Percent";
+}
+
+/// <summary>Kubernetes' defaults for <c>spec.behavior</c> (applied when a behavior is given; unset fields are filled).</summary>
+public static class HpaBehaviorDefaults
+{
+    /// <summary>Up: no stabilization, the larger of 4 pods or 100 % per 15 s.</summary>
+    public static HPAScalingRules ScaleUp(HPAScalingRules? rules) => new()
+    {
+        StabilizationWindowSeconds = rules?.StabilizationWindowSeconds ?? 0,
+        SelectPolicy = rules?.SelectPolicy ?? ScalingPolicySelect.Max,
+        Policies = rules?.Policies ??
+        [
+            new HPAScalingPolicy { Type = HPAScalingPolicyType.Pods, Value = 4, PeriodSeconds = 15 },
+            new HPAScalingPolicy { Type = HPAScalingPolicyType.Percent, Value = 100, PeriodSeconds = 15 },
+        ],
+    };
+
+    /// <summary>
+    /// Down: 100 % per 15 s; the stabilization window stays unset so the controller's
+    /// <c>--horizontal-pod-autoscaler-downscale-stabilization</c> (300 s) applies.
+    /// </summary>
+    public static HPAScalingRules ScaleDown(HPAScalingRules? rules) => new()
+    {
+        StabilizationWindowSeconds = rules?.StabilizationWindowSeconds,
+        SelectPolicy = rules?.SelectPolicy ?? ScalingPolicySelect.Max,
+        Policies = rules?.Policies ?? [new HPAScalingPolicy { Type = HPAScalingPolicyType.Percent, Value = 100, PeriodSeconds = 15 }],
+    };
+}

@@ -480,7 +480,10 @@ public static class Defaulter
                 },
             ];
         }
-        return hpa with { Spec = spec with { MinReplicas = spec.MinReplicas ?? 1, Metrics = metrics } };
+        var behavior = spec.Behavior is { } b
+            ? new HorizontalPodAutoscalerBehavior { ScaleUp = HpaBehaviorDefaults.ScaleUp(b.ScaleUp), ScaleDown = HpaBehaviorDefaults.ScaleDown(b.ScaleDown) }
+            : null;
+        return hpa with { Spec = spec with { MinReplicas = spec.MinReplicas ?? 1, Metrics = metrics, Behavior = behavior } };
     }
 
     private static string Or(string? value, string fallback) => string.IsNullOrEmpty(value) ? fallback : value;

@@ -94,6 +94,31 @@ public static class GoDuration
         : value.TotalMinutes % 60 != 0 ? $"{value.TotalMinutes.ToString(CultureInfo.InvariantCulture)}m"
         : $"{value.TotalHours.ToString(CultureInfo.InvariantCulture)}h";
 
+    /// <summary>
+    /// Go's <c>time.Duration.String()</c>, the form a <c>metav1.Duration</c> takes on the wire (<c>15s</c>, <c>1m30.5s</c>,
+    /// <c>500ms</c>, <c>2h0m0s</c>): what metrics.k8s.io's <c>window</c> carries.
+    /// </summary>
+    public static string ToGoString(TimeSpan duration)
+    {
+        if (duration == TimeSpan.Zero)
+        {
+            return "0s";
+        }
+        var sign = duration < TimeSpan.Zero ? "-" : "";
+        duration = duration.Duration();
+        if (duration < TimeSpan.FromSeconds(1))
+        {
+            return sign + (duration.Ticks / 10_000m).ToString("0.####", CultureInfo.InvariantCulture) + "ms";
+        }
+        var hours = (long)duration.TotalHours;
+        var minutes = duration.Minutes;
+        var seconds = duration.Seconds + (duration.Ticks % TimeSpan.TicksPerSecond) / (decimal)TimeSpan.TicksPerSecond;
+        var secondsText = seconds.ToString("0.#######", CultureInfo.InvariantCulture) + "s";
+        return hours > 0 ? string.Create(CultureInfo.InvariantCulture, $"{sign}{hours}h{minutes}m{secondsText}")
+            : minutes > 0 ? string.Create(CultureInfo.InvariantCulture, $"{sign}{minutes}m{secondsText}")
+            : sign + secondsText;
+    }
+
     private static long? UnitNanoseconds(ReadOnlySpan<char> unit) => unit switch
     {
         "ns" => 1,

@@ -28,6 +28,7 @@ public static class KubeSerializer
     private static readonly Dictionary<(string ApiVersion, string Kind), Type> DecodeOnlyKinds = new()
     {
         [("v1", "Binding")] = typeof(Binding),
+        [("autoscaling/v1", "Scale")] = typeof(Scale),
     };
 
     private static readonly JsonWriterOptions IndentedWriter = new()

@@ -17,6 +17,15 @@ public sealed record ResourceInfo(
     public string ListKind => Kind + "List";
 
     /// <summary>
+    /// False for kinds the API server serves but never stores (metrics.k8s.io's PodMetrics and NodeMetrics): no etcd
+    /// keys, no watch cache, only get and list, answered by the resource metrics pipeline.
+    /// </summary>
+    public bool Stored { get; init; } = true;
+
+    /// <summary><c>plural.group</c> (<c>pods.metrics.k8s.io</c>), or the plural alone for the core group.</summary>
+    public string QualifiedPlural => Group.Length == 0 ? Plural : Plural + "." + Group;
+
+    /// <summary>
     /// Field values a field selector can test for this kind (always <c>metadata.name</c> and
     /// <c>metadata.namespace</c>; pods add <c>spec.nodeName</c>, <c>status.phase</c>, …).
     /// </summary>

@@ -21,16 +21,22 @@ public static class ResourceRegistry
         new("coordination.k8s.io", "v1", "Lease", "leases", "lease", [], true, typeof(Lease), false),
         new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", ["hpa"], true,
             typeof(HorizontalPodAutoscaler), true),
+        // Served by the resource metrics pipeline, not stored: found as pods.metrics.k8s.io / nodes.metrics.k8s.io.
+        new ResourceInfo("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", "", [], true, typeof(PodMetrics), false) { Stored = false },
+        new ResourceInfo("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", "", [], false, typeof(NodeMetrics), false) { Stored = false },
     ];
 
+    /// <summary>The kinds kept in etcd (every kind but the served-only metrics).</summary>
+    public static IReadOnlyList<ResourceInfo> Stored { get; } = [.. All.Where(r => r.Stored)];
+
     // Lookups run on every request; dictionaries avoid scanning the list each time.
-    private static readonly Dictionary<string, ResourceInfo> ByPluralIndex = All.ToDictionary(r => r.Plural, StringComparer.Ordinal);
+    private static readonly Dictionary<string, ResourceInfo> ByPluralIndex = BuildPluralIndex();
     private static readonly Dictionary<Type, ResourceInfo> ByTypeIndex = All.ToDictionary(r => r.Type);
     private static readonly Dictionary<(string ApiVersion, string Kind), ResourceInfo> ByKindIndex =
         All.ToDictionary(r => (r.ApiVersion, r.Kind));
     private static readonly Dictionary<string, ResourceInfo> ByAnyNameIndex = BuildNameIndex();
 
-    /// <summary>By plural resource name ("pods").</summary>
+    /// <summary>By plural resource name ("pods"), or plural.group ("pods.metrics.k8s.io", "deployments.apps").</summary>
     public static ResourceInfo? ByPlural(string plural) => ByPluralIndex.GetValueOrDefault(plural);
 
     /// <summary>By apiVersion and kind ("apps/v1", "Deployment"); apiVersion may be null to match any group.</summary>
@@ -46,10 +52,26 @@ public static class ResourceRegistry
     /// <summary>What a user may type: plural, singular, short name or kind, any case ("po", "Pod", "pods").</summary>
     public static ResourceInfo? Resolve(string name) => ByAnyNameIndex.GetValueOrDefault(name);
 
+    private static Dictionary<string, ResourceInfo> BuildPluralIndex()
+    {
+        // A bare plural names the stored kind ("pods" is core pods, not pods.metrics.k8s.io).
+        var index = Stored.ToDictionary(r => r.Plural, StringComparer.Ordinal);
+        foreach (var r in All)
+        {
+            index.TryAdd(r.QualifiedPlural, r);
+        }
+        return index;
+    }
+
     private static Dictionary<string, ResourceInfo> BuildNameIndex()
     {
         var index = new Dictionary<string, ResourceInfo>(StringComparer.OrdinalIgnoreCase);
-        foreach (var r in All)
+        foreach (var r in All.Where(r => !r.Stored))
+        {
+            index[r.QualifiedPlural] = r;
+            index[r.Kind] = r;
+        }
+        foreach (var r in Stored)
         {
             foreach (var name in r.ShortNames.Append(r.Kind).Append(r.Singular).Append(r.Plural))
             {

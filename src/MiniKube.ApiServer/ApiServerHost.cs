@@ -63,6 +63,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<KubeletProxy>();
         services.AddRest();
         services.AddHostedService<SystemNamespaces>();
+        services.AddSingleton<ResourceMetricsStore>();
+        services.AddSingleton<ResourceMetricsScraper>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResourceMetricsScraper>());
+        services.AddSingleton<IResourceMetrics, ResourceMetrics>();
+        services.AddSingleton<IScaleSubresource, ScaleSubresource>();
         services.AddSingleton<GrpcErrors>();
         services.AddGrpc(grpc =>
         {
@@ -75,6 +80,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
         _app.UseWebSockets();
+        _app.MapGrpcService<MetricsService>();
+        _app.MapGrpcService<ScalesService>();
         HealthEndpoints.Map(_app);
         Rest.RestEndpoints.Map(_app);
     }

@@ -50,6 +50,12 @@ public sealed class ApiServerOptions
     /// <summary>The ports NodePorts are allocated from (<c>--service-node-port-range</c>, MIN-MAX inclusive).</summary>
     public string ServiceNodePortRange { get; set; } = ApiServer.NodePortRange.Default;
 
+    /// <summary>How often the resource metrics pipeline scrapes every kubelet (<c>--metric-resolution</c>; metrics-server: 15 s).</summary>
+    public TimeSpan MetricResolution { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long one kubelet stats scrape may take before that node drops out (<c>--kubelet-request-timeout</c>; 10 s).</summary>
+    public TimeSpan KubeletRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -103,6 +109,14 @@ public sealed class ApiServerOptions
         if (!ApiServer.NodePortRange.TryParse(ServiceNodePortRange, out _, out var portRangeError))
         {
             problems.Add("--service-node-port-range: " + portRangeError);
+        }
+        if (MetricResolution < TimeSpan.FromMilliseconds(100))
+        {
+            problems.Add($"--metric-resolution: {MetricResolution.TotalSeconds}s is too short (at least 100ms, e.g. --metric-resolution 15s)");
+        }
+        if (KubeletRequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
         }
         if (WatchCacheCapacity < 100)
         {

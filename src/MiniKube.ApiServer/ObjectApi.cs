@@ -35,15 +35,19 @@ internal sealed partial class ObjectApi
         _logger = logger;
     }
 
-    public static ResourceInfo Resolve(string resource) =>
-        ResourceRegistry.ByPlural(resource)
-        ?? throw new ApiException(new Status
-        {
-            Outcome = "Failure",
-            Code = 404,
-            Reason = StatusReasons.NotFound,
-            Message = $"the server could not find the requested resource \"{resource}\"",
-        });
+    /// <summary>A stored resource by its (optionally group-qualified) plural; served-only kinds (metrics) are refused.</summary>
+    public static ResourceInfo Resolve(string resource)
+    {
+        var info = ResourceRegistry.ByPlural(resource)
+            ?? throw new ApiException(new Status
+            {
+                Outcome = "Failure",
+                Code = 404,
+                Reason = StatusReasons.NotFound,
+                Message = $"the server could not find the requested resource \"{resource}\"",
+            });
+        return info.Stored ? info : throw ApiException.MethodNotAllowed($"{info.QualifiedPlural} can only be read (get, list)");
+    }
 
     public async Task<CachedObject> CreateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, bool dryRun, CancellationToken ct)
     {

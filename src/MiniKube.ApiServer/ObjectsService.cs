@@ -7,7 +7,7 @@ namespace MiniKube.ApiServer;
 
 /// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
 internal sealed class ObjectsService(
-    ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime)
+    ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime, IResourceMetrics metrics)
     : Objects.ObjectsBase
 {
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
@@ -19,12 +19,25 @@ internal sealed class ObjectsService(
 
     public override async Task<ObjectReply> Get(GetRequest request, ServerCallContext context)
     {
+        if (ResourceRegistry.ByPlural(request.Resource) is { Stored: false } served)
+        {
+            KubeObject found = served.Type == typeof(PodMetrics)
+                ? await metrics.GetPodMetricsAsync(request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false)
+                : await metrics.GetNodeMetricsAsync(request.Name, context.CancellationToken).ConfigureAwait(false);
+            return MetricsService.Reply(found);
+        }
         var resource = ObjectApi.Resolve(request.Resource);
         return Reply(await api.GetAsync(resource, request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false));
     }
 
     public override async Task<ListReply> List(ListRequest request, ServerCallContext context)
     {
+        if (ResourceRegistry.ByPlural(request.Resource) is { Stored: false } served)
+        {
+            return served.Type == typeof(PodMetrics)
+                ? MetricsService.List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, context.CancellationToken).ConfigureAwait(false))
+                : MetricsService.List(await metrics.ListNodeMetricsAsync(request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+        }
         var resource = ObjectApi.Resolve(request.Resource);
         var filter = ObjectFilters.Parse(resource, request.Namespace, request.LabelSelector, request.FieldSelector);
         var (items, revision) = await api.ListAsync(resource, filter, context.CancellationToken).ConfigureAwait(false);
@@ -82,7 +95,7 @@ internal sealed class ObjectsService(
                 Namespaced = r.Namespaced,
             };
             resource.ShortNames.AddRange(r.ShortNames);
-            resource.Verbs.AddRange(["create", "delete", "get", "list", "patch", "update", "watch"]);
+            resource.Verbs.AddRange(r.Stored ? ["create", "delete", "get", "list", "patch", "update", "watch"] : ["get", "list"]);
             reply.Resources.Add(resource);
         }
         return Task.FromResult(reply);

@@ -107,14 +107,9 @@ internal sealed class KubeletProxy(ObjectApi api)
         {
             throw ApiException.Unavailable($"pod {podName} is on node {nodeName}, which is not registered (is its kubelet running?)");
         }
-        var address = node.Status?.Addresses?.FirstOrDefault(a => a.Type == NodeAddressType.InternalIP)?.Address;
-        var port = node.Status?.DaemonEndpoints?.KubeletEndpoint?.Port ?? 0;
-        if (string.IsNullOrEmpty(address) || port <= 0)
-        {
-            throw ApiException.Unavailable($"node {nodeName} has not published its kubelet address and port (status.addresses InternalIP, status.daemonEndpoints)");
-        }
-        var host = IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address;
-        return (nodeName, string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}"));
+        var baseUrl = KubeletAddress.BaseUrl(node)
+            ?? throw ApiException.Unavailable($"node {nodeName} has not published its kubelet address and port (status.addresses InternalIP, status.daemonEndpoints)");
+        return (nodeName, baseUrl);
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string node, CancellationToken ct)

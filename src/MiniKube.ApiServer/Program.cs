@@ -32,17 +32,40 @@ var serviceNodePortRange = new Option<string>("--service-node-port-range")
     Description = "Port range (MIN-MAX, inclusive) that Service NodePorts are allocated from",
     DefaultValueFactory = _ => NodePortRange.Default,
 };
+var metricResolution = new Option<string>("--metric-resolution")
+{
+    Description = "How often the resource metrics pipeline scrapes the kubelets (a duration such as 15s or 500ms)",
+    DefaultValueFactory = _ => "15s",
+};
+var kubeletRequestTimeout = new Option<string>("--kubelet-request-timeout")
+{
+    Description = "How long one kubelet stats scrape may take before that node's metrics drop out (e.g. 10s)",
+    DefaultValueFactory = _ => "10s",
+};
 var watchCacheSize = new Option<int>("--watch-cache-size") { Description = "Events each resource's watch cache keeps", DefaultValueFactory = _ => 10_000 };
 
 var root = new RootCommand("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
 {
     etcdServers, etcdPrefix, bindAddress, port, grpcPort, watchCacheSize, etcdStartupTimeout, eventTtl, notReadyToleration, unreachableToleration,
     serviceClusterIPRange, serviceNodePortRange,
+    metricResolution, kubeletRequestTimeout,
 };
 root.SetAction(async (parse, ct) =>
 {
+    if (!MiniKube.Api.GoDuration.TryParse(parse.GetValue(metricResolution), out var resolution))
+    {
+        Console.Error.WriteLine($"minikube-apiserver: --metric-resolution: \"{parse.GetValue(metricResolution)}\" is not a duration such as 15s or 500ms");
+        return 2;
+    }
+    if (!MiniKube.Api.GoDuration.TryParse(parse.GetValue(kubeletRequestTimeout), out var scrapeTimeout))
+    {
+        Console.Error.WriteLine($"minikube-apiserver: --kubelet-request-timeout: \"{parse.GetValue(kubeletRequestTimeout)}\" is not a duration such as 10s");
+        return 2;
+    }
     var options = new ApiServerOptions
     {
+        MetricResolution = resolution,
+        KubeletRequestTimeout = scrapeTimeout,
         EtcdServers = parse.GetValue(etcdServers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         EtcdPrefix = parse.GetValue(etcdPrefix)!,
         BindAddress = parse.GetValue(bindAddress)!,

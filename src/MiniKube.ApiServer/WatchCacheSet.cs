@@ -17,7 +17,7 @@ internal sealed class WatchCacheSet : BackgroundService
         _options = options;
         _time = time;
         var logger = loggers.CreateLogger<WatchCache>();
-        _caches = ResourceRegistry.All.ToDictionary(r => r.Plural, r => new WatchCache(r, store, codec, options, logger));
+        _caches = ResourceRegistry.Stored.ToDictionary(r => r.Plural, r => new WatchCache(r, store, codec, options, logger));
     }
 
     public WatchCache For(ResourceInfo resource) => _caches[resource.Plural];

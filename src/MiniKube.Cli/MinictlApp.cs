@@ -42,6 +42,8 @@ public sealed class MinictlApp
         root.Subcommands.Add(new PatchCommand(runner).Build());
         root.Subcommands.Add(new ScaleCommand(runner).Build());
         root.Subcommands.Add(new ExposeCommand(runner).Build());
+        root.Subcommands.Add(new AutoscaleCommand(runner).Build());
+        root.Subcommands.Add(new TopCommand(runner).Build());
         root.Subcommands.Add(new LogsCommand(runner).Build());
         root.Subcommands.Add(new ExecCommand(runner).Build());
         root.Subcommands.Add(new SetCommand(runner).Build());

@@ -122,7 +122,7 @@ public sealed class MiniKubeClient : IDisposable
         var resource = ResourceRegistry.ByType(obj.GetType());
         var reply = await Unary(() => _objects.CreateAsync(new CreateRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = obj.Metadata.Namespace ?? "",
             Object = Bytes(obj),
             DryRun = dryRun,
@@ -132,7 +132,7 @@ public sealed class MiniKubeClient : IDisposable
 
     public async Task<KubeObject> GetAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = resource.Plural, Namespace = ns ?? "", Name = name },
+        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
@@ -140,7 +140,7 @@ public sealed class MiniKubeClient : IDisposable
     /// <summary>Raw JSON of one object, as served.</summary>
     public async Task<byte[]> GetJsonAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = resource.Plural, Namespace = ns ?? "", Name = name },
+        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return reply.Object.ToByteArray();
     }
@@ -150,7 +150,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         var reply = await Unary(() => _objects.ListAsync(new ListRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             LabelSelector = labelSelector ?? "",
             FieldSelector = fieldSelector ?? "",
@@ -161,7 +161,7 @@ public sealed class MiniKubeClient : IDisposable
     public async Task<KubeObject> UpdateAsync(KubeObject obj, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.UpdateAsync(new UpdateRequest { Resource = resource.Plural, Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+        var reply = await Unary(() => _objects.UpdateAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
@@ -169,7 +169,7 @@ public sealed class MiniKubeClient : IDisposable
     public async Task<KubeObject> UpdateStatusAsync(KubeObject obj, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.UpdateStatusAsync(new UpdateRequest { Resource = resource.Plural, Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+        var reply = await Unary(() => _objects.UpdateStatusAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
@@ -179,7 +179,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         var reply = await Unary(() => _objects.PatchAsync(new PatchRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             Name = name,
             PatchType = "application/merge-patch+json",
@@ -194,7 +194,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         var request = new DeleteRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             Name = name,
             PropagationPolicy = options?.PropagationPolicy ?? "",
@@ -221,7 +221,7 @@ public sealed class MiniKubeClient : IDisposable
     {
         using var call = _objects.Watch(new WatchRequest
         {
-            Resource = resource.Plural,
+            Resource = Wire(resource),
             Namespace = ns ?? "",
             LabelSelector = labelSelector ?? "",
             FieldSelector = fieldSelector ?? "",
@@ -284,6 +284,9 @@ public sealed class MiniKubeClient : IDisposable
         await Unary(() => _objects.VersionAsync(new VersionRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
 
     public void Dispose() => _channel.Dispose();
+
+    // Served-only kinds share their plural with a stored one ("pods"), so they travel group-qualified ("pods.metrics.k8s.io").
+    private static string Wire(ResourceInfo resource) => resource.Stored ? resource.Plural : resource.QualifiedPlural;
 
     private static KubeObject Decode(ResourceInfo resource, ByteString bytes) => (KubeObject)KubeSerializer.FromJson(bytes.Span, resource.Type);
 

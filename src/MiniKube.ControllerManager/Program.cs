@@ -26,11 +26,24 @@ var unhealthyZone = new Option<double>("--unhealthy-zone-threshold") { Descripti
 var largeCluster = new Option<int>("--large-cluster-size-threshold") { Description = "Zones with more nodes keep evicting (slowly) in partial disruption", DefaultValueFactory = _ => defaults.LargeClusterSizeThreshold };
 var resync = Duration("--resync-period", defaults.ResyncPeriod, "Periodic full resync of ReplicaSets and Deployments (0 = off)");
 var nsPeriod = Duration("--namespace-sync-period", defaults.NamespaceSyncPeriod, "How soon a terminating namespace with content left is checked again");
+var hpaSync = Duration("--horizontal-pod-autoscaler-sync-period", defaults.HorizontalPodAutoscalerSyncPeriod, "How often each HorizontalPodAutoscaler is synced");
+var hpaTolerance = new Option<double>("--horizontal-pod-autoscaler-tolerance")
+{
+    Description = "Usage ratios within this of 1.0 do not rescale",
+    DefaultValueFactory = _ => defaults.HorizontalPodAutoscalerTolerance,
+};
+var hpaCpuInit = Duration("--horizontal-pod-autoscaler-cpu-initialization-period", defaults.HorizontalPodAutoscalerCpuInitializationPeriod,
+    "After a pod starts, its CPU samples count only once it has been ready for a whole metrics window");
+var hpaReadiness = Duration("--horizontal-pod-autoscaler-initial-readiness-delay", defaults.HorizontalPodAutoscalerInitialReadinessDelay,
+    "Readiness changes this soon after a pod starts mean it has never been ready");
+var hpaDownscale = Duration("--horizontal-pod-autoscaler-downscale-stabilization", defaults.HorizontalPodAutoscalerDownscaleStabilization,
+    "Scale-downs follow the highest recommendation within this window");
 
-var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice and endpoint controllers")
+var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice, endpoint and horizontalpodautoscaling controllers")
 {
     server, controllers, rsSyncs, deploySyncs, gcSyncs, nsSyncs,
     monitorGrace, startupGrace, monitorPeriod, resync, nsPeriod, evictionRate, secondaryRate, unhealthyZone, largeCluster,
+    hpaSync, hpaTolerance, hpaCpuInit, hpaReadiness, hpaDownscale,
 };
 foreach (var option in leaderElection.All)
 {
@@ -77,6 +90,11 @@ root.SetAction(async (parse, ct) =>
             LargeClusterSizeThreshold = parse.GetValue(largeCluster),
             ResyncPeriod = D(resync),
             NamespaceSyncPeriod = D(nsPeriod),
+            HorizontalPodAutoscalerSyncPeriod = D(hpaSync),
+            HorizontalPodAutoscalerTolerance = parse.GetValue(hpaTolerance),
+            HorizontalPodAutoscalerCpuInitializationPeriod = D(hpaCpuInit),
+            HorizontalPodAutoscalerInitialReadinessDelay = D(hpaReadiness),
+            HorizontalPodAutoscalerDownscaleStabilization = D(hpaDownscale),
         };
     }
     catch (FormatException ex)

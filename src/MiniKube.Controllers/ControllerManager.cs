@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MiniKube.Client;
+using MiniKube.Controllers.Autoscaling;
 using MiniKube.Controllers.Deployments;
 using MiniKube.Controllers.Discovery;
 using MiniKube.Controllers.GarbageCollection;
@@ -98,7 +99,7 @@ public sealed partial class ControllerManager
 
         var informers = new InformerFactory(client, _time, _loggers);
         var context = new ControllerContext(informers, new ApiControllerClient(client), Events, _time, _loggers);
-        var controllers = Create(context);
+        var controllers = Create(context, client);
         try
         {
             informers.Start();
@@ -135,7 +136,7 @@ public sealed partial class ControllerManager
         }
     }
 
-    private List<IController> Create(ControllerContext ctx)
+    private List<IController> Create(ControllerContext ctx, MiniKubeClient client)
     {
         var o = _options;
         var list = new List<IController>();
@@ -183,6 +184,17 @@ public sealed partial class ControllerManager
         if (Enabled.Contains(EndpointsController.ControllerName))
         {
             list.Add(new EndpointsController(ctx));
+        }
+        if (Enabled.Contains(HorizontalPodAutoscalerController.ControllerName))
+        {
+            list.Add(new HorizontalPodAutoscalerController(ctx, new ApiAutoscalingClient(client), new HorizontalPodAutoscalerOptions
+            {
+                SyncPeriod = o.HorizontalPodAutoscalerSyncPeriod,
+                Tolerance = o.HorizontalPodAutoscalerTolerance,
+                CpuInitializationPeriod = o.HorizontalPodAutoscalerCpuInitializationPeriod,
+                InitialReadinessDelay = o.HorizontalPodAutoscalerInitialReadinessDelay,
+                DownscaleStabilization = o.HorizontalPodAutoscalerDownscaleStabilization,
+            }));
         }
         return list;
     }

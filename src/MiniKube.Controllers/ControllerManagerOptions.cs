@@ -58,6 +58,21 @@ public sealed record ControllerManagerOptions
     /// <summary>How soon a terminating namespace with content left is checked again.</summary>
     public TimeSpan NamespaceSyncPeriod { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary><c>--horizontal-pod-autoscaler-sync-period</c>: how often each HorizontalPodAutoscaler is synced.</summary>
+    public TimeSpan HorizontalPodAutoscalerSyncPeriod { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary><c>--horizontal-pod-autoscaler-tolerance</c>: usage ratios within this of 1.0 do not rescale.</summary>
+    public double HorizontalPodAutoscalerTolerance { get; init; } = 0.1;
+
+    /// <summary><c>--horizontal-pod-autoscaler-cpu-initialization-period</c>: after a pod starts, CPU samples are trusted only once it is ready for a whole window.</summary>
+    public TimeSpan HorizontalPodAutoscalerCpuInitializationPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>--horizontal-pod-autoscaler-initial-readiness-delay</c>: readiness flips this soon after start mean "never ready yet".</summary>
+    public TimeSpan HorizontalPodAutoscalerInitialReadinessDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>--horizontal-pod-autoscaler-downscale-stabilization</c>: scale-downs use the highest recommendation of this window.</summary>
+    public TimeSpan HorizontalPodAutoscalerDownscaleStabilization { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Every problem with these options, each saying which flag to set and how.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -118,6 +133,26 @@ public sealed record ControllerManagerOptions
         if (LargeClusterSizeThreshold < 0)
         {
             problems.Add($"--large-cluster-size-threshold must not be negative (got {LargeClusterSizeThreshold})");
+        }
+        if (HorizontalPodAutoscalerSyncPeriod <= TimeSpan.Zero)
+        {
+            problems.Add("--horizontal-pod-autoscaler-sync-period must be positive (e.g. --horizontal-pod-autoscaler-sync-period 15s)");
+        }
+        if (HorizontalPodAutoscalerTolerance is < 0 or >= 1 || double.IsNaN(HorizontalPodAutoscalerTolerance))
+        {
+            problems.Add($"--horizontal-pod-autoscaler-tolerance must be at least 0 and below 1 (got {HorizontalPodAutoscalerTolerance}; Kubernetes' default is 0.1)");
+        }
+        foreach (var (flag, value) in new[]
+                 {
+                     ("--horizontal-pod-autoscaler-cpu-initialization-period", HorizontalPodAutoscalerCpuInitializationPeriod),
+                     ("--horizontal-pod-autoscaler-initial-readiness-delay", HorizontalPodAutoscalerInitialReadinessDelay),
+                     ("--horizontal-pod-autoscaler-downscale-stabilization", HorizontalPodAutoscalerDownscaleStabilization),
+                 })
+        {
+            if (value < TimeSpan.Zero)
+            {
+                problems.Add($"{flag} must not be negative");
+            }
         }
         if (ResyncPeriod < TimeSpan.Zero)
         {

@@ -18,6 +18,7 @@ public static class ControllerSelection
         Namespaces.NamespaceController.ControllerName,
         Discovery.EndpointSliceController.ControllerName,
         Discovery.EndpointsController.ControllerName,
+        Autoscaling.HorizontalPodAutoscalerController.ControllerName,
     ];
 
     public static IReadOnlySet<string> Parse(string text) =>

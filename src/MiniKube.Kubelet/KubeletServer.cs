@@ -68,7 +68,7 @@ internal sealed class KubeletServer : IAsyncDisposable
             ("GET", "healthz") when s.Count == 1 => exchange.RespondTextAsync(200, "ok"),
             ("GET", "containerLogs") when s.Count == 4 => LogsAsync(exchange, s[1], s[2], s[3]),
             ("POST", "exec") when s.Count == 4 => ExecAsync(exchange, s[1], s[2], s[3]),
-            ("GET", "stats") when s.Count == 2 && s[1] == "summary" => exchange.RespondAsync(200, JsonType, JsonSerializer.SerializeToUtf8Bytes(Summary(), Json)),
+            ("GET", "stats") when s.Count == 2 && s[1] == "summary" => exchange.RespondAsync(200, JsonType, JsonSerializer.SerializeToUtf8Bytes(Summary(exchange.Query.GetValueOrDefault("node")), Json)),
             ("GET", "pods") when s.Count == 1 => exchange.RespondAsync(200, JsonType, KubeSerializer.ToJsonBytes(new KubeList<Pod>
             {
                 ApiVersion = "v1",
@@ -80,8 +80,16 @@ internal sealed class KubeletServer : IAsyncDisposable
         };
     }
 
-    private NodeStats Summary()
+    /// <summary>
+    /// The summary of every node this process runs; with <c>?node=NAME</c> only that node's (hollow kubelets run many nodes
+    /// behind one port, and the API server's metrics pipeline asks for each node's own).
+    /// </summary>
+    private NodeStats Summary(string? node)
     {
+        if (node is { Length: > 0 } && _agents.FirstOrDefault(a => a.NodeName == node) is { } agent)
+        {
+            return agent.Stats.Summary();
+        }
         var summaries = _agents.Select(a => a.Stats.Summary()).ToList();
         return summaries.Count == 1 ? summaries[0] : summaries[0] with { Pods = [.. summaries.SelectMany(s => s.Pods)] };
     }

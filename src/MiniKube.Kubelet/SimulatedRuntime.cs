@@ -92,12 +92,33 @@ public sealed class SimulatedRuntime(TimeSpan startDelay, TimeProvider time) : I
         }
     }
 
+    /// <summary>
+    /// One sample a second while the container runs, so hollow nodes feed the resource metrics pipeline: a steady CPU
+    /// rate of 5-50 millicores and a working set of 4-35 MiB, both fixed per container (derived from its id).
+    /// </summary>
     public async IAsyncEnumerable<ContainerStatsSample> StreamStatsAsync(string id, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await Task.CompletedTask.ConfigureAwait(false);
-        if (_containers.TryGetValue(id, out var c) && c.State == RuntimeContainerState.Running)
+        if (!_containers.TryGetValue(id, out var c) || c.State != RuntimeContainerState.Running)
         {
-            yield return new ContainerStatsSample(time.GetUtcNow(), 0, 1024 * 1024, 1024 * 1024);
+            yield break;
+        }
+        var seed = (uint)StringComparer.Ordinal.GetHashCode(id);
+        var nanoCores = (5 + seed % 46) * 1_000_000UL;
+        var workingSet = (4 + (seed / 46) % 32) * 1024UL * 1024UL;
+        var started = c.StartedAt ?? time.GetUtcNow();
+        while (!cancellationToken.IsCancellationRequested && _containers.TryGetValue(id, out c) && c.State == RuntimeContainerState.Running)
+        {
+            var now = time.GetUtcNow();
+            var cumulative = (ulong)Math.Max(0, (now - started).TotalSeconds * nanoCores);
+            yield return new ContainerStatsSample(now, cumulative, workingSet, workingSet + 1024 * 1024);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
         }
     }
 

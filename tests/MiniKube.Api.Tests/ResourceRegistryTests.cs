@@ -54,7 +54,7 @@ public sealed class ResourceRegistryTests
             Assert.Equal(info.ApiVersion, obj.ApiVersion);
             Assert.Equal(info.Kind, obj.Kind);
         }
-        Assert.Equal(15, ResourceRegistry.All.Count);
+        Assert.Equal(17, ResourceRegistry.All.Count);
     }
 
     [Fact]

@@ -26,7 +26,9 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
             "horizontalpodautoscalers   hpa          autoscaling/v2           true         HorizontalPodAutoscaler\n" +
             "jobs                                    batch/v1                 true         Job\n" +
             "leases                                  coordination.k8s.io/v1   true         Lease\n" +
-            "endpointslices                          discovery.k8s.io/v1      true         EndpointSlice\n", ""), result);
+            "endpointslices                          discovery.k8s.io/v1      true         EndpointSlice\n" +
+            "nodes                                   metrics.k8s.io/v1beta1   false        NodeMetrics\n" +
+            "pods                                    metrics.k8s.io/v1beta1   true         PodMetrics\n", ""), result);
         Assert.Matches(new Regex(@"^pods\s{2,}po\s{2,}v1\s{2,}true\s{2,}Pod$", RegexOptions.Multiline), result.Out);
     }
 
@@ -34,7 +36,7 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
     public async Task Api_resources_filters_and_names()
     {
         var result = await fixture.Cli().RunAsync("api-resources", "--namespaced=false", "-o", "name");
-        Assert.Equal(new CliResult(0, "namespaces\nnodes\n", ""), result);
+        Assert.Equal(new CliResult(0, "namespaces\nnodes\nnodes.metrics.k8s.io\n", ""), result);
         var apps = await fixture.Cli().RunAsync("api-resources", "--api-group", "apps", "-o", "name");
         Assert.Equal(new CliResult(0, "daemonsets.apps\ndeployments.apps\nreplicasets.apps\n", ""), apps);
     }

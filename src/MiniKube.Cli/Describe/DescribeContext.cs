@@ -86,6 +86,7 @@ public static class Describers
         [typeof(Deployment)] = new DeploymentDescriber(),
         [typeof(ReplicaSet)] = new ReplicaSetDescriber(),
         [typeof(Service)] = new ServiceDescriber(),
+        [typeof(HorizontalPodAutoscaler)] = new HorizontalPodAutoscalerDescriber(),
     };
 
     private static readonly GenericDescriber Generic = new();

@@ -69,7 +69,7 @@ public sealed partial class NamespaceController : IController, IReconciler, IDis
         }
         var remaining = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var finalizers = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var resource in ResourceRegistry.All.Where(r => r.Namespaced))
+        foreach (var resource in ResourceRegistry.Stored.Where(r => r.Namespaced))
         {
             var items = await _ctx.Client.ListAsync(resource, key, cancellationToken).ConfigureAwait(false);
             foreach (var item in items)
@@ -103,7 +103,7 @@ public sealed partial class NamespaceController : IController, IReconciler, IDis
         {
             // Deleted objects that remain are finishing (graceful pods, finalizers); check their progress again.
             var stillThere = new Dictionary<string, int>(remaining, StringComparer.Ordinal);
-            foreach (var resource in ResourceRegistry.All.Where(r => r.Namespaced && stillThere.ContainsKey(r.Plural)))
+            foreach (var resource in ResourceRegistry.Stored.Where(r => r.Namespaced && stillThere.ContainsKey(r.Plural)))
             {
                 var items = await _ctx.Client.ListAsync(resource, key, cancellationToken).ConfigureAwait(false);
                 if (items.Count == 0)
