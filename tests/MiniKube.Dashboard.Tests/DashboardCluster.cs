@@ -64,7 +64,7 @@ public sealed class DashboardCluster : ClusterFixture, IAsyncLifetime
         page.SetDefaultTimeout(60_000);
         await page.GotoAsync(DashboardUrl + "/" + path.TrimStart('/'));
         // Clicks count once the Blazor circuit is up, which the layout marks (prerendered HTML says False).
-        await page.Locator("#circuit[data-interactive=True]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("#circuit[data-interactive=yes]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;
     }
 

@@ -43,7 +43,9 @@ public static class PodTimeline
 
         if (scheduledEvent is not null || !string.IsNullOrEmpty(node))
         {
-            steps.Add(new(3, "Scheduled", StepState.Done, scheduledEvent is null ? scheduledCondition?.LastTransitionTime : ClusterStore.EventTime(scheduledEvent),
+            // The decision precedes the Binding (the condition's time) and the event, which is sent after the bind.
+            var bound = scheduledCondition is { Status: ConditionStatus.True } ? scheduledCondition.LastTransitionTime : null;
+            steps.Add(new(3, "Scheduled", StepState.Done, Earliest(bound, scheduledEvent is null ? null : ClusterStore.EventTime(scheduledEvent)),
                 (scheduledEvent?.Message ?? $"assigned to {node}") + (failedEvent is null ? "" : $" (after: {failedEvent.Message})")
                 + "; node scores: not recorded by minikube-scheduler", scheduledEvent is null ? "spec.nodeName" : "event Scheduled"));
         }
@@ -63,16 +65,19 @@ public static class PodTimeline
                 $"Binding stored: spec.nodeName = {node}", "spec.nodeName, condition PodScheduled"));
 
         var kubeletEvents = list.Where(e => e.Source?.Component == "kubelet" || e.ReportingComponent == "kubelet").ToList();
-        var seen = status?.StartTime ?? (kubeletEvents.Count > 0 ? ClusterStore.EventTime(kubeletEvents[0]) : null);
-        steps.Add(seen is null
-            ? new(5, "Seen by the kubelet", StepState.Pending, null, string.IsNullOrEmpty(node) ? "not bound yet" : $"waiting for the kubelet of {node}", "")
-            : new(5, "Seen by the kubelet", StepState.Done, seen, $"the kubelet of {node} acknowledged the pod (its watch on spec.nodeName={node})",
-                status?.StartTime is null ? "kubelet events" : "status.startTime"));
-
         var sandbox = conditions.FirstOrDefault(c => c.Type == ReadyToStartContainers && c.Status == ConditionStatus.True);
         var containerStatuses = status?.ContainerStatuses ?? [];
         var started = containerStatuses.Select(c => c.State?.Running?.StartedAt ?? c.State?.Terminated?.StartedAt ?? c.LastState?.Terminated?.StartedAt)
             .Where(t => t is not null).ToList();
+        // The kubelet had the pod no later than the first thing it did with it: its first status (startTime), its first
+        // event, the sandbox, a container start.
+        var seen = Earliest([status?.StartTime, kubeletEvents.Count > 0 ? ClusterStore.EventTime(kubeletEvents[0]) : null, sandbox?.LastTransitionTime,
+            .. started]);
+        steps.Add(seen is null
+            ? new(5, "Seen by the kubelet", StepState.Pending, null, string.IsNullOrEmpty(node) ? "not bound yet" : $"waiting for the kubelet of {node}", "")
+            : new(5, "Seen by the kubelet", StepState.Done, seen, $"the kubelet of {node} acknowledged the pod (its watch on spec.nodeName={node})",
+                "status.startTime, kubelet events, condition PodReadyToStartContainers"));
+
         var total = pod.Spec?.Containers.Count ?? 0;
         var startedEvents = list.Where(e => e.Reason == "Started").ToList();
         var failedStart = list.LastOrDefault(e => e.Reason is "Failed" or "FailedCreatePodSandBox" or "BackOff" or "ErrImageNeverPull");
@@ -105,4 +110,7 @@ public static class PodTimeline
                     "status.phase, condition Ready"));
         return steps;
     }
+
+    private static DateTimeOffset? Earliest(params DateTimeOffset?[] times) =>
+        times.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty().Min() is var min && min != default ? min : null;
 }
