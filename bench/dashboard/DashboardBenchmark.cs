@@ -64,7 +64,7 @@ public static partial class DashboardBenchmark
         for (var i = 1; i <= writes; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            var written = await client.PatchAsync<ConfigMap>("bench", "default", $$"""{"data":{"i":"{{i}}"}}""", cancellationToken: ct);
+            var written = await client.PatchAsync<ConfigMap>("bench", "default", "{\"data\":{\"i\":\"" + i.ToString(CultureInfo.InvariantCulture) + "\"}}", cancellationToken: ct);
             var rv = written.Metadata.ResourceVersion!;
             await page.WaitForFunctionAsync("rv => document.querySelector('[data-test=resource-version]')?.textContent === rv", rv,
                 new() { PollingInterval = 2, Timeout = 10_000 });
@@ -138,6 +138,18 @@ public static partial class DashboardBenchmark
         await page.GotoAsync(url);
         await page.Locator("#circuit[data-interactive=yes]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;
+    }
+
+    /// <summary>Median and p99 (nearest rank) of a sample.</summary>
+    private sealed class Stats(IReadOnlyList<double> samples)
+    {
+        private readonly double[] _sorted = [.. samples.Order()];
+
+        public double Median => Rank(0.50);
+
+        public double P99 => Rank(0.99);
+
+        private double Rank(double p) => _sorted.Length == 0 ? double.NaN : _sorted[Math.Clamp((int)Math.Ceiling(p * _sorted.Length) - 1, 0, _sorted.Length - 1)];
     }
 
     private static double RssMiB(int pid)

@@ -38,6 +38,8 @@ public sealed class DashboardCluster : ClusterFixture, IAsyncLifetime
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium package (./test.sh does)");
         }
+        // Web-first assertions wait up to this long (Playwright's default, 5 s, is too short on a loaded machine).
+        Assertions.SetDefaultExpectTimeout(60_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
