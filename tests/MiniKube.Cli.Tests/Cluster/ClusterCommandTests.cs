@@ -67,7 +67,7 @@ public sealed class ClusterCommandTests : IDisposable
         Directory.CreateDirectory(empty);
         var up = await _home.MinictlAsync("cluster", "up", "--bin-dir", empty);
         Assert.Equal(1, up.ExitCode);
-        Assert.Contains($"minikube-apiserver.dll, minikube-scheduler.dll, minikube-controller-manager.dll, minikube-kubelet.dll not found in {empty}", up.Err,
+        Assert.Contains($"minikube-apiserver.dll, minikube-scheduler.dll, minikube-controller-manager.dll, minikube-kubelet.dll, minikube-dashboard.dll not found in {empty}", up.Err,
             StringComparison.Ordinal);
     }
 
