@@ -171,6 +171,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$MINIKUBE_TEST_TMPDIR"
 
 results="$run_dir/results"
+# Browser tests save screenshots under the results.
+export MINIKUBE_TEST_RESULTS="$results"
 status=0
 # In the background so that a signal to this script is handled at once (bash defers traps while a
 # foreground command runs) and the trap can stop the whole test run.

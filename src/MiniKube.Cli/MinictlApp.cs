@@ -51,6 +51,7 @@ public sealed class MinictlApp
         root.Subcommands.Add(new ApiResourcesCommand(runner).Build());
         root.Subcommands.Add(new VersionCommand(runner).Build());
         root.Subcommands.Add(new ClusterCommand(runner).Build());
+        root.Subcommands.Add(new DashboardCommand(runner).Build());
         return root;
     }
 

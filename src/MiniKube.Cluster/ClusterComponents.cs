@@ -20,15 +20,17 @@ public static partial class ClusterComponents
     public const string ControllerManager = "controller-manager";
     public const string Kubelet = "kubelet";
     public const string Proxy = "proxy";
+    public const string Dashboard = "dashboard";
 
     public const string ApiServerAssembly = "minikube-apiserver";
     public const string SchedulerAssembly = "minikube-scheduler";
     public const string ControllerManagerAssembly = "minikube-controller-manager";
     public const string KubeletAssembly = "minikube-kubelet";
     public const string ProxyAssembly = "minikube-proxy";
+    public const string DashboardAssembly = "minikube-dashboard";
 
     /// <summary>The .NET components' assemblies, which must be in the bin directory.</summary>
-    public static readonly IReadOnlyList<string> Assemblies = [ApiServerAssembly, SchedulerAssembly, ControllerManagerAssembly, KubeletAssembly, ProxyAssembly];
+    public static readonly IReadOnlyList<string> Assemblies = [ApiServerAssembly, SchedulerAssembly, ControllerManagerAssembly, KubeletAssembly, ProxyAssembly, DashboardAssembly];
 
     /// <summary>
     /// Runtime settings for every .NET component: workstation GC (one small heap instead of one per core; the API server,
@@ -56,6 +58,7 @@ public static partial class ClusterComponents
         ControllerManagerComponent,
         ProxyComponent,
         Kubelets,
+        DashboardComponent,
     ];
 
     public static IReadOnlyList<ComponentSpec> For(ClusterLayout layout) => [.. Catalog.SelectMany(entry => entry(layout))];
@@ -204,6 +207,29 @@ public static partial class ClusterComponents
                 DataDirectories = [root],
             };
         }
+    }
+
+    /// <summary>The web UI on 127.0.0.1, a client of the API server like the others.</summary>
+    private static IEnumerable<ComponentSpec> DashboardComponent(ClusterLayout layout)
+    {
+        var state = layout.State;
+        var healthz = new HttpCheck(state.DashboardUrl + "/healthz");
+        yield return new ComponentSpec
+        {
+            Name = Dashboard,
+            Role = Dashboard,
+            Command = DotnetCommand(layout, DashboardAssembly, Dashboard,
+                "--server", state.ServerUrl,
+                "--listen", "127.0.0.1:" + Invariant(state.DashboardPort)),
+            Environment = DotnetEnvironment,
+            LogFile = layout.Home.LogFile(Dashboard),
+            Ports = [new(state.DashboardPort, "dashboard")],
+            After = [ApiServer],
+            Readiness = healthz,
+            Health = healthz,
+            Endpoint = state.DashboardUrl,
+            StopWave = 1,
+        };
     }
 
     /// <summary>A .NET component's command line: its program, minictl's flags, then the user's --extra-config for its role.</summary>

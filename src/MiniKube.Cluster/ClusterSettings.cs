@@ -53,6 +53,7 @@ public static partial class ClusterSettings
         }
         var grpc = Keep(options.ApiPort ?? recorded?.ApiGrpcPort);
         var http = Keep(recorded?.ApiHttpPort);
+        var dashboard = Keep(recorded?.DashboardPort);
         var etcdClient = external is null ? Keep(recorded?.EtcdClientPort) : 0;
         var etcdPeer = external is null ? Keep(recorded?.EtcdPeerPort) : 0;
         return new ClusterState
@@ -63,6 +64,7 @@ public static partial class ClusterSettings
             ExternalEtcd = external,
             ApiGrpcPort = grpc > 0 ? grpc : Ports.Pick(taken),
             ApiHttpPort = http > 0 ? http : Ports.Pick(taken),
+            DashboardPort = dashboard > 0 ? dashboard : Ports.Pick(taken),
             EtcdClientPort = external is null ? (etcdClient > 0 ? etcdClient : Ports.Pick(taken)) : 0,
             EtcdPeerPort = external is null ? (etcdPeer > 0 ? etcdPeer : Ports.Pick(taken)) : 0,
             CreatedAt = recorded?.CreatedAt is { } created && created != default ? created : now,

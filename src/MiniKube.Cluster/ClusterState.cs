@@ -32,6 +32,9 @@ public sealed record ClusterState
 
     public required int ApiHttpPort { get; init; }
 
+    /// <summary>The web dashboard's port (0 in a state written before the dashboard existed: one is picked at the next up).</summary>
+    public int DashboardPort { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary><c>--extra-config</c> settings (<c>component.flag=value</c>) every start of those components gets.</summary>
@@ -50,6 +53,9 @@ public sealed record ClusterState
 
     [JsonIgnore]
     public string ApiHttpUrl => Loopback(ApiHttpPort);
+
+    [JsonIgnore]
+    public string DashboardUrl => Loopback(DashboardPort);
 
     /// <summary>The node names, <c>&lt;name&gt;-node-1</c> …</summary>
     [JsonIgnore]

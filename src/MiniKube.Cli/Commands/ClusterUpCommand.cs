@@ -72,6 +72,7 @@ public sealed class ClusterUpCommand(CommandRunner runner)
         text.WriteLine();
         text.WriteLine(headline);
         text.WriteLine($"  API server  {state.ServerUrl} (minictl finds it through {ClusterHome.Display(home.ConfigFile)})");
+        text.WriteLine($"  dashboard   {state.DashboardUrl}");
         text.WriteLine($"  nodes       {string.Join(", ", state.NodeNames)}");
         text.WriteLine($"  logs        {ClusterHome.Display(home.LogDirectory)}/");
         text.WriteLine();

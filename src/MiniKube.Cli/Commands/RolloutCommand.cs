@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MiniKube.Api;
-using MiniKube.Cli.Rollout;
+using MiniKube.Rollout;
 
 namespace MiniKube.Cli.Commands;
 

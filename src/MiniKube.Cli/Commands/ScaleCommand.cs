@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MiniKube.Cli.Rollout;
+using MiniKube.Rollout;
 using MiniKube.Api;
 using MiniKube.Client;
 

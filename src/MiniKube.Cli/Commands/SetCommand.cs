@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MiniKube.Cli.Rollout;
+using MiniKube.Rollout;
 
 namespace MiniKube.Cli.Commands;
 

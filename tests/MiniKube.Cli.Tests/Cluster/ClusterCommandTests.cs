@@ -68,7 +68,7 @@ public sealed class ClusterCommandTests : IDisposable
         Directory.CreateDirectory(empty);
         var up = await _home.MinictlAsync("cluster", "up", "--bin-dir", empty);
         Assert.Equal(1, up.ExitCode);
-        Assert.Contains($"minikube-apiserver.dll, minikube-scheduler.dll, minikube-controller-manager.dll, minikube-kubelet.dll, minikube-proxy.dll not found in {empty}", up.Err,
+        Assert.Contains($"minikube-apiserver.dll, minikube-scheduler.dll, minikube-controller-manager.dll, minikube-kubelet.dll, minikube-proxy.dll, minikube-dashboard.dll not found in {empty}", up.Err,
             StringComparison.Ordinal);
     }
 
@@ -141,12 +141,13 @@ public sealed class ClusterCommandTests : IDisposable
     [Fact]
     public void The_summary_says_what_happened_and_what_to_do_next()
     {
-        var state = new ClusterState { Name = "dev", Nodes = 2, BinDirectory = "/b", ApiGrpcPort = 21003, ApiHttpPort = 21004 }
+        var state = new ClusterState { Name = "dev", Nodes = 2, BinDirectory = "/b", ApiGrpcPort = 21003, ApiHttpPort = 21004, DashboardPort = 21005 }
             .With(new ComponentRecord { Name = "apiserver", Role = "apiserver", Pid = 1, LogFile = "/l", Command = ["x"] })
             .With(new ComponentRecord { Name = "etcd", Role = "etcd", Pid = 2, LogFile = "/l", Command = ["x"] });
         var fresh = Commands.ClusterUpCommand.Summary(new UpResult(state, ["etcd", "apiserver"], [], TimeSpan.FromSeconds(3.21)), _home.Home);
         Assert.Contains("Cluster \"dev\" is up: 2 nodes Ready in 3.2 s.", fresh, StringComparison.Ordinal);
         Assert.Contains("API server  http://127.0.0.1:21003", fresh, StringComparison.Ordinal);
+        Assert.Contains("dashboard   http://127.0.0.1:21005", fresh, StringComparison.Ordinal);
         Assert.Contains("minictl get nodes", fresh, StringComparison.Ordinal);
 
         var again = Commands.ClusterUpCommand.Summary(new UpResult(state, [], [], TimeSpan.FromSeconds(0.5)), _home.Home);

@@ -16,6 +16,7 @@ public sealed class ClusterComponentsTests
         EtcdPeerPort = externalEtcd is null ? 21002 : 0,
         ApiGrpcPort = 21003,
         ApiHttpPort = 21004,
+        DashboardPort = 21005,
     };
 
     private static IReadOnlyList<ComponentSpec> For(ClusterState state) =>
@@ -39,7 +40,7 @@ public sealed class ClusterComponentsTests
     public void A_cluster_is_etcd_the_control_plane_and_one_kubelet_per_node_in_start_order()
     {
         var specs = For(State());
-        Assert.Equal(["etcd", "apiserver", "scheduler", "controller-manager", "proxy", "kubelet-dev-node-1", "kubelet-dev-node-2", "kubelet-dev-node-3"],
+        Assert.Equal(["etcd", "apiserver", "scheduler", "controller-manager", "proxy", "kubelet-dev-node-1", "kubelet-dev-node-2", "kubelet-dev-node-3", "dashboard"],
             specs.Select(s => s.Name));
         Assert.All(specs, s => Assert.Equal(Path.Combine(Home.LogDirectory, s.Name + ".log"), s.LogFile));
         // Everything but etcd and the API server (which waits for etcd itself) waits for the API server.
@@ -68,7 +69,12 @@ public sealed class ClusterComponentsTests
         Assert.Equal("21004", After(api, "--port"));
         Assert.Equal([21003, 21004], specs["apiserver"].Ports.Select(p => p.Port));
 
-        foreach (var name in new[] { "scheduler", "controller-manager", "kubelet-dev-node-2" })
+        var dashboard = specs["dashboard"].Command;
+        Assert.EndsWith("minikube-dashboard.dll", dashboard[1], StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1:21005", After(dashboard, "--listen"));
+        Assert.Equal([21005], specs["dashboard"].Ports.Select(p => p.Port));
+
+        foreach (var name in new[] { "scheduler", "controller-manager", "kubelet-dev-node-2", "dashboard" })
         {
             Assert.Equal("http://127.0.0.1:21003", After(specs[name].Command, "--server"));
         }

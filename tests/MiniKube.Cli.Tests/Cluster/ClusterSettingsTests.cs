@@ -17,8 +17,8 @@ public sealed class ClusterSettingsTests
         Assert.Equal(2, state.Nodes);
         Assert.Equal(["minikube-node-1", "minikube-node-2"], state.NodeNames);
         Assert.True(state.ManagedEtcd);
-        int[] ports = [state.ApiGrpcPort, state.ApiHttpPort, state.EtcdClientPort, state.EtcdPeerPort];
-        Assert.Equal(4, ports.Distinct().Count());
+        int[] ports = [state.ApiGrpcPort, state.ApiHttpPort, state.EtcdClientPort, state.EtcdPeerPort, state.DashboardPort];
+        Assert.Equal(5, ports.Distinct().Count());
         Assert.All(ports, p => Assert.InRange(p, 20000, 29999));
         Assert.All(ports, p => Assert.True(Ports.IsFree(p)));
         Assert.Equal(Now, state.CreatedAt);

@@ -27,7 +27,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
         Assert.DoesNotContain("etcd: ", up.Out, StringComparison.Ordinal);
         var state = new ClusterStateStore(_home.Home).Load()!;
         Assert.Equal(_etcd.ClientUrl, state.ExternalEtcd);
-        Assert.Equal(["apiserver", "scheduler", "controller-manager", $"kubelet-{_name}-node-1"], state.Components.Select(c => c.Name).Order(Comparer<string>.Create(
+        Assert.Equal(["apiserver", "scheduler", "controller-manager", $"kubelet-{_name}-node-1", "dashboard"], state.Components.Select(c => c.Name).Order(Comparer<string>.Create(
             (a, b) => Rank(a).CompareTo(Rank(b)))));
 
         // minictl finds the server through $MINIKUBE_HOME/config.
@@ -37,7 +37,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
 
         var status = await _home.MinictlAsync("cluster", "status");
         Assert.True(status.ExitCode == 0, status.ToString());
-        Assert.Contains("4/4 components healthy", status.Out, StringComparison.Ordinal);
+        Assert.Contains("5/5 components healthy", status.Out, StringComparison.Ordinal);
         Assert.Matches($@"(?m)^kubelet-{_name}-node-1\s+\d+\s+Running\s+node {_name}-node-1 Ready", status.Out);
         Assert.Contains(Path.Combine(_home.Directory, "logs", "apiserver.log"), status.Out, StringComparison.Ordinal);
 
@@ -48,7 +48,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
 
         var down = await _home.MinictlAsync("cluster", "down");
         Assert.True(down.ExitCode == 0, down.ToString());
-        Assert.Contains("Cluster is down: stopped 4 processes", down.Out, StringComparison.Ordinal);
+        Assert.Contains("Cluster is down: stopped 5 processes", down.Out, StringComparison.Ordinal);
         Assert.All(state.Components, c => Assert.False(ProcFs.IsAlive(c.Pid, c.StartTicks), $"{c.Name} still runs"));
         Assert.Empty(new ClusterStateStore(_home.Home).Load()!.Components);
         Assert.Equal(1, (await _home.MinictlAsync("cluster", "status")).ExitCode);
@@ -62,6 +62,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
         "apiserver" => 0,
         "scheduler" => 1,
         "controller-manager" => 2,
+        "dashboard" => 4,
         _ => 3,
     };
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using MiniKube.Api;
-using MiniKube.Cli.Rollout;
+using MiniKube.Rollout;
 using MiniKube.Client;
 using MiniKube.Controllers.Deployments;
 using MiniKube.Controllers.Tests.Support;

@@ -1,5 +1,5 @@
 using MiniKube.Api;
-using MiniKube.Cli.Rollout;
+using MiniKube.Rollout;
 using MiniKube.Controllers.Deployments;
 using MiniKube.Controllers.Tests.Support;
 

@@ -4,7 +4,7 @@ using MiniKube.Api;
 using MiniKube.Controllers;
 using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Cli.Rollout;
+namespace MiniKube.Rollout;
 
 /// <summary>One revision of a Deployment: its ReplicaSet and the change-cause recorded on it.</summary>
 public sealed record RevisionInfo(long Revision, string? ChangeCause, ReplicaSet ReplicaSet);

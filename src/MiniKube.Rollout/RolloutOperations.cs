@@ -5,7 +5,7 @@ using MiniKube.Client;
 using MiniKube.Controllers;
 using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Cli.Rollout;
+namespace MiniKube.Rollout;
 
 /// <summary>
 /// kubectl's client-side logic for Deployments, for minictl to call: <c>scale</c>, <c>rollout status|history|undo|restart|

@@ -1,7 +1,7 @@
 using MiniKube.Api;
 using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Cli.Rollout;
+namespace MiniKube.Rollout;
 
 /// <summary>One reading of a Deployment's rollout, in kubectl's words.</summary>
 public sealed record RolloutStatusResult(string Message, bool Done);

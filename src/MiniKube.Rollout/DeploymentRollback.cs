@@ -2,7 +2,7 @@ using MiniKube.Api;
 using MiniKube.Controllers;
 using MiniKube.Controllers.Deployments;
 
-namespace MiniKube.Cli.Rollout;
+namespace MiniKube.Rollout;
 
 /// <summary>
 /// The client side of <c>rollout undo [--to-revision N]</c>, as kubectl does it: find the ReplicaSet of the revision

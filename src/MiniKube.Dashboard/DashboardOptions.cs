@@ -1,0 +1,24 @@
+using System.Net;
+
+namespace MiniKube.Dashboard;
+
+/// <summary>What the dashboard serves and where it finds the API server.</summary>
+public sealed record DashboardOptions
+{
+    public const int DefaultPort = 8090;
+
+    /// <summary>The API server's gRPC URL.</summary>
+    public required string Server { get; init; }
+
+    /// <summary>The address the web UI listens on (loopback unless told otherwise).</summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The port; 0 picks a free one (tests).</summary>
+    public int ListenPort { get; init; } = DefaultPort;
+
+    /// <summary>How long a burst of changes is gathered before an open page re-renders.</summary>
+    public TimeSpan RenderCoalescing { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Serilog minimum level name.</summary>
+    public string LogLevel { get; init; } = "Information";
+}

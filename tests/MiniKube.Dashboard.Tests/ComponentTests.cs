@@ -1,0 +1,133 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MiniKube.Api;
+using MiniKube.Dashboard.Components.Pages;
+using MiniKube.Dashboard.Components.Shared;
+using MiniKube.Dashboard.State;
+
+namespace MiniKube.Dashboard.Tests;
+
+/// <summary>bUnit: pages render what the cluster view holds and re-render when it changes.</summary>
+public sealed class ComponentTests : IDisposable
+{
+    private readonly BunitContext _context = new();
+    private readonly StaticClusterView _view = new();
+
+    public ComponentTests()
+    {
+        _context.JSInterop.Mode = JSRuntimeMode.Loose;
+        _context.Services.AddSingleton<IClusterView>(_view);
+        _context.Services.AddSingleton(TimeProvider.System);
+        _context.Services.AddSingleton(new DashboardOptions { Server = "http://127.0.0.1:1", RenderCoalescing = TimeSpan.FromMilliseconds(5) });
+    }
+
+    public void Dispose() => _context.Dispose();
+
+    private static Node Node(string name, string cpu = "4", string memory = "8Gi") => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Node",
+        Metadata = new ObjectMeta { Name = name, Uid = "node-" + name, CreationTimestamp = DateTimeOffset.UtcNow },
+        Spec = new NodeSpec { Taints = [new Taint { Key = "dedicated", Value = "db", Effect = "NoSchedule" }] },
+        Status = new NodeStatus
+        {
+            Capacity = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse(cpu), ["memory"] = Quantity.Parse(memory) },
+            Allocatable = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse(cpu), ["memory"] = Quantity.Parse(memory) },
+            Conditions = [new NodeCondition { Type = "Ready", Status = "True" }],
+        },
+    };
+
+    private static Pod Pod(string name, string node, string phase, IReadOnlyDictionary<string, string>? labels = null, string cpu = "250m") => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Pod",
+        Metadata = new ObjectMeta { Name = name, Namespace = "default", Uid = "pod-" + name, Labels = labels, CreationTimestamp = DateTimeOffset.UtcNow },
+        Spec = new PodSpec
+        {
+            NodeName = node,
+            Containers = [new Container { Name = "app", Resources = new ResourceRequirements { Requests = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse(cpu), ["memory"] = Quantity.Parse("64Mi") } } }],
+        },
+        Status = new PodStatus { Phase = phase },
+    };
+
+    [Fact]
+    public void Overview_shows_nodes_with_requests_taints_and_phase_counts()
+    {
+        _view.Put(Node("n1"), Pod("a", "n1", "Running"), Pod("b", "n1", "Running"), Pod("c", "", "Pending"));
+        var cut = _context.Render<Overview>();
+
+        var row = cut.Find("tr[data-node=n1]");
+        Assert.Contains("500m / 4 (4)", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("128Mi / 8Gi (8Gi)", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("dedicated=db:NoSchedule", row.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Ready=True", row.TextContent, StringComparison.Ordinal);
+        Assert.Equal("2", cut.Find("[data-phase=Running] .num").TextContent);
+        Assert.Equal("1", cut.Find("[data-phase=Pending] .num").TextContent);
+    }
+
+    [Fact]
+    public void Overview_re_renders_when_the_view_changes()
+    {
+        _view.Put(Node("n1"));
+        var cut = _context.Render<Overview>();
+        Assert.Empty(cut.FindAll("tr[data-node=n2]"));
+
+        _view.Put(Node("n2"));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tr[data-node=n2]")), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Overview_lists_recent_warnings_only()
+    {
+        _view.Put(
+            new Event { Metadata = new ObjectMeta { Name = "e1", Namespace = "default" }, Type = "Warning", Reason = "FailedScheduling", Message = "0/1 nodes are available", InvolvedObject = new ObjectReference { Kind = "Pod", Name = "x", Namespace = "default" }, LastTimestamp = DateTimeOffset.UtcNow },
+            new Event { Metadata = new ObjectMeta { Name = "e2", Namespace = "default" }, Type = "Normal", Reason = "Scheduled", Message = "assigned", InvolvedObject = new ObjectReference { Kind = "Pod", Name = "x", Namespace = "default" }, LastTimestamp = DateTimeOffset.UtcNow });
+        var cut = _context.Render<Overview>();
+        Assert.Contains("FailedScheduling", cut.Markup, StringComparison.Ordinal);
+        Assert.DoesNotContain(">Scheduled<", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pods_filter_by_label_selector_and_text()
+    {
+        var pods = Enumerable.Range(0, 1000).Select(i => (KubeObject)Pod($"p{i:0000}", i % 2 == 0 ? "n1" : "n2", "Running",
+            new Dictionary<string, string> { ["app"] = i % 10 == 0 ? "web" : "batch" })).ToArray();
+        _view.Put(pods);
+        var cut = _context.Render<Pods>();
+        Assert.Equal("1000", cut.Find("[data-test=pod-count]").TextContent);
+
+        cut.Find("[data-test=selector]").Input("app=web");
+        Assert.Equal("100", cut.Find("[data-test=pod-count]").TextContent);
+
+        cut.Find("[data-test=search]").Input("p00");
+        Assert.Equal("10", cut.Find("[data-test=pod-count]").TextContent);
+
+        cut.Find("[data-test=selector]").Input("app in (");
+        Assert.Contains("label selector", cut.Find("[data-test=selector-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Timeline_renders_the_seven_steps()
+    {
+        var pod = Pod("web", "n1", "Running") with { Status = new PodStatus { Phase = "Running", StartTime = DateTimeOffset.UtcNow } };
+        var cut = _context.Render<PodTimelineView>(p => p.Add(x => x.Pod, pod).Add(x => x.Events, []));
+        var steps = cut.FindAll("li[data-step]");
+        Assert.Equal(["1", "2", "3", "4", "5", "6", "7"], steps.Select(s => s.GetAttribute("data-step")));
+        Assert.Equal("Done", steps[4].GetAttribute("data-state"));
+        Assert.Equal("Pending", steps[6].GetAttribute("data-state"));
+    }
+
+    [Fact]
+    public void Deployment_rollout_text_follows_the_status()
+    {
+        var d = new Deployment
+        {
+            Metadata = new ObjectMeta { Name = "web", Namespace = "default", Generation = 2 },
+            Spec = new DeploymentSpec { Replicas = 3 },
+            Status = new DeploymentStatus { ObservedGeneration = 2, Replicas = 4, UpdatedReplicas = 2, AvailableReplicas = 2 },
+        };
+        Assert.Equal("2 of 3 updated", Deployments.RolloutText(d));
+        Assert.Equal("complete", Deployments.RolloutText(d with { Status = d.Status with { Replicas = 3, UpdatedReplicas = 3, AvailableReplicas = 3 } }));
+        Assert.Equal("waiting for the controller", Deployments.RolloutText(d with { Status = d.Status with { ObservedGeneration = 1 } }));
+    }
+}
