@@ -1,5 +1,6 @@
 using MiniKube.Api;
 using MiniKube.Client;
+using MiniKube.Testing;
 
 namespace MiniKube.ApiServer.Tests;
 

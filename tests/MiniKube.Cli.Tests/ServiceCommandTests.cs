@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Testing;
 
 namespace MiniKube.Cli.Tests;
 
@@ -29,7 +30,7 @@ public sealed class ServiceCommandTests(ApiServerFixture fixture) : IClassFixtur
             Metadata = new ObjectMeta { Name = "db", Namespace = ns },
             Spec = new ServiceSpec { ClusterIP = "None", Selector = new Dictionary<string, string> { ["app"] = "db" }, Ports = [new ServicePort { Port = 5432 }] },
         });
-        var clock = Objects.ClockAfter(TenMinutes, web, headless);
+        var clock = Clocks.After(TenMinutes, web, headless);
 
         var table = await fixture.Cli(clock).RunAsync("get", "svc", "-n", ns);
         var wide = await fixture.Cli(clock).RunAsync("get", "services", "web", "-n", ns, "-o", "wide");
@@ -69,7 +70,7 @@ public sealed class ServiceCommandTests(ApiServerFixture fixture) : IClassFixtur
             Metadata = new ObjectMeta { Name = "web-empty", Namespace = ns },
             AddressType = AddressTypes.IPv4,
         });
-        var clock = Objects.ClockAfter(TenMinutes, endpoints, slice, empty);
+        var clock = Clocks.After(TenMinutes, endpoints, slice, empty);
 
         Assert.Equal(new CliResult(0,
             "NAME   ENDPOINTS                                                     AGE\n" +
@@ -113,8 +114,8 @@ public sealed class ServiceCommandTests(ApiServerFixture fixture) : IClassFixtur
             "  template:\n    metadata:\n      labels: {app: web, extra: x}\n    spec:\n      containers:\n      - name: httpd\n        image: busybox\n        ports:\n" +
             "        - {name: http, containerPort: 8080}\n";
         Assert.Equal(0, (await fixture.Cli().RunWithInputAsync(manifest, "create", "-f", "-", "-n", ns)).ExitCode);
-        await fixture.Client.CreateAsync(Objects.Pod("solo", ns, new Dictionary<string, string> { ["app"] = "solo" }));
-        await fixture.Client.CreateAsync(Objects.Pod("bare", ns));
+        await fixture.Client.CreateAsync(TestObjects.Pod("solo", ns, new Dictionary<string, string> { ["app"] = "solo" }));
+        await fixture.Client.CreateAsync(TestObjects.Pod("bare", ns));
         var cli = fixture.Cli();
 
         Assert.Equal(new CliResult(0, "service/web exposed\n", ""),

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MiniKube.Api;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 using MiniKube.Client;
 using MiniKube.Testing;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using MiniKube.Cli.Cluster;
+using MiniKube.Cluster;
 
 namespace MiniKube.Cli.Commands;
 

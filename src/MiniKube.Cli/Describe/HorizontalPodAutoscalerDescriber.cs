@@ -1,6 +1,7 @@
 using System.Globalization;
 using MiniKube.Api;
 using MiniKube.Cli.Printing;
+using MiniKube.Printing;
 
 namespace MiniKube.Cli.Describe;
 
