@@ -45,7 +45,7 @@ public static class KubeletCommandLine
     public static RootCommand CreateRootCommand() => new("minikube-kubelet: the MiniKube node agent (pods → Docker containers, probes, status, logs/exec/stats)")
     {
         Server, NodeName, DockerEndpoint, Cpu, Memory, MaxPods, NodeLabels, Taints, Address, Port, Runtime, SimulateNodes, SimulatedStartDelay,
-        StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, PullMode, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
+        StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, RuntimeTimeout, PullMode, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
         LogLevel,
     };
 

@@ -68,21 +68,40 @@ public sealed partial class KubeDnsPublisher(MiniKubeClient client, ProxyOptions
         ],
     };
 
+    private async Task<Service?> TryGetServiceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetAsync<Service>(ServiceName, Namespace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException ex) when (ex.IsNotFound)
+        {
+            return null;
+        }
+    }
+
     public async Task PublishAsync(CancellationToken cancellationToken)
     {
         var service = DesiredService();
-        try
+        // Read first: as in Kubernetes, creating a Service whose requested ClusterIP is held (by this very Service, when a
+        // restarted proxy publishes again) fails with "provided IP is already allocated" before the name is checked.
+        var existing = await TryGetServiceAsync(cancellationToken).ConfigureAwait(false);
+        if (existing is null)
         {
-            await client.CreateAsync(service, cancellationToken).ConfigureAwait(false);
-            LogCreated(logger, "Service", ServiceName, options.ClusterDnsIP.ToString());
-        }
-        catch (ApiException ex) when (ex.IsAlreadyExists)
-        {
-            var existing = await client.GetAsync<Service>(ServiceName, Namespace, cancellationToken).ConfigureAwait(false);
-            if (existing.Spec?.ClusterIP != service.Spec!.ClusterIP)
+            try
             {
-                LogOtherClusterIP(logger, existing.Spec?.ClusterIP ?? "", service.Spec.ClusterIP!);
+                await client.CreateAsync(service, cancellationToken).ConfigureAwait(false);
+                LogCreated(logger, "Service", ServiceName, options.ClusterDnsIP.ToString());
             }
+            catch (ApiException ex) when (ex.IsAlreadyExists)
+            {
+                // Another proxy of the cluster published it between our read and our create.
+                existing = await client.GetAsync<Service>(ServiceName, Namespace, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (existing is not null && existing.Spec?.ClusterIP != service.Spec!.ClusterIP)
+        {
+            LogOtherClusterIP(logger, existing.Spec?.ClusterIP ?? "", service.Spec.ClusterIP!);
         }
         var slice = DesiredSlice();
         try
@@ -92,12 +111,12 @@ public sealed partial class KubeDnsPublisher(MiniKubeClient client, ProxyOptions
         }
         catch (ApiException ex) when (ex.IsAlreadyExists)
         {
-            var existing = await client.GetAsync<EndpointSlice>(SliceName, Namespace, cancellationToken).ConfigureAwait(false);
-            var same = existing.Endpoints is [{ } only] && only.Addresses.SequenceEqual(slice.Endpoints![0].Addresses)
-                && (existing.Ports ?? []).Select(p => (p.Name, p.Protocol, p.Port)).SequenceEqual(slice.Ports!.Select(p => (p.Name, p.Protocol, p.Port)));
+            var existingSlice = await client.GetAsync<EndpointSlice>(SliceName, Namespace, cancellationToken).ConfigureAwait(false);
+            var same = existingSlice.Endpoints is [{ } only] && only.Addresses.SequenceEqual(slice.Endpoints![0].Addresses)
+                && (existingSlice.Ports ?? []).Select(p => (p.Name, p.Protocol, p.Port)).SequenceEqual(slice.Ports!.Select(p => (p.Name, p.Protocol, p.Port)));
             if (!same)
             {
-                await client.UpdateAsync(existing with { Endpoints = slice.Endpoints, Ports = slice.Ports, Metadata = existing.Metadata with { Labels = slice.Metadata.Labels } },
+                await client.UpdateAsync(existingSlice with { Endpoints = slice.Endpoints, Ports = slice.Ports, Metadata = existingSlice.Metadata with { Labels = slice.Metadata.Labels } },
                     cancellationToken).ConfigureAwait(false);
                 LogCreated(logger, "EndpointSlice (updated)", SliceName, dnsEndpoint.ToString());
             }

@@ -21,7 +21,7 @@ internal sealed class OpenApiDocuments
     public OpenApiDocuments()
     {
         var paths = new JsonObject();
-        foreach (var gv in ResourceRegistry.All.GroupBy(r => (r.Group, r.Version)))
+        foreach (var gv in ResourceRegistry.Stored.GroupBy(r => (r.Group, r.Version)))
         {
             var key = gv.Key.Group.Length == 0 ? "api/" + gv.Key.Version : "apis/" + gv.Key.Group + "/" + gv.Key.Version;
             var document = JsonSerializer.SerializeToUtf8Bytes(Build(gv.ToList()));

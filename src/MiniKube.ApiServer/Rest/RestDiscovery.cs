@@ -39,7 +39,7 @@ internal static class RestDiscovery
 
     /// <summary>Group names in order: core first, then as registered.</summary>
     public static IEnumerable<IGrouping<string, ResourceInfo>> Groups(bool core) =>
-        ResourceRegistry.All.Where(r => (r.Group.Length == 0) == core).GroupBy(r => r.Group);
+        ResourceRegistry.Stored.Where(r => (r.Group.Length == 0) == core).GroupBy(r => r.Group);
 
     public static byte[] Aggregated(bool core) => Write(w =>
     {
@@ -133,7 +133,7 @@ internal static class RestDiscovery
     /// <summary>The APIResourceList of one group version, or null when it is not served.</summary>
     public static byte[]? ResourceList(string group, string version)
     {
-        var resources = ResourceRegistry.All.Where(r => r.Group == group && r.Version == version).ToList();
+        var resources = ResourceRegistry.Stored.Where(r => r.Group == group && r.Version == version).ToList();
         if (resources.Count == 0)
         {
             return null;
