@@ -27,7 +27,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
         Assert.DoesNotContain("etcd: ", up.Out, StringComparison.Ordinal);
         var state = new ClusterStateStore(_home.Home).Load()!;
         Assert.Equal(_etcd.ClientUrl, state.ExternalEtcd);
-        Assert.Equal(["apiserver", "scheduler", "controller-manager", $"kubelet-{_name}-node-1", "dashboard"], state.Components.Select(c => c.Name).Order(Comparer<string>.Create(
+        Assert.Equal(["apiserver", "scheduler", "controller-manager", $"kubelet-{_name}-node-1", "proxy", "dashboard"], state.Components.Select(c => c.Name).Order(Comparer<string>.Create(
             (a, b) => Rank(a).CompareTo(Rank(b)))));
 
         // minictl finds the server through $MINIKUBE_HOME/config.
@@ -62,7 +62,8 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
         "apiserver" => 0,
         "scheduler" => 1,
         "controller-manager" => 2,
-        "dashboard" => 4,
+        "proxy" => 4,
+        "dashboard" => 5,
         _ => 3,
     };
 
