@@ -37,7 +37,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
 
         var status = await _home.MinictlAsync("cluster", "status");
         Assert.True(status.ExitCode == 0, status.ToString());
-        Assert.Contains("5/5 components healthy", status.Out, StringComparison.Ordinal);
+        Assert.Contains("6/6 components healthy", status.Out, StringComparison.Ordinal);
         Assert.Matches($@"(?m)^kubelet-{_name}-node-1\s+\d+\s+Running\s+node {_name}-node-1 Ready", status.Out);
         Assert.Contains(Path.Combine(_home.Directory, "logs", "apiserver.log"), status.Out, StringComparison.Ordinal);
 
