@@ -48,7 +48,7 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
 
         var down = await _home.MinictlAsync("cluster", "down");
         Assert.True(down.ExitCode == 0, down.ToString());
-        Assert.Contains("Cluster is down: stopped 5 processes", down.Out, StringComparison.Ordinal);
+        Assert.Contains("Cluster is down: stopped 6 processes", down.Out, StringComparison.Ordinal);
         Assert.All(state.Components, c => Assert.False(ProcFs.IsAlive(c.Pid, c.StartTicks), $"{c.Name} still runs"));
         Assert.Empty(new ClusterStateStore(_home.Home).Load()!.Components);
         Assert.Equal(1, (await _home.MinictlAsync("cluster", "status")).ExitCode);
