@@ -43,11 +43,14 @@ public sealed class TimerClock : FakeTimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        // Counted only once the fake clock holds the timer: a test that sees the count and advances the clock at once must
+        // fire it (counting first let a loaded machine advance before the timer existed, so it never fired).
+        var timer = base.CreateTimer(callback, state, dueTime, period);
         lock (_gate)
         {
             _dueTimes.Add(dueTime);
         }
-        return base.CreateTimer(callback, state, dueTime, period);
+        return timer;
     }
 
     /// <summary>Waits (in real time, bounded) until at least <paramref name="count"/> timers were created.</summary>
