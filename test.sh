@@ -100,7 +100,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- 1. packages -------------------------------------------------------------------------------
-ensure_packages
+# Test-only extras: the official Python client (REST compatibility tests, tests/MiniKube.Kubectl.Tests) and Debian's
+# chromium for the dashboard's Playwright tests (Playwright downloads nothing).
+ensure_packages python3-kubernetes chromium
 ensure_dotnet
 
 mkdir -p "$run_root"

@@ -41,7 +41,7 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
 
 # Installs with apt-get what MiniKube needs and is missing: Docker, etcd (server and etcdctl),
-# a static busybox for the local images, iptables and iproute2, chromium (and any extra packages named).
+# a static busybox for the local images, iptables and iproute2 (and any extra packages named).
 ensure_packages() {
     local missing=() extra
     for extra in "$@"; do
@@ -54,10 +54,6 @@ ensure_packages() {
     { pkg_installed busybox-static || static_busybox; } || missing+=(busybox-static)
     command -v iptables >/dev/null 2>&1 || missing+=(iptables)
     command -v ip >/dev/null 2>&1 || missing+=(iproute2)
-    # The official Python client, for the REST compatibility tests (tests/MiniKube.Kubectl.Tests).
-    pkg_installed python3-kubernetes || missing+=(python3-kubernetes)
-    # Headless browser for the dashboard's Playwright tests (driven from Debian's package; Playwright downloads nothing).
-    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     if [ ${#missing[@]} -gt 0 ]; then
         command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
         log "installing ${missing[*]}"
