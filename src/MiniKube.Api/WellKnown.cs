@@ -2,7 +2,7 @@ namespace MiniKube.Api;
 
 // Names Kubernetes gives meaning to, each written once for every component.
 
-/// <summary>Labels Kubernetes defines: node topology, namespaces, jobs.</summary>
+/// <summary>Labels Kubernetes defines: node topology, namespaces, endpoint slices, jobs.</summary>
 public static class WellKnownLabels
 {
     public const string Hostname = "kubernetes.io/hostname";
@@ -15,6 +15,15 @@ public static class WellKnownLabels
 
     /// <summary>Set on every namespace to its own name.</summary>
     public const string NamespaceName = "kubernetes.io/metadata.name";
+
+    /// <summary>On every EndpointSlice: the Service it belongs to.</summary>
+    public const string ServiceName = "kubernetes.io/service-name";
+
+    /// <summary>On every EndpointSlice: who manages it; slices with another value (or none) are left alone.</summary>
+    public const string EndpointSliceManagedBy = "endpointslice.kubernetes.io/managed-by";
+
+    /// <summary>Set (empty) on the slices and Endpoints of a headless Service.</summary>
+    public const string Headless = "service.kubernetes.io/headless";
 
     public const string JobControllerUid = "batch.kubernetes.io/controller-uid";
     public const string JobName = "batch.kubernetes.io/job-name";
@@ -46,6 +55,19 @@ public static class WellKnownNamespaces
 
     /// <summary>Where kubelets renew their node Leases.</summary>
     public const string NodeLease = "kube-node-lease";
+}
+
+/// <summary>The cluster DNS every Kubernetes cluster has: the <c>kube-system/kube-dns</c> Service and its default ClusterIP and domain.</summary>
+public static class WellKnownDns
+{
+    public const string ServiceNamespace = WellKnownNamespaces.KubeSystem;
+    public const string ServiceName = "kube-dns";
+
+    /// <summary>The kube-dns ClusterIP by default (the tenth address of the default service CIDR 10.96.0.0/16).</summary>
+    public const string ClusterIP = "10.96.0.10";
+
+    /// <summary>The cluster domain by default (<c>--cluster-domain</c>).</summary>
+    public const string ClusterDomain = "cluster.local";
 }
 
 /// <summary>Finalizers the API server, the garbage collector and the namespace controller act on.</summary>

@@ -12,7 +12,7 @@ public sealed record EndpointSliceControllerOptions
     public int Workers { get; init; } = 5;
 
     /// <summary><c>--max-endpoints-per-slice</c> (Kubernetes: 100).</summary>
-    public int MaxEndpointsPerSlice { get; init; } = EndpointLabels.MaxEndpointsPerSlice;
+    public int MaxEndpointsPerSlice { get; init; } = 100;
 }
 
 /// <summary>
@@ -29,6 +29,9 @@ public sealed partial class EndpointSliceController : IController, IReconciler, 
 {
     public const string ControllerName = "endpointslice";
     public const string Component = "endpoint-slice-controller";
+
+    /// <summary>The <see cref="WellKnownLabels.EndpointSliceManagedBy"/> value of the slices this controller makes.</summary>
+    public const string ManagedBy = "endpointslice-controller.k8s.io";
 
     private readonly ControllerContext _ctx;
     private readonly EndpointSliceControllerOptions _options;
@@ -247,8 +250,8 @@ public sealed partial class EndpointSliceController : IController, IReconciler, 
     private static EndpointSlice Desired(Service service, List<EndpointSlicePort> ports, List<Endpoint> endpoints, EndpointSlice? existing)
     {
         var labels = ServicePods.LabelsFor(service);
-        labels[EndpointLabels.ServiceName] = service.Metadata.Name!;
-        labels[EndpointLabels.ManagedBy] = EndpointLabels.ControllerManagedBy;
+        labels[WellKnownLabels.ServiceName] = service.Metadata.Name!;
+        labels[WellKnownLabels.EndpointSliceManagedBy] = ManagedBy;
         var meta = existing?.Metadata ?? new ObjectMeta { GenerateName = service.Metadata.Name + "-", Namespace = service.Metadata.Namespace };
         return new EndpointSlice
         {
@@ -329,8 +332,8 @@ public sealed partial class EndpointSliceController : IController, IReconciler, 
 
     private static bool IsManaged(EndpointSlice slice, string serviceName) =>
         slice.Metadata.Labels is { } labels
-        && labels.TryGetValue(EndpointLabels.ServiceName, out var svc) && svc == serviceName
-        && labels.TryGetValue(EndpointLabels.ManagedBy, out var by) && by == EndpointLabels.ControllerManagedBy;
+        && labels.TryGetValue(WellKnownLabels.ServiceName, out var svc) && svc == serviceName
+        && labels.TryGetValue(WellKnownLabels.EndpointSliceManagedBy, out var by) && by == ManagedBy;
 
     private static string PortsKey(IReadOnlyList<EndpointSlicePort>? ports) =>
         string.Join(";", (ports ?? []).Select(p => $"{p.Name}/{p.Protocol}/{p.Port?.ToString(CultureInfo.InvariantCulture)}/{p.AppProtocol}"));
@@ -347,8 +350,8 @@ public sealed partial class EndpointSliceController : IController, IReconciler, 
 
     private void OnSlice(EndpointSlice slice)
     {
-        if (slice.Metadata.Labels?.TryGetValue(EndpointLabels.ServiceName, out var service) == true
-            && slice.Metadata.Labels.TryGetValue(EndpointLabels.ManagedBy, out var by) && by == EndpointLabels.ControllerManagedBy)
+        if (slice.Metadata.Labels?.TryGetValue(WellKnownLabels.ServiceName, out var service) == true
+            && slice.Metadata.Labels.TryGetValue(WellKnownLabels.EndpointSliceManagedBy, out var by) && by == ManagedBy)
         {
             _runner.Enqueue(ObjectKeys.For(slice.Metadata.Namespace, service));
         }

@@ -3,24 +3,6 @@ using MiniKube.Client;
 
 namespace MiniKube.Controllers.Discovery;
 
-/// <summary>Well-known labels and names of the endpoint controllers (Kubernetes' values).</summary>
-public static class EndpointLabels
-{
-    /// <summary>On every EndpointSlice: the Service it belongs to.</summary>
-    public const string ServiceName = "kubernetes.io/service-name";
-
-    /// <summary>On every EndpointSlice: who manages it; slices with another value (or none) are left alone.</summary>
-    public const string ManagedBy = "endpointslice.kubernetes.io/managed-by";
-
-    public const string ControllerManagedBy = "endpointslice-controller.k8s.io";
-
-    /// <summary>Set (empty) on the slices and Endpoints of a headless Service.</summary>
-    public const string Headless = "service.kubernetes.io/headless";
-
-    /// <summary>At most this many endpoints in one slice (kube-controller-manager's --max-endpoints-per-slice default).</summary>
-    public const int MaxEndpointsPerSlice = 100;
-}
-
 /// <summary>What both endpoint controllers share: which pods back a Service, how its ports resolve on each pod, and which Services a pod event concerns.</summary>
 public static class ServicePods
 {
@@ -134,15 +116,15 @@ public static class ServicePods
     public static Dictionary<string, string> LabelsFor(Service service)
     {
         var labels = new Dictionary<string, string>(service.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        labels.Remove(EndpointLabels.ServiceName);
-        labels.Remove(EndpointLabels.ManagedBy);
+        labels.Remove(WellKnownLabels.ServiceName);
+        labels.Remove(WellKnownLabels.EndpointSliceManagedBy);
         if (service.Spec?.ClusterIP == "None")
         {
-            labels[EndpointLabels.Headless] = "";
+            labels[WellKnownLabels.Headless] = "";
         }
         else
         {
-            labels.Remove(EndpointLabels.Headless);
+            labels.Remove(WellKnownLabels.Headless);
         }
         return labels;
     }

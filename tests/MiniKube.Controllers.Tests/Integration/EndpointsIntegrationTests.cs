@@ -37,7 +37,7 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
     };
 
     private async Task<IReadOnlyList<EndpointSlice>> SlicesAsync(string ns, string service = "web") =>
-        (await Client.ListAsync<EndpointSlice>(ns, EndpointLabels.ServiceName + "=" + service)).Items;
+        (await Client.ListAsync<EndpointSlice>(ns, WellKnownLabels.ServiceName + "=" + service)).Items;
 
     private static IEnumerable<Endpoint> All(IEnumerable<EndpointSlice> slices) => slices.SelectMany(s => s.Endpoints ?? []);
 
@@ -84,8 +84,8 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
         foreach (var slice in slices)
         {
             Assert.Equal(AddressTypes.IPv4, slice.AddressType);
-            Assert.Equal(("web", EndpointLabels.ControllerManagedBy, "front"),
-                (slice.Metadata.Labels![EndpointLabels.ServiceName], slice.Metadata.Labels[EndpointLabels.ManagedBy], slice.Metadata.Labels["tier"]));
+            Assert.Equal(("web", EndpointSliceController.ManagedBy, "front"),
+                (slice.Metadata.Labels![WellKnownLabels.ServiceName], slice.Metadata.Labels[WellKnownLabels.EndpointSliceManagedBy], slice.Metadata.Labels["tier"]));
             var owner = Assert.Single(slice.Metadata.OwnerReferences!);
             Assert.Equal(("Service", "web", service.Metadata.Uid, true), (owner.Kind, owner.Name, owner.Uid, owner.Controller));
             Assert.Equal(("http", Api.Protocol.Tcp), (slice.Ports![0].Name, slice.Ports[0].Protocol));
@@ -209,7 +209,7 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
         });
         var userSlice = await Client.CreateAsync(new EndpointSlice
         {
-            Metadata = new ObjectMeta { Name = "external-1", Namespace = ns, Labels = new Dictionary<string, string> { [EndpointLabels.ServiceName] = "external" } },
+            Metadata = new ObjectMeta { Name = "external-1", Namespace = ns, Labels = new Dictionary<string, string> { [WellKnownLabels.ServiceName] = "external" } },
             AddressType = AddressTypes.IPv4,
             Endpoints = [new Endpoint { Addresses = ["10.244.99.9"] }],
             Ports = [new EndpointSlicePort { Port = 5432, Protocol = Api.Protocol.Tcp }],
