@@ -42,7 +42,7 @@ try
     string ServiceIP(int i) => $"10.96.{161 + i / 250}.{1 + i % 250}";
     EndpointSlice Slice(int i, int generation) => new()
     {
-        Metadata = new ObjectMeta { Name = $"s{i}-x", Namespace = "default", Labels = new Dictionary<string, string> { [ServiceModel.ServiceNameLabel] = $"s{i}" } },
+        Metadata = new ObjectMeta { Name = $"s{i}-x", Namespace = "default", Labels = new Dictionary<string, string> { [WellKnownLabels.ServiceName] = $"s{i}" } },
         AddressType = AddressTypes.IPv4,
         Endpoints = [.. Enumerable.Range(0, perService).Select(e => new Endpoint
         {
@@ -109,7 +109,7 @@ try
     });
     await api.Client.CreateAsync(new EndpointSlice
     {
-        Metadata = new ObjectMeta { Name = "real-x", Namespace = "default", Labels = new Dictionary<string, string> { [ServiceModel.ServiceNameLabel] = "real" } },
+        Metadata = new ObjectMeta { Name = "real-x", Namespace = "default", Labels = new Dictionary<string, string> { [WellKnownLabels.ServiceName] = "real" } },
         AddressType = AddressTypes.IPv4,
         Endpoints = [new Endpoint { Addresses = [podIP], Conditions = new EndpointConditions { Ready = true } }],
         Ports = [new EndpointSlicePort { Name = "http", Port = 8080, Protocol = "TCP" }],

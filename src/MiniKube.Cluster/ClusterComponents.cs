@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using MiniKube.Api;
 
 namespace MiniKube.Cluster;
 
@@ -197,7 +198,7 @@ public static partial class ClusterComponents
                     "--root-dir", root,
                     "--docker-endpoint", layout.DockerEndpoint,
                     "--cluster-dns", proxy.ClusterDnsIP,
-                    "--cluster-domain", ProxyIdentity.ClusterDomain),
+                    "--cluster-domain", WellKnownDns.ClusterDomain),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
                 After = [ApiServer],

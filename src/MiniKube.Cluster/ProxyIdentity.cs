@@ -1,4 +1,5 @@
 using System.Globalization;
+using MiniKube.Api;
 
 namespace MiniKube.Cluster;
 
@@ -11,13 +12,12 @@ namespace MiniKube.Cluster;
 public sealed record ProxyIdentity(string ChainPrefix, string Bridge, string ClusterDnsIP, int DnsPort)
 {
     public const string ServiceRange = "10.96.0.0/16";
-    public const string ClusterDomain = "cluster.local";
 
     public static ProxyIdentity For(string clusterName)
     {
         if (clusterName == UpOptions.DefaultName)
         {
-            return new ProxyIdentity("MINIKUBE", "minikube-svc0", "10.96.0.10", 53);
+            return new ProxyIdentity("MINIKUBE", "minikube-svc0", WellKnownDns.ClusterIP, 53);
         }
         var hash = 2166136261;
         foreach (var c in clusterName)
@@ -35,7 +35,7 @@ public sealed record ProxyIdentity(string ChainPrefix, string Bridge, string Clu
         "--node-name", nodeName,
         "--service-cluster-ip-range", ServiceRange,
         "--cluster-dns-ip", ClusterDnsIP,
-        "--cluster-domain", ClusterDomain,
+        "--cluster-domain", WellKnownDns.ClusterDomain,
         "--dns-port", DnsPort.ToString(CultureInfo.InvariantCulture),
         "--iptables-chain-prefix", ChainPrefix,
         "--bridge-name", Bridge,

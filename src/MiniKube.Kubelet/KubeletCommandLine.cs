@@ -35,7 +35,7 @@ public static class KubeletCommandLine
     private static readonly Option<string> RootDir = new("--root-dir") { Description = "Directory for pod volumes (emptyDir)", DefaultValueFactory = _ => "/var/lib/minikube-kubelet" };
     private static readonly Option<string> PauseImage = new("--pod-infra-container-image") { Description = "Sandbox image", DefaultValueFactory = _ => "minikube/pause:latest" };
     private static readonly Option<string?> ClusterDns = new("--cluster-dns") { Description = "Cluster DNS server IP for ClusterFirst pods" };
-    private static readonly Option<string> ClusterDomain = new("--cluster-domain") { Description = "Cluster domain", DefaultValueFactory = _ => "cluster.local" };
+    private static readonly Option<string> ClusterDomain = new("--cluster-domain") { Description = "Cluster domain", DefaultValueFactory = _ => WellKnownDns.ClusterDomain };
     private static readonly Option<int?> PodWorkers = new("--pod-workers")
     {
         Description = "Pods synced concurrently; 0 = one worker per pod (default: 16 with docker, 0 with the simulated runtime)",

@@ -59,7 +59,7 @@ public sealed record KubeletOptions
 
     public const int DockerPodWorkers = 16;
     public string? ClusterDns { get; init; }
-    public string ClusterDomain { get; init; } = "cluster.local";
+    public string ClusterDomain { get; init; } = WellKnownDns.ClusterDomain;
     /// <summary>Simulated runtime: how long a container takes to "start".</summary>
     public TimeSpan SimulatedStartDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -13,8 +13,8 @@ namespace MiniKube.Proxy;
 /// </summary>
 public sealed partial class KubeDnsPublisher(MiniKubeClient client, ProxyOptions options, IPEndPoint dnsEndpoint, ILogger logger)
 {
-    public const string Namespace = "kube-system";
-    public const string ServiceName = "kube-dns";
+    private const string Namespace = WellKnownDns.ServiceNamespace;
+    private const string ServiceName = WellKnownDns.ServiceName;
     public const string ManagedBy = "minikube-proxy";
 
     public string SliceName => "kube-dns-" + options.NodeName.ToLowerInvariant();
@@ -47,8 +47,8 @@ public sealed partial class KubeDnsPublisher(MiniKubeClient client, ProxyOptions
             Namespace = Namespace,
             Labels = new Dictionary<string, string>
             {
-                [ServiceModel.ServiceNameLabel] = ServiceName,
-                ["endpointslice.kubernetes.io/managed-by"] = ManagedBy,
+                [WellKnownLabels.ServiceName] = ServiceName,
+                [WellKnownLabels.EndpointSliceManagedBy] = ManagedBy,
             },
         },
         AddressType = AddressTypes.IPv4,

@@ -14,8 +14,8 @@ public static class ProxyCommandLine
     private static readonly Option<string> SyncPeriod = new("--sync-period") { Description = "Full resync period (rewrites every chain, repairs drift)", DefaultValueFactory = _ => "30s" };
     private static readonly Option<string> MinSyncPeriod = new("--min-sync-period") { Description = "Least time between two syncs; bursts of changes are coalesced", DefaultValueFactory = _ => "1s" };
     private static readonly Option<string> ServiceRange = new("--service-cluster-ip-range") { Description = "Service CIDR (routed to the local bridge; jump rules match it)", DefaultValueFactory = _ => "10.96.0.0/16" };
-    private static readonly Option<string> ClusterDnsIP = new("--cluster-dns-ip") { Description = "ClusterIP of the kube-system/kube-dns Service", DefaultValueFactory = _ => "10.96.0.10" };
-    private static readonly Option<string> ClusterDomain = new("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => "cluster.local" };
+    private static readonly Option<string> ClusterDnsIP = new("--cluster-dns-ip") { Description = "ClusterIP of the kube-system/kube-dns Service", DefaultValueFactory = _ => WellKnownDns.ClusterIP };
+    private static readonly Option<string> ClusterDomain = new("--cluster-domain") { Description = "Cluster DNS domain", DefaultValueFactory = _ => WellKnownDns.ClusterDomain };
     private static readonly Option<string?> DnsBindAddress = new("--dns-bind-address") { Description = "Address the DNS server listens on (default: the Docker bridge's gateway, reachable from pods)" };
     private static readonly Option<int> DnsPort = new("--dns-port") { Description = "DNS server port (UDP and TCP); 0 picks a free one", DefaultValueFactory = _ => 53 };
     private static readonly Option<bool> NoDns = new("--no-dns") { Description = "Program iptables only: no DNS server, no kube-dns Service" };
@@ -77,7 +77,7 @@ public static class ProxyCommandLine
             SyncPeriod = Duration(SyncPeriod),
             MinSyncPeriod = Duration(MinSyncPeriod),
             ServiceClusterIPRange = range ?? ServiceCidr.Parse("10.96.0.0/16"),
-            ClusterDnsIP = dnsIP ?? IPAddress.Parse("10.96.0.10"),
+            ClusterDnsIP = dnsIP ?? IPAddress.Parse(WellKnownDns.ClusterIP),
             ClusterDomain = parse.GetValue(ClusterDomain)!.Trim().TrimEnd('.').ToLowerInvariant(),
             DnsBindAddress = Address(DnsBindAddress, parse.GetValue(DnsBindAddress)),
             DnsPort = parse.GetValue(DnsPort),

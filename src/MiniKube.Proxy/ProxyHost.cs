@@ -39,7 +39,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
         _informers = new InformerFactory(_client, time, loggers);
         _services = _informers.For<Service>();
         _slices = _informers.For<EndpointSlice>();
-        _slices.Cache.AddIndexer(ServiceIndex, s => s.Metadata.Labels?.GetValueOrDefault(ServiceModel.ServiceNameLabel) is { Length: > 0 } name
+        _slices.Cache.AddIndexer(ServiceIndex, s => s.Metadata.Labels?.GetValueOrDefault(WellKnownLabels.ServiceName) is { Length: > 0 } name
             ? [ObjectKeys.For(s.Metadata.Namespace, name)]
             : []);
         Rules = new ProxyRules(options.ChainPrefix, options.ServiceClusterIPRange);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using MiniKube.Api;
 
 namespace MiniKube.Proxy;
 
@@ -19,8 +20,8 @@ public sealed partial record ProxyOptions
     /// <summary>Least time between two syncs: a burst of changes is coalesced into one iptables-restore (kube-proxy: 1s).</summary>
     public TimeSpan MinSyncPeriod { get; init; } = TimeSpan.FromSeconds(1);
     public ServiceCidr ServiceClusterIPRange { get; init; } = ServiceCidr.Parse("10.96.0.0/16");
-    public IPAddress ClusterDnsIP { get; init; } = IPAddress.Parse("10.96.0.10");
-    public string ClusterDomain { get; init; } = "cluster.local";
+    public IPAddress ClusterDnsIP { get; init; } = IPAddress.Parse(WellKnownDns.ClusterIP);
+    public string ClusterDomain { get; init; } = WellKnownDns.ClusterDomain;
     /// <summary>Where the DNS server listens; null: the Docker bridge's gateway address (reachable from every pod).</summary>
     public IPAddress? DnsBindAddress { get; init; }
     /// <summary>0: a free port (the kube-dns EndpointSlice says which; pods only use the ClusterIP).</summary>

@@ -34,9 +34,6 @@ public sealed record ServicePortModel(
 /// <summary>Turns Services and EndpointSlices into the service ports the proxy programs.</summary>
 public static class ServiceModel
 {
-    /// <summary>The label that ties an EndpointSlice to its Service.</summary>
-    public const string ServiceNameLabel = "kubernetes.io/service-name";
-
     public const int DefaultAffinityTimeoutSeconds = 10800;
 
     /// <summary>
@@ -49,7 +46,7 @@ public static class ServiceModel
         var slicesByService = new Dictionary<(string, string), List<EndpointSlice>>();
         foreach (var slice in slices)
         {
-            if (slice.AddressType != AddressTypes.IPv4 || slice.Metadata.Labels?.GetValueOrDefault(ServiceNameLabel) is not { Length: > 0 } svcName)
+            if (slice.AddressType != AddressTypes.IPv4 || slice.Metadata.Labels?.GetValueOrDefault(WellKnownLabels.ServiceName) is not { Length: > 0 } svcName)
             {
                 continue;
             }

@@ -46,7 +46,7 @@ public sealed class ClusterDnsTests : IAsyncLifetime
         var b1 = await _env.StartBackendAsync("h1");
         var b2 = await _env.StartBackendAsync("h2");
         await _env.StartProxyAsync();
-        var kubeDns = await _env.Api.Client.GetAsync<Service>(KubeDnsPublisher.ServiceName, KubeDnsPublisher.Namespace);
+        var kubeDns = await _env.Api.Client.GetAsync<Service>(WellKnownDns.ServiceName, WellKnownDns.ServiceNamespace);
         Assert.Equal(_env.Options.ClusterDnsIP.ToString(), kubeDns.Spec!.ClusterIP);
         await _env.CreateServiceAsync("web", 30);
         await _env.Api.Client.CreateAsync(new Service

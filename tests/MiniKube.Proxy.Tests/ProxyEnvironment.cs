@@ -155,7 +155,7 @@ public sealed partial class ProxyEnvironment : IAsyncDisposable
     {
         var slice = new EndpointSlice
         {
-            Metadata = new ObjectMeta { Name = service + "-manual", Namespace = ns, Labels = new Dictionary<string, string> { [ServiceModel.ServiceNameLabel] = service } },
+            Metadata = new ObjectMeta { Name = service + "-manual", Namespace = ns, Labels = new Dictionary<string, string> { [WellKnownLabels.ServiceName] = service } },
             AddressType = AddressTypes.IPv4,
             Endpoints = [.. backends.Select(b => new Endpoint
             {

@@ -76,7 +76,7 @@ public sealed class ProxyRulesTests
 
     private static EndpointSlice Slice(string service, params (string Ip, bool? Ready)[] endpoints) => new()
     {
-        Metadata = new ObjectMeta { Name = service + "-abc", Namespace = "default", Labels = new Dictionary<string, string> { [ServiceModel.ServiceNameLabel] = service } },
+        Metadata = new ObjectMeta { Name = service + "-abc", Namespace = "default", Labels = new Dictionary<string, string> { [WellKnownLabels.ServiceName] = service } },
         AddressType = AddressTypes.IPv4,
         Endpoints = [.. endpoints.Select(e => new Endpoint { Addresses = [e.Ip], Conditions = new EndpointConditions { Ready = e.Ready } })],
         Ports = [new EndpointSlicePort { Name = "http", Port = 8080, Protocol = "TCP" }],
