@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
 using MiniKube.Client;
+using MiniKube.Printing;
 
 namespace MiniKube.Dashboard.State;
 
@@ -61,7 +62,7 @@ public sealed class ClusterStore : IClusterView, IAsyncDisposable
 
     public IReadOnlyList<Pod> PodsOn(string node) => _factory.For<Pod>().Cache.ByIndex(NodeIndex, node);
 
-    public static DateTimeOffset EventTime(Event e) => e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata.CreationTimestamp ?? default;
+    public static DateTimeOffset EventTime(Event e) => Text.LastSeen(e) ?? default;
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 

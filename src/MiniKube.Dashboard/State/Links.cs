@@ -3,7 +3,7 @@ using MiniKube.Api;
 
 namespace MiniKube.Dashboard.State;
 
-/// <summary>URLs of the dashboard's pages, and the short texts tables show (ages, quantities).</summary>
+/// <summary>URLs of the dashboard's pages, and the short texts tables show (quantities, times; ages are MiniKube.Printing's HumanDuration).</summary>
 public static class Links
 {
     /// <summary>Stands for "no namespace" in a details URL of a cluster-scoped object.</summary>
@@ -23,24 +23,6 @@ public static class Links
             return null;
         }
         return Details(resource, ns, name);
-    }
-
-    /// <summary>kubectl's age: 45s, 12m, 3h, 5d.</summary>
-    public static string Age(DateTimeOffset? since, DateTimeOffset now)
-    {
-        if (since is not { } t)
-        {
-            return "<unknown>";
-        }
-        var d = now - t;
-        if (d < TimeSpan.Zero)
-        {
-            d = TimeSpan.Zero;
-        }
-        return d.TotalSeconds < 120 ? Invariant((int)d.TotalSeconds) + "s"
-            : d.TotalMinutes < 120 ? Invariant((int)d.TotalMinutes) + "m"
-            : d.TotalHours < 48 ? Invariant((int)d.TotalHours) + "h"
-            : Invariant((int)d.TotalDays) + "d";
     }
 
     public static string Time(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "—";
