@@ -14,7 +14,7 @@ namespace MiniKube.ApiServer.Rest;
 /// <see cref="ObjectApi"/>'s and the watches <see cref="WatchStreams"/>' — the same the gRPC service serves.
 /// </summary>
 internal sealed partial class RestHandler(
-    ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IHostApplicationLifetime lifetime, TimeProvider time,
+    ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IScaleSubresource scales, IHostApplicationLifetime lifetime, TimeProvider time,
     ILogger<RestHandler> logger)
 {
     private const string Json = "application/json";
@@ -324,87 +324,49 @@ internal sealed partial class RestHandler(
         }
     }
 
-    /// <summary>autoscaling/v1 Scale of a Deployment or ReplicaSet, read from and written to its spec.replicas.</summary>
+    /// <summary>autoscaling/v1 Scale of a Deployment or ReplicaSet through <see cref="IScaleSubresource"/>, the gRPC Scales service's path.</summary>
     private async Task ServeScaleAsync(HttpContext http, RestTarget target)
     {
         var ct = http.RequestAborted;
         var resource = target.Resource;
         var name = target.Name!;
-        CachedObject obj;
+        Scale scale;
         switch (http.Request.Method)
         {
             case "GET":
-                obj = await api.GetAsync(resource, target.Namespace, name, ct).ConfigureAwait(false);
+                scale = await scales.GetAsync(resource, target.Namespace, name, ct).ConfigureAwait(false);
                 break;
             case "PUT" or "PATCH":
             {
                 var body = await ReadBodyAsync(http).ConfigureAwait(false);
-                JsonNode? scale;
+                JsonNode? requested;
                 if (http.Request.Method == "PUT")
                 {
-                    scale = JsonNode.Parse(body.Span);
+                    requested = JsonNode.Parse(body.Span);
                 }
                 else
                 {
-                    var current = await api.GetAsync(resource, target.Namespace, name, ct).ConfigureAwait(false);
-                    var currentScale = JsonNode.Parse(ScaleOf(resource, current));
+                    var current = await scales.GetAsync(resource, target.Namespace, name, ct).ConfigureAwait(false);
+                    var currentScale = JsonNode.Parse(KubeSerializer.ToJsonBytes(current));
                     var patch = JsonNode.Parse(body.Span);
-                    scale = PatchTypes.Parse(http.Request.ContentType) switch
+                    requested = PatchTypes.Parse(http.Request.ContentType) switch
                     {
                         PatchType.Json => JsonPatch.Apply(currentScale, patch as JsonArray ?? throw ApiException.BadRequest("a JSON patch must be an array")),
                         PatchType.Strategic => StrategicMergePatch.Apply(currentScale, patch),
                         _ => JsonMergePatch.Apply(currentScale, patch),
                     };
                 }
-                var replicas = scale?["spec"]?["replicas"]?.GetValue<int>() ?? 0;
-                if (replicas < 0)
-                {
-                    throw ApiException.Invalid("Scale", name, [FieldError.Invalid("spec.replicas", replicas.ToString(CultureInfo.InvariantCulture), "must be greater than or equal to 0")]);
-                }
-                var merge = Encoding.UTF8.GetBytes("{\"spec\":{\"replicas\":" + replicas.ToString(CultureInfo.InvariantCulture) + "}}");
-                obj = await api.PatchAsync(resource, target.Namespace, name, PatchTypes.Merge, merge, status: false, ct).ConfigureAwait(false);
+                // Only spec.replicas is written (a missing one is 0, as in Kubernetes' Scale); the target's own write
+                // path validates it.
+                var replicas = requested?["spec"]?["replicas"]?.GetValue<int>() ?? 0;
+                scale = await scales.UpdateAsync(resource, target.Namespace, name, new Scale { Spec = new ScaleSpec { Replicas = replicas } }, ct)
+                    .ConfigureAwait(false);
                 break;
             }
             default:
                 throw MethodNotAllowed(http.Request.Method, http.Request.Path.Value ?? "");
         }
-        await WriteJsonAsync(http, ScaleOf(resource, obj)).ConfigureAwait(false);
-    }
-
-    private static byte[] ScaleOf(ResourceInfo resource, CachedObject obj)
-    {
-        var (replicas, current, selector) = obj.Object switch
-        {
-            Deployment d => (d.Spec?.Replicas ?? 1, d.Status?.Replicas ?? 0, d.Spec?.Selector),
-            ReplicaSet r => (r.Spec?.Replicas ?? 1, r.Status?.Replicas ?? 0, r.Spec?.Selector),
-            _ => throw ApiException.BadRequest($"{resource.Plural} have no scale subresource"),
-        };
-        var meta = obj.Object.Metadata;
-        return RestDiscovery.Write(w =>
-        {
-            w.WriteString("kind", "Scale");
-            w.WriteString("apiVersion", "autoscaling/v1");
-            w.WriteStartObject("metadata");
-            w.WriteString("name", meta.Name);
-            w.WriteString("namespace", meta.Namespace);
-            w.WriteString("uid", meta.Uid);
-            w.WriteString("resourceVersion", meta.ResourceVersion);
-            if (meta.CreationTimestamp is { } created)
-            {
-                w.WriteString("creationTimestamp", created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-            }
-            w.WriteEndObject();
-            w.WriteStartObject("spec");
-            w.WriteNumber("replicas", replicas);
-            w.WriteEndObject();
-            w.WriteStartObject("status");
-            w.WriteNumber("replicas", current);
-            if (selector is not null)
-            {
-                w.WriteString("selector", Selector.FromLabelSelector(selector).ToString());
-            }
-            w.WriteEndObject();
-        });
+        await WriteJsonAsync(http, KubeSerializer.ToJsonBytes(scale)).ConfigureAwait(false);
     }
 
     private async Task ServeDiscoveryAsync(HttpContext http, string path, string group, string? version)
