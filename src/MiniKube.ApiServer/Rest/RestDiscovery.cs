@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using MiniKube.Api;
 
@@ -41,7 +42,26 @@ internal static class RestDiscovery
     public static IEnumerable<IGrouping<string, ResourceInfo>> Groups(bool core) =>
         ResourceRegistry.Stored.Where(r => (r.Group.Length == 0) == core).GroupBy(r => r.Group);
 
-    public static byte[] Aggregated(bool core) => Write(w =>
+    // The registry is fixed at start, so every document but APIVersions (it names the caller's server address) is
+    // built once: kubectl without a discovery cache asks for them on each invocation.
+    private static readonly Lazy<byte[]> AggregatedCore = new(() => BuildAggregated(core: true));
+    private static readonly Lazy<byte[]> AggregatedGroups = new(() => BuildAggregated(core: false));
+    private static readonly Lazy<byte[]> GroupListDocument = new(BuildGroupList);
+    private static readonly Lazy<FrozenDictionary<string, byte[]>> GroupDocuments = new(() =>
+        Groups(core: false).ToFrozenDictionary(g => g.Key, g => BuildGroup(g.Key)!, StringComparer.Ordinal));
+    private static readonly Lazy<FrozenDictionary<(string Group, string Version), byte[]>> ResourceLists = new(() =>
+        ResourceRegistry.Stored.Select(r => (r.Group, r.Version)).Distinct().ToFrozenDictionary(k => k, k => BuildResourceList(k.Group, k.Version)!));
+
+    public static byte[] Aggregated(bool core) => (core ? AggregatedCore : AggregatedGroups).Value;
+
+    public static byte[] GroupList() => GroupListDocument.Value;
+
+    public static byte[]? Group(string name) => GroupDocuments.Value.GetValueOrDefault(name);
+
+    /// <summary>The APIResourceList of one group version, or null when it is not served.</summary>
+    public static byte[]? ResourceList(string group, string version) => ResourceLists.Value.GetValueOrDefault((group, version));
+
+    private static byte[] BuildAggregated(bool core) => Write(w =>
     {
         w.WriteString("kind", "APIGroupDiscoveryList");
         w.WriteString("apiVersion", "apidiscovery.k8s.io/v2");
@@ -107,7 +127,7 @@ internal static class RestDiscovery
         w.WriteEndArray();
     });
 
-    public static byte[] GroupList() => Write(w =>
+    private static byte[] BuildGroupList() => Write(w =>
     {
         w.WriteString("kind", "APIGroupList");
         w.WriteString("apiVersion", "v1");
@@ -119,7 +139,7 @@ internal static class RestDiscovery
         w.WriteEndArray();
     });
 
-    public static byte[]? Group(string name)
+    private static byte[]? BuildGroup(string name)
     {
         var group = Groups(core: false).FirstOrDefault(g => g.Key == name);
         return group is null ? null : Write(w =>
@@ -130,8 +150,7 @@ internal static class RestDiscovery
         });
     }
 
-    /// <summary>The APIResourceList of one group version, or null when it is not served.</summary>
-    public static byte[]? ResourceList(string group, string version)
+    private static byte[]? BuildResourceList(string group, string version)
     {
         var resources = ResourceRegistry.Stored.Where(r => r.Group == group && r.Version == version).ToList();
         if (resources.Count == 0)
