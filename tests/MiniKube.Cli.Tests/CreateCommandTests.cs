@@ -75,8 +75,9 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task A_typo_anywhere_fails_with_path_qualified_errors_and_creates_nothing()
+    public async Task A_bad_document_is_named_with_path_qualified_errors_and_the_good_ones_are_still_created()
     {
+        // As kubectl: the good documents are created, the bad one is named, and the exit code says something failed.
         var ns = await fixture.NewNamespaceAsync();
         using var temp = new TempDirectory();
         var dir = temp.Path;
@@ -87,12 +88,25 @@ public sealed class CreateCommandTests(ApiServerFixture fixture) : IClassFixture
 
         var result = await fixture.Cli().RunAsync("create", "-f", good, "-f", bad, "-n", ns);
 
-        Assert.Equal(new CliResult(1, "",
+        Assert.Equal(new CliResult(1, "configmap/good created\nconfigmap/valid-in-bad-file created\n",
             $"error: error validating \"{bad}\" (document 2): spec.containers[0].imagee: unknown field\n" +
             $"error: error validating \"{bad}\" (document 2): spec.containers[0].portz: unknown field\n"), result);
-        Assert.False(await ExistsAsync<ConfigMap>("good", ns));
-        Assert.False(await ExistsAsync<ConfigMap>("valid-in-bad-file", ns));
+        Assert.True(await ExistsAsync<ConfigMap>("good", ns));
+        Assert.True(await ExistsAsync<ConfigMap>("valid-in-bad-file", ns));
         Assert.False(await ExistsAsync<Pod>("typo", ns));
+    }
+
+    [Fact]
+    public async Task A_file_whose_every_document_is_bad_creates_nothing_and_fails()
+    {
+        var ns = await fixture.NewNamespaceAsync();
+        using var temp = new TempDirectory();
+        var bad = Write(temp.Path, "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndatta: {}\n");
+
+        var result = await fixture.Cli().RunAsync("create", "-f", bad, "-n", ns);
+
+        Assert.Equal(new CliResult(1, "", $"error: error validating \"{bad}\": datta: unknown field\n"), result);
+        Assert.False(await ExistsAsync<ConfigMap>("typo", ns));
     }
 
     [Fact]

@@ -39,14 +39,10 @@ public sealed class ApplyCommand(CommandRunner runner)
             throw new CliException("must specify -f");
         }
         var output = OutputFormat.Parse(parse.GetValue(_output), OutputKind.Json, OutputKind.Yaml, OutputKind.Name);
-        var objects = ManifestObjects.Read(session, paths, parse.GetValue(_recursive), "apply");
-        if (objects is null)
-        {
-            return CommandRunner.Failure;
-        }
-        var failed = false;
+        var batch = ManifestObjects.Read(session, paths, parse.GetValue(_recursive), "apply");
+        var failed = batch.Failed;
         var results = new List<KubeObject>();
-        foreach (var item in objects)
+        foreach (var item in batch.Objects)
         {
             try
             {

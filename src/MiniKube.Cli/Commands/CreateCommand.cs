@@ -32,15 +32,10 @@ public sealed class CreateCommand(CommandRunner runner)
         }
         var dryRun = DryRunModes.Parse(parse, _dryRun);
         var output = OutputFormat.Parse(parse.GetValue(_output), OutputKind.Json, OutputKind.Yaml, OutputKind.Name);
-        var objects = ManifestObjects.Read(session, paths, parse.GetValue(_recursive), "create");
-        if (objects is null)
-        {
-            return CommandRunner.Failure;
-        }
-
-        var failed = false;
+        var batch = ManifestObjects.Read(session, paths, parse.GetValue(_recursive), "create");
+        var failed = batch.Failed;
         var created = new List<KubeObject>();
-        foreach (var item in objects)
+        foreach (var item in batch.Objects)
         {
             KubeObject result;
             try

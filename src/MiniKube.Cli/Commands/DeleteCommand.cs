@@ -65,17 +65,12 @@ public sealed class DeleteCommand(CommandRunner runner)
             throw new CliException($"invalid --timeout \"{parse.GetValue(_timeout)}\"");
         }
         var ignoreNotFound = parse.GetValue(_ignoreNotFound);
-        var targets = await TargetsAsync(session, parse).ConfigureAwait(false);
-        if (targets is null)
-        {
-            return CommandRunner.Failure;
-        }
+        var (targets, failed) = await TargetsAsync(session, parse).ConfigureAwait(false);
         if (force)
         {
             await session.Err.WriteLineAsync(ForceWarning).ConfigureAwait(false);
         }
 
-        var failed = false;
         var pending = new List<(Target Target, KubeObject Deleted)>();
         foreach (var target in targets)
         {
@@ -153,7 +148,8 @@ public sealed class DeleteCommand(CommandRunner runner)
         return new DeleteOptions { GracePeriodSeconds = grace >= 0 ? grace : null, PropagationPolicy = propagation };
     }
 
-    private async Task<IReadOnlyList<Target>?> TargetsAsync(CliSession session, ParseResult parse)
+    /// <summary>What to delete, and whether some of it was refused already (a bad -f document: its errors are printed).</summary>
+    private async Task<(IReadOnlyList<Target> Targets, bool Failed)> TargetsAsync(CliSession session, ParseResult parse)
     {
         var args = parse.GetValue(_resources) ?? [];
         var files = parse.GetValue(_files) ?? [];
@@ -166,9 +162,9 @@ public sealed class DeleteCommand(CommandRunner runner)
             {
                 throw new CliException("when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well");
             }
-            var objects = ManifestObjects.Read(session, files, parse.GetValue(_recursive), "delete");
-            return objects?.Select(o => new Target(ResourceRegistry.ByType(o.Object.GetType()), o.Object.Metadata.Name ?? "", o.Object.Metadata.Namespace, o.Source))
-                .ToList();
+            var batch = ManifestObjects.Read(session, files, parse.GetValue(_recursive), "delete");
+            return (batch.Objects.Select(o => new Target(ResourceRegistry.ByType(o.Object.GetType()), o.Object.Metadata.Name ?? "", o.Object.Metadata.Namespace, o.Source))
+                .ToList(), batch.Failed);
         }
         if (args.Length == 0)
         {
@@ -206,7 +202,7 @@ public sealed class DeleteCommand(CommandRunner runner)
         {
             await session.Err.WriteLineAsync("No resources found").ConfigureAwait(false);
         }
-        return targets;
+        return (targets, false);
     }
 
     /// <summary>Waits until the object is gone (or replaced by a new one with another uid): a get, then a watch from it.</summary>

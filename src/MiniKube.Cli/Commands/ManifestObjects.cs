@@ -7,22 +7,19 @@ namespace MiniKube.Cli.Commands;
 public static class ManifestObjects
 {
     /// <summary>
-    /// Every object of the manifests, or null after printing every decoding error (one line each): then nothing
-    /// must be sent to the server.
+    /// The good objects of the manifests, placed in their namespaces, after printing every error of the bad documents
+    /// (one line each). As kubectl does, one bad document does not stop the others: the caller sends the good ones and
+    /// exits non-zero when <see cref="ManifestBatch.Failed"/>.
     /// </summary>
-    public static IReadOnlyList<ManifestObject>? Read(CliSession session, IReadOnlyList<string> paths, bool recursive, string verb)
+    public static ManifestBatch Read(CliSession session, IReadOnlyList<string> paths, bool recursive, string verb)
     {
         var set = new ManifestReader(session.Console.In).Read(paths, recursive);
-        if (!set.Ok)
+        foreach (var line in set.Errors.SelectMany(e => e.Lines()))
         {
-            foreach (var line in set.Errors.SelectMany(e => e.Lines()))
-            {
-                session.Error(line);
-            }
-            return null;
+            session.Error(line);
         }
+        var failed = !set.Ok;
         var placed = new List<ManifestObject>(set.Objects.Count);
-        var failed = false;
         foreach (var item in set.Objects)
         {
             try
@@ -39,7 +36,7 @@ public static class ManifestObjects
         {
             throw new CliException("no objects passed to " + verb);
         }
-        return failed ? null : placed;
+        return new ManifestBatch(placed, failed);
     }
 
     /// <summary>Namespaced objects without a namespace go to -n; one that names another namespace than an explicit -n is refused.</summary>
@@ -63,3 +60,6 @@ public static class ManifestObjects
         return obj;
     }
 }
+
+/// <summary>The objects of -f manifests that decoded and were placed, and whether any document was refused (its errors are printed).</summary>
+public sealed record ManifestBatch(IReadOnlyList<ManifestObject> Objects, bool Failed);
