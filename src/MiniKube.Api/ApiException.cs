@@ -48,6 +48,9 @@ public sealed class ApiException(Status status, Exception? inner = null)
 
     public static ApiException MethodNotAllowed(string message) => Failure(405, StatusReasons.MethodNotAllowed, message, null, null);
 
+    /// <summary>413, as Kubernetes answers a request body over its limit.</summary>
+    public static ApiException RequestEntityTooLarge(string message) => Failure(413, StatusReasons.RequestEntityTooLarge, message, null, null);
+
     public static ApiException Internal(string message) => Failure(500, StatusReasons.InternalError, message, null, null);
 
     public static ApiException Unavailable(string message) => Failure(503, StatusReasons.ServiceUnavailable, message, null, null);
@@ -104,4 +107,5 @@ public static class StatusReasons
     public const string InternalError = "InternalError";
     public const string ServiceUnavailable = "ServiceUnavailable";
     public const string Timeout = "Timeout";
+    public const string RequestEntityTooLarge = "RequestEntityTooLarge";
 }

@@ -45,6 +45,7 @@ public sealed class ApiServerHost : IAsyncDisposable
                 _listeners[1] = listen;
             });
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxRequestBodyBytes;
         });
 
         var services = builder.Services;
@@ -72,7 +73,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<GrpcErrors>();
-            grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            grpc.MaxReceiveMessageSize = RequestLimits.MaxRequestBodyBytes;
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         });
 

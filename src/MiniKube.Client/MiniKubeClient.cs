@@ -342,6 +342,8 @@ public sealed class MiniKubeClient : IDisposable
             StatusCode.DeadlineExceeded => (504, StatusReasons.Timeout, $"the API server at {Server} did not answer in time"),
             StatusCode.Cancelled => (499, "Cancelled", "the request was cancelled"),
             StatusCode.NotFound => (404, StatusReasons.NotFound, ex.Status.Detail),
+            // The server's message-size check runs before any handler, so no Status trailer says more.
+            StatusCode.ResourceExhausted => (413, StatusReasons.RequestEntityTooLarge, "Request entity too large: " + ex.Status.Detail),
             _ => (500, StatusReasons.InternalError, $"{ex.StatusCode}: {ex.Status.Detail}"),
         };
         return new ApiException(new Status { Outcome = "Failure", Code = code, Reason = reason, Message = message }, ex);
