@@ -61,7 +61,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
         {
             if (Type == FieldErrorType.Malformed)
             {
-                return Detail ?? "malformed value";
+                return Detail is null ? "malformed value" : Bounded(Detail);
             }
             var head = Type switch
             {
@@ -84,7 +84,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
             }
             if (!string.IsNullOrEmpty(Detail))
             {
-                parts.Add(Detail);
+                parts.Add(Bounded(Detail));
             }
             return string.Join(": ", parts);
         }
@@ -95,16 +95,27 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? Detail
     /// <summary>The longest prefix of a bad value an error quotes: a huge value must not make a huge error (or gRPC trailer).</summary>
     public const int MaxQuotedValueLength = 256;
 
+    /// <summary>A user's value as an error quotes it: strings in quotes and cut to <see cref="MaxQuotedValueLength"/>.</summary>
+    public static string Quote(object value) => FormatValue(value);
+
     private static string FormatValue(object value) => value switch
     {
-        string { Length: > MaxQuotedValueLength } s =>
-            "\"" + s[..(char.IsHighSurrogate(s[MaxQuotedValueLength - 1]) ? MaxQuotedValueLength - 1 : MaxQuotedValueLength)]
-            + "\"... (truncated; " + s.Length.ToString(CultureInfo.InvariantCulture) + " characters in all)",
-        string s => "\"" + s + "\"",
+        string s => "\"" + Cut(s) + "\"" + (s.Length > MaxQuotedValueLength ? "... (truncated; " + s.Length.ToString(CultureInfo.InvariantCulture) + " characters in all)" : ""),
         bool b => b ? "true" : "false",
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
+        // Lists and maps print as JSON, which can be as large as the value itself.
+        _ => (value is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString() ?? "") is var text && text.Length > MaxQuotedValueLength
+            ? Cut(text) + "... (truncated; " + text.Length.ToString(CultureInfo.InvariantCulture) + " characters in all)"
+            : text,
     };
+
+    /// <summary>The longest detail an error prints: details quote values too, and a huge value must not make a huge error.</summary>
+    public const int MaxDetailLength = 1024;
+
+    private static string Bounded(string detail) =>
+        detail.Length <= MaxDetailLength ? detail : detail[..MaxDetailLength] + "... (truncated)";
+
+    private static string Cut(string s) =>
+        s.Length <= MaxQuotedValueLength ? s : s[..(char.IsHighSurrogate(s[MaxQuotedValueLength - 1]) ? MaxQuotedValueLength - 1 : MaxQuotedValueLength)];
 }
 
 /// <summary>Thrown when a manifest cannot be decoded into its kind (unknown field, wrong type, bad YAML).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -71,6 +72,7 @@ public static class KubeSerializer
     /// <summary>Strictly decodes JSON into <paramref name="type"/>; throws <see cref="DecodeException"/> with field paths.</summary>
     public static object FromJson(ReadOnlySpan<byte> json, Type type)
     {
+        RequireUtf8(json);
         try
         {
             var result = JsonSerializer.Deserialize(json, ReadOptions.GetTypeInfo(type));
@@ -107,6 +109,7 @@ public static class KubeSerializer
     /// <summary>Decodes an API object whose type is given by its own apiVersion/kind.</summary>
     public static KubeObject DecodeObject(ReadOnlySpan<byte> json)
     {
+        RequireUtf8(json);
         // A NUL can only arrive escaped; the strict slow path reports it with its field path.
         if (json.IndexOf("\\u0000"u8) < 0 && TryPeekTypeMeta(json, out var apiVersion, out var kind) && TypeOfKind(apiVersion!, kind) is { } type)
         {
@@ -210,7 +213,7 @@ public static class KubeSerializer
             throw new DecodeException(errors);
         }
         var type = TypeOfKind(apiVersion!, kind!)
-            ?? throw new DecodeException(FieldError.Malformed(path, $"no kind \"{kind}\" is registered for version \"{apiVersion}\""));
+            ?? throw new DecodeException(FieldError.Malformed(path, $"no kind {FieldError.Quote(kind!)} is registered for version {FieldError.Quote(apiVersion!)}"));
         return (KubeObject)FromNode(obj, type, path);
     }
 
@@ -265,6 +268,30 @@ public static class KubeSerializer
     }
 
     /// <summary>Parses JSON into a tree, reporting syntax errors with line and column and duplicate fields with paths.</summary>
+    // System.Text.Json checks the encoding of a string only when it is read (GetString throws InvalidOperationException),
+    // so it is checked once, up front, for every decode.
+    private static void RequireUtf8(ReadOnlySpan<byte> json)
+    {
+        if (!Utf8.IsValid(json))
+        {
+            throw new DecodeException(FieldError.Malformed("", $"invalid JSON: invalid UTF-8 at byte {FirstInvalidUtf8(json)}"));
+        }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            if (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != OperationStatus.Done)
+            {
+                return offset;
+            }
+            offset += consumed;
+        }
+        return offset;
+    }
+
     private static JsonNode? ParseJson(ReadOnlySpan<byte> json)
     {
         if (json.StartsWith("\xEF\xBB\xBF"u8))
@@ -307,7 +334,7 @@ public static class KubeSerializer
                     var childPath = StrictChecker.Join(path, property.Name);
                     if (obj.ContainsKey(property.Name))
                     {
-                        errors.Add(FieldError.Malformed(childPath, $"duplicate field \"{property.Name}\""));
+                        errors.Add(FieldError.Malformed(childPath, $"duplicate field {FieldError.Quote(property.Name)}"));
                         continue;
                     }
                     obj[property.Name] = ToNode(property.Value, childPath, errors);
