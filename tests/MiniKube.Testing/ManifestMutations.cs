@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
 
-namespace MiniKube.Api.Tests.Properties;
+using MiniKube.Api;
+
+namespace MiniKube.Testing;
 
 /// <summary>
 /// Random damage to valid manifests, of the kinds users and attackers send: unknown fields at any depth, wrong types,
@@ -10,29 +12,12 @@ namespace MiniKube.Api.Tests.Properties;
 /// </summary>
 public static class ManifestMutations
 {
-    /// <summary>The documented manifests, one object each, as JSON.</summary>
-    public static readonly IReadOnlyList<string> Seeds =
-    [
-        .. new[] { Manifests.Pod, Manifests.Deployment, Manifests.Services, Manifests.ConfigMap, Manifests.Secret, Manifests.Job, Manifests.Hpa, Manifests.DaemonSet }
-            .SelectMany(KubeSerializer.DecodeManifests)
-            .Select(o => KubeSerializer.ToJson(o))
-            .Select(WithoutTolerations),
-    ];
-
-    // The documented sample pod tolerates a NoSchedule taint for a time, which Kubernetes refuses; seeds must be valid.
-    private static string WithoutTolerations(string json)
-    {
-        var node = JsonNode.Parse(json)!;
-        (node["spec"] as JsonObject)?.Remove("tolerations");
-        return node.ToJsonString();
-    }
-
     private static readonly string[] Garbage = ["", "-1", "1e400", "12Qi", "0.0000000001m", "∞", "NaN", "-", "..", "a b", "UPPER_case", "x/y/z", "\u0000", "🙂", "9223372036854775808"];
 
-    /// <summary>One damaged document: UTF-8 bytes of (usually) JSON.</summary>
-    public static readonly Gen<byte[]> Damaged =
-        Gen.Select(Gen.Int[0, Seeds.Count - 1], Gen.Int[0, 8], Gen.Int[0, int.MaxValue], Gen.Int[1, 3])
-            .Select(t => Damage(Seeds[t.Item1], t.Item2, new Random(t.Item3), t.Item4));
+    /// <summary>One damaged document made from one of <paramref name="seeds"/> (valid objects as JSON): UTF-8 bytes of (usually) JSON, and the seed's index.</summary>
+    public static Gen<(byte[] Bytes, int Seed)> Of(IReadOnlyList<string> seeds) =>
+        Gen.Select(Gen.Int[0, seeds.Count - 1], Gen.Int[0, 8], Gen.Int[0, int.MaxValue], Gen.Int[1, 3])
+            .Select(t => (Damage(seeds[t.Item1], t.Item2, new Random(t.Item3), t.Item4), t.Item1));
 
     private static byte[] Damage(string json, int kind, Random random, int times)
     {
