@@ -218,9 +218,12 @@ internal sealed partial class ObjectApi
             {
                 return await ReplaceAsync(resource, requestNamespace, incoming, status, ct).ConfigureAwait(false);
             }
-            catch (ApiException ex) when (ex.IsConflict && !pinned && attempt < MaxConflictRetries)
+            catch (ApiException ex) when (ex.IsConflict && !pinned)
             {
-                // Someone wrote in between; re-apply the patch to the new state.
+                // Someone wrote in between; re-apply the patch to the new state. No retry cap, as Kubernetes'
+                // GuaranteedUpdate: every lost round means another writer won, so the loop ends; the request's own
+                // deadline (ct) bounds it. A cap made concurrent patches of one object fail with Conflict.
+                ct.ThrowIfCancellationRequested();
             }
         }
     }
