@@ -16,11 +16,11 @@ internal sealed class NodeAgent : IAsyncDisposable
         NodeName = node;
         Runtime = runtime;
         Events = new EventRecorder(client, "kubelet", node, time, loggers.CreateLogger("MiniKube.Kubelet.Events"));
-        Pods = new PodManager(node, options, pods, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.PodWorkers"));
+        Stats = new StatsCollector(node, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.Stats"));
+        Pods = new PodManager(node, options, pods, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.PodWorkers")) { ContainerStarted = Stats.ContainersChanged };
         Killer = new ContainerKiller(runtime, Events);
         Probes = probesEnabled ? new ProbeManager(runtime, Killer, Events, time, loggers.CreateLogger("MiniKube.Kubelet.Prober"), Pods.Enqueue) : null;
         Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger("MiniKube.Kubelet.PodSyncer"));
-        Stats = new StatsCollector(node, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.Stats"));
         Status = new NodeStatusReporter(node, options, client, runtime, kubeletPort, time, loggers.CreateLogger("MiniKube.Kubelet.NodeStatus"));
     }
 

@@ -43,6 +43,9 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(30) }, time);
     }
 
+    /// <summary>Called when the runtime reports that a container started (the stats collector begins its stream then).</summary>
+    public Action? ContainerStarted { get; init; }
+
     /// <summary>The node's pods as last seen, by UID.</summary>
     public IReadOnlyCollection<Pod> Pods => [.. _pods.Values];
 
@@ -223,6 +226,10 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
                 await foreach (var e in _runtime.WatchEventsAsync(ct).ConfigureAwait(false))
                 {
                     delay = TimeSpan.FromMilliseconds(500);
+                    if (e.Action == "start")
+                    {
+                        ContainerStarted?.Invoke();
+                    }
                     if (e.Action is "die" or "oom" || e.Action.StartsWith("health_status", StringComparison.Ordinal))
                     {
                         _queue.Add(e.PodUid);

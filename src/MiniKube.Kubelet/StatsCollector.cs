@@ -1,21 +1,28 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Serialization;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace MiniKube.Kubelet;
 
 /// <summary>
 /// Resource usage of a node's running containers from one long-lived runtime stats stream per container (Docker's
-/// one-shot stats cost about a second each), summarised in Kubernetes' <c>/stats/summary</c> shape.
+/// one-shot stats cost about a second each), summarised in Kubernetes' <c>/stats/summary</c> shape. Running containers
+/// are listed every <see cref="ListPeriod"/> and at once when <see cref="ContainersChanged"/> says one started, so a new
+/// container's stream (and its first sample) begins as it starts rather than up to a period later.
 /// </summary>
 internal sealed partial class StatsCollector : IAsyncDisposable
 {
+    /// <summary>How often running containers are listed without a <see cref="ContainersChanged"/> signal.</summary>
+    public static readonly TimeSpan ListPeriod = TimeSpan.FromSeconds(2);
+
     private readonly string _node;
     private readonly IContainerRuntime _runtime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private Task? _loop;
 
     public StatsCollector(string node, IContainerRuntime runtime, TimeProvider time, ILogger logger)
@@ -27,6 +34,9 @@ internal sealed partial class StatsCollector : IAsyncDisposable
     }
 
     public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
+
+    /// <summary>A container started (a runtime event): list now instead of at the end of the period.</summary>
+    public void ContainersChanged() => _changed.Writer.TryWrite(true);
 
     public NodeStats Summary()
     {
@@ -124,13 +134,25 @@ internal sealed partial class StatsCollector : IAsyncDisposable
             }
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), _time, ct).ConfigureAwait(false);
+                await PauseAsync(ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
         }
+    }
+
+    /// <summary>Until the list period has passed or a container started, whichever is first.</summary>
+    private async Task PauseAsync(CancellationToken ct)
+    {
+        using var pause = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var period = Task.Delay(ListPeriod, _time, pause.Token);
+        var changed = _changed.Reader.WaitToReadAsync(pause.Token).AsTask();
+        await Task.WhenAny(period, changed).ConfigureAwait(false);
+        await pause.CancelAsync().ConfigureAwait(false);
+        _changed.Reader.TryRead(out _);
+        ct.ThrowIfCancellationRequested();
     }
 
     private async Task ReadAsync(Feed stream)

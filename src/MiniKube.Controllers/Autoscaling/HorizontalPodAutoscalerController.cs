@@ -78,13 +78,27 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
+        var started = _ctx.Time.GetTimestamp();
+        if (!await SyncAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            return ReconcileResult.Done;
+        }
+        // The period counts from the start of this sync: reading the scale and the metrics and writing back take time (much
+        // of it on a busy machine), and counting from the end would push every later sync back by it, so a sample above the
+        // target would wait up to the period plus that time.
+        var elapsed = _ctx.Time.GetElapsedTime(started);
+        return ReconcileResult.After(elapsed < _options.SyncPeriod ? _options.SyncPeriod - elapsed : TimeSpan.Zero);
+    }
+
+    /// <summary>One sync of the autoscaler <paramref name="key"/>; false when it is gone.</summary>
+    private async Task<bool> SyncAsync(string key, CancellationToken cancellationToken)
+    {
         var hpa = _hpas.Get(key);
         if (hpa is null)
         {
             _decision.Normalizer.Forget(key);
-            return ReconcileResult.Done;
+            return false;
         }
-        var next = ReconcileResult.After(_options.SyncPeriod);
         var ns = hpa.Metadata.Namespace ?? "default";
         var target = hpa.Spec?.ScaleTargetRef ?? new CrossVersionObjectReference();
         var reference = $"{target.Kind}/{ns}/{target.Name}";
@@ -100,7 +114,7 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
             _events.Warning(hpa, "FailedGetScale", ex.Message);
             await WriteStatusAsync(hpa, AutoscalerDecision.FailedGetScale(hpa, ex.Message, _ctx.Now()), cancellationToken).ConfigureAwait(false);
             LogFailed(_logger, key, $"failed to query scale subresource for {reference}: {ex.Message}");
-            return next;
+            return true;
         }
 
         var selectorText = scale.Status?.Selector ?? "";
@@ -143,7 +157,7 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
                 status = AutoscalerDecision.FailedRescale(status with { LastScaleTime = hpa.Status?.LastScaleTime }, outcome.CurrentReplicas, ex.Message, _ctx.Now());
                 await WriteStatusAsync(hpa, status, cancellationToken).ConfigureAwait(false);
                 LogFailed(_logger, key, $"failed to rescale {reference}: {ex.Message}");
-                return next;
+                return true;
             }
         }
         await WriteStatusAsync(hpa, status, cancellationToken).ConfigureAwait(false);
@@ -151,7 +165,7 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
         {
             LogFailed(_logger, key, error);
         }
-        return next;
+        return true;
     }
 
     private HorizontalPodAutoscalerStatus WithAbleToScale(HorizontalPodAutoscalerStatus status, string reason, string message)

@@ -16,7 +16,14 @@ internal sealed class UnitWorld : IAsyncDisposable
     private readonly MiniKubeClient _unused = new("http://127.0.0.1:9");
 
     public UnitWorld()
+        : this(new FakeTimeProvider(Start))
     {
+    }
+
+    /// <summary>A world on <paramref name="time"/> (for example a <c>TimerClock</c>, to wait for a controller's requeue timers).</summary>
+    public UnitWorld(FakeTimeProvider time)
+    {
+        Time = time;
         Informers = new InformerFactory(_unused, Time);
         Context = new ControllerContext(Informers, Client, _ => Events, Time);
         // As if the node and lease watches had followed the server for long: silence is judged by the seeded heartbeats.
@@ -24,7 +31,7 @@ internal sealed class UnitWorld : IAsyncDisposable
         Informers.For<Lease>().SetWatchingForTest(Start.AddDays(-1));
     }
 
-    public FakeTimeProvider Time { get; } = new(Start);
+    public FakeTimeProvider Time { get; }
 
     public FakeControllerClient Client { get; } = new();
 
@@ -49,6 +56,7 @@ internal sealed class UnitWorld : IAsyncDisposable
                 case Namespace ns: Informers.For<Namespace>().Cache.Upsert(ns); break;
                 case ConfigMap cm: Informers.For<ConfigMap>().Cache.Upsert(cm); break;
                 case Secret s: Informers.For<Secret>().Cache.Upsert(s); break;
+                case HorizontalPodAutoscaler h: Informers.For<HorizontalPodAutoscaler>().Cache.Upsert(h); break;
                 default: throw new ArgumentException($"no seeding for {obj.GetType().Name}");
             }
             Client.Seed(obj);
