@@ -321,24 +321,20 @@ internal sealed partial class WatchCache
         lock (_gate)
         {
             _items.TryGetValue(e.Key, out var previous);
-            CacheEvent cacheEvent;
+            if (CacheEvent.From(e, current, previous, _codec, Resource) is not { } cacheEvent)
+            {
+                // A deletion of an object the cache never held: only the revision moves on.
+                _revision = Math.Max(_revision, e.Revision);
+                SignalAdvanced();
+                return;
+            }
             if (current is not null)
             {
                 _items[e.Key] = current;
-                cacheEvent = new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, current, previous, e.Revision);
             }
             else
             {
-                if (previous is null)
-                {
-                    _revision = Math.Max(_revision, e.Revision);
-                    SignalAdvanced();
-                    return;
-                }
                 _items.Remove(e.Key);
-                // Kubernetes delivers a deletion as the last state of the object at the deletion's version.
-                var last = _codec.WithRevision(Resource, previous, e.Revision);
-                cacheEvent = new CacheEvent(CacheEventType.Deleted, last, previous, e.Revision);
             }
             Append(cacheEvent);
             _revision = e.Revision;
