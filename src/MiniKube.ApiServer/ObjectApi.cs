@@ -101,7 +101,7 @@ internal sealed partial class ObjectApi
                 {
                     // ClusterIP and NodePorts are allocated in the same etcd transaction that creates the Service.
                     var (allocated, revision, serviceBytes) = await WriteServiceAsync(key, service, null, null, dryRun, ct).ConfigureAwait(false);
-                    return _codec.Stamp(resource, key, allocated, revision, serviceBytes);
+                    return dryRun ? _codec.Stamp(resource, key, allocated, revision, serviceBytes) : Written(resource, key, allocated, revision, serviceBytes);
                 }
                 if (dryRun)
                 {
@@ -111,7 +111,7 @@ internal sealed partial class ObjectApi
                 var stored = candidate is Event
                     ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
                     : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, candidate, stored.ModRevision, bytes);
+                return Written(resource, key, candidate, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
             {
@@ -309,7 +309,7 @@ internal sealed partial class ObjectApi
             {
                 var bytes = _codec.EncodeForStorage(bound);
                 var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision, bytes);
+                return Written(pods, current.Key, bound, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -389,11 +389,11 @@ internal sealed partial class ObjectApi
                 {
                     var (allocated, revision, serviceBytes) = await WriteServiceAsync(key, service, (Service)old, stored.Revision, dryRun: false, ct)
                         .ConfigureAwait(false);
-                    return _codec.Stamp(resource, key, allocated, revision, serviceBytes);
+                    return Written(resource, key, allocated, revision, serviceBytes);
                 }
                 var bytes = _codec.EncodeForStorage(next);
                 var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, next, written.ModRevision, bytes);
+                return Written(resource, key, next, written.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
             {
@@ -512,6 +512,16 @@ internal sealed partial class ObjectApi
             suffix[i] = NameSuffixAlphabet[RandomNumberGenerator.GetInt32(NameSuffixAlphabet.Length)];
         }
         return prefix + new string(suffix);
+    }
+
+    /// <summary>
+    /// The served form of what a write just stored; the watch cache is offered the object so it need not decode the same
+    /// bytes again when the write's event arrives.
+    /// </summary>
+    private CachedObject Written(ResourceInfo resource, string key, KubeObject obj, long revision, byte[] stored)
+    {
+        _caches.For(resource).OfferWritten(key, obj, stored, revision);
+        return _codec.Stamp(resource, key, obj, revision, stored);
     }
 
     /// <summary>Kubernetes timestamps have second precision.</summary>
