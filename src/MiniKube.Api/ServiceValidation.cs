@@ -116,7 +116,7 @@ public static partial class Validator
         }
         if (spec.Selector is not null)
         {
-            Selector.ValidateLabels(spec.Selector, "spec.selector", errs);
+            ValidateLabels(spec.Selector, "spec.selector", errs);
         }
         OneOf(spec.SessionAffinity, "spec.sessionAffinity", SessionAffinities, errs);
         if (spec.SessionAffinityConfig?.ClientIP?.TimeoutSeconds is { } timeout && timeout is < 1 or > 86400)

@@ -218,13 +218,29 @@ public static partial class Validator
         }
     }
 
+    /// <summary>Label keys and values as Kubernetes checks them; errors carry the map's path and the bad key or value.</summary>
+    internal static void ValidateLabels(IReadOnlyDictionary<string, string> labels, string path, List<FieldError> errs)
+    {
+        foreach (var (k, v) in labels.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            foreach (var msg in NameRules.IsQualifiedName(k))
+            {
+                errs.Add(FieldError.Invalid(path, k, msg));
+            }
+            foreach (var msg in NameRules.IsValidLabelValue(v))
+            {
+                errs.Add(FieldError.Invalid(path, v, msg));
+            }
+        }
+    }
+
     /// <summary>Labels and annotations of object metadata or of a pod template's metadata.</summary>
     private static void ValidateLabelsAndAnnotations(
         IReadOnlyDictionary<string, string>? labels, IReadOnlyDictionary<string, string>? annotations, string metaPath, List<FieldError> errs)
     {
         if (labels is not null)
         {
-            Selector.ValidateLabels(labels, Paths.Child(metaPath, "labels"), errs);
+            ValidateLabels(labels, Paths.Child(metaPath, "labels"), errs);
         }
         if (annotations is not null)
         {
@@ -264,7 +280,7 @@ public static partial class Validator
 
     // ---- small shared checks ---------------------------------------------------------------------------
 
-    private static void NonNegativeField(long? value, string path, List<FieldError> errs)
+    internal static void NonNegativeField(long? value, string path, List<FieldError> errs)
     {
         if (value < 0)
         {
@@ -272,7 +288,7 @@ public static partial class Validator
         }
     }
 
-    private static void AtLeastField(long? value, long min, string path, List<FieldError> errs)
+    internal static void AtLeastField(long? value, long min, string path, List<FieldError> errs)
     {
         if (value < min)
         {
@@ -280,7 +296,7 @@ public static partial class Validator
         }
     }
 
-    private static void PortNumber(int port, string path, List<FieldError> errs)
+    internal static void PortNumber(int port, string path, List<FieldError> errs)
     {
         if (port is < 1 or > 65535)
         {
@@ -289,7 +305,7 @@ public static partial class Validator
     }
 
     /// <summary>A port given as a number (1–65535) or as the name of a container port.</summary>
-    private static void PortNumberOrName(IntOrString port, string path, List<FieldError> errs)
+    internal static void PortNumberOrName(IntOrString port, string path, List<FieldError> errs)
     {
         if (port.IsInt)
         {
@@ -302,7 +318,7 @@ public static partial class Validator
         }
     }
 
-    private static void OneOf(string? value, string path, IReadOnlyList<string> supported, List<FieldError> errs, bool allowEmpty = true)
+    internal static void OneOf(string? value, string path, IReadOnlyList<string> supported, List<FieldError> errs, bool allowEmpty = true)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -318,7 +334,7 @@ public static partial class Validator
         }
     }
 
-    private static void DnsLabel(string? value, string path, List<FieldError> errs)
+    internal static void DnsLabel(string? value, string path, List<FieldError> errs)
     {
         if (!string.IsNullOrEmpty(value))
         {

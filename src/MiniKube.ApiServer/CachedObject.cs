@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Storage;
 
 namespace MiniKube.ApiServer;
 
@@ -79,7 +80,28 @@ internal enum CacheEventType
 }
 
 /// <summary>One change as the watch cache saw it; <see cref="Previous"/> lets watchers detect selector transitions.</summary>
-internal readonly record struct CacheEvent(CacheEventType Type, CachedObject Object, CachedObject? Previous, long Revision);
+internal readonly record struct CacheEvent(CacheEventType Type, CachedObject Object, CachedObject? Previous, long Revision)
+{
+    /// <summary>
+    /// The event for one etcd event, for the watch cache and for a watch served from etcd alike: a put is Added or
+    /// Modified by whether the object existed before it; a deletion of a known object is Deleted and, as Kubernetes
+    /// delivers it, carries the object's last state at the deletion's version. Null for anything else (a put that
+    /// could not be decoded, a deletion of an object never seen).
+    /// </summary>
+    public static CacheEvent? From(StorageEvent e, CachedObject? current, CachedObject? previous, ObjectCodec codec, ResourceInfo resource)
+    {
+        if (e.Type == StorageEventType.Put && current is not null)
+        {
+            return new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, current, previous, e.Revision);
+        }
+        if (e.Type == StorageEventType.Delete && previous is not null)
+        {
+            var last = previous.Revision == e.Revision ? previous : codec.WithRevision(resource, previous, e.Revision);
+            return new CacheEvent(CacheEventType.Deleted, last, previous, e.Revision);
+        }
+        return null;
+    }
+}
 
 /// <summary>An event ready for the wire.</summary>
 internal readonly record struct OutgoingEvent(string Type, byte[] Json, long Revision);

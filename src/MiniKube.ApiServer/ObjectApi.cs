@@ -8,7 +8,7 @@ namespace MiniKube.ApiServer;
 
 /// <summary>
 /// The semantics of the API, independent of the wire: defaulting, validation, spec/status separation,
-/// optimistic concurrency, graceful deletion, finalizers and the pod binding subresource.
+/// optimistic concurrency, finalizers and the pod binding subresource; deletion itself is <see cref="ObjectDeletion"/>.
 /// </summary>
 internal sealed partial class ObjectApi
 {
@@ -23,11 +23,13 @@ internal sealed partial class ObjectApi
 
     private readonly ApiServerOptions _options;
     private readonly ServiceAllocator _services;
+    private readonly ObjectDeletion _deletion;
 
     public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
     {
         _options = options;
         _services = new ServiceAllocator(store, options);
+        _deletion = new ObjectDeletion(store, codec, time);
         _store = store;
         _codec = codec;
         _caches = caches;
@@ -99,7 +101,7 @@ internal sealed partial class ObjectApi
                 {
                     // ClusterIP and NodePorts are allocated in the same etcd transaction that creates the Service.
                     var (allocated, revision, serviceBytes) = await WriteServiceAsync(key, service, null, null, dryRun, ct).ConfigureAwait(false);
-                    return _codec.Stamp(resource, key, allocated, revision, serviceBytes);
+                    return dryRun ? _codec.Stamp(resource, key, allocated, revision, serviceBytes) : Written(resource, key, allocated, revision, serviceBytes);
                 }
                 if (dryRun)
                 {
@@ -109,7 +111,7 @@ internal sealed partial class ObjectApi
                 var stored = candidate is Event
                     ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
                     : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, candidate, stored.ModRevision, bytes);
+                return Written(resource, key, candidate, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
             {
@@ -233,57 +235,9 @@ internal sealed partial class ObjectApi
         for (var attempt = 0; ; attempt++)
         {
             var current = await GetAsync(resource, ns, name, ct).ConfigureAwait(false);
-            var obj = current.Object;
-            if (options.Preconditions?.Uid is { Length: > 0 } uid && uid != obj.Metadata.Uid)
-            {
-                throw ApiException.Conflict(resource, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {obj.Metadata.Uid}");
-            }
-            if (options.Preconditions?.ResourceVersion is { Length: > 0 } rv && rv != obj.Metadata.ResourceVersion)
-            {
-                throw ApiException.Conflict(resource, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {obj.Metadata.ResourceVersion}");
-            }
-            var grace = GracePeriod(obj, options.GracePeriodSeconds);
-            var finalizers = obj.Metadata.Finalizers?.ToList() ?? [];
-            switch (options.PropagationPolicy)
-            {
-                case null or "" or PropagationPolicy.Background:
-                    break;
-                case PropagationPolicy.Foreground:
-                    AddOnce(finalizers, Finalizers.ForegroundDeletion);
-                    break;
-                case PropagationPolicy.Orphan:
-                    AddOnce(finalizers, Finalizers.Orphan);
-                    break;
-                default:
-                    throw ApiException.BadRequest($"propagationPolicy \"{options.PropagationPolicy}\" is not one of Background, Foreground, Orphan");
-            }
-
             try
             {
-                if (grace == 0 && finalizers.Count == 0 && !NamespaceFinalization.HeldBySpec(obj))
-                {
-                    var revision = await RemoveAsync(current.Key, current.Revision, obj, ct).ConfigureAwait(false);
-                    return _codec.Stamp(resource, current.Key, obj, revision);
-                }
-
-                // Graceful or finalized: mark the object; the kubelet or the finalizers' owners finish the deletion.
-                var meta = obj.Metadata;
-                var deadline = Now().AddSeconds(grace);
-                var shorter = meta.DeletionTimestamp is null || deadline < meta.DeletionTimestamp;
-                var marked = meta with
-                {
-                    DeletionTimestamp = shorter ? deadline : meta.DeletionTimestamp,
-                    DeletionGracePeriodSeconds = shorter ? grace : meta.DeletionGracePeriodSeconds,
-                    Finalizers = finalizers.Count == 0 ? null : finalizers,
-                };
-                if (marked == meta)
-                {
-                    return current;
-                }
-                var updated = NamespaceFinalization.OnDeleteMarked(obj with { Metadata = marked with { ResourceVersion = null } });
-                var bytes = _codec.EncodeForStorage(updated);
-                var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, current.Key, updated, stored.ModRevision, bytes);
+                return await _deletion.DeleteAsync(resource, current, options, ct).ConfigureAwait(false);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -358,7 +312,7 @@ internal sealed partial class ObjectApi
             {
                 var bytes = _codec.EncodeForStorage(bound);
                 var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(pods, current.Key, bound, stored.ModRevision, bytes);
+                return Written(pods, current.Key, bound, stored.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -431,18 +385,18 @@ internal sealed partial class ObjectApi
                     && !NamespaceFinalization.HeldBySpec(next))
                 {
                     // The last finalizer is gone from an object being deleted: the deletion completes now.
-                    var revision = await RemoveAsync(key, stored.Revision, old, ct).ConfigureAwait(false);
+                    var revision = await _deletion.RemoveAsync(key, stored.Revision, old, ct).ConfigureAwait(false);
                     return _codec.Stamp(resource, key, next, revision);
                 }
                 if (!statusOnly && next is Service service)
                 {
                     var (allocated, revision, serviceBytes) = await WriteServiceAsync(key, service, (Service)old, stored.Revision, dryRun: false, ct)
                         .ConfigureAwait(false);
-                    return _codec.Stamp(resource, key, allocated, revision, serviceBytes);
+                    return Written(resource, key, allocated, revision, serviceBytes);
                 }
                 var bytes = _codec.EncodeForStorage(next);
                 var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
-                return _codec.Stamp(resource, key, next, written.ModRevision, bytes);
+                return Written(resource, key, next, written.ModRevision, bytes);
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
             {
@@ -457,19 +411,6 @@ internal sealed partial class ObjectApi
                 throw ApiException.NotFound(resource, name);
             }
         }
-    }
-
-    /// <summary>Deletes the stored object at <paramref name="revision"/>; a Service's allocations go in the same transaction.</summary>
-    private async Task<long> RemoveAsync(string key, long revision, KubeObject stored, CancellationToken ct)
-    {
-        if (stored is Service service && ServiceAllocator.ReleasesOnDelete(service) is { Count: > 0 } releases)
-        {
-            var ops = new List<StoreOperation> { StoreOperation.Delete(key, revision) };
-            ops.AddRange(releases.Select(k => StoreOperation.Delete(k)));
-            return await _store.CommitAsync(ops, ct).ConfigureAwait(false);
-        }
-        var deleted = await _store.DeleteAsync(key, revision, ct).ConfigureAwait(false);
-        return deleted.ModRevision;
     }
 
     /// <summary>
@@ -524,25 +465,6 @@ internal sealed partial class ObjectApi
         return stored is { } value ? _codec.FromStorage(resource, key, value.Value, value.ModRevision) : null;
     }
 
-    /// <summary>Effective grace period: pods default to their spec; unbound or finished pods go at once.</summary>
-    private static long GracePeriod(KubeObject obj, long? requested)
-    {
-        if (obj is not Pod pod)
-        {
-            return 0;
-        }
-        if (string.IsNullOrEmpty(pod.Spec?.NodeName) || pod.Status?.Phase is PodPhase.Succeeded or PodPhase.Failed)
-        {
-            return 0;
-        }
-        var grace = requested ?? pod.Spec?.TerminationGracePeriodSeconds ?? 30;
-        if (pod.Metadata.DeletionGracePeriodSeconds is { } already && already < grace)
-        {
-            grace = already;
-        }
-        return Math.Max(0, grace);
-    }
-
     private async Task EnsureNamespaceAcceptsAsync(string ns, CancellationToken ct)
     {
         var namespaces = ResourceRegistry.For<Namespace>();
@@ -585,14 +507,6 @@ internal sealed partial class ObjectApi
         }
     }
 
-    private static void AddOnce(List<string> list, string value)
-    {
-        if (!list.Contains(value))
-        {
-            list.Add(value);
-        }
-    }
-
     private static string GenerateName(string prefix)
     {
         Span<char> suffix = stackalloc char[5];
@@ -603,48 +517,16 @@ internal sealed partial class ObjectApi
         return prefix + new string(suffix);
     }
 
+    /// <summary>
+    /// The served form of what a write just stored; the watch cache is offered the object so it need not decode the same
+    /// bytes again when the write's event arrives.
+    /// </summary>
+    private CachedObject Written(ResourceInfo resource, string key, KubeObject obj, long revision, byte[] stored)
+    {
+        _caches.For(resource).OfferWritten(key, obj, stored, revision);
+        return _codec.Stamp(resource, key, obj, revision, stored);
+    }
+
     /// <summary>Kubernetes timestamps have second precision.</summary>
     private DateTimeOffset Now() => Timestamps.TruncateToSeconds(_time.GetUtcNow());
-}
-
-public enum PatchType
-{
-    Merge,
-    Json,
-    Strategic,
-}
-
-/// <summary>The patch media types Kubernetes defines.</summary>
-public static class PatchTypes
-{
-    public const string Merge = "application/merge-patch+json";
-    public const string Json = "application/json-patch+json";
-    public const string Strategic = "application/strategic-merge-patch+json";
-
-    public static PatchType Parse(string? mediaType)
-    {
-        var bare = mediaType?.Split(';')[0].Trim() ?? "";
-        return bare switch
-        {
-            "" or Merge => PatchType.Merge,
-            Json => PatchType.Json,
-            Strategic => PatchType.Strategic,
-            _ => throw new ApiException(new Status
-            {
-                Outcome = "Failure",
-                Code = 415,
-                Reason = "UnsupportedMediaType",
-                Message = $"the body of the request was in an unknown format - accepted media types include: {Json}, {Merge}, {Strategic}",
-            }),
-        };
-    }
-}
-
-/// <summary>etcd keys: <c>&lt;resource&gt;/&lt;namespace&gt;/&lt;name&gt;</c>, or <c>&lt;resource&gt;/&lt;name&gt;</c> when cluster-scoped.</summary>
-internal static class Keys
-{
-    public static string For(ResourceInfo resource, string? ns, string name) =>
-        resource.Namespaced ? $"{resource.Plural}/{ns}/{name}" : $"{resource.Plural}/{name}";
-
-    public static string NamespacePrefix(ResourceInfo resource, string ns) => $"{resource.Plural}/{ns}/";
 }

@@ -19,6 +19,7 @@ internal sealed partial class WatchCache
     private readonly Dictionary<string, CachedObject> _items = new(StringComparer.Ordinal);
     private readonly CacheEvent[] _ring;
     private readonly HashSet<CacheWatcher> _watchers = [];
+    private readonly Dictionary<string, WrittenObject> _written = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ringStart;
     private int _ringCount;
@@ -142,6 +143,22 @@ internal sealed partial class WatchCache
                 }
             }
             return (items, _revision);
+        }
+    }
+
+    /// <summary>
+    /// Offers the object a write through this server just stored at <paramref name="revision"/>, with the exact bytes it
+    /// stored, so that applying the write's etcd event need not decode those bytes again. Used only for the event at that
+    /// key and revision whose value equals <paramref name="stored"/>; ignored once the cache has passed the revision.
+    /// </summary>
+    public void OfferWritten(string key, KubeObject obj, byte[] stored, long revision)
+    {
+        lock (_gate)
+        {
+            if (revision > _revision)
+            {
+                _written[key] = new WrittenObject(obj, stored, revision);
+            }
         }
     }
 
@@ -290,6 +307,7 @@ internal sealed partial class WatchCache
             }
             _watchers.Clear();
             _items.Clear();
+            _written.Clear();
             foreach (var item in decoded)
             {
                 _items[item.Key] = item;
@@ -307,7 +325,7 @@ internal sealed partial class WatchCache
         CachedObject? current = null;
         if (e.Type == StorageEventType.Put)
         {
-            current = TryDecode(e.Key, e.Value, e.Revision);
+            current = TakeWritten(e) ?? TryDecode(e.Key, e.Value, e.Revision);
             if (current is null)
             {
                 return;
@@ -320,25 +338,26 @@ internal sealed partial class WatchCache
 
         lock (_gate)
         {
+            if (_written.TryGetValue(e.Key, out var offered) && offered.Revision <= e.Revision)
+            {
+                // Offered after TakeWritten looked, or for a write this event supersedes.
+                _written.Remove(e.Key);
+            }
             _items.TryGetValue(e.Key, out var previous);
-            CacheEvent cacheEvent;
+            if (CacheEvent.From(e, current, previous, _codec, Resource) is not { } cacheEvent)
+            {
+                // A deletion of an object the cache never held: only the revision moves on.
+                _revision = Math.Max(_revision, e.Revision);
+                SignalAdvanced();
+                return;
+            }
             if (current is not null)
             {
                 _items[e.Key] = current;
-                cacheEvent = new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, current, previous, e.Revision);
             }
             else
             {
-                if (previous is null)
-                {
-                    _revision = Math.Max(_revision, e.Revision);
-                    SignalAdvanced();
-                    return;
-                }
                 _items.Remove(e.Key);
-                // Kubernetes delivers a deletion as the last state of the object at the deletion's version.
-                var last = _codec.WithRevision(Resource, previous, e.Revision);
-                cacheEvent = new CacheEvent(CacheEventType.Deleted, last, previous, e.Revision);
             }
             Append(cacheEvent);
             _revision = e.Revision;
@@ -383,6 +402,31 @@ internal sealed partial class WatchCache
         previous.TrySetResult();
     }
 
+    /// <summary>
+    /// The cache entry for a put this server wrote, built from the object it wrote instead of decoding the stored bytes:
+    /// the served JSON is spliced from the event's bytes exactly as <see cref="ObjectCodec.FromStorage"/> does, and the
+    /// bytes must equal those written, so the entry is the one decoding would have made.
+    /// </summary>
+    private CachedObject? TakeWritten(StorageEvent e)
+    {
+        WrittenObject? offered;
+        lock (_gate)
+        {
+            if (!_written.Remove(e.Key, out offered))
+            {
+                return null;
+            }
+        }
+        if (offered.Revision != e.Revision || !e.Value.Span.SequenceEqual(offered.Stored))
+        {
+            return null;
+        }
+        var obj = offered.Object.Metadata.ResourceVersion is null
+            ? offered.Object
+            : offered.Object with { Metadata = offered.Object.Metadata with { ResourceVersion = null } };
+        return _codec.Stamp(Resource, e.Key, obj, e.Revision, e.Value.Span).Compact();
+    }
+
     private CachedObject? TryDecode(string key, ReadOnlyMemory<byte> value, long revision)
     {
         try
@@ -395,6 +439,8 @@ internal sealed partial class WatchCache
             return null;
         }
     }
+
+    private sealed record WrittenObject(KubeObject Object, byte[] Stored, long Revision);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch cache for {Resource} re-lists: {Reason}")]
     private static partial void LogRelist(ILogger logger, string resource, string reason);

@@ -56,18 +56,9 @@ internal sealed partial class WatchStreams(WatchCacheSet caches, IObjectStore st
     {
         await foreach (var e in store.WatchAsync(resource.Plural + "/", from, ct).ConfigureAwait(false))
         {
-            CachedObject? previous = e.PrevValue.IsEmpty ? null : codec.FromStorage(resource, e.Key, e.PrevValue, e.Revision);
-            CacheEvent change;
-            if (e.Type == StorageEventType.Put)
-            {
-                var current = codec.FromStorage(resource, e.Key, e.Value, e.Revision);
-                change = new CacheEvent(previous is null ? CacheEventType.Added : CacheEventType.Modified, current, previous, e.Revision);
-            }
-            else if (e.Type == StorageEventType.Delete && previous is not null)
-            {
-                change = new CacheEvent(CacheEventType.Deleted, previous, previous, e.Revision);
-            }
-            else
+            var previous = e.PrevValue.IsEmpty ? null : codec.FromStorage(resource, e.Key, e.PrevValue, e.Revision);
+            var current = e.Type == StorageEventType.Put ? codec.FromStorage(resource, e.Key, e.Value, e.Revision) : null;
+            if (CacheEvent.From(e, current, previous, codec, resource) is not { } change)
             {
                 continue;
             }

@@ -36,7 +36,7 @@ public sealed partial class ControllerManager
         _options = options;
         _time = time ?? TimeProvider.System;
         _loggers = loggers ?? NullLoggerFactory.Instance;
-        _logger = _loggers.CreateLogger("MiniKube.Controllers.ControllerManager");
+        _logger = _loggers.CreateLogger<ControllerManager>();
         Enabled = ControllerSelection.Parse(options.Controllers);
         Identity = options.Identity ?? Environment.MachineName + "_" + Guid.NewGuid().ToString("N")[..8];
     }
@@ -72,7 +72,7 @@ public sealed partial class ControllerManager
             LeaseDuration = _options.LeaderElectLeaseDuration,
             RenewDeadline = _options.LeaderElectRenewDeadline,
             RetryPeriod = _options.LeaderElectRetryPeriod,
-        }, _time, _loggers.CreateLogger("MiniKube.Client.LeaderElector"));
+        }, _time, _loggers.CreateLogger<LeaderElector>());
         await elector.RunAsync(ct => LeadAsync(client, ct), cancellationToken).ConfigureAwait(false);
         if (!cancellationToken.IsCancellationRequested)
         {
@@ -90,7 +90,7 @@ public sealed partial class ControllerManager
             {
                 if (!recorders.TryGetValue(component, out var recorder))
                 {
-                    recorder = new EventRecorder(client, component, Identity, _time, _loggers.CreateLogger("MiniKube.Client.EventRecorder"));
+                    recorder = new EventRecorder(client, component, Identity, _time, _loggers.CreateLogger<EventRecorder>());
                     recorders[component] = recorder;
                 }
                 return new RecorderEventSink(recorder);

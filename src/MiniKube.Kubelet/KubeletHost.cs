@@ -22,14 +22,14 @@ public sealed partial class KubeletHost : IAsyncDisposable
     private readonly List<NodeAgent> _agents = [];
     private MiniKubeClient? _client;
     private Informer<Pod>? _informer;
-    private KubeletServer? _server;
+    private KubeletApi? _server;
 
     private KubeletHost(KubeletOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         _options = options;
         _loggers = loggers;
         _time = time;
-        _logger = loggers.CreateLogger("MiniKube.Kubelet");
+        _logger = loggers.CreateLogger<KubeletHost>();
     }
 
     public KubeletOptions Options => _options;
@@ -64,7 +64,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
         {
             // Hollow nodes share one unfiltered informer; each agent picks its own pods by spec.nodeName.
             FieldSelector = names.Count == 1 ? "spec.nodeName=" + names[0] : null,
-        }, _time, _loggers.CreateLogger("MiniKube.Kubelet.PodInformer"));
+        }, _time, _loggers.CreateLogger<Informer<Pod>>());
         foreach (var node in names)
         {
             IContainerRuntime runtime = simulated
@@ -91,7 +91,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
             }
             _agents.Add(agent);
         }
-        _server = new KubeletServer(_options, _agents, _loggers);
+        _server = new KubeletApi(_options, _agents, _loggers);
         try
         {
             await _server.StartAsync(cancellationToken).ConfigureAwait(false);

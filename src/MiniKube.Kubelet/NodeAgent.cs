@@ -15,13 +15,13 @@ internal sealed class NodeAgent : IAsyncDisposable
     {
         NodeName = node;
         Runtime = runtime;
-        Events = new EventRecorder(client, "kubelet", node, time, loggers.CreateLogger("MiniKube.Kubelet.Events"));
-        Stats = new StatsCollector(node, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.Stats"));
-        Pods = new PodManager(node, options, pods, runtime, time, loggers.CreateLogger("MiniKube.Kubelet.PodWorkers")) { ContainerStarted = Stats.ContainersChanged };
+        Events = new EventRecorder(client, "kubelet", node, time, loggers.CreateLogger<EventRecorder>());
+        Stats = new StatsCollector(node, runtime, time, loggers.CreateLogger<StatsCollector>());
+        Pods = new PodWorkers(node, options, pods, runtime, time, loggers.CreateLogger<PodWorkers>()) { ContainerStarted = Stats.ContainersChanged };
         Killer = new ContainerKiller(runtime, Events);
-        Probes = probesEnabled ? new ProbeManager(runtime, Killer, Events, time, loggers.CreateLogger("MiniKube.Kubelet.Prober"), Pods.Enqueue) : null;
-        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger("MiniKube.Kubelet.PodSyncer"));
-        Status = new NodeStatusReporter(node, options, client, runtime, kubeletPort, time, loggers.CreateLogger("MiniKube.Kubelet.NodeStatus"));
+        Probes = probesEnabled ? new ProbeManager(runtime, Killer, Events, time, loggers.CreateLogger<ProbeManager>(), Pods.Enqueue) : null;
+        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger<PodSyncer>());
+        Status = new NodeStatusReporter(node, options, client, runtime, kubeletPort, time, loggers.CreateLogger<NodeStatusReporter>());
     }
 
     public string NodeName { get; }
@@ -30,7 +30,7 @@ internal sealed class NodeAgent : IAsyncDisposable
 
     public EventRecorder Events { get; }
 
-    public PodManager Pods { get; }
+    public PodWorkers Pods { get; }
 
     public ProbeManager? Probes { get; }
 

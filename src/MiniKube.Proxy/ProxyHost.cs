@@ -34,7 +34,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
     private ProxyHost(ProxyOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         _options = options;
-        _logger = loggers.CreateLogger("MiniKube.Proxy");
+        _logger = loggers.CreateLogger<ProxyHost>();
         _client = new MiniKubeClient(options.Server);
         _informers = new InformerFactory(_client, time, loggers);
         _services = _informers.For<Service>();
@@ -45,9 +45,9 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
         Rules = new ProxyRules(options.ChainPrefix, options.ServiceClusterIPRange);
         _bridge = new ServiceBridge(options.BridgeName, options.ServiceClusterIPRange, options.ChainPrefix);
         Proxier = new Proxier(Rules, new Iptables(), _bridge, () => (_services.Cache.List(), _slices.Cache.List()),
-            options.ServiceClusterIPRange, loggers.CreateLogger("MiniKube.Proxy.Proxier"));
+            options.ServiceClusterIPRange, loggers.CreateLogger<Proxier>());
         Proxier.Synced += _ => _firstSync.TrySetResult();
-        _runner = new SyncRunner(options.MinSyncPeriod, options.SyncPeriod, Proxier.SyncAsync, time, loggers.CreateLogger("MiniKube.Proxy.SyncRunner"));
+        _runner = new SyncRunner(options.MinSyncPeriod, options.SyncPeriod, Proxier.SyncAsync, time, loggers.CreateLogger<SyncRunner>());
         _services.AddHandler(_ => _runner.Request(), (_, _) => _runner.Request(), _ => _runner.Request());
         _slices.AddHandler(_ => _runner.Request(), (_, _) => _runner.Request(), _ => _runner.Request());
         Resolver = new ClusterDnsResolver(this, options.ClusterDomain);
@@ -96,7 +96,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             var address = _options.DnsBindAddress ?? BridgeAddress(_options.DockerBridge)
                 ?? throw new ProxyStartException($"no IPv4 address on {_options.DockerBridge} to serve DNS on: set --dns-bind-address");
             var endpoint = new IPEndPoint(address, _options.DnsPort == 0 ? FreeUdpPort(address) : _options.DnsPort);
-            var dns = new ClusterDnsServer(Resolver, endpoint, DnsLoggers.CreateLogger("MiniKube.Proxy.Dns"));
+            var dns = new ClusterDnsServer(Resolver, endpoint, DnsLoggers.CreateLogger<ClusterDnsServer>());
             try
             {
                 dns.Start();

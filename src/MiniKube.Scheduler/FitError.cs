@@ -16,7 +16,7 @@ public sealed class FitError
     /// <summary>kube-scheduler's ErrNoNodesAvailable text, used when the cluster has no nodes at all.</summary>
     public const string NoNodesAvailableMessage = "no nodes available to schedule pods";
 
-    private string? message;
+    private string? _message;
 
     public FitError(
         int numAllNodes,
@@ -45,7 +45,7 @@ public sealed class FitError
     /// <summary>The reason counted for every node not in <see cref="NodeToStatus"/> (nodes a PreFilter ruled out).</summary>
     public string? AbsentNodesReason { get; }
 
-    public string Message => message ??= Format();
+    public string Message => _message ??= Format();
 
     public override string ToString() => Message;
 

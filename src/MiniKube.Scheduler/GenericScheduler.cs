@@ -17,34 +17,34 @@ public sealed class GenericScheduler
     /// <summary>The adaptive percentage never drops below this.</summary>
     public const int MinFeasibleNodesPercentageToFind = 5;
 
-    private readonly Random random;
-    private readonly IFilterPlugin[] filters;
-    private readonly IPreFilterPlugin[] preFilters;
-    private readonly bool[] preFilterSkips;
-    private readonly WeightedScorePlugin[] scorers;
-    private readonly IPreScorePlugin?[] preScorers;
-    private readonly INormalizeScore?[] normalizers;
-    private readonly bool[] scoreSkips;
-    private IFilterPlugin[] activeFilters;
-    private NodeInfo[] feasible = new NodeInfo[64];
-    private Failure[] failures = new Failure[64];
-    private long[][] scores;
-    private long[] totals = new long[64];
-    private NodeInfo[] restrictedBuffer = [];
+    private readonly Random _random;
+    private readonly IFilterPlugin[] _filters;
+    private readonly IPreFilterPlugin[] _preFilters;
+    private readonly bool[] _preFilterSkips;
+    private readonly WeightedScorePlugin[] _scorers;
+    private readonly IPreScorePlugin?[] _preScorers;
+    private readonly INormalizeScore?[] _normalizers;
+    private readonly bool[] _scoreSkips;
+    private IFilterPlugin[] _activeFilters;
+    private NodeInfo[] _feasible = new NodeInfo[64];
+    private Failure[] _failures = new Failure[64];
+    private long[][] _scores;
+    private long[] _totals = new long[64];
+    private NodeInfo[] _restrictedBuffer = [];
 
     public GenericScheduler(SchedulingProfile profile, Random? random = null)
     {
         Profile = profile;
-        this.random = random ?? Random.Shared;
-        filters = [.. profile.FilterPlugins];
-        preFilters = [.. profile.PreFilterPlugins];
-        preFilterSkips = new bool[preFilters.Length];
-        activeFilters = new IFilterPlugin[filters.Length];
-        scorers = [.. profile.ScorePlugins];
-        preScorers = scorers.Select(s => s.Plugin as IPreScorePlugin).ToArray();
-        normalizers = scorers.Select(s => s.Plugin as INormalizeScore).ToArray();
-        scoreSkips = new bool[scorers.Length];
-        scores = scorers.Select(_ => new long[64]).ToArray();
+        _random = random ?? Random.Shared;
+        _filters = [.. profile.FilterPlugins];
+        _preFilters = [.. profile.PreFilterPlugins];
+        _preFilterSkips = new bool[_preFilters.Length];
+        _activeFilters = new IFilterPlugin[_filters.Length];
+        _scorers = [.. profile.ScorePlugins];
+        _preScorers = _scorers.Select(s => s.Plugin as IPreScorePlugin).ToArray();
+        _normalizers = _scorers.Select(s => s.Plugin as INormalizeScore).ToArray();
+        _scoreSkips = new bool[_scorers.Length];
+        _scores = _scorers.Select(_ => new long[64]).ToArray();
     }
 
     public SchedulingProfile Profile { get; }
@@ -81,26 +81,26 @@ public sealed class GenericScheduler
         }
 
         // PreFilter: per-pod work once; Skip drops the plugin's Filter for this cycle.
-        for (var i = 0; i < preFilters.Length; i++)
+        for (var i = 0; i < _preFilters.Length; i++)
         {
-            var r = preFilters[i].PreFilter(state, pod.Pod);
-            preFilterSkips[i] = r.Code == FilterCode.Skip;
+            var r = _preFilters[i].PreFilter(state, pod.Pod);
+            _preFilterSkips[i] = r.Code == FilterCode.Skip;
             if (r.Code == FilterCode.Error)
             {
-                return ScheduleResult.Failed($"running PreFilter plugin \"{preFilters[i].Name}\": {r.Message}");
+                return ScheduleResult.Failed($"running PreFilter plugin \"{_preFilters[i].Name}\": {r.Message}");
             }
             if (r.Code is FilterCode.Unschedulable or FilterCode.UnschedulableAndUnresolvable)
             {
                 return ScheduleResult.Unschedulable(
-                    new FitError(numAll, EmptyStatuses, new HashSet<string>(StringComparer.Ordinal) { preFilters[i].Name }, r.Message), 0);
+                    new FitError(numAll, EmptyStatuses, new HashSet<string>(StringComparer.Ordinal) { _preFilters[i].Name }, r.Message), 0);
             }
         }
         var activeCount = 0;
-        foreach (var f in filters)
+        foreach (var f in _filters)
         {
             if (!IsPreFilterSkipped(f))
             {
-                activeFilters[activeCount++] = f;
+                _activeFilters[activeCount++] = f;
             }
         }
 
@@ -135,22 +135,22 @@ public sealed class GenericScheduler
             var passed = true;
             for (var f = 0; f < activeCount; f++)
             {
-                var r = activeFilters[f].Filter(state, podObject, node);
+                var r = _activeFilters[f].Filter(state, podObject, node);
                 if (r.IsSuccess)
                 {
                     continue;
                 }
                 if (r.Code == FilterCode.Error)
                 {
-                    return ScheduleResult.Failed($"running Filter plugin \"{activeFilters[f].Name}\" on node \"{node.Name}\": {r.Message}");
+                    return ScheduleResult.Failed($"running Filter plugin \"{_activeFilters[f].Name}\" on node \"{node.Name}\": {r.Message}");
                 }
-                failures[failureCount++] = new Failure(node, r, f);
+                _failures[failureCount++] = new Failure(node, r, f);
                 passed = false;
                 break;
             }
             if (passed)
             {
-                feasible[feasibleCount++] = node;
+                _feasible[feasibleCount++] = node;
             }
         }
         if (!restricted)
@@ -165,9 +165,9 @@ public sealed class GenericScheduler
         if (feasibleCount == 1)
         {
             // Nothing to compare: upstream skips scoring too.
-            return ScheduleResult.Scheduled(feasible[0].Name, processed, 1);
+            return ScheduleResult.Scheduled(_feasible[0].Name, processed, 1);
         }
-        var candidates = new ReadOnlySpan<NodeInfo>(feasible, 0, feasibleCount);
+        var candidates = new ReadOnlySpan<NodeInfo>(_feasible, 0, feasibleCount);
         var error = ScoreNodes(state, podObject, candidates);
         if (error is not null)
         {
@@ -179,35 +179,35 @@ public sealed class GenericScheduler
     private string? ScoreNodes(CycleState state, Api.Pod pod, ReadOnlySpan<NodeInfo> candidates)
     {
         var n = candidates.Length;
-        for (var p = 0; p < scorers.Length; p++)
+        for (var p = 0; p < _scorers.Length; p++)
         {
-            scoreSkips[p] = false;
-            if (preScorers[p] is { } pre)
+            _scoreSkips[p] = false;
+            if (_preScorers[p] is { } pre)
             {
                 var r = pre.PreScore(state, pod, candidates);
                 if (r.Code == FilterCode.Error)
                 {
                     return $"running PreScore plugin \"{pre.Name}\": {r.Message}";
                 }
-                scoreSkips[p] = r.Code == FilterCode.Skip;
+                _scoreSkips[p] = r.Code == FilterCode.Skip;
             }
         }
-        var total = totals.AsSpan(0, n);
+        var total = _totals.AsSpan(0, n);
         total.Clear();
-        for (var p = 0; p < scorers.Length; p++)
+        for (var p = 0; p < _scorers.Length; p++)
         {
-            if (scoreSkips[p])
+            if (_scoreSkips[p])
             {
                 continue;
             }
-            var plugin = scorers[p].Plugin;
-            var pluginScores = scores[p].AsSpan(0, n);
+            var plugin = _scorers[p].Plugin;
+            var pluginScores = _scores[p].AsSpan(0, n);
             for (var i = 0; i < n; i++)
             {
                 pluginScores[i] = plugin.Score(state, pod, candidates[i]);
             }
-            normalizers[p]?.NormalizeScores(state, pod, candidates, pluginScores);
-            var weight = scorers[p].Weight;
+            _normalizers[p]?.NormalizeScores(state, pod, candidates, pluginScores);
+            var weight = _scorers[p].Weight;
             for (var i = 0; i < n; i++)
             {
                 var s = pluginScores[i];
@@ -225,11 +225,11 @@ public sealed class GenericScheduler
     private string SelectHost(ReadOnlySpan<NodeInfo> candidates)
     {
         var best = 0;
-        var bestScore = totals[0];
+        var bestScore = _totals[0];
         var ties = 1;
         for (var i = 1; i < candidates.Length; i++)
         {
-            var s = totals[i];
+            var s = _totals[i];
             if (s > bestScore)
             {
                 bestScore = s;
@@ -239,7 +239,7 @@ public sealed class GenericScheduler
             else if (s == bestScore)
             {
                 ties++;
-                if (random.Next(ties) == 0)
+                if (_random.Next(ties) == 0)
                 {
                     best = i;
                 }
@@ -249,7 +249,7 @@ public sealed class GenericScheduler
     }
 
     /// <summary>The total (weighted) score of the i-th feasible node of the last cycle (diagnostics and tests).</summary>
-    internal long LastTotalScore(int i) => totals[i];
+    internal long LastTotalScore(int i) => _totals[i];
 
     private FitError BuildFitError(int numAll, int failureCount, CycleState state)
     {
@@ -257,8 +257,8 @@ public sealed class GenericScheduler
         var plugins = new HashSet<string>(state.RestrictingPlugins, StringComparer.Ordinal);
         for (var i = 0; i < failureCount; i++)
         {
-            statuses[failures[i].Node.Name] = failures[i].Result;
-            plugins.Add(activeFilters[failures[i].FilterIndex].Name);
+            statuses[_failures[i].Node.Name] = _failures[i].Result;
+            plugins.Add(_activeFilters[_failures[i].FilterIndex].Name);
         }
         // Nodes a PreFilter ruled out were never filtered; upstream reports them under the plugins' names.
         var absent = state.NodeRestriction is null
@@ -269,9 +269,9 @@ public sealed class GenericScheduler
 
     private ReadOnlySpan<NodeInfo> RestrictedNodes(IReadOnlySet<string> names, NodeSnapshot snapshot)
     {
-        if (restrictedBuffer.Length < names.Count)
+        if (_restrictedBuffer.Length < names.Count)
         {
-            restrictedBuffer = new NodeInfo[names.Count];
+            _restrictedBuffer = new NodeInfo[names.Count];
         }
         var n = 0;
         // Sorted, so which node wins a tie does not depend on hash order.
@@ -279,19 +279,19 @@ public sealed class GenericScheduler
         {
             if (snapshot.Get(name) is { } node)
             {
-                restrictedBuffer[n++] = node;
+                _restrictedBuffer[n++] = node;
             }
         }
-        return restrictedBuffer.AsSpan(0, n);
+        return _restrictedBuffer.AsSpan(0, n);
     }
 
     private bool IsPreFilterSkipped(IFilterPlugin filter)
     {
-        for (var i = 0; i < preFilters.Length; i++)
+        for (var i = 0; i < _preFilters.Length; i++)
         {
-            if (ReferenceEquals(preFilters[i], filter))
+            if (ReferenceEquals(_preFilters[i], filter))
             {
-                return preFilterSkips[i];
+                return _preFilterSkips[i];
             }
         }
         return false;
@@ -299,19 +299,19 @@ public sealed class GenericScheduler
 
     private void EnsureCapacity(int toFind, int numAll)
     {
-        if (feasible.Length < toFind)
+        if (_feasible.Length < toFind)
         {
-            var size = Math.Max(toFind, feasible.Length * 2);
-            feasible = new NodeInfo[size];
-            totals = new long[size];
-            for (var p = 0; p < scores.Length; p++)
+            var size = Math.Max(toFind, _feasible.Length * 2);
+            _feasible = new NodeInfo[size];
+            _totals = new long[size];
+            for (var p = 0; p < _scores.Length; p++)
             {
-                scores[p] = new long[size];
+                _scores[p] = new long[size];
             }
         }
-        if (failures.Length < numAll)
+        if (_failures.Length < numAll)
         {
-            failures = new Failure[Math.Max(numAll, failures.Length * 2)];
+            _failures = new Failure[Math.Max(numAll, _failures.Length * 2)];
         }
     }
 

@@ -13,27 +13,27 @@ namespace MiniKube.Scheduler;
 /// </summary>
 public sealed class SchedulerCache
 {
-    private readonly Lock gate = new();
-    private readonly Dictionary<string, NodeItem> nodes = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, NodeItem> _nodes = new(StringComparer.Ordinal);
 
     // Most recently changed first; UpdateSnapshot walks it until it reaches what the snapshot already has.
-    private readonly LinkedList<NodeItem> recentlyChanged = new();
+    private readonly LinkedList<NodeItem> _recentlyChanged = new();
 
     // Names of nodes that have a Node object, in the order first seen: the snapshot's node order.
-    private readonly List<string> nodeOrder = [];
-    private readonly Dictionary<string, PodState> pods = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> imageNodeCounts = new(StringComparer.Ordinal);
-    private long generation;
-    private long nodeSetGeneration;
-    private long imageGeneration;
+    private readonly List<string> _nodeOrder = [];
+    private readonly Dictionary<string, PodState> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _imageNodeCounts = new(StringComparer.Ordinal);
+    private long _generation;
+    private long _nodeSetGeneration;
+    private long _imageGeneration;
 
     public int NodeCount
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return nodeOrder.Count;
+                return _nodeOrder.Count;
             }
         }
     }
@@ -42,9 +42,9 @@ public sealed class SchedulerCache
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return pods.Count;
+                return _pods.Count;
             }
         }
     }
@@ -53,9 +53,9 @@ public sealed class SchedulerCache
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
-                return pods.Values.Count(p => p.Assumed);
+                return _pods.Values.Count(p => p.Assumed);
             }
         }
     }
@@ -66,19 +66,19 @@ public sealed class SchedulerCache
     public void UpdateNode(Node node)
     {
         var name = node.Metadata.Name ?? throw new ArgumentException("node has no name", nameof(node));
-        lock (gate)
+        lock (_gate)
         {
-            if (!nodes.TryGetValue(name, out var item))
+            if (!_nodes.TryGetValue(name, out var item))
             {
-                item = NewItem(NodeInfo.Create(node, ++generation));
-                nodes[name] = item;
+                item = NewItem(NodeInfo.Create(node, ++_generation));
+                _nodes[name] = item;
                 AddToOrder(name);
                 CountImages(null, item.Info);
                 return;
             }
             var hadNode = item.Info.Node is not null;
             var before = item.Info;
-            Set(item, item.Info.WithNode(node, ++generation));
+            Set(item, item.Info.WithNode(node, ++_generation));
             CountImages(hadNode ? before : null, item.Info);
             if (!hadNode)
             {
@@ -93,14 +93,14 @@ public sealed class SchedulerCache
     /// </summary>
     public void RemoveNode(string name)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!nodes.TryGetValue(name, out var item) || item.Info.Node is null)
+            if (!_nodes.TryGetValue(name, out var item) || item.Info.Node is null)
             {
                 return;
             }
-            nodeOrder.Remove(name);
-            nodeSetGeneration++;
+            _nodeOrder.Remove(name);
+            _nodeSetGeneration++;
             CountImages(item.Info, null);
             if (item.Info.PodCount == 0)
             {
@@ -108,7 +108,7 @@ public sealed class SchedulerCache
             }
             else
             {
-                Set(item, item.Info.WithNode(null, ++generation));
+                Set(item, item.Info.WithNode(null, ++_generation));
             }
         }
     }
@@ -120,14 +120,14 @@ public sealed class SchedulerCache
     /// <exception cref="InvalidOperationException">The pod is already in the cache.</exception>
     public void AssumePod(PodInfo pod, string nodeName)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.ContainsKey(pod.Key))
+            if (_pods.ContainsKey(pod.Key))
             {
                 throw new InvalidOperationException($"pod {pod} ({pod.Key}) is in the cache, so it can't be assumed");
             }
             AddToNode(pod, nodeName);
-            pods[pod.Key] = new PodState(pod, nodeName, Assumed: true);
+            _pods[pod.Key] = new PodState(pod, nodeName, Assumed: true);
         }
     }
 
@@ -135,21 +135,21 @@ public sealed class SchedulerCache
     public void ForgetPod(Pod pod)
     {
         var key = PodInfo.KeyOf(pod);
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.TryGetValue(key, out var state) && state.Assumed)
+            if (_pods.TryGetValue(key, out var state) && state.Assumed)
             {
                 RemoveFromNode(key, state.NodeName);
-                pods.Remove(key);
+                _pods.Remove(key);
             }
         }
     }
 
     public bool IsAssumed(Pod pod)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return pods.TryGetValue(PodInfo.KeyOf(pod), out var state) && state.Assumed;
+            return _pods.TryGetValue(PodInfo.KeyOf(pod), out var state) && state.Assumed;
         }
     }
 
@@ -170,14 +170,14 @@ public sealed class SchedulerCache
             return;
         }
         var info = PodInfo.Create(pod);
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.TryGetValue(info.Key, out var state))
+            if (_pods.TryGetValue(info.Key, out var state))
             {
                 RemoveFromNode(info.Key, state.NodeName);
             }
             AddToNode(info, nodeName);
-            pods[info.Key] = new PodState(info, nodeName, Assumed: false);
+            _pods[info.Key] = new PodState(info, nodeName, Assumed: false);
         }
     }
 
@@ -195,9 +195,9 @@ public sealed class SchedulerCache
     public void RemovePod(Pod pod)
     {
         var key = PodInfo.KeyOf(pod);
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.Remove(key, out var state))
+            if (_pods.Remove(key, out var state))
             {
                 RemoveFromNode(key, state.NodeName);
             }
@@ -207,9 +207,9 @@ public sealed class SchedulerCache
     /// <summary>The current version of one node (null when unknown).</summary>
     public NodeInfo? GetNodeInfo(string name)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return nodes.TryGetValue(name, out var item) ? item.Info : null;
+            return _nodes.TryGetValue(name, out var item) ? item.Info : null;
         }
     }
 
@@ -227,27 +227,27 @@ public sealed class SchedulerCache
     /// </summary>
     public void UpdateSnapshot(NodeSnapshot snapshot)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (snapshot.ImageGeneration != imageGeneration)
+            if (snapshot.ImageGeneration != _imageGeneration)
             {
-                snapshot.SetImageCounts(new Dictionary<string, int>(imageNodeCounts, StringComparer.Ordinal));
-                snapshot.ImageGeneration = imageGeneration;
+                snapshot.SetImageCounts(new Dictionary<string, int>(_imageNodeCounts, StringComparer.Ordinal));
+                snapshot.ImageGeneration = _imageGeneration;
             }
-            if (snapshot.NodeSetGeneration != nodeSetGeneration)
+            if (snapshot.NodeSetGeneration != _nodeSetGeneration)
             {
-                var infos = new NodeInfo[nodeOrder.Count];
+                var infos = new NodeInfo[_nodeOrder.Count];
                 for (var i = 0; i < infos.Length; i++)
                 {
-                    infos[i] = nodes[nodeOrder[i]].Info;
+                    infos[i] = _nodes[_nodeOrder[i]].Info;
                 }
                 snapshot.Rebuild(infos);
-                snapshot.NodeSetGeneration = nodeSetGeneration;
-                snapshot.Generation = generation;
+                snapshot.NodeSetGeneration = _nodeSetGeneration;
+                snapshot.Generation = _generation;
                 return;
             }
             var refreshAffinity = false;
-            for (var link = recentlyChanged.First; link is not null; link = link.Next)
+            for (var link = _recentlyChanged.First; link is not null; link = link.Next)
             {
                 var info = link.Value.Info;
                 if (info.Generation <= snapshot.Generation)
@@ -266,7 +266,7 @@ public sealed class SchedulerCache
             {
                 snapshot.RefreshAffinityLists();
             }
-            snapshot.Generation = generation;
+            snapshot.Generation = _generation;
         }
     }
 
@@ -285,9 +285,9 @@ public sealed class SchedulerCache
             if (now is null || !now.ContainsKey(image))
             {
                 changed = true;
-                if (--CollectionsMarshal.GetValueRefOrAddDefault(imageNodeCounts, image, out _) <= 0)
+                if (--CollectionsMarshal.GetValueRefOrAddDefault(_imageNodeCounts, image, out _) <= 0)
                 {
-                    imageNodeCounts.Remove(image);
+                    _imageNodeCounts.Remove(image);
                 }
             }
         }
@@ -296,12 +296,12 @@ public sealed class SchedulerCache
             if (old is null || !old.ContainsKey(image))
             {
                 changed = true;
-                CollectionsMarshal.GetValueRefOrAddDefault(imageNodeCounts, image, out _)++;
+                CollectionsMarshal.GetValueRefOrAddDefault(_imageNodeCounts, image, out _)++;
             }
         }
         if (changed)
         {
-            imageGeneration++;
+            _imageGeneration++;
         }
     }
 
@@ -310,22 +310,22 @@ public sealed class SchedulerCache
 
     private void AddToNode(PodInfo pod, string nodeName)
     {
-        if (!nodes.TryGetValue(nodeName, out var item))
+        if (!_nodes.TryGetValue(nodeName, out var item))
         {
             // The pod's node is not known (yet): account the pod on a placeholder so nothing is lost.
-            item = NewItem(NodeInfo.CreateEmpty(nodeName, ++generation));
-            nodes[nodeName] = item;
+            item = NewItem(NodeInfo.CreateEmpty(nodeName, ++_generation));
+            _nodes[nodeName] = item;
         }
-        Set(item, item.Info.WithPod(pod, ++generation));
+        Set(item, item.Info.WithPod(pod, ++_generation));
     }
 
     private void RemoveFromNode(string podKey, string nodeName)
     {
-        if (!nodes.TryGetValue(nodeName, out var item))
+        if (!_nodes.TryGetValue(nodeName, out var item))
         {
             return;
         }
-        var updated = item.Info.WithoutPod(podKey, ++generation);
+        var updated = item.Info.WithoutPod(podKey, ++_generation);
         if (updated is null)
         {
             return;
@@ -341,30 +341,30 @@ public sealed class SchedulerCache
     private NodeItem NewItem(NodeInfo info)
     {
         var item = new NodeItem(info);
-        item.Link = recentlyChanged.AddFirst(item);
+        item.Link = _recentlyChanged.AddFirst(item);
         return item;
     }
 
     private void Set(NodeItem item, NodeInfo info)
     {
         item.Info = info;
-        if (recentlyChanged.First != item.Link)
+        if (_recentlyChanged.First != item.Link)
         {
-            recentlyChanged.Remove(item.Link!);
-            recentlyChanged.AddFirst(item.Link!);
+            _recentlyChanged.Remove(item.Link!);
+            _recentlyChanged.AddFirst(item.Link!);
         }
     }
 
     private void DropItem(NodeItem item)
     {
-        recentlyChanged.Remove(item.Link!);
-        nodes.Remove(item.Info.Name);
+        _recentlyChanged.Remove(item.Link!);
+        _nodes.Remove(item.Info.Name);
     }
 
     private void AddToOrder(string name)
     {
-        nodeOrder.Add(name);
-        nodeSetGeneration++;
+        _nodeOrder.Add(name);
+        _nodeSetGeneration++;
     }
 
     private sealed class NodeItem(NodeInfo info)

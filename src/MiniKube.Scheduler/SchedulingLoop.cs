@@ -28,14 +28,14 @@ public sealed class SchedulingLoop
     public const string ReasonUnschedulable = "Unschedulable";
     public const string ReasonSchedulerError = "SchedulerError";
 
-    private readonly SchedulerCache cache;
-    private readonly SchedulingQueue queue;
-    private readonly ISchedulingObserver? observer;
-    private readonly Dictionary<string, GenericScheduler> algorithms = new(StringComparer.Ordinal);
-    private readonly NodeSnapshot snapshot = new();
-    private readonly CycleState state = new();
-    private readonly SemaphoreSlim bindSlots;
-    private int bindsInFlight;
+    private readonly SchedulerCache _cache;
+    private readonly SchedulingQueue _queue;
+    private readonly ISchedulingObserver? _observer;
+    private readonly Dictionary<string, GenericScheduler> _algorithms = new(StringComparer.Ordinal);
+    private readonly NodeSnapshot _snapshot = new();
+    private readonly CycleState _state = new();
+    private readonly SemaphoreSlim _bindSlots;
+    private int _bindsInFlight;
 
     /// <param name="maxConcurrentBinds">Bind calls allowed in flight at once; the loop waits for a slot beyond that.</param>
     public SchedulingLoop(
@@ -46,27 +46,27 @@ public sealed class SchedulingLoop
         int maxConcurrentBinds = 256,
         Random? random = null)
     {
-        this.cache = cache;
-        this.queue = queue;
-        this.observer = observer;
+        _cache = cache;
+        _queue = queue;
+        _observer = observer;
         foreach (var profile in profiles)
         {
             if (profile.Binder is null)
             {
                 throw new ArgumentException($"profile \"{profile.SchedulerName}\" has no binder; attach one with WithBinder", nameof(profiles));
             }
-            algorithms.Add(profile.SchedulerName, new GenericScheduler(profile, random));
+            _algorithms.Add(profile.SchedulerName, new GenericScheduler(profile, random));
         }
-        bindSlots = new SemaphoreSlim(maxConcurrentBinds, maxConcurrentBinds);
+        _bindSlots = new SemaphoreSlim(maxConcurrentBinds, maxConcurrentBinds);
     }
 
     /// <summary>Scheduler names this loop serves (spec.schedulerName; empty means default-scheduler).</summary>
-    public IReadOnlyCollection<string> SchedulerNames => algorithms.Keys;
+    public IReadOnlyCollection<string> SchedulerNames => _algorithms.Keys;
 
-    public int BindsInFlight => Volatile.Read(ref bindsInFlight);
+    public int BindsInFlight => Volatile.Read(ref _bindsInFlight);
 
     /// <summary>Whether this loop schedules <paramref name="pod"/> (by spec.schedulerName).</summary>
-    public bool IsResponsibleFor(Pod pod) => algorithms.ContainsKey(SchedulerNameOf(pod));
+    public bool IsResponsibleFor(Pod pod) => _algorithms.ContainsKey(SchedulerNameOf(pod));
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -82,21 +82,21 @@ public sealed class SchedulingLoop
     /// </summary>
     public async ValueTask<ScheduleResult> ScheduleOneAsync(CancellationToken cancellationToken)
     {
-        var info = await queue.PopAsync(cancellationToken).ConfigureAwait(false);
+        var info = await _queue.PopAsync(cancellationToken).ConfigureAwait(false);
         var pod = info.Pod;
-        if (pod.Metadata.DeletionTimestamp is not null || cache.IsAssumed(pod)
-            || !algorithms.TryGetValue(SchedulerNameOf(pod), out var algorithm))
+        if (pod.Metadata.DeletionTimestamp is not null || _cache.IsAssumed(pod)
+            || !_algorithms.TryGetValue(SchedulerNameOf(pod), out var algorithm))
         {
             // Being deleted, already decided (an update raced with its bind), or not ours.
-            queue.Done(info.Key);
+            _queue.Done(info.Key);
             return ScheduleResult.Skip("pod is being deleted, already assumed, or not for this scheduler");
         }
 
-        cache.UpdateSnapshot(snapshot);
+        _cache.UpdateSnapshot(_snapshot);
         ScheduleResult result;
         try
         {
-            result = algorithm.Schedule(state, info.PodInfo, snapshot);
+            result = algorithm.Schedule(_state, info.PodInfo, _snapshot);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -106,31 +106,31 @@ public sealed class SchedulingLoop
         if (result.SuggestedHost is not { } host)
         {
             info.UnschedulablePlugins = result.FitError?.UnschedulablePlugins ?? new HashSet<string>();
-            queue.AddUnschedulable(info);
-            queue.Done(info.Key);
+            _queue.AddUnschedulable(info);
+            _queue.Done(info.Key);
             if (result.FitError is { } fitError)
             {
-                observer?.Failed(pod, ReasonUnschedulable, fitError.Message);
+                _observer?.Failed(pod, ReasonUnschedulable, fitError.Message);
             }
             else
             {
-                observer?.Failed(pod, ReasonSchedulerError, result.Error ?? "unknown error");
+                _observer?.Failed(pod, ReasonSchedulerError, result.Error ?? "unknown error");
             }
             return result;
         }
 
         try
         {
-            cache.AssumePod(info.PodInfo, host);
+            _cache.AssumePod(info.PodInfo, host);
         }
         catch (InvalidOperationException)
         {
             // Bound by someone else meanwhile: the cache already has it, nothing to do.
-            queue.Done(info.Key);
+            _queue.Done(info.Key);
             return ScheduleResult.Skip("pod is already in the cache");
         }
-        await bindSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Increment(ref bindsInFlight);
+        await _bindSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _bindsInFlight);
         _ = BindAsync(info, host, algorithm.Profile.Binder!, cancellationToken);
         return result;
     }
@@ -138,7 +138,7 @@ public sealed class SchedulingLoop
     /// <summary>Waits until no bind is in flight (shutdown, tests).</summary>
     public async Task WaitForBindsAsync(CancellationToken cancellationToken = default)
     {
-        while (Volatile.Read(ref bindsInFlight) > 0)
+        while (Volatile.Read(ref _bindsInFlight) > 0)
         {
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
@@ -150,26 +150,26 @@ public sealed class SchedulingLoop
         try
         {
             await binder.BindAsync(pod, host, cancellationToken).ConfigureAwait(false);
-            queue.Done(info.Key);
-            observer?.Bound(pod, host);
+            _queue.Done(info.Key);
+            _observer?.Bound(pod, host);
         }
         catch (Exception e)
         {
             // The assumed capacity is given back, and pods that may have wanted it get another look.
-            cache.ForgetPod(pod);
+            _cache.ForgetPod(pod);
             info.UnschedulablePlugins = new HashSet<string>();
-            queue.AddUnschedulable(info);
-            queue.Done(info.Key);
-            queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete);
+            _queue.AddUnschedulable(info);
+            _queue.Done(info.Key);
+            _queue.MoveAllToActiveOrBackoff(ClusterEvent.AssignedPodDelete);
             if (e is not OperationCanceledException)
             {
-                observer?.Failed(pod, ReasonSchedulerError, $"binding rejected: {e.Message}");
+                _observer?.Failed(pod, ReasonSchedulerError, $"binding rejected: {e.Message}");
             }
         }
         finally
         {
-            Interlocked.Decrement(ref bindsInFlight);
-            bindSlots.Release();
+            Interlocked.Decrement(ref _bindsInFlight);
+            _bindSlots.Release();
         }
     }
 

@@ -175,7 +175,7 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
         var options = new KubeletOptions { NodeName = node, RootDir = root, Runtime = RuntimeKinds.Simulated, PodWorkers = workers };
         var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var informer = new Informer<Pod>(client, new InformerOptions { FieldSelector = "spec.nodeName=" + node });
-        var manager = new PodManager(node, options, informer, runtime, TimeProvider.System, logger);
+        var manager = new PodWorkers(node, options, informer, runtime, TimeProvider.System, logger);
         using var killer = new ContainerKiller(runtime, events: null);
         try
         {

@@ -49,7 +49,7 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
         _ctx = ctx;
         _client = client;
         _options = options ?? new HorizontalPodAutoscalerOptions();
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.HorizontalPodAutoscaler");
+        _logger = ctx.Loggers.CreateLogger<HorizontalPodAutoscalerController>();
         _events = ctx.Events(Component);
         _decision = new AutoscalerDecision(
             new ReplicaCalculator(_options.Tolerance, _options.CpuInitializationPeriod, _options.InitialReadinessDelay, ctx.Time),

@@ -41,7 +41,7 @@ public sealed class DeploymentController : IController, IReconciler, IDisposable
         _sets = sets.Cache;
         _pods = pods.Cache;
         Indexes.EnsureControllerUid(_pods);
-        var logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.Deployment");
+        var logger = ctx.Loggers.CreateLogger<DeploymentController>();
         _runner = new ControllerRunner(Name, this, options.Workers, ctx.Time, logger, () => _deployments.Keys(), options.ResyncPeriod);
         deployments.AddHandler(onAdd: Enqueue, onUpdate: (_, d) => Enqueue(d), onDelete: Enqueue);
         sets.AddHandler(onAdd: OnReplicaSetAdded, onUpdate: OnReplicaSetUpdated, onDelete: OnReplicaSetDeleted);

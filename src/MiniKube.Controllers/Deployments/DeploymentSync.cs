@@ -6,10 +6,11 @@ using static MiniKube.Controllers.Deployments.DeploymentUtil;
 namespace MiniKube.Controllers.Deployments;
 
 /// <summary>
-/// One sync of one Deployment (Kubernetes' sync.go, rolling.go, recreate.go and progress.go). Holds the Deployment and
-/// its ReplicaSets as they change during the sync: every write's result replaces the cached copy it was built from.
+/// One sync of one Deployment (Kubernetes' sync.go; the two strategies and the status are in DeploymentSync.Rolling.cs,
+/// .Recreate.cs and .Progress.cs). Holds the Deployment and its ReplicaSets as they change during the sync: every write's
+/// result replaces the cached copy it was built from.
 /// </summary>
-internal sealed class DeploymentSync
+internal sealed partial class DeploymentSync
 {
     private readonly ControllerContext _ctx;
     private readonly IEventSink _events;
@@ -77,61 +78,6 @@ internal sealed class DeploymentSync
             (newSet, oldSets) = Current(newSet, oldSets);
         }
         await SyncDeploymentStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
-    }
-
-    private async Task RolloutRollingAsync(CancellationToken ct)
-    {
-        var (newSet, oldSets) = await GetAllReplicaSetsAsync(create: true, ct).ConfigureAwait(false);
-        if (await ReconcileNewReplicaSetAsync(newSet!, oldSets, ct).ConfigureAwait(false))
-        {
-            (newSet, oldSets) = Current(newSet, oldSets);
-            await SyncRolloutStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
-            return;
-        }
-        if (await ReconcileOldReplicaSetsAsync(newSet!, oldSets, ct).ConfigureAwait(false))
-        {
-            (newSet, oldSets) = Current(newSet, oldSets);
-            await SyncRolloutStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
-            return;
-        }
-        if (IsComplete(_d, CalculateStatus(All(newSet, oldSets), newSet, _d, _ctx.Now())))
-        {
-            await CleanupAsync(oldSets, ct).ConfigureAwait(false);
-            (newSet, oldSets) = Current(newSet, oldSets);
-        }
-        await SyncRolloutStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
-    }
-
-    private async Task RolloutRecreateAsync(CancellationToken ct)
-    {
-        var (newSet, oldSets) = await GetAllReplicaSetsAsync(create: false, ct).ConfigureAwait(false);
-        var scaledDown = false;
-        foreach (var rs in Active(oldSets).ToList())
-        {
-            scaledDown |= await ScaleReplicaSetAsync(rs, 0, ct).ConfigureAwait(false);
-        }
-        (newSet, oldSets) = Current(newSet, oldSets);
-        if (scaledDown || OldPodsRunning(newSet, oldSets))
-        {
-            await SyncRolloutStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
-            return;
-        }
-        if (newSet is null)
-        {
-            (newSet, oldSets) = await GetAllReplicaSetsAsync(create: true, ct).ConfigureAwait(false);
-        }
-        if (await ScaleReplicaSetAsync(newSet!, Replicas(_d), ct).ConfigureAwait(false))
-        {
-            (newSet, oldSets) = Current(newSet, oldSets);
-            await SyncRolloutStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
-            return;
-        }
-        if (IsComplete(_d, CalculateStatus(All(newSet, oldSets), newSet, _d, _ctx.Now())))
-        {
-            await CleanupAsync(oldSets, ct).ConfigureAwait(false);
-            (newSet, oldSets) = Current(newSet, oldSets);
-        }
-        await SyncRolloutStatusAsync(All(newSet, oldSets), newSet, ct).ConfigureAwait(false);
     }
 
     // ---- the new and old ReplicaSets -----------------------------------------------------------------------------
@@ -254,110 +200,6 @@ internal sealed class DeploymentSync
             await WriteStatusAsync(SetCondition(_d.Status ?? new DeploymentStatus(), condition), ct).ConfigureAwait(false);
         }
         return Replace(created);
-    }
-
-    // ---- rolling update ----------------------------------------------------------------------------------------
-
-    private async Task<bool> ReconcileNewReplicaSetAsync(ReplicaSet newSet, List<ReplicaSet> oldSets, CancellationToken ct)
-    {
-        var desired = Replicas(_d);
-        if (Replicas(newSet) == desired)
-        {
-            return false;
-        }
-        if (Replicas(newSet) > desired)
-        {
-            return await ScaleReplicaSetAsync(newSet, desired, ct).ConfigureAwait(false);
-        }
-        var target = NewReplicaSetReplicas(_d, All(newSet, oldSets), newSet);
-        return await ScaleReplicaSetAsync(newSet, target, ct).ConfigureAwait(false);
-    }
-
-    private async Task<bool> ReconcileOldReplicaSetsAsync(ReplicaSet newSet, List<ReplicaSet> oldSets, CancellationToken ct)
-    {
-        var activeOld = Active(oldSets).ToList();
-        if (activeOld.Sum(Replicas) == 0)
-        {
-            return false;
-        }
-        var allPods = All(newSet, oldSets).Sum(Replicas);
-        var minAvailable = Replicas(_d) - MaxUnavailable(_d);
-        var newUnavailable = Replicas(newSet) - (newSet.Status?.AvailableReplicas ?? 0);
-        var maxScaledDown = allPods - minAvailable - newUnavailable;
-        if (maxScaledDown <= 0)
-        {
-            return false;
-        }
-        // Unhealthy old replicas go first: they do not count towards availability anyway.
-        var cleaned = await CleanupUnhealthyReplicasAsync(activeOld, maxScaledDown, ct).ConfigureAwait(false);
-        var (latestNew, latestOld) = Current(newSet, oldSets);
-        var scaledDown = await ScaleDownOldForRollingUpdateAsync(latestNew, Active(latestOld).ToList(), ct).ConfigureAwait(false);
-        return cleaned + scaledDown > 0;
-    }
-
-    private async Task<int> CleanupUnhealthyReplicasAsync(List<ReplicaSet> oldSets, int maxCleanup, CancellationToken ct)
-    {
-        var total = 0;
-        foreach (var rs in ByCreation(oldSets).ToList())
-        {
-            if (total >= maxCleanup)
-            {
-                break;
-            }
-            var replicas = Replicas(rs);
-            var available = rs.Status?.AvailableReplicas ?? 0;
-            // More available than asked for means the ReplicaSet's status still counts pods it is removing: nothing
-            // unhealthy there (Kubernetes fails the sync on this; scaling "down" by a negative count would scale up).
-            if (replicas == 0 || replicas <= available)
-            {
-                continue;
-            }
-            var count = Math.Min(maxCleanup - total, replicas - available);
-            await ScaleReplicaSetAsync(rs, replicas - count, ct).ConfigureAwait(false);
-            total += count;
-        }
-        return total;
-    }
-
-    private async Task<int> ScaleDownOldForRollingUpdateAsync(ReplicaSet? newSet, List<ReplicaSet> oldSets, CancellationToken ct)
-    {
-        var minAvailable = Replicas(_d) - MaxUnavailable(_d);
-        var available = All(newSet, oldSets).Sum(rs => rs.Status?.AvailableReplicas ?? 0);
-        if (available <= minAvailable)
-        {
-            return 0;
-        }
-        var toScaleDown = available - minAvailable;
-        var total = 0;
-        foreach (var rs in ByCreation(oldSets).ToList())
-        {
-            if (total >= toScaleDown)
-            {
-                break;
-            }
-            if (Replicas(rs) == 0)
-            {
-                continue;
-            }
-            var count = Math.Min(Replicas(rs), toScaleDown - total);
-            await ScaleReplicaSetAsync(rs, Replicas(rs) - count, ct).ConfigureAwait(false);
-            total += count;
-        }
-        return total;
-    }
-
-    // ---- recreate ----------------------------------------------------------------------------------------------
-
-    private bool OldPodsRunning(ReplicaSet? newSet, List<ReplicaSet> oldSets)
-    {
-        if (oldSets.Sum(rs => rs.Status?.Replicas ?? 0) > 0)
-        {
-            return true;
-        }
-        var oldUids = oldSets.Select(rs => rs.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
-        return _podsOf(_d, _sets).Any(p =>
-            Owners.ControllerOf(p) is { } owner && owner.Uid != newSet?.Metadata.Uid && oldUids.Contains(owner.Uid)
-            && p.Status?.Phase is not (PodPhase.Succeeded or PodPhase.Failed));
     }
 
     // ---- scaling -----------------------------------------------------------------------------------------------
@@ -494,119 +336,6 @@ internal sealed class DeploymentSync
             }
             _sets.RemoveAll(s => s.Metadata.Uid == rs.Metadata.Uid);
         }
-    }
-
-    // ---- status ------------------------------------------------------------------------------------------------
-
-    private async Task CheckPausedConditionsAsync(CancellationToken ct)
-    {
-        if (!HasProgressDeadline(_d))
-        {
-            return;
-        }
-        var condition = Condition(_d.Status, DeploymentConditionType.Progressing);
-        if (condition?.Reason == ProgressDeadlineExceeded)
-        {
-            return;
-        }
-        var pausedShown = condition?.Reason == DeploymentPaused;
-        var paused = _d.Spec?.Paused == true;
-        DeploymentCondition? next = null;
-        if (paused && !pausedShown)
-        {
-            next = NewCondition(DeploymentConditionType.Progressing, ConditionStatus.Unknown, DeploymentPaused, "Deployment is paused", _ctx.Now());
-        }
-        else if (!paused && pausedShown)
-        {
-            next = NewCondition(DeploymentConditionType.Progressing, ConditionStatus.Unknown, DeploymentResumed, "Deployment is resumed", _ctx.Now());
-        }
-        if (next is not null)
-        {
-            await WriteStatusAsync(SetCondition(_d.Status ?? new DeploymentStatus(), next), ct).ConfigureAwait(false);
-        }
-    }
-
-    private async Task SyncDeploymentStatusAsync(List<ReplicaSet> allSets, ReplicaSet? newSet, CancellationToken ct)
-    {
-        var status = CalculateStatus(allSets, newSet, _d, _ctx.Now());
-        if (!SameStatus(_d.Status, status))
-        {
-            await WriteStatusAsync(status, ct).ConfigureAwait(false);
-        }
-    }
-
-    private async Task SyncRolloutStatusAsync(List<ReplicaSet> allSets, ReplicaSet? newSet, CancellationToken ct)
-    {
-        var now = _ctx.Now();
-        var status = CalculateStatus(allSets, newSet, _d, now);
-        if (!HasProgressDeadline(_d))
-        {
-            status = RemoveCondition(status, DeploymentConditionType.Progressing);
-        }
-        var current = Condition(_d.Status, DeploymentConditionType.Progressing);
-        var complete = status.Replicas == status.UpdatedReplicas && current?.Reason == NewReplicaSetAvailable;
-        if (HasProgressDeadline(_d) && !complete)
-        {
-            var name = newSet?.Metadata.Name;
-            if (IsComplete(_d, status))
-            {
-                var message = name is null
-                    ? $"Deployment \"{_d.Metadata.Name}\" has successfully progressed."
-                    : $"ReplicaSet \"{name}\" has successfully progressed.";
-                status = SetCondition(status, NewCondition(DeploymentConditionType.Progressing, ConditionStatus.True, NewReplicaSetAvailable, message, now));
-            }
-            else if (IsProgressing(_d, status))
-            {
-                var message = name is null ? $"Deployment \"{_d.Metadata.Name}\" is progressing." : $"ReplicaSet \"{name}\" is progressing.";
-                var condition = NewCondition(DeploymentConditionType.Progressing, ConditionStatus.True, ReplicaSetUpdated, message, now);
-                if (current is { Status: ConditionStatus.True })
-                {
-                    condition = condition with { LastTransitionTime = current.LastTransitionTime };
-                }
-                // Progress refreshes lastUpdateTime even when the reason stays the same.
-                status = SetCondition(RemoveCondition(status, DeploymentConditionType.Progressing), condition);
-            }
-            else if (IsTimedOut(_d, status, now))
-            {
-                var message = name is null
-                    ? $"Deployment \"{_d.Metadata.Name}\" has timed out progressing."
-                    : $"ReplicaSet \"{name}\" has timed out progressing.";
-                status = SetCondition(status, NewCondition(DeploymentConditionType.Progressing, ConditionStatus.False, ProgressDeadlineExceeded, message, now));
-            }
-        }
-        var failure = allSets.Select(rs => rs.Status?.Conditions?.FirstOrDefault(c => c.Type == DeploymentConditionType.ReplicaFailure))
-            .FirstOrDefault(c => c is not null);
-        status = failure is not null
-            ? SetCondition(status, new DeploymentCondition
-            {
-                Type = DeploymentConditionType.ReplicaFailure,
-                Status = failure.Status,
-                Reason = failure.Reason,
-                Message = failure.Message,
-                LastUpdateTime = failure.LastTransitionTime,
-                LastTransitionTime = failure.LastTransitionTime,
-            })
-            : RemoveCondition(status, DeploymentConditionType.ReplicaFailure);
-
-        if (SameStatus(_d.Status, status))
-        {
-            Result = RequeueStuck(status, now);
-            return;
-        }
-        await WriteStatusAsync(status, ct).ConfigureAwait(false);
-        Result = RequeueStuck(status, now);
-    }
-
-    /// <summary>A Deployment still progressing is checked again when its progress deadline passes.</summary>
-    private ReconcileResult RequeueStuck(DeploymentStatus status, DateTimeOffset now)
-    {
-        var condition = Condition(status, DeploymentConditionType.Progressing);
-        if (!HasProgressDeadline(_d) || condition?.Reason != ReplicaSetUpdated || IsComplete(_d, status) || IsTimedOut(_d, status, now))
-        {
-            return ReconcileResult.Done;
-        }
-        var due = (condition.LastUpdateTime ?? now).AddSeconds(_d.Spec!.ProgressDeadlineSeconds!.Value) - now;
-        return ReconcileResult.After(due < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : due + TimeSpan.FromSeconds(1));
     }
 
     // ---- writes to the Deployment ------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ public sealed partial class EndpointSliceController : IController, IReconciler, 
     {
         _ctx = ctx;
         _options = options ?? new EndpointSliceControllerOptions();
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.EndpointSlice");
+        _logger = ctx.Loggers.CreateLogger<EndpointSliceController>();
         var services = ctx.Informers.For<Service>();
         var pods = ctx.Informers.For<Pod>();
         var slices = ctx.Informers.For<EndpointSlice>();

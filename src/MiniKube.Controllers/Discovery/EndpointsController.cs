@@ -35,7 +35,7 @@ public sealed partial class EndpointsController : IController, IReconciler, IDis
     {
         _ctx = ctx;
         options ??= new EndpointsControllerOptions();
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.Endpoints");
+        _logger = ctx.Loggers.CreateLogger<EndpointsController>();
         var services = ctx.Informers.For<Service>();
         var pods = ctx.Informers.For<Pod>();
         var endpoints = ctx.Informers.For<Endpoints>();

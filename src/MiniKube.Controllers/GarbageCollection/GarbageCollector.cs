@@ -29,7 +29,7 @@ public sealed partial class GarbageCollector : IController, IReconciler, IDispos
     public GarbageCollector(ControllerContext ctx, GarbageCollectorOptions? options = null)
     {
         _ctx = ctx;
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.GarbageCollector");
+        _logger = ctx.Loggers.CreateLogger<GarbageCollector>();
         var f = ctx.Informers;
         Add(new GcSource<Pod>(f.For<Pod>(), OnChange));
         Add(new GcSource<ReplicaSet>(f.For<ReplicaSet>(), OnChange));

@@ -33,7 +33,7 @@ public sealed partial class NamespaceController : IController, IReconciler, IDis
     {
         _ctx = ctx;
         _options = options ?? new NamespaceControllerOptions();
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.Namespace");
+        _logger = ctx.Loggers.CreateLogger<NamespaceController>();
         var namespaces = ctx.Informers.For<Namespace>();
         _namespaces = namespaces.Cache;
         _runner = new ControllerRunner(Name, this, _options.Workers, ctx.Time, _logger);

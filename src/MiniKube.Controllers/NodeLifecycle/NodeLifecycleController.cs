@@ -44,7 +44,7 @@ public sealed partial class NodeLifecycleController : IController, IReconciler, 
         _ctx = ctx;
         _options = options ?? new NodeLifecycleOptions();
         _events = ctx.Events(Component);
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.NodeLifecycle");
+        _logger = ctx.Loggers.CreateLogger<NodeLifecycleController>();
         var nodes = ctx.Informers.For<Node>();
         var leases = ctx.Informers.For<Lease>();
         var pods = ctx.Informers.For<Pod>();

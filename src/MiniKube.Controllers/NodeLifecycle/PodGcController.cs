@@ -18,7 +18,7 @@ public sealed partial class PodGcController : IController, IReconciler, IDisposa
     public PodGcController(ControllerContext ctx)
     {
         _ctx = ctx;
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.PodGc");
+        _logger = ctx.Loggers.CreateLogger<PodGcController>();
         var nodes = ctx.Informers.For<Node>();
         var pods = ctx.Informers.For<Pod>();
         _nodes = nodes.Cache;

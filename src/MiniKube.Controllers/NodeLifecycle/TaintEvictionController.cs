@@ -25,7 +25,7 @@ public sealed partial class TaintEvictionController : IController, IReconciler, 
     {
         _ctx = ctx;
         _events = ctx.Events(Component);
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.TaintEviction");
+        _logger = ctx.Loggers.CreateLogger<TaintEvictionController>();
         var nodes = ctx.Informers.For<Node>();
         var pods = ctx.Informers.For<Pod>();
         _nodes = nodes.Cache;

@@ -39,7 +39,7 @@ public sealed partial class ReplicaSetController : IController, IReconciler, IDi
     {
         _ctx = ctx;
         _options = options ?? new ReplicaSetControllerOptions();
-        _logger = ctx.Loggers.CreateLogger("MiniKube.Controllers.ReplicaSet");
+        _logger = ctx.Loggers.CreateLogger<ReplicaSetController>();
         _events = ctx.Events(Component);
         Expectations = new ControllerExpectations(ctx.Time, _options.ExpectationsTtl);
         var sets = ctx.Informers.For<ReplicaSet>();

@@ -10,13 +10,13 @@ namespace MiniKube.Scheduler.Framework;
 /// </summary>
 public sealed class AffinityTerm
 {
-    private readonly Selector selector;
-    private readonly HashSet<string>? namespaces;
+    private readonly Selector _selector;
+    private readonly HashSet<string>? _namespaces;
 
     private AffinityTerm(Selector selector, HashSet<string>? namespaces, string topologyKey, int weight)
     {
-        this.selector = selector;
-        this.namespaces = namespaces;
+        _selector = selector;
+        _namespaces = namespaces;
         TopologyKey = topologyKey;
         Weight = weight;
     }
@@ -28,7 +28,7 @@ public sealed class AffinityTerm
 
     /// <summary>Whether the term selects <paramref name="pod"/>.</summary>
     public bool Matches(PodInfo pod) =>
-        (namespaces is null || namespaces.Contains(pod.Namespace)) && selector.Matches(pod.Labels);
+        (_namespaces is null || _namespaces.Contains(pod.Namespace)) && _selector.Matches(pod.Labels);
 
     internal static AffinityTerm Parse(PodAffinityTerm term, string ownNamespace, int weight)
     {

@@ -28,7 +28,7 @@ public sealed class StateKey<T> where T : class
 /// </summary>
 public sealed class CycleState
 {
-    private object?[] slots = new object?[16];
+    private object?[] _slots = new object?[16];
 
     /// <summary>The pod being scheduled, with its precomputed requests, ports and owner.</summary>
     public PodInfo PodInfo { get; private set; } = null!;
@@ -40,9 +40,9 @@ public sealed class CycleState
     public IReadOnlySet<string>? NodeRestriction { get; private set; }
 
     /// <summary>The plugins that narrowed <see cref="NodeRestriction"/>, sorted.</summary>
-    public IReadOnlyList<string> RestrictingPlugins => restrictingPlugins;
+    public IReadOnlyList<string> RestrictingPlugins => _restrictingPlugins;
 
-    private readonly List<string> restrictingPlugins = [];
+    private readonly List<string> _restrictingPlugins = [];
 
     /// <summary>
     /// Called by a PreFilter that knows the only nodes the pod can use (node affinity on metadata.name, as
@@ -61,31 +61,31 @@ public sealed class CycleState
             both.IntersectWith(nodeNames);
             NodeRestriction = both;
         }
-        if (!restrictingPlugins.Contains(pluginName))
+        if (!_restrictingPlugins.Contains(pluginName))
         {
-            restrictingPlugins.Add(pluginName);
-            restrictingPlugins.Sort(StringComparer.Ordinal);
+            _restrictingPlugins.Add(pluginName);
+            _restrictingPlugins.Sort(StringComparer.Ordinal);
         }
     }
 
     public T? Read<T>(StateKey<T> key) where T : class =>
-        key.Slot < slots.Length ? slots[key.Slot] as T : null;
+        key.Slot < _slots.Length ? _slots[key.Slot] as T : null;
 
     public void Write<T>(StateKey<T> key, T value) where T : class
     {
-        if (key.Slot >= slots.Length)
+        if (key.Slot >= _slots.Length)
         {
-            Array.Resize(ref slots, Math.Max(key.Slot + 1, slots.Length * 2));
+            Array.Resize(ref _slots, Math.Max(key.Slot + 1, _slots.Length * 2));
         }
-        slots[key.Slot] = value;
+        _slots[key.Slot] = value;
     }
 
     /// <summary>Starts a new cycle for <paramref name="pod"/> on <paramref name="snapshot"/>, dropping the last cycle's state.</summary>
     public void Reset(PodInfo pod, NodeSnapshot snapshot)
     {
-        Array.Clear(slots);
+        Array.Clear(_slots);
         NodeRestriction = null;
-        restrictingPlugins.Clear();
+        _restrictingPlugins.Clear();
         PodInfo = pod;
         Snapshot = snapshot;
     }

@@ -14,8 +14,8 @@ public sealed class NodeInfo
     private static readonly Dictionary<string, int> NoOwners = new(StringComparer.Ordinal);
     private static readonly IReadOnlyDictionary<string, long> NoImages = new Dictionary<string, long>();
 
-    private readonly PodInfo[] pods;
-    private readonly Dictionary<string, int> ownerCounts;
+    private readonly PodInfo[] _pods;
+    private readonly Dictionary<string, int> _ownerCounts;
 
     private NodeInfo(
         string name, Node? node, NodeFacts facts, PodInfo[] pods, Resource requested, long nonZeroMilliCpu,
@@ -25,13 +25,13 @@ public sealed class NodeInfo
         Name = name;
         Node = node;
         Facts = facts;
-        this.pods = pods;
+        _pods = pods;
         PodCount = pods.Length;
         Requested = requested;
         NonZeroMilliCpu = nonZeroMilliCpu;
         NonZeroMemory = nonZeroMemory;
         UsedPortsArray = usedPorts;
-        this.ownerCounts = ownerCounts;
+        _ownerCounts = ownerCounts;
         PodsWithAffinity = podsWithAffinity;
         PodsWithRequiredAntiAffinity = podsWithRequiredAntiAffinity;
         Generation = generation;
@@ -91,7 +91,7 @@ public sealed class NodeInfo
     /// <summary>allocatable["pods"]; a node that reports none admits no pods, as in Kubernetes.</summary>
     public long AllowedPodNumber => Facts.AllowedPodNumber;
 
-    public ReadOnlySpan<PodInfo> Pods => pods;
+    public ReadOnlySpan<PodInfo> Pods => _pods;
 
     public int PodCount { get; }
 
@@ -123,7 +123,7 @@ public sealed class NodeInfo
     internal object? Memo { get; set; }
 
     /// <summary>Non-terminating pods on the node controlled by the owner with this UID.</summary>
-    public int CountOwnedBy(string controllerUid) => ownerCounts.GetValueOrDefault(controllerUid);
+    public int CountOwnedBy(string controllerUid) => _ownerCounts.GetValueOrDefault(controllerUid);
 
     public static NodeInfo Create(Node node, long generation = 0) =>
         new(node.Metadata.Name ?? "", node, NodeFacts.From(node), [], default, 0, 0, [], NoOwners, 0, 0, generation);
@@ -144,23 +144,23 @@ public sealed class NodeInfo
     }
 
     public NodeInfo WithNode(Node? node, long generation) =>
-        new(Name, node, node is null ? NodeFacts.Empty : NodeFacts.From(node), pods, Requested, NonZeroMilliCpu,
-            NonZeroMemory, UsedPortsArray, ownerCounts, PodsWithAffinity, PodsWithRequiredAntiAffinity, generation);
+        new(Name, node, node is null ? NodeFacts.Empty : NodeFacts.From(node), _pods, Requested, NonZeroMilliCpu,
+            NonZeroMemory, UsedPortsArray, _ownerCounts, PodsWithAffinity, PodsWithRequiredAntiAffinity, generation);
 
     public NodeInfo WithPod(PodInfo pod, long generation)
     {
-        var newPods = new PodInfo[pods.Length + 1];
-        pods.CopyTo(newPods, 0);
+        var newPods = new PodInfo[_pods.Length + 1];
+        _pods.CopyTo(newPods, 0);
         newPods[^1] = pod;
         var ports = UsedPortsArray;
         if (pod.HostPorts.Length > 0)
         {
             ports = [.. ports, .. pod.HostPorts];
         }
-        var owners = ownerCounts;
+        var owners = _ownerCounts;
         if (pod.ControllerUid is { } uid && !pod.IsTerminating)
         {
-            owners = new Dictionary<string, int>(ownerCounts, StringComparer.Ordinal);
+            owners = new Dictionary<string, int>(_ownerCounts, StringComparer.Ordinal);
             owners[uid] = owners.GetValueOrDefault(uid) + 1;
         }
         return new NodeInfo(
@@ -178,10 +178,10 @@ public sealed class NodeInfo
         {
             return null;
         }
-        var pod = pods[index];
-        var newPods = new PodInfo[pods.Length - 1];
-        Array.Copy(pods, 0, newPods, 0, index);
-        Array.Copy(pods, index + 1, newPods, index, pods.Length - index - 1);
+        var pod = _pods[index];
+        var newPods = new PodInfo[_pods.Length - 1];
+        Array.Copy(_pods, 0, newPods, 0, index);
+        Array.Copy(_pods, index + 1, newPods, index, _pods.Length - index - 1);
         var ports = UsedPortsArray;
         if (pod.HostPorts.Length > 0)
         {
@@ -192,10 +192,10 @@ public sealed class NodeInfo
             }
             ports = [.. list];
         }
-        var owners = ownerCounts;
+        var owners = _ownerCounts;
         if (pod.ControllerUid is { } uid && !pod.IsTerminating)
         {
-            owners = new Dictionary<string, int>(ownerCounts, StringComparer.Ordinal);
+            owners = new Dictionary<string, int>(_ownerCounts, StringComparer.Ordinal);
             if (owners.GetValueOrDefault(uid) <= 1)
             {
                 owners.Remove(uid);
@@ -216,9 +216,9 @@ public sealed class NodeInfo
 
     private int IndexOf(string podKey)
     {
-        for (var i = 0; i < pods.Length; i++)
+        for (var i = 0; i < _pods.Length; i++)
         {
-            if (string.Equals(pods[i].Key, podKey, StringComparison.Ordinal))
+            if (string.Equals(_pods[i].Key, podKey, StringComparison.Ordinal))
             {
                 return i;
             }
@@ -230,7 +230,7 @@ public sealed class NodeInfo
     public static string NormalizeImageName(string name) =>
         name.LastIndexOf(':') <= name.LastIndexOf('/') ? name + ":latest" : name;
 
-    public override string ToString() => $"{Name} ({pods.Length} pods, requested {Requested})";
+    public override string ToString() => $"{Name} ({_pods.Length} pods, requested {Requested})";
 
     /// <summary>What the filters need from the Node object, parsed once per node update rather than per pod.</summary>
     internal readonly struct NodeFacts

@@ -7,12 +7,12 @@ namespace MiniKube.Scheduler.Framework;
 /// </summary>
 public sealed class NodeSnapshot
 {
-    private NodeInfo[] nodes = [];
-    private int count;
-    private Dictionary<string, int> indexByName = new(StringComparer.Ordinal);
-    private NodeInfo[] withPodAffinity = [];
-    private NodeInfo[] withRequiredAntiAffinity = [];
-    private IReadOnlyDictionary<string, int> imageNodeCounts = new Dictionary<string, int>();
+    private NodeInfo[] _nodes = [];
+    private int _count;
+    private Dictionary<string, int> _indexByName = new(StringComparer.Ordinal);
+    private NodeInfo[] _withPodAffinity = [];
+    private NodeInfo[] _withRequiredAntiAffinity = [];
+    private IReadOnlyDictionary<string, int> _imageNodeCounts = new Dictionary<string, int>();
 
     /// <summary>Cache generation this snapshot reflects.</summary>
     public long Generation { get; internal set; } = -1;
@@ -21,25 +21,25 @@ public sealed class NodeSnapshot
     internal long NodeSetGeneration { get; set; } = -1;
 
     /// <summary>Every node, in a stable order (the order the cache first saw them).</summary>
-    public ReadOnlySpan<NodeInfo> Nodes => nodes.AsSpan(0, count);
+    public ReadOnlySpan<NodeInfo> Nodes => _nodes.AsSpan(0, _count);
 
-    public int Count => count;
+    public int Count => _count;
 
     /// <summary>Nodes running at least one pod with pod affinity or anti-affinity terms.</summary>
-    public ReadOnlySpan<NodeInfo> NodesWithPodAffinity => withPodAffinity;
+    public ReadOnlySpan<NodeInfo> NodesWithPodAffinity => _withPodAffinity;
 
     /// <summary>Nodes running at least one pod with required anti-affinity.</summary>
-    public ReadOnlySpan<NodeInfo> NodesWithRequiredAntiAffinity => withRequiredAntiAffinity;
+    public ReadOnlySpan<NodeInfo> NodesWithRequiredAntiAffinity => _withRequiredAntiAffinity;
 
-    public NodeInfo? Get(string name) => indexByName.TryGetValue(name, out var i) ? nodes[i] : null;
+    public NodeInfo? Get(string name) => _indexByName.TryGetValue(name, out var i) ? _nodes[i] : null;
 
     /// <summary>How many nodes have the image (normalised name): ImageLocality favours images spread widely.</summary>
-    public int NodesWithImage(string normalizedImage) => imageNodeCounts.GetValueOrDefault(normalizedImage);
+    public int NodesWithImage(string normalizedImage) => _imageNodeCounts.GetValueOrDefault(normalizedImage);
 
     /// <summary>Cache image-set generation this snapshot's image counts reflect.</summary>
     internal long ImageGeneration { get; set; } = -1;
 
-    internal void SetImageCounts(IReadOnlyDictionary<string, int> counts) => imageNodeCounts = counts;
+    internal void SetImageCounts(IReadOnlyDictionary<string, int> counts) => _imageNodeCounts = counts;
 
     /// <summary>A stand-alone snapshot of these nodes (tests and tools; the scheduler gets its own from the cache).</summary>
     public static NodeSnapshot Create(IEnumerable<NodeInfo> nodeInfos)
@@ -57,9 +57,9 @@ public sealed class NodeSnapshot
         {
             index[list[i].Name] = i;
         }
-        nodes = list;
-        count = list.Length;
-        indexByName = index;
+        _nodes = list;
+        _count = list.Length;
+        _indexByName = index;
         RefreshAffinityLists();
         if (ImageGeneration < 0)
         {
@@ -72,20 +72,20 @@ public sealed class NodeSnapshot
                     images[image] = images.GetValueOrDefault(image) + 1;
                 }
             }
-            imageNodeCounts = images;
+            _imageNodeCounts = images;
         }
     }
 
     /// <summary>Swaps in a newer version of a node already in the list; false if the node is not listed.</summary>
     internal bool Replace(NodeInfo info, out NodeInfo? previous)
     {
-        if (!indexByName.TryGetValue(info.Name, out var i))
+        if (!_indexByName.TryGetValue(info.Name, out var i))
         {
             previous = null;
             return false;
         }
-        previous = nodes[i];
-        nodes[i] = info;
+        previous = _nodes[i];
+        _nodes[i] = info;
         return true;
     }
 
@@ -104,7 +104,7 @@ public sealed class NodeSnapshot
                 (anti ??= []).Add(n);
             }
         }
-        withPodAffinity = affinity?.ToArray() ?? [];
-        withRequiredAntiAffinity = anti?.ToArray() ?? [];
+        _withPodAffinity = affinity?.ToArray() ?? [];
+        _withRequiredAntiAffinity = anti?.ToArray() ?? [];
     }
 }

@@ -11,7 +11,7 @@ public sealed class PodInfo
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    private PodAffinityTerms? affinityTerms;
+    private PodAffinityTerms? _affinityTerms;
 
     private PodInfo(Pod pod)
     {
@@ -68,7 +68,7 @@ public sealed class PodInfo
     public bool HasRequiredAntiAffinity { get; }
 
     /// <summary>The pod's (anti-)affinity terms, parsed on first use (most pods never need them).</summary>
-    public PodAffinityTerms AffinityTerms => affinityTerms ??= PodAffinityTerms.Of(Pod);
+    public PodAffinityTerms AffinityTerms => _affinityTerms ??= PodAffinityTerms.Of(Pod);
 
     public static PodInfo Create(Pod pod) => new(pod);
 

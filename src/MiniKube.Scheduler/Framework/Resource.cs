@@ -10,14 +10,14 @@ public readonly record struct ScalarResource(string Name, long Value);
 /// </summary>
 public readonly struct Resource : IEquatable<Resource>
 {
-    private readonly ScalarResource[]? scalars;
+    private readonly ScalarResource[]? _scalars;
 
     public Resource(long milliCpu, long memory, long ephemeralStorage = 0, ScalarResource[]? scalars = null)
     {
         MilliCpu = milliCpu;
         Memory = memory;
         EphemeralStorage = ephemeralStorage;
-        this.scalars = scalars is { Length: > 0 } ? scalars : null;
+        _scalars = scalars is { Length: > 0 } ? scalars : null;
     }
 
     public long MilliCpu { get; }
@@ -26,20 +26,20 @@ public readonly struct Resource : IEquatable<Resource>
 
     public long EphemeralStorage { get; }
 
-    public ReadOnlySpan<ScalarResource> Scalars => scalars;
+    public ReadOnlySpan<ScalarResource> Scalars => _scalars;
 
-    public bool HasScalars => scalars is not null;
+    public bool HasScalars => _scalars is not null;
 
     /// <summary>True when nothing at all is requested: the pod passes any resource check except the pod count.</summary>
-    public bool IsZero => MilliCpu == 0 && Memory == 0 && EphemeralStorage == 0 && scalars is null;
+    public bool IsZero => MilliCpu == 0 && Memory == 0 && EphemeralStorage == 0 && _scalars is null;
 
     public long Scalar(string name)
     {
-        if (scalars is null)
+        if (_scalars is null)
         {
             return 0;
         }
-        foreach (var s in scalars)
+        foreach (var s in _scalars)
         {
             if (string.Equals(s.Name, name, StringComparison.Ordinal))
             {
@@ -60,11 +60,11 @@ public readonly struct Resource : IEquatable<Resource>
 
     public Resource Add(in Resource other) =>
         new(MilliCpu + other.MilliCpu, Memory + other.Memory, EphemeralStorage + other.EphemeralStorage,
-            CombineScalars(scalars, other.scalars, 1));
+            CombineScalars(_scalars, other._scalars, 1));
 
     public Resource Subtract(in Resource other) =>
         new(MilliCpu - other.MilliCpu, Memory - other.Memory, EphemeralStorage - other.EphemeralStorage,
-            CombineScalars(scalars, other.scalars, -1));
+            CombineScalars(_scalars, other._scalars, -1));
 
     private static ScalarResource[]? CombineScalars(ScalarResource[]? a, ScalarResource[]? b, int sign)
     {

@@ -33,9 +33,9 @@ public sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IPreScor
     private static readonly FilterResult AntiAffinityMismatch = FilterResult.Unschedulable(ErrReasonAntiAffinityRulesNotMatch);
     private static readonly FilterResult ExistingAntiAffinityMismatch = FilterResult.Unschedulable(ErrReasonExistingAntiAffinityRulesNotMatch);
 
-    private readonly InterPodAffinityArgs args;
+    private readonly InterPodAffinityArgs _args;
 
-    public InterPodAffinity(InterPodAffinityArgs? args = null) => this.args = args ?? new InterPodAffinityArgs();
+    public InterPodAffinity(InterPodAffinityArgs? args = null) => _args = args ?? new InterPodAffinityArgs();
 
     public string Name => PluginNames.InterPodAffinity;
 
@@ -159,7 +159,7 @@ public sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IPreScor
         var incoming = state.PodInfo;
         var terms = incoming.AffinityTerms;
         var hasOwn = terms.PreferredAffinity.Length > 0 || terms.PreferredAntiAffinity.Length > 0;
-        if (!hasOwn && (args.IgnorePreferredTermsOfExistingPods || state.Snapshot.NodesWithPodAffinity.IsEmpty))
+        if (!hasOwn && (_args.IgnorePreferredTermsOfExistingPods || state.Snapshot.NodesWithPodAffinity.IsEmpty))
         {
             return FilterResult.Skip;
         }
@@ -191,11 +191,11 @@ public sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IPreScor
                     continue;
                 }
                 var theirs = existing.AffinityTerms;
-                if (args.HardPodAffinityWeight > 0)
+                if (_args.HardPodAffinityWeight > 0)
                 {
                     foreach (var t in theirs.RequiredAffinity)
                     {
-                        Add(scores, t, incoming, node, args.HardPodAffinityWeight);
+                        Add(scores, t, incoming, node, _args.HardPodAffinityWeight);
                     }
                 }
                 foreach (var t in theirs.PreferredAffinity)

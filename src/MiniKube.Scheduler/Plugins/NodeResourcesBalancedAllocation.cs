@@ -14,22 +14,22 @@ public sealed class NodeResourcesBalancedAllocation : IPreScorePlugin, IScorePlu
 {
     private static readonly StateKey<long[]> PodRequestsKey = new("PreScore" + PluginNames.NodeResourcesBalancedAllocation);
 
-    private readonly ResourceScoring scoring;
+    private readonly ResourceScoring _scoring;
 
     public NodeResourcesBalancedAllocation(NodeResourcesBalancedAllocationArgs? args = null)
     {
-        scoring = new ResourceScoring((args ?? new NodeResourcesBalancedAllocationArgs()).Resources, useNonZeroRequests: false);
+        _scoring = new ResourceScoring((args ?? new NodeResourcesBalancedAllocationArgs()).Resources, useNonZeroRequests: false);
     }
 
     public string Name => PluginNames.NodeResourcesBalancedAllocation;
 
     public FilterResult PreScore(CycleState state, Pod pod, ReadOnlySpan<NodeInfo> feasibleNodes)
     {
-        var requests = new long[scoring.Count];
+        var requests = new long[_scoring.Count];
         var any = false;
         for (var i = 0; i < requests.Length; i++)
         {
-            requests[i] = scoring.PodRequest(state.PodInfo, i);
+            requests[i] = _scoring.PodRequest(state.PodInfo, i);
             any |= requests[i] != 0;
         }
         if (!any)
@@ -48,9 +48,9 @@ public sealed class NodeResourcesBalancedAllocation : IPreScorePlugin, IScorePlu
         {
             return 0;
         }
-        Span<long> requested = stackalloc long[scoring.Count];
-        Span<long> allocatable = stackalloc long[scoring.Count];
-        scoring.Fill(node, podRequests, requested, allocatable);
+        Span<long> requested = stackalloc long[_scoring.Count];
+        Span<long> allocatable = stackalloc long[_scoring.Count];
+        _scoring.Fill(node, podRequests, requested, allocatable);
         return ResourceScorers.BalancedAllocation(requested, allocatable);
     }
 }

@@ -19,20 +19,20 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
     // a full node fails without allocating.
     private static readonly FilterResult?[] CommonFailures = BuildCommonFailures();
 
-    private readonly HashSet<string> ignoredResources;
-    private readonly HashSet<string> ignoredGroups;
-    private readonly ScoringStrategy strategy;
-    private readonly ResourceScoring scoring;
-    private readonly Strategy strategyKind;
+    private readonly HashSet<string> _ignoredResources;
+    private readonly HashSet<string> _ignoredGroups;
+    private readonly ScoringStrategy _strategy;
+    private readonly ResourceScoring _scoring;
+    private readonly Strategy _strategyKind;
 
     public NodeResourcesFit(NodeResourcesFitArgs? args = null)
     {
         args ??= new NodeResourcesFitArgs();
-        ignoredResources = new HashSet<string>(args.IgnoredResources, StringComparer.Ordinal);
-        ignoredGroups = new HashSet<string>(args.IgnoredResourceGroups, StringComparer.Ordinal);
-        strategy = args.ScoringStrategy;
-        scoring = new ResourceScoring(strategy.Resources, useNonZeroRequests: true);
-        strategyKind = strategy.Type switch
+        _ignoredResources = new HashSet<string>(args.IgnoredResources, StringComparer.Ordinal);
+        _ignoredGroups = new HashSet<string>(args.IgnoredResourceGroups, StringComparer.Ordinal);
+        _strategy = args.ScoringStrategy;
+        _scoring = new ResourceScoring(_strategy.Resources, useNonZeroRequests: true);
+        _strategyKind = _strategy.Type switch
         {
             Plugins.ScoringStrategyType.MostAllocated => Strategy.MostAllocated,
             Plugins.ScoringStrategyType.RequestedToCapacityRatio => Strategy.RequestedToCapacityRatio,
@@ -49,7 +49,7 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
 
     public string Name => PluginNames.NodeResourcesFit;
 
-    public string ScoringStrategyType => strategy.Type;
+    public string ScoringStrategyType => _strategy.Type;
 
     public IReadOnlyList<ClusterEvent> EventsToRegister { get; } =
     [
@@ -106,10 +106,10 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
 
     public FilterResult PreScore(CycleState state, Pod pod, ReadOnlySpan<NodeInfo> feasibleNodes)
     {
-        var requests = new long[scoring.Count];
+        var requests = new long[_scoring.Count];
         for (var i = 0; i < requests.Length; i++)
         {
-            requests[i] = scoring.PodRequest(state.PodInfo, i);
+            requests[i] = _scoring.PodRequest(state.PodInfo, i);
         }
         state.Write(PodRequestsKey, requests);
         return FilterResult.Success;
@@ -124,29 +124,29 @@ public sealed class NodeResourcesFit : IFilterPlugin, IPreScorePlugin, IScorePlu
             PreScore(state, pod, []);
             podRequests = state.Read(PodRequestsKey)!;
         }
-        Span<long> requested = stackalloc long[scoring.Count];
-        Span<long> allocatable = stackalloc long[scoring.Count];
-        scoring.Fill(node, podRequests, requested, allocatable);
-        return strategyKind switch
+        Span<long> requested = stackalloc long[_scoring.Count];
+        Span<long> allocatable = stackalloc long[_scoring.Count];
+        _scoring.Fill(node, podRequests, requested, allocatable);
+        return _strategyKind switch
         {
-            Strategy.MostAllocated => ResourceScorers.MostAllocated(requested, allocatable, scoring.Weights),
-            Strategy.RequestedToCapacityRatio => ResourceScorers.RequestedToCapacityRatio(requested, allocatable, scoring.Weights, strategy.Shape),
-            _ => ResourceScorers.LeastAllocated(requested, allocatable, scoring.Weights),
+            Strategy.MostAllocated => ResourceScorers.MostAllocated(requested, allocatable, _scoring.Weights),
+            Strategy.RequestedToCapacityRatio => ResourceScorers.RequestedToCapacityRatio(requested, allocatable, _scoring.Weights, _strategy.Shape),
+            _ => ResourceScorers.LeastAllocated(requested, allocatable, _scoring.Weights),
         };
     }
 
     private bool IsIgnored(string resource)
     {
-        if (ignoredResources.Contains(resource))
+        if (_ignoredResources.Contains(resource))
         {
             return true;
         }
-        if (ignoredGroups.Count == 0)
+        if (_ignoredGroups.Count == 0)
         {
             return false;
         }
         var slash = resource.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && ignoredGroups.Contains(resource[..slash]);
+        return slash > 0 && _ignoredGroups.Contains(resource[..slash]);
     }
 
     private static FilterResult?[] BuildCommonFailures()

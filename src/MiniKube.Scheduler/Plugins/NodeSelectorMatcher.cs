@@ -9,17 +9,17 @@ namespace MiniKube.Scheduler.Plugins;
 /// </summary>
 public sealed class NodeSelectorTermMatcher
 {
-    private readonly Selector? labels;
-    private readonly string[]? nameIn;
-    private readonly string[]? nameNotIn;
-    private readonly bool never;
+    private readonly Selector? _labels;
+    private readonly string[]? _nameIn;
+    private readonly string[]? _nameNotIn;
+    private readonly bool _never;
 
     private NodeSelectorTermMatcher(Selector? labels, string[]? nameIn, string[]? nameNotIn, bool never)
     {
-        this.labels = labels;
-        this.nameIn = nameIn;
-        this.nameNotIn = nameNotIn;
-        this.never = never;
+        _labels = labels;
+        _nameIn = nameIn;
+        _nameNotIn = nameNotIn;
+        _never = never;
     }
 
     public static NodeSelectorTermMatcher Parse(NodeSelectorTerm term)
@@ -76,17 +76,17 @@ public sealed class NodeSelectorTermMatcher
 
     public bool Matches(string nodeName, IReadOnlyDictionary<string, string> nodeLabels)
     {
-        if (never)
+        if (_never)
         {
             return false;
         }
-        if (labels is not null && !labels.Matches(nodeLabels))
+        if (_labels is not null && !_labels.Matches(nodeLabels))
         {
             return false;
         }
-        if (nameIn is not null)
+        if (_nameIn is not null)
         {
-            foreach (var n in nameIn)
+            foreach (var n in _nameIn)
             {
                 if (n != nodeName)
                 {
@@ -94,9 +94,9 @@ public sealed class NodeSelectorTermMatcher
                 }
             }
         }
-        if (nameNotIn is not null)
+        if (_nameNotIn is not null)
         {
-            foreach (var n in nameNotIn)
+            foreach (var n in _nameNotIn)
             {
                 if (n == nodeName)
                 {
@@ -114,17 +114,17 @@ public sealed class NodeSelectorTermMatcher
 /// </summary>
 public sealed class RequiredNodeAffinity
 {
-    private readonly KeyValuePair<string, string>[] nodeSelector;
-    private readonly NodeSelectorTermMatcher[]? terms;
+    private readonly KeyValuePair<string, string>[] _nodeSelector;
+    private readonly NodeSelectorTermMatcher[]? _terms;
 
     private RequiredNodeAffinity(KeyValuePair<string, string>[] nodeSelector, NodeSelectorTermMatcher[]? terms)
     {
-        this.nodeSelector = nodeSelector;
-        this.terms = terms;
+        _nodeSelector = nodeSelector;
+        _terms = terms;
     }
 
     /// <summary>True when the pod has neither a nodeSelector nor required node affinity.</summary>
-    public bool IsEmpty => nodeSelector.Length == 0 && terms is null;
+    public bool IsEmpty => _nodeSelector.Length == 0 && _terms is null;
 
     public static RequiredNodeAffinity Of(PodSpec? spec)
     {
@@ -136,19 +136,19 @@ public sealed class RequiredNodeAffinity
 
     public bool Matches(string nodeName, IReadOnlyDictionary<string, string> labels)
     {
-        foreach (var (k, v) in nodeSelector)
+        foreach (var (k, v) in _nodeSelector)
         {
             if (!labels.TryGetValue(k, out var actual) || actual != v)
             {
                 return false;
             }
         }
-        if (terms is null)
+        if (_terms is null)
         {
             return true;
         }
         // An empty term list (required affinity with no terms) matches nothing, as in Kubernetes.
-        foreach (var t in terms)
+        foreach (var t in _terms)
         {
             if (t.Matches(nodeName, labels))
             {

@@ -52,18 +52,18 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         new() { MaxSkew = 5, TopologyKey = ZoneLabel, WhenUnsatisfiable = "ScheduleAnyway" },
     ];
 
-    private readonly bool systemDefaulted;
-    private readonly IReadOnlyList<TopologySpreadConstraint> defaults;
+    private readonly bool _systemDefaulted;
+    private readonly IReadOnlyList<TopologySpreadConstraint> _defaults;
 
     // Default constraints depend only on the owner; pods of one ReplicaSet come in bursts, so the last
     // owner's (immutable) constraints are kept and reused.
-    private DefaultConstraints? lastDefaults;
+    private DefaultConstraints? _lastDefaults;
 
     public PodTopologySpread(PodTopologySpreadArgs? args = null)
     {
         args ??= new PodTopologySpreadArgs();
-        systemDefaulted = args.DefaultingType != TopologySpreadDefaulting.List;
-        defaults = systemDefaulted ? SystemDefaults : args.DefaultConstraints;
+        _systemDefaulted = args.DefaultingType != TopologySpreadDefaulting.List;
+        _defaults = _systemDefaulted ? SystemDefaults : args.DefaultConstraints;
     }
 
     public string Name => PluginNames.PodTopologySpread;
@@ -193,7 +193,7 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
         }
         // Nodes lacking a key of the pod's own constraints are ignored (scored 0); with system defaults a
         // missing zone label only means that constraint does not apply to the node.
-        var requireAll = constraints[0].FromPod || !systemDefaulted;
+        var requireAll = constraints[0].FromPod || !_systemDefaulted;
         var ignored = new bool[feasibleNodes.Length];
         var pairCounts = new Dictionary<string, long>?[constraints.Length];
         var domainCounts = new int[constraints.Length];
@@ -348,15 +348,15 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
             }
             return [.. list];
         }
-        if (pod.ControllerUid is not { } owner || defaults.Count == 0)
+        if (pod.ControllerUid is not { } owner || _defaults.Count == 0)
         {
             return [];
         }
-        var cached = lastDefaults;
+        var cached = _lastDefaults;
         if (cached is null || cached.Owner != owner)
         {
             cached = new DefaultConstraints(owner, DefaultsFor(owner, "DoNotSchedule"), DefaultsFor(owner, "ScheduleAnyway"));
-            lastDefaults = cached;
+            _lastDefaults = cached;
         }
         return hard ? cached.Hard : cached.Soft;
     }
@@ -365,12 +365,12 @@ public sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IPreSco
     {
         var matcher = PodMatcher.ForOwner(owner);
         var result = new List<Constraint>();
-        foreach (var c in defaults)
+        foreach (var c in _defaults)
         {
             if (c.WhenUnsatisfiable == wanted)
             {
                 result.Add(new Constraint(c.TopologyKey, c.MaxSkew, c.MinDomains ?? 1, matcher, FromPod: false,
-                    SpreadByNodeName: systemDefaulted && c.TopologyKey == HostnameLabel));
+                    SpreadByNodeName: _systemDefaulted && c.TopologyKey == HostnameLabel));
             }
         }
         return [.. result];

@@ -11,15 +11,15 @@ namespace MiniKube.Scheduler.Plugins;
 /// </summary>
 internal sealed class ResourceScoring
 {
-    private readonly Kind[] kinds;
-    private readonly string[] names;
+    private readonly Kind[] _kinds;
+    private readonly string[] _names;
 
     public ResourceScoring(IReadOnlyList<ResourceSpec> resources, bool useNonZeroRequests)
     {
         Count = resources.Count;
-        names = resources.Select(r => r.Name).ToArray();
+        _names = resources.Select(r => r.Name).ToArray();
         Weights = resources.Select(r => r.Weight).ToArray();
-        kinds = resources.Select(r => r.Name switch
+        _kinds = resources.Select(r => r.Name switch
         {
             "cpu" => Kind.Cpu,
             "memory" => Kind.Memory,
@@ -36,12 +36,12 @@ internal sealed class ResourceScoring
     public bool UseNonZeroRequests { get; }
 
     /// <summary>The pod's request of resource <paramref name="i"/> in the units this scorer uses.</summary>
-    public long PodRequest(PodInfo pod, int i) => kinds[i] switch
+    public long PodRequest(PodInfo pod, int i) => _kinds[i] switch
     {
         Kind.Cpu => UseNonZeroRequests ? pod.NonZeroMilliCpu : pod.Requests.MilliCpu,
         Kind.Memory => UseNonZeroRequests ? pod.NonZeroMemory : pod.Requests.Memory,
         Kind.EphemeralStorage => pod.Requests.EphemeralStorage,
-        Kind.Scalar => pod.Requests.Scalar(names[i]),
+        Kind.Scalar => pod.Requests.Scalar(_names[i]),
         _ => 0,
     };
 
@@ -57,7 +57,7 @@ internal sealed class ResourceScoring
         {
             long a;
             long r;
-            switch (kinds[i])
+            switch (_kinds[i])
             {
                 case Kind.Cpu:
                     a = alloc.MilliCpu;
@@ -72,8 +72,8 @@ internal sealed class ResourceScoring
                     r = used.EphemeralStorage + podRequests[i];
                     break;
                 case Kind.Scalar when podRequests[i] != 0:
-                    a = alloc.Scalar(names[i]);
-                    r = used.Scalar(names[i]) + podRequests[i];
+                    a = alloc.Scalar(_names[i]);
+                    r = used.Scalar(_names[i]) + podRequests[i];
                     break;
                 default:
                     a = 0;

@@ -12,27 +12,27 @@ namespace MiniKube.Scheduler.Queue;
 /// </summary>
 public sealed class SchedulingQueue
 {
-    private readonly Lock gate = new();
-    private readonly TimeProvider time;
-    private readonly SchedulingQueueOptions options;
-    private readonly Func<QueuedPodInfo, ClusterEvent, bool> mayHelp;
-    private readonly Dictionary<string, QueuedPodInfo> pods = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, QueuedPodInfo> unschedulable = new(StringComparer.Ordinal);
-    private readonly PriorityQueue<Entry, ActiveOrder> active = new(ActiveOrder.Comparer);
-    private readonly PriorityQueue<Entry, long> backoff = new();
-    private readonly PriorityQueue<Entry, long> unschedulableTimeouts = new();
-    private int activeCount;
-    private int backoffCount;
-    private long sequence;
-    private long schedulingCycle;
-    private int inFlightCount;
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
+    private readonly SchedulingQueueOptions _options;
+    private readonly Func<QueuedPodInfo, ClusterEvent, bool> _mayHelp;
+    private readonly Dictionary<string, QueuedPodInfo> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QueuedPodInfo> _unschedulable = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<Entry, ActiveOrder> _active = new(ActiveOrder.Comparer);
+    private readonly PriorityQueue<Entry, long> _backoff = new();
+    private readonly PriorityQueue<Entry, long> _unschedulableTimeouts = new();
+    private int _activeCount;
+    private int _backoffCount;
+    private long _sequence;
+    private long _schedulingCycle;
+    private int _inFlightCount;
 
     // Cluster events seen while pods were being scheduled, with the scheduling cycle current at the time. A pod
     // that fails is checked against the events since it was popped: one that may have helped sends it to
     // backoffQ instead of parking it, so no change is missed — and an unrelated one (another pod's binding
     // arriving, say) does not cut its parking short.
     private readonly List<(long Cycle, ClusterEvent Event)> inFlightEvents = [];
-    private TaskCompletionSource wake = NewSignal();
+    private TaskCompletionSource _wake = NewSignal();
 
     /// <param name="mayHelp">
     /// Whether an event may make a pod schedulable, usually <see cref="SchedulingProfile.MayHelp"/> of the pod's
@@ -43,10 +43,10 @@ public sealed class SchedulingQueue
         SchedulingQueueOptions? options = null,
         Func<QueuedPodInfo, ClusterEvent, bool>? mayHelp = null)
     {
-        time = timeProvider ?? TimeProvider.System;
-        this.options = options ?? new SchedulingQueueOptions();
-        this.options.Validate();
-        this.mayHelp = mayHelp ?? ((_, _) => true);
+        _time = timeProvider ?? TimeProvider.System;
+        _options = options ?? new SchedulingQueueOptions();
+        _options.Validate();
+        _mayHelp = mayHelp ?? ((_, _) => true);
     }
 
     /// <summary>
@@ -64,33 +64,33 @@ public sealed class SchedulingQueue
         };
     }
 
-    public int ActiveCount => Counted(() => activeCount);
+    public int ActiveCount => Counted(() => _activeCount);
 
-    public int BackoffCount => Counted(() => backoffCount);
+    public int BackoffCount => Counted(() => _backoffCount);
 
-    public int UnschedulableCount => Counted(() => unschedulable.Count);
+    public int UnschedulableCount => Counted(() => _unschedulable.Count);
 
     /// <summary>Pods the queue knows, in flight included.</summary>
-    public int Count => Counted(() => pods.Count);
+    public int Count => Counted(() => _pods.Count);
 
-    private long Now => time.GetUtcNow().UtcTicks;
+    private long Now => _time.GetUtcNow().UtcTicks;
 
     /// <summary>Where the pod is now (after due backoffs and timeouts have been applied); null when not queued.</summary>
     public QueueLocation? LocationOf(Pod pod)
     {
-        lock (gate)
+        lock (_gate)
         {
             FlushLocked(Now);
-            return pods.TryGetValue(PodInfo.KeyOf(pod), out var info) ? info.Location : null;
+            return _pods.TryGetValue(PodInfo.KeyOf(pod), out var info) ? info.Location : null;
         }
     }
 
     /// <summary>A new pending pod; goes to activeQ. A pod already known is updated instead.</summary>
     public void Add(Pod pod)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.ContainsKey(PodInfo.KeyOf(pod)))
+            if (_pods.ContainsKey(PodInfo.KeyOf(pod)))
             {
                 UpdateLocked(null, pod);
                 return;
@@ -105,7 +105,7 @@ public sealed class SchedulingQueue
     /// </summary>
     public void Update(Pod oldPod, Pod newPod)
     {
-        lock (gate)
+        lock (_gate)
         {
             UpdateLocked(oldPod, newPod);
         }
@@ -114,9 +114,9 @@ public sealed class SchedulingQueue
     /// <summary>The pod was deleted, or bound by someone: forget it wherever it is.</summary>
     public void Delete(Pod pod)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.Remove(PodInfo.KeyOf(pod), out var info))
+            if (_pods.Remove(PodInfo.KeyOf(pod), out var info))
             {
                 Leave(info);
             }
@@ -135,23 +135,23 @@ public sealed class SchedulingQueue
             cancellationToken.ThrowIfCancellationRequested();
             Task signal;
             TimeSpan wait;
-            lock (gate)
+            lock (_gate)
             {
                 var now = Now;
                 FlushLocked(now);
                 if (TryPopActive(out var info))
                 {
                     info.Attempts++;
-                    info.SchedulingCycle = ++schedulingCycle;
-                    info.InitialAttemptTimestamp ??= time.GetUtcNow();
+                    info.SchedulingCycle = ++_schedulingCycle;
+                    info.InitialAttemptTimestamp ??= _time.GetUtcNow();
                     info.UpdatedInFlight = false;
                     return info;
                 }
-                if (wake.Task.IsCompleted)
+                if (_wake.Task.IsCompleted)
                 {
-                    wake = NewSignal();
+                    _wake = NewSignal();
                 }
-                signal = wake.Task;
+                signal = _wake.Task;
                 var next = NextDeadlineLocked();
                 wait = next == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, next - now));
             }
@@ -161,7 +161,7 @@ public sealed class SchedulingQueue
                 continue;
             }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(wait, time, stop.Token);
+            var delay = Task.Delay(wait, _time, stop.Token);
             await Task.WhenAny(signal, delay).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
         }
@@ -175,13 +175,13 @@ public sealed class SchedulingQueue
     /// </summary>
     public void AddUnschedulable(QueuedPodInfo info)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!pods.TryGetValue(info.Key, out var current) || !ReferenceEquals(current, info) || info.Location != QueueLocation.InFlight)
+            if (!_pods.TryGetValue(info.Key, out var current) || !ReferenceEquals(current, info) || info.Location != QueueLocation.InFlight)
             {
                 return;
             }
-            info.Timestamp = time.GetUtcNow();
+            info.Timestamp = _time.GetUtcNow();
             if (info.UnschedulablePlugins.Count == 0 || info.UpdatedInFlight || EventSinceMayHelp(info))
             {
                 MoveTo(info, QueueLocation.Backoff);
@@ -196,11 +196,11 @@ public sealed class SchedulingQueue
     /// <summary>The scheduling attempt of this pod is over; a pod that was not requeued is forgotten.</summary>
     public void Done(string podKey)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (pods.TryGetValue(podKey, out var info) && info.Location == QueueLocation.InFlight)
+            if (_pods.TryGetValue(podKey, out var info) && info.Location == QueueLocation.InFlight)
             {
-                pods.Remove(podKey);
+                _pods.Remove(podKey);
                 Leave(info);
             }
         }
@@ -212,21 +212,21 @@ public sealed class SchedulingQueue
     /// </summary>
     public void MoveAllToActiveOrBackoff(ClusterEvent clusterEvent)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (inFlightCount > 0)
+            if (_inFlightCount > 0)
             {
                 RecordInFlightEvent(clusterEvent);
             }
-            if (unschedulable.Count == 0)
+            if (_unschedulable.Count == 0)
             {
                 return;
             }
             var now = Now;
             List<QueuedPodInfo>? moving = null;
-            foreach (var info in unschedulable.Values)
+            foreach (var info in _unschedulable.Values)
             {
-                if (mayHelp(info, clusterEvent))
+                if (_mayHelp(info, clusterEvent))
                 {
                     (moving ??= []).Add(info);
                 }
@@ -241,10 +241,10 @@ public sealed class SchedulingQueue
     /// <summary>Queued pods (not those in flight), for diagnostics and tests.</summary>
     public IReadOnlyList<QueuedPodInfo> PendingPods()
     {
-        lock (gate)
+        lock (_gate)
         {
             FlushLocked(Now);
-            return pods.Values.Where(p => p.Location != QueueLocation.InFlight).ToList();
+            return _pods.Values.Where(p => p.Location != QueueLocation.InFlight).ToList();
         }
     }
 
@@ -255,12 +255,12 @@ public sealed class SchedulingQueue
         {
             return TimeSpan.Zero;
         }
-        var duration = options.PodInitialBackoff;
+        var duration = _options.PodInitialBackoff;
         for (var i = 1; i < attempts; i++)
         {
-            if (duration > options.PodMaxBackoff - duration)
+            if (duration > _options.PodMaxBackoff - duration)
             {
-                return options.PodMaxBackoff;
+                return _options.PodMaxBackoff;
             }
             duration += duration;
         }
@@ -271,7 +271,7 @@ public sealed class SchedulingQueue
     {
         foreach (var (cycle, clusterEvent) in inFlightEvents)
         {
-            if (cycle >= info.SchedulingCycle && mayHelp(info, clusterEvent))
+            if (cycle >= info.SchedulingCycle && _mayHelp(info, clusterEvent))
             {
                 return true;
             }
@@ -285,7 +285,7 @@ public sealed class SchedulingQueue
         {
             // Forget events older than every pod still in flight.
             var oldest = long.MaxValue;
-            foreach (var p in pods.Values)
+            foreach (var p in _pods.Values)
             {
                 if (p.Location == QueueLocation.InFlight)
                 {
@@ -295,16 +295,16 @@ public sealed class SchedulingQueue
             inFlightEvents.RemoveAll(e => e.Cycle < oldest);
         }
         // Consecutive identical events add nothing.
-        if (inFlightEvents.Count > 0 && inFlightEvents[^1] == (schedulingCycle, clusterEvent))
+        if (inFlightEvents.Count > 0 && inFlightEvents[^1] == (_schedulingCycle, clusterEvent))
         {
             return;
         }
-        inFlightEvents.Add((schedulingCycle, clusterEvent));
+        inFlightEvents.Add((_schedulingCycle, clusterEvent));
     }
 
     private int Counted(Func<int> read)
     {
-        lock (gate)
+        lock (_gate)
         {
             FlushLocked(Now);
             return read();
@@ -313,14 +313,14 @@ public sealed class SchedulingQueue
 
     private void AddNewLocked(Pod pod)
     {
-        var info = new QueuedPodInfo(PodInfo.Create(pod), time.GetUtcNow(), sequence++) { Location = QueueLocation.InFlight };
-        pods[info.Key] = info;
+        var info = new QueuedPodInfo(PodInfo.Create(pod), _time.GetUtcNow(), _sequence++) { Location = QueueLocation.InFlight };
+        _pods[info.Key] = info;
         MoveTo(info, QueueLocation.Active);
     }
 
     private void UpdateLocked(Pod? oldPod, Pod newPod)
     {
-        if (!pods.TryGetValue(PodInfo.KeyOf(newPod), out var info))
+        if (!_pods.TryGetValue(PodInfo.KeyOf(newPod), out var info))
         {
             AddNewLocked(newPod);
             return;
@@ -349,33 +349,33 @@ public sealed class SchedulingQueue
     /// <summary>Moves backed-off pods whose time is up, and pods parked longer than the unschedulable timeout.</summary>
     private void FlushLocked(long now)
     {
-        while (backoff.TryPeek(out var entry, out var expiry))
+        while (_backoff.TryPeek(out var entry, out var expiry))
         {
             if (!IsCurrent(entry, QueueLocation.Backoff))
             {
-                backoff.Dequeue();
+                _backoff.Dequeue();
                 continue;
             }
             if (expiry > now)
             {
                 break;
             }
-            backoff.Dequeue();
+            _backoff.Dequeue();
             MoveTo(entry.Info, QueueLocation.Active);
         }
-        while (unschedulableTimeouts.TryPeek(out var entry, out var due))
+        while (_unschedulableTimeouts.TryPeek(out var entry, out var due))
         {
             if (!IsCurrent(entry, QueueLocation.Unschedulable))
             {
-                unschedulableTimeouts.Dequeue();
+                _unschedulableTimeouts.Dequeue();
                 continue;
             }
             if (due > now)
             {
                 break;
             }
-            unschedulableTimeouts.Dequeue();
-            if (mayHelp(entry.Info, ClusterEvent.UnschedulableTimeout))
+            _unschedulableTimeouts.Dequeue();
+            if (_mayHelp(entry.Info, ClusterEvent.UnschedulableTimeout))
             {
                 Requeue(entry.Info, now);
             }
@@ -385,30 +385,30 @@ public sealed class SchedulingQueue
     private long NextDeadlineLocked()
     {
         var next = long.MaxValue;
-        while (backoff.TryPeek(out var entry, out var expiry))
+        while (_backoff.TryPeek(out var entry, out var expiry))
         {
             if (IsCurrent(entry, QueueLocation.Backoff))
             {
                 next = expiry;
                 break;
             }
-            backoff.Dequeue();
+            _backoff.Dequeue();
         }
-        while (unschedulableTimeouts.TryPeek(out var entry, out var due))
+        while (_unschedulableTimeouts.TryPeek(out var entry, out var due))
         {
             if (IsCurrent(entry, QueueLocation.Unschedulable))
             {
                 next = Math.Min(next, due);
                 break;
             }
-            unschedulableTimeouts.Dequeue();
+            _unschedulableTimeouts.Dequeue();
         }
         return next;
     }
 
     private bool TryPopActive(out QueuedPodInfo info)
     {
-        while (active.TryDequeue(out var entry, out _))
+        while (_active.TryDequeue(out var entry, out _))
         {
             if (IsCurrent(entry, QueueLocation.Active))
             {
@@ -428,25 +428,25 @@ public sealed class SchedulingQueue
         info.Location = to;
         if (to == QueueLocation.InFlight)
         {
-            inFlightCount++;
+            _inFlightCount++;
         }
         var entry = new Entry(info, info.Version);
         switch (to)
         {
             case QueueLocation.Active:
-                activeCount++;
-                active.Enqueue(entry, new ActiveOrder(info.PodInfo.Priority, info.Timestamp.UtcTicks, info.Sequence));
+                _activeCount++;
+                _active.Enqueue(entry, new ActiveOrder(info.PodInfo.Priority, info.Timestamp.UtcTicks, info.Sequence));
                 Signal();
                 break;
             case QueueLocation.Backoff:
-                backoffCount++;
-                backoff.Enqueue(entry, BackoffExpiry(info));
+                _backoffCount++;
+                _backoff.Enqueue(entry, BackoffExpiry(info));
                 // A waiting PopAsync may have no deadline yet: it must learn about this one.
                 Signal();
                 break;
             case QueueLocation.Unschedulable:
-                unschedulable[info.Key] = info;
-                unschedulableTimeouts.Enqueue(entry, info.Timestamp.UtcTicks + options.PodMaxInUnschedulablePodsDuration.Ticks);
+                _unschedulable[info.Key] = info;
+                _unschedulableTimeouts.Enqueue(entry, info.Timestamp.UtcTicks + _options.PodMaxInUnschedulablePodsDuration.Ticks);
                 Signal();
                 break;
         }
@@ -461,16 +461,16 @@ public sealed class SchedulingQueue
         switch (info.Location)
         {
             case QueueLocation.Active:
-                activeCount--;
+                _activeCount--;
                 break;
             case QueueLocation.Backoff:
-                backoffCount--;
+                _backoffCount--;
                 break;
             case QueueLocation.Unschedulable:
-                unschedulable.Remove(info.Key);
+                _unschedulable.Remove(info.Key);
                 break;
             case QueueLocation.InFlight when info.Version > 0:
-                if (--inFlightCount == 0)
+                if (--_inFlightCount == 0)
                 {
                     inFlightEvents.Clear();
                 }
@@ -485,7 +485,7 @@ public sealed class SchedulingQueue
     private static bool IsCurrent(Entry entry, QueueLocation location) =>
         entry.Info.Version == entry.Version && entry.Info.Location == location;
 
-    private void Signal() => wake.TrySetResult();
+    private void Signal() => _wake.TrySetResult();
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -8,7 +8,7 @@ using MiniKube.Testing;
 namespace MiniKube.Kubelet.Tests;
 
 /// <summary>The kubelet's HTTP/1.1 server against .NET's HttpClient (what the API server's proxy uses) and raw sockets.</summary>
-public sealed class KubeletHttpServerTests
+public sealed class SocketHttpServerTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
@@ -109,13 +109,13 @@ public sealed class KubeletHttpServerTests
     public async Task A_port_in_use_fails_the_start_with_an_IOException()
     {
         await using var first = Start(x => x.RespondTextAsync(200, ""));
-        await using var second = new KubeletHttpServer(IPAddress.Loopback, first.Port, x => x.RespondTextAsync(200, ""), NullLogger.Instance);
+        await using var second = new SocketHttpServer(IPAddress.Loopback, first.Port, x => x.RespondTextAsync(200, ""), NullLogger<SocketHttpServer>.Instance);
         Assert.Throws<IOException>(second.Start);
     }
 
-    private static KubeletHttpServer Start(Func<KubeletHttpExchange, Task> handler)
+    private static SocketHttpServer Start(Func<HttpExchange, Task> handler)
     {
-        var server = new KubeletHttpServer(IPAddress.Loopback, 0, handler, NullLogger.Instance);
+        var server = new SocketHttpServer(IPAddress.Loopback, 0, handler, NullLogger<SocketHttpServer>.Instance);
         server.Start();
         return server;
     }

@@ -12,7 +12,7 @@ namespace MiniKube.Kubelet;
 /// changes, requested re-checks (back-off expiry) and a periodic resync; housekeeping removes containers and volumes
 /// of pods the API no longer has.
 /// </summary>
-internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposable
+internal sealed partial class PodWorkers : IInformerHandler<Pod>, IAsyncDisposable
 {
     private readonly string _node;
     private readonly KubeletOptions _options;
@@ -32,7 +32,7 @@ internal sealed partial class PodManager : IInformerHandler<Pod>, IAsyncDisposab
     private SemaphoreSlim? _slots;
     private PodSyncer? _syncer;
 
-    public PodManager(string node, KubeletOptions options, Informer<Pod> informer, IContainerRuntime runtime, TimeProvider time, ILogger logger)
+    public PodWorkers(string node, KubeletOptions options, Informer<Pod> informer, IContainerRuntime runtime, TimeProvider time, ILogger logger)
     {
         _node = node;
         _options = options;

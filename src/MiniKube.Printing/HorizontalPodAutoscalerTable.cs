@@ -3,17 +3,6 @@ using MiniKube.Api;
 
 namespace MiniKube.Printing;
 
-/// <summary><c>NAME HOLDER AGE</c>.</summary>
-public sealed class LeaseTable : ResourceTable<Lease>
-{
-    public LeaseTable()
-    {
-        NameColumn();
-        Column("HOLDER", l => l.Spec?.HolderIdentity ?? "");
-        AgeColumn();
-    }
-}
-
 /// <summary><c>NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE</c>.</summary>
 public sealed class HorizontalPodAutoscalerTable : ResourceTable<HorizontalPodAutoscaler>
 {
@@ -81,31 +70,4 @@ public sealed class HorizontalPodAutoscalerTable : ResourceTable<HorizontalPodAu
     }
 
     private static string Percent(int? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) + "%" : "<unknown>";
-}
-
-/// <summary>The table for each kind (NAME/AGE for the rest).</summary>
-public static class ResourceTables
-{
-    private static readonly Dictionary<Type, ResourceTable> Tables = new()
-    {
-        [typeof(Pod)] = new PodTable(),
-        [typeof(Node)] = new NodeTable(),
-        [typeof(Service)] = new ServiceTable(),
-        [typeof(Endpoints)] = new EndpointsTable(),
-        [typeof(EndpointSlice)] = new EndpointSliceTable(),
-        [typeof(Namespace)] = new NamespaceTable(),
-        [typeof(Event)] = new EventTable(),
-        [typeof(ConfigMap)] = new ConfigMapTable(),
-        [typeof(Secret)] = new SecretTable(),
-        [typeof(Deployment)] = new DeploymentTable(),
-        [typeof(ReplicaSet)] = new ReplicaSetTable(),
-        [typeof(DaemonSet)] = new DaemonSetTable(),
-        [typeof(Job)] = new JobTable(),
-        [typeof(Lease)] = new LeaseTable(),
-        [typeof(HorizontalPodAutoscaler)] = new HorizontalPodAutoscalerTable(),
-    };
-
-    private static readonly GenericTable Generic = new();
-
-    public static ResourceTable For(ResourceInfo resource) => Tables.GetValueOrDefault(resource.Type) ?? Generic;
 }

@@ -7,44 +7,21 @@ using MiniKube.Api;
 
 namespace MiniKube.Kubelet;
 
-/// <summary>The body of <c>POST /exec/{ns}/{pod}/{container}</c>.</summary>
-public sealed record ExecRequest
-{
-    [JsonPropertyName("command")]
-    public IReadOnlyList<string> Command { get; init; } = [];
-
-    [JsonPropertyName("timeoutSeconds")]
-    public int? TimeoutSeconds { get; init; }
-}
-
-/// <summary>The answer of <c>POST /exec/…</c>.</summary>
-public sealed record ExecResponse
-{
-    [JsonPropertyName("stdout")]
-    public string Stdout { get; init; } = "";
-
-    [JsonPropertyName("stderr")]
-    public string Stderr { get; init; } = "";
-
-    [JsonPropertyName("exitCode")]
-    public int ExitCode { get; init; }
-}
-
 /// <summary>
 /// The kubelet's own HTTP/1.1 API: container logs, non-interactive exec and the stats summary, which the API server proxies
-/// to clients, plus <c>/pods</c> and <c>/healthz</c> (served by <see cref="KubeletHttpServer"/>).
+/// to clients, plus <c>/pods</c> and <c>/healthz</c> (served by <see cref="SocketHttpServer"/>).
 /// </summary>
-internal sealed class KubeletServer : IAsyncDisposable
+internal sealed class KubeletApi : IAsyncDisposable
 {
     private const string JsonType = "application/json";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-    private readonly KubeletHttpServer _http;
+    private readonly SocketHttpServer _http;
     private readonly IReadOnlyList<NodeAgent> _agents;
 
-    public KubeletServer(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers)
+    public KubeletApi(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers)
     {
         _agents = agents;
-        _http = new KubeletHttpServer(IPAddress.Parse(options.BindAddress), options.Port, HandleAsync, loggers.CreateLogger("MiniKube.Kubelet.Server"));
+        _http = new SocketHttpServer(IPAddress.Parse(options.BindAddress), options.Port, HandleAsync, loggers.CreateLogger<SocketHttpServer>());
     }
 
     /// <summary>The port actually bound (after start).</summary>
@@ -60,7 +37,7 @@ internal sealed class KubeletServer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _http.DisposeAsync();
 
-    private Task HandleAsync(KubeletHttpExchange exchange)
+    private Task HandleAsync(HttpExchange exchange)
     {
         var s = exchange.Segments;
         return (exchange.Method, s.Count > 0 ? s[0] : "") switch
@@ -94,7 +71,7 @@ internal sealed class KubeletServer : IAsyncDisposable
         return summaries.Count == 1 ? summaries[0] : summaries[0] with { Pods = [.. summaries.SelectMany(s => s.Pods)] };
     }
 
-    private async Task LogsAsync(KubeletHttpExchange exchange, string ns, string pod, string container)
+    private async Task LogsAsync(HttpExchange exchange, string ns, string pod, string container)
     {
         var query = exchange.Query;
         var found = await FindAsync(ns, pod, container, Flag(query.GetValueOrDefault("previous")), exchange.Aborted).ConfigureAwait(false);
@@ -115,7 +92,7 @@ internal sealed class KubeletServer : IAsyncDisposable
         }
     }
 
-    private async Task ExecAsync(KubeletHttpExchange exchange, string ns, string pod, string container)
+    private async Task ExecAsync(HttpExchange exchange, string ns, string pod, string container)
     {
         ExecRequest? request;
         try

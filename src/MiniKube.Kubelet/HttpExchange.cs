@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+
+namespace MiniKube.Kubelet;
+
+/// <summary>One request to a <see cref="SocketHttpServer"/> and the means to answer it.</summary>
+internal sealed class HttpExchange(string method, string path, IReadOnlyDictionary<string, string> query, byte[] body, Stream connection,
+    CancellationToken aborted)
+{
+    private bool _responded;
+
+    public string Method { get; } = method;
+
+    /// <summary>The decoded path segments (<c>/containerLogs/ns/pod/c</c> → <c>["containerLogs", "ns", "pod", "c"]</c>).</summary>
+    public IReadOnlyList<string> Segments { get; } = [.. path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString)];
+
+    public IReadOnlyDictionary<string, string> Query { get; } = query;
+
+    public byte[] Body { get; } = body;
+
+    /// <summary>Cancelled when the client goes away (or the server stops).</summary>
+    public CancellationToken Aborted { get; } = aborted;
+
+    internal bool Responded => _responded;
+
+    /// <summary>A whole response with a Content-Length.</summary>
+    public async Task RespondAsync(int status, string contentType, ReadOnlyMemory<byte> content)
+    {
+        _responded = true;
+        var head = Head(status, contentType, $"Content-Length: {content.Length.ToString(CultureInfo.InvariantCulture)}");
+        await connection.WriteAsync(head, Aborted).ConfigureAwait(false);
+        await connection.WriteAsync(content, Aborted).ConfigureAwait(false);
+        await connection.FlushAsync(Aborted).ConfigureAwait(false);
+    }
+
+    public Task RespondTextAsync(int status, string text) => RespondAsync(status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Starts a streamed (chunked) 200 response; every write is sent at once. Dispose the stream to end the response.</summary>
+    public async Task<Stream> StartStreamingAsync(string contentType)
+    {
+        _responded = true;
+        await connection.WriteAsync(Head(200, contentType, "Transfer-Encoding: chunked"), Aborted).ConfigureAwait(false);
+        await connection.FlushAsync(Aborted).ConfigureAwait(false);
+        return new ChunkedStream(connection);
+    }
+
+    private static byte[] Head(int status, string contentType, string framing) => Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
+        $"HTTP/1.1 {status} {Reason(status)}\r\nContent-Type: {contentType}\r\n{framing}\r\nConnection: close\r\n\r\n"));
+
+    private static string Reason(int status) => status switch
+    {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    };
+
+    /// <summary>HTTP/1.1 chunked transfer coding over the connection: each write is one chunk; disposing writes the last chunk.</summary>
+    private sealed class ChunkedStream(Stream inner) : Stream
+    {
+        private static readonly byte[] Crlf = "\r\n"u8.ToArray();
+        private bool _ended;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            // A zero-length chunk would end the response.
+            if (buffer.Length == 0)
+            {
+                return;
+            }
+            await inner.WriteAsync(Encoding.ASCII.GetBytes(buffer.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), cancellationToken).ConfigureAwait(false);
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await inner.WriteAsync(Crlf, cancellationToken).ConfigureAwait(false);
+            await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override void Flush() => inner.Flush();
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (!_ended)
+            {
+                _ended = true;
+                try
+                {
+                    await inner.WriteAsync("0\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
+                    await inner.FlushAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+                {
+                    // The client is gone: nothing to end.
+                }
+            }
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using MiniKube.Api;
+using MiniKube.Storage;
+
+namespace MiniKube.ApiServer.Tests;
+
+/// <summary>
+/// The watch cache builds an entry for a write this server made from the object it wrote, not by decoding the stored
+/// bytes again: the entry must be the one decoding would have made, and an offer that does not match the event is unused.
+/// A unit test of <see cref="WatchCache"/> over a store whose watch the test feeds.
+/// </summary>
+public sealed class WatchCacheWrittenObjectTests
+{
+    private static readonly ResourceInfo Pods = ResourceRegistry.For<Pod>();
+    private readonly ObjectCodec _codec = new();
+
+    [Fact]
+    public async Task An_offered_write_gives_the_entry_decoding_would_give()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var pod = Pod("a", "node-1", "web");
+        var bytes = _codec.EncodeForStorage(pod);
+
+        cache.OfferWritten("pods/default/a", pod, bytes, 2);
+        await store.PutAsync("pods/default/a", bytes, 2);
+        await WaitForRevisionAsync(cache, 2);
+
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", bytes, 2), cache.TryGet("pods/default/a"));
+    }
+
+    [Fact]
+    public async Task An_offer_whose_bytes_or_revision_differ_from_the_event_is_not_used()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var offered = Pod("a", "node-1", "web");
+        var stored = Pod("a", "node-2", "db");
+        var storedBytes = _codec.EncodeForStorage(stored);
+
+        // Bytes that are not what the event carries: the event is decoded.
+        cache.OfferWritten("pods/default/a", offered, _codec.EncodeForStorage(offered), 2);
+        await store.PutAsync("pods/default/a", storedBytes, 2);
+        await WaitForRevisionAsync(cache, 2);
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", storedBytes, 2), cache.TryGet("pods/default/a"));
+        Assert.Equal("node-2", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
+
+        // The same bytes at another revision: not this write either.
+        cache.OfferWritten("pods/default/a", offered, storedBytes, 4);
+        await store.PutAsync("pods/default/a", storedBytes, 3);
+        await WaitForRevisionAsync(cache, 3);
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", storedBytes, 3), cache.TryGet("pods/default/a"));
+        Assert.Equal("node-2", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
+    }
+
+    private static void AssertSameEntry(CachedObject expected, CachedObject? actual)
+    {
+        Assert.NotNull(actual);
+        Assert.Equal(expected.Key, actual.Key);
+        Assert.Equal(expected.Revision, actual.Revision);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected.Json), System.Text.Encoding.UTF8.GetString(actual.Json));
+        Assert.Equal(expected.Fields.OrderBy(f => f.Key), actual.Fields.OrderBy(f => f.Key));
+        Assert.Equal(expected.Namespace, actual.Namespace);
+        Assert.Equal(expected.Labels?.OrderBy(l => l.Key), actual.Labels?.OrderBy(l => l.Key));
+    }
+
+    private static Pod Pod(string name, string node, string app) => new()
+    {
+        Metadata = new ObjectMeta { Name = name, Namespace = "default", Uid = "uid-" + name, Labels = new Dictionary<string, string> { ["app"] = app } },
+        Spec = new PodSpec { NodeName = node, Containers = [new Container { Name = "c", Image = "busybox" }] },
+        Status = new PodStatus { Phase = PodPhase.Running },
+    };
+
+    private Running Start(FedStore store, out WatchCache cache)
+    {
+        var options = new ApiServerOptions();
+        cache = new WatchCache(Pods, store, _codec, options, NullLogger.Instance);
+        var stop = new CancellationTokenSource();
+        var task = cache.RunAsync(stop.Token);
+        return new Running(stop, task, store);
+    }
+
+    private static async Task WaitForRevisionAsync(WatchCache cache, long revision)
+    {
+        Assert.True(await cache.WaitForRevisionAsync(revision, TimeSpan.FromSeconds(30), CancellationToken.None),
+            $"the watch cache did not reach revision {revision} (at {cache.Revision})");
+    }
+
+    private sealed class Running(CancellationTokenSource stop, Task run, FedStore store) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            store.Complete();
+            await stop.CancelAsync();
+            await run;
+            stop.Dispose();
+        }
+    }
+
+    /// <summary>Lists nothing at revision 1 and watches what the test puts; nothing else is expected of it.</summary>
+    private sealed class FedStore : IObjectStore
+    {
+        private readonly Channel<StorageEvent> _events = Channel.CreateUnbounded<StorageEvent>();
+
+        public async Task PutAsync(string key, byte[] value, long revision) =>
+            await _events.Writer.WriteAsync(new StorageEvent(StorageEventType.Put, key, value, default, revision, IsCreate: false));
+
+        public void Complete() => _events.Writer.TryComplete();
+
+        public Task<StoredList> ListAsync(string keyPrefix, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new StoredList([], 1));
+
+        public IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default) =>
+            WatchAsync(keyPrefix, afterRevision, false, cancellationToken);
+
+        public async IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, bool progressNotify,
+            [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var e in _events.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return e;
+            }
+            // The test is over: wait to be stopped rather than let the cache re-watch in a loop.
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        public Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<StoredValue> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<StoredValue> DeleteAsync(string key, long? expectedRevision = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<long> CommitAsync(IReadOnlyList<StoreOperation> operations, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<long> GetRevisionAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task CompactAsync(long revision, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+}
