@@ -44,17 +44,37 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             : []);
         Rules = new ProxyRules(options.ChainPrefix, options.ServiceClusterIPRange);
         _bridge = new ServiceBridge(options.BridgeName, options.ServiceClusterIPRange, options.ChainPrefix);
-        Proxier = new Proxier(Rules, new Iptables(), _bridge, () => (_services.Cache.List(), _slices.Cache.List()),
+        Proxier = new Proxier(Rules, new Iptables(), _bridge, this, () => _services.Cache.List(),
             options.ServiceClusterIPRange, loggers.CreateLogger("MiniKube.Proxy.Proxier"));
         Proxier.Synced += _ => _firstSync.TrySetResult();
         _runner = new SyncRunner(options.MinSyncPeriod, options.SyncPeriod, Proxier.SyncAsync, time, loggers.CreateLogger("MiniKube.Proxy.SyncRunner"));
-        _services.AddHandler(_ => _runner.Request(), (_, _) => _runner.Request(), _ => _runner.Request());
-        _slices.AddHandler(_ => _runner.Request(), (_, _) => _runner.Request(), _ => _runner.Request());
+        Proxier.CheckCompleted += _runner.Request;
+        _services.AddHandler(ServiceChanged, (_, svc) => ServiceChanged(svc), ServiceChanged);
+        _slices.AddHandler(SliceChanged, (old, slice) =>
+        {
+            SliceChanged(old);
+            SliceChanged(slice);
+        }, SliceChanged);
         Resolver = new ClusterDnsResolver(this, options.ClusterDomain);
         DnsLoggers = loggers;
     }
 
     private ILoggerFactory DnsLoggers { get; }
+
+    private void ServiceChanged(Service svc)
+    {
+        Proxier.Changed(svc.Metadata.Namespace ?? "", svc.Metadata.Name ?? "");
+        _runner.Request();
+    }
+
+    private void SliceChanged(EndpointSlice slice)
+    {
+        if (slice.Metadata.Labels?.GetValueOrDefault(WellKnownLabels.ServiceName) is { Length: > 0 } service)
+        {
+            Proxier.Changed(slice.Metadata.Namespace ?? "", service);
+            _runner.Request();
+        }
+    }
 
     public ProxyRules Rules { get; }
 
