@@ -26,6 +26,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
     private readonly Informer<EndpointSlice> _slices;
     private readonly ServiceBridge _bridge;
     private readonly SyncRunner _runner;
+    private readonly DnsAnswerCache _answers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ClusterDnsServer? _dns;
@@ -64,6 +65,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
     private void ServiceChanged(Service svc)
     {
         Proxier.Changed(svc.Metadata.Namespace ?? "", svc.Metadata.Name ?? "");
+        _answers.Invalidate();
         _runner.Request();
     }
 
@@ -72,6 +74,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
         if (slice.Metadata.Labels?.GetValueOrDefault(WellKnownLabels.ServiceName) is { Length: > 0 } service)
         {
             Proxier.Changed(slice.Metadata.Namespace ?? "", service);
+            _answers.Invalidate();
             _runner.Request();
         }
     }
@@ -116,7 +119,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             var address = _options.DnsBindAddress ?? BridgeAddress(_options.DockerBridge)
                 ?? throw new ProxyStartException($"no IPv4 address on {_options.DockerBridge} to serve DNS on: set --dns-bind-address");
             var endpoint = new IPEndPoint(address, _options.DnsPort == 0 ? FreeUdpPort(address) : _options.DnsPort);
-            var dns = new ClusterDnsServer(Resolver, endpoint, DnsLoggers.CreateLogger("MiniKube.Proxy.Dns"));
+            var dns = new ClusterDnsServer(Resolver, endpoint, _answers, DnsLoggers.CreateLogger("MiniKube.Proxy.Dns"));
             try
             {
                 dns.Start();

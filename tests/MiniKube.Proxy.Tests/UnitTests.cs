@@ -345,3 +345,32 @@ public sealed class ClusterDnsResolverTests
         Assert.Equal(ReturnCode.Refused, Ask("notcluster.local").ReturnCode);
     }
 }
+
+public sealed class DnsAnswerCacheTests
+{
+    private static byte[] Packet(ushort id, string name) => [(byte)(id >> 8), (byte)id, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. System.Text.Encoding.ASCII.GetBytes(name), 0, 0, 1, 0, 1];
+
+    [Fact]
+    public void A_cached_answer_gets_the_query_id_and_is_dropped_when_the_cluster_changes()
+    {
+        var cache = new DnsAnswerCache();
+        var answer = new byte[64];
+        var generation = cache.Generation;
+        Assert.Equal(0, cache.TryAnswer(Packet(1, "web"), answer));
+        var stored = Packet(1, "web");
+        stored[2] = 0x85;
+        cache.Add(Packet(1, "web"), generation, stored);
+
+        var length = cache.TryAnswer(Packet(0xBEEF, "web"), answer);
+        Assert.Equal(stored.Length, length);
+        Assert.Equal([0xBE, 0xEF, 0x85], answer[..3]);
+        Assert.Equal(0, cache.TryAnswer(Packet(2, "db"), answer));
+
+        // A change: the entry is gone, and an answer computed before the change is not stored.
+        cache.Invalidate();
+        Assert.Equal(0, cache.TryAnswer(Packet(3, "web"), answer));
+        cache.Add(Packet(1, "web"), generation, stored);
+        Assert.Equal(0, cache.TryAnswer(Packet(4, "web"), answer));
+        Assert.Equal(0, cache.Count);
+    }
+}
