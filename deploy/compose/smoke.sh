@@ -98,8 +98,7 @@ spec:
         command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"]
         ports:
         - {name: http, containerPort: 8080}
-        # No readiness probe: a kubelet container on the compose network cannot reach pod IPs on the host's bridge
-        # (known limitation, docs/deploy.md), so an HTTP probe never passes here.
+        # No readiness probe: an HTTP probe never passed on the compose cluster (known problem, docs/deploy.md).
 ---
 apiVersion: v1
 kind: Service
