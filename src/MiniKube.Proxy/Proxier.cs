@@ -21,7 +21,9 @@ public sealed record SyncResult(IReadOnlyList<ServicePortModel> Ports, bool Full
 /// node-ports / reject chains when their lines changed), deleting the chains no longer needed. The first sync, and the one
 /// after a failed restore, rewrites every chain and deletes every chain of ours that should not exist. A periodic full sync
 /// checks the bridge, route, route_localnet and jump rules and dumps our chains in the background (at 10,000 endpoints the
-/// dump takes seconds, and changes must not wait for it); the next sync rewrites the chains the dump shows changed by hand.
+/// dump takes seconds, and changes must not wait for it); the next sync after it finished (a change's, or at the latest the
+/// next periodic one: no sync of its own, which would take a token a change may need) rewrites the chains the dump shows
+/// changed by hand.
 /// </summary>
 public sealed partial class Proxier(
     ProxyRules rules, Iptables iptables, ServiceBridge bridge, IServiceLookup lookup, Func<IEnumerable<Service>> services,
@@ -41,9 +43,6 @@ public sealed partial class Proxier(
 
     /// <summary>Raised after every successful sync (on the sync loop: keep it quick).</summary>
     public event Action<SyncResult>? Synced;
-
-    /// <summary>Raised when a background drift check has finished: a sync should run to apply it.</summary>
-    public event Action? CheckCompleted;
 
     public long Syncs => Interlocked.Read(ref _syncs);
 
@@ -262,10 +261,6 @@ public sealed partial class Proxier(
         {
             LogCheckFailed(logger, ex.Message);
             return null;
-        }
-        finally
-        {
-            CheckCompleted?.Invoke();
         }
     }, cancellationToken);
 

@@ -49,7 +49,6 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             options.ServiceClusterIPRange, loggers.CreateLogger("MiniKube.Proxy.Proxier"));
         Proxier.Synced += _ => _firstSync.TrySetResult();
         _runner = new SyncRunner(options.MinSyncPeriod, options.SyncPeriod, Proxier.SyncAsync, time, loggers.CreateLogger("MiniKube.Proxy.SyncRunner"));
-        Proxier.CheckCompleted += _runner.Request;
         _services.AddHandler(ServiceChanged, (_, svc) => ServiceChanged(svc), ServiceChanged);
         _slices.AddHandler(SliceChanged, (old, slice) =>
         {
