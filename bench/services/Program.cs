@@ -36,8 +36,22 @@ var container = "mkb-" + id.ToLowerInvariant();
 ProxyHost? proxy = null;
 string? dnsmasqHosts = null;
 Process? dnsmasq = null;
+// One iptables-restore --noflush of a single empty chain of ours: what any partial sync pays at least, at this rule count.
+async Task<double> ProbeRestoreAsync()
+{
+    var samples = new List<double>();
+    for (var p = 0; p < 10; p++)
+    {
+        var one = Stopwatch.StartNew();
+        await new Iptables().RestoreAsync($"*nat\n:{options.ChainPrefix}-PROBE - [0:0]\nCOMMIT\n");
+        samples.Add(one.Elapsed.TotalMilliseconds);
+    }
+    return new Stats(samples).Median;
+}
+string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 try
 {
+    var probeEmpty = await ProbeRestoreAsync();
     Console.WriteLine($"creating {services} Services with {perService} endpoints each (hollow: API objects only) …");
     string ServiceIP(int i) => $"10.96.{161 + i / 250}.{1 + i % 250}";
     EndpointSlice Slice(int i, int generation) => new()
@@ -64,13 +78,36 @@ try
     Console.WriteLine($"  created in {create.Elapsed.TotalSeconds:0.0} s");
 
     SyncResult? firstFull = null;
+    var partials = new List<SyncResult>();
+    var checks = new List<SyncResult>();
     Microsoft.Extensions.Logging.ILoggerFactory loggers = Environment.GetEnvironmentVariable("MINIKUBE_BENCH_VERBOSE") is { Length: > 0 }
         ? new Serilog.Extensions.Logging.SerilogLoggerFactory(new Serilog.LoggerConfiguration().MinimumLevel.Debug().WriteTo.Console().CreateLogger())
         : NullLoggerFactory.Instance;
     proxy = ProxyHost.Create(options, loggers);
-    proxy.Proxier.Synced += r => firstFull ??= r.Full && r.Ports.Count >= services ? r : null;
+    proxy.Proxier.Synced += r =>
+    {
+        firstFull ??= r.Full && r.Ports.Count >= services ? r : null;
+        lock (partials)
+        {
+            if (!r.Full && r.ChainsWritten + r.ChainsDeleted > 0)
+            {
+                partials.Add(r);
+            }
+            if (r.Repaired is not null)
+            {
+                checks.Add(r);
+            }
+        }
+    };
+    var fullLoad = LoadAverage();
     await proxy.StartAsync(CancellationToken.None);
-    await Eventually.WaitAsync(() => Task.FromResult(firstFull is not null), TimeSpan.FromSeconds(120), "a full sync of every service");
+    await Eventually.WaitAsync(() => Task.FromResult(firstFull is not null), TimeSpan.FromSeconds(300), "a full sync of every service");
+    var probeFull = await ProbeRestoreAsync();
+    var changeLoad = LoadAverage();
+    lock (partials)
+    {
+        partials.Clear();
+    }
 
     // Programming latency: one slice changes (an endpoint replaced); time until a sync containing it has been restored.
     var latencies = new List<double>();
@@ -91,12 +128,13 @@ try
         proxy.Proxier.Synced += OnSynced;
         var start = DateTime.UtcNow;
         await api.Client.UpdateAsync(changed with { Metadata = changed.Metadata with { ResourceVersion = existing.Metadata.ResourceVersion } });
-        var end = await done.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        var end = await done.Task.WaitAsync(TimeSpan.FromSeconds(300));
         proxy.Proxier.Synced -= OnSynced;
         latencies.Add((end - start).TotalMilliseconds);
         // Changes arrive one at a time, each after the min sync interval (1 s), as kube-proxy's latency SLI is measured.
         await Task.Delay(options.MinSyncPeriod + TimeSpan.FromMilliseconds(Random.Shared.Next(50, 250)));
     }
+    var changeLoadEnd = LoadAverage();
     var natRules = (await HostCommand.RunAsync("iptables-save", ["-t", "nat"])).EnsureSuccess().StandardOutput.Split('\n').Count(l => l.Contains(options.ChainPrefix + "-", StringComparison.Ordinal));
 
     // ClusterIP vs pod IP: one busybox httpd, the same number of sequential requests (each a new connection) both ways.
@@ -161,23 +199,41 @@ try
     var dnsmasqPort = FreePort.Get();
     dnsmasq = Process.Start(new ProcessStartInfo("dnsmasq", ["--keep-in-foreground", "--no-resolv", "--no-hosts", $"--addn-hosts={dnsmasqHosts}",
         $"--port={dnsmasqPort}", "--listen-address=127.0.0.1", "--bind-interfaces", "--cache-size=1000", "--user=root"]) { RedirectStandardError = true })!;
+    var dnsLoad = LoadAverage();
     var ours = await DnsLoad(options.DnsPort);
     var theirs = await DnsLoad(dnsmasqPort);
+    var ours2 = await DnsLoad(options.DnsPort);
+    var theirs2 = await DnsLoad(dnsmasqPort);
+    var dnsLoadEnd = LoadAverage();
 
     Console.WriteLine();
     Console.WriteLine($"| measurement ({services} Services, {services * perService} endpoints, {natRules} nat rules) | median | p99 | other |");
     Console.WriteLine("| --- | --- | --- | --- |");
     var l = new Stats(latencies);
-    Console.WriteLine($"| endpoint change → rules restored ({changes} changes) | {l.Median:0} ms | {l.P99:0} ms | max {l.Max:0} ms |");
-    Console.WriteLine($"| one full sync | {firstFull!.Duration.TotalMilliseconds:0} ms wall | | {firstFull.Cpu.TotalMilliseconds:0} ms CPU of the proxy process; {firstFull.ChainsWritten} chains |");
+    Console.WriteLine($"| endpoint change → rules restored ({changes} changes, load {changeLoad} → {changeLoadEnd}) | {l.Median:0} ms | {l.P99:0} ms | max {l.Max:0} ms |");
+    List<SyncResult> partialList, checkList;
+    lock (partials)
+    {
+        partialList = [.. partials];
+        checkList = [.. checks];
+    }
+    var partialTimes = new Stats([.. partialList.Select(r => r.Duration.TotalMilliseconds)]);
+    var partialCpu = new Stats([.. partialList.Select(r => r.Cpu.TotalMilliseconds)]);
+    Console.WriteLine($"| one partial sync ({partialList.Count} syncs that wrote) | {partialTimes.Median:0} ms | {partialTimes.P99:0} ms | CPU median {partialCpu.Median:0} ms |");
+    Console.WriteLine($"| one full sync (load {fullLoad}) | {firstFull!.Duration.TotalMilliseconds:0} ms wall | | {firstFull.Cpu.TotalMilliseconds:0} ms CPU of the proxy process; {firstFull.ChainsWritten} chains |");
+    Console.WriteLine($"| periodic drift check ({checkList.Count} applied, in the background) | {(checkList.Count == 0 ? double.NaN : new Stats([.. checkList.Select(r => r.CheckDuration!.Value.TotalMilliseconds)]).Median):0} ms dump | | chains repaired: {string.Join(",", checkList.Select(r => r.Repaired))} |");
+    Console.WriteLine($"| iptables-restore of one empty chain | {probeEmpty:0.0} ms with no rules of ours | | {probeFull:0.0} ms with {natRules} nat rules |");
     foreach (var (label, d, s) in new[] { ("run 1", direct, viaService), ("run 2", direct2, viaService2) })
     {
         Console.WriteLine($"| HTTP pod IP ({label}, {requests} requests, new connection each) | {d.Latency.Median:0.00} ms | {d.Latency.P99:0.00} ms | {d.Rps:0} req/s |");
         Console.WriteLine($"| HTTP ClusterIP ({label}) | {s.Latency.Median:0.00} ms | {s.Latency.P99:0.00} ms | {s.Rps:0} req/s = {s.Rps / d.Rps:0.00}× pod IP |");
     }
-    Console.WriteLine($"| DNS cluster DNS (dnsperf {dnsSeconds} s) | | | {ours.Qps:0} qps, avg {ours.AvgMs:0.000} ms; sequential p50 {ours.Seq.Median:0.000} / p99 {ours.Seq.P99:0.000} ms |");
-    Console.WriteLine($"| DNS dnsmasq (same record) | | | {theirs.Qps:0} qps, avg {theirs.AvgMs:0.000} ms; sequential p50 {theirs.Seq.Median:0.000} / p99 {theirs.Seq.P99:0.000} ms |");
-    Console.WriteLine($"| DNS ratio | | | {ours.Qps / theirs.Qps:0.00}× dnsmasq qps |");
+    foreach (var (label, o, t) in new[] { ("run 1", ours, theirs), ("run 2", ours2, theirs2) })
+    {
+        Console.WriteLine($"| DNS cluster DNS ({label}, dnsperf {dnsSeconds} s, load {dnsLoad} → {dnsLoadEnd}) | {o.Seq.Median:0.000} ms | {o.Seq.P99:0.000} ms | {o.Qps:0} qps, avg {o.AvgMs:0.000} ms (sequential p50/p99 from a raw UDP client) |");
+        Console.WriteLine($"| DNS dnsmasq ({label}, same record) | {t.Seq.Median:0.000} ms | {t.Seq.P99:0.000} ms | {t.Qps:0} qps, avg {t.AvgMs:0.000} ms |");
+        Console.WriteLine($"| DNS ratio ({label}) | | | {o.Qps / t.Qps:0.00}× dnsmasq qps |");
+    }
     return 0;
 
     async Task<(double Qps, double AvgMs, Stats Seq)> DnsLoad(int port)

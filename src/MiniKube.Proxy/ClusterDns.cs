@@ -181,8 +181,11 @@ public sealed class ClusterDnsResolver(IServiceLookup lookup, string domain)
         1, 7200, 1800, 86400, Ttl);
 }
 
-/// <summary>The cluster DNS server: UDP and TCP on one endpoint, answered by <see cref="ClusterDnsResolver"/> (ARSoft.Tools.Net).</summary>
-public sealed partial class ClusterDnsServer(ClusterDnsResolver resolver, IPEndPoint endpoint, ILogger logger) : IDisposable
+/// <summary>
+/// The cluster DNS server: UDP and TCP on one endpoint, answered by <see cref="ClusterDnsResolver"/> (ARSoft.Tools.Net); UDP
+/// answers are cached in <paramref name="cache"/>, which the proxy invalidates on every Service or EndpointSlice change.
+/// </summary>
+public sealed partial class ClusterDnsServer(ClusterDnsResolver resolver, IPEndPoint endpoint, DnsAnswerCache cache, ILogger logger) : IDisposable
 {
     private DnsServer? _server;
 
@@ -190,7 +193,7 @@ public sealed partial class ClusterDnsServer(ClusterDnsResolver resolver, IPEndP
 
     public void Start()
     {
-        var server = new DnsServer(new UdpServerTransport(endpoint, 2000), new TcpServerTransport(endpoint, 2000, 10000));
+        var server = new DnsServer(new CachingUdpServerTransport(endpoint, cache), new TcpServerTransport(endpoint, 2000, 10000));
         server.QueryReceived += OnQueryAsync;
         server.ExceptionThrown += (_, e) =>
         {

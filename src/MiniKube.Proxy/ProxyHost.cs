@@ -26,6 +26,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
     private readonly Informer<EndpointSlice> _slices;
     private readonly ServiceBridge _bridge;
     private readonly SyncRunner _runner;
+    private readonly DnsAnswerCache _answers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ClusterDnsServer? _dns;
@@ -44,17 +45,38 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             : []);
         Rules = new ProxyRules(options.ChainPrefix, options.ServiceClusterIPRange);
         _bridge = new ServiceBridge(options.BridgeName, options.ServiceClusterIPRange, options.ChainPrefix);
-        Proxier = new Proxier(Rules, new Iptables(), _bridge, () => (_services.Cache.List(), _slices.Cache.List()),
+        Proxier = new Proxier(Rules, new Iptables(), _bridge, this, () => _services.Cache.List(),
             options.ServiceClusterIPRange, loggers.CreateLogger<Proxier>());
         Proxier.Synced += _ => _firstSync.TrySetResult();
         _runner = new SyncRunner(options.MinSyncPeriod, options.SyncPeriod, Proxier.SyncAsync, time, loggers.CreateLogger<SyncRunner>());
-        _services.AddHandler(_ => _runner.Request(), (_, _) => _runner.Request(), _ => _runner.Request());
-        _slices.AddHandler(_ => _runner.Request(), (_, _) => _runner.Request(), _ => _runner.Request());
+        _services.AddHandler(ServiceChanged, (_, svc) => ServiceChanged(svc), ServiceChanged);
+        _slices.AddHandler(SliceChanged, (old, slice) =>
+        {
+            SliceChanged(old);
+            SliceChanged(slice);
+        }, SliceChanged);
         Resolver = new ClusterDnsResolver(this, options.ClusterDomain);
         DnsLoggers = loggers;
     }
 
     private ILoggerFactory DnsLoggers { get; }
+
+    private void ServiceChanged(Service svc)
+    {
+        Proxier.Changed(svc.Metadata.Namespace ?? "", svc.Metadata.Name ?? "");
+        _answers.Invalidate();
+        _runner.Request();
+    }
+
+    private void SliceChanged(EndpointSlice slice)
+    {
+        if (slice.Metadata.Labels?.GetValueOrDefault(WellKnownLabels.ServiceName) is { Length: > 0 } service)
+        {
+            Proxier.Changed(slice.Metadata.Namespace ?? "", service);
+            _answers.Invalidate();
+            _runner.Request();
+        }
+    }
 
     public ProxyRules Rules { get; }
 
@@ -96,7 +118,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
             var address = _options.DnsBindAddress ?? BridgeAddress(_options.DockerBridge)
                 ?? throw new ProxyStartException($"no IPv4 address on {_options.DockerBridge} to serve DNS on: set --dns-bind-address");
             var endpoint = new IPEndPoint(address, _options.DnsPort == 0 ? FreeUdpPort(address) : _options.DnsPort);
-            var dns = new ClusterDnsServer(Resolver, endpoint, DnsLoggers.CreateLogger<ClusterDnsServer>());
+            var dns = new ClusterDnsServer(Resolver, endpoint, _answers, DnsLoggers.CreateLogger<ClusterDnsServer>());
             try
             {
                 dns.Start();

@@ -11,6 +11,14 @@ public sealed record ChainContent(string Table, string Chain, IReadOnlyList<stri
     public string Key => Table + "/" + Chain;
 }
 
+/// <summary>
+/// The rules of one service port: its lines in the shared nat services / node-ports chains and filter reject chains, and its
+/// own service and endpoint chains.
+/// </summary>
+public sealed record ServicePortRules(
+    IReadOnlyList<string> Services, IReadOnlyList<string> NodePorts, IReadOnlyList<string> Rejects, IReadOnlyList<string> ExternalRejects,
+    IReadOnlyList<ChainContent> Chains);
+
 /// <summary>A rule in a built-in chain that jumps to one of ours (inserted first; matched only for the service CIDR and NodePorts).</summary>
 public sealed record JumpRule(string Table, string Chain, IReadOnlyList<string> Arguments)
 {
@@ -81,84 +89,87 @@ public sealed class ProxyRules(string prefix, ServiceCidr range)
     /// <summary>Every chain of ours with its rules for <paramref name="ports"/>, fixed chains first.</summary>
     public IReadOnlyList<ChainContent> Chains(IReadOnlyList<ServicePortModel> ports)
     {
-        var services = new List<string>();
-        var nodePorts = new List<string>();
-        var rejects = new List<string>();
-        var externalRejects = new List<string>();
-        var perService = new List<ChainContent>();
-        foreach (var port in ports)
+        var fragments = ports.Select(ForPort).ToList();
+        return [.. SharedChains(fragments), .. fragments.SelectMany(f => f.Chains)];
+    }
+
+    /// <summary>
+    /// What one service port contributes: its lines in the shared chains (nat services and node ports, filter rejects) and its
+    /// own service and endpoint chains. A sync recomputes this only for the services that changed.
+    /// </summary>
+    public ServicePortRules ForPort(ServicePortModel port)
+    {
+        var proto = port.IptablesProtocol;
+        var comment = Quote(port.DisplayName);
+        string Match(string what) => $"-d {port.ClusterIP}/32 -p {proto} -m comment --comment {Quote(port.DisplayName + what)} -m {proto} --dport {Invariant(port.Port)}";
+        if (port.Endpoints.Count == 0)
         {
-            var proto = port.IptablesProtocol;
-            var comment = Quote(port.DisplayName);
-            string Match(string what) => $"-d {port.ClusterIP}/32 -p {proto} -m comment --comment {Quote(port.DisplayName + what)} -m {proto} --dport {Invariant(port.Port)}";
-            if (port.Endpoints.Count == 0)
+            List<string> externalRejects = [];
+            if (port.NodePort is { } np)
             {
-                rejects.Add($"{Match(" has no endpoints")} -j REJECT --reject-with icmp-port-unreachable");
-                if (port.NodePort is { } np)
-                {
-                    externalRejects.Add($"-p {proto} -m comment --comment {Quote(port.DisplayName + " has no endpoints")} -m addrtype --dst-type LOCAL -m {proto} --dport {Invariant(np)} -j REJECT --reject-with icmp-port-unreachable");
-                }
-                continue;
+                externalRejects.Add($"-p {proto} -m comment --comment {Quote(port.DisplayName + " has no endpoints")} -m addrtype --dst-type LOCAL -m {proto} --dport {Invariant(np)} -j REJECT --reject-with icmp-port-unreachable");
             }
-            var svcChain = ServiceChain(port);
-            services.Add($"{Match(" cluster IP")} -j {svcChain}");
-            if (port.NodePort is { } nodePort)
-            {
-                var npMatch = $"-p {proto} -m comment --comment {comment} -m {proto} --dport {Invariant(nodePort)}";
-                nodePorts.Add($"{npMatch} -j {MarkMasqChain}");
-                nodePorts.Add($"{npMatch} -j {svcChain}");
-            }
-            var svcRules = new List<string>
-            {
-                // Node-originated traffic (the host, a NodePort on 127.0.0.1) must come back through this host: masquerade it.
-                $"-m comment --comment {Quote(port.DisplayName + " node-originated")} -m addrtype --src-type LOCAL -j {MarkMasqChain}",
-            };
-            var endpointChains = port.Endpoints.Select(e => (Endpoint: e, Chain: EndpointChain(port, e))).ToList();
-            if (port.AffinityTimeoutSeconds is { } timeout)
-            {
-                foreach (var (endpoint, chain) in endpointChains)
-                {
-                    svcRules.Add($"-m comment --comment {Quote($"{port.DisplayName} -> {endpoint}")} -m recent --rcheck --seconds {Invariant(timeout)} --reap --name {chain} --mask 255.255.255.255 --rsource -j {chain}");
-                }
-            }
-            for (var i = 0; i < endpointChains.Count; i++)
-            {
-                var (endpoint, chain) = endpointChains[i];
-                var remaining = endpointChains.Count - i;
-                var pick = remaining > 1
-                    ? $" -m statistic --mode random --probability {(1.0 / remaining).ToString("0.0000000000", CultureInfo.InvariantCulture)}"
-                    : "";
-                svcRules.Add($"-m comment --comment {Quote($"{port.DisplayName} -> {endpoint}")}{pick} -j {chain}");
-            }
-            perService.Add(new ChainContent(Nat, svcChain, svcRules));
+            return new ServicePortRules([], [], [$"{Match(" has no endpoints")} -j REJECT --reject-with icmp-port-unreachable"], externalRejects, []);
+        }
+        var svcChain = ServiceChain(port);
+        List<string> nodePorts = [];
+        if (port.NodePort is { } nodePort)
+        {
+            var npMatch = $"-p {proto} -m comment --comment {comment} -m {proto} --dport {Invariant(nodePort)}";
+            nodePorts.Add($"{npMatch} -j {MarkMasqChain}");
+            nodePorts.Add($"{npMatch} -j {svcChain}");
+        }
+        var svcRules = new List<string>
+        {
+            // Node-originated traffic (the host, a NodePort on 127.0.0.1) must come back through this host: masquerade it.
+            $"-m comment --comment {Quote(port.DisplayName + " node-originated")} -m addrtype --src-type LOCAL -j {MarkMasqChain}",
+        };
+        var endpointChains = port.Endpoints.Select(e => (Endpoint: e, Chain: EndpointChain(port, e))).ToList();
+        if (port.AffinityTimeoutSeconds is { } timeout)
+        {
             foreach (var (endpoint, chain) in endpointChains)
             {
-                var recent = port.AffinityTimeoutSeconds is null ? "" : $" -m recent --set --name {chain} --mask 255.255.255.255 --rsource";
-                perService.Add(new ChainContent(Nat, chain,
-                [
-                    // Hairpin: a pod reaching itself through its Service must see the reply come from the node.
-                    $"-s {endpoint.Ip}/32 -m comment --comment {comment} -j {MarkMasqChain}",
-                    $"-p {proto} -m comment --comment {comment}{recent} -m {proto} -j DNAT --to-destination {endpoint}",
-                ]));
+                svcRules.Add($"-m comment --comment {Quote($"{port.DisplayName} -> {endpoint}")} -m recent --rcheck --seconds {Invariant(timeout)} --reap --name {chain} --mask 255.255.255.255 --rsource -j {chain}");
             }
         }
-        List<ChainContent> chains =
-        [
-            new(Nat, ServicesChain, services),
-            new(Nat, NodePortsChain, nodePorts),
-            new(Nat, MarkMasqChain, [$"-j MARK --set-xmark {MasqueradeMark}/{MasqueradeMark}"]),
-            new(Nat, PostroutingChain,
+        for (var i = 0; i < endpointChains.Count; i++)
+        {
+            var (endpoint, chain) = endpointChains[i];
+            var remaining = endpointChains.Count - i;
+            var pick = remaining > 1
+                ? $" -m statistic --mode random --probability {(1.0 / remaining).ToString("0.0000000000", CultureInfo.InvariantCulture)}"
+                : "";
+            svcRules.Add($"-m comment --comment {Quote($"{port.DisplayName} -> {endpoint}")}{pick} -j {chain}");
+        }
+        var chains = new List<ChainContent>(endpointChains.Count + 1) { new(Nat, svcChain, svcRules) };
+        foreach (var (endpoint, chain) in endpointChains)
+        {
+            var recent = port.AffinityTimeoutSeconds is null ? "" : $" -m recent --set --name {chain} --mask 255.255.255.255 --rsource";
+            chains.Add(new ChainContent(Nat, chain,
             [
-                $"-m mark ! --mark {MasqueradeMark}/{MasqueradeMark} -j RETURN",
-                $"-j MARK --set-xmark {MasqueradeMark}/0x0",
-                "-m comment --comment \"service traffic requiring SNAT\" -j MASQUERADE --random-fully",
-            ]),
-            new(Filter, ServicesChain, rejects),
-            new(Filter, ExternalChain, externalRejects),
-        ];
-        chains.AddRange(perService);
-        return chains;
+                // Hairpin: a pod reaching itself through its Service must see the reply come from the node.
+                $"-s {endpoint.Ip}/32 -m comment --comment {comment} -j {MarkMasqChain}",
+                $"-p {proto} -m comment --comment {comment}{recent} -m {proto} -j DNAT --to-destination {endpoint}",
+            ]));
+        }
+        return new ServicePortRules([$"{Match(" cluster IP")} -j {svcChain}"], nodePorts, [], [], chains);
     }
+
+    /// <summary>The chains every service shares, filled with the lines of <paramref name="ports"/> in their order, fixed chains included.</summary>
+    public IReadOnlyList<ChainContent> SharedChains(IReadOnlyCollection<ServicePortRules> ports) =>
+    [
+        new(Nat, ServicesChain, [.. ports.SelectMany(p => p.Services)]),
+        new(Nat, NodePortsChain, [.. ports.SelectMany(p => p.NodePorts)]),
+        new(Nat, MarkMasqChain, [$"-j MARK --set-xmark {MasqueradeMark}/{MasqueradeMark}"]),
+        new(Nat, PostroutingChain,
+        [
+            $"-m mark ! --mark {MasqueradeMark}/{MasqueradeMark} -j RETURN",
+            $"-j MARK --set-xmark {MasqueradeMark}/0x0",
+            "-m comment --comment \"service traffic requiring SNAT\" -j MASQUERADE --random-fully",
+        ]),
+        new(Filter, ServicesChain, [.. ports.SelectMany(p => p.Rejects)]),
+        new(Filter, ExternalChain, [.. ports.SelectMany(p => p.ExternalRejects)]),
+    ];
 
     /// <summary>
     /// An iptables-restore input (for <c>--noflush</c>) that writes <paramref name="write"/> (each declared, so flushed, then

@@ -3,11 +3,15 @@ using Microsoft.Extensions.Logging;
 namespace MiniKube.Proxy;
 
 /// <summary>
-/// Runs a sync when asked, but never twice within <c>minInterval</c> (a burst of requests becomes one sync), and a full
-/// sync at least every <c>period</c> — kube-proxy's bounded-frequency runner. A failed sync is retried, as a full one.
+/// Runs a sync when asked, at once after a quiet time, and a full sync at least every <c>period</c> — kube-proxy's
+/// bounded-frequency runner: syncs draw from a bucket of <see cref="Burst"/> tokens that refills one token per
+/// <c>minInterval</c>, so the first change after a quiet period syncs immediately while a stream of changes is coalesced into
+/// one sync per <c>minInterval</c>. A failed sync is retried, as a full one.
 /// </summary>
 public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Func<bool, CancellationToken, Task> sync, TimeProvider time, ILogger logger)
 {
+    /// <summary>Syncs that may run back to back after a quiet time (kube-proxy's burstSyncs).</summary>
+    public const int Burst = 2;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _signal = new(0, 1);
     private int _pending;
@@ -31,8 +35,15 @@ public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Fu
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var nextFull = true;
-        var lastRun = DateTimeOffset.MinValue;
+        double tokens = Burst;
+        var refilled = time.GetUtcNow();
         var lastFull = time.GetUtcNow();
+        void Refill()
+        {
+            var now = time.GetUtcNow();
+            tokens = minInterval <= TimeSpan.Zero ? Burst : Math.Min(Burst, tokens + (now - refilled) / minInterval);
+            refilled = now;
+        }
         while (!cancellationToken.IsCancellationRequested)
         {
             if (!nextFull && Volatile.Read(ref _pending) == 0)
@@ -47,19 +58,17 @@ public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Fu
                     nextFull = true;
                 }
             }
-            if (lastRun != DateTimeOffset.MinValue)
+            Refill();
+            if (tokens < 1)
             {
-                var wait = lastRun + minInterval - time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
-                }
+                await Task.Delay(minInterval * (1 - tokens), time, cancellationToken).ConfigureAwait(false);
+                Refill();
             }
+            tokens = Math.Max(0, tokens - 1);
             Interlocked.Exchange(ref _pending, 0);
             _signal.Wait(0);
             var full = nextFull;
             nextFull = false;
-            lastRun = time.GetUtcNow();
             try
             {
                 await sync(full, cancellationToken).ConfigureAwait(false);
@@ -77,7 +86,7 @@ public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Fu
             {
                 LogSyncFailed(logger, ex.Message, RetryDelay);
                 nextFull = true;
-                await Task.Delay(RetryDelay > minInterval ? RetryDelay - minInterval : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(RetryDelay, time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -72,6 +72,12 @@ public sealed class ClusterDnsTests : IAsyncLifetime
         Assert.Equal(new[] { b1.Ip, b2.Ip }.Order(), headless.AnswerRecords.OfType<ARecord>().Select(r => r.Address.ToString()).Order());
         Assert.Equal(b1.Ip, Assert.IsType<ARecord>(Assert.Single((await QueryAsync("h1.db.default.svc.cluster.local", RecordType.A)).AnswerRecords)).Address.ToString());
 
+        // Answers are cached until a Service or EndpointSlice changes: one endpoint fewer is seen at once, not after an expiry.
+        await _env.SetEndpointsAsync("db", [b1]);
+        await Eventually.WaitAsync(async () => (await QueryAsync("db.default.svc.cluster.local", RecordType.A)).AnswerRecords.Count == 1,
+            TimeSpan.FromSeconds(10), "the headless service's remaining endpoint in DNS");
+        Assert.Equal(b1.Ip, Assert.IsType<ARecord>(Assert.Single((await QueryAsync("db.default.svc.cluster.local", RecordType.A)).AnswerRecords)).Address.ToString());
+
         Assert.Equal(ReturnCode.NxDomain, (await QueryAsync("missing.default.svc.cluster.local", RecordType.A)).ReturnCode);
         Assert.Equal(ReturnCode.Refused, (await QueryAsync("example.com", RecordType.A)).ReturnCode);
     }

@@ -185,6 +185,75 @@ public sealed class ProxyIptablesTests : IAsyncLifetime
     }
 
     [HostNetworkFact]
+    public async Task An_endpoint_change_rewrites_only_its_own_chains_and_a_drift_check_repairs_only_what_was_changed_by_hand()
+    {
+        // Hollow endpoints: the rules are programmed and read back, never contacted.
+        _env.Reconfigure(o => o with { SyncPeriod = TimeSpan.FromSeconds(2) });
+        var proxy = await _env.StartProxyAsync();
+        var results = new List<SyncResult>();
+        proxy.Proxier.Synced += r =>
+        {
+            lock (results)
+            {
+                results.Add(r);
+            }
+        };
+        await _env.CreateServiceAsync("steady", 31, nodePort: 32000 + Random.Shared.Next(0, 700));
+        await _env.SetEndpointsAsync("steady", [new Backend("s1", "10.244.9.1", 8080), new Backend("s2", "10.244.9.2", 8080)]);
+        await _env.CreateServiceAsync("moving", 32);
+        await _env.SetEndpointsAsync("moving", [new Backend("m1", "10.244.9.11", 8080), new Backend("m2", "10.244.9.12", 8080)]);
+        await _env.WaitForSyncAsync(ports => ports.Any(p => p.Name == "steady" && p.Endpoints.Count == 2) && ports.Any(p => p.Name == "moving" && p.Endpoints.Count == 2),
+            "both services with two endpoints");
+
+        // A clean state: the drift check (every 2 s) compares what iptables-save shows with what was written and finds nothing.
+        SyncResult? Checked(Func<SyncResult, bool> what)
+        {
+            lock (results)
+            {
+                return results.LastOrDefault(r => r.Repaired is not null && what(r));
+            }
+        }
+        lock (results)
+        {
+            results.Clear();
+        }
+        await Eventually.WaitAsync(() => Task.FromResult(Checked(_ => true) is not null), TimeSpan.FromSeconds(30), "a drift check applied by a sync");
+        Assert.Equal(0, Checked(_ => true)!.Repaired);
+
+        // One endpoint replaced: the service chain and the new endpoint chain are written, the old endpoint chain deleted;
+        // the shared chains (services, node ports, rejects) and the other service are not touched.
+        lock (results)
+        {
+            results.Clear();
+        }
+        await _env.SetEndpointsAsync("moving", [new Backend("m1", "10.244.9.11", 8080), new Backend("m3", "10.244.9.13", 8080)]);
+        await _env.WaitForSyncAsync(ports => ports.Any(p => p.Name == "moving" && p.Endpoints.Any(e => e.Ip == "10.244.9.13")), "the replaced endpoint");
+        SyncResult change;
+        lock (results)
+        {
+            change = results.First(r => r.Ports.Any(p => p.Name == "moving" && p.Endpoints.Any(e => e.Ip == "10.244.9.13")));
+        }
+        Assert.False(change.Full);
+        Assert.Equal((2, 1), (change.ChainsWritten - (change.Repaired ?? 0), change.ChainsDeleted));
+        var rules = await _env.OurRulesAsync();
+        Assert.Contains("10.244.9.13:8080", rules, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.244.9.12", rules, StringComparison.Ordinal);
+
+        // A rule deleted by hand in the other service's chain: the next drift check rewrites that chain (and only it).
+        var steady = ServiceModel.Build([await _env.Api.Client.GetAsync<Service>("steady", "default")],
+            [await _env.Api.Client.GetAsync<EndpointSlice>("steady-manual", "default")], _env.Options.ServiceClusterIPRange)[0];
+        var sep = _env.Rules.EndpointChain(steady, steady.Endpoints[0]);
+        lock (results)
+        {
+            results.Clear();
+        }
+        (await HostCommand.RunAsync("iptables", ["-t", "nat", "-D", sep, "2"])).EnsureSuccess();
+        await Eventually.WaitAsync(() => Task.FromResult(Checked(r => r.Repaired > 0) is not null), TimeSpan.FromSeconds(30), "a drift check that repairs the chain");
+        Assert.Equal(1, Checked(r => r.Repaired > 0)!.Repaired);
+        Assert.Contains($"-A {sep} -p tcp", await _env.OurRulesAsync(), StringComparison.Ordinal);
+    }
+
+    [HostNetworkFact]
     public async Task Cleanup_command_removes_every_chain_jump_rule_route_and_bridge()
     {
         var backend = await _env.StartBackendAsync("c1");

@@ -160,6 +160,45 @@ public sealed class ProxyRulesTests
     }
 
     [Fact]
+    public void A_chain_snapshot_matches_written_rules_by_target_and_notices_a_missing_or_changed_rule()
+    {
+        var ports = ServiceModel.Build([Svc("web", "10.96.1.1")], [Slice("web", ("172.17.0.2", true), ("172.17.0.3", true))], Range);
+        var chains = _rules.Chains(ports).ToDictionary(c => c.Key);
+        var sep = chains["nat/" + _rules.EndpointChain(ports[0], ports[0].Endpoints[0])];
+        var svc = chains["nat/" + _rules.ServiceChain(ports[0])];
+        // As iptables-save prints them: its own match order and quoting, the same targets.
+        var save = $":{sep.Chain} - [0:0]\n:{svc.Chain} - [0:0]\n:MKU-STALE - [0:0]\n:DOCKER - [0:0]\n"
+            + $"-A {sep.Chain} -s 172.17.0.2/32 -m comment --comment \"default/web:http\" -j MKU-MARK-MASQ\n"
+            + $"-A {sep.Chain} -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination 172.17.0.2:8080\n"
+            + $"-A {svc.Chain} -m comment --comment \"default/web:http node-originated\" -m addrtype --src-type LOCAL -j MKU-MARK-MASQ\n"
+            + $"-A {svc.Chain} -m comment --comment \"default/web:http -> 172.17.0.2:8080\" -m statistic --mode random --probability 0.50000000000 -j {sep.Chain}\n"
+            + $"-A {svc.Chain} -m comment --comment \"default/web:http -> 172.17.0.3:8080\" -j MKU-SEP-OTHER\n"
+            + "-A DOCKER -j RETURN\n";
+        var snapshot = ChainSnapshot.Parse(7, [("nat", save)], _rules.IsOurs);
+        Assert.Equal(7, snapshot.Sequence);
+        Assert.True(snapshot.Matches(sep));
+        Assert.False(snapshot.Matches(svc), "the last rule jumps elsewhere");
+        Assert.Equal(new[] { "nat/MKU-STALE", "nat/" + sep.Chain, "nat/" + svc.Chain }.Order(StringComparer.Ordinal), snapshot.Keys.Order(StringComparer.Ordinal));
+        Assert.False(snapshot.Matches(sep with { Rules = [.. sep.Rules, "-j RETURN"] }), "a rule missing from the dump");
+        Assert.Equal("-j DNAT --to-destination 172.17.0.2:8080", ChainSnapshot.Target(sep.Rules[1]));
+        Assert.Equal("-j MARK --set-xmark 0x4000/0x4000", ChainSnapshot.Target("-j MARK --set-xmark 0x4000/0x4000"));
+    }
+
+    [Fact]
+    public void Shared_chains_are_the_lines_of_each_port_in_order()
+    {
+        var ports = ServiceModel.Build([Svc("a", "10.96.1.1"), Svc("b", "10.96.1.2")], [Slice("a", ("172.17.0.2", true)), Slice("b", ("172.17.0.3", false))], Range);
+        var a = _rules.ForPort(ports[0]);
+        var b = _rules.ForPort(ports[1]);
+        Assert.Equal(2, a.Chains.Count);
+        Assert.Empty(b.Chains);
+        var shared = _rules.SharedChains([a, b]).ToDictionary(c => c.Key);
+        Assert.Equal(a.Services, shared["nat/MKU-SERVICES"].Rules);
+        Assert.Equal(b.Rejects, shared["filter/MKU-SERVICES"].Rules);
+        Assert.Equal(_rules.Chains(ports).Select(c => c.Key), _rules.SharedChains([a, b]).Concat(a.Chains).Select(c => c.Key));
+    }
+
+    [Fact]
     public void Iptables_save_lines_split_like_a_shell()
     {
         Assert.Equal(["-A", "OUTPUT", "-m", "comment", "--comment", "MKU service portals", "-j", "MKU-SERVICES"],
@@ -170,7 +209,7 @@ public sealed class ProxyRulesTests
 public sealed class SyncRunnerTests
 {
     [Fact]
-    public async Task A_burst_of_requests_is_one_sync_after_the_min_interval_and_a_full_sync_comes_every_period()
+    public async Task A_change_after_a_quiet_time_syncs_at_once_a_burst_is_one_sync_per_min_interval_and_a_full_sync_comes_every_period()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var syncs = new List<(TimeSpan At, bool Full)>();
@@ -188,11 +227,14 @@ public sealed class SyncRunnerTests
         using var cts = new CancellationTokenSource();
         var loop = runner.RunAsync(cts.Token);
         Assert.True(await ran.WaitAsync(TimeSpan.FromSeconds(10)));
+        // The first change after the start runs at once (a burst of two syncs is allowed, as in kube-proxy) …
+        runner.Request();
+        Assert.True(await ran.WaitAsync(TimeSpan.FromSeconds(10)));
         for (var i = 0; i < 5; i++)
         {
             runner.Request();
         }
-        // The min interval has not passed: nothing runs until the clock moves.
+        // … then the bucket is empty and the min interval has not passed: nothing runs until the clock moves.
         Assert.False(await ran.WaitAsync(TimeSpan.FromMilliseconds(200)));
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(await ran.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -203,7 +245,7 @@ public sealed class SyncRunnerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
         lock (syncs)
         {
-            Assert.Equal([(TimeSpan.Zero, true), (TimeSpan.FromSeconds(1), false), (TimeSpan.FromSeconds(31), true)], syncs);
+            Assert.Equal([(TimeSpan.Zero, true), (TimeSpan.Zero, false), (TimeSpan.FromSeconds(1), false), (TimeSpan.FromSeconds(31), true)], syncs);
         }
     }
 }
@@ -301,5 +343,34 @@ public sealed class ClusterDnsResolverTests
         Assert.Equal(ReturnCode.NoError, Ask("svc.cluster.local").ReturnCode);
         Assert.Equal(ReturnCode.Refused, Ask("example.com").ReturnCode);
         Assert.Equal(ReturnCode.Refused, Ask("notcluster.local").ReturnCode);
+    }
+}
+
+public sealed class DnsAnswerCacheTests
+{
+    private static byte[] Packet(ushort id, string name) => [(byte)(id >> 8), (byte)id, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, .. System.Text.Encoding.ASCII.GetBytes(name), 0, 0, 1, 0, 1];
+
+    [Fact]
+    public void A_cached_answer_gets_the_query_id_and_is_dropped_when_the_cluster_changes()
+    {
+        var cache = new DnsAnswerCache();
+        var answer = new byte[64];
+        var generation = cache.Generation;
+        Assert.Equal(0, cache.TryAnswer(Packet(1, "web"), answer));
+        var stored = Packet(1, "web");
+        stored[2] = 0x85;
+        cache.Add(Packet(1, "web"), generation, stored);
+
+        var length = cache.TryAnswer(Packet(0xBEEF, "web"), answer);
+        Assert.Equal(stored.Length, length);
+        Assert.Equal([0xBE, 0xEF, 0x85], answer[..3]);
+        Assert.Equal(0, cache.TryAnswer(Packet(2, "db"), answer));
+
+        // A change: the entry is gone, and an answer computed before the change is not stored.
+        cache.Invalidate();
+        Assert.Equal(0, cache.TryAnswer(Packet(3, "web"), answer));
+        cache.Add(Packet(1, "web"), generation, stored);
+        Assert.Equal(0, cache.TryAnswer(Packet(4, "web"), answer));
+        Assert.Equal(0, cache.Count);
     }
 }
