@@ -64,7 +64,7 @@ public static class ControllersBenchmark
             ? await FakeScheduler.StartAsync(client, workers: 16, cancellationToken: ct).ConfigureAwait(false)
             : await ComponentProcess.StartAsync("minikube-scheduler", ["--server", server.GrpcAddress, "--leader-elect=false"],
                 new System.Text.RegularExpressions.Regex("using API server"), TimeSpan.FromSeconds(60), ct, SteadyStateRuntime).ConfigureAwait(false));
-        var manager = new ControllerManager(new ControllerManagerOptions { Server = server.GrpcAddress, LeaderElect = false });
+        var manager = new ControllerManager(new ControllerManagerOptions { Server = server.GrpcAddress, LeaderElection = new() { LeaderElect = false } });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = Task.Run(() => manager.RunAsync(stop.Token), CancellationToken.None);
         await manager.Started.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);

@@ -86,6 +86,20 @@ public static class GoDuration
         return true;
     }
 
+    /// <summary>
+    /// The value of a duration flag; text that is not a Go duration adds the one problem every component reports for it
+    /// (<c>--sync-period "10" is not a duration such as 500ms, 10s or 5m</c>) and gives zero.
+    /// </summary>
+    public static TimeSpan ParseFlag(string flag, string? text, ICollection<string> problems)
+    {
+        if (TryParse(text, out var value))
+        {
+            return value;
+        }
+        problems.Add($"{flag} \"{text}\" is not a duration such as 500ms, 10s or 5m");
+        return TimeSpan.Zero;
+    }
+
     /// <summary>The duration in its largest whole unit (<c>40s</c>, <c>5m</c>, <c>250ms</c>, <c>1.5h</c> is <c>90m</c>),
     /// which <see cref="TryParse"/> reads back to the same value.</summary>
     public static string Format(TimeSpan value) =>

@@ -106,6 +106,44 @@ public static class KubeSerializer
 
     public static T FromYaml<T>(string yaml) => (T)FromYaml(yaml, typeof(T));
 
+    /// <summary>
+    /// The one document of a YAML (or JSON) text as a tree, or null when it holds none (empty, or only comments); bad
+    /// syntax and more than one document throw <see cref="DecodeException"/>. For <see cref="Decode"/>.
+    /// </summary>
+    public static JsonNode? ParseDocument(string text)
+    {
+        var documents = ParseDocuments(text);
+        return documents.Count <= 1
+            ? documents.FirstOrDefault()
+            : throw new DecodeException(FieldError.Malformed("", $"expected one document, found {documents.Count}"));
+    }
+
+    /// <summary>
+    /// Strictly decodes <paramref name="node"/> (at <paramref name="path"/> in its document) into <paramref name="type"/>, adding
+    /// every problem to <paramref name="errors"/> instead of throwing: the fields with problems are left out and the rest is
+    /// decoded, so a caller can check what it means too and report everything wrong with a file at once (a component's
+    /// configuration). Null when the node itself is not a <paramref name="type"/>. The node is changed.
+    /// </summary>
+    public static object? Decode(JsonNode node, Type type, string path, List<FieldError> errors)
+    {
+        if (!Checker.Check(node, type, path, errors))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(node, ReadOptions.GetTypeInfo(type));
+        }
+        catch (JsonException ex)
+        {
+            // The checker mirrors the deserializer; this only runs if they ever disagree.
+            errors.Add(FieldError.Malformed(path, CleanMessage(ex.Message)));
+            return null;
+        }
+    }
+
+    public static T? Decode<T>(JsonNode node, string path, List<FieldError> errors) where T : class => (T?)Decode(node, typeof(T), path, errors);
+
     /// <summary>Decodes an API object whose type is given by its own apiVersion/kind.</summary>
     public static KubeObject DecodeObject(ReadOnlySpan<byte> json)
     {

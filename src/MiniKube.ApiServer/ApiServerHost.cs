@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using MiniKube.ApiServer.Rest;
+using MiniKube.Hosting;
 using MiniKube.Storage;
 using Serilog;
 using Serilog.Events;
@@ -20,17 +21,10 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         Options = options;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Host.UseSerilog((_, config) => config
-            .MinimumLevel.Is(minimumLevel)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+        builder.Host.UseSerilog((_, config) => ComponentLogging.Configure(config, minimumLevel)
             // Request start/stop logs only; while any level of this category is on, hosting opens a logging scope per
             // request (an allocation and an async-local change on the hottest path).
-            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off));
         var address = IPAddress.Parse(options.BindAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -10,7 +10,7 @@ namespace MiniKube.Client;
 /// </summary>
 public sealed class LeaderElectionFlags
 {
-    private static readonly LeaderElectionOptions Defaults = new() { LeaseName = "" };
+    private static readonly LeaderElectionOptions Defaults = new();
 
     public LeaderElectionFlags(string resourceName)
     {
@@ -36,28 +36,24 @@ public sealed class LeaderElectionFlags
 
     public IReadOnlyList<Option> All => [LeaderElect, LeaseDuration, RenewDeadline, RetryPeriod, ResourceName, ResourceNamespace];
 
-    /// <summary>Whether to elect, and how; a value that is not a Go duration adds one line to <paramref name="problems"/>.</summary>
-    public (bool Enabled, LeaderElectionOptions Options) Bind(ParseResult parse, ICollection<string> problems)
+    /// <summary>Whether to elect, and how, in one value; a value that is not a Go duration adds one line to <paramref name="problems"/>.</summary>
+    public LeaderElectionOptions Bind(ParseResult parse, ICollection<string> problems)
     {
         TimeSpan Duration(Option<string> option, TimeSpan fallback)
         {
-            var text = parse.GetValue(option) ?? "";
-            if (GoDuration.TryParse(text, out var value))
-            {
-                return value;
-            }
-            problems.Add($"{option.Name} \"{text}\" is not a duration such as 500ms, 10s or 5m");
-            return fallback;
+            var count = problems.Count;
+            var value = GoDuration.ParseFlag(option.Name, parse.GetValue(option) ?? "", problems);
+            return problems.Count > count ? fallback : value;
         }
-        var options = Defaults with
+        return Defaults with
         {
+            LeaderElect = parse.GetValue(LeaderElect),
             LeaseName = (parse.GetValue(ResourceName) ?? "").Trim(),
             LeaseNamespace = (parse.GetValue(ResourceNamespace) ?? "").Trim(),
             LeaseDuration = Duration(LeaseDuration, Defaults.LeaseDuration),
             RenewDeadline = Duration(RenewDeadline, Defaults.RenewDeadline),
             RetryPeriod = Duration(RetryPeriod, Defaults.RetryPeriod),
         };
-        return (parse.GetValue(LeaderElect), options);
     }
 
     private static Option<string> DurationOption(string name, TimeSpan value, string description) =>

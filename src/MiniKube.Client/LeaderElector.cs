@@ -4,43 +4,57 @@ using MiniKube.Api;
 
 namespace MiniKube.Client;
 
+/// <summary>
+/// How a component elects its leader, as Kubernetes' LeaderElectionConfiguration: each property is one of the
+/// <c>--leader-elect*</c> flags <see cref="LeaderElectionFlags"/> binds, the same for the scheduler and the controller manager.
+/// </summary>
 public sealed record LeaderElectionOptions
 {
-    /// <summary>The Lease object contended for (e.g. <c>kube-system/minikube-scheduler</c>).</summary>
+    /// <summary><c>--leader-elect</c>: act only while holding the Lease; false runs at once (one instance only).</summary>
+    public bool LeaderElect { get; init; } = true;
+
+    /// <summary><c>--leader-elect-resource-namespace</c>: the Lease object contended for (e.g. <c>kube-system/kube-scheduler</c>).</summary>
     public string LeaseNamespace { get; init; } = "kube-system";
 
-    public required string LeaseName { get; init; }
+    /// <summary><c>--leader-elect-resource-name</c>.</summary>
+    public string LeaseName { get; init; } = "";
 
     /// <summary>Who we are; unique per process (host name + random suffix by default).</summary>
     public string Identity { get; init; } = Environment.MachineName + "_" + Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>How long a non-renewed lease stays valid; other candidates wait this long (Kubernetes: 15 s).</summary>
+    /// <summary><c>--leader-elect-lease-duration</c>: how long a non-renewed lease stays valid; other candidates wait this long (Kubernetes: 15 s).</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>A leader that cannot renew within this long gives up (Kubernetes: 10 s).</summary>
+    /// <summary><c>--leader-elect-renew-deadline</c>: a leader that cannot renew within this long gives up (Kubernetes: 10 s).</summary>
     public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often candidates try to acquire and leaders renew (Kubernetes: 2 s).</summary>
+    /// <summary><c>--leader-elect-retry-period</c>: how often candidates try to acquire and leaders renew (Kubernetes: 2 s).</summary>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Give the lease up on shutdown so a standby takes over at once.</summary>
     public bool ReleaseOnCancel { get; init; } = true;
 
-    public string? Validate()
+    /// <summary>Every problem with these options, each naming the flag to fix; none when <see cref="LeaderElect"/> is off.</summary>
+    public IReadOnlyList<string> Validate()
     {
-        if (string.IsNullOrWhiteSpace(LeaseName))
+        var problems = new List<string>();
+        if (!LeaderElect)
         {
-            return "leader election needs a lease name";
+            return problems;
         }
         if (LeaseDuration <= RenewDeadline)
         {
-            return $"leader election: the lease duration ({LeaseDuration.TotalSeconds}s) must be greater than the renew deadline ({RenewDeadline.TotalSeconds}s)";
+            problems.Add($"--leader-elect-lease-duration ({GoDuration.Format(LeaseDuration)}) must be greater than --leader-elect-renew-deadline ({GoDuration.Format(RenewDeadline)})");
         }
         if (RenewDeadline <= RetryPeriod)
         {
-            return $"leader election: the renew deadline ({RenewDeadline.TotalSeconds}s) must be greater than the retry period ({RetryPeriod.TotalSeconds}s)";
+            problems.Add($"--leader-elect-renew-deadline ({GoDuration.Format(RenewDeadline)}) must be greater than --leader-elect-retry-period ({GoDuration.Format(RetryPeriod)})");
         }
-        return null;
+        if (string.IsNullOrWhiteSpace(LeaseName) || string.IsNullOrWhiteSpace(LeaseNamespace))
+        {
+            problems.Add("--leader-elect-resource-name and --leader-elect-resource-namespace must not be empty");
+        }
+        return problems;
     }
 }
 
@@ -59,10 +73,11 @@ public sealed partial class LeaderElector
 
     public LeaderElector(MiniKubeClient client, LeaderElectionOptions options, TimeProvider? time = null, ILogger? logger = null)
     {
-        var problem = options.Validate();
-        if (problem is not null)
+        // An elector always elects, whatever the flag says: check the timings it would run with.
+        var problems = (options with { LeaderElect = true }).Validate();
+        if (problems.Count > 0)
         {
-            throw new ArgumentException(problem, nameof(options));
+            throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
         _client = client;
         _options = options;

@@ -38,7 +38,7 @@ public sealed partial class ControllerManager
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger<ControllerManager>();
         Enabled = ControllerSelection.Parse(options.Controllers);
-        Identity = options.Identity ?? Environment.MachineName + "_" + Guid.NewGuid().ToString("N")[..8];
+        Identity = options.LeaderElection.Identity;
     }
 
     public IReadOnlySet<string> Enabled { get; }
@@ -59,20 +59,12 @@ public sealed partial class ControllerManager
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var client = new MiniKubeClient(_options.Server);
-        if (!_options.LeaderElect)
+        if (!_options.LeaderElection.LeaderElect)
         {
             await LeadAsync(client, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var elector = new LeaderElector(client, new LeaderElectionOptions
-        {
-            LeaseNamespace = _options.LeaderElectResourceNamespace,
-            LeaseName = _options.LeaderElectResourceName,
-            Identity = Identity,
-            LeaseDuration = _options.LeaderElectLeaseDuration,
-            RenewDeadline = _options.LeaderElectRenewDeadline,
-            RetryPeriod = _options.LeaderElectRetryPeriod,
-        }, _time, _loggers.CreateLogger<LeaderElector>());
+        var elector = new LeaderElector(client, _options.LeaderElection, _time, _loggers.CreateLogger<LeaderElector>());
         await elector.RunAsync(ct => LeadAsync(client, ct), cancellationToken).ConfigureAwait(false);
         if (!cancellationToken.IsCancellationRequested)
         {

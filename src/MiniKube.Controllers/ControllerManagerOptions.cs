@@ -11,20 +11,11 @@ public sealed record ControllerManagerOptions
     /// <summary><c>--controllers</c>: <c>*</c> for every controller, names to enable, <c>-name</c> to disable (<c>*,-nodelifecycle</c>).</summary>
     public string Controllers { get; init; } = "*";
 
-    public bool LeaderElect { get; init; } = true;
+    /// <summary>The Lease the controller managers contend for.</summary>
+    public const string DefaultLeaseName = "minikube-controller-manager";
 
-    public string LeaderElectResourceNamespace { get; init; } = "kube-system";
-
-    public string LeaderElectResourceName { get; init; } = "minikube-controller-manager";
-
-    public TimeSpan LeaderElectLeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
-
-    public TimeSpan LeaderElectRenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
-
-    public TimeSpan LeaderElectRetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Who this process is in the leader election (host name + random suffix by default).</summary>
-    public string? Identity { get; init; }
+    /// <summary>The <c>--leader-elect*</c> flags; its identity (host name + random suffix by default) is who this process is.</summary>
+    public LeaderElectionOptions LeaderElection { get; init; } = new() { LeaseName = DefaultLeaseName };
 
     public int ConcurrentReplicaSetSyncs { get; init; } = 5;
 
@@ -85,21 +76,7 @@ public sealed record ControllerManagerOptions
         {
             problems.Add("--controllers: " + error);
         }
-        if (LeaderElect)
-        {
-            if (LeaderElectLeaseDuration <= LeaderElectRenewDeadline)
-            {
-                problems.Add($"--leader-elect-lease-duration ({LeaderElectLeaseDuration.TotalSeconds}s) must be greater than --leader-elect-renew-deadline ({LeaderElectRenewDeadline.TotalSeconds}s)");
-            }
-            if (LeaderElectRenewDeadline <= LeaderElectRetryPeriod)
-            {
-                problems.Add($"--leader-elect-renew-deadline ({LeaderElectRenewDeadline.TotalSeconds}s) must be greater than --leader-elect-retry-period ({LeaderElectRetryPeriod.TotalSeconds}s)");
-            }
-            if (string.IsNullOrWhiteSpace(LeaderElectResourceName) || string.IsNullOrWhiteSpace(LeaderElectResourceNamespace))
-            {
-                problems.Add("--leader-elect-resource-name and --leader-elect-resource-namespace must not be empty");
-            }
-        }
+        problems.AddRange(LeaderElection.Validate());
         foreach (var (flag, value) in new[]
                  {
                      ("--concurrent-replicaset-syncs", ConcurrentReplicaSetSyncs), ("--concurrent-deployment-syncs", ConcurrentDeploymentSyncs),

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using MiniKube.Client;
 using MiniKube.Dashboard.Components;
 using MiniKube.Dashboard.State;
+using MiniKube.Hosting;
 using Serilog;
 using Serilog.Events;
 
@@ -26,14 +27,8 @@ public sealed class DashboardHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
-        var level = Enum.TryParse<LogEventLevel>(options.LogLevel, ignoreCase: true, out var l) ? l : LogEventLevel.Information;
-        builder.Host.UseSerilog((_, config) => config
-            .MinimumLevel.Is(level)
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
-                outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        var level = ComponentLogging.TryParseLevel(options.LogLevel, out var l) ? l : LogEventLevel.Information;
+        builder.Host.UseSerilog((_, config) => ComponentLogging.Configure(config, level));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ListenAddress, options.ListenPort));
         // The UI's own files (CSS, the terminal script) are served from the build output like any static web asset.
         builder.WebHost.UseStaticWebAssets();

@@ -1,4 +1,5 @@
 using MiniKube.Dashboard;
+using MiniKube.Hosting;
 
 var root = DashboardCommandLine.CreateRootCommand();
 root.SetAction(async (parse, ct) =>
@@ -6,8 +7,7 @@ root.SetAction(async (parse, ct) =>
     var (options, problems) = DashboardCommandLine.ToOptions(parse);
     if (options is null)
     {
-        Console.Error.WriteLine("minikube-dashboard: " + problems[0]);
-        return 2;
+        return ComponentMain.Misconfigured("minikube-dashboard", problems);
     }
     await using var host = DashboardHost.Create(options);
     try
@@ -23,10 +23,4 @@ root.SetAction(async (parse, ct) =>
     await host.WaitForShutdownAsync(ct);
     return 0;
 });
-var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
-{
-    Console.Error.WriteLine("minikube-dashboard: " + parsed.Errors[0].Message + " (see --help)");
-    return 2;
-}
-return await parsed.InvokeAsync();
+return await ComponentMain.RunAsync("minikube-dashboard", root, args);

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using MiniKube.Kubelet;
-using Serilog;
+using MiniKube.Hosting;
 using Serilog.Events;
-using Serilog.Extensions.Logging;
 
 var root = KubeletCommandLine.CreateRootCommand();
 root.SetAction(async (parse, ct) =>
@@ -11,19 +10,12 @@ root.SetAction(async (parse, ct) =>
     var (options, problems) = KubeletCommandLine.ToOptions(parse);
     if (options is null)
     {
-        Console.Error.WriteLine("minikube-kubelet: " + problems[0]);
-        return 2;
+        return ComponentMain.Misconfigured("minikube-kubelet", problems);
     }
-    var level = Enum.TryParse<LogEventLevel>(KubeletCommandLine.GetLogLevel(parse), ignoreCase: true, out var l) ? l : LogEventLevel.Information;
-    Log.Logger = new LoggerConfiguration()
-        .MinimumLevel.Is(level)
-        .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-        .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
-        .Enrich.FromLogContext()
-        .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
-            outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext} {Namespace}/{Pod}: {Message:lj}{NewLine}{Exception}")
-        .CreateLogger();
-    using var loggers = new SerilogLoggerFactory(Log.Logger, dispose: true);
+    var level = ComponentLogging.TryParseLevel(KubeletCommandLine.GetLogLevel(parse), out var l) ? l : LogEventLevel.Information;
+    // The pod workers log in a scope with the pod's namespace and name.
+    using var loggers = ComponentLogging.CreateLoggerFactory(level,
+        "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext} {Namespace}/{Pod}: {Message:lj}{NewLine}{Exception}");
     // SIGTERM (cluster down, a supervisor) and SIGINT (Ctrl-C) stop the kubelet cleanly, as a real kubelet does: its loops
     // stop and the process exits 0, while the pods' containers keep running (a restarted kubelet adopts them).
     using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -55,12 +47,6 @@ root.SetAction(async (parse, ct) =>
     await host.ShutdownAsync(received?.ToString() ?? "cancellation");
     return 0;
 });
-var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
-{
-    Console.Error.WriteLine("minikube-kubelet: " + parsed.Errors[0].Message + " (see --help)");
-    return 2;
-}
 // The action handles SIGTERM and SIGINT itself (above); System.CommandLine's own handling would end the process with a
 // non-zero code if stopping took more than two seconds.
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await ComponentMain.RunAsync("minikube-kubelet", root, args, new InvocationConfiguration { ProcessTerminationTimeout = null });

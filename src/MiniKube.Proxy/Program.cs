@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using MiniKube.Proxy;
-using Serilog;
+using MiniKube.Hosting;
 using Serilog.Events;
-using Serilog.Extensions.Logging;
 
 var root = ProxyCommandLine.CreateRootCommand();
 root.SetAction(async (parse, ct) =>
@@ -11,8 +10,7 @@ root.SetAction(async (parse, ct) =>
     var (options, problems) = ProxyCommandLine.ToOptions(parse);
     if (options is null)
     {
-        Console.Error.WriteLine("minikube-proxy: " + problems[0]);
-        return 2;
+        return ComponentMain.Misconfigured("minikube-proxy", problems);
     }
     if (options.Cleanup)
     {
@@ -28,16 +26,8 @@ root.SetAction(async (parse, ct) =>
             return 1;
         }
     }
-    var level = Enum.TryParse<LogEventLevel>(ProxyCommandLine.GetLogLevel(parse), ignoreCase: true, out var l) ? l : LogEventLevel.Information;
-    Log.Logger = new LoggerConfiguration()
-        .MinimumLevel.Is(level)
-        .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-        .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
-        .Enrich.FromLogContext()
-        .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose,
-            outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}")
-        .CreateLogger();
-    using var loggers = new SerilogLoggerFactory(Log.Logger, dispose: true);
+    var level = ComponentLogging.TryParseLevel(ProxyCommandLine.GetLogLevel(parse), out var l) ? l : LogEventLevel.Information;
+    using var loggers = ComponentLogging.CreateLoggerFactory(level);
     using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ct);
     void OnSignal(PosixSignalContext context)
     {
@@ -62,10 +52,4 @@ root.SetAction(async (parse, ct) =>
     }
     return 0;
 });
-var parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
-{
-    Console.Error.WriteLine("minikube-proxy: " + parsed.Errors[0].Message + " (see --help)");
-    return 2;
-}
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await ComponentMain.RunAsync("minikube-proxy", root, args, new InvocationConfiguration { ProcessTerminationTimeout = null });

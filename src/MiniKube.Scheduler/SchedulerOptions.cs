@@ -1,45 +1,45 @@
+using MiniKube.Client;
+
 namespace MiniKube.Scheduler;
 
 /// <summary>Process-level settings of minikube-scheduler (what it binds through and how it elects a leader).</summary>
 public sealed record SchedulerOptions
 {
+    /// <summary>The Lease the schedulers contend for, as kube-scheduler's.</summary>
+    public const string DefaultLeaseName = "kube-scheduler";
+
+    /// <summary><c>--server</c>: the API server's gRPC address.</summary>
+    public string Server { get; init; } = ClientConfig.DefaultServer;
+
     /// <summary>KubeSchedulerConfiguration file (<c>--config</c>); null: in-tree defaults.</summary>
     public string? ConfigFile { get; init; }
 
-    /// <summary>Run only while holding the <c>kube-system/kube-scheduler</c> Lease (<c>--leader-elect</c>).</summary>
-    public bool LeaderElect { get; init; } = true;
+    /// <summary>The <c>--leader-elect*</c> flags: run only while holding the <c>kube-system/kube-scheduler</c> Lease.</summary>
+    public LeaderElectionOptions LeaderElection { get; init; } = new() { LeaseName = DefaultLeaseName };
 
-    public string LeaseName { get; init; } = "kube-scheduler";
+    /// <summary>Unique per process (the leader-election identity, also the events' reporting instance).</summary>
+    public string Identity => LeaderElection.Identity;
 
-    public string LeaseNamespace { get; init; } = "kube-system";
-
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
-
-    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
-
-    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Unique per process; host name plus a random suffix by default.</summary>
-    public string Identity { get; init; } = Environment.MachineName + "_" + Guid.NewGuid().ToString("N")[..8];
-
-    /// <summary>Binding API calls in flight at once; scheduling itself is one cycle at a time.</summary>
+    /// <summary><c>--bind-parallelism</c>: binding API calls in flight at once; scheduling itself is one cycle at a time.</summary>
     public int BindParallelism { get; init; } = 64;
 
+    /// <summary>Every problem with these options, each naming the flag to fix.</summary>
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
+        if (!Uri.TryCreate(Server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            problems.Add($"--server: \"{Server}\" is not a URL such as {ClientConfig.DefaultServer} (or set {ClientConfig.ServerEnvironmentVariable})");
+        }
         if (ConfigFile is not null && !File.Exists(ConfigFile))
         {
             problems.Add($"--config: file \"{ConfigFile}\" does not exist");
         }
         if (BindParallelism < 1)
         {
-            problems.Add("--bind-parallelism must be at least 1");
+            problems.Add($"--bind-parallelism must be at least 1 (got {BindParallelism})");
         }
-        if (LeaderElect && !(LeaseDuration > RenewDeadline && RenewDeadline > RetryPeriod))
-        {
-            problems.Add("leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > --leader-elect-retry-period");
-        }
+        problems.AddRange(LeaderElection.Validate());
         return problems;
     }
 }

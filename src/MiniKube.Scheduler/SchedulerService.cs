@@ -65,20 +65,12 @@ public sealed partial class SchedulerService : IAsyncDisposable, ISchedulingObse
         // Standby schedulers keep their caches warm so a takeover starts at once.
         _informers.Start();
         await _informers.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        if (!_options.LeaderElect)
+        if (!_options.LeaderElection.LeaderElect)
         {
             await LeadAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
-        var elector = new LeaderElector(_client, new LeaderElectionOptions
-        {
-            LeaseName = _options.LeaseName,
-            LeaseNamespace = _options.LeaseNamespace,
-            Identity = _options.Identity,
-            LeaseDuration = _options.LeaseDuration,
-            RenewDeadline = _options.RenewDeadline,
-            RetryPeriod = _options.RetryPeriod,
-        }, _time, _logger);
+        var elector = new LeaderElector(_client, _options.LeaderElection, _time, _logger);
         await elector.RunAsync(LeadAsync, cancellationToken).ConfigureAwait(false);
     }
 

@@ -16,8 +16,8 @@ public sealed class LeaderElectionFlagsTests
         var parse = root.Parse(args);
         Assert.Empty(parse.Errors);
         var problems = new List<string>();
-        var (enabled, options) = flags.Bind(parse, problems);
-        return (enabled, options, problems);
+        var options = flags.Bind(parse, problems);
+        return (options.LeaderElect, options, problems);
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class LeaderElectionFlagsTests
         Assert.Equal(TimeSpan.FromSeconds(15), options.LeaseDuration);
         Assert.Equal(TimeSpan.FromSeconds(10), options.RenewDeadline);
         Assert.Equal(TimeSpan.FromSeconds(2), options.RetryPeriod);
-        Assert.Null(options.Validate());
+        Assert.Empty(options.Validate());
     }
 
     [Fact]
@@ -44,6 +44,7 @@ public sealed class LeaderElectionFlagsTests
         Assert.False(enabled);
         Assert.Equal(new LeaderElectionOptions
         {
+            LeaderElect = false,
             LeaseName = "other",
             LeaseNamespace = "ns",
             Identity = options.Identity,

@@ -155,7 +155,7 @@ public sealed class LeaderElectorTests
             LeaseDuration = TimeSpan.FromSeconds(5),
             RenewDeadline = TimeSpan.FromSeconds(10),
         }));
-        Assert.Contains("must be greater than the renew deadline", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--leader-elect-lease-duration (5s) must be greater than --leader-elect-renew-deadline (10s)", error.Message, StringComparison.Ordinal);
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -29,7 +29,7 @@ public sealed class KubectlCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await TestApiServer.StartAsync();
-        var manager = new ControllerManager(new ControllerManagerOptions { Server = Server.GrpcAddress, LeaderElect = false });
+        var manager = new ControllerManager(new ControllerManagerOptions { Server = Server.GrpcAddress, LeaderElection = new() { LeaderElect = false } });
         _manager = Task.Run(() => manager.RunAsync(_stop.Token));
         _scheduler = await FakeScheduler.StartAsync(Server.NewClient());
         _kubelet = await FakeKubelet.StartAsync(Server.NewClient(), [Node]);

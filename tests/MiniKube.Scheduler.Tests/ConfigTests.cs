@@ -284,11 +284,37 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void Wrong_types_and_unknown_args_fields_come_from_the_strict_decoder_with_the_other_problems()
+    {
+        Assert.Equal(
+        [
+            "apiVersion: Unsupported value: \"v2\": supported values: \"kubescheduler.config.k8s.io/v1\"",
+            "podInitialBackoffSeconds: invalid type: expected integer, got string",
+            "profiles[0].plugins.score.enabled: invalid type: expected array, got object",
+            "profiles[0].pluginConfig[0].args.hardPodAffinityWeight: Invalid value: 101: not in valid range [0, 100]",
+            "profiles[0].pluginConfig[0].args.hardPodAffinityWeigth: unknown field",
+        ],
+            Errors("""
+                apiVersion: v2
+                podInitialBackoffSeconds: soon
+                profiles:
+                - plugins:
+                    score:
+                      enabled: {name: NodeAffinity}
+                  pluginConfig:
+                  - name: InterPodAffinity
+                    args:
+                      hardPodAffinityWeight: 101
+                      hardPodAffinityWeigth: 1
+                """));
+    }
+
+    [Fact]
     public void Invalid_yaml_is_reported_with_its_position()
     {
         var errors = Errors("profiles: [\n  - schedulerName: a\n  b: c");
         Assert.Single(errors);
-        Assert.StartsWith("invalid YAML at line", errors[0]);
+        Assert.Equal("yaml: line 2, column 3: While parsing a node, did not find expected node content.", errors[0]);
     }
 
     [Fact]

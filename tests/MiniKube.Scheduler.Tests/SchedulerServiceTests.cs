@@ -144,11 +144,15 @@ public sealed class SchedulerServiceTests
     {
         var scheduler = new SchedulerService(client, SchedulerConfiguration.Default, new SchedulerOptions
         {
-            LeaderElect = leaderElect,
-            Identity = identity,
-            LeaseDuration = TimeSpan.FromSeconds(2),
-            RenewDeadline = TimeSpan.FromSeconds(1.5),
-            RetryPeriod = TimeSpan.FromMilliseconds(200),
+            LeaderElection = new LeaderElectionOptions
+            {
+                LeaderElect = leaderElect,
+                LeaseName = SchedulerOptions.DefaultLeaseName,
+                Identity = identity,
+                LeaseDuration = TimeSpan.FromSeconds(2),
+                RenewDeadline = TimeSpan.FromSeconds(1.5),
+                RetryPeriod = TimeSpan.FromMilliseconds(200),
+            },
         });
         var stop = new CancellationTokenSource();
         lock (Stops)

@@ -35,17 +35,7 @@ public sealed class ComponentProcess : IAsyncDisposable
     public static async Task<ComponentProcess> StartAsync(string assembly, IEnumerable<string> args, Regex readyLine, TimeSpan timeout,
         CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"{assembly}.dll is not in {AppContext.BaseDirectory}; reference its project and build first", dll);
-        }
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = StartInfo(assembly, args);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -87,6 +77,30 @@ public sealed class ComponentProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs <c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output to its end (a process that is expected to
+    /// stop by itself, e.g. on bad flags); its exit code and everything it wrote to stderr. Killed if it outlives <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(int ExitCode, string StandardError)> RunToExitAsync(string assembly, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var start = StartInfo(assembly, args);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {assembly}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            throw new TimeoutException($"{assembly} {string.Join(' ', args)} did not exit within {timeout}");
+        }
+        await stdout.ConfigureAwait(false);
+        return (process.ExitCode, await stderr.ConfigureAwait(false));
     }
 
     /// <summary>Starts minikube-apiserver on free ports over <paramref name="etcd"/>; returns it with its gRPC address.</summary>
@@ -138,6 +152,23 @@ public sealed class ComponentProcess : IAsyncDisposable
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SendSignal(int pid, int signal);
+
+    /// <summary><c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output, with both outputs redirected.</summary>
+    private static ProcessStartInfo StartInfo(string assembly, IEnumerable<string> args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{assembly}.dll is not in {AppContext.BaseDirectory}; reference its project and build first", dll);
+        }
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        return start;
+    }
 
     private static void Kill(Process process)
     {

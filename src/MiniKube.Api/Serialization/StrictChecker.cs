@@ -11,7 +11,8 @@ namespace MiniKube.Api.Serialization;
 /// Walks a parsed document against the serializer's own type metadata and reports every problem at once:
 /// unknown fields, wrong JSON types, bad quantities, timestamps and base64, each with its Kubernetes path.
 /// It also normalises the document the way Kubernetes' decoder treats it (a null field is an unset field),
-/// so the deserializer that runs afterwards sees nothing it would reject.
+/// so the deserializer that runs afterwards sees nothing it would reject. A field it reports is removed from the
+/// document, so what is left still deserializes (for callers that report every problem and go on with the rest).
 /// </summary>
 internal sealed class StrictChecker(JsonSerializerOptions options)
 {
@@ -42,7 +43,8 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
 
     private readonly ConcurrentDictionary<Type, Shape> _shapes = new();
 
-    public void Check(JsonNode node, Type type, string path, List<FieldError> errors) => Visit(node, type, path, errors);
+    /// <summary>Reports every problem; false when <paramref name="node"/> itself cannot be read as <paramref name="type"/>.</summary>
+    public bool Check(JsonNode node, Type type, string path, List<FieldError> errors) => Visit(node, type, path, errors);
 
     private Shape ShapeOf(Type type) => _shapes.GetOrAdd(type, BuildShape);
 
@@ -103,20 +105,19 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
         };
     }
 
-    private void Visit(JsonNode node, Type type, string path, List<FieldError> errors)
+    /// <summary>False when the node cannot be read as the type (it is then removed from its parent); its own bad fields are removed.</summary>
+    private bool Visit(JsonNode node, Type type, string path, List<FieldError> errors)
     {
         var shape = ShapeOf(type);
+        var before = errors.Count;
         switch (shape.Kind)
         {
             case ShapeKind.Object:
-                VisitObject(node, shape, path, errors);
-                break;
+                return VisitObject(node, shape, path, errors);
             case ShapeKind.Array:
-                VisitArray(node, shape, path, errors);
-                break;
+                return VisitArray(node, shape, path, errors);
             case ShapeKind.Map:
-                VisitMap(node, shape, path, errors);
-                break;
+                return VisitMap(node, shape, path, errors);
             case ShapeKind.StringMap:
                 VisitStringMap(node, path, errors);
                 break;
@@ -166,14 +167,15 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
                 }
                 break;
         }
+        return errors.Count == before;
     }
 
-    private void VisitObject(JsonNode node, Shape shape, string path, List<FieldError> errors)
+    private bool VisitObject(JsonNode node, Shape shape, string path, List<FieldError> errors)
     {
         if (node is not JsonObject obj)
         {
             errors.Add(Mismatch(path, "object", node));
-            return;
+            return false;
         }
         List<string>? unset = null;
         foreach (var (name, child) in obj)
@@ -182,15 +184,14 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
             if (!shape.Properties!.TryGetValue(name, out var propertyType))
             {
                 errors.Add(FieldError.UnknownField(childPath));
-                continue;
-            }
-            if (child is null)
-            {
-                // Kubernetes reads `field: null` as "not set"; dropping it lets defaults apply.
                 (unset ??= []).Add(name);
                 continue;
             }
-            Visit(child, propertyType, childPath, errors);
+            // Kubernetes reads `field: null` as "not set"; dropping it lets defaults apply.
+            if (child is null || !Visit(child, propertyType, childPath, errors))
+            {
+                (unset ??= []).Add(name);
+            }
         }
         if (unset is not null)
         {
@@ -199,15 +200,18 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
                 obj.Remove(name);
             }
         }
+        return true;
     }
 
-    private void VisitArray(JsonNode node, Shape shape, string path, List<FieldError> errors)
+    /// <summary>An item that cannot be read makes the whole list unreadable (removing it would renumber the others' paths).</summary>
+    private bool VisitArray(JsonNode node, Shape shape, string path, List<FieldError> errors)
     {
         if (node is not JsonArray array)
         {
             errors.Add(Mismatch(path, "array", node));
-            return;
+            return false;
         }
+        var usable = true;
         for (var i = 0; i < array.Count; i++)
         {
             var itemPath = path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
@@ -215,28 +219,28 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
             if (item is null)
             {
                 errors.Add(Mismatch(itemPath, Describe(ShapeOf(shape.ElementType!)), null));
+                usable = false;
                 continue;
             }
-            Visit(item, shape.ElementType!, itemPath, errors);
+            usable &= Visit(item, shape.ElementType!, itemPath, errors);
         }
+        return usable;
     }
 
-    private void VisitMap(JsonNode node, Shape shape, string path, List<FieldError> errors)
+    private bool VisitMap(JsonNode node, Shape shape, string path, List<FieldError> errors)
     {
         if (node is not JsonObject obj)
         {
             errors.Add(Mismatch(path, "object", node));
-            return;
+            return false;
         }
         List<string>? unset = null;
         foreach (var (key, child) in obj)
         {
-            if (child is null)
+            if (child is null || !Visit(child, shape.ElementType!, Join(path, key), errors))
             {
                 (unset ??= []).Add(key);
-                continue;
             }
-            Visit(child, shape.ElementType!, Join(path, key), errors);
         }
         if (unset is not null)
         {
@@ -245,6 +249,7 @@ internal sealed class StrictChecker(JsonSerializerOptions options)
                 obj.Remove(key);
             }
         }
+        return true;
     }
 
     private static void VisitStringMap(JsonNode node, string path, List<FieldError> errors)

@@ -1,10 +1,11 @@
+using System.Text.Json.Nodes;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Plugins;
 
 namespace MiniKube.Scheduler.Config;
 
-/// <summary>Decodes and validates one plugin's pluginConfig args (errors go to the node's error list).</summary>
-internal delegate object? ArgsDecoder(ConfigNode args);
+/// <summary>Decodes and validates one plugin's pluginConfig args at <paramref name="path"/>; problems go to <paramref name="errors"/>.</summary>
+internal delegate object? ArgsDecoder(JsonNode args, string path, List<MiniKube.Api.FieldError> errors);
 
 /// <summary>
 /// Plugin names → factories. Each profile gets its own instance of each plugin it uses, shared by the

@@ -1,3 +1,4 @@
+using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 
 namespace MiniKube.Scheduler.Config;
@@ -12,9 +13,9 @@ namespace MiniKube.Scheduler.Config;
 internal static class ProfileBuilder
 {
     public static SchedulingProfile? Build(
-        ProfileConfiguration pc, string path, SchedulerConfiguration config, PluginRegistry registry, IBindPlugin? binder, ConfigErrors errors)
+        ProfileConfiguration pc, string path, SchedulerConfiguration config, PluginRegistry registry, IBindPlugin? binder, List<FieldError> errors)
     {
-        var before = errors.All.Count;
+        var before = errors.Count;
         var instances = new Dictionary<string, IPlugin>(StringComparer.Ordinal);
         IPlugin? Instance(string name)
         {
@@ -33,7 +34,7 @@ internal static class ProfileBuilder
         var multiPoint = Merge(PluginRegistry.DefaultPlugins, pc.MultiPoint);
         var filterNames = Expand("filter", pc.Filter, multiPoint, p => p is IFilterPlugin, Instance, $"{path}.plugins", errors);
         var scoreNames = Expand("score", pc.Score, multiPoint, p => p is IScorePlugin, Instance, $"{path}.plugins", errors);
-        if (errors.All.Count > before)
+        if (errors.Count > before)
         {
             return null;
         }
@@ -87,7 +88,7 @@ internal static class ProfileBuilder
 
     private static List<string> Expand(
         string point, PluginSet specific, List<PluginEntry> multiPoint, Func<IPlugin, bool> implements,
-        Func<string, IPlugin?> instance, string path, ConfigErrors errors)
+        Func<string, IPlugin?> instance, string path, List<FieldError> errors)
     {
         var specificNames = new List<string>();
         for (var i = 0; i < specific.Enabled.Count; i++)
@@ -100,12 +101,12 @@ internal static class ProfileBuilder
             }
             if (!implements(plugin))
             {
-                errors.Add($"{path}.{point}.enabled[{i}].name", $"plugin \"{name}\" does not implement {point}");
+                errors.Add(SchedulerConfigLoader.Problem($"{path}.{point}.enabled[{i}].name", $"plugin \"{name}\" does not implement {point}"));
                 continue;
             }
             if (specificNames.Contains(name))
             {
-                errors.Duplicate($"{path}.{point}.enabled[{i}].name", name);
+                errors.Add(FieldError.Duplicate($"{path}.{point}.enabled[{i}].name", name));
                 continue;
             }
             specificNames.Add(name);
@@ -130,7 +131,7 @@ internal static class ProfileBuilder
             }
             else if (fromMultiPoint.Contains(name))
             {
-                errors.Add($"{path}.multiPoint", $"plugin \"{name}\" already registered as {point}");
+                errors.Add(SchedulerConfigLoader.Problem($"{path}.multiPoint", $"plugin \"{name}\" already registered as {point}"));
             }
             else
             {

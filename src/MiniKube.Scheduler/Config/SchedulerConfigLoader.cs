@@ -1,24 +1,21 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Queue;
 
 namespace MiniKube.Scheduler.Config;
 
 /// <summary>
-/// Reads a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1 shape). Strict: unknown fields,
-/// unknown plugin names, bad values and plugins enabled at points they do not implement are all reported,
-/// each with its path — <c>profiles[0].plugins.score.enabled[1].name: unknown plugin "Foo"</c> — in one
-/// <see cref="SchedulerConfigException"/>.
+/// Reads a KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1 shape) with the API library's strict decoder.
+/// Unknown fields, wrong types, unknown plugin names, bad values and plugins enabled at points they do not implement are
+/// all reported, each with its path — <c>profiles[0].plugins.score.enabled[1].name: unknown plugin "Foo"</c> — in the
+/// order of the file, in one <see cref="SchedulerConfigException"/>.
 /// </summary>
 public static class SchedulerConfigLoader
 {
     public const string ApiVersion = "kubescheduler.config.k8s.io/v1";
     public const string Kind = "KubeSchedulerConfiguration";
-
-    private static readonly string[] ExtensionPoints =
-    [
-        "multiPoint", "preEnqueue", "queueSort", "preFilter", "filter", "postFilter", "preScore", "score",
-        "reserve", "permit", "preBind", "bind", "postBind",
-    ];
 
     /// <summary>The configuration in <paramref name="path"/>, or the in-tree defaults when no file is given.</summary>
     public static SchedulerConfiguration Load(string? path, PluginRegistry? registry = null)
@@ -34,7 +31,7 @@ public static class SchedulerConfigLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SchedulerConfigException([$"cannot read scheduler configuration \"{path}\": {e.Message}"]);
+            throw new SchedulerConfigException([FieldError.Malformed("", $"cannot read scheduler configuration \"{path}\": {e.Message}")]);
         }
         return Parse(text, registry);
     }
@@ -42,57 +39,66 @@ public static class SchedulerConfigLoader
     public static SchedulerConfiguration Parse(string yaml, PluginRegistry? registry = null)
     {
         registry ??= PluginRegistry.CreateInTree();
-        var errors = new ConfigErrors();
-        var root = ConfigNode.Parse(yaml, errors);
-        if (root is null || !root.ExpectMap())
+        JsonNode? document;
+        try
         {
-            throw new SchedulerConfigException(errors.All);
+            document = KubeSerializer.ParseDocument(yaml);
         }
-        root.AllowOnly(
-            "apiVersion", "kind", "parallelism", "percentageOfNodesToScore", "podInitialBackoffSeconds", "podMaxBackoffSeconds",
-            "profiles", "extenders", "leaderElection", "clientConnection", "healthzBindAddress", "metricsBindAddress",
-            "enableProfiling", "enableContentionProfiling", "delayCacheUntilActive");
-        if (root.String("apiVersion") is { } apiVersion && apiVersion != ApiVersion)
+        catch (DecodeException e)
         {
-            errors.NotSupported("apiVersion", apiVersion, ApiVersion);
+            throw new SchedulerConfigException(e.Errors);
         }
-        if (root.String("kind") is { } kind && kind != Kind)
+        // An empty file (or one with only comments) is an empty configuration: every default.
+        document ??= new JsonObject();
+        var written = document.DeepClone();
+        var errors = new List<FieldError>();
+        var config = KubeSerializer.Decode<KubeSchedulerConfigurationFile>(document, "", errors) is { } file
+            ? Interpret(file, registry, errors)
+            : null;
+        if (errors.Count > 0 || config is null)
         {
-            errors.NotSupported("kind", kind, Kind);
+            throw new SchedulerConfigException(FieldOrder.Sort(errors, written));
         }
-        var percentage = Percentage(root, "percentageOfNodesToScore", errors) ?? 0;
-        var initial = root.Integer("podInitialBackoffSeconds") ?? 1;
-        var max = root.Integer("podMaxBackoffSeconds") ?? 10;
+        return config;
+    }
+
+    private static SchedulerConfiguration Interpret(KubeSchedulerConfigurationFile file, PluginRegistry registry, List<FieldError> errors)
+    {
+        if (file.ApiVersion is { } apiVersion && apiVersion != ApiVersion)
+        {
+            errors.Add(FieldError.NotSupported("apiVersion", apiVersion, [ApiVersion]));
+        }
+        if (file.Kind is { } kind && kind != Kind)
+        {
+            errors.Add(FieldError.NotSupported("kind", kind, [Kind]));
+        }
+        var percentage = Percentage(file.PercentageOfNodesToScore, "percentageOfNodesToScore", errors) ?? 0;
+        var initial = file.PodInitialBackoffSeconds ?? 1;
+        var max = file.PodMaxBackoffSeconds ?? 10;
         if (initial <= 0)
         {
-            errors.Invalid("podInitialBackoffSeconds", initial, "must be greater than 0");
+            errors.Add(FieldError.Invalid("podInitialBackoffSeconds", initial, "must be greater than 0"));
         }
         if (max < initial)
         {
-            errors.Invalid("podMaxBackoffSeconds", max, "must be greater than or equal to PodInitialBackoffSeconds");
+            errors.Add(FieldError.Invalid("podMaxBackoffSeconds", max, "must be greater than or equal to PodInitialBackoffSeconds"));
         }
-        if (root.Get("extenders") is { } extenders && extenders.Items().Any())
+        if (file.Extenders is { Count: > 0 })
         {
-            errors.Add("extenders", "not supported by MiniKube");
+            errors.Add(Problem("extenders", "not supported by MiniKube"));
         }
 
         var profiles = new List<ProfileConfiguration>();
-        if (root.Get("profiles") is { } list)
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (file.Profiles?.Count ?? 0); i++)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in list.Items())
+            var path = $"profiles[{i}]";
+            var profile = InterpretProfile(file.Profiles![i], path, registry, errors);
+            if (!names.Add(profile.SchedulerName))
             {
-                if (!item.ExpectMap())
-                {
-                    continue;
-                }
-                var profile = ParseProfile(item, registry, errors);
-                if (!names.Add(profile.SchedulerName))
-                {
-                    errors.Duplicate($"{item.Path}.schedulerName", profile.SchedulerName);
-                }
-                profiles.Add(profile);
+                errors.Add(FieldError.Duplicate($"{path}.schedulerName", profile.SchedulerName));
             }
+            profiles.Add(profile);
         }
         if (profiles.Count == 0)
         {
@@ -108,7 +114,7 @@ public static class SchedulerConfigLoader
             },
             Profiles = profiles,
         };
-        if (!errors.Any)
+        if (errors.Count == 0)
         {
             // Building the profiles finds what only the plugins themselves know (which points they implement).
             for (var i = 0; i < profiles.Count; i++)
@@ -116,33 +122,19 @@ public static class SchedulerConfigLoader
                 ProfileBuilder.Build(profiles[i], $"profiles[{i}]", config, registry, null, errors);
             }
         }
-        if (errors.Any)
-        {
-            throw new SchedulerConfigException(errors.All);
-        }
         return config;
     }
 
-    private static ProfileConfiguration ParseProfile(ConfigNode node, PluginRegistry registry, ConfigErrors errors)
+    private static ProfileConfiguration InterpretProfile(ProfileFile file, string path, PluginRegistry registry, List<FieldError> errors)
     {
-        node.AllowOnly("schedulerName", "percentageOfNodesToScore", "plugins", "pluginConfig");
-        var name = node.String("schedulerName");
         var profile = new ProfileConfiguration
         {
-            SchedulerName = string.IsNullOrEmpty(name) ? SchedulingProfile.DefaultSchedulerName : name,
-            PercentageOfNodesToScore = Percentage(node, "percentageOfNodesToScore", errors),
+            SchedulerName = string.IsNullOrEmpty(file.SchedulerName) ? SchedulingProfile.DefaultSchedulerName : file.SchedulerName,
+            PercentageOfNodesToScore = Percentage(file.PercentageOfNodesToScore, $"{path}.percentageOfNodesToScore", errors),
         };
-        if (node.Get("plugins") is { } plugins && plugins.ExpectMap())
+        if (file.Plugins is { } plugins)
         {
-            plugins.AllowOnly(ExtensionPoints);
-            var sets = new Dictionary<string, PluginSet>(StringComparer.Ordinal);
-            foreach (var point in ExtensionPoints)
-            {
-                if (plugins.Get(point) is { } set && set.ExpectMap())
-                {
-                    sets[point] = ParsePluginSet(set, registry, errors);
-                }
-            }
+            var sets = plugins.Points().ToDictionary(p => p.Point, p => InterpretPluginSet(p.Set, $"{path}.plugins.{p.Point}", registry, errors));
             profile = profile with
             {
                 MultiPoint = sets.GetValueOrDefault("multiPoint", PluginSet.Empty),
@@ -150,131 +142,187 @@ public static class SchedulerConfigLoader
                 Score = sets.GetValueOrDefault("score", PluginSet.Empty),
             };
         }
-        if (node.Get("pluginConfig") is { } configs)
+        var args = new Dictionary<string, object>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (file.PluginConfig?.Count ?? 0); i++)
         {
-            var args = new Dictionary<string, object>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in configs.Items())
+            var item = file.PluginConfig![i];
+            var itemPath = $"{path}.pluginConfig[{i}]";
+            if (!KnownName(item.Name, $"{itemPath}.name", registry, errors))
             {
-                if (!item.ExpectMap())
-                {
-                    continue;
-                }
-                item.AllowOnly("name", "args");
-                var plugin = item.String("name");
-                if (string.IsNullOrEmpty(plugin))
-                {
-                    errors.Required($"{item.Path}.name");
-                    continue;
-                }
-                if (!registry.IsKnown(plugin))
-                {
-                    errors.Add($"{item.Path}.name", $"unknown plugin \"{plugin}\"");
-                    continue;
-                }
-                if (!seen.Add(plugin))
-                {
-                    errors.Duplicate($"{item.Path}.name", plugin);
-                    continue;
-                }
-                if (item.Get("args") is not { } raw)
-                {
-                    continue;
-                }
-                if (!raw.ExpectMap())
-                {
-                    continue;
-                }
-                if (registry.DecoderOf(plugin) is not { } decode)
-                {
-                    if (registry.IsInert(plugin))
-                    {
-                        continue;
-                    }
-                    raw.AllowOnly("apiVersion", "kind");
-                    continue;
-                }
-                if (decode(raw) is { } decoded)
+                continue;
+            }
+            var plugin = item.Name!;
+            if (!seen.Add(plugin))
+            {
+                errors.Add(FieldError.Duplicate($"{itemPath}.name", plugin));
+                continue;
+            }
+            if (item.Args is not { } raw)
+            {
+                continue;
+            }
+            var argsPath = $"{itemPath}.args";
+            if (raw is not JsonObject)
+            {
+                errors.Add(FieldError.TypeMismatch(argsPath, "expected object, got " + raw.GetValueKind().ToString().ToLowerInvariant()));
+                continue;
+            }
+            if (registry.DecoderOf(plugin) is { } decode)
+            {
+                if (decode(raw, argsPath, errors) is { } decoded)
                 {
                     args[plugin] = decoded;
                 }
             }
-            profile = profile with { PluginArgs = args };
-        }
-        return profile;
-    }
-
-    private static PluginSet ParsePluginSet(ConfigNode set, PluginRegistry registry, ConfigErrors errors)
-    {
-        set.AllowOnly("enabled", "disabled");
-        var enabled = new List<PluginEntry>();
-        if (set.Get("enabled") is { } list)
-        {
-            foreach (var item in list.Items())
+            else if (!registry.IsInert(plugin))
             {
-                if (!item.ExpectMap())
-                {
-                    continue;
-                }
-                item.AllowOnly("name", "weight");
-                var name = item.String("name");
-                var weight = item.Integer("weight");
-                if (string.IsNullOrEmpty(name))
-                {
-                    errors.Required($"{item.Path}.name");
-                    continue;
-                }
-                if (!registry.IsKnown(name))
-                {
-                    errors.Add($"{item.Path}.name", $"unknown plugin \"{name}\"");
-                    continue;
-                }
-                if (weight < 0)
-                {
-                    errors.Invalid($"{item.Path}.weight", weight, "must not be negative");
-                }
-                enabled.Add(new PluginEntry(name, weight));
+                KubeSerializer.Decode<EmptyArgsFile>(raw, argsPath, errors);
             }
         }
-        var disabled = new List<string>();
-        if (set.Get("disabled") is { } off)
+        return profile with { PluginArgs = args };
+    }
+
+    private static PluginSet InterpretPluginSet(PluginSetFile set, string path, PluginRegistry registry, List<FieldError> errors)
+    {
+        var enabled = new List<PluginEntry>();
+        for (var i = 0; i < (set.Enabled?.Count ?? 0); i++)
         {
-            foreach (var item in off.Items())
+            var item = set.Enabled![i];
+            var itemPath = $"{path}.enabled[{i}]";
+            if (!KnownName(item.Name, $"{itemPath}.name", registry, errors))
             {
-                if (!item.ExpectMap())
-                {
-                    continue;
-                }
-                item.AllowOnly("name", "weight");
-                var name = item.String("name");
-                if (string.IsNullOrEmpty(name))
-                {
-                    errors.Required($"{item.Path}.name");
-                    continue;
-                }
-                if (name != "*" && !registry.IsKnown(name))
-                {
-                    errors.Add($"{item.Path}.name", $"unknown plugin \"{name}\"");
-                    continue;
-                }
-                disabled.Add(name);
+                continue;
+            }
+            if (item.Weight < 0)
+            {
+                errors.Add(FieldError.Invalid($"{itemPath}.weight", item.Weight, "must not be negative"));
+            }
+            enabled.Add(new PluginEntry(item.Name!, item.Weight));
+        }
+        var disabled = new List<string>();
+        for (var i = 0; i < (set.Disabled?.Count ?? 0); i++)
+        {
+            var name = set.Disabled![i].Name;
+            if (name == "*" || KnownName(name, $"{path}.disabled[{i}].name", registry, errors))
+            {
+                disabled.Add(name!);
             }
         }
         return new PluginSet { Enabled = enabled, Disabled = disabled };
     }
 
-    private static int? Percentage(ConfigNode node, string key, ConfigErrors errors)
+    /// <summary>Whether <paramref name="name"/> is set and names a registered plugin; reports it when not.</summary>
+    private static bool KnownName(string? name, string path, PluginRegistry registry, List<FieldError> errors)
     {
-        var value = node.Integer(key);
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add(FieldError.Required(path));
+            return false;
+        }
+        if (!registry.IsKnown(name))
+        {
+            errors.Add(Problem(path, $"unknown plugin \"{name}\""));
+            return false;
+        }
+        return true;
+    }
+
+    private static int? Percentage(long? value, string path, List<FieldError> errors)
+    {
         if (value is null)
         {
             return null;
         }
         if (value is < 0 or > 100)
         {
-            errors.Invalid(node.Path.Length == 0 ? key : $"{node.Path}.{key}", value, "not in valid range [0-100]");
+            errors.Add(FieldError.Invalid(path, value, "not in valid range [0-100]"));
             return null;
         }
         return (int)value;
+    }
+
+    /// <summary>A problem kube-scheduler's own validation words freely (<c>unknown plugin "Foo"</c>): the message is the detail.</summary>
+    internal static FieldError Problem(string path, string message) => FieldError.Malformed(path, message);
+}
+
+/// <summary>Puts errors in the order of the fields they are about in the file (a field not in it goes after its siblings).</summary>
+internal static class FieldOrder
+{
+    public static IReadOnlyList<FieldError> Sort(IEnumerable<FieldError> errors, JsonNode document) =>
+        errors.Select((error, i) => (error, key: Key(document, error.Path), i))
+            .OrderBy(e => e.key, KeyComparer.Instance).ThenBy(e => e.i)
+            .Select(e => e.error).ToList();
+
+    private static List<int> Key(JsonNode document, string path)
+    {
+        var key = new List<int>();
+        JsonNode? node = document;
+        foreach (var segment in Segments(path))
+        {
+            var index = -1;
+            if (segment is int item && node is JsonArray array && item < array.Count)
+            {
+                index = item;
+                node = array[item];
+            }
+            else if (segment is string name && node is JsonObject obj)
+            {
+                var position = 0;
+                foreach (var (property, child) in obj)
+                {
+                    if (property == name)
+                    {
+                        index = position;
+                        node = child;
+                        break;
+                    }
+                    position++;
+                }
+            }
+            if (index < 0)
+            {
+                key.Add(int.MaxValue);
+                break;
+            }
+            key.Add(index);
+        }
+        return key;
+    }
+
+    private static IEnumerable<object> Segments(string path)
+    {
+        foreach (var part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bracket = part.IndexOf('[', StringComparison.Ordinal);
+            yield return bracket < 0 ? part : part[..bracket];
+            while (bracket >= 0)
+            {
+                var end = part.IndexOf(']', bracket);
+                if (end < 0 || !int.TryParse(part.AsSpan(bracket + 1, end - bracket - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    yield break;
+                }
+                yield return index;
+                bracket = part.IndexOf('[', end);
+            }
+        }
+    }
+
+    private sealed class KeyComparer : IComparer<List<int>>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public int Compare(List<int>? x, List<int>? y)
+        {
+            for (var i = 0; i < Math.Min(x!.Count, y!.Count); i++)
+            {
+                if (x[i] != y[i])
+                {
+                    return x[i].CompareTo(y[i]);
+                }
+            }
+            return x.Count.CompareTo(y.Count);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using MiniKube.Api;
 using MiniKube.Scheduler.Framework;
 using MiniKube.Scheduler.Queue;
 
@@ -56,7 +57,7 @@ public sealed record SchedulerConfiguration
     public IReadOnlyList<SchedulingProfile> BuildProfiles(PluginRegistry? registry = null, IBindPlugin? binder = null)
     {
         registry ??= PluginRegistry.CreateInTree();
-        var errors = new ConfigErrors();
+        var errors = new List<FieldError>();
         var result = new List<SchedulingProfile>();
         for (var i = 0; i < Profiles.Count; i++)
         {
@@ -66,17 +67,20 @@ public sealed record SchedulerConfiguration
                 result.Add(profile);
             }
         }
-        if (errors.Any)
+        if (errors.Count > 0)
         {
-            throw new SchedulerConfigException(errors.All);
+            throw new SchedulerConfigException(errors);
         }
         return result;
     }
 }
 
 /// <summary>A configuration file that cannot be used; <see cref="Errors"/> lists every problem with its path.</summary>
-public sealed class SchedulerConfigException(IReadOnlyList<string> errors)
+public sealed class SchedulerConfigException(IReadOnlyList<FieldError> errors)
     : Exception("invalid scheduler configuration: " + string.Join("; ", errors))
 {
-    public IReadOnlyList<string> Errors { get; } = errors;
+    /// <summary>Each problem as a line, <c>path: message</c>.</summary>
+    public IReadOnlyList<string> Errors { get; } = errors.Select(e => e.ToString()).ToList();
+
+    public IReadOnlyList<FieldError> FieldErrors { get; } = errors;
 }

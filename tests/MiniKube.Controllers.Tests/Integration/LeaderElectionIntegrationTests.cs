@@ -15,10 +15,14 @@ public sealed class LeaderElectionIntegrationTests
         ControllerManager Manager(string identity) => new(new ControllerManagerOptions
         {
             Server = server.GrpcAddress,
-            Identity = identity,
-            LeaderElectLeaseDuration = TimeSpan.FromSeconds(3),
-            LeaderElectRenewDeadline = TimeSpan.FromSeconds(2),
-            LeaderElectRetryPeriod = TimeSpan.FromMilliseconds(200),
+            LeaderElection = new()
+            {
+                LeaseName = ControllerManagerOptions.DefaultLeaseName,
+                Identity = identity,
+                LeaseDuration = TimeSpan.FromSeconds(3),
+                RenewDeadline = TimeSpan.FromSeconds(2),
+                RetryPeriod = TimeSpan.FromMilliseconds(200),
+            },
         });
         var first = Manager("manager-a");
         var second = Manager("manager-b");

@@ -112,7 +112,7 @@ public sealed class ApiServerRestartIntegrationTests
         var toleration = 3;
         var manager = new ControllerManager(new ControllerManagerOptions
         {
-            Server = server.GrpcAddress, LeaderElect = false, NodeMonitorGracePeriod = grace, NodeMonitorPeriod = TimeSpan.FromMilliseconds(500),
+            Server = server.GrpcAddress, LeaderElection = new() { LeaderElect = false }, NodeMonitorGracePeriod = grace, NodeMonitorPeriod = TimeSpan.FromMilliseconds(500),
         });
         using var stop = new CancellationTokenSource();
         var run = Task.Run(() => manager.RunAsync(stop.Token));

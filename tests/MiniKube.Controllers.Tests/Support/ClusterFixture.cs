@@ -36,7 +36,7 @@ public class ClusterFixture : IAsyncLifetime
         Manager = new ControllerManager(Configure(new ControllerManagerOptions
         {
             Server = Server.GrpcAddress,
-            LeaderElect = false,
+            LeaderElection = new() { LeaderElect = false },
             NodeMonitorPeriod = TimeSpan.FromMilliseconds(500),
             NamespaceSyncPeriod = TimeSpan.FromMilliseconds(500),
         }));

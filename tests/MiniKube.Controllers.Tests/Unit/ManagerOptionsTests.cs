@@ -29,7 +29,7 @@ public sealed class ManagerOptionsTests
         var problems = new ControllerManagerOptions
         {
             Server = "localhost:8081",
-            LeaderElectLeaseDuration = TimeSpan.FromSeconds(5),
+            LeaderElection = new() { LeaseName = ControllerManagerOptions.DefaultLeaseName, LeaseDuration = TimeSpan.FromSeconds(5) },
             ConcurrentGcSyncs = 0,
             NodeMonitorGracePeriod = TimeSpan.Zero,
         }.Validate();

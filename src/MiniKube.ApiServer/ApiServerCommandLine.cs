@@ -1,0 +1,109 @@
+using System.CommandLine;
+using MiniKube.Api;
+using MiniKube.Hosting;
+using Serilog.Events;
+
+namespace MiniKube.ApiServer;
+
+/// <summary>The API server's flags and their translation into <see cref="ApiServerOptions"/>; problems come back as one line each.</summary>
+public static class ApiServerCommandLine
+{
+    public const string Name = "minikube-apiserver";
+
+    private static readonly ApiServerOptions Defaults = new();
+    private static readonly Option<string> EtcdServers = new("--etcd-servers")
+    {
+        Description = "Comma-separated etcd client URLs",
+        DefaultValueFactory = _ => string.Join(',', Defaults.EtcdServers),
+    };
+    private static readonly Option<string> EtcdPrefix = new("--etcd-prefix") { Description = "Key prefix of every object in etcd", DefaultValueFactory = _ => Defaults.EtcdPrefix };
+    private static readonly Option<string> BindAddress = new("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => Defaults.BindAddress };
+    private static readonly Option<int> Port = new("--port") { Description = "HTTP/1.1 port: /healthz, /readyz, /version (0 = any free port)", DefaultValueFactory = _ => Defaults.Port };
+    private static readonly Option<int> GrpcPort = new("--grpc-port") { Description = "gRPC (h2c) port (0 = any free port)", DefaultValueFactory = _ => Defaults.GrpcPort };
+    private static readonly Option<int> EtcdStartupTimeout = new("--etcd-startup-timeout")
+    {
+        Description = "Seconds to wait for etcd at start before failing",
+        DefaultValueFactory = _ => (int)Defaults.EtcdStartupTimeout.TotalSeconds,
+    };
+    private static readonly Option<int> EventTtl = new("--event-ttl") { Description = "Seconds an Event is kept before it expires", DefaultValueFactory = _ => (int)Defaults.EventTtl.TotalSeconds };
+    private static readonly Option<long> NotReadyToleration = new("--default-not-ready-toleration-seconds")
+    {
+        Description = "tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to every pod that has none",
+        DefaultValueFactory = _ => Defaults.DefaultNotReadyTolerationSeconds,
+    };
+    private static readonly Option<long> UnreachableToleration = new("--default-unreachable-toleration-seconds")
+    {
+        Description = "tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to every pod that has none",
+        DefaultValueFactory = _ => Defaults.DefaultUnreachableTolerationSeconds,
+    };
+    private static readonly Option<string> ServiceClusterIPRange = new("--service-cluster-ip-range")
+    {
+        Description = "IPv4 CIDR that Service ClusterIPs are allocated from",
+        DefaultValueFactory = _ => Defaults.ServiceClusterIPRange,
+    };
+    private static readonly Option<string> ServiceNodePortRange = new("--service-node-port-range")
+    {
+        Description = "Port range (MIN-MAX, inclusive) that Service NodePorts are allocated from",
+        DefaultValueFactory = _ => Defaults.ServiceNodePortRange,
+    };
+    private static readonly Option<string> MetricResolution = new("--metric-resolution")
+    {
+        Description = "How often the resource metrics pipeline scrapes the kubelets (a duration such as 15s or 500ms)",
+        DefaultValueFactory = _ => GoDuration.Format(Defaults.MetricResolution),
+    };
+    private static readonly Option<string> KubeletRequestTimeout = new("--kubelet-request-timeout")
+    {
+        Description = "How long one kubelet stats scrape may take before that node's metrics drop out (e.g. 10s)",
+        DefaultValueFactory = _ => GoDuration.Format(Defaults.KubeletRequestTimeout),
+    };
+    // Kubernetes' name for the same setting is --default-watch-cache-size.
+    private static readonly Option<int> WatchCacheSize = new("--watch-cache-size", "--default-watch-cache-size")
+    {
+        Description = "Events each resource's watch cache keeps",
+        DefaultValueFactory = _ => Defaults.WatchCacheCapacity,
+    };
+    private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
+
+    public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
+    {
+        EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
+        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
+    };
+
+    /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
+    public static LogEventLevel GetLogLevel(ParseResult parse) =>
+        ComponentLogging.TryParseLevel(parse.GetValue(LogLevel), out var level) ? level : LogEventLevel.Information;
+
+    /// <summary>Options from a parse; the problems (each one line, saying what to set) when the flags do not make sense.</summary>
+    public static (ApiServerOptions? Options, IReadOnlyList<string> Problems) ToOptions(ParseResult parse)
+    {
+        var problems = new List<string>();
+        var options = new ApiServerOptions
+        {
+            MetricResolution = GoDuration.ParseFlag(MetricResolution.Name, parse.GetValue(MetricResolution), problems),
+            KubeletRequestTimeout = GoDuration.ParseFlag(KubeletRequestTimeout.Name, parse.GetValue(KubeletRequestTimeout), problems),
+            EtcdServers = parse.GetValue(EtcdServers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            EtcdPrefix = parse.GetValue(EtcdPrefix)!,
+            BindAddress = parse.GetValue(BindAddress)!,
+            Port = parse.GetValue(Port),
+            GrpcPort = parse.GetValue(GrpcPort),
+            WatchCacheCapacity = parse.GetValue(WatchCacheSize),
+            // As before: a timeout or TTL below one second is one second.
+            EtcdStartupTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(EtcdStartupTimeout))),
+            EventTtl = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(EventTtl))),
+            DefaultNotReadyTolerationSeconds = parse.GetValue(NotReadyToleration),
+            DefaultUnreachableTolerationSeconds = parse.GetValue(UnreachableToleration),
+            ServiceClusterIPRange = parse.GetValue(ServiceClusterIPRange)!,
+            ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
+        };
+        if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
+        {
+            problems.Add(levelProblem);
+        }
+        if (problems.Count == 0)
+        {
+            problems.AddRange(options.Validate());
+        }
+        return problems.Count == 0 ? (options, problems) : (null, problems);
+    }
+}
