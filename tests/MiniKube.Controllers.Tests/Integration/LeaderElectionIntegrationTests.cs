@@ -19,8 +19,11 @@ public sealed class LeaderElectionIntegrationTests
             {
                 LeaseName = ControllerManagerOptions.DefaultLeaseName,
                 Identity = identity,
-                LeaseDuration = TimeSpan.FromSeconds(3),
-                RenewDeadline = TimeSpan.FromSeconds(2),
+                // Long enough that a loaded machine never makes the leader miss a renewal (it would hand over early and
+                // the assertions about who created what would fail); the hand-over itself does not wait for it: a
+                // stopping leader releases the lease and the standby takes it at its next retry.
+                LeaseDuration = TimeSpan.FromSeconds(15),
+                RenewDeadline = TimeSpan.FromSeconds(10),
                 RetryPeriod = TimeSpan.FromMilliseconds(200),
             },
         });
@@ -34,7 +37,7 @@ public sealed class LeaderElectionIntegrationTests
 
         var lease = await Cluster.WaitForAsync<Lease>(server.Client, "minikube-controller-manager", "kube-system",
             l => l.Spec?.HolderIdentity == "manager-a", "manager-a to hold the lease");
-        Assert.Equal(3, lease.Spec!.LeaseDurationSeconds);
+        Assert.Equal(15, lease.Spec!.LeaseDurationSeconds);
         await server.Client.CreateAsync(new ReplicaSet
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = "default" },
