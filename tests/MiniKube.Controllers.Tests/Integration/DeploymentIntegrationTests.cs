@@ -19,8 +19,8 @@ public sealed class DeploymentIntegrationTests(ClusterFixture cluster) : IClassF
         Spec = new DeploymentSpec
         {
             Replicas = replicas,
-            Selector = new LabelSelector { MatchLabels = Make.WebLabels },
-            Template = Make.Template(image),
+            Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels },
+            Template = WorkloadObjects.Template(image),
             Strategy = new DeploymentStrategy
             {
                 Type = strategy,

@@ -20,7 +20,7 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
         Metadata = new ObjectMeta { Name = "web", Namespace = ns, Labels = new Dictionary<string, string> { ["tier"] = "front" } },
         Spec = new ServiceSpec
         {
-            Selector = Make.WebLabels,
+            Selector = WorkloadObjects.WebLabels,
             Ports = [new ServicePort { Name = "http", Port = 80, TargetPort = targetPort ?? IntOrString.FromString("http") }],
             PublishNotReadyAddresses = publishNotReady,
         },
@@ -28,7 +28,7 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
 
     private static Pod WebPod(string ns, string name, int httpPort, bool hold = false) => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = ns, Labels = Make.WebLabels, Finalizers = hold ? [Hold] : null },
+        Metadata = new ObjectMeta { Name = name, Namespace = ns, Labels = WorkloadObjects.WebLabels, Finalizers = hold ? [Hold] : null },
         Spec = new PodSpec
         {
             NodeName = "n1",
@@ -165,7 +165,7 @@ public sealed class EndpointsIntegrationTests(ClusterFixture cluster, ITestOutpu
     public async Task Scaling_a_deployment_fills_slices_of_at_most_100_and_a_selector_change_empties_them()
     {
         var ns = await cluster.NewNamespaceAsync("ep-scale");
-        var deployment = Make.Deployment("web", 3, ns);
+        var deployment = WorkloadObjects.Deployment("web", 3, ns);
         await Client.CreateAsync(deployment with { Metadata = new ObjectMeta { Name = "web", Namespace = ns } });
         await Client.CreateAsync(WebService(ns, IntOrString.FromInt(8080)));
         await WaitSlicesAsync(ns, s => All(s).Count(e => e.Conditions?.Ready == true) == 3, "three ready endpoints");

@@ -15,7 +15,7 @@ public sealed class GarbageCollectorIntegrationTests(ClusterFixture cluster) : I
         var d = await Client.CreateAsync(new Deployment
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = ns },
-            Spec = new DeploymentSpec { Replicas = replicas, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = Make.Template() },
+            Spec = new DeploymentSpec { Replicas = replicas, Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels }, Template = WorkloadObjects.Template() },
         });
         await Cluster.WaitForRunningPodsAsync(Client, ns, replicas);
         return (ns, d);
@@ -69,7 +69,7 @@ public sealed class GarbageCollectorIntegrationTests(ClusterFixture cluster) : I
         await Client.CreateAsync(new ReplicaSet
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = ns },
-            Spec = new ReplicaSetSpec { Replicas = 2, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = Make.Template() },
+            Spec = new ReplicaSetSpec { Replicas = 2, Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels }, Template = WorkloadObjects.Template() },
         });
         var pods = await Cluster.WaitForRunningPodsAsync(Client, ns, 2);
 

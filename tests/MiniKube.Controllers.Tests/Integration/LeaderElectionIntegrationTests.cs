@@ -41,7 +41,7 @@ public sealed class LeaderElectionIntegrationTests
         await server.Client.CreateAsync(new ReplicaSet
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = "default" },
-            Spec = new ReplicaSetSpec { Replicas = 3, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = Make.Template() },
+            Spec = new ReplicaSetSpec { Replicas = 3, Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels }, Template = WorkloadObjects.Template() },
         });
         await Cluster.WaitForRunningPodsAsync(server.Client, "default", 3);
         Assert.True(first.IsLeading);

@@ -15,7 +15,7 @@ public sealed class NamespaceIntegrationTests(ClusterFixture cluster) : IClassFi
         await cluster.Client.CreateAsync(new Deployment
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = ns },
-            Spec = new DeploymentSpec { Replicas = 2, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = Make.Template() },
+            Spec = new DeploymentSpec { Replicas = 2, Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels }, Template = WorkloadObjects.Template() },
         });
         await cluster.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "settings", Namespace = ns } });
         await Cluster.WaitForRunningPodsAsync(cluster.Client, ns, 2);

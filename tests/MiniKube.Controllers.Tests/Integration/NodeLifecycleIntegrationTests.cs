@@ -26,7 +26,7 @@ public sealed class NodeLifecycleIntegrationTests(FastNodeLifecycleCluster clust
     public async Task A_silent_node_is_marked_unknown_and_tainted_its_pods_are_evicted_and_replaced_and_it_recovers()
     {
         var ns = await cluster.NewNamespaceAsync("node-silent");
-        var template = Make.Template();
+        var template = WorkloadObjects.Template();
         template = template with
         {
             Spec = template.Spec! with
@@ -37,7 +37,7 @@ public sealed class NodeLifecycleIntegrationTests(FastNodeLifecycleCluster clust
         await Client.CreateAsync(new ReplicaSet
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = ns },
-            Spec = new ReplicaSetSpec { Replicas = 3, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = template },
+            Spec = new ReplicaSetSpec { Replicas = 3, Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels }, Template = template },
         });
         var pods = await Cluster.WaitForRunningPodsAsync(Client, ns, 3);
         var victim = pods.GroupBy(p => p.Spec!.NodeName!).OrderBy(g => g.Key, StringComparer.Ordinal).First().Key;
@@ -86,7 +86,7 @@ public sealed class NodeLifecycleIntegrationTests(FastNodeLifecycleCluster clust
         await Client.CreateAsync(new Pod
         {
             Metadata = new ObjectMeta { Name = "pinned", Namespace = ns },
-            Spec = Make.Template().Spec! with { NodeName = "n4" },
+            Spec = WorkloadObjects.Template().Spec! with { NodeName = "n4" },
         });
 
         await Client.DeleteAsync<Node>("n4");
@@ -119,7 +119,7 @@ public sealed class ApiServerRestartIntegrationTests
         try
         {
             await manager.Started.WaitAsync(TimeSpan.FromSeconds(20));
-            var template = Make.Template();
+            var template = WorkloadObjects.Template();
             template = template with
             {
                 Spec = template.Spec! with
@@ -134,7 +134,7 @@ public sealed class ApiServerRestartIntegrationTests
             await client.CreateAsync(new ReplicaSet
             {
                 Metadata = new ObjectMeta { Name = "web", Namespace = "default" },
-                Spec = new ReplicaSetSpec { Replicas = 6, Selector = new LabelSelector { MatchLabels = Make.WebLabels }, Template = template },
+                Spec = new ReplicaSetSpec { Replicas = 6, Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels }, Template = template },
             });
             var before = (await Cluster.WaitForRunningPodsAsync(client, "default", 6)).Select(p => p.Metadata.Name!).ToHashSet();
 

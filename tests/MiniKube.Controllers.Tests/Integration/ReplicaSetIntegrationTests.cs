@@ -12,8 +12,8 @@ public sealed class ReplicaSetIntegrationTests(ClusterFixture cluster) : IClassF
         Spec = new ReplicaSetSpec
         {
             Replicas = replicas,
-            Selector = new LabelSelector { MatchLabels = Make.WebLabels },
-            Template = Make.Template(),
+            Selector = new LabelSelector { MatchLabels = WorkloadObjects.WebLabels },
+            Template = WorkloadObjects.Template(),
         },
     };
 
@@ -66,8 +66,8 @@ public sealed class ReplicaSetIntegrationTests(ClusterFixture cluster) : IClassF
         var ns = await cluster.NewNamespaceAsync("rs-adopt");
         var orphan = await cluster.Client.CreateAsync(new Pod
         {
-            Metadata = new ObjectMeta { Name = "orphan", Namespace = ns, Labels = Make.WebLabels },
-            Spec = Make.Template().Spec,
+            Metadata = new ObjectMeta { Name = "orphan", Namespace = ns, Labels = WorkloadObjects.WebLabels },
+            Spec = WorkloadObjects.Template().Spec,
         });
         await Cluster.WaitForRunningPodsAsync(cluster.Client, ns, 1);
 

@@ -11,7 +11,7 @@ namespace MiniKube.Controllers.Tests.Support;
 /// </summary>
 internal sealed class UnitWorld : IAsyncDisposable
 {
-    public static readonly DateTimeOffset Start = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset Start = WorkloadObjects.Start;
 
     private readonly MiniKubeClient _unused = new("http://127.0.0.1:9");
 

@@ -24,9 +24,9 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     /// <summary>A ReplicaSet the Deployment made for <paramref name="image"/> at <paramref name="revision"/>, with its status.</summary>
     private static ReplicaSet OwnedSet(Deployment d, string image, int replicas, int available, long revision, int minutesAgo)
     {
-        var template = Make.Template(image);
+        var template = WorkloadObjects.Template(image);
         var hash = PodTemplateHash.Compute(template, null);
-        var rs = Make.ReplicaSet("web-" + hash, replicas);
+        var rs = WorkloadObjects.ReplicaSet("web-" + hash, replicas);
         return rs with
         {
             Metadata = rs.Metadata with
@@ -54,7 +54,7 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_new_deployment_gets_a_replica_set_named_by_its_template_hash()
     {
-        var d = Make.Deployment("web", 3);
+        var d = WorkloadObjects.Deployment("web", 3);
         _world.Seed(d);
 
         await _controller.ReconcileAsync("default/web", default);
@@ -78,8 +78,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_template_change_surges_one_new_pod_while_max_unavailable_is_0()
     {
-        var old = Make.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
-        var d = Make.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
+        var old = WorkloadObjects.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
+        var d = WorkloadObjects.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
         _world.Seed(d, OwnedSet(old, "busybox:1.0", 3, 3, 1, 60));
 
         await _controller.ReconcileAsync("default/web", default);
@@ -93,8 +93,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task Old_replicas_go_only_as_new_ones_become_available()
     {
-        var old = Make.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
-        var d = Make.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
+        var old = WorkloadObjects.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
+        var d = WorkloadObjects.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
         var oldSet = OwnedSet(old, "busybox:1.0", 3, 3, 1, 60);
         var newSet = OwnedSet(d, "busybox:2.0", 1, 0, 2, 1);
         _world.Seed(d, oldSet, newSet);
@@ -113,10 +113,10 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task Recreate_scales_the_old_replica_set_to_0_before_creating_the_new_one()
     {
-        var old = Make.Deployment("web", 2, strategy: DeploymentStrategyType.Recreate);
-        var d = Make.Deployment("web", 2, image: "busybox:2.0", strategy: DeploymentStrategyType.Recreate);
+        var old = WorkloadObjects.Deployment("web", 2, strategy: DeploymentStrategyType.Recreate);
+        var d = WorkloadObjects.Deployment("web", 2, image: "busybox:2.0", strategy: DeploymentStrategyType.Recreate);
         var oldSet = OwnedSet(old, "busybox:1.0", 2, 2, 1, 60);
-        _world.Seed(d, oldSet, Make.Pod("old-1", owner: oldSet, node: "n1"));
+        _world.Seed(d, oldSet, WorkloadObjects.Pod("old-1", owner: oldSet, node: "n1"));
 
         await _controller.ReconcileAsync("default/web", default);
 
@@ -133,13 +133,13 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task Old_replica_sets_beyond_the_revision_history_limit_are_deleted_oldest_revision_first()
     {
-        var d = Make.Deployment("web", 1);
+        var d = WorkloadObjects.Deployment("web", 1);
         d = d with { Spec = d.Spec! with { RevisionHistoryLimit = 1 } };
         var current = OwnedSet(d, "busybox:1.0", 1, 1, 4, 1);
         _world.Seed(d, current,
-            OwnedSet(d, "busybox:0.1", 0, 0, 1, 40) with { Metadata = Make.Meta("web-r1", "default", "r1") with { Labels = Make.WebLabels,  Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "1" }, OwnerReferences = [Owners.ControllerRef(d)] } },
-            OwnedSet(d, "busybox:0.2", 0, 0, 2, 30) with { Metadata = Make.Meta("web-r2", "default", "r2") with { Labels = Make.WebLabels,  Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "2" }, OwnerReferences = [Owners.ControllerRef(d)] } },
-            OwnedSet(d, "busybox:0.3", 0, 0, 3, 20) with { Metadata = Make.Meta("web-r3", "default", "r3") with { Labels = Make.WebLabels,  Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "3" }, OwnerReferences = [Owners.ControllerRef(d)] } });
+            OwnedSet(d, "busybox:0.1", 0, 0, 1, 40) with { Metadata = WorkloadObjects.Meta("web-r1", "default", "r1") with { Labels = WorkloadObjects.WebLabels,  Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "1" }, OwnerReferences = [Owners.ControllerRef(d)] } },
+            OwnedSet(d, "busybox:0.2", 0, 0, 2, 30) with { Metadata = WorkloadObjects.Meta("web-r2", "default", "r2") with { Labels = WorkloadObjects.WebLabels,  Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "2" }, OwnerReferences = [Owners.ControllerRef(d)] } },
+            OwnedSet(d, "busybox:0.3", 0, 0, 3, 20) with { Metadata = WorkloadObjects.Meta("web-r3", "default", "r3") with { Labels = WorkloadObjects.WebLabels,  Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "3" }, OwnerReferences = [Owners.ControllerRef(d)] } });
 
         await _controller.ReconcileAsync("default/web", default);
 
@@ -149,8 +149,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_rollout_without_progress_past_its_deadline_is_marked_ProgressDeadlineExceeded()
     {
-        var old = Make.Deployment("web", 2);
-        var d = Make.Deployment("web", 2, image: "busybox:2.0");
+        var old = WorkloadObjects.Deployment("web", 2);
+        var d = WorkloadObjects.Deployment("web", 2, image: "busybox:2.0");
         d = d with
         {
             Spec = d.Spec! with { ProgressDeadlineSeconds = 60 },
@@ -179,7 +179,7 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_progressing_rollout_is_looked_at_again_when_its_deadline_passes()
     {
-        var d = Make.Deployment("web", 2);
+        var d = WorkloadObjects.Deployment("web", 2);
         d = d with { Spec = d.Spec! with { ProgressDeadlineSeconds = 60 } };
         var rs = OwnedSet(d, "busybox:1.0", 2, 1, 1, 1);
         _world.Seed(d, rs);
@@ -194,7 +194,7 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_selector_matching_everything_is_refused_with_a_warning()
     {
-        var d = Make.Deployment("web", 1);
+        var d = WorkloadObjects.Deployment("web", 1);
         _world.Seed(d with { Spec = d.Spec! with { Selector = new LabelSelector() }, Metadata = d.Metadata with { Generation = 2 } });
 
         await _controller.ReconcileAsync("default/web", default);
@@ -206,8 +206,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task Pausing_sets_the_paused_progressing_condition_and_does_not_roll_out()
     {
-        var old = Make.Deployment("web", 2);
-        var d = Make.Deployment("web", 2, image: "busybox:2.0");
+        var old = WorkloadObjects.Deployment("web", 2);
+        var d = WorkloadObjects.Deployment("web", 2, image: "busybox:2.0");
         d = d with { Spec = d.Spec! with { Paused = true } };
         _world.Seed(d, OwnedSet(old, "busybox:1.0", 2, 2, 1, 60));
 
@@ -221,8 +221,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task Resizing_mid_rollout_spreads_the_new_replicas_over_both_replica_sets_by_size()
     {
-        var old = Make.Deployment("web", 10, maxSurge: 3, maxUnavailable: 0);
-        var d = Make.Deployment("web", 15, image: "busybox:2.0", maxSurge: 3, maxUnavailable: 0);
+        var old = WorkloadObjects.Deployment("web", 10, maxSurge: 3, maxUnavailable: 0);
+        var d = WorkloadObjects.Deployment("web", 15, image: "busybox:2.0", maxSurge: 3, maxUnavailable: 0);
         Dictionary<string, string> Annotations(long revision) => new()
         {
             [DeploymentUtil.RevisionAnnotation] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -247,10 +247,10 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_name_taken_by_a_foreign_replica_set_bumps_the_collision_count()
     {
-        var d = Make.Deployment("web", 1);
+        var d = WorkloadObjects.Deployment("web", 1);
         var hash = PodTemplateHash.Compute(d.Spec!.Template, null);
         _world.Seed(d);
-        _world.Client.Seed(Make.ReplicaSet("web-" + hash, 1, uid: "someone-else"));
+        _world.Client.Seed(WorkloadObjects.ReplicaSet("web-" + hash, 1, uid: "someone-else"));
 
         await Assert.ThrowsAsync<ApiException>(() => _controller.ReconcileAsync("default/web", default));
 
@@ -261,8 +261,8 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     [Fact]
     public async Task An_old_replica_set_whose_status_still_counts_a_removed_pod_is_never_scaled_up()
     {
-        var old = Make.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
-        var d = Make.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
+        var old = WorkloadObjects.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
+        var d = WorkloadObjects.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
         // Scaled 3 -> 2, but its status still reports 3 available; the new set has 2 of 2 available.
         _world.Seed(d, OwnedSet(old, "busybox:1.0", 2, 3, 1, 60), OwnedSet(d, "busybox:2.0", 2, 2, 2, 1));
 

@@ -23,45 +23,45 @@ public sealed class DeploymentUtilTests
     [Fact]
     public void The_new_replica_set_grows_only_within_the_surge()
     {
-        var d = Make.Deployment("web", 10, maxSurge: IntOrString.FromString("20%"), maxUnavailable: 0);
-        var oldSet = Make.ReplicaSet("old", 10);
-        var newSet = Make.ReplicaSet("new", 0);
+        var d = WorkloadObjects.Deployment("web", 10, maxSurge: IntOrString.FromString("20%"), maxUnavailable: 0);
+        var oldSet = WorkloadObjects.ReplicaSet("old", 10);
+        var newSet = WorkloadObjects.ReplicaSet("new", 0);
 
         Assert.Equal(2, DeploymentUtil.NewReplicaSetReplicas(d, [oldSet, newSet], newSet));
-        Assert.Equal(2, DeploymentUtil.NewReplicaSetReplicas(d, [oldSet with { Spec = oldSet.Spec! with { Replicas = 10 } }, Make.ReplicaSet("new", 2)], Make.ReplicaSet("new", 2)));
-        Assert.Equal(10, DeploymentUtil.NewReplicaSetReplicas(Make.Deployment("web", 10, strategy: DeploymentStrategyType.Recreate), [oldSet, newSet], newSet));
+        Assert.Equal(2, DeploymentUtil.NewReplicaSetReplicas(d, [oldSet with { Spec = oldSet.Spec! with { Replicas = 10 } }, WorkloadObjects.ReplicaSet("new", 2)], WorkloadObjects.ReplicaSet("new", 2)));
+        Assert.Equal(10, DeploymentUtil.NewReplicaSetReplicas(WorkloadObjects.Deployment("web", 10, strategy: DeploymentStrategyType.Recreate), [oldSet, newSet], newSet));
     }
 
     [Fact]
     public void Template_hash_is_stable_changes_with_the_template_and_the_collision_count()
     {
-        var a = Make.Template("busybox:1.0");
+        var a = WorkloadObjects.Template("busybox:1.0");
         var hash = PodTemplateHash.Compute(a, null);
 
         Assert.Matches("^[bcdfghjklmnpqrstvwxz2456789]{1,10}$", hash);
-        Assert.Equal(hash, PodTemplateHash.Compute(Make.Template("busybox:1.0"), null));
-        Assert.NotEqual(hash, PodTemplateHash.Compute(Make.Template("busybox:2.0"), null));
+        Assert.Equal(hash, PodTemplateHash.Compute(WorkloadObjects.Template("busybox:1.0"), null));
+        Assert.NotEqual(hash, PodTemplateHash.Compute(WorkloadObjects.Template("busybox:2.0"), null));
         Assert.NotEqual(hash, PodTemplateHash.Compute(a, 1));
     }
 
     [Fact]
     public void Templates_compare_equal_without_the_hash_label_and_ignoring_empty_fields()
     {
-        var plain = Make.Template();
+        var plain = WorkloadObjects.Template();
         var hashed = PodTemplateHash.WithHash(plain, "abc12");
         var withEmpty = plain with { Spec = plain.Spec! with { Volumes = [] } };
 
         Assert.True(PodTemplateHash.EqualIgnoringHash(plain, hashed));
         Assert.True(PodTemplateHash.EqualIgnoringHash(plain, withEmpty));
-        Assert.False(PodTemplateHash.EqualIgnoringHash(plain, Make.Template("busybox:2.0")));
+        Assert.False(PodTemplateHash.EqualIgnoringHash(plain, WorkloadObjects.Template("busybox:2.0")));
     }
 
     [Fact]
     public void Revision_annotations_move_forward_and_keep_history()
     {
-        var d = Make.Deployment("web", 2);
+        var d = WorkloadObjects.Deployment("web", 2);
         d = d with { Metadata = d.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.ChangeCauseAnnotation] = "set image", [WellKnownAnnotations.LastAppliedConfiguration] = "{}" } } };
-        var rs = Make.ReplicaSet("web-1", 2);
+        var rs = WorkloadObjects.ReplicaSet("web-1", 2);
         rs = rs with { Metadata = rs.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "1" } } };
 
         var annotations = DeploymentUtil.NewReplicaSetAnnotations(d, rs, 3, exists: true)!;
@@ -76,8 +76,8 @@ public sealed class DeploymentUtilTests
     [Fact]
     public void Proportional_scaling_splits_by_size()
     {
-        var d = Make.Deployment("web", 15, maxSurge: 3, maxUnavailable: 0);
-        var big = Make.ReplicaSet("big", 8);
+        var d = WorkloadObjects.Deployment("web", 15, maxSurge: 3, maxUnavailable: 0);
+        var big = WorkloadObjects.ReplicaSet("big", 8);
         big = big with { Metadata = big.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.MaxReplicasAnnotation] = "13" } } };
 
         // 10 + 3 surge grew to 15 + 3: an 8-replica set of the 13 takes round(8 * 18 / 13) - 8 = 3 of the 5 added.

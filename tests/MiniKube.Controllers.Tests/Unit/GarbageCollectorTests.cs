@@ -23,7 +23,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
 
     private static ConfigMap Map(string name, params KubeObject[] owners) => new()
     {
-        Metadata = Make.Meta(name, "default", null) with
+        Metadata = WorkloadObjects.Meta(name, "default", null) with
         {
             OwnerReferences = owners.Length == 0 ? null : [.. owners.Select(o => Owners.ControllerRef(o) with { Controller = null })],
         },
@@ -35,8 +35,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task An_object_whose_owner_is_gone_is_deleted_in_the_background_with_a_uid_precondition()
     {
-        var owner = Make.ReplicaSet("web", 1);
-        _world.Seed(Make.Pod("p1", owner: owner));
+        var owner = WorkloadObjects.ReplicaSet("web", 1);
+        _world.Seed(WorkloadObjects.Pod("p1", owner: owner));
 
         await _gc.ReconcileAsync("pods|default/p1", default);
 
@@ -48,9 +48,9 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task An_owner_the_cache_has_not_seen_yet_is_confirmed_live_and_nothing_is_deleted()
     {
-        var owner = Make.ReplicaSet("web", 1);
+        var owner = WorkloadObjects.ReplicaSet("web", 1);
         _world.Client.Seed(owner);
-        _world.Seed(Make.Pod("p1", owner: owner));
+        _world.Seed(WorkloadObjects.Pod("p1", owner: owner));
 
         await _gc.ReconcileAsync("pods|default/p1", default);
 
@@ -60,8 +60,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task An_owner_recreated_under_the_same_name_does_not_own_the_old_dependents()
     {
-        var owner = Make.ReplicaSet("web", 1);
-        _world.Seed(Make.ReplicaSet("web", 1, uid: "new-uid"), Make.Pod("p1", owner: owner));
+        var owner = WorkloadObjects.ReplicaSet("web", 1);
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 1, uid: "new-uid"), WorkloadObjects.Pod("p1", owner: owner));
 
         await _gc.ReconcileAsync("pods|default/p1", default);
 
@@ -86,8 +86,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task Foreground_deletes_dependents_and_keeps_the_finalizer_while_blocking_ones_remain()
     {
-        var owner = Deleting(Make.ReplicaSet("web", 1), Finalizers.ForegroundDeletion);
-        _world.Seed(owner, Make.Pod("p1", owner: owner), Make.Pod("p2", owner: owner));
+        var owner = Deleting(WorkloadObjects.ReplicaSet("web", 1), Finalizers.ForegroundDeletion);
+        _world.Seed(owner, WorkloadObjects.Pod("p1", owner: owner), WorkloadObjects.Pod("p2", owner: owner));
 
         await _gc.ReconcileAsync("replicasets|default/web", default);
 
@@ -99,7 +99,7 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task Foreground_removes_the_finalizer_once_no_blocking_dependent_is_left()
     {
-        var owner = Deleting(Make.ReplicaSet("web", 1), Finalizers.ForegroundDeletion, "example.com/keep");
+        var owner = Deleting(WorkloadObjects.ReplicaSet("web", 1), Finalizers.ForegroundDeletion, "example.com/keep");
         _world.Seed(owner);
 
         await _gc.ReconcileAsync("replicasets|default/web", default);
@@ -112,8 +112,8 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task Orphan_removes_the_owner_reference_from_dependents_then_the_finalizer()
     {
-        var owner = Deleting(Make.ReplicaSet("web", 1), Finalizers.Orphan);
-        _world.Seed(owner, Make.Pod("p1", owner: owner));
+        var owner = Deleting(WorkloadObjects.ReplicaSet("web", 1), Finalizers.Orphan);
+        _world.Seed(owner, WorkloadObjects.Pod("p1", owner: owner));
 
         await _gc.ReconcileAsync("replicasets|default/web", default);
 
@@ -136,9 +136,9 @@ public sealed class GarbageCollectorTests : IAsyncLifetime
     [Fact]
     public async Task A_dependent_of_an_owner_deleting_in_the_foreground_that_has_dependents_itself_is_deleted_in_the_foreground()
     {
-        var deployment = Deleting(Make.Deployment("web", 1), Finalizers.ForegroundDeletion);
-        var rs = Make.ReplicaSet("web-1", 1) with { Metadata = Make.ReplicaSet("web-1", 1).Metadata with { OwnerReferences = [Owners.ControllerRef(deployment)] } };
-        _world.Seed(deployment, rs, Make.Pod("p1", owner: rs));
+        var deployment = Deleting(WorkloadObjects.Deployment("web", 1), Finalizers.ForegroundDeletion);
+        var rs = WorkloadObjects.ReplicaSet("web-1", 1) with { Metadata = WorkloadObjects.ReplicaSet("web-1", 1).Metadata with { OwnerReferences = [Owners.ControllerRef(deployment)] } };
+        _world.Seed(deployment, rs, WorkloadObjects.Pod("p1", owner: rs));
 
         await _gc.ReconcileAsync("replicasets|default/web-1", default);
 

@@ -23,7 +23,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
 
     private static Namespace Terminating(string name) => new()
     {
-        Metadata = Make.Meta(name, null, null) with { DeletionTimestamp = UnitWorld.Start },
+        Metadata = WorkloadObjects.Meta(name, null, null) with { DeletionTimestamp = UnitWorld.Start },
         Spec = new NamespaceSpec { Finalizers = [Finalizers.Kubernetes] },
         Status = new NamespaceStatus { Phase = NamespacePhase.Terminating },
     };
@@ -31,7 +31,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
     [Fact]
     public async Task Deletes_the_content_reports_what_remained_and_finalizes_once_it_is_gone()
     {
-        _world.Seed(Terminating("team"), Make.Pod("p1", ns: "team", node: "n1"), new ConfigMap { Metadata = Make.Meta("cm", "team", null) });
+        _world.Seed(Terminating("team"), WorkloadObjects.Pod("p1", ns: "team", node: "n1"), new ConfigMap { Metadata = WorkloadObjects.Meta("cm", "team", null) });
 
         var result = await _controller.ReconcileAsync("team", default);
 
@@ -62,9 +62,9 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
     [Fact]
     public async Task Content_still_finishing_is_checked_again_later()
     {
-        _world.Seed(Terminating("slow"), Make.Pod("p1", ns: "slow", node: "n1") with
+        _world.Seed(Terminating("slow"), WorkloadObjects.Pod("p1", ns: "slow", node: "n1") with
         {
-            Metadata = Make.Pod("p1", ns: "slow").Metadata with { DeletionTimestamp = UnitWorld.Start },
+            Metadata = WorkloadObjects.Pod("p1", ns: "slow").Metadata with { DeletionTimestamp = UnitWorld.Start },
         });
 
         var result = await _controller.ReconcileAsync("slow", default);
@@ -77,7 +77,7 @@ public sealed class NamespaceControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_namespace_not_being_deleted_is_left_alone()
     {
-        _world.Seed(new Namespace { Metadata = Make.Meta("live", null, null), Spec = new NamespaceSpec { Finalizers = [Finalizers.Kubernetes] } });
+        _world.Seed(new Namespace { Metadata = WorkloadObjects.Meta("live", null, null), Spec = new NamespaceSpec { Finalizers = [Finalizers.Kubernetes] } });
 
         await _controller.ReconcileAsync("live", default);
 

@@ -23,7 +23,7 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
 
     private static Node NewNode(string name, string ready = ConditionStatus.True, IReadOnlyList<Taint>? taints = null) => new()
     {
-        Metadata = Make.Meta(name, null, null),
+        Metadata = WorkloadObjects.Meta(name, null, null),
         Spec = new NodeSpec { Taints = taints },
         Status = new NodeStatus
         {
@@ -37,7 +37,7 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
 
     private static Lease NodeLease(string node, DateTimeOffset renewed) => new()
     {
-        Metadata = Make.Meta(node, "kube-node-lease", null),
+        Metadata = WorkloadObjects.Meta(node, "kube-node-lease", null),
         Spec = new LeaseSpec { HolderIdentity = node, RenewTime = renewed },
     };
 
@@ -45,7 +45,7 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
     public async Task A_node_whose_lease_is_older_than_the_grace_period_becomes_unknown_unreachable_and_its_pods_not_ready()
     {
         // n2 is healthy: one dead node of two is not a disruption, so n1 gets the NoExecute taint too.
-        Seed(NewNode("n1"), NodeLease("n1", UnitWorld.Start.AddSeconds(-41)), Make.Pod("p1", node: "n1"), Healthy("n2"));
+        Seed(NewNode("n1"), NodeLease("n1", UnitWorld.Start.AddSeconds(-41)), WorkloadObjects.Pod("p1", node: "n1"), Healthy("n2"));
 
         await _controller.ReconcileAsync("n1", default);
 

@@ -24,7 +24,7 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Creates_missing_pods_from_the_template_with_a_controller_reference()
     {
-        var rs = Make.ReplicaSet("web", 3);
+        var rs = WorkloadObjects.ReplicaSet("web", 3);
         _world.Seed(rs);
 
         await _controller.ReconcileAsync("default/web", default);
@@ -46,7 +46,7 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Does_not_create_again_while_its_creations_are_still_expected()
     {
-        _world.Seed(Make.ReplicaSet("web", 2));
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 2));
         await _controller.ReconcileAsync("default/web", default);
         _world.Client.Actions.Clear();
 
@@ -58,7 +58,7 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Creates_again_once_the_expectations_expire()
     {
-        _world.Seed(Make.ReplicaSet("web", 2));
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 2));
         await _controller.ReconcileAsync("default/web", default);
         _world.Client.Actions.Clear();
         _world.Time.Advance(TimeSpan.FromMinutes(6));
@@ -71,7 +71,7 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Slow_start_stops_at_the_first_failing_batch_and_reports_ReplicaFailure()
     {
-        _world.Seed(Make.ReplicaSet("web", 10));
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 10));
         var calls = 0;
         _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
             ? ApiException.Forbidden(null, "", "exceeded quota: pods")
@@ -96,7 +96,7 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_create_whose_reply_was_lost_stays_expected_so_no_second_pod_is_made_for_it()
     {
-        _world.Seed(Make.ReplicaSet("web", 10));
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 10));
         var calls = 0;
         _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
             ? TransportFailure("Error reading next message. IOException: The request was aborted.")
@@ -117,7 +117,7 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_connection_is_a_create_that_surely_did_not_happen()
     {
-        _world.Seed(Make.ReplicaSet("web", 10));
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 10));
         var calls = 0;
         _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
             ? TransportFailure("Error starting gRPC call. HttpRequestException: Connection refused (127.0.0.1:1) SocketException: Connection refused")
@@ -131,14 +131,14 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Deletes_surplus_pods_in_kubernetes_preference_order()
     {
-        var rs = Make.ReplicaSet("web", 2);
+        var rs = WorkloadObjects.ReplicaSet("web", 2);
         var start = UnitWorld.Start;
         _world.Seed(rs,
-            Make.Pod("running-old", owner: rs, node: "n1", created: start.AddHours(-3), readySince: start.AddHours(-3)),
-            Make.Pod("unscheduled", owner: rs, phase: PodPhase.Pending, ready: false),
-            Make.Pod("pending", owner: rs, node: "n1", phase: PodPhase.Pending, ready: false),
-            Make.Pod("not-ready", owner: rs, node: "n2", ready: false),
-            Make.Pod("running-new", owner: rs, node: "n3", created: start.AddMinutes(-1), readySince: start.AddMinutes(-1)));
+            WorkloadObjects.Pod("running-old", owner: rs, node: "n1", created: start.AddHours(-3), readySince: start.AddHours(-3)),
+            WorkloadObjects.Pod("unscheduled", owner: rs, phase: PodPhase.Pending, ready: false),
+            WorkloadObjects.Pod("pending", owner: rs, node: "n1", phase: PodPhase.Pending, ready: false),
+            WorkloadObjects.Pod("not-ready", owner: rs, node: "n2", ready: false),
+            WorkloadObjects.Pod("running-new", owner: rs, node: "n3", created: start.AddMinutes(-1), readySince: start.AddMinutes(-1)));
 
         await _controller.ReconcileAsync("default/web", default);
 
@@ -152,11 +152,11 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Adopts_matching_orphans_and_releases_owned_pods_that_stop_matching()
     {
-        var rs = Make.ReplicaSet("web", 2);
+        var rs = WorkloadObjects.ReplicaSet("web", 2);
         _world.Seed(rs,
-            Make.Pod("orphan", node: "n1"),
-            Make.Pod("strayed", owner: rs, node: "n1", labels: new Dictionary<string, string> { ["app"] = "other" }),
-            Make.Pod("foreign", owner: Make.ReplicaSet("other", 1), node: "n1"));
+            WorkloadObjects.Pod("orphan", node: "n1"),
+            WorkloadObjects.Pod("strayed", owner: rs, node: "n1", labels: new Dictionary<string, string> { ["app"] = "other" }),
+            WorkloadObjects.Pod("foreign", owner: WorkloadObjects.ReplicaSet("other", 1), node: "n1"));
 
         await _controller.ReconcileAsync("default/web", default);
 
@@ -174,11 +174,11 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
     [Fact]
     public async Task Reports_ready_and_available_replicas_and_requeues_for_min_ready_seconds()
     {
-        var rs = Make.ReplicaSet("web", 2, minReadySeconds: 30);
+        var rs = WorkloadObjects.ReplicaSet("web", 2, minReadySeconds: 30);
         var now = UnitWorld.Start;
         _world.Seed(rs,
-            Make.Pod("long-ready", owner: rs, node: "n1", readySince: now.AddMinutes(-5)),
-            Make.Pod("just-ready", owner: rs, node: "n1", readySince: now.AddSeconds(-10)));
+            WorkloadObjects.Pod("long-ready", owner: rs, node: "n1", readySince: now.AddMinutes(-5)),
+            WorkloadObjects.Pod("just-ready", owner: rs, node: "n1", readySince: now.AddSeconds(-10)));
 
         var result = await _controller.ReconcileAsync("default/web", default);
 

@@ -9,7 +9,7 @@ public sealed class RolloutTests
 {
     private static Deployment WithStatus(int replicas, int updated, int available, int total, long generation = 2, long observed = 2, string? progressingReason = null)
     {
-        var d = Make.Deployment("web", replicas);
+        var d = WorkloadObjects.Deployment("web", replicas);
         return d with
         {
             Metadata = d.Metadata with { Generation = generation },
@@ -42,7 +42,7 @@ public sealed class RolloutTests
 
     private static ReplicaSet Revision(long revision, string image, string? cause = null)
     {
-        var rs = Make.ReplicaSet("web-" + revision, 0);
+        var rs = WorkloadObjects.ReplicaSet("web-" + revision, 0);
         var annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (cause is not null)
         {
@@ -51,7 +51,7 @@ public sealed class RolloutTests
         return rs with
         {
             Metadata = rs.Metadata with { Annotations = annotations },
-            Spec = rs.Spec! with { Template = PodTemplateHash.WithHash(Make.Template(image), "h" + revision) },
+            Spec = rs.Spec! with { Template = PodTemplateHash.WithHash(WorkloadObjects.Template(image), "h" + revision) },
         };
     }
 
@@ -91,7 +91,7 @@ public sealed class RolloutTests
     public async Task Undo_restores_the_template_and_the_revisions_annotations_but_keeps_the_deployments_own()
     {
         var client = new FakeControllerClient();
-        var d = Make.Deployment("web", 2, image: "busybox:2.0");
+        var d = WorkloadObjects.Deployment("web", 2, image: "busybox:2.0");
         d = d with { Metadata = d.Metadata with { Annotations = new Dictionary<string, string> { [DeploymentUtil.RevisionAnnotation] = "2", ["team"] = "x" } } };
         var first = Revision(1, "busybox:1.0", "first") with { Metadata = Revision(1, "busybox:1.0", "first").Metadata with { OwnerReferences = [Owners.ControllerRef(d)] } };
         client.Seed(d, first);
@@ -111,7 +111,7 @@ public sealed class RolloutTests
     public async Task Paused_deployments_refuse_undo_and_restart_and_resume_needs_a_pause()
     {
         var client = new FakeControllerClient();
-        var d = Make.Deployment("web", 1);
+        var d = WorkloadObjects.Deployment("web", 1);
         client.Seed(d with { Spec = d.Spec! with { Paused = true } });
         var ops = new RolloutOperations(client);
 
@@ -128,7 +128,7 @@ public sealed class RolloutTests
     public async Task Set_image_changes_the_named_containers_and_refuses_unknown_ones()
     {
         var client = new FakeControllerClient();
-        client.Seed(Make.Deployment("web", 1));
+        client.Seed(WorkloadObjects.Deployment("web", 1));
         var ops = new RolloutOperations(client);
 
         Assert.Equal("deployment.apps/web image updated", await ops.SetImageAsync("default", "web", new Dictionary<string, string> { ["app"] = "busybox:2.0" }));
@@ -142,7 +142,7 @@ public sealed class RolloutTests
     public async Task Restart_stamps_restartedAt_on_the_template_and_scale_patches_replicas()
     {
         var client = new FakeControllerClient();
-        client.Seed(Make.Deployment("web", 1), Make.ReplicaSet("plain", 1));
+        client.Seed(WorkloadObjects.Deployment("web", 1), WorkloadObjects.ReplicaSet("plain", 1));
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero));
         var ops = new RolloutOperations(client, time: time);
 

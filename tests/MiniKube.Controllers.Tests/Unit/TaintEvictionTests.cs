@@ -26,13 +26,13 @@ public sealed class TaintEvictionTests : IAsyncLifetime
 
     private static Node TaintedNode(DateTimeOffset added) => new()
     {
-        Metadata = Make.Meta("n1", null, null),
+        Metadata = WorkloadObjects.Meta("n1", null, null),
         Spec = new NodeSpec { Taints = [new Taint { Key = Taints.Unreachable, Effect = TaintEffect.NoExecute, TimeAdded = added }] },
     };
 
     private static Pod PodWith(string name, params Toleration[] tolerations)
     {
-        var pod = Make.Pod(name, node: "n1");
+        var pod = WorkloadObjects.Pod(name, node: "n1");
         return pod with { Spec = pod.Spec! with { Tolerations = tolerations } };
     }
 
@@ -87,7 +87,7 @@ public sealed class TaintEvictionTests : IAsyncLifetime
     [Fact]
     public async Task A_pod_bound_to_a_node_that_no_longer_exists_is_deleted_at_once()
     {
-        _world.Seed(Make.Pod("p1", node: "gone"));
+        _world.Seed(WorkloadObjects.Pod("p1", node: "gone"));
 
         await _podGc.ReconcileAsync("default/p1", default);
 
@@ -98,8 +98,8 @@ public sealed class TaintEvictionTests : IAsyncLifetime
     [Fact]
     public async Task A_pod_whose_node_the_cache_lacks_but_the_server_has_is_kept()
     {
-        _world.Client.Seed(new Node { Metadata = Make.Meta("late", null, null) });
-        _world.Seed(Make.Pod("p1", node: "late"));
+        _world.Client.Seed(new Node { Metadata = WorkloadObjects.Meta("late", null, null) });
+        _world.Seed(WorkloadObjects.Pod("p1", node: "late"));
 
         await _podGc.ReconcileAsync("default/p1", default);
 

@@ -1,10 +1,17 @@
 using MiniKube.Api;
+using MiniKube.Controllers;
 
-namespace MiniKube.Controllers.Tests.Support;
+namespace MiniKube.Testing;
 
-/// <summary>Builders for test objects, defaulted the way the API server would store them.</summary>
-internal static class Make
+/// <summary>
+/// Builders for workload objects (ReplicaSets, Deployments and the pods they own, with controller references), defaulted
+/// the way the API server would store them, for tests that hand objects to controllers without an API server.
+/// </summary>
+public static class WorkloadObjects
 {
+    /// <summary>The fixed "now" of controller unit tests; objects are created relative to it.</summary>
+    public static readonly DateTimeOffset Start = new(2025, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
     public static readonly IReadOnlyDictionary<string, string> WebLabels = new Dictionary<string, string> { ["app"] = "web" };
 
     public static PodTemplateSpec Template(string image = "busybox:1.0", IReadOnlyDictionary<string, string>? labels = null) => new()
@@ -53,8 +60,8 @@ internal static class Make
             Metadata = Meta(name, ns, null) with
             {
                 Labels = labels ?? WebLabels,
-                CreationTimestamp = created ?? UnitWorld.Start.AddMinutes(-10),
-                OwnerReferences = owner is null ? null : [Controllers.Owners.ControllerRef(owner)],
+                CreationTimestamp = created ?? Start.AddMinutes(-10),
+                OwnerReferences = owner is null ? null : [Owners.ControllerRef(owner)],
             },
             Spec = new PodSpec { NodeName = node, Containers = [new Container { Name = "app", Image = "busybox:1.0" }] },
             Status = new PodStatus
@@ -64,7 +71,7 @@ internal static class Make
                 {
                     Type = PodConditionType.Ready,
                     Status = ready ? ConditionStatus.True : ConditionStatus.False,
-                    LastTransitionTime = readySince ?? UnitWorld.Start.AddMinutes(-5),
+                    LastTransitionTime = readySince ?? Start.AddMinutes(-5),
                 }],
                 ContainerStatuses = [new ContainerStatus { Name = "app", Ready = ready, RestartCount = restarts }],
             },
@@ -77,6 +84,6 @@ internal static class Make
         Uid = uid ?? "uid-" + name,
         ResourceVersion = "1",
         Generation = 1,
-        CreationTimestamp = UnitWorld.Start.AddMinutes(-30),
+        CreationTimestamp = Start.AddMinutes(-30),
     };
 }
