@@ -19,9 +19,9 @@ public sealed class LeaderElectionIntegrationTests
             {
                 LeaseName = ControllerManagerOptions.DefaultLeaseName,
                 Identity = identity,
-                // Long enough that a loaded machine never makes the leader miss a renewal (it would hand over early and
-                // the assertions about who created what would fail); the hand-over itself does not wait for it: a
-                // stopping leader releases the lease and the standby takes it at its next retry.
+                // Long enough that a loaded machine cannot make the leader miss a renewal and hand over early; the
+                // hand-over the test checks does not wait for it: a stopping leader releases the lease and the standby
+                // takes it at its next retry.
                 LeaseDuration = TimeSpan.FromSeconds(15),
                 RenewDeadline = TimeSpan.FromSeconds(10),
                 RetryPeriod = TimeSpan.FromMilliseconds(200),
@@ -46,7 +46,10 @@ public sealed class LeaderElectionIntegrationTests
         await Cluster.WaitForRunningPodsAsync(server.Client, "default", 3);
         Assert.True(first.IsLeading);
         Assert.False(second.IsLeading);
-        var creates = (await Cluster.EventsAsync(server.Client, "default", "web")).Where(e => e.Reason == "SuccessfulCreate").ToList();
+        // Events are written after the pods they describe: a Running pod does not mean its event is stored yet.
+        var creates = await Eventually.WaitAsync(
+            async () => (await Cluster.EventsAsync(server.Client, "default", "web")).Where(e => e.Reason == "SuccessfulCreate").ToList(),
+            list => list.Count >= 3, Cluster.Timeout, "three SuccessfulCreate events");
         Assert.Equal(3, creates.Count);
         Assert.All(creates, e => Assert.Equal("manager-a", e.Source!.Host));
 
