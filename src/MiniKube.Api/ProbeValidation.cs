@@ -9,22 +9,7 @@ internal static class ProbeValidation
 
     internal static void ValidateProbe(Probe probe, string path, bool mustSucceedOnce, List<FieldError> errs)
     {
-        var handlers = new List<string>();
-        if (probe.Exec is not null)
-        {
-            handlers.Add("exec");
-            ValidateExec(probe.Exec, Paths.Child(path, "exec"), errs);
-        }
-        if (probe.HttpGet is not null)
-        {
-            handlers.Add("httpGet");
-            ValidateHttpGet(probe.HttpGet, Paths.Child(path, "httpGet"), errs);
-        }
-        if (probe.TcpSocket is not null)
-        {
-            handlers.Add("tcpSocket");
-            PortNumberOrName(probe.TcpSocket.Port, Paths.Child(path, "tcpSocket.port"), errs);
-        }
+        var handlers = SharedHandlers(probe.Exec, probe.HttpGet, probe.TcpSocket, path, errs);
         if (probe.Grpc is not null)
         {
             handlers.Add("grpc");
@@ -55,24 +40,31 @@ internal static class ProbeValidation
         }
     }
 
-    internal static void ValidateLifecycleHandler(LifecycleHandler handler, string path, List<FieldError> errs)
+    /// <summary>The handlers probes and lifecycle hooks have in common, validated; the names of those set.</summary>
+    private static List<string> SharedHandlers(ExecAction? exec, HttpGetAction? httpGet, TcpSocketAction? tcpSocket, string path, List<FieldError> errs)
     {
         var handlers = new List<string>();
-        if (handler.Exec is not null)
+        if (exec is not null)
         {
             handlers.Add("exec");
-            ValidateExec(handler.Exec, Paths.Child(path, "exec"), errs);
+            ValidateExec(exec, Paths.Child(path, "exec"), errs);
         }
-        if (handler.HttpGet is not null)
+        if (httpGet is not null)
         {
             handlers.Add("httpGet");
-            ValidateHttpGet(handler.HttpGet, Paths.Child(path, "httpGet"), errs);
+            ValidateHttpGet(httpGet, Paths.Child(path, "httpGet"), errs);
         }
-        if (handler.TcpSocket is not null)
+        if (tcpSocket is not null)
         {
             handlers.Add("tcpSocket");
-            PortNumberOrName(handler.TcpSocket.Port, Paths.Child(path, "tcpSocket.port"), errs);
+            PortNumberOrName(tcpSocket.Port, Paths.Child(path, "tcpSocket.port"), errs);
         }
+        return handlers;
+    }
+
+    internal static void ValidateLifecycleHandler(LifecycleHandler handler, string path, List<FieldError> errs)
+    {
+        var handlers = SharedHandlers(handler.Exec, handler.HttpGet, handler.TcpSocket, path, errs);
         if (handler.Sleep is not null)
         {
             handlers.Add("sleep");
