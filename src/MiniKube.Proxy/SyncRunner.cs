@@ -61,6 +61,7 @@ public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Fu
             Refill();
             if (tokens < 1)
             {
+                LogWaitingForToken(logger, (minInterval * (1 - tokens)).TotalMilliseconds);
                 await Task.Delay(minInterval * (1 - tokens), time, cancellationToken).ConfigureAwait(false);
                 Refill();
             }
@@ -107,6 +108,9 @@ public sealed partial class SyncRunner(TimeSpan minInterval, TimeSpan period, Fu
         }
         cancellationToken.ThrowIfCancellationRequested();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Waiting {Milliseconds:0} ms for a sync token (syncs are coalesced to one per min sync period)")]
+    private static partial void LogWaitingForToken(ILogger logger, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sync failed ({Reason}); retrying in {Delay} with a full sync")]
     private static partial void LogSyncFailed(ILogger logger, string reason, TimeSpan delay);
