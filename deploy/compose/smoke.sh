@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Manual check of the docker-compose cluster (not part of ./test.sh: building the images takes minutes):
 # builds the images if missing, starts the cluster, waits until the three nodes are Ready through the published
-# API port, runs one pod to Running on a compose node, then checks the proxy: a 2-replica httpd Deployment exposed as a
-# NodePort Service gets ready endpoints, the NodePort answers on 127.0.0.1, and the pod reaches the Service by its DNS
+# API port, runs one pod to Running on a compose node and reads its logs, then checks the proxy: a 2-replica httpd
+# Deployment with an HTTP readiness probe, exposed as a NodePort Service, gets ready endpoints, the NodePort answers on 127.0.0.1, and the pod reaches the Service by its DNS
 # name through the ClusterIP; then it tears everything down again (also on failure), the proxy's rules and route too.
 #
 #   deploy/compose/smoke.sh            build what is missing, up, check, down
@@ -76,6 +76,10 @@ YAML
 pod_running() { "${minictl[@]}" get pod "$pod" 2>/dev/null | grep -q ' Running '; }
 wait_until 90 pod_running || { "${minictl[@]}" describe pod "$pod" >&2 || true; die "pod $pod did not reach Running"; }
 "${minictl[@]}" get pod "$pod" -o wide
+# Logs come from the kubelet (host network, on the compose gateway address) through the API server's container.
+has_logs() { "${minictl[@]}" logs "$pod" 2>/dev/null | grep -q 'hello from'; }
+wait_until 30 has_logs || die "minictl logs $pod did not show the pod's output (API server → kubelet)"
+log "logs of $pod through the API server: $("${minictl[@]}" logs "$pod")"
 
 # Services through the compose cluster's proxy.
 node_port=$(( 30000 + RANDOM % 2000 ))
@@ -98,7 +102,9 @@ spec:
         command: ["sh", "-c", "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"]
         ports:
         - {name: http, containerPort: 8080}
-        # No readiness probe: an HTTP probe never passed on the compose cluster (known problem, docs/deploy.md).
+        readinessProbe:
+          httpGet: {path: /, port: http}
+          periodSeconds: 2
 ---
 apiVersion: v1
 kind: Service
