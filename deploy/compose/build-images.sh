@@ -7,6 +7,8 @@
 #   minikube/scheduler:local
 #   minikube/controller-manager:local
 #   minikube/kubelet:local
+#   minikube/proxy:local
+#   minikube/dashboard:local
 #
 #   deploy/compose/build-images.sh            build what is missing
 #   deploy/compose/build-images.sh --force    rebuild everything
@@ -30,13 +32,14 @@ for arg in "$@"; do
     esac
 done
 
-components=(apiserver scheduler controller-manager kubelet proxy)
+components=(apiserver scheduler controller-manager kubelet proxy dashboard)
 declare -A projects=(
     [apiserver]=src/MiniKube.ApiServer/MiniKube.ApiServer.csproj
     [scheduler]=src/MiniKube.Scheduler/MiniKube.Scheduler.csproj
     [controller-manager]=src/MiniKube.ControllerManager/MiniKube.ControllerManager.csproj
     [kubelet]=src/MiniKube.Kubelet/MiniKube.Kubelet.csproj
     [proxy]=src/MiniKube.Proxy/MiniKube.Proxy.csproj
+    [dashboard]=src/MiniKube.Dashboard/MiniKube.Dashboard.csproj
 )
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }

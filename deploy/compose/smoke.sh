@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Manual check of the docker-compose cluster (not part of ./test.sh: building the images takes minutes):
 # builds the images if missing, starts the cluster, waits until the three nodes are Ready through the published
-# API port, runs one pod to Running on a compose node and reads its logs, then checks the proxy: a 2-replica httpd
+# API port and the dashboard lists them, runs one pod to Running on a compose node and reads its logs, then checks the proxy: a 2-replica httpd
 # Deployment with an HTTP readiness probe, exposed as a NodePort Service, gets ready endpoints, the NodePort answers on 127.0.0.1, and the pod reaches the Service by its DNS
 # name through the ClusterIP; then it tears everything down again (also on failure), the proxy's rules and route too.
 #
@@ -60,6 +60,10 @@ if ! wait_until 180 all_ready; then
 fi
 log "3 nodes Ready $(( $(date +%s) - started )) s after docker-compose up"
 "${minictl[@]}" get nodes -o wide
+# The dashboard renders the nodes it sees through its informers (the first render is served as plain HTML).
+dashboard_lists_nodes() { [ "$(timeout 5 wget -qO- http://127.0.0.1:18090/nodes 2>/dev/null | grep -oE 'compose-node-[123]' | sort -u | wc -l)" -eq 3 ]; }
+wait_until 60 dashboard_lists_nodes || { "${compose[@]}" logs --tail 30 dashboard >&2 || true; die "the dashboard at http://127.0.0.1:18090/nodes did not list the three nodes"; }
+log "dashboard at http://127.0.0.1:18090/ lists the three nodes"
 
 pod=smoke-$RANDOM
 cat <<YAML | "${minictl[@]}" create -f -
