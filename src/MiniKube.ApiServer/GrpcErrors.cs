@@ -51,6 +51,9 @@ internal sealed partial class GrpcErrors(ILogger<GrpcErrors> logger) : Intercept
         Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: 413 } => RequestLimits.TooLarge(),
         StorageException { Code: StorageErrorCode.Gone } gone => ApiException.Gone("too old resource version: " + gone.Message),
         StorageException { Code: StorageErrorCode.Unavailable } down => ApiException.Unavailable("storage unavailable: " + down.Message),
+        // Kubernetes answers 500 with etcd's words; the rest says what still works and how to recover.
+        StorageException { Code: StorageErrorCode.QuotaExceeded } full => ApiException.Internal(full.Message +
+            " (etcd's space quota is used up: reads and deletes still work; to write again, compact and defragment etcd and disarm its NOSPACE alarm, see docs/reliability.md)"),
         StorageException other => ApiException.Internal(other.Message),
         OperationCanceledException => ApiException.Timeout("the request was cancelled or timed out"),
         _ => ApiException.Internal(ex.Message),

@@ -433,6 +433,9 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
     private static Exception Translate(RpcException ex, string key, string what, bool callerCancelled) => ex.StatusCode switch
     {
         StatusCode.Cancelled when callerCancelled => new OperationCanceledException($"{what}: cancelled", ex),
+        // etcd answers writes with "etcdserver: mvcc: database space exceeded" while its NOSPACE alarm is raised.
+        StatusCode.ResourceExhausted when ex.Status.Detail.Contains("space exceeded", StringComparison.Ordinal) =>
+            new StorageException(StorageErrorCode.QuotaExceeded, key, $"{what}: {ex.Status.Detail}", ex),
         StatusCode.Cancelled or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown =>
             new StorageException(StorageErrorCode.Unavailable, key, $"{what}: {ex.Status.Detail}", ex),
         _ => new StorageException(StorageErrorCode.Failed, key, $"{what}: etcd answered {ex.StatusCode}: {ex.Status.Detail}", ex),

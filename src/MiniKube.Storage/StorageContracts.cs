@@ -34,6 +34,8 @@ public enum StorageErrorCode
     /// <summary>The requested revision has been compacted away; the caller must re-list.</summary>
     Gone,
     Unavailable,
+    /// <summary>etcd's space quota is used up (its NOSPACE alarm is raised): reads and deletes still work, writes do not.</summary>
+    QuotaExceeded,
     /// <summary>etcd refused the request for another reason (the message says which).</summary>
     Failed,
 }

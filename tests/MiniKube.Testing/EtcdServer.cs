@@ -45,7 +45,10 @@ public sealed class EtcdServer : IAsyncDisposable
     /// <summary>The last lines etcd wrote to stdout/stderr, for failure messages.</summary>
     public string RecentOutput => _output.Snapshot();
 
-    public static async Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync([], cancellationToken);
+
+    /// <summary>A private etcd with extra flags (for example <c>--quota-backend-bytes</c>).</summary>
+    public static async Task<EtcdServer> StartAsync(IReadOnlyList<string> extraArguments, CancellationToken cancellationToken = default)
     {
         var executable = FindExecutable() ?? throw new FileNotFoundException(NotFoundMessage);
         string? previousFailure = null;
@@ -53,7 +56,7 @@ public sealed class EtcdServer : IAsyncDisposable
         {
             try
             {
-                return await TryStartAsync(executable, cancellationToken).ConfigureAwait(false);
+                return await TryStartAsync(executable, extraArguments, cancellationToken).ConfigureAwait(false);
             }
             catch (PortInUseException ex)
             {
@@ -66,7 +69,7 @@ public sealed class EtcdServer : IAsyncDisposable
             $"etcd could not bind free ports in {StartAttempts} attempts; last failure: {previousFailure}");
     }
 
-    private static async Task<EtcdServer> TryStartAsync(string executable, CancellationToken cancellationToken)
+    private static async Task<EtcdServer> TryStartAsync(string executable, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
     {
         var clientPort = FreePort.Get();
         var peerPort = FreePort.Get();
@@ -95,7 +98,7 @@ public sealed class EtcdServer : IAsyncDisposable
                      "--initial-cluster-token", name,
                      "--logger", "zap",
                      "--log-outputs", "stderr",
-                 })
+                 }.Concat(extraArguments))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -182,6 +185,30 @@ public sealed class EtcdServer : IAsyncDisposable
     }
 
     /// <summary>Kills etcd (and anything it spawned), waits for it to exit and deletes its data directory.</summary>
+    /// <summary>Runs <c>etcdctl</c> (Debian's etcd-client) against this server, as an operator would; fails on a non-zero exit.</summary>
+    public async Task<string> EtcdctlAsync(params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo("etcdctl")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        startInfo.Environment["ETCDCTL_API"] = "3";
+        foreach (var argument in new[] { "--endpoints", ClientUrl, "--command-timeout", "30s" }.Concat(arguments))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("etcdctl did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        return process.ExitCode == 0
+            ? await stdout.ConfigureAwait(false)
+            : throw new InvalidOperationException($"etcdctl {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stderr.ConfigureAwait(false)}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

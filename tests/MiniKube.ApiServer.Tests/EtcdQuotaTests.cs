@@ -1,0 +1,68 @@
+using System.Text.Json;
+using MiniKube.Api;
+using MiniKube.Testing;
+using static MiniKube.Testing.TestObjects;
+
+namespace MiniKube.ApiServer.Tests;
+
+/// <summary>
+/// etcd's space quota reached (a private etcd with a 16 MiB quota): writes get a clear error, reads go on, deletes work,
+/// and after an operator's compaction, defragmentation and alarm disarm, writes work again.
+/// </summary>
+public sealed class EtcdQuotaTests
+{
+    private const long Quota = 16 * 1024 * 1024;
+
+    [Fact]
+    public async Task Writes_past_the_quota_fail_clearly_reads_go_on_and_compaction_and_defragmentation_bring_writes_back()
+    {
+        await using var etcd = await EtcdServer.StartAsync(["--quota-backend-bytes", Quota.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await using var api = await TestApiServer.StartAsync(etcd.ClientUrl);
+        var client = api.Client;
+        var value = new string('q', 900 * 1024);
+
+        // Fill etcd until the quota stops a write; 900 KiB each, so the quota is reached within ~18 creates.
+        var created = new List<string>();
+        ApiException? refused = null;
+        for (var i = 0; i < 60 && refused is null; i++)
+        {
+            try
+            {
+                await client.CreateAsync(ConfigMap($"fill-{i}", "default", value));
+                created.Add($"fill-{i}");
+            }
+            catch (ApiException ex)
+            {
+                refused = ex;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.True(created.Count > 0, "no write succeeded before the quota was reached");
+        Assert.Equal(500, refused.Status.Code);
+        Assert.Contains("database space exceeded", refused.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("compact and defragment etcd and disarm its NOSPACE alarm", refused.Status.Message, StringComparison.Ordinal);
+        Assert.Contains("NOSPACE", await etcd.EtcdctlAsync("alarm", "list"), StringComparison.Ordinal);
+
+        // Reads go on: every object written before the quota is there, whole.
+        var listed = await client.ListAsync<ConfigMap>("default");
+        Assert.Equal(created.Order(StringComparer.Ordinal), listed.Items.Select(c => c.Metadata.Name!).Where(n => n.StartsWith("fill-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(value, (await client.GetAsync<ConfigMap>(created[0], "default")).Data!["key"]);
+
+        // Deletes are allowed under the alarm; then the operator's recovery.
+        foreach (var name in created)
+        {
+            await client.DeleteAsync<ConfigMap>(name, "default");
+        }
+        using (var status = JsonDocument.Parse(await etcd.EtcdctlAsync("endpoint", "status", "--write-out", "json")))
+        {
+            var revision = status.RootElement[0].GetProperty("Status").GetProperty("header").GetProperty("revision").GetInt64();
+            await etcd.EtcdctlAsync("compact", revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        await etcd.EtcdctlAsync("defrag");
+        await etcd.EtcdctlAsync("alarm", "disarm");
+
+        await client.CreateAsync(ConfigMap("after-recovery", "default", "ok"));
+        Assert.Equal("ok", (await client.GetAsync<ConfigMap>("after-recovery", "default")).Data!["key"]);
+    }
+}
