@@ -17,13 +17,15 @@ public sealed class EtcdServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Process _process;
     private readonly ProcessOutputBuffer _output;
+    private readonly ProcessStartInfo _startInfo;
+    private Process _process;
     private int _disposed;
 
-    private EtcdServer(Process process, ProcessOutputBuffer output, string dataDir, int clientPort, int peerPort)
+    private EtcdServer(Process process, ProcessStartInfo startInfo, ProcessOutputBuffer output, string dataDir, int clientPort, int peerPort)
     {
         _process = process;
+        _startInfo = startInfo;
         _output = output;
         DataDir = dataDir;
         ClientPort = clientPort;
@@ -38,7 +40,7 @@ public sealed class EtcdServer : IAsyncDisposable
 
     public int PeerPort { get; }
 
-    public int ProcessId { get; }
+    public int ProcessId { get; private set; }
 
     public string DataDir { get; }
 
@@ -104,23 +106,18 @@ public sealed class EtcdServer : IAsyncDisposable
         }
 
         var output = new ProcessOutputBuffer();
-        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => output.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        Process process;
         try
         {
-            process.Start();
+            process = Launch(startInfo, output);
         }
         catch
         {
-            process.Dispose();
             DeleteDirectory(dataDir);
             throw;
         }
 
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new EtcdServer(process, output, dataDir, clientPort, peerPort);
+        var server = new EtcdServer(process, startInfo, output, dataDir, clientPort, peerPort);
         try
         {
             await server.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
@@ -131,6 +128,43 @@ public sealed class EtcdServer : IAsyncDisposable
             await server.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static Process Launch(ProcessStartInfo startInfo, ProcessOutputBuffer output)
+    {
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>
+    /// <c>kill -9</c> of etcd, then the same etcd again — same data directory, name and ports — once it is healthy.
+    /// What etcd acknowledged before the kill must still be there (it fsyncs its WAL before answering).
+    /// </summary>
+    public async Task KillAndRestartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        KillTree();
+        using (var timeout = new CancellationTokenSource(StopTimeout))
+        {
+            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        _process.Dispose();
+        _process = Launch(_startInfo, _output);
+        ProcessId = _process.Id;
+        await WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task WaitHealthyAsync(CancellationToken cancellationToken)
