@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using MiniKube.Api;
@@ -39,6 +40,7 @@ internal static class PodPortForward
             throw ApiException.BadRequest($"pod {name} has IP {ip}, which is on no network of this machine (a hollow node's pod?): nothing to forward to");
         }
         Stream tunnel;
+        WebSocket? socket = null;
         if (http.WebSockets.IsWebSocketRequest)
         {
             var offered = http.WebSockets.WebSocketRequestedProtocols;
@@ -49,7 +51,8 @@ internal static class PodPortForward
             // ASP.NET Core refuses to accept a subprotocol with '/' (not an RFC 7230 token), yet this one is Kubernetes' name:
             // the header is set here and the middleware, given none, leaves it alone.
             http.Response.Headers.SecWebSocketProtocol = TunnelProtocol;
-            tunnel = new WebSocketTunnelStream(await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false));
+            socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            tunnel = new WebSocketTunnelStream(socket);
         }
         else if (http.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade
             && string.Equals(http.Request.Headers.Upgrade, "SPDY/3.1", StringComparison.OrdinalIgnoreCase))
@@ -67,6 +70,20 @@ internal static class PodPortForward
         await using var framer = new SpdyFramer(tunnel);
         var session = new PortForwardSession(framer, (port, token) => DialAsync(ip, port, token), $"{pod.Metadata.Namespace}/{name}", logger);
         await session.RunAsync(ct).ConfigureAwait(false);
+        if (socket is { State: WebSocketState.Open or WebSocketState.CloseReceived })
+        {
+            // End the tunnel with a close frame, not a dropped connection (kubectl reports that as an abnormal closure).
+            using var closing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            closing.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, closing.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                // The client is gone.
+            }
+        }
     }
 
     private static async Task<Socket> DialAsync(IPAddress ip, int port, CancellationToken ct)

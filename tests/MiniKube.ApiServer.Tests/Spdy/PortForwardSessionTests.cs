@@ -132,6 +132,21 @@ public sealed class PortForwardSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Streams_of_clients_without_request_ids_pair_by_stream_id()
+    {
+        foreach (var (id, type) in new[] { (1u, "error"), (3u, "data") })
+        {
+            await _client.WriteAsync(new SpdySynStream(id, 0, 0, false, false, [new("streamtype", type), new("port", "80")]), _stop.Token);
+            Assert.Equal(id, Assert.IsType<SpdySynReply>(await NextFrameAsync()).StreamId);
+        }
+        using var pod = await _pod.AcceptSocketAsync(_stop.Token);
+
+        await _client.WriteAsync(new SpdyData(3, false, "x"u8.ToArray()), _stop.Token);
+
+        Assert.Equal("x", await ReceiveAsync(pod, 1));
+    }
+
+    [Fact]
     public async Task Client_pings_are_echoed()
     {
         await _client.WriteAsync(new SpdyPing(5), _stop.Token);
