@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MiniKube.Kubelet;
 using MiniKube.Testing;
+using Xunit.Abstractions;
 
 namespace MiniKube.Kubectl.Tests;
 
@@ -9,7 +10,7 @@ namespace MiniKube.Kubectl.Tests;
 /// <c>kubectl port-forward</c> through the API server to a busybox httpd pod on a real kubelet and Docker: over the WebSocket
 /// tunnel kubectl 1.32 asks for first, and over the legacy SPDY upgrade it falls back to.
 /// </summary>
-public sealed partial class KubectlPortForwardTests(KubectlCluster cluster) : IClassFixture<KubectlCluster>
+public sealed partial class KubectlPortForwardTests(KubectlCluster cluster, ITestOutputHelper output) : IClassFixture<KubectlCluster>
 {
     [DockerFact]
     public async Task Port_forward_carries_http_requests_to_the_pod()
@@ -27,7 +28,7 @@ public sealed partial class KubectlPortForwardTests(KubectlCluster cluster) : IC
         });
         await kubelet.StartAsync();
         var pod = Manifests.Pod("web").Replace("""command: ["sleep", "3600"]""",
-            """command: ["sh", "-c", "mkdir -p /www && echo hello-from-the-pod > /www/index.html && exec httpd -f -p 80 -h /www"]""", StringComparison.Ordinal)
+            """command: ["sh", "-c", "mkdir -p /www && echo hello-from-the-pod > /www/index.html && yes 0123456789abcdef | head -c 4194304 > /www/big && exec httpd -f -p 80 -h /www"]""", StringComparison.Ordinal)
             + $"\n  nodeName: {node}\n  terminationGracePeriodSeconds: 0\n";
         try
         {
@@ -39,7 +40,14 @@ public sealed partial class KubectlPortForwardTests(KubectlCluster cluster) : IC
             {
                 Assert.Equal("hello-from-the-pod\n", await GetAsync(forward.LocalPort, forward));
                 Assert.Equal("hello-from-the-pod\n", await GetAsync(forward.LocalPort, forward));
-                Assert.False(forward.HasExited, "kubectl port-forward ended after two requests: " + forward.Output);
+                // 4 MiB: many DATA frames and far more than SPDY's 64 KiB initial window, which kubectl never updates.
+                var started = Stopwatch.GetTimestamp();
+                var big = await GetAsync(forward.LocalPort, forward, "/big");
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                output.WriteLine($"4 MiB through kubectl port-forward in {elapsed.TotalMilliseconds:0} ms");
+                Assert.Equal(4 * 1024 * 1024, big.Length);
+                Assert.Equal(string.Concat(Enumerable.Repeat("0123456789abcdef\n", 4 * 1024 * 1024 / 17 + 1))[..(4 * 1024 * 1024)], big);
+                Assert.False(forward.HasExited, "kubectl port-forward ended after three requests: " + forward.Output);
                 Assert.Contains("Sec-Websocket-Protocol: SPDY/3.1+portforward.k8s.io", forward.Output, StringComparison.Ordinal);
             }
 
@@ -73,12 +81,12 @@ public sealed partial class KubectlPortForwardTests(KubectlCluster cluster) : IC
     }
 
     /// <summary>A GET through the forward on a fresh connection (busybox httpd closes every connection after its answer).</summary>
-    private static async Task<string> GetAsync(int port, PortForward forward)
+    private static async Task<string> GetAsync(int port, PortForward forward, string path = "/")
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            return await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"));
+            return await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}{path}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
