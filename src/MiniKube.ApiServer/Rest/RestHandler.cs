@@ -109,6 +109,9 @@ internal sealed partial class RestHandler(
             case "exec" when target.Resource.Plural == "pods" && method is "GET" or "POST":
                 await PodExecSocket.ServeAsync(http, kubelets, target).ConfigureAwait(false);
                 return;
+            case "portforward" when target.Resource.Plural == "pods" && method is "GET" or "POST":
+                await PodPortForward.ServeAsync(http, api, target).ConfigureAwait(false);
+                return;
             case "scale" when target.Resource.Plural is "deployments" or "replicasets":
                 await ServeScaleAsync(http, target).ConfigureAwait(false);
                 return;
