@@ -9,13 +9,13 @@ namespace MiniKube.ApiServer;
 internal sealed class MetricsService(IResourceMetrics metrics) : Metrics.MetricsBase
 {
     public override async Task<ListReply> ListPodMetrics(MetricsListRequest request, ServerCallContext context) =>
-        List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+        List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, null, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<ObjectReply> GetPodMetrics(MetricsGetRequest request, ServerCallContext context) =>
         Reply(await metrics.GetPodMetricsAsync(request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<ListReply> ListNodeMetrics(MetricsListRequest request, ServerCallContext context) =>
-        List(await metrics.ListNodeMetricsAsync(request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+        List(await metrics.ListNodeMetricsAsync(request.LabelSelector, null, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<ObjectReply> GetNodeMetrics(MetricsGetRequest request, ServerCallContext context) =>
         Reply(await metrics.GetNodeMetricsAsync(request.Name, context.CancellationToken).ConfigureAwait(false));

@@ -15,6 +15,8 @@ public sealed class KubectlCluster : IAsyncLifetime
 {
     public const string Node = "node-1";
 
+    public static readonly TimeSpan MetricResolution = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _stop = new();
     private Task? _manager;
     private FakeScheduler? _scheduler;
@@ -28,7 +30,8 @@ public sealed class KubectlCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await TestApiServer.StartAsync();
+        // Scrape kubelets every 2 s, so kubectl top has metrics (two samples) within seconds of a pod starting.
+        Server = await TestApiServer.StartAsync(configure: o => o.MetricResolution = MetricResolution);
         var manager = new ControllerManager(new ControllerManagerOptions { Server = Server.GrpcAddress, LeaderElection = new() { LeaderElect = false } });
         _manager = Task.Run(() => manager.RunAsync(_stop.Token));
         _scheduler = await FakeScheduler.StartAsync(Server.NewClient());
