@@ -26,6 +26,17 @@ internal sealed class MetricsService(IResourceMetrics metrics) : Metrics.Metrics
     internal static ObjectReply Reply(KubeObject obj) => new() { Object = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(obj)) };
 }
 
+/// <summary>The gRPC face of <see cref="ICustomMetrics"/> (custom.metrics.k8s.io/v1beta2).</summary>
+internal sealed class CustomMetricsService(ICustomMetrics metrics) : CustomMetrics.CustomMetricsBase
+{
+    public override async Task<ListReply> GetMetric(CustomMetricRequest request, ServerCallContext context)
+    {
+        var list = await metrics.GetAsync(request.Namespace, request.Resource, request.Name, request.Metric, request.LabelSelector, request.MetricSelector,
+            context.CancellationToken).ConfigureAwait(false);
+        return new ListReply { List = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(list)) };
+    }
+}
+
 /// <summary>The gRPC face of <see cref="IScaleSubresource"/>.</summary>
 internal sealed class ScalesService(IScaleSubresource scales) : Scales.ScalesBase
 {

@@ -32,7 +32,12 @@ public sealed class KubectlCluster : IAsyncLifetime
     {
         // Scrape kubelets every 2 s, so kubectl top has metrics (two samples) within seconds of a pod starting.
         Server = await TestApiServer.StartAsync(configure: o => o.MetricResolution = MetricResolution);
-        var manager = new ControllerManager(new ControllerManagerOptions { Server = Server.GrpcAddress, LeaderElection = new() { LeaderElect = false } });
+        var manager = new ControllerManager(new ControllerManagerOptions
+        {
+            Server = Server.GrpcAddress,
+            LeaderElection = new() { LeaderElect = false },
+            HorizontalPodAutoscalerSyncPeriod = TimeSpan.FromSeconds(2),
+        });
         _manager = Task.Run(() => manager.RunAsync(_stop.Token));
         _scheduler = await FakeScheduler.StartAsync(Server.NewClient());
         _kubelet = await FakeKubelet.StartAsync(Server.NewClient(), [Node]);

@@ -56,6 +56,11 @@ internal sealed partial class RestHandler(
             await openApi.ServeAsync(http).ConfigureAwait(false);
             return;
         }
+        if (RestMetrics.IsCustom(path))
+        {
+            await WriteJsonAsync(http, await metrics.GetCustomAsync(request, path, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            return;
+        }
         var target = RestPath.Parse(path, out var group, out var version);
         if (target is null)
         {

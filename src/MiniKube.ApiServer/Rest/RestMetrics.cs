@@ -4,13 +4,96 @@ using MiniKube.Api;
 namespace MiniKube.ApiServer.Rest;
 
 /// <summary>
-/// The REST face of <see cref="IResourceMetrics"/>: <c>/apis/metrics.k8s.io/v1beta1/{nodes,pods}</c> and
+/// The REST face of the metrics APIs. <see cref="IResourceMetrics"/>: <c>/apis/metrics.k8s.io/v1beta1/{nodes,pods}</c> and
 /// <c>/namespaces/{ns}/pods[/{name}]</c> as metrics-server serves them (get and list with <c>labelSelector</c> and
-/// <c>fieldSelector</c>; PodMetricsList and NodeMetricsList). The gRPC Metrics service answers from the same implementation.
-/// Lists are always plain JSON, never Tables (kubectl falls back to printing them itself).
+/// <c>fieldSelector</c>; PodMetricsList and NodeMetricsList), always plain JSON, never Tables (kubectl falls back to
+/// printing them itself). <see cref="ICustomMetrics"/>: <c>/apis/custom.metrics.k8s.io/v1beta2/namespaces/{ns}/{resource}/{name}/{metric}</c>
+/// (MetricValueList). The gRPC Metrics and CustomMetrics services answer from the same implementations.
 /// </summary>
-internal sealed class RestMetrics(IResourceMetrics metrics)
+internal sealed class RestMetrics(IResourceMetrics metrics, ICustomMetrics custom, CustomMetricsScraper source)
 {
+    public const string CustomGroup = "custom.metrics.k8s.io";
+    private const string CustomVersion = "v1beta2";
+
+    /// <summary>Whether <paramref name="path"/> is under <c>/apis/custom.metrics.k8s.io</c>.</summary>
+    public static bool IsCustom(string path) => path.TrimEnd('/') == "/apis/" + CustomGroup || path.StartsWith("/apis/" + CustomGroup + "/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// GET of the custom metrics API: the APIGroup, the APIResourceList (<c>pods/{metric}</c>, <c>services/{metric}</c>, … for
+    /// each metric the pods report now), or a MetricValueList.
+    /// </summary>
+    public async Task<byte[]> GetCustomAsync(HttpRequest request, string path, CancellationToken ct)
+    {
+        var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        if (request.Method != "GET")
+        {
+            throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {path}): the custom metrics API allows get");
+        }
+        if (segments.Length == 2)
+        {
+            return RestDiscovery.Write(w =>
+            {
+                w.WriteString("kind", "APIGroup");
+                w.WriteString("apiVersion", "v1");
+                w.WriteString("name", CustomGroup);
+                w.WriteStartArray("versions");
+                WriteVersion(w);
+                w.WriteEndArray();
+                w.WritePropertyName("preferredVersion");
+                WriteVersion(w);
+            });
+        }
+        if (segments[2] != CustomVersion)
+        {
+            throw RestPath.NotFound(path);
+        }
+        if (segments.Length == 3)
+        {
+            return CustomResourceList();
+        }
+        // namespaces/{ns}/{resource}/{name}/{metric}
+        if (segments.Length != 8 || segments[3] != "namespaces")
+        {
+            throw RestPath.NotFound(path);
+        }
+        var list = await custom.GetAsync(segments[4], segments[5], segments[6], segments[7], request.Query["labelSelector"], request.Query["metricLabelSelector"], ct)
+            .ConfigureAwait(false);
+        return KubeSerializer.ToJsonBytes(list);
+    }
+
+    private byte[] CustomResourceList() => RestDiscovery.Write(w =>
+    {
+        w.WriteString("kind", "APIResourceList");
+        w.WriteString("apiVersion", "v1");
+        w.WriteString("groupVersion", CustomGroup + "/" + CustomVersion);
+        w.WriteStartArray("resources");
+        foreach (var metric in source.MetricNames())
+        {
+            foreach (var resource in new[] { "pods", "services", "deployments.apps", "replicasets.apps" })
+            {
+                w.WriteStartObject();
+                w.WriteString("name", resource + "/" + metric);
+                w.WriteString("singularName", "");
+                w.WriteBoolean("namespaced", true);
+                w.WriteString("kind", "MetricValueList");
+                w.WriteStartArray("verbs");
+                w.WriteStringValue("get");
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndArray();
+    });
+
+    private static void WriteVersion(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("groupVersion", CustomGroup + "/" + CustomVersion);
+        w.WriteString("version", CustomVersion);
+        w.WriteEndObject();
+    }
+
+    /// <summary>GET of metrics.k8s.io's PodMetrics and NodeMetrics (one, or a list).</summary>
     public async Task<byte[]> GetAsync(HttpRequest request, RestTarget target, CancellationToken ct)
     {
         if (request.Method != "GET" || target.Subresource is not null || IsWatch((string?)request.Query["watch"]))
