@@ -9,7 +9,8 @@ namespace MiniKube.Kubectl.Tests;
 /// <summary>
 /// A real API server over real etcd with the real controllers in-process; pods are bound and reported Running by the
 /// test doubles <see cref="FakeScheduler"/> and <see cref="FakeKubelet"/> (node <c>node-1</c>). kubectl runs with a fresh
-/// HOME (it caches discovery there) and a kubeconfig pointing at the server's HTTP/1.1 port.
+/// HOME (it caches discovery there) and a kubeconfig pointing at the server's HTTP/1.1 port. Metrics are scraped every
+/// 2 s and autoscalers synced every 2 s, so tests with a real kubelet see <c>kubectl top</c> and HPA decisions in seconds.
 /// </summary>
 public sealed class KubectlCluster : IAsyncLifetime
 {
