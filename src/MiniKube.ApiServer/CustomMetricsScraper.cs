@@ -4,8 +4,46 @@ using MiniKube.Api;
 
 namespace MiniKube.ApiServer;
 
-/// <summary>The metrics one pod exposed at its last scrape.</summary>
-internal sealed record PodCustomMetrics(string Uid, DateTimeOffset Timestamp, IReadOnlyList<MetricSample> Samples);
+/// <summary>
+/// The metrics one pod exposed at its last scrape (<paramref name="ScrapedAt"/>; <paramref name="Timestamp"/> is the same
+/// to the second, as served), with the rates derived from its counters.
+/// </summary>
+internal sealed record PodCustomMetrics(string Uid, DateTimeOffset ScrapedAt, DateTimeOffset Timestamp, IReadOnlyList<MetricSample> Samples)
+{
+    private const string CounterSuffix = "_total";
+    private const string RateSuffix = "_per_second";
+
+    /// <summary>
+    /// The samples of a scrape plus, for each counter <c>x_total</c> that the same pod (same uid) also reported at the
+    /// previous scrape with the same labels and that has not gone down since, <c>x_per_second</c>: its increase over the
+    /// time between the two scrapes, as prometheus-adapter's default rule names <c>rate(x_total)</c>.
+    /// </summary>
+    public static PodCustomMetrics From(string uid, DateTimeOffset scrapedAt, IReadOnlyList<MetricSample> samples, PodCustomMetrics? previous)
+    {
+        var all = new List<MetricSample>(samples);
+        var seconds = previous is null ? 0 : (decimal)(scrapedAt - previous.ScrapedAt).TotalSeconds;
+        if (previous is not null && previous.Uid == uid && seconds > 0)
+        {
+            foreach (var sample in samples)
+            {
+                if (!sample.Name.EndsWith(CounterSuffix, StringComparison.Ordinal) || sample.Name.Length == CounterSuffix.Length)
+                {
+                    continue;
+                }
+                var before = previous.Samples.FirstOrDefault(p => p.Name == sample.Name && SameLabels(p.Labels, sample.Labels));
+                if (before is not null && sample.Value >= before.Value)
+                {
+                    var rate = decimal.Round((sample.Value - before.Value) / seconds, 3, MidpointRounding.AwayFromZero);
+                    all.Add(new MetricSample(sample.Name[..^CounterSuffix.Length] + RateSuffix, sample.Labels, rate));
+                }
+            }
+        }
+        return new PodCustomMetrics(uid, scrapedAt, Timestamps.TruncateToSeconds(scrapedAt), all);
+    }
+
+    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+}
 
 /// <summary>
 /// The source of the custom metrics API: every <c>--metric-resolution</c> the API server reads the metrics that Running
@@ -13,6 +51,7 @@ internal sealed record PodCustomMetrics(string Uid, DateTimeOffset Timestamp, IR
 /// own configurations use: <c>prometheus.io/scrape: "true"</c>, <c>prometheus.io/port</c> (required) and
 /// <c>prometheus.io/path</c> (default <c>/metrics</c>), at <c>http://{podIP}:{port}{path}</c>. Each round replaces the
 /// previous one as a whole: a pod that does not answer within the kubelet request timeout, or is gone, drops out.
+/// Counters <c>x_total</c> also give <c>x_per_second</c> from two consecutive scrapes (<see cref="PodCustomMetrics.From"/>).
 /// </summary>
 internal sealed partial class CustomMetricsScraper : BackgroundService
 {
@@ -120,7 +159,7 @@ internal sealed partial class CustomMetricsScraper : BackgroundService
         try
         {
             var text = await Http.GetStringAsync(url, timeout.Token).ConfigureAwait(false);
-            return (key, new PodCustomMetrics(pod.Metadata.Uid ?? "", Timestamps.TruncateToSeconds(_time.GetUtcNow()), PrometheusText.Parse(text)));
+            return (key, PodCustomMetrics.From(pod.Metadata.Uid ?? "", _time.GetUtcNow(), PrometheusText.Parse(text), _pods.GetValueOrDefault(key)));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

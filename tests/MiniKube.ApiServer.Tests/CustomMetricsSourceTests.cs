@@ -47,4 +47,21 @@ public sealed class CustomMetricsSourceTests
         Assert.Null(CustomMetricsScraper.Target(Pod(asks, phase: PodPhase.Pending)));
         Assert.Null(CustomMetricsScraper.Target(Pod(asks, ip: null)));
     }
+
+    [Fact]
+    public void Counters_give_a_per_second_rate_between_two_scrapes_of_the_same_pod()
+    {
+        var t0 = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+        var first = PodCustomMetrics.From("uid-1", t0, PrometheusText.Parse("requests_total{code=\"200\"} 100\nrequests_total{code=\"500\"} 7\nqueue 3\n"), null);
+        var second = PodCustomMetrics.From("uid-1", t0.AddSeconds(2), PrometheusText.Parse("requests_total{code=\"200\"} 130\nrequests_total{code=\"500\"} 2\nqueue 4\n"), first);
+        var restarted = PodCustomMetrics.From("uid-2", t0.AddSeconds(4), PrometheusText.Parse("requests_total{code=\"200\"} 5\n"), second);
+
+        Assert.DoesNotContain(first.Samples, s => s.Name == "requests_per_second");
+        // 30 more in 2 s; the 500s went down (a reset): no rate for them this round.
+        var rate = Assert.Single(second.Samples, s => s.Name == "requests_per_second");
+        Assert.Equal((15m, "200"), (rate.Value, rate.Labels["code"]));
+        Assert.Contains(second.Samples, s => s.Name == "queue" && s.Value == 4m);
+        Assert.DoesNotContain(restarted.Samples, s => s.Name == "requests_per_second");
+        Assert.Equal(t0.AddSeconds(2), second.Timestamp);
+    }
 }
