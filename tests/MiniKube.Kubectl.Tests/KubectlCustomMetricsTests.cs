@@ -96,6 +96,9 @@ public sealed class KubectlCustomMetricsTests(KubectlCluster cluster) : IClassFi
             Assert.Contains("the server could not find the metric nope for services q", missing.Stderr, StringComparison.Ordinal);
             var resources = JsonNode.Parse(await cluster.OkAsync("get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"))!;
             Assert.Contains(resources["resources"]!.AsArray(), r => (string?)r!["name"] == "pods/queue_depth");
+            Assert.Contains("custom.metrics.k8s.io/v1beta2\n", await cluster.OkAsync("api-versions"), StringComparison.Ordinal);
+            var group = JsonNode.Parse(await cluster.OkAsync("get", "--raw", "/apis/custom.metrics.k8s.io"))!;
+            Assert.Equal(("APIGroup", "custom.metrics.k8s.io/v1beta2"), ((string?)group["kind"], (string?)group["preferredVersion"]!["groupVersion"]));
 
             // Pods metric: 30 per pod against an average of 10 → 3 (the max).
             await cluster.OkAsync("apply", "-n", ns, "-f", cluster.WriteFile("q-hpa.yaml", hpa));

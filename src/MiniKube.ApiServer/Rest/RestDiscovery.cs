@@ -122,6 +122,23 @@ internal static class RestDiscovery
             w.WriteEndArray();
             w.WriteEndObject();
         }
+        if (!core)
+        {
+            // The custom metrics API: its resources (one per metric) come and go with what the pods report, so none are listed.
+            w.WriteStartObject();
+            w.WriteStartObject("metadata");
+            w.WriteString("name", RestMetrics.CustomGroup);
+            w.WriteEndObject();
+            w.WriteStartArray("versions");
+            w.WriteStartObject();
+            w.WriteString("version", RestMetrics.CustomVersion);
+            w.WriteStartArray("resources");
+            w.WriteEndArray();
+            w.WriteString("freshness", "Current");
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
     });
 
@@ -146,8 +163,22 @@ internal static class RestDiscovery
         {
             WriteGroup(w, group);
         }
+        w.WriteStartObject();
+        WriteCustomMetricsGroupBody(w);
+        w.WriteEndObject();
         w.WriteEndArray();
     });
+
+    /// <summary>The APIGroup body of custom.metrics.k8s.io (served by <see cref="RestMetrics"/>, not from the registry).</summary>
+    internal static void WriteCustomMetricsGroupBody(Utf8JsonWriter w)
+    {
+        w.WriteString("name", RestMetrics.CustomGroup);
+        w.WriteStartArray("versions");
+        WriteGroupVersion(w, RestMetrics.CustomGroup, RestMetrics.CustomVersion);
+        w.WriteEndArray();
+        w.WritePropertyName("preferredVersion");
+        WriteGroupVersion(w, RestMetrics.CustomGroup, RestMetrics.CustomVersion);
+    }
 
     private static byte[]? BuildGroup(string name)
     {

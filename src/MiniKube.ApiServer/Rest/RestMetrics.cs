@@ -13,7 +13,7 @@ namespace MiniKube.ApiServer.Rest;
 internal sealed class RestMetrics(IResourceMetrics metrics, ICustomMetrics custom, CustomMetricsScraper source)
 {
     public const string CustomGroup = "custom.metrics.k8s.io";
-    private const string CustomVersion = "v1beta2";
+    public const string CustomVersion = "v1beta2";
 
     /// <summary>Whether <paramref name="path"/> is under <c>/apis/custom.metrics.k8s.io</c>.</summary>
     public static bool IsCustom(string path) => path.TrimEnd('/') == "/apis/" + CustomGroup || path.StartsWith("/apis/" + CustomGroup + "/", StringComparison.Ordinal);
@@ -35,12 +35,7 @@ internal sealed class RestMetrics(IResourceMetrics metrics, ICustomMetrics custo
             {
                 w.WriteString("kind", "APIGroup");
                 w.WriteString("apiVersion", "v1");
-                w.WriteString("name", CustomGroup);
-                w.WriteStartArray("versions");
-                WriteVersion(w);
-                w.WriteEndArray();
-                w.WritePropertyName("preferredVersion");
-                WriteVersion(w);
+                RestDiscovery.WriteCustomMetricsGroupBody(w);
             });
         }
         if (segments[2] != CustomVersion)
@@ -84,14 +79,6 @@ internal sealed class RestMetrics(IResourceMetrics metrics, ICustomMetrics custo
         }
         w.WriteEndArray();
     });
-
-    private static void WriteVersion(System.Text.Json.Utf8JsonWriter w)
-    {
-        w.WriteStartObject();
-        w.WriteString("groupVersion", CustomGroup + "/" + CustomVersion);
-        w.WriteString("version", CustomVersion);
-        w.WriteEndObject();
-    }
 
     /// <summary>GET of metrics.k8s.io's PodMetrics and NodeMetrics (one, or a list).</summary>
     public async Task<byte[]> GetAsync(HttpRequest request, RestTarget target, CancellationToken ct)
