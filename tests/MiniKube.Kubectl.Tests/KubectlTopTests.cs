@@ -25,6 +25,7 @@ public sealed partial class KubectlTopTests(KubectlCluster cluster) : IClassFixt
         var missingNode = await cluster.RunAsync(["get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/nope"]);
         var badSelector = await cluster.RunAsync(["get", "--raw", "/apis/metrics.k8s.io/v1beta1/pods?labelSelector=a%20in"]);
         var badField = await cluster.RunAsync(["get", "--raw", "/apis/metrics.k8s.io/v1beta1/pods?fieldSelector=spec.nope%3Dx"]);
+        var getEmpty = await cluster.RunAsync(["get", "pods.metrics.k8s.io", "-n", ns]);
 
         Assert.Matches(@"(?m)^nodes\s+metrics.k8s.io/v1beta1\s+false\s+NodeMetrics$", resources);
         Assert.Matches(@"(?m)^pods\s+metrics.k8s.io/v1beta1\s+true\s+PodMetrics$", resources);
@@ -42,6 +43,8 @@ public sealed partial class KubectlTopTests(KubectlCluster cluster) : IClassFixt
         Assert.Contains("nodemetrics.metrics.k8s.io \"nope\" not found", missingNode.Stderr, StringComparison.Ordinal);
         Assert.Contains("(BadRequest)", badSelector.Stderr, StringComparison.Ordinal);
         Assert.Contains("field label not supported: spec.nope", badField.Stderr, StringComparison.Ordinal);
+        Assert.True(getEmpty.ExitCode == 0, getEmpty.Describe());
+        Assert.Contains($"No resources found in {ns} namespace.", getEmpty.Stderr, StringComparison.Ordinal);
     }
 
     [DockerFact]
@@ -95,9 +98,11 @@ public sealed partial class KubectlTopTests(KubectlCluster cluster) : IClassFixt
             var nodes = await Eventually.WaitAsync(async () => await cluster.RunAsync(["top", "nodes"]),
                 r => r.ExitCode == 0 && r.Stdout.Contains(node, StringComparison.Ordinal), TimeSpan.FromSeconds(30), $"kubectl top nodes to list {node}");
             var raw = JsonNode.Parse(await cluster.OkAsync("get", "--raw", $"/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods?fieldSelector=metadata.name%3Dburner"))!;
+            var asObjects = await cluster.OkAsync("get", "pods.metrics.k8s.io", "-n", ns);
             var nodeRaw = JsonNode.Parse(await cluster.OkAsync("get", "--raw", $"/apis/metrics.k8s.io/v1beta1/nodes/{node}"))!;
 
             Assert.Matches(@"^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\n", top.Stdout);
+            Assert.Matches(@"(?m)^burner\s", asObjects);
             Assert.Matches(@"^POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\n", containers);
             var burn = ContainerRow("burn").Match(containers);
             Assert.True(burn.Success, containers);
