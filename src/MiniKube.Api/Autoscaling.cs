@@ -50,6 +50,30 @@ public sealed record MetricSpec
     public string Type { get; init; } = "";
     public ResourceMetricSource? Resource { get; init; }
     public ContainerResourceMetricSource? ContainerResource { get; init; }
+    public PodsMetricSource? Pods { get; init; }
+    public ObjectMetricSource? Object { get; init; }
+}
+
+/// <summary>A metric of the custom metrics API: its name and, optionally, a selector of its labels.</summary>
+public sealed record MetricIdentifier
+{
+    public string Name { get; init; } = "";
+    public LabelSelector? Selector { get; init; }
+}
+
+/// <summary>A metric every target pod reports (custom.metrics.k8s.io), averaged over the pods; the target is an AverageValue.</summary>
+public sealed record PodsMetricSource
+{
+    public MetricIdentifier Metric { get; init; } = new();
+    public MetricTarget Target { get; init; } = new();
+}
+
+/// <summary>A metric of one object (custom.metrics.k8s.io), e.g. a Service; the target is a Value or an AverageValue per pod.</summary>
+public sealed record ObjectMetricSource
+{
+    public CrossVersionObjectReference DescribedObject { get; init; } = new();
+    public MetricIdentifier Metric { get; init; } = new();
+    public MetricTarget Target { get; init; } = new();
 }
 
 public sealed record ResourceMetricSource
@@ -110,6 +134,21 @@ public sealed record MetricStatus
     public string Type { get; init; } = "";
     public ResourceMetricStatus? Resource { get; init; }
     public ContainerResourceMetricStatus? ContainerResource { get; init; }
+    public PodsMetricStatus? Pods { get; init; }
+    public ObjectMetricStatus? Object { get; init; }
+}
+
+public sealed record PodsMetricStatus
+{
+    public MetricIdentifier Metric { get; init; } = new();
+    public MetricValueStatus Current { get; init; } = new();
+}
+
+public sealed record ObjectMetricStatus
+{
+    public MetricIdentifier Metric { get; init; } = new();
+    public MetricValueStatus Current { get; init; } = new();
+    public CrossVersionObjectReference DescribedObject { get; init; } = new();
 }
 
 public sealed record ResourceMetricStatus

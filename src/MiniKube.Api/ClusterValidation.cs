@@ -8,7 +8,7 @@ public static partial class Validator
     /// <summary>ConfigMaps and Secrets live in etcd values and are mounted into pods; Kubernetes caps them at 1 MiB.</summary>
     public const int MaxDataBytes = 1024 * 1024;
 
-    private static readonly string[] MetricSourceTypes = [MetricSourceType.ContainerResource, MetricSourceType.Resource];
+    private static readonly string[] MetricSourceTypes = [MetricSourceType.ContainerResource, MetricSourceType.Object, MetricSourceType.Pods, MetricSourceType.Resource];
     private static readonly string[] MetricTargetTypes = [MetricTargetType.AverageValue, MetricTargetType.Utilization, MetricTargetType.Value];
     private static readonly string[] ScalingPolicyTypes = ["Percent", "Pods"];
     private static readonly string[] SelectPolicies = ["Disabled", "Max", "Min"];
@@ -202,6 +202,8 @@ public static partial class Validator
         [
             (metric.Resource, MetricSourceType.Resource, "resource"),
             (metric.ContainerResource, MetricSourceType.ContainerResource, "containerResource"),
+            (metric.Pods, MetricSourceType.Pods, "pods"),
+            (metric.Object, MetricSourceType.Object, "object"),
         ];
         foreach (var (source, type, field) in sources)
         {
@@ -239,6 +241,71 @@ public static partial class Validator
                 DnsLabel(container.Container, Paths.Child(cp, "container"), errs);
             }
             ValidateResourceMetricTarget(container.Target ?? new MetricTarget(), Paths.Child(cp, "target"), errs);
+        }
+        if (metric.Type == MetricSourceType.Pods && metric.Pods is { } pods)
+        {
+            var pp = Paths.Child(path, "pods");
+            ValidateMetricIdentifier(pods.Metric ?? new MetricIdentifier(), Paths.Child(pp, "metric"), errs);
+            var target = pods.Target ?? new MetricTarget();
+            ValidateCustomMetricTarget(target, Paths.Child(pp, "target"), errs);
+            if (target.AverageValue is null)
+            {
+                errs.Add(FieldError.Required(Paths.Child(pp, "target.averageValue"), "must specify a positive target averageValue"));
+            }
+        }
+        if (metric.Type == MetricSourceType.Object && metric.Object is { } obj)
+        {
+            var op = Paths.Child(path, "object");
+            var described = obj.DescribedObject ?? new CrossVersionObjectReference();
+            if (string.IsNullOrEmpty(described.Kind))
+            {
+                errs.Add(FieldError.Required(Paths.Child(op, "describedObject.kind")));
+            }
+            if (string.IsNullOrEmpty(described.Name))
+            {
+                errs.Add(FieldError.Required(Paths.Child(op, "describedObject.name")));
+            }
+            ValidateMetricIdentifier(obj.Metric ?? new MetricIdentifier(), Paths.Child(op, "metric"), errs);
+            var target = obj.Target ?? new MetricTarget();
+            ValidateCustomMetricTarget(target, Paths.Child(op, "target"), errs);
+            if (target.Value is null && target.AverageValue is null)
+            {
+                errs.Add(FieldError.Required(Paths.Child(op, "target.averageValue"), "must set either a target value or averageValue"));
+            }
+        }
+    }
+
+    private static void ValidateMetricIdentifier(MetricIdentifier metric, string path, List<FieldError> errs)
+    {
+        if (string.IsNullOrEmpty(metric.Name))
+        {
+            errs.Add(FieldError.Required(Paths.Child(path, "name"), "must specify a metric name"));
+        }
+        if (metric.Selector is { } selector)
+        {
+            errs.AddRange(Selector.ValidateLabelSelector(selector, Paths.Child(path, "selector")));
+        }
+    }
+
+    /// <summary>Pods and Object metrics: a Value or AverageValue target (never a Utilization, which needs requests), positive.</summary>
+    private static void ValidateCustomMetricTarget(MetricTarget target, string path, List<FieldError> errs)
+    {
+        var tp = Paths.Child(path, "type");
+        if (string.IsNullOrEmpty(target.Type))
+        {
+            errs.Add(FieldError.Required(tp, "must specify a metric target type"));
+        }
+        else if (target.Type is not (MetricTargetType.Value or MetricTargetType.AverageValue))
+        {
+            errs.Add(FieldError.NotSupported(tp, target.Type, [MetricTargetType.AverageValue, MetricTargetType.Value]));
+        }
+        if (target.AverageValue is { Sign: <= 0 } average)
+        {
+            errs.Add(FieldError.Invalid(Paths.Child(path, "averageValue"), average.ToString(), "must be positive"));
+        }
+        if (target.Value is { Sign: <= 0 } value)
+        {
+            errs.Add(FieldError.Invalid(Paths.Child(path, "value"), value.ToString(), "must be positive"));
         }
     }
 

@@ -62,6 +62,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<ResourceMetricsScraper>();
         services.AddHostedService(sp => sp.GetRequiredService<ResourceMetricsScraper>());
         services.AddSingleton<IResourceMetrics, ResourceMetrics>();
+        services.AddSingleton<CustomMetricsScraper>();
+        services.AddHostedService(sp => sp.GetRequiredService<CustomMetricsScraper>());
+        services.AddSingleton<ICustomMetrics, CustomMetricsApi>();
         services.AddSingleton<IScaleSubresource, ScaleSubresource>();
         services.AddSingleton<GrpcErrors>();
         services.AddGrpc(grpc =>
@@ -76,6 +79,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.MapGrpcService<PodProxyService>();
         _app.UseWebSockets();
         _app.MapGrpcService<MetricsService>();
+        _app.MapGrpcService<CustomMetricsService>();
         _app.MapGrpcService<ScalesService>();
         HealthEndpoints.Map(_app);
         Rest.RestEndpoints.Map(_app);

@@ -9,13 +9,13 @@ namespace MiniKube.ApiServer;
 internal sealed class MetricsService(IResourceMetrics metrics) : Metrics.MetricsBase
 {
     public override async Task<ListReply> ListPodMetrics(MetricsListRequest request, ServerCallContext context) =>
-        List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+        List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, null, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<ObjectReply> GetPodMetrics(MetricsGetRequest request, ServerCallContext context) =>
         Reply(await metrics.GetPodMetricsAsync(request.Namespace, request.Name, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<ListReply> ListNodeMetrics(MetricsListRequest request, ServerCallContext context) =>
-        List(await metrics.ListNodeMetricsAsync(request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+        List(await metrics.ListNodeMetricsAsync(request.LabelSelector, null, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<ObjectReply> GetNodeMetrics(MetricsGetRequest request, ServerCallContext context) =>
         Reply(await metrics.GetNodeMetricsAsync(request.Name, context.CancellationToken).ConfigureAwait(false));
@@ -24,6 +24,17 @@ internal sealed class MetricsService(IResourceMetrics metrics) : Metrics.Metrics
         new() { List = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(KubeList.Of(items))) };
 
     internal static ObjectReply Reply(KubeObject obj) => new() { Object = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(obj)) };
+}
+
+/// <summary>The gRPC face of <see cref="ICustomMetrics"/> (custom.metrics.k8s.io/v1beta2).</summary>
+internal sealed class CustomMetricsService(ICustomMetrics metrics) : CustomMetrics.CustomMetricsBase
+{
+    public override async Task<ListReply> GetMetric(CustomMetricRequest request, ServerCallContext context)
+    {
+        var list = await metrics.GetAsync(request.Namespace, request.Resource, request.Name, request.Metric, request.LabelSelector, request.MetricSelector,
+            context.CancellationToken).ConfigureAwait(false);
+        return new ListReply { List = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(list)) };
+    }
 }
 
 /// <summary>The gRPC face of <see cref="IScaleSubresource"/>.</summary>

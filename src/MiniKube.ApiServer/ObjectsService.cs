@@ -35,8 +35,8 @@ internal sealed class ObjectsService(
         if (ResourceRegistry.ByPlural(request.Resource) is { Stored: false } served)
         {
             return served.Type == typeof(PodMetrics)
-                ? MetricsService.List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, context.CancellationToken).ConfigureAwait(false))
-                : MetricsService.List(await metrics.ListNodeMetricsAsync(request.LabelSelector, context.CancellationToken).ConfigureAwait(false));
+                ? MetricsService.List(await metrics.ListPodMetricsAsync(request.Namespace, request.LabelSelector, request.FieldSelector, context.CancellationToken).ConfigureAwait(false))
+                : MetricsService.List(await metrics.ListNodeMetricsAsync(request.LabelSelector, request.FieldSelector, context.CancellationToken).ConfigureAwait(false));
         }
         var resource = ObjectApi.Resolve(request.Resource);
         var filter = ObjectFilters.Parse(resource, request.Namespace, request.LabelSelector, request.FieldSelector);

@@ -5,15 +5,16 @@ namespace MiniKube.ApiServer;
 /// <summary>
 /// The metrics.k8s.io/v1beta1 API (PodMetrics, NodeMetrics) for any wire: the gRPC <c>Metrics</c> service and the
 /// generic Objects get/list route here, and so can the REST API's <c>/apis/metrics.k8s.io/v1beta1/...</c>.
-/// Label selectors match the pods' (nodes') own labels, which the metrics carry, as metrics-server does.
+/// Label selectors match the pods' (nodes') own labels, which the metrics carry, as metrics-server does; field selectors
+/// (<c>metadata.name</c>, <c>metadata.namespace</c>, and the other fields of pods and nodes) match the pod or node.
 /// </summary>
 internal interface IResourceMetrics
 {
-    Task<IReadOnlyList<PodMetrics>> ListPodMetricsAsync(string? ns, string? labelSelector, CancellationToken ct);
+    Task<IReadOnlyList<PodMetrics>> ListPodMetricsAsync(string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct);
 
     Task<PodMetrics> GetPodMetricsAsync(string ns, string name, CancellationToken ct);
 
-    Task<IReadOnlyList<NodeMetrics>> ListNodeMetricsAsync(string? labelSelector, CancellationToken ct);
+    Task<IReadOnlyList<NodeMetrics>> ListNodeMetricsAsync(string? labelSelector, string? fieldSelector, CancellationToken ct);
 
     Task<NodeMetrics> GetNodeMetricsAsync(string name, CancellationToken ct);
 }
@@ -21,9 +22,9 @@ internal interface IResourceMetrics
 /// <summary><see cref="IResourceMetrics"/> over the <see cref="ResourceMetricsStore"/>, joined with the pods and nodes of the watch cache.</summary>
 internal sealed class ResourceMetrics(ObjectApi api, ResourceMetricsStore store, TimeProvider time) : IResourceMetrics
 {
-    public async Task<IReadOnlyList<PodMetrics>> ListPodMetricsAsync(string? ns, string? labelSelector, CancellationToken ct)
+    public async Task<IReadOnlyList<PodMetrics>> ListPodMetricsAsync(string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct)
     {
-        var filter = new ObjectFilter(string.IsNullOrEmpty(ns) ? null : ns, ParseSelector(labelSelector), FieldSelector.Everything);
+        var filter = ObjectFilters.Parse(ResourceRegistry.For<Pod>(), string.IsNullOrEmpty(ns) ? null : ns, labelSelector, fieldSelector);
         var (pods, _) = await api.ListAsync(ResourceRegistry.For<Pod>(), filter, ct).ConfigureAwait(false);
         var result = new List<PodMetrics>(pods.Count);
         foreach (var cached in pods)
@@ -53,9 +54,9 @@ internal sealed class ResourceMetrics(ObjectApi api, ResourceMetricsStore store,
         return pod.Metadata.Uid == metrics.Metadata.Uid ? WithMetadata(metrics, pod) : throw NotFound("podmetrics", name);
     }
 
-    public async Task<IReadOnlyList<NodeMetrics>> ListNodeMetricsAsync(string? labelSelector, CancellationToken ct)
+    public async Task<IReadOnlyList<NodeMetrics>> ListNodeMetricsAsync(string? labelSelector, string? fieldSelector, CancellationToken ct)
     {
-        var filter = new ObjectFilter(null, ParseSelector(labelSelector), FieldSelector.Everything);
+        var filter = ObjectFilters.Parse(ResourceRegistry.For<Node>(), null, labelSelector, fieldSelector);
         var (nodes, _) = await api.ListAsync(ResourceRegistry.For<Node>(), filter, ct).ConfigureAwait(false);
         var result = new List<NodeMetrics>(nodes.Count);
         foreach (var cached in nodes)
@@ -102,15 +103,6 @@ internal sealed class ResourceMetrics(ObjectApi api, ResourceMetricsStore store,
             CreationTimestamp = Timestamps.TruncateToSeconds(time.GetUtcNow()),
         },
     };
-
-    private static Selector ParseSelector(string? text)
-    {
-        if (!Selector.TryParse(text, out var selector, out var error))
-        {
-            throw ApiException.BadRequest($"unable to parse requirement: {error}");
-        }
-        return selector;
-    }
 
     private static ApiException NotFound(string resource, string name) => new(new Status
     {

@@ -61,6 +61,25 @@ public static class AutoscalingClient
         return KubeSerializer.FromJson<Scale>(reply.Object.Span);
     }
 
+    /// <summary>
+    /// A custom metric (custom.metrics.k8s.io/v1beta2) of one object, or of every pod matching <paramref name="labelSelector"/>
+    /// when <paramref name="resource"/> is <c>pods</c> and <paramref name="name"/> is <c>*</c>.
+    /// </summary>
+    public static async Task<IReadOnlyList<MetricValue>> GetCustomMetricAsync(this MiniKubeClient client, string ns, string resource, string name, string metric,
+        string? labelSelector = null, string? metricSelector = null, CancellationToken cancellationToken = default)
+    {
+        var reply = await Call(client, () => new CustomMetrics.CustomMetricsClient(client.Channel).GetMetricAsync(new CustomMetricRequest
+        {
+            Namespace = ns,
+            Resource = resource,
+            Name = name,
+            Metric = metric,
+            LabelSelector = labelSelector ?? "",
+            MetricSelector = metricSelector ?? "",
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return KubeSerializer.FromJson<MetricValueList>(reply.List.Span).Items;
+    }
+
     private static async Task<T> Call<T>(MiniKubeClient client, Func<AsyncUnaryCall<T>> call)
     {
         try

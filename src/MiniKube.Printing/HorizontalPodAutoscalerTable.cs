@@ -17,7 +17,10 @@ public sealed class HorizontalPodAutoscalerTable : ResourceTable<HorizontalPodAu
         AgeColumn();
     }
 
-    /// <summary><c>cpu: 40%/80%</c> per metric; <c>&lt;unknown&gt;</c> for a current value not yet measured.</summary>
+    /// <summary>
+    /// <c>cpu: 40%/80%</c> per metric, <c>queue_depth: 30/10</c> for a Pods metric and <c>requests: 12/10 (avg)</c> for an
+    /// Object metric's AverageValue, as kubectl prints them; <c>&lt;unknown&gt;</c> for a current value not yet measured.
+    /// </summary>
     public static string Targets(HorizontalPodAutoscaler hpa)
     {
         var metrics = hpa.Spec?.Metrics ?? [];
@@ -29,6 +32,11 @@ public sealed class HorizontalPodAutoscalerTable : ResourceTable<HorizontalPodAu
         for (var i = 0; i < metrics.Count; i++)
         {
             var spec = metrics[i];
+            if (CustomTarget(hpa, spec) is { } custom)
+            {
+                parts.Add(custom);
+                continue;
+            }
             var (name, target) = spec.Type switch
             {
                 MetricSourceType.Resource when spec.Resource is { } r => (r.Name, r.Target),
@@ -46,6 +54,25 @@ public sealed class HorizontalPodAutoscalerTable : ResourceTable<HorizontalPodAu
             parts.Add($"{name}: {Value(currentValue, target.Type)}/{TargetValue(target)}");
         }
         return string.Join(", ", parts);
+    }
+
+    private static string? CustomTarget(HorizontalPodAutoscaler hpa, MetricSpec spec)
+    {
+        var statuses = hpa.Status?.CurrentMetrics ?? [];
+        if (spec is { Type: MetricSourceType.Pods, Pods: { } pods })
+        {
+            var now = statuses.FirstOrDefault(m => m.Pods?.Metric.Name == pods.Metric.Name)?.Pods?.Current.AverageValue;
+            return $"{pods.Metric.Name}: {now?.ToString() ?? "<unknown>"}/{pods.Target.AverageValue?.ToString() ?? "<unknown>"}";
+        }
+        if (spec is { Type: MetricSourceType.Object, Object: { } obj })
+        {
+            var current = statuses.FirstOrDefault(m => m.Object is { } o && o.Metric.Name == obj.Metric.Name && o.DescribedObject.Kind == obj.DescribedObject.Kind
+                && o.DescribedObject.Name == obj.DescribedObject.Name)?.Object?.Current;
+            return obj.Target.AverageValue is { } average
+                ? $"{obj.Metric.Name}: {current?.AverageValue?.ToString() ?? "<unknown>"}/{average} (avg)"
+                : $"{obj.Metric.Name}: {current?.Value?.ToString() ?? "<unknown>"}/{obj.Target.Value?.ToString() ?? "<unknown>"}";
+        }
+        return null;
     }
 
     private static string TargetValue(MetricTarget target) => target.Type switch

@@ -72,7 +72,29 @@ public sealed class ClusterValidationTests
         ["hpa averageValue not positive"] = (HpaWith(s => s with { Metrics = [Cpu(new MetricTarget { Type = "AverageValue", AverageValue = Quantity.Parse("0") })] }),
             ["spec.metrics[0].resource.target.averageValue: Invalid value: \"0\": must be positive"]),
         ["hpa metric type unsupported"] = (HpaWith(s => s with { Metrics = [new MetricSpec { Type = "External" }] }),
-            ["spec.metrics[0].type: Unsupported value: \"External\": supported values: \"ContainerResource\", \"Resource\""]),
+            ["spec.metrics[0].type: Unsupported value: \"External\": supported values: \"ContainerResource\", \"Object\", \"Pods\", \"Resource\""]),
+        ["hpa pods metric without name or average"] = (HpaWith(s => s with
+            {
+                Metrics = [new MetricSpec { Type = "Pods", Pods = new PodsMetricSource { Target = new MetricTarget { Type = "Value", Value = Quantity.Parse("1") } } }],
+            }),
+            ["spec.metrics[0].pods.metric.name: Required value: must specify a metric name",
+                "spec.metrics[0].pods.target.averageValue: Required value: must specify a positive target averageValue"]),
+        ["hpa object metric without described object or target"] = (HpaWith(s => s with
+            {
+                Metrics = [new MetricSpec
+                {
+                    Type = "Object",
+                    Object = new ObjectMetricSource { Metric = new MetricIdentifier { Name = "rps" }, Target = new MetricTarget { Type = "Utilization", AverageUtilization = 5 } },
+                }],
+            }),
+            ["spec.metrics[0].object.describedObject.kind: Required value", "spec.metrics[0].object.describedObject.name: Required value",
+                "spec.metrics[0].object.target.type: Unsupported value: \"Utilization\": supported values: \"AverageValue\", \"Value\"",
+                "spec.metrics[0].object.target.averageValue: Required value: must set either a target value or averageValue"]),
+        ["hpa pods source on a resource metric"] = (HpaWith(s => s with
+            {
+                Metrics = [Cpu(new MetricTarget { Type = "Utilization", AverageUtilization = 50 }) with { Pods = new PodsMetricSource() }],
+            }),
+            ["spec.metrics[0].pods: Forbidden: must populate the given metric source only"]),
         ["hpa metric source missing"] = (HpaWith(s => s with { Metrics = [new MetricSpec { Type = "Resource" }] }),
             ["spec.metrics[0].resource: Required value: must populate information for the given metric source"]),
         ["hpa resource name missing"] = (HpaWith(s => s with { Metrics = [new MetricSpec { Type = "Resource", Resource = new ResourceMetricSource { Target = new MetricTarget { Type = "Utilization", AverageUtilization = 50 } } }] }),

@@ -208,3 +208,80 @@ public sealed class ServiceColumnTests
         Assert.Equal("<none>", EndpointsTable.Format(new Endpoints()));
     }
 }
+
+/// <summary>How <c>get hpa</c> (TARGETS) and <c>describe hpa</c> show Pods and Object metrics, as kubectl does.</summary>
+public sealed class HpaCustomMetricPrintingTests
+{
+    private static readonly HorizontalPodAutoscaler Hpa = new()
+    {
+        Metadata = new ObjectMeta { Name = "web", Namespace = "default" },
+        Spec = new HorizontalPodAutoscalerSpec
+        {
+            ScaleTargetRef = new CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "web" },
+            MaxReplicas = 5,
+            Metrics =
+            [
+                new MetricSpec
+                {
+                    Type = MetricSourceType.Pods,
+                    Pods = new PodsMetricSource
+                    {
+                        Metric = new MetricIdentifier { Name = "queue_depth" },
+                        Target = new MetricTarget { Type = MetricTargetType.AverageValue, AverageValue = Quantity.Parse("10") },
+                    },
+                },
+                Object("connections_per_second", new MetricTarget { Type = MetricTargetType.AverageValue, AverageValue = Quantity.Parse("10") }),
+                Object("requests", new MetricTarget { Type = MetricTargetType.Value, Value = Quantity.Parse("100") }),
+            ],
+        },
+        Status = new HorizontalPodAutoscalerStatus
+        {
+            CurrentMetrics =
+            [
+                new MetricStatus
+                {
+                    Type = MetricSourceType.Pods,
+                    Pods = new PodsMetricStatus { Metric = new MetricIdentifier { Name = "queue_depth" }, Current = new MetricValueStatus { AverageValue = Quantity.Parse("30") } },
+                },
+                new MetricStatus
+                {
+                    Type = MetricSourceType.Object,
+                    Object = new ObjectMetricStatus
+                    {
+                        Metric = new MetricIdentifier { Name = "connections_per_second" },
+                        DescribedObject = new CrossVersionObjectReference { ApiVersion = "v1", Kind = "Service", Name = "web" },
+                        Current = new MetricValueStatus { AverageValue = Quantity.Parse("12") },
+                    },
+                },
+            ],
+        },
+    };
+
+    private static MetricSpec Object(string name, MetricTarget target) => new()
+    {
+        Type = MetricSourceType.Object,
+        Object = new ObjectMetricSource
+        {
+            DescribedObject = new CrossVersionObjectReference { ApiVersion = "v1", Kind = "Service", Name = "web" },
+            Metric = new MetricIdentifier { Name = name },
+            Target = target,
+        },
+    };
+
+    [Fact]
+    public void Targets_show_pods_and_object_metrics()
+    {
+        Assert.Equal("queue_depth: 30/10, connections_per_second: 12/10 (avg), requests: <unknown>/100", HorizontalPodAutoscalerTable.Targets(Hpa));
+    }
+
+    [Fact]
+    public void Describe_lines_for_pods_and_object_metrics()
+    {
+        var specs = Hpa.Spec!.Metrics!;
+        var current = Hpa.Status!.CurrentMetrics;
+        Assert.Equal(("\"queue_depth\" on pods", "30 / 10"), MiniKube.Cli.Describe.HorizontalPodAutoscalerDescriber.MetricLine(specs[0], current));
+        Assert.Equal(("\"connections_per_second\" on Service/web (target average value)", "12 / 10"),
+            MiniKube.Cli.Describe.HorizontalPodAutoscalerDescriber.MetricLine(specs[1], current));
+        Assert.Equal(("\"requests\" on Service/web (target value)", "<unknown> / 100"), MiniKube.Cli.Describe.HorizontalPodAutoscalerDescriber.MetricLine(specs[2], current));
+    }
+}

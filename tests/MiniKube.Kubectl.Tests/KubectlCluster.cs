@@ -9,11 +9,14 @@ namespace MiniKube.Kubectl.Tests;
 /// <summary>
 /// A real API server over real etcd with the real controllers in-process; pods are bound and reported Running by the
 /// test doubles <see cref="FakeScheduler"/> and <see cref="FakeKubelet"/> (node <c>node-1</c>). kubectl runs with a fresh
-/// HOME (it caches discovery there) and a kubeconfig pointing at the server's HTTP/1.1 port.
+/// HOME (it caches discovery there) and a kubeconfig pointing at the server's HTTP/1.1 port. Metrics are scraped every
+/// 2 s and autoscalers synced every 2 s, so tests with a real kubelet see <c>kubectl top</c> and HPA decisions in seconds.
 /// </summary>
 public sealed class KubectlCluster : IAsyncLifetime
 {
     public const string Node = "node-1";
+
+    public static readonly TimeSpan MetricResolution = TimeSpan.FromSeconds(2);
 
     private readonly CancellationTokenSource _stop = new();
     private Task? _manager;
@@ -28,8 +31,14 @@ public sealed class KubectlCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await TestApiServer.StartAsync();
-        var manager = new ControllerManager(new ControllerManagerOptions { Server = Server.GrpcAddress, LeaderElection = new() { LeaderElect = false } });
+        // Scrape kubelets every 2 s, so kubectl top has metrics (two samples) within seconds of a pod starting.
+        Server = await TestApiServer.StartAsync(configure: o => o.MetricResolution = MetricResolution);
+        var manager = new ControllerManager(new ControllerManagerOptions
+        {
+            Server = Server.GrpcAddress,
+            LeaderElection = new() { LeaderElect = false },
+            HorizontalPodAutoscalerSyncPeriod = TimeSpan.FromSeconds(2),
+        });
         _manager = Task.Run(() => manager.RunAsync(_stop.Token));
         _scheduler = await FakeScheduler.StartAsync(Server.NewClient());
         _kubelet = await FakeKubelet.StartAsync(Server.NewClient(), [Node]);

@@ -14,6 +14,12 @@ internal static class RestDiscovery
 
     public static readonly IReadOnlyList<string> Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+    /// <summary>What the served-only kinds (metrics.k8s.io's PodMetrics and NodeMetrics) allow, as metrics-server has it.</summary>
+    private static readonly IReadOnlyList<string> ReadOnlyVerbs = ["get", "list"];
+
+    /// <summary>The verbs of a resource: all for stored kinds, get and list for served-only ones.</summary>
+    public static IReadOnlyList<string> VerbsOf(ResourceInfo r) => r.Stored ? Verbs : ReadOnlyVerbs;
+
     /// <summary>Kinds in kubectl's <c>all</c> category.</summary>
     private static readonly HashSet<string> AllCategory = ["pods", "services", "deployments", "replicasets", "daemonsets", "jobs", "horizontalpodautoscalers"];
 
@@ -21,6 +27,10 @@ internal static class RestDiscovery
     public static IReadOnlyList<(string Name, string Group, string Version, string Kind, string[] Verbs)> Subresources(ResourceInfo r)
     {
         var list = new List<(string, string, string, string, string[])>();
+        if (!r.Stored)
+        {
+            return list;
+        }
         if (r.HasStatus)
         {
             list.Add(("status", r.Group, r.Version, r.Kind, ["get", "patch", "update"]));
@@ -39,9 +49,9 @@ internal static class RestDiscovery
         return list;
     }
 
-    /// <summary>Group names in order: core first, then as registered.</summary>
+    /// <summary>Group names in order: core first, then as registered (stored kinds and the served-only metrics.k8s.io).</summary>
     public static IEnumerable<IGrouping<string, ResourceInfo>> Groups(bool core) =>
-        ResourceRegistry.Stored.Where(r => (r.Group.Length == 0) == core).GroupBy(r => r.Group);
+        ResourceRegistry.All.Where(r => (r.Group.Length == 0) == core).GroupBy(r => r.Group);
 
     // The registry is fixed at start, so every document but APIVersions (it names the caller's server address) is
     // built once: kubectl without a discovery cache asks for them on each invocation.
@@ -51,7 +61,7 @@ internal static class RestDiscovery
     private static readonly Lazy<FrozenDictionary<string, byte[]>> GroupDocuments = new(() =>
         Groups(core: false).ToFrozenDictionary(g => g.Key, g => BuildGroup(g.Key)!, StringComparer.Ordinal));
     private static readonly Lazy<FrozenDictionary<(string Group, string Version), byte[]>> ResourceLists = new(() =>
-        ResourceRegistry.Stored.Select(r => (r.Group, r.Version)).Distinct().ToFrozenDictionary(k => k, k => BuildResourceList(k.Group, k.Version)!));
+        ResourceRegistry.All.Select(r => (r.Group, r.Version)).Distinct().ToFrozenDictionary(k => k, k => BuildResourceList(k.Group, k.Version)!));
 
     public static byte[] Aggregated(bool core) => (core ? AggregatedCore : AggregatedGroups).Value;
 
@@ -88,7 +98,7 @@ internal static class RestDiscovery
                     WriteKind(w, "responseKind", r.Group, r.Version, r.Kind);
                     w.WriteString("scope", r.Namespaced ? "Namespaced" : "Cluster");
                     w.WriteString("singularResource", r.Singular);
-                    WriteStrings(w, "verbs", Verbs);
+                    WriteStrings(w, "verbs", VerbsOf(r));
                     WriteStrings(w, "shortNames", r.ShortNames);
                     if (AllCategory.Contains(r.Plural))
                     {
@@ -110,6 +120,23 @@ internal static class RestDiscovery
                 w.WriteString("freshness", "Current");
                 w.WriteEndObject();
             }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        if (!core)
+        {
+            // The custom metrics API: its resources (one per metric) come and go with what the pods report, so none are listed.
+            w.WriteStartObject();
+            w.WriteStartObject("metadata");
+            w.WriteString("name", RestMetrics.CustomGroup);
+            w.WriteEndObject();
+            w.WriteStartArray("versions");
+            w.WriteStartObject();
+            w.WriteString("version", RestMetrics.CustomVersion);
+            w.WriteStartArray("resources");
+            w.WriteEndArray();
+            w.WriteString("freshness", "Current");
+            w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -137,8 +164,22 @@ internal static class RestDiscovery
         {
             WriteGroup(w, group);
         }
+        w.WriteStartObject();
+        WriteCustomMetricsGroupBody(w);
+        w.WriteEndObject();
         w.WriteEndArray();
     });
+
+    /// <summary>The APIGroup body of custom.metrics.k8s.io (served by <see cref="RestMetrics"/>, not from the registry).</summary>
+    internal static void WriteCustomMetricsGroupBody(Utf8JsonWriter w)
+    {
+        w.WriteString("name", RestMetrics.CustomGroup);
+        w.WriteStartArray("versions");
+        WriteGroupVersion(w, RestMetrics.CustomGroup, RestMetrics.CustomVersion);
+        w.WriteEndArray();
+        w.WritePropertyName("preferredVersion");
+        WriteGroupVersion(w, RestMetrics.CustomGroup, RestMetrics.CustomVersion);
+    }
 
     private static byte[]? BuildGroup(string name)
     {
@@ -153,7 +194,7 @@ internal static class RestDiscovery
 
     private static byte[]? BuildResourceList(string group, string version)
     {
-        var resources = ResourceRegistry.Stored.Where(r => r.Group == group && r.Version == version).ToList();
+        var resources = ResourceRegistry.All.Where(r => r.Group == group && r.Version == version).ToList();
         if (resources.Count == 0)
         {
             return null;
@@ -166,7 +207,7 @@ internal static class RestDiscovery
             w.WriteStartArray("resources");
             foreach (var r in resources)
             {
-                WriteResource(w, r.Plural, r.Singular, r.Namespaced, r.Kind, Verbs, r.ShortNames, AllCategory.Contains(r.Plural));
+                WriteResource(w, r.Plural, r.Singular, r.Namespaced, r.Kind, VerbsOf(r), r.ShortNames, AllCategory.Contains(r.Plural));
                 foreach (var sub in Subresources(r))
                 {
                     WriteResource(w, r.Plural + "/" + sub.Name, "", r.Namespaced, sub.Kind, sub.Verbs, [], false, sub.Group, sub.Version);

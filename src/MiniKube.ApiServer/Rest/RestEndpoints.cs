@@ -6,6 +6,7 @@ internal static class RestEndpoints
     public static void AddRest(this IServiceCollection services)
     {
         services.AddSingleton<OpenApiDocuments>();
+        services.AddSingleton<RestMetrics>();
         services.AddSingleton<RestHandler>();
     }
 

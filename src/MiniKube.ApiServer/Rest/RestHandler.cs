@@ -14,8 +14,8 @@ namespace MiniKube.ApiServer.Rest;
 /// <see cref="ObjectApi"/>'s and the watches <see cref="WatchStreams"/>' — the same the gRPC service serves.
 /// </summary>
 internal sealed partial class RestHandler(
-    ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IScaleSubresource scales, IHostApplicationLifetime lifetime, TimeProvider time,
-    ILogger<RestHandler> logger)
+    ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IScaleSubresource scales, RestMetrics metrics,
+    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<RestHandler> logger)
 {
     private const string Json = "application/json";
 
@@ -56,6 +56,11 @@ internal sealed partial class RestHandler(
             await openApi.ServeAsync(http).ConfigureAwait(false);
             return;
         }
+        if (RestMetrics.IsCustom(path))
+        {
+            await WriteJsonAsync(http, await metrics.GetCustomAsync(request, path, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            return;
+        }
         var target = RestPath.Parse(path, out var group, out var version);
         if (target is null)
         {
@@ -65,6 +70,11 @@ internal sealed partial class RestHandler(
         var method = request.Method;
         var ct = http.RequestAborted;
         var query = request.Query;
+        if (!target.Resource.Stored)
+        {
+            await WriteJsonAsync(http, await metrics.GetAsync(request, target, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            return;
+        }
         if (target.Name is null)
         {
             switch (method)

@@ -68,7 +68,8 @@ internal static class RestPath
                 throw NotFound(path);
             }
         }
-        var resource = ResourceRegistry.ByPlural(plural);
+        // Qualified by the group: pods.metrics.k8s.io is not the core pods.
+        var resource = ResourceRegistry.ByPlural(group.Length == 0 ? plural : plural + "." + group);
         if (resource is null || resource.Group != group || resource.Version != version || (ns is not null && !resource.Namespaced))
         {
             throw NotFound(path);

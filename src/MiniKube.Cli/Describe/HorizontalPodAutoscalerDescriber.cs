@@ -80,6 +80,20 @@ public sealed class HorizontalPodAutoscalerDescriber : IDescriber
                     && m.ContainerResource.Container == c.Container)?.ContainerResource?.Current;
                 return Line($"resource {c.Name} of container \"{c.Container}\" on pods", c.Target, now);
             }
+            case MetricSourceType.Pods when metric.Pods is { } p:
+            {
+                var now = current?.FirstOrDefault(m => m.Type == MetricSourceType.Pods && m.Pods?.Metric.Name == p.Metric.Name)?.Pods?.Current.AverageValue;
+                return ($"\"{p.Metric.Name}\" on pods", $"{now?.ToString() ?? "<unknown>"} / {p.Target.AverageValue?.ToString() ?? "<unknown>"}");
+            }
+            case MetricSourceType.Object when metric.Object is { } o:
+            {
+                var now = current?.FirstOrDefault(m => m.Type == MetricSourceType.Object && m.Object?.Metric.Name == o.Metric.Name
+                    && m.Object.DescribedObject.Kind == o.DescribedObject.Kind && m.Object.DescribedObject.Name == o.DescribedObject.Name)?.Object?.Current;
+                var what = $"\"{o.Metric.Name}\" on {o.DescribedObject.Kind}/{o.DescribedObject.Name}";
+                return o.Target.Type == MetricTargetType.AverageValue
+                    ? ($"{what} (target average value)", $"{now?.AverageValue?.ToString() ?? "<unknown>"} / {o.Target.AverageValue?.ToString() ?? "<unknown>"}")
+                    : ($"{what} (target value)", $"{now?.Value?.ToString() ?? "<unknown>"} / {o.Target.Value?.ToString() ?? "<unknown>"}");
+            }
             default:
                 return ($"\"{metric.Type}\" metric", "<unknown> / <unknown> (not supported by MiniKube yet)");
         }

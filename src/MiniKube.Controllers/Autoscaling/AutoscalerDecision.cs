@@ -6,6 +6,15 @@ namespace MiniKube.Controllers.Autoscaling;
 /// <summary>An Event the controller is to record on the autoscaler.</summary>
 public readonly record struct AutoscalerEvent(string Type, string Reason, string Message);
 
+/// <summary>
+/// What the custom metrics API answered for one <c>Pods</c> metric (one value per pod) or <c>Object</c> metric (the
+/// object's value), or why it could not.
+/// </summary>
+public sealed record CustomMetricSample(IReadOnlyList<MetricValue> Values, string? Error)
+{
+    public static CustomMetricSample Failed(string error) => new([], error);
+}
+
 /// <summary>What one sync decided: the new status, whether to rescale, to what and why, and the events to record.</summary>
 public sealed record AutoscalerOutcome
 {
@@ -29,8 +38,9 @@ public sealed class AutoscalerDecision(ReplicaCalculator calculator, ScaleNormal
     public ScaleNormalizer Normalizer => normalizer;
 
     /// <param name="podMetrics">The pods' metrics from the metrics API, or the error fetching them.</param>
+    /// <param name="customMetrics">For each Pods or Object metric, by its index in <c>spec.metrics</c>: what the custom metrics API answered.</param>
     public AutoscalerOutcome Decide(string key, HorizontalPodAutoscaler hpa, Scale scale, IReadOnlyList<Pod> pods,
-        IReadOnlyList<PodMetrics>? podMetrics, string? metricsError)
+        IReadOnlyList<PodMetrics>? podMetrics, string? metricsError, IReadOnlyDictionary<int, CustomMetricSample>? customMetrics = null)
     {
         var spec = hpa.Spec ?? new HorizontalPodAutoscalerSpec();
         var conditions = new ConditionList(hpa.Status?.Conditions, Now());
@@ -62,7 +72,8 @@ public sealed class AutoscalerDecision(ReplicaCalculator calculator, ScaleNormal
         }
         else
         {
-            var (proposal, metricName, metricStatuses, metricError) = ComputeReplicasForMetrics(hpa, scale, pods, podMetrics, metricsError, conditions, events);
+            var (proposal, metricName, metricStatuses, metricError) = ComputeReplicasForMetrics(hpa, scale, pods, podMetrics, metricsError,
+                customMetrics ?? new Dictionary<int, CustomMetricSample>(), conditions, events);
             statuses = metricStatuses;
             if (proposal == -1)
             {
@@ -131,7 +142,8 @@ public sealed class AutoscalerDecision(ReplicaCalculator calculator, ScaleNormal
     }
 
     private (int Replicas, string Metric, IReadOnlyList<MetricStatus> Statuses, string? Error) ComputeReplicasForMetrics(HorizontalPodAutoscaler hpa, Scale scale,
-        IReadOnlyList<Pod> pods, IReadOnlyList<PodMetrics>? podMetrics, string? metricsError, ConditionList conditions, List<AutoscalerEvent> events)
+        IReadOnlyList<Pod> pods, IReadOnlyList<PodMetrics>? podMetrics, string? metricsError, IReadOnlyDictionary<int, CustomMetricSample> customMetrics,
+        ConditionList conditions, List<AutoscalerEvent> events)
     {
         var specs = hpa.Spec?.Metrics ?? [];
         var specReplicas = scale.Spec?.Replicas ?? 0;
@@ -150,7 +162,9 @@ public sealed class AutoscalerDecision(ReplicaCalculator calculator, ScaleNormal
         string? invalidError = null;
         for (var i = 0; i < specs.Count; i++)
         {
-            var (proposal, name, status, condition, err) = ComputeReplicasForMetric(specs[i], specReplicas, pods, podMetrics, metricsError, events);
+            var (proposal, name, status, condition, err) = specs[i] is { Type: MetricSourceType.Pods, Pods: not null } or { Type: MetricSourceType.Object, Object: not null }
+                ? ComputeReplicasForCustomMetric(specs[i], specReplicas, scale.Status?.Replicas ?? 0, pods, customMetrics.GetValueOrDefault(i), events)
+                : ComputeReplicasForMetric(specs[i], specReplicas, pods, podMetrics, metricsError, events);
             statuses[i] = status;
             if (err is not null)
             {
@@ -202,8 +216,8 @@ public sealed class AutoscalerDecision(ReplicaCalculator calculator, ScaleNormal
         }
         if (reason == "InvalidMetricSourceType")
         {
-            var why = spec.Type is MetricSourceType.Pods or MetricSourceType.Object or MetricSourceType.External
-                ? $"metric source type \"{spec.Type}\" is not supported yet: MiniKube has no custom or external metrics API"
+            var why = spec.Type is MetricSourceType.External
+                ? $"metric source type \"{spec.Type}\" is not supported yet: MiniKube has no external metrics API"
                 : $"unknown metric source type \"{spec.Type}\"";
             return (0, "", new MetricStatus(), Unable(why), why);
         }
@@ -238,6 +252,90 @@ public sealed class AutoscalerDecision(ReplicaCalculator calculator, ScaleNormal
             var what = container is null ? $"failed to get {resource} utilization: {ex.Message}" : $"failed to get {resource} container metric value: {ex.Message}";
             return (0, "", new MetricStatus(), Unable(ex.Message), what);
         }
+    }
+
+    /// <summary>
+    /// A Pods metric (average of the pods' values against an AverageValue) or an Object metric (the object's value against
+    /// a Value, or per pod against an AverageValue), as Kubernetes' computeStatusForPodsMetric / computeStatusForObjectMetric.
+    /// </summary>
+    private (int, string, MetricStatus, ConditionChange, string?) ComputeReplicasForCustomMetric(MetricSpec spec, int specReplicas, int statusReplicas,
+        IReadOnlyList<Pod> pods, CustomMetricSample? sample, List<AutoscalerEvent> events)
+    {
+        var isPods = spec.Type == MetricSourceType.Pods;
+        var reason = isPods ? "FailedGetPodsMetric" : "FailedGetObjectMetric";
+        var wrap = isPods ? "failed to get pods metric value: " : "failed to get object metric value: ";
+        (int, string, MetricStatus, ConditionChange, string?) Unable(string why)
+        {
+            events.Add(new AutoscalerEvent(EventType.Warning, reason, why));
+            var condition = new ConditionChange(HpaConditions.ScalingActive, ConditionStatus.False, reason, $"the HPA was unable to compute the replica count: {why}");
+            return (0, "", new MetricStatus(), condition, wrap + why);
+        }
+        try
+        {
+            if (isPods)
+            {
+                var source = spec.Pods!;
+                if (source.Target.AverageValue is not { } target)
+                {
+                    return Unable("invalid pods metric source: the target has no averageValue");
+                }
+                var values = Values(sample);
+                var perPod = new Dictionary<string, PodMetric>(StringComparer.Ordinal);
+                foreach (var v in values)
+                {
+                    perPod[v.DescribedObject.Name ?? ""] = new PodMetric(v.Value.MilliValue, v.Timestamp, TimeSpan.FromSeconds(v.WindowSeconds ?? 0));
+                }
+                var p = calculator.GetMetricReplicas(specReplicas, target.MilliValue, pods, perPod);
+                var status = new MetricStatus
+                {
+                    Type = MetricSourceType.Pods,
+                    Pods = new PodsMetricStatus { Metric = source.Metric, Current = new MetricValueStatus { AverageValue = Quantity.FromMilli(p.Average) } },
+                };
+                return (p.Replicas, $"pods metric {source.Metric.Name}", status, default, null);
+            }
+            var obj = spec.Object!;
+            var usage = Values(sample)[0].Value.MilliValue;
+            MetricValueStatus current;
+            int replicas;
+            if (obj.Target.Type == MetricTargetType.Value && obj.Target.Value is { } value)
+            {
+                replicas = calculator.GetObjectMetricReplicas(specReplicas, value.MilliValue, usage, pods);
+                current = new MetricValueStatus { Value = Quantity.FromMilli(usage) };
+            }
+            else if (obj.Target.Type == MetricTargetType.AverageValue && obj.Target.AverageValue is { } average)
+            {
+                (replicas, var perPodUsage) = calculator.GetObjectPerPodMetricReplicas(statusReplicas, average.MilliValue, usage);
+                current = new MetricValueStatus { AverageValue = Quantity.FromMilli(perPodUsage) };
+            }
+            else
+            {
+                return Unable("invalid object metric source: neither a value target nor an average value target was set");
+            }
+            var objectStatus = new MetricStatus
+            {
+                Type = MetricSourceType.Object,
+                Object = new ObjectMetricStatus { Metric = obj.Metric, DescribedObject = obj.DescribedObject, Current = current },
+            };
+            return (replicas, $"{obj.DescribedObject.Kind} metric {obj.Metric.Name}", objectStatus, default, null);
+        }
+        catch (ReplicaCalculationException ex)
+        {
+            return Unable(ex.Message);
+        }
+    }
+
+    /// <summary>The values the custom metrics API returned; its error, or none at all, is a calculation failure.</summary>
+    private static IReadOnlyList<MetricValue> Values(CustomMetricSample? sample)
+    {
+        if (sample?.Error is { } error)
+        {
+            throw new ReplicaCalculationException("unable to fetch metrics from custom metrics API: " + error);
+        }
+        if (sample is null || sample.Values.Count == 0)
+        {
+            throw new ReplicaCalculationException("no metrics returned from custom metrics API");
+        }
+        return sample.Values;
     }
 
     private static MetricStatus Status(string type, string resource, string? container, MetricValueStatus current) => type == MetricSourceType.Resource

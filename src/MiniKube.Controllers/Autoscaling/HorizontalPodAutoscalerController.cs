@@ -134,7 +134,8 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
             }
         }
 
-        var outcome = _decision.Decide(key, hpa, scale, pods, metrics, metricsError);
+        var custom = await CustomMetricsAsync(hpa, ns, selectorText, cancellationToken).ConfigureAwait(false);
+        var outcome = _decision.Decide(key, hpa, scale, pods, metrics, metricsError, custom);
         foreach (var e in outcome.Events)
         {
             _events.Record(hpa, e.Type, e.Reason, e.Message);
@@ -189,6 +190,48 @@ public sealed partial class HorizontalPodAutoscalerController : IController, IRe
         }
         return status with { Conditions = conditions };
     }
+
+    /// <summary>The custom metrics API's answer for each Pods and Object metric of the autoscaler, by index in spec.metrics.</summary>
+    private async Task<Dictionary<int, CustomMetricSample>> CustomMetricsAsync(HorizontalPodAutoscaler hpa, string ns, string podSelector, CancellationToken ct)
+    {
+        var result = new Dictionary<int, CustomMetricSample>();
+        var specs = hpa.Spec?.Metrics ?? [];
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var spec = specs[i];
+            try
+            {
+                if (spec is { Type: MetricSourceType.Pods, Pods: { } pods })
+                {
+                    if (podSelector.Length > 0)
+                    {
+                        result[i] = new CustomMetricSample(await _client.GetPodsMetricAsync(ns, pods.Metric.Name, podSelector, MetricSelector(pods.Metric), ct)
+                            .ConfigureAwait(false), null);
+                    }
+                }
+                else if (spec is { Type: MetricSourceType.Object, Object: { } obj })
+                {
+                    var described = obj.DescribedObject;
+                    var info = ResourceRegistry.ByKind(described.ApiVersion, described.Kind) ?? ResourceRegistry.ByKind(null, described.Kind);
+                    if (info is null)
+                    {
+                        result[i] = CustomMetricSample.Failed($"no matches for kind \"{described.Kind}\"");
+                        continue;
+                    }
+                    var value = await _client.GetObjectMetricAsync(ns, info.QualifiedPlural, described.Name, obj.Metric.Name, MetricSelector(obj.Metric), ct)
+                        .ConfigureAwait(false);
+                    result[i] = new CustomMetricSample([value], null);
+                }
+            }
+            catch (ApiException ex)
+            {
+                result[i] = CustomMetricSample.Failed(ex.Message);
+            }
+        }
+        return result;
+    }
+
+    private static string? MetricSelector(MetricIdentifier metric) => metric.Selector is { } s ? Selector.FromLabelSelector(s).ToString() : null;
 
     private async Task WriteStatusAsync(HorizontalPodAutoscaler hpa, HorizontalPodAutoscalerStatus status, CancellationToken ct)
     {

@@ -146,6 +146,53 @@ public sealed class ReplicaCalculator(double tolerance, TimeSpan cpuInitializati
         return new(newReplicas, average, timestamp);
     }
 
+    /// <summary>
+    /// A <c>Pods</c> metric (Kubernetes' GetMetricReplicas): the pods' own values (milli-units) against an average target,
+    /// with the same handling of missing and ignored pods as an AverageValue resource target, without CPU's readiness rules.
+    /// </summary>
+    public AverageValueProposal GetMetricReplicas(int currentReplicas, long targetAverage, IReadOnlyList<Pod> pods,
+        IReadOnlyDictionary<string, PodMetric> podMetrics) => GetRawResourceReplicas(currentReplicas, targetAverage, "", pods, podMetrics);
+
+    /// <summary>
+    /// An <c>Object</c> metric with a <c>Value</c> target (GetObjectMetricReplicas): ratio = usage / target; within the
+    /// tolerance the count stays, otherwise ceil(ratio × ready pods) — or ceil(ratio) when the target has no replicas.
+    /// </summary>
+    public int GetObjectMetricReplicas(int currentReplicas, long targetUsage, long usage, IReadOnlyList<Pod> pods)
+    {
+        var ratio = (double)usage / targetUsage;
+        if (currentReplicas == 0)
+        {
+            return (int)Math.Ceiling(ratio);
+        }
+        if (Math.Abs(1.0 - ratio) <= tolerance)
+        {
+            return currentReplicas;
+        }
+        if (pods.Count == 0)
+        {
+            throw new ReplicaCalculationException("unable to calculate ready pods: no pods returned by selector while calculating replica count");
+        }
+        var ready = pods.Count(p => p.Status?.Phase == PodPhase.Running
+            && p.Status.Conditions?.Any(c => c.Type == PodConditionType.Ready && c.Status == ConditionStatus.True) == true);
+        return (int)Math.Ceiling(ratio * ready);
+    }
+
+    /// <summary>
+    /// An <c>Object</c> metric with an <c>AverageValue</c> target (GetObjectPerPodMetricReplicas): the object's value over the
+    /// target's replicas against the per-pod target; outside the tolerance, ceil(usage / target). Also returns the per-pod average.
+    /// </summary>
+    public (int Replicas, long Average) GetObjectPerPodMetricReplicas(int statusReplicas, long targetAverage, long usage)
+    {
+        var replicas = statusReplicas;
+        var ratio = (double)usage / ((double)targetAverage * replicas);
+        if (Math.Abs(1.0 - ratio) > tolerance)
+        {
+            replicas = (int)Math.Ceiling((double)usage / targetAverage);
+        }
+        var average = statusReplicas == 0 ? usage : (long)Math.Ceiling((double)usage / statusReplicas);
+        return (replicas, average);
+    }
+
     private (int Ready, HashSet<string> Unready, HashSet<string> Missing, HashSet<string> Ignored) GroupPods(
         IReadOnlyList<Pod> pods, Dictionary<string, PodMetric> metrics, string resource)
     {

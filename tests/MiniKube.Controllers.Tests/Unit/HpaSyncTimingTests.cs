@@ -180,6 +180,13 @@ public sealed class HpaSyncTimingTests
             return Task.FromResult(scale);
         }
 
+        // The timing tests scale on CPU only.
+        public Task<IReadOnlyList<MetricValue>> GetPodsMetricAsync(string ns, string metric, string podSelector, string? metricSelector,
+            CancellationToken cancellationToken) => throw new NotSupportedException("no custom metrics in this test");
+
+        public Task<MetricValue> GetObjectMetricAsync(string ns, string resource, string name, string metric, string? metricSelector,
+            CancellationToken cancellationToken) => throw new NotSupportedException("no custom metrics in this test");
+
         public Task<IReadOnlyList<PodMetrics>> ListPodMetricsAsync(string ns, string labelSelector, CancellationToken cancellationToken)
         {
             lock (_gate)
