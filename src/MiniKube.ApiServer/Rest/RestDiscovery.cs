@@ -30,6 +30,7 @@ internal static class RestDiscovery
             list.Add(("binding", "", "v1", "Binding", ["create"]));
             list.Add(("log", "", "v1", "Pod", ["get"]));
             list.Add(("exec", "", "v1", "PodExecOptions", ["create", "get"]));
+            list.Add(("attach", "", "v1", "PodAttachOptions", ["create", "get"]));
         }
         if (r.Plural is "deployments" or "replicasets")
         {

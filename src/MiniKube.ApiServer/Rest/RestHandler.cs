@@ -106,8 +106,8 @@ internal sealed partial class RestHandler(
             case "log" when target.Resource.Plural == "pods" && method == "GET":
                 await ServeLogAsync(http, target).ConfigureAwait(false);
                 return;
-            case "exec" when target.Resource.Plural == "pods" && method is "GET" or "POST":
-                await PodExecSocket.ServeAsync(http, kubelets, target).ConfigureAwait(false);
+            case "exec" or "attach" when target.Resource.Plural == "pods" && method is "GET" or "POST":
+                await PodExecSocket.ServeAsync(http, kubelets, target, target.Subresource).ConfigureAwait(false);
                 return;
             case "scale" when target.Resource.Plural is "deployments" or "replicasets":
                 await ServeScaleAsync(http, target).ConfigureAwait(false);
