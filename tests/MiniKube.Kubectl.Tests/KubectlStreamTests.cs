@@ -49,6 +49,39 @@ public sealed class KubectlStreamTests(KubectlCluster cluster) : IClassFixture<K
     }
 
     [DockerFact]
+    public async Task Cp_copies_files_and_directories_to_and_from_a_pod()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        await using var node = await DockerNode.StartAsync(cluster);
+        await node.RunPodAsync(ns, "box");
+        var local = Path.Combine(cluster.Home, "cp-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(Path.Combine(local, "dir", "sub"));
+        var payload = new byte[200_000];
+        new Random(12).NextBytes(payload);
+        await File.WriteAllBytesAsync(Path.Combine(local, "blob.bin"), payload);
+        await File.WriteAllTextAsync(Path.Combine(local, "dir", "a.txt"), "alpha\n");
+        await File.WriteAllTextAsync(Path.Combine(local, "dir", "sub", "b.txt"), "beta\n");
+
+        var toPod = await cluster.RunAsync(["cp", Path.Combine(local, "blob.bin"), $"{ns}/box:/tmp/blob.bin"]);
+        var dirToPod = await cluster.RunAsync(["cp", Path.Combine(local, "dir"), $"{ns}/box:/tmp/dir"]);
+        var inPod = await cluster.RunAsync(["exec", "box", "-n", ns, "--", "sh", "-c", "wc -c < /tmp/blob.bin; cat /tmp/dir/a.txt /tmp/dir/sub/b.txt"]);
+        await cluster.OkAsync("exec", "box", "-n", ns, "--", "sh", "-c", "mkdir -p /tmp/made/x && echo gamma > /tmp/made/x/c.txt");
+        var back = Path.Combine(local, "back.bin");
+        var fromPod = await cluster.RunAsync(["cp", $"{ns}/box:/tmp/blob.bin", back]);
+        var dirBack = Path.Combine(local, "made");
+        var dirFromPod = await cluster.RunAsync(["cp", $"{ns}/box:/tmp/made", dirBack]);
+
+        Assert.True(toPod.ExitCode == 0, toPod.Describe());
+        Assert.True(dirToPod.ExitCode == 0, dirToPod.Describe());
+        Assert.True(inPod.ExitCode == 0, inPod.Describe());
+        Assert.Equal("200000\nalpha\nbeta\n", inPod.Stdout);
+        Assert.True(fromPod.ExitCode == 0, fromPod.Describe());
+        Assert.Equal(payload, await File.ReadAllBytesAsync(back));
+        Assert.True(dirFromPod.ExitCode == 0, dirFromPod.Describe());
+        Assert.Equal("gamma\n", await File.ReadAllTextAsync(Path.Combine(dirBack, "x", "c.txt")));
+    }
+
+    [DockerFact]
     public async Task A_v4_client_sends_stdin_without_the_close_message()
     {
         var ns = await cluster.NewNamespaceAsync();
