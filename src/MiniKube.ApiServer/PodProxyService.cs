@@ -121,6 +121,23 @@ internal sealed class KubeletProxy(ObjectApi api)
         });
     }
 
+    /// <summary>
+    /// The container an exec or attach names (the only one when none is named), checked against the pod's spec before anything
+    /// is streamed, with Kubernetes' messages — so that both kubectl's WebSocket request and its SPDY retry get them.
+    /// </summary>
+    public async Task<Container> ContainerOfAsync(string ns, string podName, string? container, CancellationToken ct)
+    {
+        var pod = (Pod)(await api.GetAsync(ResourceRegistry.For<Pod>(), string.IsNullOrEmpty(ns) ? "default" : ns, podName, ct).ConfigureAwait(false)).Object;
+        var containers = pod.Spec?.Containers ?? [];
+        if (string.IsNullOrEmpty(container))
+        {
+            return containers.Count == 1
+                ? containers[0]
+                : throw ApiException.BadRequest($"a container name must be specified for pod {podName}, choose one of: [{string.Join(' ', containers.Select(c => c.Name))}]");
+        }
+        return containers.FirstOrDefault(c => c.Name == container) ?? throw ApiException.BadRequest($"container {container} is not valid for pod {podName}");
+    }
+
     /// <summary>The protocol spoken with the kubelet's streams (the newest; a v4 client's messages are a subset).</summary>
     public const string StreamProtocol = "v5.channel.k8s.io";
 

@@ -35,8 +35,9 @@ internal sealed class DockerNode : IAsyncDisposable
         return new DockerNode(cluster, name, kubelet);
     }
 
-    /// <summary>A busybox pod on this node (container <c>main</c> running <paramref name="script"/>), created and Ready.</summary>
-    public async Task RunPodAsync(string ns, string name, string script = "sleep 3600", bool stdin = false, bool tty = false)
+    /// <summary>A busybox pod on this node (container <c>main</c> running <paramref name="script"/>), created and Ready (or <paramref name="waitFor"/>).</summary>
+    public async Task RunPodAsync(string ns, string name, string script = "sleep 3600", bool stdin = false, bool tty = false,
+        string restartPolicy = "Always", string waitFor = "condition=Ready")
     {
         var yaml = $"""
             apiVersion: v1
@@ -46,6 +47,7 @@ internal sealed class DockerNode : IAsyncDisposable
             spec:
               nodeName: {Name}
               terminationGracePeriodSeconds: 0
+              restartPolicy: {restartPolicy}
               containers:
               - name: main
                 image: minikube/busybox:1.0
@@ -55,7 +57,7 @@ internal sealed class DockerNode : IAsyncDisposable
             """;
         _pods.Add((ns, name));
         await _cluster.OkAsync("create", "-n", ns, "-f", _cluster.WriteFile(name + ".yaml", yaml));
-        await _cluster.OkAsync("wait", "-n", ns, "--for=condition=Ready", "pod/" + name, "--timeout=60s");
+        await _cluster.OkAsync("wait", "-n", ns, "--for=" + waitFor, "pod/" + name, "--timeout=60s");
     }
 
     public async ValueTask DisposeAsync()

@@ -19,11 +19,19 @@ internal static class PodExecSocket
 
     public static async Task ServeAsync(HttpContext http, KubeletProxy kubelets, RestTarget target, string subresource)
     {
+        var query = http.Request.Query;
+        var ns = target.Namespace ?? "default";
+        var ct = http.RequestAborted;
+        // kubectl retries a refused WebSocket request with SPDY: both must get the same refusal, so checks come first.
+        var container = await kubelets.ContainerOfAsync(ns, target.Name!, query["container"], ct).ConfigureAwait(false);
+        if (subresource == "attach" && IsTrue(query["stdin"]) && container.Stdin != true)
+        {
+            throw ApiException.BadRequest($"stdin is not enabled for container {container.Name} of pod {target.Name} (attach -i needs stdin: true in its spec)");
+        }
         if (!http.WebSockets.IsWebSocketRequest)
         {
             throw ApiException.BadRequest($"{subresource} needs a WebSocket upgrade with subprotocol v5.channel.k8s.io or v4.channel.k8s.io");
         }
-        var query = http.Request.Query;
         var command = query["command"].Where(c => c is not null).Select(c => c!).ToList();
         if (subresource == "exec" && command.Count == 0)
         {
@@ -45,10 +53,20 @@ internal static class PodExecSocket
         var offered = http.WebSockets.WebSocketRequestedProtocols;
         var protocol = Protocols.FirstOrDefault(offered.Contains)
             ?? throw ApiException.BadRequest($"none of the offered subprotocols ({string.Join(", ", offered)}) is supported: use {string.Join(" or ", Protocols)}");
-        var ct = http.RequestAborted;
-        // Errors before the upgrade still reach the client as a Status: the kubelet is asked first.
-        using var kubelet = await kubelets.OpenStreamAsync(target.Namespace ?? "default", target.Name!, query["container"], subresource, command,
-            stdin, stdout, stderr, tty, ct).ConfigureAwait(false);
+        WebSocket kubelet;
+        try
+        {
+            kubelet = await kubelets.OpenStreamAsync(ns, target.Name!, container.Name, subresource, command, stdin, stdout, stderr, tty, ct).ConfigureAwait(false);
+        }
+        catch (ApiException ex) when (ex.Status.Code < 500)
+        {
+            // The kubelet refused (the container is not running): kubectl prints the Status of channel 3, where a refusal
+            // before the upgrade would send it to its SPDY retry.
+            using var refused = await http.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+            await SendStatusAsync(refused, ex.Status, ct).ConfigureAwait(false);
+            return;
+        }
+        using var _ = kubelet;
         using var client = await http.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var up = PumpAsync(client, kubelet, stop.Token);
@@ -61,6 +79,29 @@ internal static class PodExecSocket
         }
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(up, down).ConfigureAwait(false);
+    }
+
+    private static async Task SendStatusAsync(WebSocket socket, Status status, CancellationToken ct)
+    {
+        var json = KubeSerializer.ToJsonBytes(status);
+        var frame = new byte[json.Length + 1];
+        frame[0] = 3;
+        json.CopyTo(frame, 1);
+        await socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+        var buffer = new byte[1024];
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(CloseWait);
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer, wait.Token).ConfigureAwait(false)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client left without answering the close.
+        }
     }
 
     /// <summary>Copies messages from one socket to the other until <paramref name="from"/> closes; true when it closed normally.</summary>
