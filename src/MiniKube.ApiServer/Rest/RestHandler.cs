@@ -103,6 +103,9 @@ internal sealed partial class RestHandler(
                 await WriteJsonAsync(http, KubeSerializer.ToJsonBytes(new Status { Outcome = "Success", Code = 201 }), 201).ConfigureAwait(false);
                 return;
             }
+            case "eviction" when target.Resource.Plural == "pods" && method == "POST":
+                await PodEviction.ServeAsync(http, api, target, await ReadBodyAsync(http).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
             case "log" when target.Resource.Plural == "pods" && method == "GET":
                 await ServeLogAsync(http, target).ConfigureAwait(false);
                 return;
