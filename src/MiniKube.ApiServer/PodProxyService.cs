@@ -14,7 +14,7 @@ using MiniKube.Protocol.V1;
 namespace MiniKube.ApiServer;
 
 /// <summary>
-/// The gRPC face of pod logs and exec; <see cref="KubeletProxy"/> relays them to the kubelet of the pod's node.
+/// The gRPC face of pod logs and exec (non-interactive, or streamed with stdin); <see cref="KubeletProxy"/> relays them to the kubelet of the pod's node.
 /// </summary>
 internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxyBase
 {
@@ -38,6 +38,9 @@ internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxy
             request.TimeoutSeconds > 0 ? request.TimeoutSeconds : null, context.CancellationToken).ConfigureAwait(false);
         return new PodExecReply { Stdout = reply.Stdout ?? "", Stderr = reply.Stderr ?? "", ExitCode = reply.ExitCode };
     }
+
+    public override Task ExecStream(IAsyncStreamReader<ExecStreamInput> requestStream, IServerStreamWriter<ExecStreamOutput> responseStream, ServerCallContext context) =>
+        ExecStreamRelay.RunAsync(kubelets, requestStream, responseStream, context.CancellationToken);
 }
 
 /// <summary>
