@@ -43,6 +43,24 @@ internal sealed partial class GrpcErrors(ILogger<GrpcErrors> logger) : Intercept
         }
     }
 
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away; nothing to report.
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Translate(ex, context.Method);
+        }
+    }
+
     public static ApiException ToApiException(Exception ex) => ex switch
     {
         ApiException api => api,

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Google.Protobuf;
@@ -11,7 +14,7 @@ using MiniKube.Protocol.V1;
 namespace MiniKube.ApiServer;
 
 /// <summary>
-/// The gRPC face of pod logs and exec; <see cref="KubeletProxy"/> relays them to the kubelet of the pod's node.
+/// The gRPC face of pod logs and exec (non-interactive, or streamed with stdin); <see cref="KubeletProxy"/> relays them to the kubelet of the pod's node.
 /// </summary>
 internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxyBase
 {
@@ -35,10 +38,13 @@ internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxy
             request.TimeoutSeconds > 0 ? request.TimeoutSeconds : null, context.CancellationToken).ConfigureAwait(false);
         return new PodExecReply { Stdout = reply.Stdout ?? "", Stderr = reply.Stderr ?? "", ExitCode = reply.ExitCode };
     }
+
+    public override Task ExecStream(IAsyncStreamReader<ExecStreamInput> requestStream, IServerStreamWriter<ExecStreamOutput> responseStream, ServerCallContext context) =>
+        ExecStreamRelay.RunAsync(kubelets, requestStream, responseStream, context.CancellationToken);
 }
 
 /// <summary>
-/// Relays pod logs and exec to the kubelet of the pod's node (its InternalIP address and
+/// Relays pod logs, exec and attach to the kubelet of the pod's node (its InternalIP address and
 /// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>), as the Kubernetes API server's pods/log and pods/exec do; both wires use it.
 /// </summary>
 internal sealed class KubeletProxy(ObjectApi api)
@@ -86,6 +92,60 @@ internal sealed class KubeletProxy(ObjectApi api)
             ?? throw ApiException.Internal($"the kubelet of node {node} sent an empty exec reply");
     }
 
+    /// <summary>
+    /// Opens the kubelet's exec or attach stream for a pod's container: a WebSocket in Kubernetes' channel protocol
+    /// (<c>v5.channel.k8s.io</c>), upgraded from an HTTP request so that the kubelet's refusals (no such container, not
+    /// running) come back as errors before anything is streamed.
+    /// </summary>
+    public async Task<WebSocket> OpenStreamAsync(string ns, string pod, string? container, string subresource, IReadOnlyList<string> command,
+        bool stdin, bool stdout, bool stderr, bool tty, CancellationToken ct)
+    {
+        var (node, baseUrl) = await KubeletOfAsync(ns, pod, ct).ConfigureAwait(false);
+        var query = new StringBuilder("?");
+        foreach (var part in command)
+        {
+            query.Append("command=").Append(Escape(part)).Append('&');
+        }
+        query.Append("stdin=").Append(Flag(stdin)).Append("&stdout=").Append(Flag(stdout)).Append("&stderr=").Append(Flag(stderr)).Append("&tty=").Append(Flag(tty));
+        var url = $"{baseUrl}/{subresource}/{Escape(ns)}/{Escape(pod)}/{Escape(ContainerOrDefault(container))}{query}";
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        request.Headers.Add("Sec-WebSocket-Version", "13");
+        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+        request.Headers.Add("Sec-WebSocket-Protocol", StreamProtocol);
+        var response = await SendAsync(request, node, ct, upgrade: true).ConfigureAwait(false);
+        var connection = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        return WebSocket.CreateFromStream(connection, new WebSocketCreationOptions
+        {
+            IsServer = false,
+            SubProtocol = StreamProtocol,
+            KeepAliveInterval = TimeSpan.FromSeconds(30),
+        });
+    }
+
+    /// <summary>
+    /// The container an exec or attach names (the only one when none is named), checked against the pod's spec before anything
+    /// is streamed, with Kubernetes' messages — so that both kubectl's WebSocket request and its SPDY retry get them.
+    /// </summary>
+    public async Task<Container> ContainerOfAsync(string ns, string podName, string? container, CancellationToken ct)
+    {
+        var pod = (Pod)(await api.GetAsync(ResourceRegistry.For<Pod>(), string.IsNullOrEmpty(ns) ? "default" : ns, podName, ct).ConfigureAwait(false)).Object;
+        var containers = pod.Spec?.Containers ?? [];
+        if (string.IsNullOrEmpty(container))
+        {
+            return containers.Count == 1
+                ? containers[0]
+                : throw ApiException.BadRequest($"a container name must be specified for pod {podName}, choose one of: [{string.Join(' ', containers.Select(c => c.Name))}]");
+        }
+        return containers.FirstOrDefault(c => c.Name == container) ?? throw ApiException.BadRequest($"container {container} is not valid for pod {podName}");
+    }
+
+    /// <summary>The protocol spoken with the kubelet's streams (the newest; a v4 client's messages are a subset).</summary>
+    public const string StreamProtocol = "v5.channel.k8s.io";
+
+    private static string Flag(bool value) => value ? "true" : "false";
+
     private async Task<(string Node, string BaseUrl)> KubeletOfAsync(string ns, string podName, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(podName))
@@ -112,7 +172,7 @@ internal sealed class KubeletProxy(ObjectApi api)
         return (nodeName, baseUrl);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string node, CancellationToken ct)
+    private static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string node, CancellationToken ct, bool upgrade = false)
     {
         HttpResponseMessage response;
         try
@@ -127,7 +187,7 @@ internal sealed class KubeletProxy(ObjectApi api)
         {
             request.Dispose();
         }
-        if (response.IsSuccessStatusCode)
+        if (upgrade ? response.StatusCode == HttpStatusCode.SwitchingProtocols : response.IsSuccessStatusCode)
         {
             return response;
         }

@@ -1,6 +1,8 @@
+using Google.Protobuf;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Grpc.Core;
+using MiniKube.Api;
 using MiniKube.Protocol.V1;
 
 namespace MiniKube.Client;
@@ -61,6 +63,68 @@ public static class PodProxyClient
                 yield return new string(chars, 0, count);
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> in a container with its output streamed to <paramref name="stdout"/> and
+    /// <paramref name="stderr"/> as it comes and, when <paramref name="stdin"/> is given, that stream fed to its stdin (its end
+    /// ends the command's stdin); returns the exit code. No time limit: the command runs until it ends or the call is cancelled.
+    /// </summary>
+    public static async Task<int> ExecStreamAsync(this MiniKubeClient client, string ns, string pod, string? container, IReadOnlyList<string> command,
+        Stream? stdin, Stream stdout, Stream stderr, CancellationToken cancellationToken = default)
+    {
+        var proxy = new PodProxy.PodProxyClient(client.Channel);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = proxy.ExecStream(cancellationToken: stop.Token);
+        var start = new PodExecRequest { Namespace = ns, Pod = pod, Container = container ?? "", Stdin = stdin is not null };
+        start.Command.AddRange(command);
+        var feeding = Task.CompletedTask;
+        try
+        {
+            await call.RequestStream.WriteAsync(new ExecStreamInput { Start = start }, cancellationToken).ConfigureAwait(false);
+            feeding = stdin is null ? call.RequestStream.CompleteAsync() : FeedAsync(call.RequestStream, stdin, stop.Token);
+            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var output = call.ResponseStream.Current;
+                switch (output.OutputCase)
+                {
+                    case ExecStreamOutput.OutputOneofCase.Stdout:
+                        await stdout.WriteAsync(output.Stdout.Memory, cancellationToken).ConfigureAwait(false);
+                        await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case ExecStreamOutput.OutputOneofCase.Stderr:
+                        await stderr.WriteAsync(output.Stderr.Memory, cancellationToken).ConfigureAwait(false);
+                        await stderr.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case ExecStreamOutput.OutputOneofCase.ExitCode:
+                        return output.ExitCode;
+                }
+            }
+            throw ApiException.Internal("the exec stream ended without the command's exit code");
+        }
+        catch (RpcException ex)
+        {
+            throw client.ToApiException(ex);
+        }
+        finally
+        {
+            // The command may end before its input does; a console's stdin read does not always honour the token, so the
+            // feeder is stopped but not awaited (what it still throws is observed here).
+            await stop.CancelAsync().ConfigureAwait(false);
+            _ = feeding.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    private static async Task FeedAsync(IClientStreamWriter<ExecStreamInput> requests, Stream stdin, CancellationToken ct)
+    {
+        var buffer = new byte[32 * 1024];
+        int read;
+        while ((read = await stdin.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            await requests.WriteAsync(new ExecStreamInput { Stdin = ByteString.CopyFrom(buffer, 0, read) }, ct).ConfigureAwait(false);
+        }
+        await requests.WriteAsync(new ExecStreamInput { CloseStdin = true }, ct).ConfigureAwait(false);
+        await requests.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="command"/> in a container and returns its output and exit code.</summary>

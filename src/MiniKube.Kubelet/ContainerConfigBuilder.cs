@@ -58,6 +58,9 @@ internal sealed class ContainerConfigBuilder(MiniKubeClient? client, string node
             NanoCpus = nanoCpus,
             MemoryBytes = memory,
             CpuShares = shares,
+            Stdin = container.Stdin ?? false,
+            StdinOnce = container.StdinOnce ?? false,
+            Tty = container.Tty ?? false,
         };
     }
 

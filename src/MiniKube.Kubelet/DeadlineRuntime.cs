@@ -11,7 +11,7 @@ public sealed class RuntimeTimeoutException(string call, TimeSpan deadline)
 /// Gives every call of a runtime a deadline (<c>--runtime-request-timeout</c>, as Kubernetes' kubelet does for CRI calls):
 /// the token is cancelled, and the call is abandoned even when the client library ignores the token, so a pod worker
 /// never blocks forever on a hung dockerd. Stops get their grace period on top, pulls their own timeout, execs theirs;
-/// long-lived streams (events, stats, followed logs) have no deadline of their own.
+/// long-lived streams (events, stats, followed logs, interactive exec and attach) have no deadline of their own.
 /// </summary>
 public sealed class DeadlineRuntime(IContainerRuntime inner, TimeSpan timeout, TimeSpan pullTimeout, TimeProvider time) : IContainerRuntime
 {
@@ -50,6 +50,13 @@ public sealed class DeadlineRuntime(IContainerRuntime inner, TimeSpan timeout, T
 
     public Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan execTimeout, CancellationToken cancellationToken) =>
         Bounded("exec", execTimeout + timeout, ct => inner.ExecAsync(id, command, execTimeout, ct), cancellationToken);
+
+    // Interactive streams belong to their client (it ends them), like followed logs.
+    public Task<IContainerStream> StartExecStreamAsync(string id, IReadOnlyList<string> command, StreamOptions options, CancellationToken cancellationToken) =>
+        inner.StartExecStreamAsync(id, command, options, cancellationToken);
+
+    public Task<IContainerStream> AttachAsync(string id, StreamOptions options, CancellationToken cancellationToken) =>
+        inner.AttachAsync(id, options, cancellationToken);
 
     public Task WriteLogsAsync(string id, LogOptions options, Stream output, CancellationToken cancellationToken) =>
         options.Follow

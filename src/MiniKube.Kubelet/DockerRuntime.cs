@@ -190,6 +190,10 @@ public sealed class DockerRuntime : IContainerRuntime
             Cmd = spec.Cmd is null ? null! : [.. spec.Cmd],
             Env = [.. spec.Env],
             WorkingDir = spec.WorkingDir!,
+            // Kubernetes' stdin, stdinOnce and tty: a stdin kept open for attach (docker run -d -i).
+            OpenStdin = spec.Stdin,
+            StdinOnce = spec.StdinOnce,
+            Tty = spec.Tty,
             HostConfig = new HostConfig
             {
                 NetworkMode = "container:" + spec.SandboxId,
@@ -281,6 +285,51 @@ public sealed class DockerRuntime : IContainerRuntime
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new ExecResult("", "", -1, TimedOut: true);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ContainerRuntimeException(EngineMessage(ex), ex);
+        }
+    }
+
+    public async Task<IContainerStream> StartExecStreamAsync(string id, IReadOnlyList<string> command, StreamOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await _docker.Exec.CreateContainerExecAsync(id, new ContainerExecCreateParameters
+            {
+                AttachStdin = options.Stdin,
+                AttachStdout = options.Stdout,
+                AttachStderr = options.Stderr,
+                TTY = options.Tty,
+                Cmd = [.. command],
+            }, cancellationToken).ConfigureAwait(false);
+            var stream = await _docker.Exec.StartContainerExecAsync(created.ID, new ContainerExecStartParameters { TTY = options.Tty }, cancellationToken)
+                .ConfigureAwait(false);
+            return new DockerContainerStream(stream,
+                (w, h, ct) => _docker.Exec.ResizeExecTtyAsync(created.ID, new ContainerResizeParameters { Width = w, Height = h }, ct),
+                async ct => (int?)(int)((await _docker.Exec.InspectContainerExecAsync(created.ID, ct).ConfigureAwait(false)).ExitCode ?? -1));
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ContainerRuntimeException(EngineMessage(ex), ex);
+        }
+    }
+
+    public async Task<IContainerStream> AttachAsync(string id, StreamOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = await _docker.Containers.AttachContainerAsync(id, new ContainerAttachParameters
+            {
+                Stream = true,
+                Stdin = options.Stdin,
+                Stdout = options.Stdout,
+                Stderr = options.Stderr,
+            }, cancellationToken).ConfigureAwait(false);
+            return new DockerContainerStream(stream,
+                (w, h, ct) => _docker.Containers.ResizeContainerTtyAsync(id, new ContainerResizeParameters { Width = w, Height = h }, ct),
+                _ => Task.FromResult<int?>(null));
         }
         catch (DockerApiException ex)
         {

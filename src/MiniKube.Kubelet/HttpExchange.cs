@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace MiniKube.Kubelet;
@@ -18,6 +20,20 @@ internal sealed class HttpExchange(string method, string path, IReadOnlyDictiona
 
     public byte[] Body { get; } = body;
 
+    /// <summary>The request's headers (names case-insensitive).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The query string as sent, for parameters that repeat.</summary>
+    public string RawQuery { get; init; } = "";
+
+    /// <summary>Whether the client asks to upgrade the connection to a WebSocket (RFC 6455).</summary>
+    public bool IsWebSocketRequest => IsWebSocketUpgrade(Headers);
+
+    /// <summary>The WebSocket subprotocols the client offers, in its order of preference.</summary>
+    public IReadOnlyList<string> WebSocketProtocols => Headers.TryGetValue("Sec-WebSocket-Protocol", out var offered)
+        ? [.. offered.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+        : [];
+
     /// <summary>Cancelled when the client goes away (or the server stops).</summary>
     public CancellationToken Aborted { get; } = aborted;
 
@@ -31,6 +47,35 @@ internal sealed class HttpExchange(string method, string path, IReadOnlyDictiona
         await connection.WriteAsync(head, Aborted).ConfigureAwait(false);
         await connection.WriteAsync(content, Aborted).ConfigureAwait(false);
         await connection.FlushAsync(Aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Every value of a query parameter, in order.</summary>
+    public IReadOnlyList<string> QueryValues(string key) => HttpRequestReader.QueryValues(RawQuery, key);
+
+    internal static bool IsWebSocketUpgrade(IReadOnlyDictionary<string, string> headers) =>
+        headers.TryGetValue("Upgrade", out var upgrade) && upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        && headers.ContainsKey("Sec-WebSocket-Key");
+
+    /// <summary>
+    /// Answers 101 Switching Protocols with <paramref name="protocol"/> and returns the connection as the server end of a
+    /// WebSocket (RFC 6455: the accept key is the SHA-1 of the client's key and the protocol's GUID). The exchange then
+    /// owns the connection until the socket is done.
+    /// </summary>
+    public async Task<WebSocket> AcceptWebSocketAsync(string protocol)
+    {
+        _responded = true;
+        var key = Headers["Sec-WebSocket-Key"].Trim();
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        var head = Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n");
+        await connection.WriteAsync(head, Aborted).ConfigureAwait(false);
+        await connection.FlushAsync(Aborted).ConfigureAwait(false);
+        return WebSocket.CreateFromStream(connection, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            SubProtocol = protocol,
+            KeepAliveInterval = TimeSpan.FromSeconds(30),
+        });
     }
 
     public Task RespondTextAsync(int status, string text) => RespondAsync(status, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(text));

@@ -16,7 +16,14 @@ internal static class HttpRequestReader
     private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>A request as read, or the status and message to refuse it with.</summary>
-    public sealed record ParsedRequest(string? Method, string? Path, Dictionary<string, string>? Query, byte[]? Body, (int Status, string Message)? Error);
+    public sealed record ParsedRequest(string? Method, string? Path, Dictionary<string, string>? Query, byte[]? Body, (int Status, string Message)? Error)
+    {
+        /// <summary>The request's headers (names case-insensitive).</summary>
+        public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+        /// <summary>The query string as sent (without <c>?</c>), for parameters that repeat (<c>command=a&amp;command=b</c>).</summary>
+        public string RawQuery { get; init; } = "";
+    }
 
     /// <summary>Reads one request (head and body) from the connection; a request it refuses comes back with its error.</summary>
     public static async Task<ParsedRequest> ReadAsync(NetworkStream stream, CancellationToken aborted)
@@ -63,7 +70,8 @@ internal static class HttpRequestReader
         var target = requestLine[1];
         var questionMark = target.IndexOf('?', StringComparison.Ordinal);
         var path = questionMark < 0 ? target : target[..questionMark];
-        var query = ParseQuery(questionMark < 0 ? "" : target[(questionMark + 1)..]);
+        var rawQuery = questionMark < 0 ? "" : target[(questionMark + 1)..];
+        var query = ParseQuery(rawQuery);
 
         // Bytes already read past the head belong to the body.
         var rest = new BufferedBody(buffer, headEnd + 4, filled, stream);
@@ -93,7 +101,7 @@ internal static class HttpRequestReader
         {
             body = [];
         }
-        return new ParsedRequest(requestLine[0], path, query, body, null);
+        return new ParsedRequest(requestLine[0], path, query, body, null) { Headers = headers, RawQuery = rawQuery };
     }
 
     private static async Task<byte[]?> ReadChunkedAsync(BufferedBody rest, CancellationToken ct)
@@ -123,6 +131,13 @@ internal static class HttpRequestReader
             }
         }
     }
+
+    /// <summary>Every value of a query parameter, in order (<c>command=sh&amp;command=-c</c> → <c>["sh", "-c"]</c>).</summary>
+    public static IReadOnlyList<string> QueryValues(string rawQuery, string key) =>
+        [.. rawQuery.Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => (Pair: pair, Eq: pair.IndexOf('=', StringComparison.Ordinal)))
+            .Where(p => Uri.UnescapeDataString((p.Eq < 0 ? p.Pair : p.Pair[..p.Eq]).Replace('+', ' ')) == key)
+            .Select(p => p.Eq < 0 ? "" : Uri.UnescapeDataString(p.Pair[(p.Eq + 1)..].Replace('+', ' ')))];
 
     private static Dictionary<string, string> ParseQuery(string text)
     {

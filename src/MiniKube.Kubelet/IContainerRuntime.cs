@@ -39,6 +39,15 @@ public interface IContainerRuntime : IAsyncDisposable
     /// <summary>Runs a command in a running container, non-interactively.</summary>
     Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a command in a running container with its standard streams attached (Kubernetes' interactive exec: stdin,
+    /// a TTY); the caller relays them and disposes the stream.
+    /// </summary>
+    Task<IContainerStream> StartExecStreamAsync(string id, IReadOnlyList<string> command, StreamOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Attaches to a running container's own standard streams (its output from now on; its stdin if the container keeps one open).</summary>
+    Task<IContainerStream> AttachAsync(string id, StreamOptions options, CancellationToken cancellationToken);
+
     /// <summary>Copies a container's logs (stdout and stderr, demultiplexed, in order) to <paramref name="output"/>.</summary>
     Task WriteLogsAsync(string id, LogOptions options, Stream output, CancellationToken cancellationToken);
 
@@ -116,6 +125,36 @@ public sealed record ContainerSpec
     public long? NanoCpus { get; init; }
     public long? MemoryBytes { get; init; }
     public long? CpuShares { get; init; }
+    /// <summary>Kubernetes' <c>stdin</c>: the container keeps a stdin open for <c>attach</c>.</summary>
+    public bool Stdin { get; init; }
+    /// <summary>Kubernetes' <c>stdinOnce</c>: stdin closes when the first attached client leaves.</summary>
+    public bool StdinOnce { get; init; }
+    /// <summary>Kubernetes' <c>tty</c>.</summary>
+    public bool Tty { get; init; }
+}
+
+/// <summary>Which standard streams an exec or attach connects, and whether it is a TTY (one output stream, resizable).</summary>
+public sealed record StreamOptions(bool Stdin, bool Stdout, bool Stderr, bool Tty);
+
+/// <summary>One piece of a process's output: <see cref="Count"/> bytes of stdout or stderr; a count of 0 is the end.</summary>
+public readonly record struct OutputChunk(int Count, bool IsStderr);
+
+/// <summary>The standard streams of an exec'd process or an attached container, as <see cref="IContainerRuntime"/> hands them out.</summary>
+public interface IContainerStream : IAsyncDisposable
+{
+    /// <summary>Reads the next piece of output into <paramref name="buffer"/>; a count of 0 when the output has ended.</summary>
+    Task<OutputChunk> ReadOutputAsync(byte[] buffer, CancellationToken cancellationToken);
+
+    Task WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Ends the process's stdin (it reads end of file).</summary>
+    void CloseStdin();
+
+    /// <summary>Resizes the TTY (ignored without one).</summary>
+    Task ResizeAsync(int width, int height, CancellationToken cancellationToken);
+
+    /// <summary>The exit code of an exec'd command once its output ended; null for an attach (the container runs on).</summary>
+    Task<int?> ExitCodeAsync(CancellationToken cancellationToken);
 }
 
 public sealed record ExecResult(string Stdout, string Stderr, int ExitCode, bool TimedOut = false);

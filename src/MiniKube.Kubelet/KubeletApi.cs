@@ -8,8 +8,8 @@ using MiniKube.Api;
 namespace MiniKube.Kubelet;
 
 /// <summary>
-/// The kubelet's own HTTP/1.1 API: container logs, non-interactive exec and the stats summary, which the API server proxies
-/// to clients, plus <c>/pods</c> and <c>/healthz</c> (served by <see cref="SocketHttpServer"/>).
+/// The kubelet's own HTTP/1.1 API: container logs, exec (non-interactive, or streamed over a WebSocket), attach and the
+/// stats summary, which the API server proxies to clients, plus <c>/pods</c> and <c>/healthz</c> (served by <see cref="SocketHttpServer"/>).
 /// </summary>
 internal sealed class KubeletApi : IAsyncDisposable
 {
@@ -45,6 +45,7 @@ internal sealed class KubeletApi : IAsyncDisposable
             ("GET", "healthz") when s.Count == 1 => exchange.RespondTextAsync(200, "ok"),
             ("GET", "containerLogs") when s.Count == 4 => LogsAsync(exchange, s[1], s[2], s[3]),
             ("POST", "exec") when s.Count == 4 => ExecAsync(exchange, s[1], s[2], s[3]),
+            ("GET", "exec" or "attach") when s.Count == 4 => StreamAsync(exchange, s[0] == "attach", s[1], s[2], s[3]),
             ("GET", "stats") when s.Count == 2 && s[1] == "summary" => exchange.RespondAsync(200, JsonType, JsonSerializer.SerializeToUtf8Bytes(Summary(exchange.Query.GetValueOrDefault("node")), Json)),
             ("GET", "pods") when s.Count == 1 => exchange.RespondAsync(200, JsonType, KubeSerializer.ToJsonBytes(new KubeList<Pod>
             {
@@ -52,7 +53,7 @@ internal sealed class KubeletApi : IAsyncDisposable
                 Kind = "PodList",
                 Items = [.. _agents.SelectMany(a => a.Pods.Pods)],
             })),
-            (_, "healthz" or "containerLogs" or "exec" or "stats" or "pods") => exchange.RespondTextAsync(405, "method not allowed"),
+            (_, "healthz" or "containerLogs" or "exec" or "attach" or "stats" or "pods") => exchange.RespondTextAsync(405, "method not allowed"),
             _ => exchange.RespondTextAsync(404, "404 page not found"),
         };
     }
@@ -135,7 +136,65 @@ internal sealed class KubeletApi : IAsyncDisposable
             JsonSerializer.SerializeToUtf8Bytes(new ExecResponse { Stdout = result.Stdout, Stderr = result.Stderr, ExitCode = result.ExitCode }, Json)).ConfigureAwait(false);
     }
 
-    private async Task<(IContainerRuntime? Runtime, string? Id, string? Error)> FindAsync(string ns, string podName, string container, bool previous,
+    /// <summary>
+    /// <c>GET /exec/{ns}/{pod}/{container}?command=…&amp;stdin=…&amp;stdout=…&amp;stderr=…&amp;tty=…</c> and <c>GET /attach/…</c>
+    /// upgraded to a WebSocket in <see cref="ChannelProtocol"/> (the kubelet API the Kubernetes API server proxies
+    /// pods/exec and pods/attach to). Errors before the upgrade are plain HTTP answers.
+    /// </summary>
+    private async Task StreamAsync(HttpExchange exchange, bool attach, string ns, string pod, string container)
+    {
+        if (!exchange.IsWebSocketRequest)
+        {
+            await exchange.RespondTextAsync(400, $"{(attach ? "attach" : "exec")} needs a WebSocket upgrade with subprotocol {ChannelProtocol.V5}").ConfigureAwait(false);
+            return;
+        }
+        var protocol = new[] { ChannelProtocol.V5, ChannelProtocol.V4 }.FirstOrDefault(exchange.WebSocketProtocols.Contains);
+        if (protocol is null)
+        {
+            await exchange.RespondTextAsync(400, $"none of the offered subprotocols is supported: use {ChannelProtocol.V5} or {ChannelProtocol.V4}").ConfigureAwait(false);
+            return;
+        }
+        var command = exchange.QueryValues("command");
+        if (!attach && command.Count == 0)
+        {
+            await exchange.RespondTextAsync(400, "you must specify at least one command for the container").ConfigureAwait(false);
+            return;
+        }
+        var query = exchange.Query;
+        var options = new StreamOptions(Flag(query.GetValueOrDefault("stdin")), !query.TryGetValue("stdout", out var stdout) || Flag(stdout),
+            !query.TryGetValue("stderr", out var stderr) || Flag(stderr), Flag(query.GetValueOrDefault("tty")));
+        var found = await FindAsync(ns, pod, container, previous: false, exchange.Aborted).ConfigureAwait(false);
+        if (found.Error is { } error)
+        {
+            await exchange.RespondTextAsync(404, error).ConfigureAwait(false);
+            return;
+        }
+        if (attach && options.Stdin && found.Container?.Stdin != true)
+        {
+            await exchange.RespondTextAsync(400, $"stdin is not enabled for container {found.Container?.Name} (set stdin: true in its spec to attach to it)")
+                .ConfigureAwait(false);
+            return;
+        }
+        IContainerStream stream;
+        try
+        {
+            stream = attach
+                ? await found.Runtime!.AttachAsync(found.Id!, options, exchange.Aborted).ConfigureAwait(false)
+                : await found.Runtime!.StartExecStreamAsync(found.Id!, command, options, exchange.Aborted).ConfigureAwait(false);
+        }
+        catch (ContainerRuntimeException ex)
+        {
+            await exchange.RespondTextAsync(409, ex.Message).ConfigureAwait(false);
+            return;
+        }
+        await using (stream.ConfigureAwait(false))
+        {
+            using var socket = await exchange.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+            await ContainerStreamRelay.RunAsync(socket, stream, command, exchange.Aborted).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(IContainerRuntime? Runtime, string? Id, string? Error, Container? Container)> FindAsync(string ns, string podName, string container, bool previous,
         CancellationToken ct)
     {
         foreach (var agent in _agents)
@@ -150,29 +209,30 @@ internal sealed class KubeletApi : IAsyncDisposable
             {
                 if (names.Count != 1)
                 {
-                    return (null, null, $"a container name must be specified for pod {podName}, choose one of: [{string.Join(' ', names)}]");
+                    return (null, null, $"a container name must be specified for pod {podName}, choose one of: [{string.Join(' ', names)}]", null);
                 }
                 container = names[0];
             }
             if (!names.Contains(container))
             {
-                return (null, null, $"container {container} is not valid for pod {podName}");
+                return (null, null, $"container {container} is not valid for pod {podName}", null);
             }
+            var spec = pod.Spec!.Containers.First(c => c.Name == container);
             var instances = (await agent.Pods.Runtime.ListContainersAsync(pod.Metadata.Uid, ct).ConfigureAwait(false))
                 .Where(c => !c.IsSandbox && c.ContainerName == container)
                 .OrderByDescending(c => c.RestartCount).ThenByDescending(c => c.CreatedAt).ToList();
             if (previous)
             {
                 return instances.Count < 2
-                    ? (null, null, $"previous terminated container \"{container}\" in pod \"{podName}\" not found")
-                    : (agent.Pods.Runtime, instances[1].Id, null);
+                    ? (null, null, $"previous terminated container \"{container}\" in pod \"{podName}\" not found", spec)
+                    : (agent.Pods.Runtime, instances[1].Id, null, spec);
             }
             var instance = instances.FirstOrDefault();
             return instance is null
-                ? (null, null, $"container \"{container}\" in pod \"{podName}\" is waiting to start: ContainerCreating")
-                : (agent.Pods.Runtime, instance.Id, null);
+                ? (null, null, $"container \"{container}\" in pod \"{podName}\" is waiting to start: ContainerCreating", spec)
+                : (agent.Pods.Runtime, instance.Id, null, spec);
         }
-        return (null, null, $"pod {ns}/{podName} is not running on this node");
+        return (null, null, $"pod {ns}/{podName} is not running on this node", null);
     }
 
     private static bool Flag(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));

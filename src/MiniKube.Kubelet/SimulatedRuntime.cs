@@ -78,6 +78,13 @@ public sealed class SimulatedRuntime(TimeSpan startDelay, TimeProvider time) : I
     public Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
         Task.FromResult(new ExecResult("", "", 0));
 
+    /// <summary>A simulated process prints nothing and exits 0 (as <see cref="ExecAsync"/>); stdin is dropped.</summary>
+    public Task<IContainerStream> StartExecStreamAsync(string id, IReadOnlyList<string> command, StreamOptions options, CancellationToken cancellationToken) =>
+        Task.FromResult<IContainerStream>(new SilentStream(0));
+
+    public Task<IContainerStream> AttachAsync(string id, StreamOptions options, CancellationToken cancellationToken) =>
+        Task.FromResult<IContainerStream>(new SilentStream(null));
+
     public async Task WriteLogsAsync(string id, LogOptions options, System.IO.Stream output, CancellationToken cancellationToken)
     {
         var line = "simulated container " + id + " has no logs\n";
@@ -149,4 +156,22 @@ public sealed class SimulatedRuntime(TimeSpan startDelay, TimeProvider time) : I
         return ContainerLabels.Decode(id, labels.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal))
             ?? throw new ContainerRuntimeException("container has no pod labels");
     }
+}
+
+/// <summary>The streams of a simulated process: no output, stdin dropped, the given exit code.</summary>
+internal sealed class SilentStream(int? exitCode) : IContainerStream
+{
+    public Task<OutputChunk> ReadOutputAsync(byte[] buffer, CancellationToken cancellationToken) => Task.FromResult(new OutputChunk(0, false));
+
+    public Task WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void CloseStdin()
+    {
+    }
+
+    public Task ResizeAsync(int width, int height, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<int?> ExitCodeAsync(CancellationToken cancellationToken) => Task.FromResult(exitCode);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -7,7 +7,7 @@ namespace MiniKube.Kubelet;
 /// <summary>
 /// The kubelet's small HTTP/1.1 server on a socket, the accept loop and one task per connection (the request is read by
 /// <see cref="HttpRequestReader"/>): one request per connection (<c>Connection: close</c>), request bodies by
-/// Content-Length or chunked, responses whole or chunked. It replaces ASP.NET Core here because a kubelet idles most of its
+/// Content-Length or chunked, responses whole or chunked, or an upgrade to a WebSocket (exec and attach streams). It replaces ASP.NET Core here because a kubelet idles most of its
 /// life and serves a handful of routes to the API server, and the ASP.NET Core stack (host, DI, routing, Kestrel) cost it
 /// about 13 MiB of resident memory (docs/benchmarks.md). A client that disconnects cancels its exchange, so a followed log
 /// stream ends when the client goes, as it did under Kestrel.
@@ -113,8 +113,16 @@ internal sealed partial class SocketHttpServer(IPAddress address, int port, Func
             }
             // Nothing more is expected from the client (one request per connection): a read that completes means it closed
             // the connection (or broke the protocol), so whatever is still being sent to it — a followed log — can stop.
-            watch = WatchForCloseAsync(socket, aborted);
-            var exchange = new HttpExchange(request.Method!, request.Path!, request.Query!, request.Body!, stream, aborted.Token);
+            // A WebSocket upgrade is the exception: the client goes on talking, and the socket itself sees it close.
+            if (!HttpExchange.IsWebSocketUpgrade(request.Headers))
+            {
+                watch = WatchForCloseAsync(socket, aborted);
+            }
+            var exchange = new HttpExchange(request.Method!, request.Path!, request.Query!, request.Body!, stream, aborted.Token)
+            {
+                Headers = request.Headers,
+                RawQuery = request.RawQuery,
+            };
             try
             {
                 await handler(exchange).ConfigureAwait(false);

@@ -103,9 +103,20 @@ public sealed class KubectlCluster : IAsyncLifetime
     }
 
     /// <summary>Runs kubectl to completion (bounded); the result carries exit code, stdout and stderr.</summary>
-    public async Task<KubectlResult> RunAsync(string[] args, string? stdin = null, IDictionary<string, string>? environment = null)
+    public Task<KubectlResult> RunAsync(string[] args, string? stdin = null, IDictionary<string, string>? environment = null) =>
+        RunAsync(StartInfo(args, environment), args, stdin);
+
+    /// <summary>Runs another program (one that runs kubectl, such as script(1)) with kubectl's environment, to completion (bounded).</summary>
+    public Task<KubectlResult> RunProgramAsync(string program, string[] args, string? stdin = null)
     {
-        using var process = Process.Start(StartInfo(args, environment))!;
+        var start = StartInfo(args);
+        start.FileName = program;
+        return RunAsync(start, [program, .. args], stdin);
+    }
+
+    private static async Task<KubectlResult> RunAsync(ProcessStartInfo start, string[] args, string? stdin)
+    {
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)

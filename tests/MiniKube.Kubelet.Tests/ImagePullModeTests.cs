@@ -108,6 +108,9 @@ public sealed class ImagePullModeUnitTests
         public Task StopContainerAsync(string id, TimeSpan gracePeriod, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task RemoveContainerAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IContainerStream> StartExecStreamAsync(string id, IReadOnlyList<string> command, StreamOptions options, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+        public Task<IContainerStream> AttachAsync(string id, StreamOptions options, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task WriteLogsAsync(string id, LogOptions options, Stream output, CancellationToken cancellationToken) => throw new NotSupportedException();
         public IAsyncEnumerable<RuntimeEvent> WatchEventsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
         public IAsyncEnumerable<ContainerStatsSample> StreamStatsAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -257,6 +257,12 @@ public sealed class ProxyAndSimulatedTests(ApiServerFixture api) : IClassFixture
         public Task<ExecResult> ExecAsync(string id, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
             inner.ExecAsync(id, command, timeout, cancellationToken);
 
+        public Task<IContainerStream> StartExecStreamAsync(string id, IReadOnlyList<string> command, StreamOptions options, CancellationToken cancellationToken) =>
+            inner.StartExecStreamAsync(id, command, options, cancellationToken);
+
+        public Task<IContainerStream> AttachAsync(string id, StreamOptions options, CancellationToken cancellationToken) =>
+            inner.AttachAsync(id, options, cancellationToken);
+
         public Task WriteLogsAsync(string id, LogOptions options, Stream output, CancellationToken cancellationToken) =>
             inner.WriteLogsAsync(id, options, output, cancellationToken);
 

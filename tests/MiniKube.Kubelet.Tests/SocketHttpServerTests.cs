@@ -106,6 +106,34 @@ public sealed class SocketHttpServerTests
     }
 
     [Fact]
+    public async Task A_WebSocket_upgrade_gets_the_offered_protocol_and_repeated_query_values()
+    {
+        await using var server = Start(async x =>
+        {
+            Assert.True(x.IsWebSocketRequest);
+            using var socket = await x.AcceptWebSocketAsync(x.WebSocketProtocols[0]);
+            var buffer = new byte[1024];
+            var received = await socket.ReceiveAsync(buffer, x.Aborted);
+            var reply = Encoding.UTF8.GetBytes(string.Join('|', x.QueryValues("command")) + ":" + Encoding.UTF8.GetString(buffer, 0, received.Count));
+            await socket.SendAsync(reply, System.Net.WebSockets.WebSocketMessageType.Binary, true, x.Aborted);
+            await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, x.Aborted);
+            await socket.ReceiveAsync(buffer, x.Aborted);
+        });
+        using var client = new System.Net.WebSockets.ClientWebSocket();
+        client.Options.AddSubProtocol("v5.channel.k8s.io");
+        using var timeout = new CancellationTokenSource(Deadline);
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{server.Port}/exec/ns/p/c?command=sh&command=-c&command=echo%20a%26b&stdin=true"), timeout.Token);
+        await client.SendAsync("in"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        var buffer = new byte[1024];
+        var reply = await client.ReceiveAsync(buffer, timeout.Token);
+        var closing = await client.ReceiveAsync(buffer, timeout.Token);
+
+        Assert.Equal("v5.channel.k8s.io", client.SubProtocol);
+        Assert.Equal("sh|-c|echo a&b:in", Encoding.UTF8.GetString(buffer, 0, reply.Count));
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, closing.MessageType);
+    }
+
+    [Fact]
     public async Task A_port_in_use_fails_the_start_with_an_IOException()
     {
         await using var first = Start(x => x.RespondTextAsync(200, ""));

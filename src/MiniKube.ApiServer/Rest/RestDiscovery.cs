@@ -41,6 +41,8 @@ internal static class RestDiscovery
             list.Add(("log", "", "v1", "Pod", ["get"]));
             list.Add(("exec", "", "v1", "PodExecOptions", ["create", "get"]));
             list.Add(("portforward", "", "v1", "PodPortForwardOptions", ["create", "get"]));
+            list.Add(("attach", "", "v1", "PodAttachOptions", ["create", "get"]));
+            list.Add(("eviction", "policy", "v1", "Eviction", ["create"]));
         }
         if (r.Plural is "deployments" or "replicasets")
         {

@@ -113,11 +113,14 @@ internal sealed partial class RestHandler(
                 await WriteJsonAsync(http, KubeSerializer.ToJsonBytes(new Status { Outcome = "Success", Code = 201 }), 201).ConfigureAwait(false);
                 return;
             }
+            case "eviction" when target.Resource.Plural == "pods" && method == "POST":
+                await PodEviction.ServeAsync(http, api, target, await ReadBodyAsync(http).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
             case "log" when target.Resource.Plural == "pods" && method == "GET":
                 await ServeLogAsync(http, target).ConfigureAwait(false);
                 return;
-            case "exec" when target.Resource.Plural == "pods" && method is "GET" or "POST":
-                await PodExecSocket.ServeAsync(http, kubelets, target).ConfigureAwait(false);
+            case "exec" or "attach" when target.Resource.Plural == "pods" && method is "GET" or "POST":
+                await PodExecSocket.ServeAsync(http, kubelets, target, target.Subresource).ConfigureAwait(false);
                 return;
             case "portforward" when target.Resource.Plural == "pods" && method is "GET" or "POST":
                 await PodPortForward.ServeAsync(http, api, target).ConfigureAwait(false);

@@ -46,19 +46,35 @@ public sealed class LogsCommand(CommandRunner runner)
     }
 }
 
-/// <summary><c>minictl exec POD [-c CONTAINER] -- COMMAND [ARGS…]</c>: runs a command in a container; its exit code is minictl's.</summary>
+/// <summary>
+/// <c>minictl exec [-i] POD [-c CONTAINER] -- COMMAND [ARGS…]</c>: runs a command in a container; its exit code is minictl's.
+/// Without <c>-i</c> the command runs non-interactively (60 s at most) and its output is printed at the end; with <c>-i</c>
+/// minictl's stdin is fed to the command's (text, UTF-8) and its output streams as it comes, with no time limit.
+/// </summary>
 public sealed class ExecCommand(CommandRunner runner)
 {
+    private readonly Option<bool> _stdin = new("--stdin", "-i") { Description = "Pass stdin to the command and stream its output (no time limit)." };
     private readonly Argument<string> _pod = new("POD") { Description = "The pod (or pod/NAME)" };
     private readonly Argument<string[]> _command = new("COMMAND") { Description = "The command and its arguments, after --", Arity = ArgumentArity.OneOrMore };
     private readonly Option<string?> _container = new("--container", "-c") { Description = "Container name. Defaults to the pod's first container." };
 
     public Command Build()
     {
-        var command = new Command("exec", "Execute a command in a container (non-interactive).") { _pod, _command, _container };
+        var command = new Command("exec", "Execute a command in a container (-i: with stdin).") { _pod, _command, _container, _stdin };
         runner.Attach(command, async (session, parse) =>
         {
             var pod = LogsCommand.PodName(parse.GetValue(_pod)!);
+            if (parse.GetValue(_stdin))
+            {
+                var code = await session.Client.ExecStreamAsync(session.Namespace, pod, parse.GetValue(_container), parse.GetValue(_command)!,
+                    ConsoleStreams.Reading(session.Console.In), ConsoleStreams.Writing(session.Out), ConsoleStreams.Writing(session.Err), session.Token)
+                    .ConfigureAwait(false);
+                if (code != 0)
+                {
+                    await session.Err.WriteLineAsync($"command terminated with exit code {code}").ConfigureAwait(false);
+                }
+                return code;
+            }
             var result = await session.Client.ExecAsync(session.Namespace, pod, parse.GetValue(_container), parse.GetValue(_command)!, cancellationToken: session.Token)
                 .ConfigureAwait(false);
             await session.Out.WriteAsync(result.Stdout).ConfigureAwait(false);

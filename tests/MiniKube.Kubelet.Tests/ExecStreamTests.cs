@@ -1,0 +1,45 @@
+using System.Text;
+using MiniKube.Api;
+using MiniKube.Client;
+using MiniKube.Testing;
+
+namespace MiniKube.Kubelet.Tests;
+
+/// <summary>The gRPC ExecStream (what <c>minictl exec -i</c> uses): stdin to a Docker exec through the API server and the kubelet's WebSocket.</summary>
+public sealed class ExecStreamTests(ApiServerFixture api) : IClassFixture<ApiServerFixture>
+{
+    [DockerFact]
+    public async Task Stdin_reaches_the_command_its_end_ends_it_and_the_exit_code_comes_back()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("stream");
+        await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")));
+        await env.WaitForPhaseAsync(name, PodPhase.Running);
+
+        var (cat, catOut, _) = await ExecAsync(name, ["cat"], "hi\nthere\n");
+        var (counted, countOut, _) = await ExecAsync(name, ["wc", "-c"], new string('y', 100_000));
+        var (failed, _, failErr) = await ExecAsync(name, ["sh", "-c", "read x; echo \"bad $x\" >&2; exit 4"], "input\n");
+        var (noStdin, noStdinOut, _) = await ExecAsync(name, ["echo", "plain"], null);
+        var missing = await Assert.ThrowsAsync<ApiException>(() => ExecAsync(name, ["true"], null, container: "nope"));
+
+        Assert.Equal(0, cat);
+        Assert.Equal("hi\nthere\n", catOut);
+        Assert.Equal(0, counted);
+        Assert.Equal("100000", countOut.Trim());
+        Assert.Equal(4, failed);
+        Assert.Equal("bad input\n", failErr);
+        Assert.Equal(0, noStdin);
+        Assert.Equal("plain\n", noStdinOut);
+        Assert.Contains("container nope is not valid", missing.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Stdout, string Stderr)> ExecAsync(string pod, string[] command, string? stdin, string container = "app")
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var input = stdin is null ? null : new MemoryStream(Encoding.UTF8.GetBytes(stdin));
+        using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
+        var code = await api.Client.ExecStreamAsync("default", pod, container, command, input, stdout, stderr, timeout.Token);
+        return (code, Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()));
+    }
+}
