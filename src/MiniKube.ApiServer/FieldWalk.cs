@@ -214,13 +214,26 @@ internal static class FieldWalk
                 obj.Remove(name);
                 continue;
             }
+            if (!obj.ContainsKey(name))
+            {
+                continue;
+            }
             switch (obj[name])
             {
                 case JsonObject inner:
                     RemoveFromObject(inner, child, path + "." + name);
+                    if (inner.Count == 0)
+                    {
+                        // Emptied by the removal: gone, as Kubernetes' omitempty drops it.
+                        obj.Remove(name);
+                    }
                     break;
                 case JsonArray list:
                     RemoveFromList(name, list, child, path + "." + name);
+                    if (list.Count == 0)
+                    {
+                        obj.Remove(name);
+                    }
                     break;
             }
         }

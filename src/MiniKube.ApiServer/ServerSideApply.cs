@@ -9,7 +9,8 @@ namespace MiniKube.ApiServer;
 /// owns is a conflict (409, one <c>FieldManagerConflict</c> cause per field) unless forced, which takes the field over;
 /// fields the manager applied before and dropped now are removed unless another manager owns them; the manager's
 /// <c>Apply</c> entry then holds exactly the applied fields. An object that had no managedFields first gets a
-/// <c>before-first-apply</c> entry owning everything it held.
+/// <c>before-first-apply</c> entry owning everything it held. Managers are told apart by name and operation, so an applier
+/// conflicts with its own name's Update entry too, as in Kubernetes.
 /// </summary>
 internal static class ServerSideApply
 {
@@ -33,7 +34,7 @@ internal static class ServerSideApply
         var contested = changed.Intersection(applied);
 
         var conflicts = new List<(OwnedFields Owner, FieldSet Fields)>();
-        foreach (var o in owned.Where(o => o.Manager != manager))
+        foreach (var o in owned.Where(o => !(o.Manager == manager && o.IsApply)))
         {
             var taken = o.Fields.Intersection(contested);
             if (!taken.IsEmpty)

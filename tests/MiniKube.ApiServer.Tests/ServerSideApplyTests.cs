@@ -127,6 +127,18 @@ public sealed class ServerSideApplyTests
     }
 
     [Fact]
+    public void A_map_or_list_emptied_by_the_removal_is_removed_itself()
+    {
+        var config = Deployment(2);
+        config["metadata"]!["annotations"] = new JsonObject { ["note"] = "x" };
+        var live = ServerSideApply.Apply(null, config, "a", force: false, "apps/v1", T0);
+
+        var after = ServerSideApply.Apply(live, Deployment(2), "a", force: false, "apps/v1", T1);
+
+        Assert.False(after["metadata"]!.AsObject().ContainsKey("annotations"), after["metadata"]!.ToJsonString());
+    }
+
+    [Fact]
     public void An_update_takes_ownership_of_what_it_changed_so_a_later_apply_conflicts_with_it()
     {
         var live = ServerSideApply.Apply(null, Deployment(2), "a", force: false, "apps/v1", T0);
@@ -142,6 +154,21 @@ public sealed class ServerSideApplyTests
         Assert.Equal("Update", scale.Entry.Operation);
         Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", scale.Entry.FieldsV1!.Json);
         Assert.Equal("Apply failed with 1 conflict: conflict with \"kubectl-scale\" using apps/v1: .spec.replicas", ex.Status.Message);
+    }
+
+    [Fact]
+    public void An_applier_conflicts_with_an_Update_entry_of_its_own_name()
+    {
+        var live = ServerSideApply.Apply(null, Deployment(2), "kubectl", force: false, "apps/v1", T0);
+        var changed = new FieldSet();
+        changed.Insert(Path("f:spec/f:replicas"));
+        var owners = ManagedFields.RecordUpdate(Owners(live), changed, new FieldSet(), "kubectl", "apps/v1", T1);
+        live["metadata"]!["managedFields"] = ManagedFields.ToJson(ManagedFields.Write(owners));
+        live["spec"]!["replicas"] = 4;
+
+        var ex = Assert.Throws<ApiException>(() => ServerSideApply.Apply(live, Deployment(2), "kubectl", force: false, "apps/v1", T1));
+
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas", ex.Status.Message);
     }
 
     [Fact]
