@@ -159,7 +159,7 @@ internal sealed partial class ObjectApi
     public Task<CachedObject> UpdateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, string? fieldManager, CancellationToken ct)
     {
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, fieldManager, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, fieldManager, dryRun: false, ct);
     }
 
     /// <summary>PUT on the status subresource: replaces only the status.</summary>
@@ -170,7 +170,7 @@ internal sealed partial class ObjectApi
             throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
         }
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, fieldManager: null, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, fieldManager: null, dryRun: false, ct);
     }
 
     /// <summary>
@@ -178,7 +178,7 @@ internal sealed partial class ObjectApi
     /// patch or server-side apply (<see cref="ApplyAsync"/>); retried on conflicts unless the patch pins a resourceVersion.
     /// </summary>
     public async Task<CachedObject> PatchAsync(ResourceInfo resource, string? requestNamespace, string name, string patchType, ReadOnlyMemory<byte> patch, bool status,
-        string? fieldManager, bool force, CancellationToken ct)
+        string? fieldManager, bool force, bool dryRun, CancellationToken ct)
     {
         var type = PatchTypes.Parse(patchType);
         if (status && !resource.HasStatus)
@@ -187,7 +187,7 @@ internal sealed partial class ObjectApi
         }
         if (type == PatchType.Apply)
         {
-            return await ApplyAsync(resource, requestNamespace, name, patch, status, fieldManager, force, ct).ConfigureAwait(false);
+            return await ApplyAsync(resource, requestNamespace, name, patch, status, fieldManager, force, dryRun, ct).ConfigureAwait(false);
         }
         JsonNode? patchNode;
         try
@@ -224,7 +224,7 @@ internal sealed partial class ObjectApi
             }
             try
             {
-                return await ReplaceAsync(resource, requestNamespace, incoming, status, status ? null : fieldManager, ct).ConfigureAwait(false);
+                return await ReplaceAsync(resource, requestNamespace, incoming, status, status ? null : fieldManager, dryRun, ct).ConfigureAwait(false);
             }
             catch (ApiException ex) when (ex.IsConflict && !pinned)
             {
@@ -333,7 +333,7 @@ internal sealed partial class ObjectApi
     /// another write wins the race, unless the configuration pins a resourceVersion.
     /// </summary>
     private async Task<CachedObject> ApplyAsync(ResourceInfo resource, string? requestNamespace, string name, ReadOnlyMemory<byte> body, bool status,
-        string? fieldManager, bool force, CancellationToken ct)
+        string? fieldManager, bool force, bool dryRun, CancellationToken ct)
     {
         if (status)
         {
@@ -376,9 +376,9 @@ internal sealed partial class ObjectApi
             {
                 if (current is null)
                 {
-                    return await CreateAsync(resource, requestNamespace, bytes, dryRun: false, fieldManager: null, ct).ConfigureAwait(false);
+                    return await CreateAsync(resource, requestNamespace, bytes, dryRun, fieldManager: null, ct).ConfigureAwait(false);
                 }
-                return await ReplaceAsync(resource, requestNamespace, _codec.DecodeRequest(resource, bytes), statusOnly: false, fieldManager: null, ct).ConfigureAwait(false);
+                return await ReplaceAsync(resource, requestNamespace, _codec.DecodeRequest(resource, bytes), statusOnly: false, fieldManager: null, dryRun, ct).ConfigureAwait(false);
             }
             catch (ApiException ex) when (((current is null && ex.Status.Reason == StatusReasons.AlreadyExists) || (current is not null && ex.IsNotFound) || ex.IsConflict) && !pinned)
             {
@@ -388,7 +388,9 @@ internal sealed partial class ObjectApi
         }
     }
 
-    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, bool statusOnly, string? fieldManager, CancellationToken ct)
+    /// <summary>The update all writes of an existing object share; <paramref name="dryRun"/> decides and validates everything but stores nothing.</summary>
+    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, bool statusOnly, string? fieldManager, bool dryRun,
+        CancellationToken ct)
     {
         var name = incoming.Metadata.Name ?? "";
         RequireName(name);
@@ -452,6 +454,10 @@ internal sealed partial class ObjectApi
             if (errors.Count > 0)
             {
                 throw ApiException.Invalid(resource.Kind, name, errors);
+            }
+            if (dryRun)
+            {
+                return _codec.Stamp(resource, key, next, stored.Revision);
             }
             try
             {

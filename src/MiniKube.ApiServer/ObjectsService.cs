@@ -59,7 +59,7 @@ internal sealed class ObjectsService(
     public override async Task<ObjectReply> Patch(PatchRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
-        return Reply(await api.PatchAsync(resource, request.Namespace, request.Name, request.PatchType, request.Patch.Memory, request.Status, fieldManager: null, force: false, context.CancellationToken)
+        return Reply(await api.PatchAsync(resource, request.Namespace, request.Name, request.PatchType, request.Patch.Memory, request.Status, fieldManager: null, force: false, dryRun: false, context.CancellationToken)
             .ConfigureAwait(false));
     }
 

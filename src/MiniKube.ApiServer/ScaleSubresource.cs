@@ -54,7 +54,7 @@ internal sealed class ScaleSubresource(ObjectApi api) : IScaleSubresource
             patch["metadata"] = new JsonObject { ["resourceVersion"] = rv };
         }
         var updated = await api.PatchAsync(resource, ns, name, "application/merge-patch+json", Encoding.UTF8.GetBytes(patch.ToJsonString()), status: false,
-            fieldManager, force: false, ct)
+            fieldManager, force: false, dryRun: false, ct)
             .ConfigureAwait(false);
         return ToScale(updated.Object);
     }

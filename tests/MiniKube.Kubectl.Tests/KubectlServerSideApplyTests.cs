@@ -100,6 +100,30 @@ public sealed class KubectlServerSideApplyTests(KubectlCluster cluster) : IClass
     }
 
     [Fact]
+    public async Task A_server_dry_run_of_apply_and_patch_stores_nothing()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        var file = cluster.WriteFile("deploy.yaml", Manifests.Deployment("web", "minikube/busybox:1.0", replicas: 2));
+        var dryCreate = await cluster.OkAsync("apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file);
+        var missing = await cluster.RunAsync(["get", "deploy", "web", "-n", ns]);
+        await cluster.OkAsync("apply", "--server-side", "-n", ns, "-f", file);
+        File.WriteAllText(file, Manifests.Deployment("web", "minikube/busybox:1.0", replicas: 5));
+
+        var dryApply = await cluster.OkAsync("apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file);
+        var dryPatch = await cluster.OkAsync("patch", "deploy", "web", "-n", ns, "--dry-run=server", "-p", """{"spec":{"replicas":7}}""");
+        var after = await cluster.Server.Client.GetAsync<Deployment>("web", ns);
+
+        Assert.Equal("deployment.apps/web serverside-applied (server dry run)\n", dryCreate);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Equal("deployment.apps/web serverside-applied (server dry run)\n", dryApply);
+        // kubectl patch prints no dry-run suffix.
+        Assert.Equal("deployment.apps/web patched\n", dryPatch);
+        // The controllers still write status; the spec is what the dry runs would have changed.
+        Assert.Equal(2, after.Spec!.Replicas);
+        Assert.DoesNotContain(after.Metadata.ManagedFields!, e => e.Manager == "kubectl-patch" || e.Operation == "Update");
+    }
+
+    [Fact]
     public async Task Apply_server_side_without_a_field_manager_is_refused_by_the_api()
     {
         var ns = await cluster.NewNamespaceAsync();

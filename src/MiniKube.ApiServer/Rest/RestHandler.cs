@@ -155,7 +155,7 @@ internal sealed partial class RestHandler(
                 var body = await ReadBodyAsync(http).ConfigureAwait(false);
                 var apply = PatchTypes.Parse(http.Request.ContentType) == PatchType.Apply;
                 var patched = await api.PatchAsync(resource, target.Namespace, name, http.Request.ContentType ?? "", body, status,
-                    apply ? http.Request.Query["fieldManager"] : FieldManager(http), IsTrue(http.Request.Query["force"]), ct).ConfigureAwait(false);
+                    apply ? http.Request.Query["fieldManager"] : FieldManager(http), IsTrue(http.Request.Query["force"]), DryRun(http.Request.Query), ct).ConfigureAwait(false);
                 await WriteObjectAsync(http, patched).ConfigureAwait(false);
                 return;
             }
