@@ -19,7 +19,7 @@ public sealed record ManagedFieldsEntry
 }
 
 /// <summary>
-/// A set of fields in Kubernetes' FieldsV1 JSON form (<c>{"f:spec":{"f:replicas":{}}}</c>), kept as its compact JSON text so
+/// A set of fields in Kubernetes' FieldsV1 JSON form (<c>{"f:spec":{"f:replicas":{}}}</c>), kept as the JSON text it was read as so
 /// that it round-trips unchanged and compares by value.
 /// </summary>
 [JsonConverter(typeof(FieldsV1Converter))]
@@ -46,7 +46,7 @@ internal sealed class FieldsV1Converter : JsonConverter<FieldsV1>
             throw new JsonException("fieldsV1 must be a JSON object");
         }
         using var document = JsonDocument.ParseValue(ref reader);
-        return new FieldsV1(JsonSerializer.Serialize(document.RootElement, KubeSerializer.Options));
+        return new FieldsV1(document.RootElement.GetRawText());
     }
 
     public override void Write(Utf8JsonWriter writer, FieldsV1 value, JsonSerializerOptions options) => writer.WriteRawValue(value.Json, skipInputValidation: true);
