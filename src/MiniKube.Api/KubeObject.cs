@@ -35,6 +35,8 @@ public sealed record ObjectMeta
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
     public IReadOnlyList<OwnerReference>? OwnerReferences { get; init; }
     public IReadOnlyList<string>? Finalizers { get; init; }
+    /// <summary>Which manager owns which fields (server-side apply); maintained by the API server.</summary>
+    public IReadOnlyList<ManagedFieldsEntry>? ManagedFields { get; init; }
 }
 
 public sealed record OwnerReference

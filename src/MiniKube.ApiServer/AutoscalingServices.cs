@@ -61,6 +61,6 @@ internal sealed class ScalesService(IScaleSubresource scales) : Scales.ScalesBas
         {
             throw ApiException.Invalid("Scale", "", [FieldError.Required("metadata.name")]);
         }
-        return MetricsService.Reply(await scales.UpdateAsync(resource, request.Namespace, name, scale, context.CancellationToken).ConfigureAwait(false));
+        return MetricsService.Reply(await scales.UpdateAsync(resource, request.Namespace, name, scale, fieldManager: null, context.CancellationToken).ConfigureAwait(false));
     }
 }

@@ -51,7 +51,7 @@ internal sealed partial class ObjectApi
         return info.Stored ? info : throw ApiException.MethodNotAllowed($"{info.QualifiedPlural} can only be read (get, list)");
     }
 
-    public async Task<CachedObject> CreateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, bool dryRun, CancellationToken ct)
+    public async Task<CachedObject> CreateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, bool dryRun, string? fieldManager, CancellationToken ct)
     {
         var obj = _codec.DecodeRequest(resource, body.Span);
         var ns = ResolveNamespace(resource, requestNamespace, obj.Metadata.Namespace);
@@ -77,6 +77,7 @@ internal sealed partial class ObjectApi
             obj = ObjectParts.WithStatus(obj, null);
         }
         obj = NamespaceFinalization.OnCreate(Defaulter.Apply(obj, _options.Admission));
+        obj = obj with { Metadata = obj.Metadata with { ManagedFields = ManagedFields.ForWrite(null, null, obj, fieldManager, resource.ApiVersion, now) } };
         if (ns is not null)
         {
             await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
@@ -155,10 +156,10 @@ internal sealed partial class ObjectApi
     }
 
     /// <summary>PUT: replaces the object except its status (and server-owned metadata).</summary>
-    public Task<CachedObject> UpdateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, CancellationToken ct)
+    public Task<CachedObject> UpdateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, string? fieldManager, CancellationToken ct)
     {
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, fieldManager, dryRun: false, ct);
     }
 
     /// <summary>PUT on the status subresource: replaces only the status.</summary>
@@ -169,19 +170,24 @@ internal sealed partial class ObjectApi
             throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
         }
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, fieldManager: null, dryRun: false, ct);
     }
 
     /// <summary>
-    /// A patch of the object or its status: JSON merge patch (RFC 7386, the default), JSON patch (RFC 6902) or strategic merge
-    /// patch; retried on conflicts unless the patch pins a resourceVersion.
+    /// A patch of the object or its status: JSON merge patch (RFC 7386, the default), JSON patch (RFC 6902), strategic merge
+    /// patch or server-side apply (<see cref="ApplyAsync"/>); retried on conflicts unless the patch pins a resourceVersion.
     /// </summary>
-    public async Task<CachedObject> PatchAsync(ResourceInfo resource, string? requestNamespace, string name, string patchType, ReadOnlyMemory<byte> patch, bool status, CancellationToken ct)
+    public async Task<CachedObject> PatchAsync(ResourceInfo resource, string? requestNamespace, string name, string patchType, ReadOnlyMemory<byte> patch, bool status,
+        string? fieldManager, bool force, bool dryRun, CancellationToken ct)
     {
         var type = PatchTypes.Parse(patchType);
         if (status && !resource.HasStatus)
         {
             throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
+        }
+        if (type == PatchType.Apply)
+        {
+            return await ApplyAsync(resource, requestNamespace, name, patch, status, fieldManager, force, dryRun, ct).ConfigureAwait(false);
         }
         JsonNode? patchNode;
         try
@@ -218,7 +224,7 @@ internal sealed partial class ObjectApi
             }
             try
             {
-                return await ReplaceAsync(resource, requestNamespace, incoming, status, ct).ConfigureAwait(false);
+                return await ReplaceAsync(resource, requestNamespace, incoming, status, status ? null : fieldManager, dryRun, ct).ConfigureAwait(false);
             }
             catch (ApiException ex) when (ex.IsConflict && !pinned)
             {
@@ -321,7 +327,70 @@ internal sealed partial class ObjectApi
         }
     }
 
-    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, bool statusOnly, CancellationToken ct)
+    /// <summary>
+    /// Server-side apply (<c>application/apply-patch+yaml</c>, YAML or JSON) by <paramref name="fieldManager"/>: creates the object
+    /// when it does not exist, else merges the configuration into it as <see cref="ServerSideApply"/> decides; retried when
+    /// another write wins the race, unless the configuration pins a resourceVersion.
+    /// </summary>
+    private async Task<CachedObject> ApplyAsync(ResourceInfo resource, string? requestNamespace, string name, ReadOnlyMemory<byte> body, bool status,
+        string? fieldManager, bool force, bool dryRun, CancellationToken ct)
+    {
+        if (status)
+        {
+            throw ApiException.MethodNotAllowed("server-side apply of the status subresource is not supported");
+        }
+        if (string.IsNullOrEmpty(fieldManager))
+        {
+            throw ApiException.Invalid("PatchOptions", "", [FieldError.Required("fieldManager", "is required for apply patch")]);
+        }
+        RequireName(name);
+        JsonObject config;
+        try
+        {
+            config = KubeSerializer.ParseDocument(System.Text.Encoding.UTF8.GetString(body.Span)) as JsonObject
+                ?? throw ApiException.BadRequest("an apply configuration must be an object");
+        }
+        catch (DecodeException ex)
+        {
+            throw ApiException.BadRequest("the apply configuration cannot be decoded: " + ex.Message);
+        }
+        if (config["metadata"] is not JsonObject metadata)
+        {
+            config["metadata"] = metadata = [];
+        }
+        var nameInConfig = (metadata["name"] as JsonValue)?.ToString();
+        if (nameInConfig is not null && nameInConfig != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({nameInConfig}) does not match the name on the URL ({name})");
+        }
+        metadata["name"] = name;
+        var pinned = metadata["resourceVersion"] is not null;
+        var key = Keys.For(resource, ResolveNamespace(resource, requestNamespace, (metadata["namespace"] as JsonValue)?.ToString()), name);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await CurrentAsync(resource, key, null, allowCache: attempt == 0, ct).ConfigureAwait(false);
+            var live = current is null ? null : JsonNode.Parse(current.Json) as JsonObject;
+            var merged = ServerSideApply.Apply(live, config, fieldManager, force, resource.ApiVersion, Now());
+            var bytes = System.Text.Encoding.UTF8.GetBytes(merged.ToJsonString());
+            try
+            {
+                if (current is null)
+                {
+                    return await CreateAsync(resource, requestNamespace, bytes, dryRun, fieldManager: null, ct).ConfigureAwait(false);
+                }
+                return await ReplaceAsync(resource, requestNamespace, _codec.DecodeRequest(resource, bytes), statusOnly: false, fieldManager: null, dryRun, ct).ConfigureAwait(false);
+            }
+            catch (ApiException ex) when (((current is null && ex.Status.Reason == StatusReasons.AlreadyExists) || (current is not null && ex.IsNotFound) || ex.IsConflict) && !pinned)
+            {
+                // Another writer created, deleted or changed the object in between: apply again to what it is now.
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>The update all writes of an existing object share; <paramref name="dryRun"/> decides and validates everything but stores nothing.</summary>
+    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, bool statusOnly, string? fieldManager, bool dryRun,
+        CancellationToken ct)
     {
         var name = incoming.Metadata.Name ?? "";
         RequireName(name);
@@ -371,12 +440,24 @@ internal sealed partial class ObjectApi
                         Generation = generation,
                     },
                 };
+                var oldJson = fieldManager is null ? null : JsonNode.Parse(stored.Json) as JsonObject;
+                next = next with
+                {
+                    Metadata = next.Metadata with
+                    {
+                        ManagedFields = ManagedFields.ForWrite(oldJson, old.Metadata.ManagedFields, next, fieldManager, resource.ApiVersion, Now()),
+                    },
+                };
             }
             next = next with { Metadata = next.Metadata with { ResourceVersion = null } };
             var errors = Validator.ValidateUpdate(next, old);
             if (errors.Count > 0)
             {
                 throw ApiException.Invalid(resource.Kind, name, errors);
+            }
+            if (dryRun)
+            {
+                return _codec.Stamp(resource, key, next, stored.Revision);
             }
             try
             {

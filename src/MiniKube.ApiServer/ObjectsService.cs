@@ -13,7 +13,7 @@ internal sealed class ObjectsService(
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
-        var created = await api.CreateAsync(resource, request.Namespace, request.Object.Memory, request.DryRun, context.CancellationToken).ConfigureAwait(false);
+        var created = await api.CreateAsync(resource, request.Namespace, request.Object.Memory, request.DryRun, fieldManager: null, context.CancellationToken).ConfigureAwait(false);
         return Reply(created);
     }
 
@@ -47,7 +47,7 @@ internal sealed class ObjectsService(
     public override async Task<ObjectReply> Update(UpdateRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
-        return Reply(await api.UpdateAsync(resource, request.Namespace, request.Object.Memory, context.CancellationToken).ConfigureAwait(false));
+        return Reply(await api.UpdateAsync(resource, request.Namespace, request.Object.Memory, fieldManager: null, context.CancellationToken).ConfigureAwait(false));
     }
 
     public override async Task<ObjectReply> UpdateStatus(UpdateRequest request, ServerCallContext context)
@@ -59,7 +59,7 @@ internal sealed class ObjectsService(
     public override async Task<ObjectReply> Patch(PatchRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
-        return Reply(await api.PatchAsync(resource, request.Namespace, request.Name, request.PatchType, request.Patch.Memory, request.Status, context.CancellationToken)
+        return Reply(await api.PatchAsync(resource, request.Namespace, request.Name, request.PatchType, request.Patch.Memory, request.Status, fieldManager: null, force: false, dryRun: false, context.CancellationToken)
             .ConfigureAwait(false));
     }
 

@@ -14,7 +14,8 @@ internal interface IScaleSubresource
 {
     Task<Scale> GetAsync(ResourceInfo resource, string? ns, string name, CancellationToken ct);
 
-    Task<Scale> UpdateAsync(ResourceInfo resource, string? ns, string name, Scale scale, CancellationToken ct);
+    /// <summary>Sets spec.replicas; a <paramref name="fieldManager"/> is recorded as the owner of the change (managedFields).</summary>
+    Task<Scale> UpdateAsync(ResourceInfo resource, string? ns, string name, Scale scale, string? fieldManager, CancellationToken ct);
 }
 
 internal sealed class ScaleSubresource(ObjectApi api) : IScaleSubresource
@@ -25,7 +26,7 @@ internal sealed class ScaleSubresource(ObjectApi api) : IScaleSubresource
         return ToScale((await api.GetAsync(resource, ns, name, ct).ConfigureAwait(false)).Object);
     }
 
-    public async Task<Scale> UpdateAsync(ResourceInfo resource, string? ns, string name, Scale scale, CancellationToken ct)
+    public async Task<Scale> UpdateAsync(ResourceInfo resource, string? ns, string name, Scale scale, string? fieldManager, CancellationToken ct)
     {
         Require(resource);
         if (!string.IsNullOrEmpty(scale.Metadata.Name) && scale.Metadata.Name != name)
@@ -52,7 +53,8 @@ internal sealed class ScaleSubresource(ObjectApi api) : IScaleSubresource
             // Pinned: a stale Scale gets Conflict, as with any conditional update.
             patch["metadata"] = new JsonObject { ["resourceVersion"] = rv };
         }
-        var updated = await api.PatchAsync(resource, ns, name, "application/merge-patch+json", Encoding.UTF8.GetBytes(patch.ToJsonString()), status: false, ct)
+        var updated = await api.PatchAsync(resource, ns, name, "application/merge-patch+json", Encoding.UTF8.GetBytes(patch.ToJsonString()), status: false,
+            fieldManager, force: false, dryRun: false, ct)
             .ConfigureAwait(false);
         return ToScale(updated.Object);
     }

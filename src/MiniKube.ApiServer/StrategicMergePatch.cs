@@ -38,6 +38,9 @@ public static class StrategicMergePatch
     /// <summary>Primitive lists merged as sets.</summary>
     private static readonly HashSet<string> SetLists = new(StringComparer.Ordinal) { "finalizers" };
 
+    /// <summary>Whether a primitive list merges as a set (finalizers).</summary>
+    internal static bool IsSetList(string field) => SetLists.Contains(field);
+
     public static JsonNode? Apply(JsonNode? original, JsonNode? patch)
     {
         if (patch is not JsonObject patchObject)
@@ -179,7 +182,7 @@ public static class StrategicMergePatch
     }
 
     /// <summary>The merge key of a list field, or null when the list is replaced whole.</summary>
-    private static string? MergeKey(string field, IEnumerable<JsonNode?> elements)
+    internal static string? MergeKey(string field, IEnumerable<JsonNode?> elements)
     {
         if (field == "ports")
         {

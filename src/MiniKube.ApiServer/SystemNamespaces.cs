@@ -22,7 +22,7 @@ internal sealed partial class SystemNamespaces(ObjectApi api, WatchCacheSet cach
                 try
                 {
                     var body = KubeSerializer.ToJsonBytes(new Namespace { Metadata = new ObjectMeta { Name = name } });
-                    await api.CreateAsync(namespaces, null, body, dryRun: false, stoppingToken).ConfigureAwait(false);
+                    await api.CreateAsync(namespaces, null, body, dryRun: false, fieldManager: null, stoppingToken).ConfigureAwait(false);
                     LogCreated(logger, name);
                     break;
                 }

@@ -57,6 +57,29 @@ public sealed class OfficialClientTests(KubectlCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task KubernetesClient_applies_server_side_and_a_conflicting_manager_gets_409()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.Kubeconfig));
+        // The client sends a string patch as JSON (which is YAML too).
+        const string config = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"mode":"fast"}}""";
+
+        var created = await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(config, V1Patch.PatchType.ApplyPatch), "settings", ns, fieldManager: "dotnet");
+        var conflict = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch(config.Replace("fast", "slow", StringComparison.Ordinal), V1Patch.PatchType.ApplyPatch), "settings", ns, fieldManager: "other"));
+        var forced = await client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch(config.Replace("fast", "slow", StringComparison.Ordinal), V1Patch.PatchType.ApplyPatch), "settings", ns, fieldManager: "other", force: true);
+
+        Assert.Equal("fast", created.Data["mode"]);
+        var entry = Assert.Single(created.Metadata.ManagedFields);
+        Assert.Equal(("dotnet", "Apply", "FieldsV1"), (entry.Manager, entry.Operation, entry.FieldsType));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        Assert.Contains("FieldManagerConflict", conflict.Response.Content, StringComparison.Ordinal);
+        Assert.Equal("slow", forced.Data["mode"]);
+        Assert.Contains(forced.Metadata.ManagedFields, e => e.Manager == "other");
+    }
+
+    [Fact]
     public async Task Python_client_creates_a_deployment_lists_it_and_watches_events()
     {
         var ns = await cluster.NewNamespaceAsync();

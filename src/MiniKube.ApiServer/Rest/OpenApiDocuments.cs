@@ -165,6 +165,10 @@ internal sealed class OpenApiDocuments
         {
             return new JsonObject { ["type"] = "number" };
         }
+        if (type == typeof(FieldsV1))
+        {
+            return new JsonObject { ["type"] = "object" };
+        }
         if (type == typeof(IntOrString))
         {
             return new JsonObject { ["x-kubernetes-int-or-string"] = true };

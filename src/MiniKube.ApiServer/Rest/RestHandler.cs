@@ -88,7 +88,8 @@ internal sealed partial class RestHandler(
                 case "POST":
                 {
                     var body = await ReadBodyAsync(http).ConfigureAwait(false);
-                    var created = await api.CreateAsync(target.Resource, target.Namespace, Decode(http, target.Resource, body), DryRun(query), ct).ConfigureAwait(false);
+                    var created = await api.CreateAsync(target.Resource, target.Namespace, Decode(http, target.Resource, body), DryRun(query),
+                        FieldManager(http), ct).ConfigureAwait(false);
                     await WriteObjectAsync(http, created, 201).ConfigureAwait(false);
                     return;
                 }
@@ -161,14 +162,16 @@ internal sealed partial class RestHandler(
                 }
                 var updated = status
                     ? await api.UpdateStatusAsync(resource, target.Namespace, body, ct).ConfigureAwait(false)
-                    : await api.UpdateAsync(resource, target.Namespace, body, ct).ConfigureAwait(false);
+                    : await api.UpdateAsync(resource, target.Namespace, body, FieldManager(http), ct).ConfigureAwait(false);
                 await WriteObjectAsync(http, updated).ConfigureAwait(false);
                 return;
             }
             case "PATCH":
             {
                 var body = await ReadBodyAsync(http).ConfigureAwait(false);
-                var patched = await api.PatchAsync(resource, target.Namespace, name, http.Request.ContentType ?? "", body, status, ct).ConfigureAwait(false);
+                var apply = PatchTypes.Parse(http.Request.ContentType) == PatchType.Apply;
+                var patched = await api.PatchAsync(resource, target.Namespace, name, http.Request.ContentType ?? "", body, status,
+                    apply ? http.Request.Query["fieldManager"] : FieldManager(http), IsTrue(http.Request.Query["force"]), DryRun(http.Request.Query), ct).ConfigureAwait(false);
                 await WriteObjectAsync(http, patched).ConfigureAwait(false);
                 return;
             }
@@ -375,7 +378,8 @@ internal sealed partial class RestHandler(
                 // Only spec.replicas is written (a missing one is 0, as in Kubernetes' Scale); the target's own write
                 // path validates it.
                 var replicas = requested?["spec"]?["replicas"]?.GetValue<int>() ?? 0;
-                scale = await scales.UpdateAsync(resource, target.Namespace, name, new Scale { Spec = new ScaleSpec { Replicas = replicas } }, ct)
+                scale = await scales.UpdateAsync(resource, target.Namespace, name, new Scale { Spec = new ScaleSpec { Replicas = replicas } },
+                    FieldManager(http), ct)
                     .ConfigureAwait(false);
                 break;
             }
@@ -516,6 +520,17 @@ internal sealed partial class RestHandler(
         http.Response.ContentType = contentType;
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The manager a write is recorded under: <c>fieldManager</c>, else the User-Agent's product name, as in Kubernetes.</summary>
+    private static string? FieldManager(HttpContext http)
+    {
+        var manager = (string?)http.Request.Query["fieldManager"];
+        if (string.IsNullOrEmpty(manager))
+        {
+            manager = http.Request.Headers.UserAgent.ToString().Split('/')[0].Trim();
+        }
+        return manager.Length == 0 ? null : manager;
     }
 
     private static bool IsTrue(string? value) => value is "true" or "1" or "True";
