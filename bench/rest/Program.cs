@@ -5,11 +5,15 @@ using MiniKube.Api;
 using MiniKube.Testing;
 
 // bench/rest: REST beside gRPC against one in-process API server over a real etcd, in the same run.
-//   dotnet run -c Release --project bench/rest [-- PODS LIST_RUNS CREATES CLIENTS]
+//   dotnet run -c Release --project bench/rest [-- PODS LIST_RUNS CREATES CLIENTS WATCHERS PROCESS_RUNS]
+// The process rounds run /usr/bin/kubectl and minictl (build it first: dotnet build -c Release src/MiniKube.Cli).
 var pods = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var listRuns = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
 var creates = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000;
 var clients = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
+var watchers = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1000;
+var processRuns = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 10;
+var tools = CommandLineTools.Find();
 
 await using var server = await TestApiServer.StartAsync();
 using var http = new HttpClient { BaseAddress = new Uri(server.HttpAddress) };
@@ -88,6 +92,34 @@ async Task PostAsync(Pod pod, string? fieldManager = null)
     await response.Content.ReadAsByteArrayAsync();
 }
 
+// kubectl and minictl as processes, as users run them: get of the 1,000 pods, and create -f of a file of 100 objects.
+await using var kube = await tools.KubeconfigAsync(server.HttpAddress);
+var kubectlGet = await RepeatAsync(processRuns, () => tools.KubectlAsync(kube, "get", "pods", "-n", ListNs));
+var minictlGet = await RepeatAsync(processRuns, () => tools.MinictlAsync(server.GrpcAddress, "get", "pods", "-n", ListNs));
+var round = 0;
+async Task CreateFileAsync(Func<string, Task> run)
+{
+    var ns = "bench-file-" + (round++).ToString(CultureInfo.InvariantCulture);
+    await client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = ns } });
+    var file = Path.Combine(Path.GetTempPath(), ns + ".yaml");
+    await File.WriteAllTextAsync(file, string.Join("---\n", Enumerable.Range(0, 100).Select(i =>
+        $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: {ns}\ndata:\n  key: value-{i}\n")));
+    try
+    {
+        await run(file);
+    }
+    finally
+    {
+        File.Delete(file);
+    }
+}
+var kubectlCreate = await RepeatAsync(processRuns, () => CreateFileAsync(f => tools.KubectlAsync(kube, "create", "-f", f)));
+var minictlCreate = await RepeatAsync(processRuns, () => CreateFileAsync(f => tools.MinictlAsync(server.GrpcAddress, "create", "-f", f)));
+
+// Watch fan-out: WATCHERS watches of one namespace on each wire; each write's delivery latency to every watcher.
+var (grpcFanOut, restFanOut) = (await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Grpc),
+    await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Rest));
+
 static double Median(List<double> s) => Percentile(s, 0.5);
 static double Percentile(List<double> s, double p)
 {
@@ -107,6 +139,13 @@ Console.WriteLine($"| REST create latency | {F(Median(restCreates.Latencies))} |
 Console.WriteLine($"| REST create latency with fieldManager (managedFields recorded) | {F(Median(managedCreates.Latencies))} | {F(Percentile(managedCreates.Latencies, 0.99))} | {(Median(managedCreates.Latencies) / Median(grpcCreates.Latencies)).ToString("0.00", CultureInfo.InvariantCulture)} |");
 Console.WriteLine($"creates/s: gRPC {F(grpcCreates.PerSecond)}, REST {F(restCreates.PerSecond)} (ratio {(restCreates.PerSecond / grpcCreates.PerSecond).ToString("0.00", CultureInfo.InvariantCulture)}), "
     + $"REST with fieldManager {F(managedCreates.PerSecond)} (ratio {(managedCreates.PerSecond / grpcCreates.PerSecond).ToString("0.00", CultureInfo.InvariantCulture)})");
+
+Console.WriteLine($"| kubectl get pods ({pods} pods, process, warm discovery cache) | {F(Median(kubectlGet))} | {F(Percentile(kubectlGet, 0.99))} | {(Median(kubectlGet) / Median(minictlGet)).ToString("0.00", CultureInfo.InvariantCulture)} × minictl |");
+Console.WriteLine($"| minictl get pods ({pods} pods, process) | {F(Median(minictlGet))} | {F(Percentile(minictlGet, 0.99))} | 1.00 |");
+Console.WriteLine($"| kubectl create -f (100 ConfigMaps, process) | {F(Median(kubectlCreate))} | {F(Percentile(kubectlCreate, 0.99))} | {(Median(kubectlCreate) / Median(minictlCreate)).ToString("0.00", CultureInfo.InvariantCulture)} × minictl |");
+Console.WriteLine($"| minictl create -f (100 ConfigMaps, process) | {F(Median(minictlCreate))} | {F(Percentile(minictlCreate, 0.99))} | 1.00 |");
+Console.WriteLine($"| gRPC watch fan-out to {watchers} watchers, write → event (20 writes) | {F(Median(grpcFanOut))} | {F(Percentile(grpcFanOut, 0.99))} | 1.00 |");
+Console.WriteLine($"| REST watch fan-out to {watchers} watchers, write → event (20 writes) | {F(Median(restFanOut))} | {F(Percentile(restFanOut, 0.99))} | {(Median(restFanOut) / Median(grpcFanOut)).ToString("0.00", CultureInfo.InvariantCulture)} |");
 
 static Pod PodNamed(string name, string ns) => new()
 {

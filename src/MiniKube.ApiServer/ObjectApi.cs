@@ -156,21 +156,23 @@ internal sealed partial class ObjectApi
     }
 
     /// <summary>PUT: replaces the object except its status (and server-owned metadata).</summary>
-    public Task<CachedObject> UpdateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, string? fieldManager, CancellationToken ct)
+    public Task<CachedObject> UpdateAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, string? fieldManager, CancellationToken ct,
+        bool dryRun = false)
     {
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, fieldManager, dryRun: false, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, fieldManager, dryRun, ct);
     }
 
     /// <summary>PUT on the status subresource: replaces only the status.</summary>
-    public Task<CachedObject> UpdateStatusAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, CancellationToken ct)
+    public Task<CachedObject> UpdateStatusAsync(ResourceInfo resource, string? requestNamespace, ReadOnlyMemory<byte> body, CancellationToken ct,
+        bool dryRun = false)
     {
         if (!resource.HasStatus)
         {
             throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
         }
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, fieldManager: null, dryRun: false, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, fieldManager: null, dryRun, ct);
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ public sealed class KubectlServerSideApplyTests(KubectlCluster cluster) : IClass
     }
 
     [Fact]
-    public async Task A_server_dry_run_of_apply_and_patch_stores_nothing()
+    public async Task A_server_dry_run_of_apply_patch_and_replace_stores_nothing()
     {
         var ns = await cluster.NewNamespaceAsync();
         var file = cluster.WriteFile("deploy.yaml", Manifests.Deployment("web", "minikube/busybox:1.0", replicas: 2));
@@ -111,6 +111,7 @@ public sealed class KubectlServerSideApplyTests(KubectlCluster cluster) : IClass
 
         var dryApply = await cluster.OkAsync("apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file);
         var dryPatch = await cluster.OkAsync("patch", "deploy", "web", "-n", ns, "--dry-run=server", "-p", """{"spec":{"replicas":7}}""");
+        var dryReplace = await cluster.OkAsync("replace", "--dry-run=server", "-n", ns, "-f", file);
         var after = await cluster.Server.Client.GetAsync<Deployment>("web", ns);
 
         Assert.Equal("deployment.apps/web serverside-applied (server dry run)\n", dryCreate);
@@ -118,6 +119,7 @@ public sealed class KubectlServerSideApplyTests(KubectlCluster cluster) : IClass
         Assert.Equal("deployment.apps/web serverside-applied (server dry run)\n", dryApply);
         // kubectl patch prints no dry-run suffix.
         Assert.Equal("deployment.apps/web patched\n", dryPatch);
+        Assert.Equal("deployment.apps/web replaced (server dry run)\n", dryReplace);
         // The controllers still write status; the spec is what the dry runs would have changed.
         Assert.Equal(2, after.Spec!.Replicas);
         Assert.DoesNotContain(after.Metadata.ManagedFields!, e => e.Manager == "kubectl-patch" || e.Operation == "Update");

@@ -161,8 +161,8 @@ internal sealed partial class RestHandler(
                     throw ApiException.BadRequest($"the name of the object ({nameInBody}) does not match the name on the URL ({name})");
                 }
                 var updated = status
-                    ? await api.UpdateStatusAsync(resource, target.Namespace, body, ct).ConfigureAwait(false)
-                    : await api.UpdateAsync(resource, target.Namespace, body, FieldManager(http), ct).ConfigureAwait(false);
+                    ? await api.UpdateStatusAsync(resource, target.Namespace, body, ct, DryRun(http.Request.Query)).ConfigureAwait(false)
+                    : await api.UpdateAsync(resource, target.Namespace, body, FieldManager(http), ct, DryRun(http.Request.Query)).ConfigureAwait(false);
                 await WriteObjectAsync(http, updated).ConfigureAwait(false);
                 return;
             }
