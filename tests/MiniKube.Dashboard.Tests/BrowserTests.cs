@@ -193,7 +193,7 @@ public sealed class BrowserTests(DashboardCluster cluster)
             await Expect(cpu.Locator("svg")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^CPU: latest [1-9][0-9]*m \\(request 50m, limit 100m\\)"));
             await Expect(page.Locator("[data-test=usage-charts] [data-chart=Memory] [data-test=latest]")).ToContainTextAsync("MiB");
             // A second sample makes a line (the chart keeps the last 15 minutes).
-            await Eventually.WaitAsync(async () => (await cpu.Locator("polyline").GetAttributeAsync("points"))?.Split(' ').Length >= 2 && !(await cpu.Locator("svg title").InnerTextAsync()).Contains(" 1 sample ", StringComparison.Ordinal),
+            await Eventually.WaitAsync(async () => (await cpu.Locator("polyline").GetAttributeAsync("points"))?.Split(' ').Length >= 2 && (await cpu.Locator("svg").GetAttributeAsync("aria-label"))?.Contains(", 1 sample ", StringComparison.Ordinal) == false,
                 TimeSpan.FromSeconds(120), "a second CPU sample");
             await cpu.ScrollIntoViewIfNeededAsync();
             await DashboardCluster.ScreenshotAsync(page, "pod-usage-charts");
