@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using MiniKube.Api;
 using MiniKube.Client;
 
 namespace MiniKube.Dashboard;
@@ -25,8 +26,14 @@ public static class DashboardCommandLine
         DefaultValueFactory = _ => "Information",
     };
 
+    private static readonly Option<string> MetricsPeriod = new("--metrics-period")
+    {
+        Description = "How often the CPU/memory charts poll the API server's metrics lists (a duration such as 15s or 2s)",
+        DefaultValueFactory = _ => GoDuration.Format(DashboardOptions.DefaultMetricsPeriod),
+    };
+
     public static RootCommand CreateRootCommand() =>
-        new("minikube-dashboard: the MiniKube web UI (live through list+watch on the API server)") { Server, Listen, LogLevel };
+        new("minikube-dashboard: the MiniKube web UI (live through list+watch on the API server)") { Server, Listen, LogLevel, MetricsPeriod };
 
     /// <summary>Options from a parse; the problems (each one line, saying what to set) when the flags do not make sense.</summary>
     public static (DashboardOptions? Options, IReadOnlyList<string> Problems) ToOptions(ParseResult parse, Func<string, string?>? environment = null)
@@ -47,11 +54,17 @@ public static class DashboardCommandLine
         {
             problems.Add($"--log-level \"{level}\" is not one of Verbose, Debug, Information, Warning, Error");
         }
+        var periodText = parse.GetValue(MetricsPeriod);
+        var period = GoDuration.ParseFlag("--metrics-period", periodText, problems);
+        if (GoDuration.TryParse(periodText, out _) && (period < TimeSpan.FromMilliseconds(100) || period > TimeSpan.FromMinutes(5)))
+        {
+            problems.Add($"--metrics-period \"{periodText}\" is out of range: use 100ms to 5m, such as 15s");
+        }
         if (problems.Count > 0)
         {
             return (null, problems);
         }
-        return (new DashboardOptions { Server = server, ListenAddress = address!, ListenPort = port, LogLevel = level }, problems);
+        return (new DashboardOptions { Server = server, ListenAddress = address!, ListenPort = port, LogLevel = level, MetricsPeriod = period }, problems);
     }
 
     /// <summary><c>127.0.0.1:8443</c>, <c>[::1]:8443</c>, or <c>localhost:8443</c> (loopback).</summary>

@@ -41,6 +41,8 @@ public sealed class DashboardHost : IAsyncDisposable
         services.AddSingleton<IClusterView>(sp => sp.GetRequiredService<ClusterStore>());
         services.AddSingleton<DashboardActions>();
         services.AddHostedService<ClusterStoreService>();
+        services.AddSingleton<MetricsHistory>();
+        services.AddHostedService<MetricsHistoryService>();
         // Circuits and antiforgery tokens need keys; kept in memory (nothing written under HOME), so a restart ends open pages' sessions.
         services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -87,5 +89,17 @@ public sealed class DashboardHost : IAsyncDisposable
         }
 
         public async Task StopAsync(CancellationToken cancellationToken) => await store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the metrics polling with the host and stops it with it.</summary>
+    private sealed class MetricsHistoryService(MetricsHistory history) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            history.Start();
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await history.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -19,6 +19,14 @@ public sealed record DashboardOptions
     /// <summary>How long a burst of changes is gathered before an open page re-renders.</summary>
     public TimeSpan RenderCoalescing { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How often the metrics lists (metrics.k8s.io PodMetrics and NodeMetrics) are polled for the charts; the API server refreshes them every --metric-resolution (15 s).</summary>
+    public TimeSpan MetricsPeriod { get; init; } = DefaultMetricsPeriod;
+
+    /// <summary>How far back the charts go: older samples are dropped.</summary>
+    public TimeSpan MetricsWindow { get; init; } = TimeSpan.FromMinutes(15);
+
+    public static readonly TimeSpan DefaultMetricsPeriod = TimeSpan.FromSeconds(15);
+
     /// <summary>Serilog minimum level name.</summary>
     public string LogLevel { get; init; } = "Information";
 }

@@ -160,6 +160,56 @@ public sealed class BrowserTests(DashboardCluster cluster)
     }
 
     [DockerFact]
+    public async Task A_cpu_burner_shows_a_cpu_chart_with_a_non_zero_latest_value()
+    {
+        var burner = NewPod("dash-burner", "while :; do :; done");
+        burner = burner with
+        {
+            Spec = burner.Spec! with
+            {
+                Containers = [burner.Spec.Containers[0] with
+                {
+                    Resources = new ResourceRequirements
+                    {
+                        Requests = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse("50m"), ["memory"] = Quantity.Parse("16Mi") },
+                        Limits = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse("100m"), ["memory"] = Quantity.Parse("32Mi") },
+                    },
+                }],
+            },
+        };
+        await cluster.Client.CreateAsync(burner);
+        try
+        {
+            await WaitReadyAsync("dash-burner");
+            var page = await cluster.OpenAsync("/objects/pods/default/dash-burner");
+            var cpu = page.Locator("[data-test=usage-charts] [data-chart=CPU]");
+            // The API server scrapes every 2 s and the dashboard polls every 15 s: the chart appears without reload within a poll or two.
+            await Expect(cpu.Locator("svg polyline[data-test=points]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+            await Expect(cpu.Locator("[data-test=latest]")).Not.ToHaveTextAsync("0m", new() { Timeout = 120_000 });
+            var latest = await cpu.Locator("[data-test=latest]").InnerTextAsync();
+            var milli = int.Parse(latest.TrimEnd('m'), CultureInfo.InvariantCulture);
+            Assert.InRange(milli, 1, 150);
+            await Expect(cpu.Locator("line[data-ref=limit]")).ToHaveCountAsync(1);
+            await Expect(cpu.Locator("svg")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^CPU: latest [1-9][0-9]*m \\(request 50m, limit 100m\\)"));
+            await Expect(page.Locator("[data-test=usage-charts] [data-chart=Memory] [data-test=latest]")).ToContainTextAsync("MiB");
+            // A second sample makes a line (the chart keeps the last 15 minutes).
+            await Eventually.WaitAsync(async () => (await cpu.Locator("polyline").GetAttributeAsync("points"))?.Split(' ').Length >= 2 && (await cpu.Locator("svg").GetAttributeAsync("aria-label"))?.Contains(", 1 sample ", StringComparison.Ordinal) == false,
+                TimeSpan.FromSeconds(120), "a second CPU sample");
+            await cpu.ScrollIntoViewIfNeededAsync();
+            await DashboardCluster.ScreenshotAsync(page, "pod-usage-charts");
+
+            var nodes = await cluster.OpenAsync("/nodes");
+            await Expect(nodes.Locator($"#nodes tr[data-node='{Node}'] td.spark [data-test=latest]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+            await nodes.Context.CloseAsync();
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DeletePodAsync("dash-burner");
+        }
+    }
+
+    [DockerFact]
     public async Task Logs_follow_a_printing_container()
     {
         await cluster.Client.CreateAsync(NewPod("dash-logs", "i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done"));

@@ -33,12 +33,24 @@ public sealed class CommandLineTests
     [InlineData("--listen", "my-host:80")]
     [InlineData("--server", "not a url")]
     [InlineData("--log-level", "Loud")]
+    [InlineData("--metrics-period", "often")]
+    [InlineData("--metrics-period", "15")]
+    [InlineData("--metrics-period", "10ms")]
+    [InlineData("--metrics-period", "1h")]
     public void Bad_flags_say_which_flag(string flag, string value)
     {
         var (options, problems) = Parse(flag, value);
         Assert.Null(options);
         var problem = Assert.Single(problems);
         Assert.StartsWith(flag + " \"" + value + "\"", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metrics_period_defaults_to_15s_and_takes_a_duration()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(15), Parse().Options!.MetricsPeriod);
+        Assert.Equal(TimeSpan.FromSeconds(2), Parse("--metrics-period", "2s").Options!.MetricsPeriod);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Parse("--metrics-period=500ms").Options!.MetricsPeriod);
     }
 
     [Fact]

@@ -48,6 +48,19 @@ public sealed record NodeUsage(long CpuCapacity, long CpuAllocatable, long CpuRe
         return (cpu, memory);
     }
 
+    /// <summary>A pod's limits summed over its containers; 0 (no limit) for a resource some container does not limit.</summary>
+    public static (long MilliCpu, long Memory) Limits(PodSpec? spec)
+    {
+        if (spec is null || spec.Containers.Count == 0)
+        {
+            return (0, 0);
+        }
+        var limits = spec.Containers.Select(c => c.Resources?.Limits).ToList();
+        var cpu = limits.All(l => l?.ContainsKey(ResourceName.Cpu) == true) ? limits.Sum(l => Milli(l, ResourceName.Cpu)) : 0;
+        var memory = limits.All(l => l?.ContainsKey(ResourceName.Memory) == true) ? limits.Sum(l => Value(l, ResourceName.Memory)) : 0;
+        return (cpu, memory);
+    }
+
     private static long Milli(IReadOnlyDictionary<string, Quantity>? list, string name) =>
         list is not null && list.TryGetValue(name, out var q) ? q.MilliValue : 0;
 
