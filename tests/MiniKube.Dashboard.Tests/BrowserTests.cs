@@ -215,6 +215,13 @@ public sealed class BrowserTests(DashboardCluster cluster)
             await Expect(size).ToHaveCountAsync(1);
             var columns = int.Parse((await size.InnerTextAsync()).Trim().Split(' ')[1], CultureInfo.InvariantCulture);
             Assert.True(columns > 80, $"the TTY has {columns} columns: the terminal's size did not reach it");
+            // Ctrl-C goes through the TTY's line discipline: it interrupts the foreground command, the shell stays.
+            await page.Keyboard.TypeAsync("sleep 600");
+            await page.Keyboard.PressAsync("Enter");
+            await page.Keyboard.PressAsync("Control+C");
+            await page.Keyboard.TypeAsync($"echo after-{token}");
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(Row(rows, $"after-{token}")).ToHaveCountAsync(1);
             await page.Keyboard.TypeAsync("exit 3");
             await page.Keyboard.PressAsync("Enter");
             await Expect(rows).ToContainTextAsync("[shell exited with code 3]");
