@@ -216,8 +216,10 @@ public sealed class BrowserTests(DashboardCluster cluster)
             var columns = int.Parse((await size.InnerTextAsync()).Trim().Split(' ')[1], CultureInfo.InvariantCulture);
             Assert.True(columns > 80, $"the TTY has {columns} columns: the terminal's size did not reach it");
             // Ctrl-C goes through the TTY's line discipline: it interrupts the foreground command, the shell stays.
-            await page.Keyboard.TypeAsync("sleep 600");
+            await page.Keyboard.TypeAsync($"echo started-{token}; sleep 600");
             await page.Keyboard.PressAsync("Enter");
+            // Not before the command runs (at the prompt, Ctrl-C only drops the line being edited).
+            await Expect(Row(rows, $"started-{token}")).ToHaveCountAsync(1);
             await page.Keyboard.PressAsync("Control+C");
             await page.Keyboard.TypeAsync($"echo after-{token}");
             await page.Keyboard.PressAsync("Enter");
