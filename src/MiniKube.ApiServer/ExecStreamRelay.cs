@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using MiniKube.Api;
@@ -10,7 +11,7 @@ namespace MiniKube.ApiServer;
 
 /// <summary>
 /// The gRPC face of an interactive exec: <see cref="KubeletProxy.OpenStreamAsync"/>'s WebSocket (Kubernetes' channel
-/// protocol) turned into ExecStream messages — stdin and its end to channels 0 and <c>[255, 0]</c>, channels 1 and 2 to
+/// protocol) turned into ExecStream messages — stdin and its end to channels 0 and <c>[255, 0]</c>, resizes to channel 4, channels 1 and 2 to
 /// stdout and stderr, the channel-3 Status to the exit code (or to an error when the command could not run).
 /// </summary>
 internal static class ExecStreamRelay
@@ -28,7 +29,7 @@ internal static class ExecStreamRelay
             throw ApiException.BadRequest("exec needs a command");
         }
         using var kubelet = await kubelets.OpenStreamAsync(start.Namespace, start.Pod, start.Container, "exec", [.. start.Command],
-            start.Stdin, stdout: true, stderr: true, tty: false, ct).ConfigureAwait(false);
+            start.Stdin, stdout: true, stderr: !start.Tty, tty: start.Tty, ct).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var feeding = start.Stdin ? FeedStdinAsync(input, kubelet, stop.Token) : Task.CompletedTask;
         try
@@ -102,6 +103,14 @@ internal static class ExecStreamRelay
                 {
                     var frame = new byte[next.Stdin.Length + 1];
                     next.Stdin.Span.CopyTo(frame.AsSpan(1));
+                    await kubelet.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
+                }
+                else if (next.InputCase == ExecStreamInput.InputOneofCase.Resize)
+                {
+                    var size = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"Width\":{next.Resize.Width},\"Height\":{next.Resize.Height}}}"));
+                    var frame = new byte[size.Length + 1];
+                    frame[0] = 4;
+                    size.CopyTo(frame.AsSpan(1));
                     await kubelet.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, ct).ConfigureAwait(false);
                 }
                 else if (next.InputCase == ExecStreamInput.InputOneofCase.CloseStdin)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MiniKube.Api;
 using MiniKube.Testing;
@@ -241,17 +242,42 @@ public sealed class BrowserTests(DashboardCluster cluster)
         {
             await WaitReadyAsync("dash-shell");
             var page = await cluster.OpenAsync("/objects/pods/default/dash-shell?tab=Shell");
-            var input = page.Locator("[data-test=shell-input]");
-            await input.FillAsync("echo hello-$((6*7))");
-            await input.PressAsync("Enter");
-            await Expect(page.Locator("[data-test=shell-output]")).ToContainTextAsync("hello-42");
-            await input.FillAsync("cd /etc");
-            await input.PressAsync("Enter");
-            await Expect(page.Locator(".input-line .prompt")).ToContainTextAsync("/etc");
-            await input.FillAsync("pwd; ls nonexistent");
-            await input.PressAsync("Enter");
-            await Expect(page.Locator("[data-test=shell-output]")).ToContainTextAsync("[exit code 1]");
+            // A real terminal: xterm.js takes keystrokes in its helper textarea and renders the TTY's screen in .xterm-rows.
+            var rows = page.Locator("[data-test=shell-terminal] .xterm-rows");
+            await Expect(page.Locator("[data-test=shell-status]")).ToContainTextAsync("(TTY)");
+            await page.Locator("[data-test=shell-terminal] .xterm-helper-textarea").FocusAsync();
+            var token = Guid.NewGuid().ToString("N")[..10];
+            await page.Keyboard.TypeAsync($"echo hello-{token}");
+            await page.Keyboard.PressAsync("Enter");
+            // The output is a row of its own (the typed command's row also holds the token, after "echo ").
+            await Expect(Row(rows, $"hello-{token}")).ToHaveCountAsync(1);
+            // One shell for the session: the directory a command changed to is the next command's.
+            await page.Keyboard.TypeAsync("cd /tmp");
+            await page.Keyboard.PressAsync("Enter");
+            await page.Keyboard.TypeAsync("pwd");
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(Row(rows, "/tmp")).ToHaveCountAsync(1);
             await DashboardCluster.ScreenshotAsync(page, "pod-shell");
+            // The TTY has the terminal's size (the fit addon's, sent as a resize), not Docker's 80x24 default.
+            await page.Keyboard.TypeAsync("stty size");
+            await page.Keyboard.PressAsync("Enter");
+            var size = rows.Locator(":scope > div", new() { HasTextRegex = new Regex("^\\s*\\d+ \\d+\\s*$") });
+            await Expect(size).ToHaveCountAsync(1);
+            var columns = int.Parse((await size.InnerTextAsync()).Trim().Split(' ')[1], CultureInfo.InvariantCulture);
+            Assert.True(columns > 80, $"the TTY has {columns} columns: the terminal's size did not reach it");
+            // Ctrl-C goes through the TTY's line discipline: it interrupts the foreground command, the shell stays.
+            await page.Keyboard.TypeAsync($"echo started-{token}; sleep 600");
+            await page.Keyboard.PressAsync("Enter");
+            // Not before the command runs (at the prompt, Ctrl-C only drops the line being edited).
+            await Expect(Row(rows, $"started-{token}")).ToHaveCountAsync(1);
+            await page.Keyboard.PressAsync("Control+C");
+            await page.Keyboard.TypeAsync($"echo after-{token}");
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(Row(rows, $"after-{token}")).ToHaveCountAsync(1);
+            await page.Keyboard.TypeAsync("exit 3");
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(rows).ToContainTextAsync("[shell exited with code 3]");
+            await Expect(page.Locator("[data-test=shell-status]")).ToHaveTextAsync("the shell exited with code 3");
             await page.Context.CloseAsync();
         }
         finally
@@ -259,6 +285,45 @@ public sealed class BrowserTests(DashboardCluster cluster)
             await DeletePodAsync("dash-shell");
         }
     }
+
+    [DockerFact]
+    public async Task Each_visit_of_the_shell_tab_is_its_own_session()
+    {
+        await cluster.Client.CreateAsync(NewPod("dash-shell-two", "sleep 3600"));
+        try
+        {
+            await WaitReadyAsync("dash-shell-two");
+            var page = await cluster.OpenAsync("/objects/pods/default/dash-shell-two?tab=Shell");
+            var first = await ShellPidAsync(page);
+            // Leaving the tab disposes the terminal and its ExecStream; coming back opens a new shell on the same circuit.
+            await page.Locator("button[data-tab=Logs]").ClickAsync();
+            await Expect(page.Locator("[data-test=shell-terminal]")).ToHaveCountAsync(0);
+            await page.Locator("button[data-tab=Shell]").ClickAsync();
+            var second = await ShellPidAsync(page);
+            Assert.NotEqual(first, second);
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await DeletePodAsync("dash-shell-two");
+        }
+    }
+
+    /// <summary>The process id of the shell the page's terminal talks to (<c>$$</c>), typed into the terminal.</summary>
+    private static async Task<string> ShellPidAsync(IPage page)
+    {
+        await Expect(page.Locator("[data-test=shell-status]")).ToContainTextAsync("(TTY)");
+        await page.Locator("[data-test=shell-terminal] .xterm-helper-textarea").FocusAsync();
+        await page.Keyboard.TypeAsync("echo pid-$$");
+        await page.Keyboard.PressAsync("Enter");
+        var row = page.Locator("[data-test=shell-terminal] .xterm-rows > div", new() { HasTextRegex = new Regex("^\\s*pid-\\d+\\s*$") });
+        await Expect(row).ToHaveCountAsync(1);
+        return (await row.InnerTextAsync()).Trim();
+    }
+
+    /// <summary>The terminal rows whose whole text is <paramref name="text"/> (xterm pads rows with spaces).</summary>
+    private static ILocator Row(ILocator rows, string text) =>
+        rows.Locator(":scope > div", new() { HasTextRegex = new Regex("^\\s*" + Regex.Escape(text) + "\\s*$") });
 
     [DockerFact]
     public async Task A_stale_yaml_save_shows_the_conflict_and_writes_nothing()

@@ -33,6 +33,33 @@ public sealed class ExecStreamTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Contains("container nope is not valid", missing.Message, StringComparison.Ordinal);
     }
 
+    [DockerFact]
+    public async Task A_session_on_a_tty_has_the_size_it_was_given_and_merges_stderr_into_stdout()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("tty");
+        await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")));
+        await env.WaitForPhaseAsync(name, PodPhase.Running);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var session = ExecSession.Open(api.Client, "default", name, "app", ["sh"], tty: true);
+        session.Resize(123, 45);
+        session.Send("stty size; echo to-stderr >&2; exit 5\n"u8);
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var code = await session.RunAsync((data, isStderr) =>
+        {
+            (isStderr ? stderr : stdout).Append(Encoding.UTF8.GetString(data.Span));
+            return Task.CompletedTask;
+        }, timeout.Token);
+
+        Assert.Equal(5, code);
+        var lines = stdout.ToString().Split("\r\n").Select(l => l.Trim()).ToList();
+        Assert.Contains("45 123", lines);
+        Assert.Contains("to-stderr", lines);
+        Assert.Equal("", stderr.ToString());
+    }
+
     private async Task<(int Code, string Stdout, string Stderr)> ExecAsync(string pod, string[] command, string? stdin, string container = "app")
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
