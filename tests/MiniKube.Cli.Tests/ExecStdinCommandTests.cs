@@ -53,8 +53,18 @@ public sealed class ExecStdinCommandTests(ApiServerFixture fixture) : IClassFixt
         finally
         {
             await fixture.Client.DeleteAsync<Pod>(name, ns);
-            await Eventually.WaitAsync(async () => (await fixture.Client.ListAsync<Pod>(ns)).Items.Count == 0, TimeSpan.FromSeconds(60),
-                $"the kubelet to remove {name}");
+            // With a grace period of 0 the pod leaves the API at once, while the kubelet is still removing its containers:
+            // wait for Docker to show none of this node's containers before the kubelet is stopped, or its cleanup is cut short.
+            var label = $"io.minikube.node={node}";
+            try
+            {
+                await Eventually.WaitAsync(async () => (await fixture.Client.ListAsync<Pod>(ns)).Items.Count == 0
+                    && (await DockerCli.ListContainersAsync(label)).Count == 0, TimeSpan.FromSeconds(60), $"the kubelet to remove {name} and its containers");
+            }
+            finally
+            {
+                await DockerCli.RemoveContainersWithLabelAsync(label);
+            }
         }
     }
 }
