@@ -91,26 +91,8 @@ internal sealed partial class CustomMetricsScraper : BackgroundService
     public IReadOnlyList<string> MetricNames() =>
         [.. _pods.Values.SelectMany(p => p.Samples).Select(s => s.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_options.MetricResolution, _time);
-        do
-        {
-            try
-            {
-                await ScrapeOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is ApiException or Storage.StorageException)
-            {
-                LogListFailed(_logger, ex.Message);
-            }
-        }
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ScrapeLoop.RunAsync(_options.MetricResolution, _time, ScrapeOnceAsync, reason => LogListFailed(_logger, reason), stoppingToken);
 
     /// <summary>One scrape of every pod that asks for it.</summary>
     public async Task ScrapeOnceAsync(CancellationToken ct)
@@ -169,18 +151,6 @@ internal sealed partial class CustomMetricsScraper : BackgroundService
         {
             LogScrapeFailed(_logger, key, url, ex is OperationCanceledException ? $"no answer within {_options.KubeletRequestTimeout.TotalSeconds:0.#}s" : ex.Message);
             return (key, null);
-        }
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

@@ -46,26 +46,8 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
 
     private long _scrapes;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_options.MetricResolution, _time);
-        do
-        {
-            try
-            {
-                await ScrapeOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is ApiException or Storage.StorageException)
-            {
-                LogListFailed(_logger, ex.Message);
-            }
-        }
-        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ScrapeLoop.RunAsync(_options.MetricResolution, _time, ScrapeOnceAsync, reason => LogListFailed(_logger, reason), stoppingToken);
 
     /// <summary>One scrape of every Ready node.</summary>
     public async Task ScrapeOnceAsync(CancellationToken ct)
@@ -114,18 +96,6 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
         {
             _store.Drop(node);
             LogScrapeFailed(_logger, node, baseUrl, ex is OperationCanceledException ? $"no answer within {_options.KubeletRequestTimeout.TotalSeconds:0.#}s" : ex.Message);
-        }
-    }
-
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
