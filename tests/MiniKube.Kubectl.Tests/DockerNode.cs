@@ -3,7 +3,11 @@ using MiniKube.Testing;
 
 namespace MiniKube.Kubectl.Tests;
 
-/// <summary>A real kubelet (Docker runtime) registered as a node of its own with the test cluster; pods pin to it with <see cref="Pod"/>.</summary>
+/// <summary>
+/// A real kubelet (Docker runtime) registered as a node of its own with the test cluster; pods pin to it with
+/// <c>nodeName: </c><see cref="Name"/> (or <see cref="RunPodAsync"/>). Disposing it deletes the pods it ran, stops the kubelet,
+/// deletes the Node and removes any container the kubelet left behind.
+/// </summary>
 internal sealed class DockerNode : IAsyncDisposable
 {
     private readonly KubectlCluster _cluster;
@@ -19,9 +23,9 @@ internal sealed class DockerNode : IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<DockerNode> StartAsync(KubectlCluster cluster)
+    public static async Task<DockerNode> StartAsync(KubectlCluster cluster, string prefix = "kubectl")
     {
-        var name = "kubectl-" + Guid.NewGuid().ToString("N")[..8];
+        var name = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         var kubelet = KubeletHost.Create(new KubeletOptions
         {
             Server = cluster.Server.GrpcAddress,
@@ -67,5 +71,9 @@ internal sealed class DockerNode : IAsyncDisposable
             await _cluster.RunAsync(["delete", "pod", pod, "-n", ns, "--grace-period=0", "--wait=true", "--timeout=60s"]);
         }
         await _kubelet.DisposeAsync();
+        await _cluster.RunAsync(["delete", "node", Name, "--wait=false"]);
+        // A pod deleted with a 0 s grace period leaves the API before its kubelet has removed its containers: remove what this
+        // kubelet started and did not get to.
+        await DockerCli.RemoveContainersWithLabelAsync($"{ContainerLabels.Node}={Name}");
     }
 }

@@ -16,18 +16,9 @@ public sealed class KubectlCustomMetricsTests(KubectlCluster cluster) : IClassFi
     [DockerFact]
     public async Task Hpa_scales_a_deployment_on_a_pods_metric_and_back_down_on_a_service_metric()
     {
-        var node = "cm-" + Guid.NewGuid().ToString("N")[..8];
         var ns = await cluster.NewNamespaceAsync();
-        await using var kubelet = KubeletHost.Create(new KubeletOptions
-        {
-            Server = cluster.Server.GrpcAddress,
-            NodeName = node,
-            Port = 0,
-            RootDir = Path.Combine(cluster.Home, "kubelet-" + node),
-            NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
-            SyncFrequency = TimeSpan.FromSeconds(2),
-        });
-        await kubelet.StartAsync();
+        await using var dockerNode = await DockerNode.StartAsync(cluster, "cm");
+        var node = dockerNode.Name;
         // Every pod reports queue_depth 30 on :8080/metrics; the Service's value is the sum over its pods.
         var workload = $$"""
             apiVersion: apps/v1
@@ -137,10 +128,6 @@ public sealed class KubectlCustomMetricsTests(KubectlCluster cluster) : IClassFi
             await cluster.RunAsync(["delete", "hpa", "q", "-n", ns, "--ignore-not-found"]);
             await cluster.RunAsync(["delete", "deploy,svc", "q", "-n", ns, "--ignore-not-found"]);
             await cluster.RunAsync(["wait", "--for=delete", "pods", "-l", "app=q", "-n", ns, "--timeout=60s"]);
-            await cluster.RunAsync(["delete", "node", node, "--wait=false"]);
-            // A pod deleted by a scale-down with a 0 s grace period can leave its sandbox behind (seen once per few runs): remove what
-            // this test's kubelet started.
-            await DockerCli.RemoveContainersWithLabelAsync($"{ContainerLabels.Node}={node}");
         }
     }
 }

@@ -15,18 +15,9 @@ public sealed partial class KubectlPortForwardTests(KubectlCluster cluster, ITes
     [DockerFact]
     public async Task Port_forward_carries_http_requests_to_the_pod()
     {
-        var node = "portfwd-" + Guid.NewGuid().ToString("N")[..8];
         var ns = await cluster.NewNamespaceAsync();
-        await using var kubelet = KubeletHost.Create(new KubeletOptions
-        {
-            Server = cluster.Server.GrpcAddress,
-            NodeName = node,
-            Port = 0,
-            RootDir = Path.Combine(cluster.Home, "kubelet-" + node),
-            NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
-            SyncFrequency = TimeSpan.FromSeconds(2),
-        });
-        await kubelet.StartAsync();
+        await using var dockerNode = await DockerNode.StartAsync(cluster, "portfwd");
+        var node = dockerNode.Name;
         var pod = Manifests.Pod("web").Replace("""command: ["sleep", "3600"]""",
             """command: ["sh", "-c", "mkdir -p /www && echo hello-from-the-pod > /www/index.html && yes 0123456789abcdef | head -c 4194304 > /www/big && exec httpd -f -p 80 -h /www"]""", StringComparison.Ordinal)
             + $"\n  nodeName: {node}\n  terminationGracePeriodSeconds: 0\n";

@@ -17,18 +17,9 @@ public sealed class KubectlRequestRateTests(KubectlCluster cluster) : IClassFixt
     [DockerFact]
     public async Task Hpa_follows_the_request_rate_the_pods_count()
     {
-        var node = "rps-" + Guid.NewGuid().ToString("N")[..8];
         var ns = await cluster.NewNamespaceAsync();
-        await using var kubelet = KubeletHost.Create(new KubeletOptions
-        {
-            Server = cluster.Server.GrpcAddress,
-            NodeName = node,
-            Port = 0,
-            RootDir = Path.Combine(cluster.Home, "kubelet-" + node),
-            NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
-            SyncFrequency = TimeSpan.FromSeconds(2),
-        });
-        await kubelet.StartAsync();
+        await using var dockerNode = await DockerNode.StartAsync(cluster, "rps");
+        var node = dockerNode.Name;
         // /cgi-bin/work counts a request; /cgi-bin/metrics exposes the count as the counter requests_total.
         var workload = $$"""
             apiVersion: apps/v1
@@ -119,10 +110,6 @@ public sealed class KubectlRequestRateTests(KubectlCluster cluster) : IClassFixt
             await cluster.RunAsync(["delete", "hpa", "rps", "-n", ns, "--ignore-not-found"]);
             await cluster.RunAsync(["delete", "deploy", "rps", "-n", ns, "--ignore-not-found"]);
             await cluster.RunAsync(["wait", "--for=delete", "pods", "-l", "app=rps", "-n", ns, "--timeout=60s"]);
-            await cluster.RunAsync(["delete", "node", node, "--wait=false"]);
-            // A pod deleted by a scale-down with a 0 s grace period can leave its sandbox behind (seen once per few runs): remove what
-            // this test's kubelet started.
-            await DockerCli.RemoveContainersWithLabelAsync($"{ContainerLabels.Node}={node}");
         }
     }
 

@@ -50,18 +50,9 @@ public sealed partial class KubectlTopTests(KubectlCluster cluster) : IClassFixt
     [DockerFact]
     public async Task Kubectl_top_shows_the_usage_of_real_containers()
     {
-        var node = "top-" + Guid.NewGuid().ToString("N")[..8];
         var ns = await cluster.NewNamespaceAsync();
-        await using var kubelet = KubeletHost.Create(new KubeletOptions
-        {
-            Server = cluster.Server.GrpcAddress,
-            NodeName = node,
-            Port = 0,
-            RootDir = Path.Combine(cluster.Home, "kubelet-" + node),
-            NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
-            SyncFrequency = TimeSpan.FromSeconds(2),
-        });
-        await kubelet.StartAsync();
+        await using var dockerNode = await DockerNode.StartAsync(cluster, "top");
+        var node = dockerNode.Name;
         // A burner held to 100m by its limit, and an idle sidecar in the same pod.
         var pod = $$"""
             apiVersion: v1
@@ -128,10 +119,6 @@ public sealed partial class KubectlTopTests(KubectlCluster cluster) : IClassFixt
         finally
         {
             await cluster.RunAsync(["delete", "pod", "burner", "-n", ns, "--grace-period=0", "--wait=true", "--timeout=60s"]);
-            await cluster.RunAsync(["delete", "node", node, "--wait=false"]);
-            // A pod deleted by a scale-down with a 0 s grace period can leave its sandbox behind (seen once per few runs): remove what
-            // this test's kubelet started.
-            await DockerCli.RemoveContainersWithLabelAsync($"{ContainerLabels.Node}={node}");
         }
     }
 
