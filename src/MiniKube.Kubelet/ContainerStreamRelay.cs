@@ -7,7 +7,8 @@ namespace MiniKube.Kubelet;
 /// Relays an exec'd process or an attached container (<see cref="IContainerStream"/>) over a WebSocket in
 /// <see cref="ChannelProtocol"/>: its output to channels 1 and 2; channel 0 to its stdin, <c>[255, 0]</c> ends that stdin,
 /// channel 4 resizes the TTY; when the output ends, the Status on channel 3 and a normal close. A client that goes away
-/// ends stdin too, so the process reads end of file.
+/// (closes or drops the connection before the output ended) ends the exec'd process: a shell on a TTY does not end on
+/// end of file, and nothing else would ever end it.
 /// </summary>
 internal static class ContainerStreamRelay
 {
@@ -16,7 +17,9 @@ internal static class ContainerStreamRelay
     public static async Task RunAsync(WebSocket socket, IContainerStream stream, IReadOnlyList<string> command, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var input = ReadClientAsync(socket, stream, stop.Token);
+        var outputEnded = false;
+        var input = ReadClientAsync(socket, stream, stop.Token).ContinueWith(
+            _ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             var buffer = new byte[32 * 1024];
@@ -25,6 +28,7 @@ internal static class ContainerStreamRelay
                 var chunk = await stream.ReadOutputAsync(buffer, stop.Token).ConfigureAwait(false);
                 if (chunk.Count == 0)
                 {
+                    outputEnded = true;
                     break;
                 }
                 var frame = new byte[chunk.Count + 1];
@@ -46,6 +50,10 @@ internal static class ContainerStreamRelay
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await input.ConfigureAwait(false);
+            if (!outputEnded && !ct.IsCancellationRequested)
+            {
+                await stream.EndAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 

@@ -8,7 +8,8 @@ namespace MiniKube.Kubelet;
 /// stderr (one stream with a TTY), stdin written to the connection and ended by half-closing it.
 /// </summary>
 internal sealed class DockerContainerStream(
-    MultiplexedStream stream, Func<int, int, CancellationToken, Task> resize, Func<CancellationToken, Task<int?>> exitCode) : IContainerStream
+    MultiplexedStream stream, Func<int, int, CancellationToken, Task> resize, Func<CancellationToken, Task<int?>> exitCode,
+    Func<CancellationToken, Task> end) : IContainerStream
 {
     private int _stdinClosed;
 
@@ -50,6 +51,8 @@ internal sealed class DockerContainerStream(
     }
 
     public Task<int?> ExitCodeAsync(CancellationToken cancellationToken) => exitCode(cancellationToken);
+
+    public Task EndAsync(CancellationToken cancellationToken) => end(cancellationToken);
 
     public ValueTask DisposeAsync()
     {

@@ -308,11 +308,34 @@ public sealed class DockerRuntime : IContainerRuntime
                 .ConfigureAwait(false);
             return new DockerContainerStream(stream,
                 (w, h, ct) => _docker.Exec.ResizeExecTtyAsync(created.ID, new ContainerResizeParameters { Width = w, Height = h }, ct),
-                async ct => (int?)(int)((await _docker.Exec.InspectContainerExecAsync(created.ID, ct).ConfigureAwait(false)).ExitCode ?? -1));
+                async ct => (int?)(int)((await _docker.Exec.InspectContainerExecAsync(created.ID, ct).ConfigureAwait(false)).ExitCode ?? -1),
+                ct => EndExecAsync(created.ID, ct));
         }
         catch (DockerApiException ex)
         {
             throw new ContainerRuntimeException(EngineMessage(ex), ex);
+        }
+    }
+
+    /// <summary>
+    /// Kills an exec's process tree if it still runs. Docker neither hangs up an exec's TTY nor signals its process when the
+    /// attached stream closes, and has no API to kill an exec; the exec's pid is the host's (the kubelet runs on the
+    /// Docker host, as root), so the kubelet kills it itself.
+    /// </summary>
+    private async Task EndExecAsync(string execId, CancellationToken cancellationToken)
+    {
+        ContainerExecInspectResponse inspect;
+        try
+        {
+            inspect = await _docker.Exec.InspectContainerExecAsync(execId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+            return; // the container (and the exec with it) is gone
+        }
+        if (inspect.Running && inspect.Pid > 0)
+        {
+            HostProcess.KillTree((int)inspect.Pid);
         }
     }
 
@@ -329,7 +352,8 @@ public sealed class DockerRuntime : IContainerRuntime
             }, cancellationToken).ConfigureAwait(false);
             return new DockerContainerStream(stream,
                 (w, h, ct) => _docker.Containers.ResizeContainerTtyAsync(id, new ContainerResizeParameters { Width = w, Height = h }, ct),
-                _ => Task.FromResult<int?>(null));
+                _ => Task.FromResult<int?>(null),
+                _ => Task.CompletedTask);
         }
         catch (DockerApiException ex)
         {

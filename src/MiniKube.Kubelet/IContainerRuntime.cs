@@ -155,6 +155,12 @@ public interface IContainerStream : IAsyncDisposable
 
     /// <summary>The exit code of an exec'd command once its output ended; null for an attach (the container runs on).</summary>
     Task<int?> ExitCodeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends an exec'd command that still runs, with everything it started (its client went away, so nobody can type
+    /// <c>exit</c> into it or read what it prints); nothing for an attach (the container is not the client's).
+    /// </summary>
+    Task EndAsync(CancellationToken cancellationToken);
 }
 
 public sealed record ExecResult(string Stdout, string Stderr, int ExitCode, bool TimedOut = false);

@@ -173,5 +173,7 @@ internal sealed class SilentStream(int? exitCode) : IContainerStream
 
     public Task<int?> ExitCodeAsync(CancellationToken cancellationToken) => Task.FromResult(exitCode);
 
+    public Task EndAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -60,6 +60,43 @@ public sealed class ExecStreamTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Equal("", stderr.ToString());
     }
 
+    [DockerFact]
+    public async Task A_client_that_goes_away_ends_its_command_a_shell_on_a_tty_and_a_plain_process_alike()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("gone");
+        await env.CreatePodAsync(TestObjects.PodWith(name, TestObjects.Shell("app", "sleep 3600")));
+        var pod = await env.WaitForPhaseAsync(name, PodPhase.Running);
+        var container = KubeletEnvironment.ContainerId(pod, "app");
+
+        // A shell on a TTY with a foreground child (the terminal's case: neither reads end of file), and a plain command with stdin.
+        await LeaveAsync(container, ExecSession.Open(api.Client, "default", name, "app", ["sh"], tty: true), "sleep 4141", "sleep 4141\n"u8.ToArray());
+        await LeaveAsync(container, ExecSession.Open(api.Client, "default", name, "app", ["sh", "-c", "sleep 4242"], tty: false), "sleep 4242", []);
+
+        // The container itself runs on.
+        Assert.Contains("sleep 3600", await ProcessesAsync(container), StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts the session, waits until <paramref name="process"/> runs in the container, closes the session and waits until it does not.</summary>
+    private static async Task LeaveAsync(string container, ExecSession session, string process, byte[] input)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var run = session.RunAsync((_, _) => Task.CompletedTask, timeout.Token);
+        if (input.Length > 0)
+        {
+            session.Send(input);
+        }
+        await Eventually.WaitAsync(async () => (await ProcessesAsync(container)).Contains(process, StringComparison.Ordinal), TimeSpan.FromSeconds(60),
+            $"{process} to run in the container");
+        await session.DisposeAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        await Eventually.WaitAsync(async () => !(await ProcessesAsync(container)).Contains(process, StringComparison.Ordinal), TimeSpan.FromSeconds(60),
+            $"{process} to be gone once its client went away");
+    }
+
+    private static async Task<string> ProcessesAsync(string container) =>
+        (await DockerCli.RunAsync("exec", container, "ps")).EnsureSuccess().StandardOutput;
+
     private async Task<(int Code, string Stdout, string Stderr)> ExecAsync(string pod, string[] command, string? stdin, string container = "app")
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
