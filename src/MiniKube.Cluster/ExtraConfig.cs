@@ -11,7 +11,10 @@ public static partial class ExtraConfig
 {
     /// <summary>The components that take extra flags; <c>kubelet</c> means every node's kubelet.</summary>
     public static readonly IReadOnlyList<string> Components =
-        [ClusterComponents.ApiServer, ClusterComponents.Scheduler, ClusterComponents.ControllerManager, ClusterComponents.Kubelet, ClusterComponents.Proxy];
+    [
+        ClusterComponents.ApiServer, ClusterComponents.Scheduler, ClusterComponents.ControllerManager, ClusterComponents.Kubelet, ClusterComponents.Proxy,
+        ClusterComponents.Dashboard,
+    ];
 
     /// <summary>One setting, split; throws <see cref="ClusterException"/> saying what is wrong with it.</summary>
     public static (string Component, string Flag, string Value) Parse(string setting)

@@ -51,7 +51,7 @@ public sealed class ClusterCommandTests : IDisposable
     [InlineData(new[] { "--etcd-servers", "localhost" }, "error: invalid --etcd-servers \"localhost\"")]
     [InlineData(new[] { "--bin-dir", "/nonexistent/bin" }, "error: --bin-dir /nonexistent/bin does not exist")]
     [InlineData(new[] { "--extra-config", "dns.v=2" },
-        "error: invalid --extra-config \"dns.v=2\": unknown component \"dns\"; use apiserver, scheduler, controller-manager, kubelet or proxy")]
+        "error: invalid --extra-config \"dns.v=2\": unknown component \"dns\"; use apiserver, scheduler, controller-manager, kubelet, proxy or dashboard")]
     [InlineData(new[] { "--extra-config", "kubelet.max-pods=50", "--extra-config", "kubelet-max-pods=50" },
         "error: invalid --extra-config \"kubelet-max-pods=50\": use <component>.<flag>=<value>")]
     public async Task Up_refuses_bad_flags(string[] flags, string error)

@@ -117,6 +117,7 @@ public sealed class ClusterComponentsTests
             [
                 "kubelet.port=10250", "kubelet.lease-renew-interval=1s", "controller-manager.node-monitor-grace-period=5s",
                 "apiserver.default-unreachable-toleration-seconds=3", "kubelet.node-labels=zone=a,disk=ssd", "kubelet.lease-renew-interval=2s",
+                "dashboard.metrics-period=2s",
             ],
         };
         var specs = For(state).ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -130,6 +131,7 @@ public sealed class ClusterComponentsTests
         }
         Assert.Equal("--node-monitor-grace-period=5s", specs["controller-manager"].Command[^1]);
         Assert.Equal("--default-unreachable-toleration-seconds=3", specs["apiserver"].Command[^1]);
+        Assert.Equal("--metrics-period=2s", specs["dashboard"].Command[^1]);
         Assert.Equal(For(State())[2].Command, specs["scheduler"].Command);
         Assert.Equal(For(State())[0].Command, specs["etcd"].Command);
     }

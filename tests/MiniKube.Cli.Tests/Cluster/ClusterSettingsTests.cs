@@ -107,7 +107,7 @@ public sealed class ClusterSettingsTests
     }
 
     [Theory]
-    [InlineData("etcd.quota-backend-bytes=1", "unknown component \"etcd\"; use apiserver, scheduler, controller-manager, kubelet or proxy")]
+    [InlineData("etcd.quota-backend-bytes=1", "unknown component \"etcd\"; use apiserver, scheduler, controller-manager, kubelet, proxy or dashboard")]
     [InlineData("kubelet=1", "use <component>.<flag>=<value>")]
     [InlineData("kubelet.max-pods", "use <component>.<flag>=<value>")]
     [InlineData("kubelet.--max-pods=1", "use <component>.<flag>=<value>")]
