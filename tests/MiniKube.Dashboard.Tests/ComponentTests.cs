@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using MiniKube.Api;
 using MiniKube.Dashboard.Components.Pages;
 using MiniKube.Dashboard.Components.Shared;
@@ -12,16 +13,25 @@ public sealed class ComponentTests : IDisposable
 {
     private readonly BunitContext _context = new();
     private readonly StaticClusterView _view = new();
+    private readonly List<NodeMetrics> _nodeMetrics = [];
+    private readonly MetricsHistory _history;
 
     public ComponentTests()
     {
+        _history = new MetricsHistory(_ => Task.FromResult<IReadOnlyList<PodMetrics>>([]), _ => Task.FromResult<IReadOnlyList<NodeMetrics>>([.. _nodeMetrics]),
+            TimeSpan.FromSeconds(15), TimeSpan.FromMinutes(15), TimeProvider.System, NullLogger.Instance);
+        _context.Services.AddSingleton(_history);
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddSingleton<IClusterView>(_view);
         _context.Services.AddSingleton(TimeProvider.System);
         _context.Services.AddSingleton(new DashboardOptions { Server = "http://127.0.0.1:1", RenderCoalescing = TimeSpan.FromMilliseconds(5) });
     }
 
-    public void Dispose() => _context.Dispose();
+    public void Dispose()
+    {
+        _context.Dispose();
+        _history.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     private static Node Node(string name, string cpu = "4", string memory = "8Gi") => new()
     {
@@ -74,6 +84,32 @@ public sealed class ComponentTests : IDisposable
 
         _view.Put(Node("n2"));
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tr[data-node=n2]")), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Overview_shows_cpu_and_memory_sparklines_per_node_from_the_metrics_history()
+    {
+        _view.Put(Node("n1"), Node("n2"));
+        var t0 = DateTimeOffset.UtcNow.AddSeconds(-30);
+        NodeMetrics Usage(DateTimeOffset at, string cpu, string memory) => new()
+        {
+            Metadata = new ObjectMeta { Name = "n1" },
+            Timestamp = at,
+            Usage = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse(cpu), ["memory"] = Quantity.Parse(memory) },
+        };
+        _nodeMetrics.Add(Usage(t0, "100m", "256Mi"));
+        await _history.SampleAsync(CancellationToken.None);
+        var cut = _context.Render<Overview>();
+        Assert.Equal("100m", cut.Find("tr[data-node=n1] td.spark.cpu [data-test=latest]").TextContent);
+
+        _nodeMetrics[0] = Usage(t0.AddSeconds(15), "300m", "512Mi");
+        await _history.SampleAsync(CancellationToken.None);
+        cut.WaitForAssertion(() => Assert.Equal("300m", cut.Find("tr[data-node=n1] td.spark.cpu [data-test=latest]").TextContent), TimeSpan.FromSeconds(5));
+        Assert.Equal("512 MiB", cut.Find("tr[data-node=n1] td.spark.memory [data-test=latest]").TextContent);
+        Assert.Equal(2, cut.Find("tr[data-node=n1] td.spark.cpu polyline").GetAttribute("points")!.Split(' ').Length);
+        Assert.Equal(2, cut.Find("tr[data-node=n1] td.spark.memory polyline").GetAttribute("points")!.Split(' ').Length);
+        // A node the metrics pipeline has not reported yet says so instead of drawing an empty line.
+        Assert.Equal(2, cut.FindAll("tr[data-node=n2] [data-test=no-metrics]").Count);
     }
 
     [Fact]
