@@ -72,6 +72,9 @@ public sealed class BrowserTests(DashboardCluster cluster)
         var row = page.Locator($"#overview-nodes tr[data-node='{Node}']");
         await Expect(row).ToContainTextAsync("Ready=True");
         await Expect(row).ToContainTextAsync("/");
+        // The node's CPU and memory sparklines fill from the metrics history (the test cluster polls every 2 s).
+        await Expect(row.Locator("td.spark.cpu [data-test=latest]")).ToHaveTextAsync(new Regex("^[0-9]+m$"), new() { Timeout = 120_000 });
+        await Expect(row.Locator("td.spark.memory [data-test=latest]")).ToHaveTextAsync(new Regex("^[0-9.]+ MiB$"));
         await DashboardCluster.ScreenshotAsync(page, "overview");
 
         var nodes = await cluster.OpenAsync("/nodes");
@@ -184,7 +187,7 @@ public sealed class BrowserTests(DashboardCluster cluster)
             await WaitReadyAsync("dash-burner");
             var page = await cluster.OpenAsync("/objects/pods/default/dash-burner");
             var cpu = page.Locator("[data-test=usage-charts] [data-chart=CPU]");
-            // The API server scrapes every 2 s and the dashboard polls every 15 s: the chart appears without reload within a poll or two.
+            // The API server scrapes every 2 s and the dashboard polls every 2 s (--extra-config=dashboard.metrics-period=2s): the chart appears without reload within a few polls.
             await Expect(cpu.Locator("svg polyline[data-test=points]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
             await Expect(cpu.Locator("[data-test=latest]")).Not.ToHaveTextAsync("0m", new() { Timeout = 120_000 });
             var latest = await cpu.Locator("[data-test=latest]").InnerTextAsync();
@@ -308,6 +311,35 @@ public sealed class BrowserTests(DashboardCluster cluster)
             await DeletePodAsync("dash-shell-two");
         }
     }
+
+    [DockerFact]
+    public async Task Closing_the_page_ends_its_shell_in_the_container()
+    {
+        await cluster.Client.CreateAsync(NewPod("dash-shell-close", "sleep 3600"));
+        try
+        {
+            var pod = await WaitReadyAsync("dash-shell-close");
+            var container = pod.Status!.ContainerStatuses![0].ContainerID!.Replace("docker://", "", StringComparison.Ordinal);
+            var page = await cluster.OpenAsync("/objects/pods/default/dash-shell-close?tab=Shell");
+            await ShellPidAsync(page);
+            await page.Keyboard.TypeAsync("sleep 5151");
+            await page.Keyboard.PressAsync("Enter");
+            await Eventually.WaitAsync(async () => (await ProcessesAsync(container)).Contains("sleep 5151", StringComparison.Ordinal), Timeout,
+                "the shell's sleep to run in the container");
+
+            // The page goes: its circuit disposes the terminal's ExecStream, and the kubelet ends the shell and its child.
+            await page.Context.CloseAsync();
+            await Eventually.WaitAsync(async () => !(await ProcessesAsync(container)).Contains("sleep 5151", StringComparison.Ordinal), Timeout,
+                "the shell's sleep to end after the page closed");
+        }
+        finally
+        {
+            await DeletePodAsync("dash-shell-close");
+        }
+    }
+
+    private static async Task<string> ProcessesAsync(string container) =>
+        (await DockerCli.RunAsync("exec", container, "ps")).EnsureSuccess().StandardOutput;
 
     /// <summary>The process id of the shell the page's terminal talks to (<c>$$</c>), typed into the terminal.</summary>
     private static async Task<string> ShellPidAsync(IPage page)
