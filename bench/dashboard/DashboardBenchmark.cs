@@ -86,6 +86,7 @@ public static partial class DashboardBenchmark
 
         // 2. page load with many pods (Pending: no scheduler here; the page does not care).
         await client.CreateAsync(new Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new ObjectMeta { Name = "bench" } }, ct);
+        var floor = await FloorPaintsAsync(browser, url + "/healthz", loads);
         var empty = await LoadTimesAsync(browser, url + "/pods?ns=bench", "0", loads);
         await Parallel.ForEachAsync(Enumerable.Range(0, podCount), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
             await client.CreateAsync(new Pod
@@ -108,14 +109,19 @@ public static partial class DashboardBenchmark
         output.WriteLine($"| write → open page shows it | {p.Median:0.0} ms | {p.P99:0.0} ms | plain watch: {w.Median:0.0} ms (p99 {w.P99:0.0}) | {p.Median / w.Median:0.0}× |");
         output.WriteLine($"| /pods load, {podCount} pods (navigation → interactive, count shown) | {full.Interactive.Median:0} ms | {full.Interactive.P99:0} ms | same page, 0 pods: {empty.Interactive.Median:0} ms (p99 {empty.Interactive.P99:0}) | {full.Interactive.Median / empty.Interactive.Median:0.00}× |");
         output.WriteLine($"| /pods first contentful paint, {podCount} pods (prerendered table) | {full.Paint.Median:0} ms | {full.Paint.P99:0} ms | same page, 0 pods: {empty.Paint.Median:0} ms (p99 {empty.Paint.P99:0}) | {full.Paint.Median / empty.Paint.Median:0.00}× |");
+        output.WriteLine($"| first contentful paint of /healthz (plain text, no script or style: the browser's floor) | {floor.Median:0} ms | {floor.P99:0} ms | | |");
         output.WriteLine($"| dashboard RSS, idle | {idleFull:0.0} MiB with {podCount} pods | | {idleEmpty:0.0} MiB empty cluster | {idleFull / idleEmpty:0.00}× |");
+        output.WriteLine();
+        output.WriteLine($"phases (median ms since navigation start), {podCount} pods: {full.Phases.Describe()}");
+        output.WriteLine($"phases (median ms since navigation start), 0 pods: {empty.Phases.Describe()}");
     }
 
     /// <summary>Load times (navigation → interactive circuit showing the count) and first contentful paints (the browser's own timing).</summary>
-    private static async Task<(Stats Interactive, Stats Paint)> LoadTimesAsync(IBrowser browser, string url, string count, int loads)
+    private static async Task<(Stats Interactive, Stats Paint, Phases Phases)> LoadTimesAsync(IBrowser browser, string url, string count, int loads)
     {
         var samples = new List<double>();
         var paints = new List<double>();
+        var phases = new Phases();
         for (var i = 0; i < loads + 1; i++)
         {
             var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
@@ -129,10 +135,70 @@ public static partial class DashboardBenchmark
             {
                 samples.Add(elapsed); // the first load warms the server's code paths
                 paints.Add(await page.EvaluateAsync<double>("performance.getEntriesByName('first-contentful-paint')[0].startTime"));
+                phases.Add(await page.EvaluateAsync<double[]>(PhasesScript), elapsed);
+                if (Environment.GetEnvironmentVariable("BENCH_DEBUG") is not null)
+                {
+                    Console.Error.WriteLine(await page.EvaluateAsync<string>("JSON.stringify([document.documentElement.outerHTML.length, document.getElementsByTagName('*').length, performance.getEntriesByType('navigation')[0].transferSize]) + JSON.stringify(performance.getEntries().map(e => [e.entryType, e.name.slice(-40), Math.round(e.startTime), Math.round(e.responseEnd ?? 0), Math.round(e.duration)]))"));
+                }
             }
             await context.CloseAsync();
         }
-        return (new Stats(samples), new Stats(paints));
+        return (new Stats(samples), new Stats(paints), phases);
+    }
+
+    /// <summary>
+    /// Where a load's time goes, from the browser's navigation and resource timing (ms since navigation start): the
+    /// document's first byte (the server's prerender) and last byte, blazor.web.js loaded, DOMContentLoaded, first paint.
+    /// </summary>
+    private const string PhasesScript = """
+        (() => {
+            const n = performance.getEntriesByType('navigation')[0];
+            const js = performance.getEntriesByType('resource').find(r => r.name.includes('blazor.web'));
+            const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+            return [n.requestStart, n.responseStart, n.responseEnd, js ? js.responseEnd : -1, n.domContentLoadedEventEnd, fcp ? fcp.startTime : -1];
+        })()
+        """;
+
+    /// <summary>Median of each load phase over a series.</summary>
+    private sealed class Phases
+    {
+        private static readonly string[] Names = ["request sent", "first byte", "document end", "blazor.web.js end", "DOMContentLoaded", "first paint", "interactive"];
+        private readonly List<double>[] _values = [.. Names.Select(_ => new List<double>())];
+
+        public void Add(double[] timings, double interactive)
+        {
+            for (var i = 0; i < timings.Length; i++)
+            {
+                _values[i].Add(timings[i]);
+            }
+            _values[^1].Add(interactive);
+        }
+
+        public string Describe() => string.Join(", ", Names.Select((name, i) => $"{name} {new Stats(_values[i]).Median:0}"));
+    }
+
+    /// <summary>First contentful paints of a page with nothing to run or fetch (the floor of a fresh context's load on this machine).</summary>
+    private static async Task<Stats> FloorPaintsAsync(IBrowser browser, string url, int loads)
+    {
+        var paints = new List<double>();
+        for (var i = 0; i < loads + 1; i++)
+        {
+            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(url);
+            var paint = await page.EvaluateAsync<double>("""
+                new Promise(resolve => new PerformanceObserver((list, observer) => {
+                    const fcp = list.getEntriesByName('first-contentful-paint')[0];
+                    if (fcp) { observer.disconnect(); resolve(fcp.startTime); }
+                }).observe({ type: 'paint', buffered: true }))
+                """);
+            if (i > 0)
+            {
+                paints.Add(paint);
+            }
+            await context.CloseAsync();
+        }
+        return new Stats(paints);
     }
 
     private static async Task<IPage> OpenAsync(IBrowser browser, string url)
