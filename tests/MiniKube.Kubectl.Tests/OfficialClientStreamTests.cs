@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using k8s;
 using MiniKube.Testing;
 
@@ -76,27 +75,9 @@ public sealed class OfficialClientStreamTests(KubectlCluster cluster) : IClassFi
             print(core.read_namespaced_pod_log("talker", "{{{{ns}}}}"), end="")
             print("tail:" + core.read_namespaced_pod_log("talker", "{{{{ns}}}}", tail_lines=1), end="")
             """);
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { script } };
-        start.Environment["HOME"] = cluster.Home;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-        }
+        var python = await cluster.RunProgramAsync("/usr/bin/python3", [script]);
 
-        Assert.True(process.ExitCode == 0, $"python exited {process.ExitCode}\nstdout: {await stdout}\nstderr: {await stderr}");
-        Assert.Equal("line-1\nline-2\ntail:line-2\n", await stdout);
+        Assert.True(python.ExitCode == 0, python.Describe());
+        Assert.Equal("line-1\nline-2\ntail:line-2\n", python.Stdout);
     }
 }
