@@ -13,7 +13,8 @@ var creates = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture)
 var clients = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16;
 var watchers = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1000;
 var processRuns = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 10;
-var tools = CommandLineTools.Find();
+// ROUNDS > 1 (with WATCHERS and PROCESS_RUNS 0) repeats only the three create rounds, rotating their order each round.
+var createRounds = args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture) : 1;
 
 await using var server = await TestApiServer.StartAsync();
 using var http = new HttpClient { BaseAddress = new Uri(server.HttpAddress) };
@@ -32,6 +33,10 @@ async Task<double> TimeAsync(Func<Task> action)
 
 async Task<List<double>> RepeatAsync(int runs, Func<Task> action)
 {
+    if (runs == 0)
+    {
+        return [];
+    }
     for (var i = 0; i < 3; i++)
     {
         await action(); // warm-up
@@ -70,18 +75,69 @@ async Task<(double PerSecond, List<double> Latencies)> CreatesAsync(string ns, F
 {
     await client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = ns } });
     var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+    var cpu = CpuTime.Now();
+    var (allocated, gen0, gen1, gen2) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
     var total = Stopwatch.StartNew();
     await Parallel.ForEachAsync(Enumerable.Range(0, creates), new ParallelOptions { MaxDegreeOfParallelism = clients },
         async (i, _) => latencies.Add(await TimeAsync(() => create(PodNamed("c-" + i.ToString(CultureInfo.InvariantCulture), ns)))));
-    return (creates / total.Elapsed.TotalSeconds, latencies.ToList());
+    var perSecond = creates / total.Elapsed.TotalSeconds;
+    var after = CpuTime.Now();
+    if (createRounds > 1)
+    {
+        Console.Write($"CPU per create: bench process (client + API server) {((after.Self - cpu.Self).TotalMicroseconds / creates).ToString("0", CultureInfo.InvariantCulture)} µs, "
+            + $"etcd {((after.Etcd - cpu.Etcd).TotalMicroseconds / creates).ToString("0", CultureInfo.InvariantCulture)} µs, "
+            + $"allocated {((GC.GetTotalAllocatedBytes() - allocated) / creates / 1024.0).ToString("0", CultureInfo.InvariantCulture)} KiB, "
+            + $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}; ");
+    }
+    return (perSecond, latencies.ToList());
 }
 
-await CreatesAsync("bench-warm-grpc", p => client.CreateAsync(p));
-var grpcCreates = await CreatesAsync("bench-grpc", p => client.CreateAsync(p));
-await CreatesAsync("bench-warm-rest", p => PostAsync(p));
-var restCreates = await CreatesAsync("bench-rest", p => PostAsync(p));
-// As kubectl create sends it: the server records the manager's managedFields entry (server-side apply's bookkeeping).
-var managedCreates = await CreatesAsync("bench-rest-managed", p => PostAsync(p, "kubectl-create"));
+// Three wires: gRPC, REST without a manager, and REST as kubectl create sends it (fieldManager=kubectl-create: the server
+// records the manager's managedFields entry). With several rounds the order rotates, so no wire always runs first.
+var createWires = new (string Name, Func<Pod, Task> Create)[]
+{
+    ("grpc", p => client.CreateAsync(p)),
+    ("rest", p => PostAsync(p)),
+    ("rest-managed", p => PostAsync(p, "kubectl-create")),
+};
+if (args.Length > 7)
+{
+    // Profiling aid: only the named wires (e.g. rest-managed), the first is still the ratios' base.
+    createWires = createWires.Where(w => args[7].Split(',').Contains(w.Name)).ToArray();
+}
+foreach (var (name, create) in createWires)
+{
+    await CreatesAsync($"bench-warm-{name}", create);
+}
+var createResults = createWires.ToDictionary(w => w.Name, _ => new List<(double PerSecond, List<double> Latencies)>());
+for (var r = 0; r < createRounds; r++)
+{
+    for (var w = 0; w < createWires.Length; w++)
+    {
+        var (name, create) = createWires[(w + r) % createWires.Length];
+        var result = await CreatesAsync($"bench-{name}-{r}", create);
+        createResults[name].Add(result);
+        if (createRounds > 1)
+        {
+            Console.WriteLine($"round {r} {name}: {result.PerSecond.ToString("0", CultureInfo.InvariantCulture)} creates/s");
+        }
+    }
+}
+(double PerSecond, List<double> Latencies) Pooled(string name) =>
+    (Median(createResults[name].Select(x => x.PerSecond).ToList()), createResults[name].SelectMany(x => x.Latencies).ToList());
+if (createWires.Length < 3)
+{
+    return;
+}
+var (grpcCreates, restCreates, managedCreates) = (Pooled("grpc"), Pooled("rest"), Pooled("rest-managed"));
+if (createRounds > 1)
+{
+    foreach (var name in createResults.Keys)
+    {
+        var perRound = createResults[name].Select((x, i) => x.PerSecond / createResults[createWires[0].Name][i].PerSecond);
+        Console.WriteLine($"{name}: ratio to {createWires[0].Name} per round {string.Join(" ", perRound.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}");
+    }
+}
 
 async Task PostAsync(Pod pod, string? fieldManager = null)
 {
@@ -93,8 +149,9 @@ async Task PostAsync(Pod pod, string? fieldManager = null)
 }
 
 // kubectl and minictl as processes, as users run them: get of the 1,000 pods, and create -f of a file of 100 objects.
-await using var kube = await tools.KubeconfigAsync(server.HttpAddress);
-var kubectlGet = await RepeatAsync(processRuns, () => tools.KubectlAsync(kube, "get", "pods", "-n", ListNs));
+var tools = processRuns == 0 ? null! : CommandLineTools.Find();
+await using var kube = processRuns == 0 ? null : await tools.KubeconfigAsync(server.HttpAddress);
+var kubectlGet = await RepeatAsync(processRuns, () => tools.KubectlAsync(kube!, "get", "pods", "-n", ListNs));
 var minictlGet = await RepeatAsync(processRuns, () => tools.MinictlAsync(server.GrpcAddress, "get", "pods", "-n", ListNs));
 var round = 0;
 async Task CreateFileAsync(Func<string, Task> run)
@@ -113,11 +170,11 @@ async Task CreateFileAsync(Func<string, Task> run)
         File.Delete(file);
     }
 }
-var kubectlCreate = await RepeatAsync(processRuns, () => CreateFileAsync(f => tools.KubectlAsync(kube, "create", "-f", f)));
+var kubectlCreate = await RepeatAsync(processRuns, () => CreateFileAsync(f => tools.KubectlAsync(kube!, "create", "-f", f)));
 var minictlCreate = await RepeatAsync(processRuns, () => CreateFileAsync(f => tools.MinictlAsync(server.GrpcAddress, "create", "-f", f)));
 
 // Watch fan-out: WATCHERS watches of one namespace on each wire; each write's delivery latency to every watcher.
-var (grpcFanOut, restFanOut) = (await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Grpc),
+var (grpcFanOut, restFanOut) = watchers == 0 ? ([], []) : (await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Grpc),
     await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Rest));
 
 static double Median(List<double> s) => Percentile(s, 0.5);
@@ -139,7 +196,10 @@ Console.WriteLine($"| REST create latency | {F(Median(restCreates.Latencies))} |
 Console.WriteLine($"| REST create latency with fieldManager (managedFields recorded) | {F(Median(managedCreates.Latencies))} | {F(Percentile(managedCreates.Latencies, 0.99))} | {(Median(managedCreates.Latencies) / Median(grpcCreates.Latencies)).ToString("0.00", CultureInfo.InvariantCulture)} |");
 Console.WriteLine($"creates/s: gRPC {F(grpcCreates.PerSecond)}, REST {F(restCreates.PerSecond)} (ratio {(restCreates.PerSecond / grpcCreates.PerSecond).ToString("0.00", CultureInfo.InvariantCulture)}), "
     + $"REST with fieldManager {F(managedCreates.PerSecond)} (ratio {(managedCreates.PerSecond / grpcCreates.PerSecond).ToString("0.00", CultureInfo.InvariantCulture)})");
-
+if (processRuns == 0 || watchers == 0)
+{
+    return;
+}
 Console.WriteLine($"| kubectl get pods ({pods} pods, process, warm discovery cache) | {F(Median(kubectlGet))} | {F(Percentile(kubectlGet, 0.99))} | {(Median(kubectlGet) / Median(minictlGet)).ToString("0.00", CultureInfo.InvariantCulture)} × minictl |");
 Console.WriteLine($"| minictl get pods ({pods} pods, process) | {F(Median(minictlGet))} | {F(Percentile(minictlGet, 0.99))} | 1.00 |");
 Console.WriteLine($"| kubectl create -f (100 ConfigMaps, process) | {F(Median(kubectlCreate))} | {F(Percentile(kubectlCreate, 0.99))} | {(Median(kubectlCreate) / Median(minictlCreate)).ToString("0.00", CultureInfo.InvariantCulture)} × minictl |");

@@ -24,7 +24,7 @@ internal enum ListKind
 /// </summary>
 internal static class FieldSchema
 {
-    private const string DefaultProtocol = "TCP";
+    public const string DefaultProtocol = "TCP";
 
     /// <summary>Objects owned as a whole: label selectors (and a Service's selector map), as Kubernetes marks them atomic.</summary>
     public static bool IsAtomicObject(string field) => field == "selector";

@@ -34,7 +34,7 @@ internal static class ManagedFields
 
     public static IReadOnlyList<ManagedFieldsEntry>? Write(IEnumerable<OwnedFields> owned)
     {
-        var entries = owned.Where(o => !o.Fields.IsEmpty).Select(o => o.Entry with { FieldsType = FieldsType, FieldsV1 = FieldsV1.From(o.Fields.ToJson()) }).ToList();
+        var entries = owned.Where(o => !o.Fields.IsEmpty).Select(o => o.Entry with { FieldsType = FieldsType, FieldsV1 = new FieldsV1(o.Fields.ToJsonText()) }).ToList();
         return entries.Count == 0 ? null : entries;
     }
 
@@ -84,8 +84,9 @@ internal static class ManagedFields
         {
             return oldEntries;
         }
-        var nextJson = JsonSerializer.SerializeToNode(next, next.GetType(), KubeSerializer.Options) as JsonObject ?? [];
-        var (changed, removed) = FieldWalk.Compare(old, nextJson);
+        var (changed, removed) = old is null
+            ? (CreatedFields.Of(next), new FieldSet())
+            : FieldWalk.Compare(old, JsonSerializer.SerializeToNode(next, next.GetType(), KubeSerializer.Options) as JsonObject ?? []);
         Strip(changed);
         Strip(removed);
         if (changed.IsEmpty && removed.IsEmpty)
@@ -107,19 +108,22 @@ internal static class ManagedFields
                 mine = o with
                 {
                     Entry = o.Entry with { ApiVersion = apiVersion, Time = now },
-                    Fields = o.Fields.Union(changed).Difference(removed),
+                    Fields = Without(o.Fields.Union(changed), removed),
                 };
                 result.Add(mine);
                 continue;
             }
-            result.Add(o with { Fields = o.Fields.Difference(changed).Difference(removed) });
+            result.Add(o with { Fields = Without(Without(o.Fields, changed), removed) });
         }
         if (mine is null)
         {
             result.Add(new OwnedFields(
                 new ManagedFieldsEntry { Manager = manager, Operation = Update, ApiVersion = apiVersion, Time = now, FieldsType = FieldsType },
-                changed.Difference(removed)));
+                Without(changed, removed)));
         }
         return result;
     }
+
+    // Most updates remove nothing: no copy then.
+    private static FieldSet Without(FieldSet set, FieldSet paths) => paths.IsEmpty ? set : set.Difference(paths);
 }

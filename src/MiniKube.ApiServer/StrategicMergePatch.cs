@@ -182,15 +182,13 @@ public static class StrategicMergePatch
     }
 
     /// <summary>The merge key of a list field, or null when the list is replaced whole.</summary>
-    internal static string? MergeKey(string field, IEnumerable<JsonNode?> elements)
-    {
-        if (field == "ports")
-        {
-            // Container ports merge by containerPort, service ports by port.
-            return elements.OfType<JsonObject>().Any(e => e.ContainsKey("containerPort")) ? "containerPort" : "port";
-        }
-        return NameKeyed.GetValueOrDefault(field);
-    }
+    internal static string? MergeKey(string field, IEnumerable<JsonNode?> elements) =>
+        MergeKey(field, hasContainerPort: field == "ports" && elements.OfType<JsonObject>().Any(e => e.ContainsKey("containerPort")));
+
+    /// <summary>The merge key of a list field; <paramref name="hasContainerPort"/>: whether a <c>ports</c> item has a containerPort.</summary>
+    internal static string? MergeKey(string field, bool hasContainerPort) =>
+        // Container ports merge by containerPort, service ports by port.
+        field == "ports" ? (hasContainerPort ? "containerPort" : "port") : NameKeyed.GetValueOrDefault(field);
 
     private static JsonArray Reorder(string field, JsonArray list, JsonArray wanted)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using MiniKube.Testing;
@@ -111,28 +110,10 @@ public sealed class OfficialClientTests(KubectlCluster cluster) : IClassFixture<
             pods = core.list_namespaced_pod(ns, label_selector="app=py").items
             print("pods", len(pods))
             """);
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { script } };
-        start.Environment["HOME"] = cluster.Home;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-        }
-        var output = await stdout;
+        var python = await cluster.RunProgramAsync("/usr/bin/python3", [script]);
+        var output = python.Stdout;
 
-        Assert.True(process.ExitCode == 0, $"python exited {process.ExitCode}\nstdout: {output}\nstderr: {await stderr}");
+        Assert.True(python.ExitCode == 0, python.Describe());
         Assert.Contains("created py\n", output, StringComparison.Ordinal);
         Assert.Contains("listed py\n", output, StringComparison.Ordinal);
         Assert.Matches(@"event (ADDED|MODIFIED) \w+ \w+", output);
