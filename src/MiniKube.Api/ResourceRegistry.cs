@@ -21,6 +21,8 @@ public static class ResourceRegistry
         new("coordination.k8s.io", "v1", "Lease", "leases", "lease", [], true, typeof(Lease), false),
         new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", ["hpa"], true,
             typeof(HorizontalPodAutoscaler), true),
+        new("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers", "verticalpodautoscaler", ["vpa"], true,
+            typeof(VerticalPodAutoscaler), true),
         // Served by the resource metrics pipeline, not stored: found as pods.metrics.k8s.io / nodes.metrics.k8s.io.
         new ResourceInfo("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", "", [], true, typeof(PodMetrics), false) { Stored = false },
         new ResourceInfo("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", "", [], false, typeof(NodeMetrics), false) { Stored = false },

@@ -68,6 +68,9 @@ public static partial class Validator
             case HorizontalPodAutoscaler hpa:
                 ValidateHpa(hpa, errs);
                 break;
+            case VerticalPodAutoscaler vpa:
+                ValidateVpa(vpa, errs);
+                break;
             case Event ev:
                 ValidateEvent(ev, errs);
                 break;

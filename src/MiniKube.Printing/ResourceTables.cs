@@ -22,6 +22,7 @@ public static class ResourceTables
         [typeof(Job)] = new JobTable(),
         [typeof(Lease)] = new LeaseTable(),
         [typeof(HorizontalPodAutoscaler)] = new HorizontalPodAutoscalerTable(),
+        [typeof(VerticalPodAutoscaler)] = new VerticalPodAutoscalerTable(),
     };
 
     private static readonly GenericTable Generic = new();

@@ -34,6 +34,7 @@ public sealed class ResourceRegistryTests
     [InlineData(typeof(Lease), "coordination.k8s.io/v1", "leases", true)]
     [InlineData(typeof(HorizontalPodAutoscaler), "autoscaling/v2", "horizontalpodautoscalers", true)]
     [InlineData(typeof(EndpointSlice), "discovery.k8s.io/v1", "endpointslices", true)]
+    [InlineData(typeof(VerticalPodAutoscaler), "autoscaling.k8s.io/v1", "verticalpodautoscalers", true)]
     public void Registration_matches_kubernetes(Type type, string apiVersion, string plural, bool namespaced)
     {
         var info = ResourceRegistry.ByType(type);
@@ -54,7 +55,7 @@ public sealed class ResourceRegistryTests
             Assert.Equal(info.ApiVersion, obj.ApiVersion);
             Assert.Equal(info.Kind, obj.Kind);
         }
-        Assert.Equal(17, ResourceRegistry.All.Count);
+        Assert.Equal(18, ResourceRegistry.All.Count);
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class ResourceRegistryTests
         var withStatus = ResourceRegistry.All.Where(r => r.HasStatus).Select(r => r.Kind).Order().ToArray();
 
         Assert.Equal(
-            ["DaemonSet", "Deployment", "HorizontalPodAutoscaler", "Job", "Namespace", "Node", "Pod", "ReplicaSet", "Service"],
+            ["DaemonSet", "Deployment", "HorizontalPodAutoscaler", "Job", "Namespace", "Node", "Pod", "ReplicaSet", "Service", "VerticalPodAutoscaler"],
             withStatus);
     }
 

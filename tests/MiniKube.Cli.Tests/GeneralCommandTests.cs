@@ -24,6 +24,7 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
             "deployments                deploy       apps/v1                  true         Deployment\n" +
             "replicasets                rs           apps/v1                  true         ReplicaSet\n" +
             "horizontalpodautoscalers   hpa          autoscaling/v2           true         HorizontalPodAutoscaler\n" +
+            "verticalpodautoscalers     vpa          autoscaling.k8s.io/v1    true         VerticalPodAutoscaler\n" +
             "jobs                                    batch/v1                 true         Job\n" +
             "leases                                  coordination.k8s.io/v1   true         Lease\n" +
             "endpointslices                          discovery.k8s.io/v1      true         EndpointSlice\n" +
