@@ -111,7 +111,7 @@ public static class Defaulter
         spec = spec with
         {
             // Limits without requests mean "request what you limit" — on Pods only, not on templates.
-            Containers = spec.Containers.Select(RequestsFromLimits).ToList(),
+            Containers = spec.Containers.Select(c => DefaultResizePolicy(RequestsFromLimits(c))).ToList(),
             InitContainers = spec.InitContainers?.Select(RequestsFromLimits).ToList(),
             EnableServiceLinks = spec.EnableServiceLinks ?? true,
             Tolerations = DefaultTolerations(spec.Tolerations, admission),
@@ -145,6 +145,25 @@ public static class Defaulter
             }
         }
         return added.Count == 0 ? tolerations : [.. list, .. added];
+    }
+
+    /// <summary>
+    /// As Kubernetes' pod defaulting: a container that asks for cpu or memory (requests or limits) gets the resize policy
+    /// NotRequired for each such resource it has no policy for, so an in-place resize never restarts it unasked.
+    /// </summary>
+    private static Container DefaultResizePolicy(Container c)
+    {
+        var policies = c.ResizePolicy ?? [];
+        var added = new List<ContainerResizePolicy>();
+        foreach (var name in (ReadOnlySpan<string>)[ResourceName.Cpu, ResourceName.Memory])
+        {
+            var asked = (c.Resources?.Requests?.ContainsKey(name) ?? false) || (c.Resources?.Limits?.ContainsKey(name) ?? false);
+            if (asked && !policies.Any(p => p.ResourceName == name))
+            {
+                added.Add(new ContainerResizePolicy { ResourceName = name, RestartPolicy = ResizeRestartPolicy.NotRequired });
+            }
+        }
+        return added.Count == 0 ? c : c with { ResizePolicy = [.. policies, .. added] };
     }
 
     private static Container RequestsFromLimits(Container c)

@@ -150,6 +150,8 @@ public sealed record Container
     public IReadOnlyList<EnvFromSource>? EnvFrom { get; init; }
     public IReadOnlyList<EnvVar>? Env { get; init; }
     public ResourceRequirements? Resources { get; init; }
+    /// <summary>How a resize of cpu or memory is applied (in-place resize); defaulted to NotRequired on Pods.</summary>
+    public IReadOnlyList<ContainerResizePolicy>? ResizePolicy { get; init; }
     public IReadOnlyList<VolumeMount>? VolumeMounts { get; init; }
     public Probe? LivenessProbe { get; init; }
     public Probe? ReadinessProbe { get; init; }
@@ -256,6 +258,20 @@ public sealed record ResourceRequirements
 {
     public IReadOnlyDictionary<string, Quantity>? Limits { get; init; }
     public IReadOnlyDictionary<string, Quantity>? Requests { get; init; }
+}
+
+public sealed record ContainerResizePolicy
+{
+    /// <summary>cpu or memory.</summary>
+    public string ResourceName { get; init; } = "";
+    /// <summary>NotRequired or RestartContainer.</summary>
+    public string RestartPolicy { get; init; } = "";
+}
+
+public static class ResizeRestartPolicy
+{
+    public const string NotRequired = "NotRequired";
+    public const string RestartContainer = "RestartContainer";
 }
 
 public static class ResourceName
@@ -558,6 +574,8 @@ public sealed record PodStatus
     public IReadOnlyList<ContainerStatus>? InitContainerStatuses { get; init; }
     public IReadOnlyList<ContainerStatus>? ContainerStatuses { get; init; }
     public string? QosClass { get; init; }
+    /// <summary>The metadata.generation the kubelet last acted on.</summary>
+    public long? ObservedGeneration { get; init; }
 }
 
 public static class PodPhase
@@ -575,6 +593,17 @@ public static class PodConditionType
     public const string Initialized = "Initialized";
     public const string ContainersReady = "ContainersReady";
     public const string Ready = "Ready";
+    /// <summary>A resize the kubelet cannot admit yet (reason Deferred) or ever (reason Infeasible).</summary>
+    public const string PodResizePending = "PodResizePending";
+    /// <summary>An admitted resize not yet applied to the containers (reason Error when applying it failed).</summary>
+    public const string PodResizeInProgress = "PodResizeInProgress";
+}
+
+public static class PodResizeReason
+{
+    public const string Deferred = "Deferred";
+    public const string Infeasible = "Infeasible";
+    public const string Error = "Error";
 }
 
 /// <summary>Values of every condition's <c>status</c>.</summary>
@@ -589,6 +618,7 @@ public sealed record PodCondition
 {
     public string Type { get; init; } = "";
     public string Status { get; init; } = "";
+    public long? ObservedGeneration { get; init; }
     public DateTimeOffset? LastProbeTime { get; init; }
     public DateTimeOffset? LastTransitionTime { get; init; }
     public string? Reason { get; init; }
@@ -611,6 +641,10 @@ public sealed record ContainerStatus
     public string ImageID { get; init; } = "";
     public string? ContainerID { get; init; }
     public bool? Started { get; init; }
+    /// <summary>The requests the kubelet admitted for the container (in-place resize).</summary>
+    public IReadOnlyDictionary<string, Quantity>? AllocatedResources { get; init; }
+    /// <summary>The requests and limits the running container has (read from the runtime), else the allocated ones.</summary>
+    public ResourceRequirements? Resources { get; init; }
 }
 
 /// <summary>At most one of the three members is set.</summary>

@@ -41,6 +41,7 @@ public static partial class Validator
         else
         {
             ContainerValidation.ValidateContainers(spec.Containers, Paths.Child(path, "containers"), isInit: false, volumeNames, containerNames, errs);
+            ValidateResizePolicies(spec.Containers, Paths.Child(path, "containers"), spec.RestartPolicy, errs);
         }
 
         OneOf(spec.RestartPolicy, Paths.Child(path, "restartPolicy"), RestartPolicies, errs);

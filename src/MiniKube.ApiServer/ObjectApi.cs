@@ -160,7 +160,7 @@ internal sealed partial class ObjectApi
         bool dryRun = false)
     {
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: false, fieldManager, dryRun, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, WritePart.Object, fieldManager, dryRun, ct);
     }
 
     /// <summary>PUT on the status subresource: replaces only the status.</summary>
@@ -172,7 +172,7 @@ internal sealed partial class ObjectApi
             throw ApiException.MethodNotAllowed($"{resource.Plural} have no status subresource");
         }
         var incoming = _codec.DecodeRequest(resource, body.Span);
-        return ReplaceAsync(resource, requestNamespace, incoming, statusOnly: true, fieldManager: null, dryRun, ct);
+        return ReplaceAsync(resource, requestNamespace, incoming, WritePart.Status, fieldManager: null, dryRun, ct);
     }
 
     /// <summary>
@@ -191,6 +191,36 @@ internal sealed partial class ObjectApi
         {
             return await ApplyAsync(resource, requestNamespace, name, patch, status, fieldManager, force, dryRun, ct).ConfigureAwait(false);
         }
+        return await PatchPartAsync(resource, requestNamespace, name, type, patch, status ? WritePart.Status : WritePart.Object, fieldManager, dryRun, ct)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A patch through the pod <c>resize</c> subresource: only the containers' cpu and memory requests and limits and their
+    /// resize policies change (<see cref="Validator.ValidatePodResize"/>); everything else in the patch is dropped.
+    /// </summary>
+    public async Task<CachedObject> PatchResizeAsync(string? requestNamespace, string name, string patchType, ReadOnlyMemory<byte> patch, bool dryRun,
+        CancellationToken ct)
+    {
+        var type = PatchTypes.Parse(patchType);
+        if (type == PatchType.Apply)
+        {
+            throw ApiException.MethodNotAllowed("server-side apply of the resize subresource is not supported");
+        }
+        return await PatchPartAsync(ResourceRegistry.For<Pod>(), requestNamespace, name, type, patch, WritePart.Resize, fieldManager: null, dryRun, ct)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>PUT on the pod <c>resize</c> subresource: the whole pod, of which only the resizable fields are taken.</summary>
+    public Task<CachedObject> UpdateResizeAsync(string? requestNamespace, ReadOnlyMemory<byte> body, bool dryRun, CancellationToken ct)
+    {
+        var pods = ResourceRegistry.For<Pod>();
+        return ReplaceAsync(pods, requestNamespace, _codec.DecodeRequest(pods, body.Span), WritePart.Resize, fieldManager: null, dryRun, ct);
+    }
+
+    private async Task<CachedObject> PatchPartAsync(ResourceInfo resource, string? requestNamespace, string name, PatchType type, ReadOnlyMemory<byte> patch,
+        WritePart part, string? fieldManager, bool dryRun, CancellationToken ct)
+    {
         JsonNode? patchNode;
         try
         {
@@ -226,7 +256,7 @@ internal sealed partial class ObjectApi
             }
             try
             {
-                return await ReplaceAsync(resource, requestNamespace, incoming, status, status ? null : fieldManager, dryRun, ct).ConfigureAwait(false);
+                return await ReplaceAsync(resource, requestNamespace, incoming, part, part == WritePart.Object ? fieldManager : null, dryRun, ct).ConfigureAwait(false);
             }
             catch (ApiException ex) when (ex.IsConflict && !pinned)
             {
@@ -380,7 +410,7 @@ internal sealed partial class ObjectApi
                 {
                     return await CreateAsync(resource, requestNamespace, bytes, dryRun, fieldManager: null, ct).ConfigureAwait(false);
                 }
-                return await ReplaceAsync(resource, requestNamespace, _codec.DecodeRequest(resource, bytes), statusOnly: false, fieldManager: null, dryRun, ct).ConfigureAwait(false);
+                return await ReplaceAsync(resource, requestNamespace, _codec.DecodeRequest(resource, bytes), WritePart.Object, fieldManager: null, dryRun, ct).ConfigureAwait(false);
             }
             catch (ApiException ex) when (((current is null && ex.Status.Reason == StatusReasons.AlreadyExists) || (current is not null && ex.IsNotFound) || ex.IsConflict) && !pinned)
             {
@@ -391,9 +421,10 @@ internal sealed partial class ObjectApi
     }
 
     /// <summary>The update all writes of an existing object share; <paramref name="dryRun"/> decides and validates everything but stores nothing.</summary>
-    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, bool statusOnly, string? fieldManager, bool dryRun,
+    private async Task<CachedObject> ReplaceAsync(ResourceInfo resource, string? requestNamespace, KubeObject incoming, WritePart part, string? fieldManager, bool dryRun,
         CancellationToken ct)
     {
+        var statusOnly = part == WritePart.Status;
         var name = incoming.Metadata.Name ?? "";
         RequireName(name);
         var ns = ResolveNamespace(resource, requestNamespace, incoming.Metadata.Namespace);
@@ -409,9 +440,20 @@ internal sealed partial class ObjectApi
             }
             var old = stored.Object;
             KubeObject next;
-            if (statusOnly)
+            IReadOnlyList<FieldError> errors;
+            if (part == WritePart.Resize)
+            {
+                var (resized, resizeErrors) = Validator.ValidatePodResize(Defaulter.Apply((Pod)incoming, _options.Admission), (Pod)old);
+                errors = resizeErrors;
+                // As Kubernetes: the spec changed, so metadata.generation moves on (the kubelet reports status.observedGeneration).
+                next = ObjectParts.SpecChanged(resized, old)
+                    ? resized with { Metadata = resized.Metadata with { Generation = (old.Metadata.Generation ?? 1) + 1 } }
+                    : resized;
+            }
+            else if (statusOnly)
             {
                 next = ObjectParts.WithStatus(old, ObjectParts.GetStatus(incoming));
+                errors = [];
             }
             else
             {
@@ -450,9 +492,13 @@ internal sealed partial class ObjectApi
                         ManagedFields = ManagedFields.ForWrite(oldJson, old.Metadata.ManagedFields, next, fieldManager, resource.ApiVersion, Now()),
                     },
                 };
+                errors = [];
             }
             next = next with { Metadata = next.Metadata with { ResourceVersion = null } };
-            var errors = Validator.ValidateUpdate(next, old);
+            if (part != WritePart.Resize)
+            {
+                errors = Validator.ValidateUpdate(next, old);
+            }
             if (errors.Count > 0)
             {
                 throw ApiException.Invalid(resource.Kind, name, errors);
@@ -608,6 +654,14 @@ internal sealed partial class ObjectApi
     {
         _caches.For(resource).OfferWritten(key, obj, stored, revision);
         return _codec.Stamp(resource, key, obj, revision, stored);
+    }
+
+    /// <summary>Which part of an object a write replaces: the object (not its status), its status, or a pod's resizable resources.</summary>
+    private enum WritePart
+    {
+        Object,
+        Status,
+        Resize,
     }
 
     /// <summary>Kubernetes timestamps have second precision.</summary>

@@ -47,6 +47,10 @@ internal sealed class ObjectsService(
     public override async Task<ObjectReply> Update(UpdateRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
+        if (IsResize(resource, request.Subresource))
+        {
+            return Reply(await api.UpdateResizeAsync(request.Namespace, request.Object.Memory, dryRun: false, context.CancellationToken).ConfigureAwait(false));
+        }
         return Reply(await api.UpdateAsync(resource, request.Namespace, request.Object.Memory, fieldManager: null, context.CancellationToken).ConfigureAwait(false));
     }
 
@@ -59,6 +63,11 @@ internal sealed class ObjectsService(
     public override async Task<ObjectReply> Patch(PatchRequest request, ServerCallContext context)
     {
         var resource = ObjectApi.Resolve(request.Resource);
+        if (IsResize(resource, request.Subresource))
+        {
+            return Reply(await api.PatchResizeAsync(request.Namespace, request.Name, request.PatchType, request.Patch.Memory, dryRun: false, context.CancellationToken)
+                .ConfigureAwait(false));
+        }
         return Reply(await api.PatchAsync(resource, request.Namespace, request.Name, request.PatchType, request.Patch.Memory, request.Status, fieldManager: null, force: false, dryRun: false, context.CancellationToken)
             .ConfigureAwait(false));
     }
@@ -130,6 +139,20 @@ internal sealed class ObjectsService(
             // Server shutdown: end the stream normally; clients resume against the next server.
         }
     }
+
+    /// <summary>The pod resize subresource; any other subresource name is not served here.</summary>
+    private static bool IsResize(ResourceInfo resource, string subresource) => subresource switch
+    {
+        "" => false,
+        "resize" when resource.Kind == "Pod" => true,
+        _ => throw new ApiException(new Api.Status
+        {
+            Outcome = "Failure",
+            Code = 404,
+            Reason = StatusReasons.NotFound,
+            Message = $"the server could not find the requested resource: {resource.Plural} have no {subresource} subresource",
+        }),
+    };
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 

@@ -189,6 +189,25 @@ public sealed class MiniKubeClient : IDisposable
         return Decode(resource, reply.Object);
     }
 
+    /// <summary>
+    /// A JSON merge patch through the pod's <c>resize</c> subresource (in-place resize): it may change the containers' cpu and
+    /// memory requests and limits (and their resize policies); a change of the pod's QoS class is refused as Invalid.
+    /// </summary>
+    public async Task<Pod> ResizePodAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default)
+    {
+        var pods = ResourceRegistry.For<Pod>();
+        var reply = await Unary(() => _objects.PatchAsync(new PatchRequest
+        {
+            Resource = Wire(pods),
+            Namespace = ns,
+            Name = name,
+            PatchType = "application/merge-patch+json",
+            Patch = ByteString.CopyFromUtf8(mergePatch),
+            Subresource = "resize",
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return (Pod)Decode(pods, reply.Object);
+    }
+
     public async Task<KubeObject> DeleteAsync(ResourceInfo resource, string name, string? ns = null, DeleteOptions? options = null,
         CancellationToken cancellationToken = default)
     {

@@ -64,10 +64,13 @@ internal sealed class ContainerConfigBuilder(MiniKubeClient? client, string node
         };
     }
 
-    /// <summary>A short hash of the container's spec: a running container whose spec changed is restarted.</summary>
+    /// <summary>
+    /// A short hash of the container's spec: a running container whose spec changed is restarted. Resources and resize
+    /// policies are left out, as Kubernetes hashes containers without them: a resize is applied in place (PodResizer).
+    /// </summary>
     public static string SpecHash(Container container)
     {
-        var bytes = SHA256.HashData(KubeSerializer.ToJsonBytes(container));
+        var bytes = SHA256.HashData(KubeSerializer.ToJsonBytes(container with { Resources = null, ResizePolicy = null }));
         return Convert.ToHexStringLower(bytes.AsSpan(0, 8));
     }
 

@@ -45,6 +45,9 @@ public sealed class DeadlineRuntime(IContainerRuntime inner, TimeSpan timeout, T
         Bounded("stop container", gracePeriod + timeout, async ct => { await inner.StopContainerAsync(id, gracePeriod, ct).ConfigureAwait(false); return true; },
             cancellationToken);
 
+    public Task<RuntimeContainer?> UpdateContainerResourcesAsync(string id, ContainerResources resources, CancellationToken cancellationToken) =>
+        Bounded("update container", timeout, ct => inner.UpdateContainerResourcesAsync(id, resources, ct), cancellationToken);
+
     public Task RemoveContainerAsync(string id, CancellationToken cancellationToken) =>
         Bounded("remove container", timeout, async ct => { await inner.RemoveContainerAsync(id, ct).ConfigureAwait(false); return true; }, cancellationToken);
 

@@ -482,6 +482,28 @@ public sealed class DockerRuntime : IContainerRuntime
         }
     }
 
+    public async Task<RuntimeContainer?> UpdateContainerResourcesAsync(string id, ContainerResources resources, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Memory without swap, as at creation (MemorySwap = Memory); Docker takes 0 as "leave as is" for both.
+            await _docker.Containers.UpdateContainerAsync(id, new ContainerUpdateParameters
+            {
+                NanoCPUs = resources.NanoCpus,
+                CPUShares = resources.CpuShares,
+                Memory = resources.MemoryBytes,
+                MemorySwap = resources.MemoryBytes,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ContainerRuntimeException(EngineMessage(ex), ex);
+        }
+        // The cached inspection holds the old settings.
+        _inspected.TryRemove(id, out _);
+        return await InspectAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<RuntimeContainer?> InspectAsync(string id, CancellationToken cancellationToken)
     {
         var (first, memoryLimit) = await InspectOnceAsync(id, cancellationToken).ConfigureAwait(false);
@@ -544,6 +566,7 @@ public sealed class DockerRuntime : IContainerRuntime
             StartedAt = ParseTime(state?.StartedAt),
             FinishedAt = runtimeState == RuntimeContainerState.Exited ? ParseTime(state?.FinishedAt) : null,
             IpAddress = ip,
+            Resources = inspect.HostConfig is { } host ? new ContainerResources(host.NanoCPUs, host.CPUShares, host.Memory) : null,
         };
         return (container, inspect.HostConfig?.Memory ?? 0);
     }

@@ -56,7 +56,17 @@ public interface IContainerRuntime : IAsyncDisposable
 
     /// <summary>One long-lived stream of resource samples for a running container; ends when the container stops.</summary>
     IAsyncEnumerable<ContainerStatsSample> StreamStatsAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Changes a running container's cpu and memory settings in place (in-place pod resize: Docker's container update) and
+    /// returns it inspected again. A runtime that cannot (test doubles) says so with a <see cref="ContainerRuntimeException"/>.
+    /// </summary>
+    Task<RuntimeContainer?> UpdateContainerResourcesAsync(string id, ContainerResources resources, CancellationToken cancellationToken) =>
+        throw new ContainerRuntimeException("this container runtime cannot change a container's resources in place");
 }
+
+/// <summary>The cgroup settings the kubelet gives a container, in Docker's units; 0 means none (unlimited).</summary>
+public sealed record ContainerResources(long NanoCpus, long CpuShares, long MemoryBytes);
 
 public enum RuntimeContainerState
 {
@@ -90,6 +100,8 @@ public sealed record RuntimeContainer
     public DateTimeOffset? FinishedAt { get; init; }
     /// <summary>The sandbox's address on the bridge (sandboxes only).</summary>
     public string? IpAddress { get; init; }
+    /// <summary>The cpu and memory settings the container runs with, as the runtime reports them (null when unknown).</summary>
+    public ContainerResources? Resources { get; init; }
 }
 
 public sealed record PortMapping(int ContainerPort, int HostPort, string Protocol, string HostIp);

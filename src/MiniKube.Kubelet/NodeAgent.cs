@@ -20,7 +20,7 @@ internal sealed class NodeAgent : IAsyncDisposable
         Pods = new PodWorkers(node, options, pods, runtime, time, loggers.CreateLogger<PodWorkers>()) { ContainerStarted = Stats.ContainersChanged };
         Killer = new ContainerKiller(runtime, Events);
         Probes = probesEnabled ? new ProbeManager(runtime, Killer, Events, time, loggers.CreateLogger<ProbeManager>(), Pods.Enqueue) : null;
-        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger<PodSyncer>());
+        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger<PodSyncer>(), () => Pods.Pods);
         Status = new NodeStatusReporter(node, options, client, runtime, kubeletPort, time, loggers.CreateLogger<NodeStatusReporter>());
     }
 

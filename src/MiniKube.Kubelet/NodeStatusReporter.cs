@@ -214,8 +214,7 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
         {
             runtimeProblem = "container runtime is down: " + ex.Message;
         }
-        var cpu = options.Cpu is { } c ? Quantity.Parse(c) : Quantity.FromValue(Environment.ProcessorCount);
-        var memory = options.Memory is { } m ? Quantity.Parse(m) : Quantity.Parse(string.Create(CultureInfo.InvariantCulture, $"{HostInfo.MemoryBytes() / 1024}Ki"));
+        var (cpu, memory) = CpuAndMemory(options);
         var capacity = new Dictionary<string, Quantity>(StringComparer.Ordinal)
         {
             [ResourceName.Cpu] = cpu,
@@ -296,4 +295,9 @@ internal sealed partial class NodeStatusReporter(string node, KubeletOptions opt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease of node {Node}: {Reason}")]
     private static partial void LogLeaseFailed(ILogger logger, string node, string reason);
+
+    /// <summary>The node's cpu and memory capacity (also its allocatable): the flags, else the machine's.</summary>
+    internal static (Quantity Cpu, Quantity Memory) CpuAndMemory(KubeletOptions options) =>
+        (options.Cpu is { } c ? Quantity.Parse(c) : Quantity.FromValue(Environment.ProcessorCount),
+         options.Memory is { } m ? Quantity.Parse(m) : Quantity.Parse(string.Create(CultureInfo.InvariantCulture, $"{HostInfo.MemoryBytes() / 1024}Ki")));
 }

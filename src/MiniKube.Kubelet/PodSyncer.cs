@@ -28,6 +28,7 @@ internal sealed partial class PodSyncer
     private readonly ILogger _logger;
     private readonly PodStatusWriter _statusWriter;
     private readonly SandboxConfigBuilder _sandboxConfigs;
+    private readonly PodResizer _resizer;
     // Pods whose final (grace 0) delete this kubelet already sent. A sync can run again before the informer delivers the
     // deletion — the "die" events of the containers it just stopped queue one — and must not delete a second time:
     // Kubernetes' status manager likewise forgets a pod once its final delete went out.
@@ -35,9 +36,11 @@ internal sealed partial class PodSyncer
     private long _finalDeletes;
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
-        ContainerKiller killer, TimeProvider time, ILogger logger)
+        ContainerKiller killer, TimeProvider time, ILogger logger, Func<IReadOnlyCollection<Pod>>? podsOnNode = null)
     {
         _killer = killer;
+        var (cpu, memory) = NodeStatusReporter.CpuAndMemory(options);
+        _resizer = new PodResizer(runtime, podsOnNode ?? (() => []), cpu, memory);
         _statusWriter = new PodStatusWriter(client, logger);
         _sandboxConfigs = new SandboxConfigBuilder(node, options);
         _node = node;
@@ -152,6 +155,11 @@ internal sealed partial class PodSyncer
                 break;
             }
         }
+        var resize = ResizeOutcome.None;
+        if (initialized && sandbox is not null)
+        {
+            (resize, containers) = await _resizer.ResizeAsync(pod, containers, sandbox.Id, ct).ConfigureAwait(false);
+        }
         foreach (var container in initialized ? spec.Containers : [])
         {
             var instances = containers.Where(c => !c.IsSandbox && c.ContainerName == container.Name)
@@ -173,6 +181,12 @@ internal sealed partial class PodSyncer
                     else if (current.SpecHash.Length > 0 && current.SpecHash != ContainerConfigBuilder.SpecHash(container))
                     {
                         _events?.Normal(pod, "Killing", $"Container {container.Name} definition changed, will be restarted");
+                        toKill.Add(current);
+                        toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
+                    }
+                    else if (resize.Restart.Contains(container.Name))
+                    {
+                        _events?.Normal(pod, "Killing", $"Container {container.Name} resize requires a restart (resizePolicy RestartContainer)");
                         toKill.Add(current);
                         toStart.Add((container, current.RestartCount + 1, instances.Skip(1).ToList()));
                     }
@@ -270,7 +284,8 @@ internal sealed partial class PodSyncer
         sandbox = containers.Where(c => c.IsSandbox && c.State == RuntimeContainerState.Running).OrderByDescending(c => c.CreatedAt).FirstOrDefault();
         var running = containers.Where(c => c.State == RuntimeContainerState.Running && (c.IsSandbox || c.SandboxId == sandbox?.Id)).ToList();
         _probes?.Sync(pod, running, pod.Status);
-        var status = PodStatusBuilder.Build(pod, sandbox, containers, waiting, ProbeStateOf(uid, spec), _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var status = ResizeStatus.Apply(PodStatusBuilder.Build(pod, sandbox, containers, waiting, ProbeStateOf(uid, spec), now), pod, containers, resize, now);
         if (status.Phase is PodPhase.Succeeded or PodPhase.Failed)
         {
             _probes?.RemovePod(uid);

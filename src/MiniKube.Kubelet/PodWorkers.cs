@@ -112,6 +112,10 @@ internal sealed partial class PodWorkers : IInformerHandler<Pod>, IAsyncDisposab
         {
             _queue.Add(uid);
         }
+        if (oldObj.Status?.Phase != newObj.Status?.Phase && newObj.Status?.Phase is PodPhase.Succeeded or PodPhase.Failed)
+        {
+            RetryDeferredResizes();
+        }
     }
 
     public void OnDelete(Pod obj)
@@ -123,6 +127,19 @@ internal sealed partial class PodWorkers : IInformerHandler<Pod>, IAsyncDisposab
         _pods.TryRemove(uid, out _);
         _deleted[uid] = obj;
         _queue.Add(uid);
+        RetryDeferredResizes();
+    }
+
+    /// <summary>A pod left the node: resizes that waited for room (PodResizePending Deferred) are tried again.</summary>
+    private void RetryDeferredResizes()
+    {
+        foreach (var (uid, pod) in _pods)
+        {
+            if (ResizeStatus.IsDeferred(pod))
+            {
+                _queue.Add(uid);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

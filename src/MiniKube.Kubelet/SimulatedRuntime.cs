@@ -47,7 +47,14 @@ public sealed class SimulatedRuntime(TimeSpan startDelay, TimeProvider time) : I
 
     public Task<string> CreateContainerAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {
-        var container = Decode(spec.Labels) with { State = RuntimeContainerState.Created, Image = spec.Image, ImageId = "sha256:simulated", CreatedAt = time.GetUtcNow() };
+        var container = Decode(spec.Labels) with
+        {
+            State = RuntimeContainerState.Created,
+            Image = spec.Image,
+            ImageId = "sha256:simulated",
+            CreatedAt = time.GetUtcNow(),
+            Resources = new ContainerResources(spec.NanoCpus ?? 0, spec.CpuShares ?? 0, spec.MemoryBytes ?? 0),
+        };
         _containers[container.Id] = container;
         return Task.FromResult(container.Id);
     }
@@ -68,6 +75,9 @@ public sealed class SimulatedRuntime(TimeSpan startDelay, TimeProvider time) : I
         }
         return Task.CompletedTask;
     }
+
+    public Task<RuntimeContainer?> UpdateContainerResourcesAsync(string id, ContainerResources resources, CancellationToken cancellationToken) =>
+        Task.FromResult(Update(id, c => c with { Resources = resources }));
 
     public Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
     {

@@ -43,6 +43,7 @@ internal static class RestDiscovery
             list.Add(("portforward", "", "v1", "PodPortForwardOptions", ["create", "get"]));
             list.Add(("attach", "", "v1", "PodAttachOptions", ["create", "get"]));
             list.Add(("eviction", "policy", "v1", "Eviction", ["create"]));
+            list.Add(("resize", "", "v1", "Pod", ["get", "patch", "update"]));
         }
         if (r.Plural is "deployments" or "replicasets")
         {

@@ -126,6 +126,9 @@ internal sealed partial class RestHandler(
             case "portforward" when target.Resource.Plural == "pods" && method is "GET" or "POST":
                 await PodPortForward.ServeAsync(http, api, target).ConfigureAwait(false);
                 return;
+            case "resize" when target.Resource.Plural == "pods":
+                await ServeResizeAsync(http, target).ConfigureAwait(false);
+                return;
             case "scale" when target.Resource.Plural is "deployments" or "replicasets":
                 await ServeScaleAsync(http, target).ConfigureAwait(false);
                 return;
@@ -188,6 +191,38 @@ internal sealed partial class RestHandler(
                     deleted = await api.DeleteAsync(resource, target.Namespace, name, options, ct).ConfigureAwait(false);
                 }
                 await WriteObjectAsync(http, deleted).ConfigureAwait(false);
+                return;
+            }
+        }
+        throw MethodNotAllowed(http.Request.Method, http.Request.Path.Value ?? "");
+    }
+
+    /// <summary>The pod <c>resize</c> subresource: GET reads the pod, PUT and PATCH change only its resizable resources.</summary>
+    private async Task ServeResizeAsync(HttpContext http, RestTarget target)
+    {
+        var ct = http.RequestAborted;
+        var name = target.Name!;
+        switch (http.Request.Method)
+        {
+            case "GET":
+                await WriteObjectAsync(http, await api.GetAsync(target.Resource, target.Namespace, name, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            case "PUT":
+            {
+                var body = Decode(http, target.Resource, await ReadBodyAsync(http).ConfigureAwait(false));
+                var nameInBody = JsonNode.Parse(body.Span)?["metadata"]?["name"]?.GetValue<string>();
+                if (nameInBody != name)
+                {
+                    throw ApiException.BadRequest($"the name of the object ({nameInBody}) does not match the name on the URL ({name})");
+                }
+                await WriteObjectAsync(http, await api.UpdateResizeAsync(target.Namespace, body, DryRun(http.Request.Query), ct).ConfigureAwait(false)).ConfigureAwait(false);
+                return;
+            }
+            case "PATCH":
+            {
+                var body = await ReadBodyAsync(http).ConfigureAwait(false);
+                var patched = await api.PatchResizeAsync(target.Namespace, name, http.Request.ContentType ?? "", body, DryRun(http.Request.Query), ct).ConfigureAwait(false);
+                await WriteObjectAsync(http, patched).ConfigureAwait(false);
                 return;
             }
         }

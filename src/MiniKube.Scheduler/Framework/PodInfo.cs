@@ -21,8 +21,9 @@ public sealed class PodInfo
         Key = KeyOf(pod);
         Labels = pod.Metadata.Labels ?? NoLabels;
         var spec = pod.Spec;
-        Requests = PodResources.Requests(spec);
-        (NonZeroMilliCpu, NonZeroMemory) = PodResources.NonZeroRequests(spec);
+        var holds = PodResources.ResizeAware(pod);
+        Requests = PodResources.Requests(holds);
+        (NonZeroMilliCpu, NonZeroMemory) = PodResources.NonZeroRequests(holds);
         HostPorts = HostPort.Of(spec);
         ControllerUid = ControllerOf(pod);
         IsTerminating = pod.Metadata.DeletionTimestamp is not null;

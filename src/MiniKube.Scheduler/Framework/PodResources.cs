@@ -19,6 +19,43 @@ public static class PodResources
     /// <summary>What the pod needs for the fit check: missing requests count as zero.</summary>
     public static Resource Requests(PodSpec? spec) => ToResource(Sum(spec, nonMissingDefaults: false));
 
+    /// <summary>
+    /// The spec a bound pod holds room for: while it is being resized in place, each container counts the larger of its
+    /// desired (spec), allocated and actual (status) requests, as kube-scheduler does.
+    /// </summary>
+    public static PodSpec? ResizeAware(Pod pod)
+    {
+        var spec = pod.Spec;
+        var statuses = pod.Status?.ContainerStatuses;
+        if (spec is null || statuses is null || statuses.All(s => s.AllocatedResources is null && s.Resources?.Requests is null))
+        {
+            return spec;
+        }
+        return spec with
+        {
+            Containers = spec.Containers.Select(c =>
+            {
+                var status = statuses.FirstOrDefault(s => s.Name == c.Name);
+                if (status is null)
+                {
+                    return c;
+                }
+                var requests = new Dictionary<string, Quantity>(c.Resources?.Requests ?? new Dictionary<string, Quantity>(), StringComparer.Ordinal);
+                foreach (var other in new[] { status.AllocatedResources, status.Resources?.Requests })
+                {
+                    foreach (var (name, q) in other ?? new Dictionary<string, Quantity>())
+                    {
+                        if (!requests.TryGetValue(name, out var have) || q > have)
+                        {
+                            requests[name] = q;
+                        }
+                    }
+                }
+                return c with { Resources = (c.Resources ?? new ResourceRequirements()) with { Requests = requests } };
+            }).ToList(),
+        };
+    }
+
     /// <summary>CPU (milli) and memory for scoring, with 100m / 200Mi standing in for each missing container request.</summary>
     public static (long MilliCpu, long Memory) NonZeroRequests(PodSpec? spec)
     {
