@@ -4,13 +4,13 @@ namespace MiniKube.Cluster;
 
 /// <summary>
 /// For a leader-elected scheduler or controller-manager: whether it holds its role's Lease (<c>kube-system/kube-scheduler</c>,
-/// <c>kube-system/kube-controller-manager</c>, the components' defaults). A standby is healthy too; the detail says who leads.
+/// <c>kube-system/minikube-controller-manager</c>, the components' defaults). A standby is healthy too; the detail says who leads.
 /// </summary>
 public sealed class LeaseHolderCheck(string role, string identity) : IComponentCheck
 {
     public const string LeaseNamespace = "kube-system";
 
-    public static string LeaseName(string role) => role == ClusterComponents.Scheduler ? "kube-scheduler" : "kube-controller-manager";
+    public static string LeaseName(string role) => role == ClusterComponents.Scheduler ? "kube-scheduler" : "minikube-controller-manager";
 
     public async Task<CheckResult> CheckAsync(CheckTarget target, CancellationToken cancellationToken)
     {
