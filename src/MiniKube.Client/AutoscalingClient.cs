@@ -80,15 +80,7 @@ public static class AutoscalingClient
         return KubeSerializer.FromJson<MetricValueList>(reply.List.Span).Items;
     }
 
-    private static async Task<T> Call<T>(MiniKubeClient client, Func<AsyncUnaryCall<T>> call)
-    {
-        try
-        {
-            return await call().ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            throw client.ToApiException(ex);
-        }
-    }
+    // The lambdas read client.Channel, the current server's, so a call refused by a dead server runs again on the next one.
+    private static Task<T> Call<T>(MiniKubeClient client, Func<AsyncUnaryCall<T>> call) =>
+        client.CallAsync(_ => call(), safeToRepeat: false, CancellationToken.None);
 }

@@ -2,8 +2,8 @@ namespace MiniKube.Client;
 
 /// <summary>
 /// Where the API server is: <c>--server</c>, else <c>MINIKUBE_SERVER</c>, else the client config file
-/// (<c>$MINIKUBE_CONFIG</c>, else <c>$MINIKUBE_HOME/config</c>, else <c>~/.minikube/config</c>; line <c>server: URL</c>,
-/// written by <c>minictl cluster up</c>), else the local default.
+/// (<c>$MINIKUBE_CONFIG</c>, else <c>$MINIKUBE_HOME/config</c>, else <c>~/.minikube/config</c>; line <c>server: URL</c> or
+/// <c>server: URL,URL,…</c>, written by <c>minictl cluster up</c>), else the local default. Several URLs make the client fail over.
 /// </summary>
 public static class ClientConfig
 {
@@ -36,6 +36,31 @@ public static class ClientConfig
             return env.Trim();
         }
         return ReadConfigServer(ConfigFilePathFrom(environment)) ?? DefaultServer;
+    }
+
+    /// <summary>The API server URLs of a <c>--server</c> value: one URL, or several separated by commas.</summary>
+    public static IReadOnlyList<string> ParseServers(string servers)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        return servers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Why <paramref name="servers"/> is not a usable <c>--server</c> value, or null when every URL in it is.</summary>
+    public static string? ServerProblem(string servers)
+    {
+        var urls = ParseServers(servers ?? "");
+        if (urls.Count == 0)
+        {
+            return $"invalid server address \"{servers}\": expected a URL such as {DefaultServer}, or several separated by commas";
+        }
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                return $"invalid server address \"{url}\": expected a URL such as {DefaultServer}, or several separated by commas";
+            }
+        }
+        return null;
     }
 
     /// <summary><c>$MINIKUBE_HOME</c>, else <c>~/.minikube</c>.</summary>

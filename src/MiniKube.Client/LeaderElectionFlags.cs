@@ -6,7 +6,8 @@ namespace MiniKube.Client;
 /// <summary>
 /// Kubernetes' leader-election flags, with its names and Go-duration values, bound the same way for every component
 /// that elects a leader: <c>--leader-elect</c>, <c>--leader-elect-lease-duration</c>, <c>--leader-elect-renew-deadline</c>,
-/// <c>--leader-elect-retry-period</c>, <c>--leader-elect-resource-name</c>, <c>--leader-elect-resource-namespace</c>.
+/// <c>--leader-elect-retry-period</c>, <c>--leader-elect-resource-name</c>, <c>--leader-elect-resource-namespace</c>,
+/// and <c>--leader-elect-identity</c> (so a supervisor can tell which of its processes leads).
 /// </summary>
 public sealed class LeaderElectionFlags
 {
@@ -20,6 +21,7 @@ public sealed class LeaderElectionFlags
         RetryPeriod = DurationOption("--leader-elect-retry-period", Defaults.RetryPeriod, "How often to try to acquire or renew the Lease");
         ResourceName = new Option<string>("--leader-elect-resource-name") { Description = "The Lease's name", DefaultValueFactory = _ => resourceName };
         ResourceNamespace = new Option<string>("--leader-elect-resource-namespace") { Description = "The Lease's namespace", DefaultValueFactory = _ => Defaults.LeaseNamespace };
+        Identity = new Option<string?>("--leader-elect-identity") { Description = "Who this process is in the Lease (default: host name and a random suffix); must differ between candidates" };
     }
 
     public Option<bool> LeaderElect { get; }
@@ -34,7 +36,9 @@ public sealed class LeaderElectionFlags
 
     public Option<string> ResourceNamespace { get; }
 
-    public IReadOnlyList<Option> All => [LeaderElect, LeaseDuration, RenewDeadline, RetryPeriod, ResourceName, ResourceNamespace];
+    public Option<string?> Identity { get; }
+
+    public IReadOnlyList<Option> All => [LeaderElect, LeaseDuration, RenewDeadline, RetryPeriod, ResourceName, ResourceNamespace, Identity];
 
     /// <summary>Whether to elect, and how, in one value; a value that is not a Go duration adds one line to <paramref name="problems"/>.</summary>
     public LeaderElectionOptions Bind(ParseResult parse, ICollection<string> problems)
@@ -50,6 +54,7 @@ public sealed class LeaderElectionFlags
             LeaderElect = parse.GetValue(LeaderElect),
             LeaseName = (parse.GetValue(ResourceName) ?? "").Trim(),
             LeaseNamespace = (parse.GetValue(ResourceNamespace) ?? "").Trim(),
+            Identity = parse.GetValue(Identity) is { Length: > 0 } identity ? identity.Trim() : Defaults.Identity,
             LeaseDuration = Duration(LeaseDuration, Defaults.LeaseDuration),
             RenewDeadline = Duration(RenewDeadline, Defaults.RenewDeadline),
             RetryPeriod = Duration(RetryPeriod, Defaults.RetryPeriod),

@@ -25,17 +25,19 @@ public sealed class MiniKubeClient : IDisposable
     }
 
     internal const string StatusTrailer = "minikube-status-bin";
-    private readonly GrpcChannel _channel;
-    private readonly Objects.ObjectsClient _objects;
+    private readonly ServerEndpoints _endpoints;
 
+    /// <param name="server">One API server URL, or several separated by commas (<c>--server URL,URL,…</c>): the client
+    /// uses one at a time and moves on to the next when a call finds it gone.</param>
     public MiniKubeClient(string server)
     {
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var urls = ClientConfig.ParseServers(server);
+        if (ClientConfig.ServerProblem(server) is { } problem)
         {
-            throw new ArgumentException($"invalid server address \"{server}\": expected a URL such as {ClientConfig.DefaultServer}", nameof(server));
+            throw new ArgumentException(problem, nameof(server));
         }
-        Server = server;
-        _channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        Server = string.Join(',', urls);
+        _endpoints = new ServerEndpoints(urls, url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {
@@ -51,14 +53,20 @@ public sealed class MiniKubeClient : IDisposable
             // server that is back: keep it short so a restarted API server is reached within a second.
             InitialReconnectBackoff = ReconnectBackoff.Initial,
             MaxReconnectBackoff = ReconnectBackoff.Max,
-        });
-        _objects = new Objects.ObjectsClient(_channel);
+        }));
     }
 
+    /// <summary>Every API server this client may use, comma-separated, as given.</summary>
     public string Server { get; }
 
-    /// <summary>The channel, for other services of the same server (see <see cref="PodProxyClient"/>).</summary>
-    internal GrpcChannel Channel => _channel;
+    /// <summary>The API servers this client may use, in order.</summary>
+    public IReadOnlyList<string> Servers => _endpoints.Urls;
+
+    /// <summary>The API server the client currently sends its calls to.</summary>
+    public string CurrentServer => _endpoints.Urls[_endpoints.Current];
+
+    /// <summary>The current server's channel, for other services of the same server (see <see cref="PodProxyClient"/>).</summary>
+    internal GrpcChannel Channel => _endpoints.Channel(_endpoints.Current);
 
     // ---- Typed API ----
 
@@ -110,7 +118,7 @@ public sealed class MiniKubeClient : IDisposable
             Metadata = new ObjectMeta { Name = podName, Namespace = ns, Uid = podUid },
             Target = new ObjectReference { Kind = "Node", Name = nodeName, ApiVersion = "v1" },
         };
-        var reply = await Unary(() => _objects.BindAsync(new BindRequest { Namespace = ns, Binding = Bytes(binding) }, cancellationToken: cancellationToken))
+        var reply = await Unary(o => o.BindAsync(new BindRequest { Namespace = ns, Binding = Bytes(binding) }, cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken)
             .ConfigureAwait(false);
         return KubeSerializer.FromJson<Pod>(reply.Object.Span);
     }
@@ -120,64 +128,64 @@ public sealed class MiniKubeClient : IDisposable
     public async Task<KubeObject> CreateAsync(KubeObject obj, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.CreateAsync(new CreateRequest
+        var reply = await Unary(o => o.CreateAsync(new CreateRequest
         {
             Resource = Wire(resource),
             Namespace = obj.Metadata.Namespace ?? "",
             Object = Bytes(obj),
             DryRun = dryRun,
-        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
 
     public async Task<KubeObject> GetAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = await Unary(o => o.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
+            cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
 
     /// <summary>Raw JSON of one object, as served.</summary>
     public async Task<byte[]> GetJsonAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = await Unary(o => o.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },
+            cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
         return reply.Object.ToByteArray();
     }
 
     public async Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListAsync(ResourceInfo resource, string? ns = null,
         string? labelSelector = null, string? fieldSelector = null, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.ListAsync(new ListRequest
+        var reply = await Unary(o => o.ListAsync(new ListRequest
         {
             Resource = Wire(resource),
             Namespace = ns ?? "",
             LabelSelector = labelSelector ?? "",
             FieldSelector = fieldSelector ?? "",
-        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
         return DecodeList(resource, reply.List.Span);
     }
 
     public async Task<KubeObject> UpdateAsync(KubeObject obj, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.UpdateAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = await Unary(o => o.UpdateAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+            cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
 
     public async Task<KubeObject> UpdateStatusAsync(KubeObject obj, CancellationToken cancellationToken = default)
     {
         var resource = ResourceRegistry.ByType(obj.GetType());
-        var reply = await Unary(() => _objects.UpdateStatusAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = await Unary(o => o.UpdateStatusAsync(new UpdateRequest { Resource = Wire(resource), Namespace = obj.Metadata.Namespace ?? "", Object = Bytes(obj) },
+            cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
 
     public async Task<KubeObject> PatchAsync(ResourceInfo resource, string name, string? ns, string mergePatch, bool status = false,
         CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.PatchAsync(new PatchRequest
+        var reply = await Unary(o => o.PatchAsync(new PatchRequest
         {
             Resource = Wire(resource),
             Namespace = ns ?? "",
@@ -185,7 +193,7 @@ public sealed class MiniKubeClient : IDisposable
             PatchType = "application/merge-patch+json",
             Patch = ByteString.CopyFromUtf8(mergePatch),
             Status = status,
-        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
 
@@ -224,7 +232,7 @@ public sealed class MiniKubeClient : IDisposable
         {
             request.GracePeriodSeconds = grace;
         }
-        var reply = await Unary(() => _objects.DeleteAsync(request, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = await Unary(o => o.DeleteAsync(request, cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return Decode(resource, reply.Object);
     }
 
@@ -232,77 +240,105 @@ public sealed class MiniKubeClient : IDisposable
     /// Watches a resource. No <paramref name="resourceVersion"/>: the current objects arrive as ADDED, then changes.
     /// A version from a list: every change after it. A version too old for the server ends with an
     /// <see cref="ApiException"/> whose <see cref="ApiException.IsGone"/> is true (re-list). <paramref name="onEstablished"/> runs
-    /// once the server has registered the watch (it sends the response headers then), before any event.
+    /// once the server has registered the watch (it sends the response headers then), before any event; again after a resume.
+    /// With several servers, a watch that cannot start moves on to the next server, and a watch from a given version whose
+    /// server vanishes resumes on the next one from the version of the last event it delivered, so no event is missed or
+    /// repeated (all servers share one etcd, whose revisions are the versions).
     /// </summary>
     public async IAsyncEnumerable<WatchEvent<KubeObject>> WatchAsync(ResourceInfo resource, string? ns = null, string? labelSelector = null,
         string? fieldSelector = null, string? resourceVersion = null, bool allowBookmarks = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default, Action? onEstablished = null)
     {
-        using var call = _objects.Watch(new WatchRequest
-        {
-            Resource = Wire(resource),
-            Namespace = ns ?? "",
-            LabelSelector = labelSelector ?? "",
-            FieldSelector = fieldSelector ?? "",
-            ResourceVersion = resourceVersion ?? "",
-            AllowBookmarks = allowBookmarks,
-        }, cancellationToken: cancellationToken);
-        if (onEstablished is not null)
-        {
-            try
-            {
-                await call.ResponseHeadersAsync.ConfigureAwait(false);
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-            catch (RpcException ex)
-            {
-                throw ToApiException(ex);
-            }
-            onEstablished();
-        }
-        var stream = call.ResponseStream;
+        // From no version the server first sends the current objects, whose versions do not order them: such a watch can
+        // move to another server only before its first event.
+        var resumable = resourceVersion is { Length: > 0 } and not "0";
+        var from = resourceVersion ?? "";
+        var index = _endpoints.Current;
+        var delivered = false;
+        var failures = 0;
         while (true)
         {
-            bool more;
-            try
+            using var call = new Objects.ObjectsClient(_endpoints.Channel(index)).Watch(new WatchRequest
             {
-                more = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                Resource = Wire(resource),
+                Namespace = ns ?? "",
+                LabelSelector = labelSelector ?? "",
+                FieldSelector = fieldSelector ?? "",
+                ResourceVersion = from,
+                AllowBookmarks = allowBookmarks,
+            }, cancellationToken: cancellationToken);
+            RpcException? broken = null;
+            if (onEstablished is not null)
             {
-                throw new OperationCanceledException(cancellationToken);
+                try
+                {
+                    await call.ResponseHeadersAsync.ConfigureAwait(false);
+                    onEstablished();
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                catch (RpcException ex)
+                {
+                    broken = ex;
+                }
             }
-            catch (RpcException ex)
+            var stream = call.ResponseStream;
+            while (broken is null)
             {
-                throw ToApiException(ex);
+                bool more;
+                try
+                {
+                    more = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                catch (RpcException ex)
+                {
+                    broken = ex;
+                    break;
+                }
+                if (!more)
+                {
+                    yield break;
+                }
+                var e = stream.Current;
+                if (e.Type == WatchEventTypes.Error)
+                {
+                    throw new ApiException(KubeSerializer.FromJson<Status>(e.Object.Span));
+                }
+                var obj = Decode(resource, e.Object);
+                delivered = true;
+                failures = 0;
+                if (resumable && obj.Metadata.ResourceVersion is { Length: > 0 } rv)
+                {
+                    from = rv;
+                }
+                yield return new WatchEvent<KubeObject>(e.Type, obj);
             }
-            if (!more)
+            if ((delivered && !resumable) || ++failures >= _endpoints.Count
+                || !Failover.MayRetryElsewhere(broken, safeToRepeat: true, cancellationToken))
             {
-                yield break;
+                throw ToApiException(broken, _endpoints.Urls[index]);
             }
-            var e = stream.Current;
-            if (e.Type == WatchEventTypes.Error)
-            {
-                throw new ApiException(KubeSerializer.FromJson<Status>(e.Object.Span));
-            }
-            yield return new WatchEvent<KubeObject>(e.Type, Decode(resource, e.Object));
+            index = _endpoints.MoveOnFrom(index);
         }
     }
 
     public async Task<IReadOnlyList<ApiResource>> DiscoverAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(() => _objects.DiscoverAsync(new DiscoverRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var reply = await Unary(o => o.DiscoverAsync(new DiscoverRequest(), cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
         return reply.Resources;
     }
 
     /// <summary>The Kubernetes version the server implements (gitVersion, e.g. <c>v1.32.0-minikube</c>).</summary>
     public async Task<VersionReply> GetVersionAsync(CancellationToken cancellationToken = default) =>
-        await Unary(() => _objects.VersionAsync(new VersionRequest(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await Unary(o => o.VersionAsync(new VersionRequest(), cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _endpoints.Dispose();
 
     // Served-only kinds share their plural with a stored one ("pods"), so they travel group-qualified ("pods.metrics.k8s.io").
     private static string Wire(ResourceInfo resource) => resource.Stored ? resource.Plural : resource.QualifiedPlural;
@@ -328,19 +364,36 @@ public sealed class MiniKubeClient : IDisposable
 
     private static ByteString Bytes(object obj) => UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(obj));
 
-    private async Task<T> Unary<T>(Func<AsyncUnaryCall<T>> call)
+    private Task<T> Unary<T>(Func<Objects.ObjectsClient, AsyncUnaryCall<T>> call, bool safeToRepeat, CancellationToken cancellationToken) =>
+        CallAsync(channel => call(new Objects.ObjectsClient(channel)), safeToRepeat, cancellationToken);
+
+    /// <summary>
+    /// Runs a unary call on the current server; when it fails so that <see cref="Failover.MayRetryElsewhere"/> allows,
+    /// runs it again on the next server, trying each server at most once.
+    /// </summary>
+    internal async Task<T> CallAsync<T>(Func<GrpcChannel, AsyncUnaryCall<T>> call, bool safeToRepeat, CancellationToken cancellationToken)
     {
-        try
+        var index = _endpoints.Current;
+        for (var attempt = 1; ; attempt++)
         {
-            return await call().ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            throw ToApiException(ex);
+            try
+            {
+                return await call(_endpoints.Channel(index)).ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (attempt < _endpoints.Count && Failover.MayRetryElsewhere(ex, safeToRepeat, cancellationToken))
+            {
+                index = _endpoints.MoveOnFrom(index);
+            }
+            catch (RpcException ex)
+            {
+                throw ToApiException(ex, _endpoints.Urls[index]);
+            }
         }
     }
 
-    internal ApiException ToApiException(RpcException ex)
+    internal ApiException ToApiException(RpcException ex) => ToApiException(ex, CurrentServer);
+
+    private static ApiException ToApiException(RpcException ex, string server)
     {
         var trailer = ex.Trailers.GetValueBytes(StatusTrailer);
         if (trailer is not null)
@@ -357,8 +410,8 @@ public sealed class MiniKubeClient : IDisposable
         var (code, reason, message) = ex.StatusCode switch
         {
             StatusCode.Unavailable => (503, StatusReasons.ServiceUnavailable,
-                $"cannot reach the API server at {Server}: {ex.Status.Detail} (is minikube-apiserver running? set --server or {ClientConfig.ServerEnvironmentVariable})"),
-            StatusCode.DeadlineExceeded => (504, StatusReasons.Timeout, $"the API server at {Server} did not answer in time"),
+                $"cannot reach the API server at {server}: {ex.Status.Detail} (is minikube-apiserver running? set --server or {ClientConfig.ServerEnvironmentVariable})"),
+            StatusCode.DeadlineExceeded => (504, StatusReasons.Timeout, $"the API server at {server} did not answer in time"),
             StatusCode.Cancelled => (499, "Cancelled", "the request was cancelled"),
             StatusCode.NotFound => (404, StatusReasons.NotFound, ex.Status.Detail),
             // The server's message-size check runs before any handler, so no Status trailer says more.

@@ -30,7 +30,7 @@ public static class RequestOutcome
         return rpc.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown;
     }
 
-    private static bool ConnectionRefused(RpcException rpc)
+    internal static bool ConnectionRefused(RpcException rpc)
     {
         for (Exception? e = rpc.Status.DebugException ?? rpc.InnerException; e is not null; e = e.InnerException)
         {

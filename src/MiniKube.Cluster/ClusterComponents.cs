@@ -67,6 +67,10 @@ public static partial class ClusterComponents
     /// <summary>The kubelet component's name for <paramref name="node"/>.</summary>
     public static string KubeletName(string node) => Kubelet + "-" + node;
 
+    /// <summary>
+    /// One etcd member per control plane. Several members form one Raft cluster: each knows all peers
+    /// (<c>--initial-cluster</c>) and they start together, since none is healthy before a majority runs.
+    /// </summary>
     private static IEnumerable<ComponentSpec> EtcdComponent(ClusterLayout layout)
     {
         var state = layout.State;
@@ -74,88 +78,117 @@ public static partial class ClusterComponents
         {
             yield break;
         }
-        var client = ClusterState.Loopback(state.EtcdClientPort);
-        var peer = ClusterState.Loopback(state.EtcdPeerPort);
-        yield return new ComponentSpec
+        var members = state.ControlPlaneMembers;
+        var initialCluster = string.Join(',', members.Select((m, i) => EtcdMemberName(state, i + 1) + "=" + ClusterState.Loopback(m.EtcdPeerPort)));
+        for (var index = 1; index <= members.Count; index++)
         {
-            Name = Etcd,
-            Role = Etcd,
-            Command =
-            [
-                layout.EtcdExecutable,
-                "--name", state.Name,
-                "--data-dir", layout.Home.EtcdDataDirectory,
-                "--listen-client-urls", client,
-                "--advertise-client-urls", client,
-                "--listen-peer-urls", peer,
-                "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", state.Name + "=" + peer,
-                "--initial-cluster-state", "new",
-                // Nothing else compacts this etcd: keep an hour of history. Fewer raft entries in memory than 3.4's default.
-                "--auto-compaction-mode", "periodic",
-                "--auto-compaction-retention", "1h",
-                "--snapshot-count", "10000",
-                "--logger", "zap",
-                "--log-outputs", "stderr",
-            ],
-            LogFile = layout.Home.LogFile(Etcd),
-            Ports = [new(state.EtcdClientPort, "etcd client"), new(state.EtcdPeerPort, "etcd peer")],
-            Readiness = new HttpCheck(client + "/health"),
-            Health = new HttpCheck(client + "/health"),
-            Endpoint = client,
-            StopWave = 3,
-            DataDirectories = [layout.Home.EtcdDataDirectory],
-        };
+            var member = members[index - 1];
+            var name = ClusterState.MemberName(Etcd, index);
+            var client = ClusterState.Loopback(member.EtcdClientPort);
+            var peer = ClusterState.Loopback(member.EtcdPeerPort);
+            var dataDirectory = layout.Home.EtcdMemberDataDirectory(index);
+            yield return new ComponentSpec
+            {
+                Name = name,
+                Role = Etcd,
+                Command =
+                [
+                    layout.EtcdExecutable,
+                    "--name", EtcdMemberName(state, index),
+                    "--data-dir", dataDirectory,
+                    "--listen-client-urls", client,
+                    "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer,
+                    "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", initialCluster,
+                    "--initial-cluster-state", "new",
+                    "--initial-cluster-token", state.Name,
+                    // Nothing else compacts this etcd: keep an hour of history. Fewer raft entries in memory than 3.4's default.
+                    "--auto-compaction-mode", "periodic",
+                    "--auto-compaction-retention", "1h",
+                    "--snapshot-count", "10000",
+                    "--logger", "zap",
+                    "--log-outputs", "stderr",
+                ],
+                LogFile = layout.Home.LogFile(name),
+                Ports = [new(member.EtcdClientPort, "etcd client"), new(member.EtcdPeerPort, "etcd peer")],
+                Readiness = new HttpCheck(client + "/health"),
+                Health = new EtcdMemberCheck(client),
+                Endpoint = client,
+                StopWave = 3,
+                DataDirectories = [dataDirectory],
+            };
+        }
     }
 
+    /// <summary>Member 1 keeps the cluster's name (as before there were several); the others are <c>name-M</c>.</summary>
+    private static string EtcdMemberName(ClusterState state, int member) => ClusterState.MemberName(state.Name, member);
+
+    /// <summary>One API server per control plane, each over every etcd member (it fails over between them).</summary>
     private static IEnumerable<ComponentSpec> ApiServerComponent(ClusterLayout layout)
     {
         var state = layout.State;
-        var readyz = new HttpCheck(state.ApiHttpUrl + "/readyz");
-        yield return new ComponentSpec
+        var members = state.ControlPlaneMembers;
+        for (var index = 1; index <= members.Count; index++)
         {
-            Name = ApiServer,
-            Role = ApiServer,
-            // The API server waits for etcd itself (--etcd-startup-timeout), so both start at once.
-            Command = DotnetCommand(layout, ApiServerAssembly, ApiServer,
-                "--etcd-servers", state.EtcdEndpoints,
-                "--port", Invariant(state.ApiHttpPort),
-                "--grpc-port", Invariant(state.ApiGrpcPort),
-                "--etcd-startup-timeout", "30"),
-            Environment = DotnetEnvironment,
-            LogFile = layout.Home.LogFile(ApiServer),
-            Ports = [new(state.ApiGrpcPort, "API server gRPC"), new(state.ApiHttpPort, "API server HTTP")],
-            Readiness = readyz,
-            Health = readyz,
-            Endpoint = $"{state.ServerUrl} (gRPC), {state.ApiHttpUrl} (HTTP)",
-            StopWave = 2,
-        };
+            var member = members[index - 1];
+            var name = ClusterState.MemberName(ApiServer, index);
+            var http = ClusterState.Loopback(member.ApiHttpPort);
+            var readyz = new HttpCheck(http + "/readyz");
+            yield return new ComponentSpec
+            {
+                Name = name,
+                Role = ApiServer,
+                // The API server waits for etcd itself (--etcd-startup-timeout), so both start at once.
+                Command = DotnetCommand(layout, ApiServerAssembly, ApiServer,
+                    "--etcd-servers", state.EtcdEndpoints,
+                    "--port", Invariant(member.ApiHttpPort),
+                    "--grpc-port", Invariant(member.ApiGrpcPort),
+                    "--etcd-startup-timeout", "30"),
+                Environment = DotnetEnvironment,
+                LogFile = layout.Home.LogFile(name),
+                Ports = [new(member.ApiGrpcPort, "API server gRPC"), new(member.ApiHttpPort, "API server HTTP")],
+                Readiness = readyz,
+                Health = readyz,
+                Endpoint = $"{ClusterState.Loopback(member.ApiGrpcPort)} (gRPC), {http} (HTTP)",
+                StopWave = 2,
+            };
+        }
     }
 
-    private static IEnumerable<ComponentSpec> SchedulerComponent(ClusterLayout layout)
-    {
-        yield return ControlLoop(layout, Scheduler, SchedulerAssembly, new LogLineCheck(SchedulerStarted(), "it serves"));
-    }
+    private static IEnumerable<ComponentSpec> SchedulerComponent(ClusterLayout layout) =>
+        ControlLoops(layout, Scheduler, SchedulerAssembly, new LogLineCheck(SchedulerStarted(), "it serves"));
 
-    private static IEnumerable<ComponentSpec> ControllerManagerComponent(ClusterLayout layout)
-    {
-        yield return ControlLoop(layout, ControllerManager, ControllerManagerAssembly, new LogLineCheck(ControllersRunning(), "its controllers run"));
-    }
+    private static IEnumerable<ComponentSpec> ControllerManagerComponent(ClusterLayout layout) =>
+        ControlLoops(layout, ControllerManager, ControllerManagerAssembly, new LogLineCheck(ControllersStarted(), "its controllers run or it stands by"));
 
-    /// <summary>The scheduler or the controller manager: a client of the API server, ready once its log says so.</summary>
-    private static ComponentSpec ControlLoop(ClusterLayout layout, string name, string assembly, LogLineCheck readiness) => new()
+    /// <summary>
+    /// The scheduler or the controller manager, one per control plane: a client of every API server, ready once its log says
+    /// so. One instance runs without leader election, so a restarted component works at once instead of waiting out the old
+    /// Lease. Several elect a leader on a Lease, each under its component name, so exactly one acts and <c>cluster status</c>
+    /// can tell which.
+    /// </summary>
+    private static IEnumerable<ComponentSpec> ControlLoops(ClusterLayout layout, string role, string assembly, LogLineCheck readiness)
     {
-        Name = name,
-        Role = name,
-        // One instance: no leader election, so a restarted component works at once instead of waiting out the old lease.
-        Command = DotnetCommand(layout, assembly, name, "--server", layout.State.ServerUrl, "--leader-elect=false"),
-        Environment = DotnetEnvironment,
-        LogFile = layout.Home.LogFile(name),
-        After = [ApiServer],
-        Readiness = readiness,
-        Health = RunningCheck.Instance,
-        StopWave = 1,
-    };
+        var state = layout.State;
+        for (var index = 1; index <= state.ControlPlanes; index++)
+        {
+            var name = ClusterState.MemberName(role, index);
+            string[] election = state.ControlPlanes == 1 ? ["--leader-elect=false"] : ["--leader-elect=true", "--leader-elect-identity", name];
+            yield return new ComponentSpec
+            {
+                Name = name,
+                Role = role,
+                Command = DotnetCommand(layout, assembly, role, ["--server", state.ServerUrl, .. election]),
+                Environment = DotnetEnvironment,
+                LogFile = layout.Home.LogFile(name),
+                After = [ClusterState.MemberName(ApiServer, index)],
+                Readiness = readiness,
+                Health = state.ControlPlanes == 1 ? RunningCheck.Instance : new LeaseHolderCheck(role, name),
+                StopWave = 1,
+            };
+        }
+    }
 
     /// <summary>
     /// One minikube-proxy for the host (it serves every kubelet here: they share the Docker bridge and iptables). It runs as
@@ -245,6 +278,7 @@ public static partial class ClusterComponents
     [GeneratedRegex(@"minikube-proxy running for node")]
     private static partial Regex ProxyRunning();
 
-    [GeneratedRegex(@"is leading; running controllers")]
-    private static partial Regex ControllersRunning();
+    // A standby (leader election on, Lease held by another) says it is a candidate and waits.
+    [GeneratedRegex(@"is leading; running controllers|is a candidate for lease")]
+    private static partial Regex ControllersStarted();
 }

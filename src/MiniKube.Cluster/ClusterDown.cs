@@ -114,7 +114,10 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
     {
         if (state.ManagedEtcd)
         {
-            DeleteDirectory(home.EtcdDataDirectory);
+            for (var member = 1; member <= state.ControlPlanes; member++)
+            {
+                DeleteDirectory(home.EtcdMemberDataDirectory(member));
+            }
         }
         DeleteDirectory(Path.Combine(home.Directory, "kubelet"));
         DeleteDirectory(home.LogDirectory);

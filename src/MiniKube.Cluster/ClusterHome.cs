@@ -27,6 +27,9 @@ public sealed class ClusterHome
 
     public string EtcdDataDirectory => Path.Combine(Directory, "etcd");
 
+    /// <summary>The data directory of etcd member <paramref name="member"/> (member 1: <see cref="EtcdDataDirectory"/>).</summary>
+    public string EtcdMemberDataDirectory(int member) => Path.Combine(Directory, ClusterState.MemberName("etcd", member));
+
     public string KubeletRootDirectory(string node) => Path.Combine(Directory, "kubelet", node);
 
     public string LogFile(string component) => Path.Combine(LogDirectory, component + ".log");

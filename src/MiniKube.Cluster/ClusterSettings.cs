@@ -21,6 +21,11 @@ public static partial class ClusterSettings
         {
             throw new ClusterException($"--nodes must be between 1 and {UpOptions.MaxNodes}, not {nodes}");
         }
+        var controlPlanes = options.ControlPlanes ?? recorded?.ControlPlanes ?? 1;
+        if (controlPlanes is < 1 or > UpOptions.MaxControlPlanes || controlPlanes % 2 == 0)
+        {
+            throw new ClusterException($"--control-planes must be an odd number from 1 to {UpOptions.MaxControlPlanes} (etcd needs a majority of its members), not {controlPlanes}");
+        }
         var external = options.EtcdServers is { } etcd ? NormalizeEtcd(etcd) : recorded?.ExternalEtcd;
         var extraConfig = options.ExtraConfig is { } given ? ExtraConfig.Normalize(given) : recorded?.ExtraConfig ?? [];
         if (running && recorded is not null)
@@ -33,6 +38,8 @@ public static partial class ClusterSettings
                 "the running cluster's components were started with " +
                 (recorded.ExtraConfig.Count == 0 ? "no --extra-config" : "--extra-config " + string.Join(" ", recorded.ExtraConfig)) +
                 "; run minictl cluster down first to change it");
+            Refuse(controlPlanes != recorded.ControlPlanes,
+                $"the running cluster has {recorded.ControlPlanes} control plane(s); run minictl cluster down --purge first to change --control-planes");
             Refuse(options.ApiPort is { } p && p != recorded.ApiGrpcPort,
                 $"the running cluster's API server is on port {recorded.ApiGrpcPort}; run minictl cluster down first to change --api-port");
         }
@@ -56,6 +63,15 @@ public static partial class ClusterSettings
         var dashboard = Keep(recorded?.DashboardPort);
         var etcdClient = external is null ? Keep(recorded?.EtcdClientPort) : 0;
         var etcdPeer = external is null ? Keep(recorded?.EtcdPeerPort) : 0;
+        // Members 2…: the recorded ports when the recorded cluster had as many members, new ones otherwise.
+        IReadOnlyList<ControlPlaneMember> recordedExtra = recorded is not null && recorded.ControlPlanes == controlPlanes ? recorded.ExtraControlPlanes : [];
+        foreach (var member in recordedExtra)
+        {
+            Keep(member.ApiGrpcPort);
+            Keep(member.ApiHttpPort);
+            Keep(external is null ? member.EtcdClientPort : 0);
+            Keep(external is null ? member.EtcdPeerPort : 0);
+        }
         return new ClusterState
         {
             Name = name,
@@ -67,6 +83,10 @@ public static partial class ClusterSettings
             DashboardPort = dashboard > 0 ? dashboard : Ports.Pick(taken),
             EtcdClientPort = external is null ? (etcdClient > 0 ? etcdClient : Ports.Pick(taken)) : 0,
             EtcdPeerPort = external is null ? (etcdPeer > 0 ? etcdPeer : Ports.Pick(taken)) : 0,
+            ExtraControlPlanes = recordedExtra.Count == controlPlanes - 1 && recordedExtra.All(m => (m.EtcdClientPort > 0) == (external is null))
+                ? recordedExtra
+                : [.. Enumerable.Range(2, controlPlanes - 1).Select(_ => new ControlPlaneMember(
+                    external is null ? Ports.Pick(taken) : 0, external is null ? Ports.Pick(taken) : 0, Ports.Pick(taken), Ports.Pick(taken)))],
             CreatedAt = recorded?.CreatedAt is { } created && created != default ? created : now,
             ExtraConfig = extraConfig,
             Components = recorded?.Components ?? [],

@@ -42,14 +42,26 @@ public sealed record ClusterState
 
     public IReadOnlyList<ComponentRecord> Components { get; init; } = [];
 
+    /// <summary>Members 2… of a highly available control plane; member 1 uses the ports above. Empty for one control plane.</summary>
+    public IReadOnlyList<ControlPlaneMember> ExtraControlPlanes { get; init; } = [];
+
+    [JsonIgnore]
+    public int ControlPlanes => 1 + ExtraControlPlanes.Count;
+
+    /// <summary>Every control-plane member's ports, member 1 first.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ControlPlaneMember> ControlPlaneMembers =>
+        [new ControlPlaneMember(EtcdClientPort, EtcdPeerPort, ApiGrpcPort, ApiHttpPort), .. ExtraControlPlanes];
+
     [JsonIgnore]
     public bool ManagedEtcd => ExternalEtcd is null;
 
     [JsonIgnore]
-    public string EtcdEndpoints => ExternalEtcd ?? Loopback(EtcdClientPort);
+    public string EtcdEndpoints => ExternalEtcd ?? string.Join(',', ControlPlaneMembers.Select(m => Loopback(m.EtcdClientPort)));
 
+    /// <summary>Every API server's gRPC URL, comma-separated (<c>--server URL,URL,…</c>): clients fail over between them.</summary>
     [JsonIgnore]
-    public string ServerUrl => Loopback(ApiGrpcPort);
+    public string ServerUrl => string.Join(',', ControlPlaneMembers.Select(m => Loopback(m.ApiGrpcPort)));
 
     [JsonIgnore]
     public string ApiHttpUrl => Loopback(ApiHttpPort);
@@ -60,6 +72,10 @@ public sealed record ClusterState
     /// <summary>The node names, <c>&lt;name&gt;-node-1</c> …</summary>
     [JsonIgnore]
     public IReadOnlyList<string> NodeNames => [.. Enumerable.Range(1, Nodes).Select(NodeName)];
+
+    /// <summary>A control-plane component's name: <paramref name="role"/> for member 1, <c>role-M</c> for member M.</summary>
+    public static string MemberName(string role, int member) =>
+        member == 1 ? role : string.Create(CultureInfo.InvariantCulture, $"{role}-{member}");
 
     public string NodeName(int index) => string.Create(CultureInfo.InvariantCulture, $"{Name}-node-{index}");
 

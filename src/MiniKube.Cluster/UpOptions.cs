@@ -6,10 +6,14 @@ public sealed record UpOptions
     public const string DefaultName = "minikube";
     public const int DefaultNodes = 2;
     public const int MaxNodes = 50;
+    public const int MaxControlPlanes = 7;
 
     public string? Name { get; init; }
 
     public int? Nodes { get; init; }
+
+    /// <summary><c>--control-planes</c>: 1, or 3 for an etcd cluster of three members with an API server, scheduler and controller-manager next to each.</summary>
+    public int? ControlPlanes { get; init; }
 
     public string? EtcdServers { get; init; }
 

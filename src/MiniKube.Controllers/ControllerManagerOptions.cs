@@ -68,7 +68,7 @@ public sealed record ControllerManagerOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (!Uri.TryCreate(Server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (ClientConfig.ServerProblem(Server) is not null)
         {
             problems.Add($"--server: \"{Server}\" is not a URL such as {ClientConfig.DefaultServer} (or set {ClientConfig.ServerEnvironmentVariable})");
         }

@@ -40,7 +40,7 @@ public static class DashboardCommandLine
     {
         var problems = new List<string>();
         var server = ClientConfig.ResolveServer(parse.GetValue(Server), environment ?? Environment.GetEnvironmentVariable);
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (ClientConfig.ServerProblem(server) is not null)
         {
             problems.Add($"--server \"{server}\" is not a URL such as {ClientConfig.DefaultServer}");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MiniKube.Api;
+using MiniKube.Client;
 
 namespace MiniKube.Kubelet;
 
@@ -75,7 +76,7 @@ public sealed record KubeletOptions
         {
             problems.Add($"--node-name \"{NodeName}\" is not a valid node name: use lower-case letters, digits, '-' and '.'");
         }
-        if (!Uri.TryCreate(Server, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+        if (ClientConfig.ServerProblem(Server) is not null)
         {
             problems.Add($"--server \"{Server}\" is not a URL such as http://127.0.0.1:8081 (or set MINIKUBE_SERVER)");
         }

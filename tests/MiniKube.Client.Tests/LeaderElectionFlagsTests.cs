@@ -63,4 +63,11 @@ public sealed class LeaderElectionFlagsTests
         var (_, _, problems) = Bind(flag, value);
         Assert.Equal($"{flag} \"{value}\" is not a duration such as 500ms, 10s or 5m", Assert.Single(problems));
     }
+
+    [Fact]
+    public void The_identity_is_the_flag_when_given()
+    {
+        Assert.Equal("scheduler-2", Bind("--leader-elect-identity", "scheduler-2").Options.Identity);
+        Assert.StartsWith(Environment.MachineName + "_", Bind().Options.Identity, StringComparison.Ordinal);
+    }
 }

@@ -104,11 +104,19 @@ public sealed class ComponentProcess : IAsyncDisposable
     }
 
     /// <summary>Starts minikube-apiserver on free ports over <paramref name="etcd"/>; returns it with its gRPC address.</summary>
-    public static async Task<(ComponentProcess Process, string GrpcAddress)> StartApiServerAsync(string etcd, CancellationToken cancellationToken = default)
+    public static async Task<(ComponentProcess Process, string GrpcAddress)> StartApiServerAsync(string etcd, CancellationToken cancellationToken = default,
+        IEnumerable<string>? extraArgs = null)
     {
-        var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0"],
+        var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0", .. extraArgs ?? []],
             new Regex(@"serving gRPC on (http://\S+),"), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         return (process, process.Ready.Groups[1].Value);
+    }
+
+    /// <summary>Kills the process with SIGKILL (kill -9: no shutdown code runs) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
     }
 
     /// <summary>Sends SIGTERM, as <c>minictl cluster down</c> and process supervisors do to stop a component.</summary>

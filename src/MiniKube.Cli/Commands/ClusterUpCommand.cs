@@ -9,6 +9,11 @@ namespace MiniKube.Cli.Commands;
 public sealed class ClusterUpCommand(CommandRunner runner)
 {
     private readonly Option<int?> _nodes = new("--nodes") { Description = $"Number of nodes (one kubelet each; default {UpOptions.DefaultNodes}, or as before)" };
+    private readonly Option<int?> _controlPlanes = new("--control-planes")
+    {
+        Description = "Control-plane members: 1 (default, or as before), or 3 for a highly available control plane (an etcd member, API server, " +
+            "scheduler and controller-manager each; one scheduler and one controller-manager lead)",
+    };
     private readonly Option<string?> _name = new("--name") { Description = $"Cluster name, the prefix of the node names (default {UpOptions.DefaultName}: nodes {UpOptions.DefaultName}-node-1, …)" };
     private readonly Option<string?> _etcd = new("--etcd-servers") { Description = "Use this running etcd (comma-separated URLs) instead of starting one with its data in $MINIKUBE_HOME/etcd" };
     private readonly Option<int?> _apiPort = new("--api-port") { Description = "The API server's gRPC port (default: a free one, kept across restarts)" };
@@ -25,7 +30,7 @@ public sealed class ClusterUpCommand(CommandRunner runner)
     {
         var command = new Command("up", "Start a local cluster (or restart what of it is not running) and wait until every node is Ready")
         {
-            _nodes, _name, _etcd, _apiPort, _binDir, _extraConfig, _wait,
+            _nodes, _controlPlanes, _name, _etcd, _apiPort, _binDir, _extraConfig, _wait,
         };
         runner.Attach(command, ExecuteAsync);
         return command;
@@ -41,6 +46,7 @@ public sealed class ClusterUpCommand(CommandRunner runner)
         var options = new UpOptions
         {
             Nodes = parse.GetValue(_nodes),
+            ControlPlanes = parse.GetValue(_controlPlanes),
             Name = parse.GetValue(_name),
             EtcdServers = parse.GetValue(_etcd),
             ApiPort = parse.GetValue(_apiPort),

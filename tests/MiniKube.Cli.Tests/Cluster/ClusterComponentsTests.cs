@@ -170,4 +170,43 @@ public sealed class ClusterComponentsTests
         Assert.True(index >= 0 && index + 1 < command.Count, $"{flag} missing in {string.Join(' ', command)}");
         return command[index + 1];
     }
+
+    [Fact]
+    public void Three_control_planes_are_one_etcd_cluster_and_an_api_server_scheduler_and_controller_manager_per_member_all_given_every_address()
+    {
+        var state = State() with
+        {
+            ExtraControlPlanes = [new ControlPlaneMember(21011, 21012, 21013, 21014), new ControlPlaneMember(21021, 21022, 21023, 21024)],
+        };
+        var specs = For(state).ToDictionary(s => s.Name, StringComparer.Ordinal);
+
+        const string Peers = "dev=http://127.0.0.1:21002,dev-2=http://127.0.0.1:21012,dev-3=http://127.0.0.1:21022";
+        foreach (var (name, member, client) in new[] { ("etcd", "dev", 21001), ("etcd-2", "dev-2", 21011), ("etcd-3", "dev-3", 21021) })
+        {
+            var command = specs[name].Command.ToList();
+            Assert.Equal(member, command[command.IndexOf("--name") + 1]);
+            Assert.Equal(Peers, command[command.IndexOf("--initial-cluster") + 1]);
+            Assert.Equal($"http://127.0.0.1:{client}", command[command.IndexOf("--listen-client-urls") + 1]);
+            Assert.IsType<EtcdMemberCheck>(specs[name].Health);
+        }
+        Assert.Equal(3, specs.Values.Where(s => s.Role == ClusterComponents.Etcd).Select(s => s.DataDirectories.Single()).Distinct().Count());
+        const string Servers = "http://127.0.0.1:21003,http://127.0.0.1:21013,http://127.0.0.1:21023";
+        Assert.Equal(Servers, state.ServerUrl);
+        foreach (var name in new[] { "apiserver", "apiserver-2", "apiserver-3" })
+        {
+            var command = specs[name].Command.ToList();
+            Assert.Equal("http://127.0.0.1:21001,http://127.0.0.1:21011,http://127.0.0.1:21021", command[command.IndexOf("--etcd-servers") + 1]);
+        }
+        foreach (var (name, after) in new[] { ("scheduler", "apiserver"), ("scheduler-2", "apiserver-2"), ("controller-manager-3", "apiserver-3") })
+        {
+            var command = specs[name].Command.ToList();
+            Assert.Contains("--leader-elect=true", command);
+            Assert.Equal(name, command[command.IndexOf("--leader-elect-identity") + 1]);
+            Assert.Equal(Servers, command[command.IndexOf("--server") + 1]);
+            Assert.Equal([after], specs[name].After);
+            Assert.IsType<LeaseHolderCheck>(specs[name].Health);
+        }
+        Assert.All(specs.Values.Where(s => s.Role is ClusterComponents.Kubelet or ClusterComponents.Proxy or ClusterComponents.Dashboard),
+            s => Assert.Contains(Servers, s.Command));
+    }
 }

@@ -113,4 +113,18 @@ public sealed class ClusterSettingsTests
     [InlineData("kubelet.--max-pods=1", "use <component>.<flag>=<value>")]
     public void Malformed_extra_config_is_refused(string setting, string message) =>
         Assert.Contains(message, Assert.Throws<ClusterException>(() => Resolve(new UpOptions { ExtraConfig = [setting] })).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Control_planes_get_ports_of_their_own_keep_them_and_must_be_odd()
+    {
+        var state = Resolve(new UpOptions { ControlPlanes = 3 });
+        Assert.Equal(3, state.ControlPlanes);
+        var ports = state.ControlPlaneMembers.SelectMany(m => new[] { m.EtcdClientPort, m.EtcdPeerPort, m.ApiGrpcPort, m.ApiHttpPort }).ToList();
+        Assert.Equal(12, ports.Distinct().Count());
+        Assert.Equal(state.ExtraControlPlanes, Resolve(new UpOptions(), state).ExtraControlPlanes);
+        var error = Assert.Throws<ClusterException>(() => Resolve(new UpOptions { ControlPlanes = 2 }));
+        Assert.Contains("--control-planes must be an odd number", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--control-planes", Assert.Throws<ClusterException>(() => Resolve(new UpOptions { ControlPlanes = 1 }, state, running: true)).Message,
+            StringComparison.Ordinal);
+    }
 }
