@@ -204,7 +204,7 @@ public sealed class MiniKubeClient : IDisposable
     public async Task<Pod> ResizePodAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default)
     {
         var pods = ResourceRegistry.For<Pod>();
-        var reply = await Unary(() => _objects.PatchAsync(new PatchRequest
+        var reply = await Unary(o => o.PatchAsync(new PatchRequest
         {
             Resource = Wire(pods),
             Namespace = ns,
@@ -212,7 +212,7 @@ public sealed class MiniKubeClient : IDisposable
             PatchType = "application/merge-patch+json",
             Patch = ByteString.CopyFromUtf8(mergePatch),
             Subresource = "resize",
-        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return (Pod)Decode(pods, reply.Object);
     }
 
