@@ -193,7 +193,7 @@ public sealed class InvariantChecker : IAsyncDisposable
         _pods[e.Key] = new PodRecord(app, terminating, node is { Length: > 0 } ? node : known?.Node, owner);
         if (e.IsCreate && _replicaSetReplicas.TryGetValue(owner, out var history))
         {
-            var bound = RecentMax(history);
+            var bound = RecentMax(history, DateTimeOffset.UtcNow);
             var live = _pods.Values.Count(p => p.Owner == owner && !p.Terminating);
             if (live > bound)
             {
@@ -223,7 +223,7 @@ public sealed class InvariantChecker : IAsyncDisposable
         list.Add((DateTimeOffset.UtcNow, replicas));
         if (_replicas.TryGetValue(app, out var history))
         {
-            var bound = RecentMax(history) + _maxSurge;
+            var bound = RecentMax(history, DateTimeOffset.UtcNow) + _maxSurge;
             var total = _replicaSets.Values.Where(s => s.App == app).Sum(s => s.Replicas);
             if (total > bound)
             {
@@ -233,11 +233,24 @@ public sealed class InvariantChecker : IAsyncDisposable
         }
     }
 
-    /// <summary>The most replicas asked for within the stale-view window, or now.</summary>
-    private static int RecentMax(List<(DateTimeOffset At, int Replicas)> history)
+    /// <summary>
+    /// The most replicas asked for within the stale-view window, counting the value that was in effect when the window began:
+    /// after a scale-down from a size set long ago, the controller writes the ReplicaSets one by one, and the sums between
+    /// those writes lie above the new size although every write shrinks them.
+    /// </summary>
+    public static int RecentMax(IReadOnlyList<(DateTimeOffset At, int Replicas)> history, DateTimeOffset now)
     {
-        var since = DateTimeOffset.UtcNow - StaleView;
-        return Math.Max(history.Where(h => h.At >= since).Select(h => h.Replicas).DefaultIfEmpty(0).Max(), history[^1].Replicas);
+        var since = now - StaleView;
+        var max = history[^1].Replicas;
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            max = Math.Max(max, history[i].Replicas);
+            if (history[i].At < since)
+            {
+                break; // the value in effect at the window's start; anything older was replaced before it
+            }
+        }
+        return max;
     }
 
     private sealed record PodRecord(string App, bool Terminating, string? Node, string Owner);

@@ -7,20 +7,14 @@ namespace MiniKube.EndToEnd.Tests;
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_minute_of_random_kill_9s_under_churn_breaks_no_bind_replicaset_or_watch_invariant_and_the_cluster_converges()
+    public async Task A_minute_of_random_kill_9s_under_churn_breaks_no_invariant_and_the_cluster_converges()
     {
         var options = new ChaosOptions(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(4), TimeSpan.FromMinutes(2), Seed: Environment.TickCount);
         using var log = new StringWriter();
         var report = await new ChaosHarness(options, log).RunAsync(CancellationToken.None);
         output.WriteLine($"seed {options.Seed}\n{log}\n{report.Table()}");
         Assert.True(report.FaultsPerComponent.Values.Sum() >= 3, report.Table());
-        // The surge invariant is printed but not yet asserted: the 5-minute run found transient sums above replicas +
-        // maxSurge that are not explained yet (docs/reliability.md, open findings). Asserting it would make this test fail
-        // in some runs for a known, open reason; the other invariants must hold in every run.
-        foreach (var invariant in InvariantChecker.Invariants.Where(i => i != InvariantChecker.SurgeInvariant))
-        {
-            Assert.True(report.ViolationsPerInvariant.GetValueOrDefault(invariant) == 0, $"{invariant}\n{report.Table()}");
-        }
+        Assert.True(report.Violations.Count == 0, report.Table());
         Assert.True(report.Converged, report.Table());
     }
 }
