@@ -91,7 +91,7 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
     public async Task A_malformed_server_address_is_one_line()
     {
         var result = await fixture.Cli().RunAsync("get", "pods", "--server", "localhost:8081");
-        Assert.Equal(new CliResult(1, "", "error: invalid server address \"localhost:8081\": expected a URL such as http://127.0.0.1:8081\n"), result);
+        Assert.Equal(new CliResult(1, "", "error: invalid server address \"localhost:8081\": expected a URL such as http://127.0.0.1:8081, or several separated by commas\n"), result);
     }
 
     [Theory]

@@ -23,11 +23,14 @@ public sealed class ClusterFilesTests : IDisposable
             EtcdPeerPort = 21002,
             CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
             ExtraConfig = ["kubelet.max-pods=50", "apiserver.default-unreachable-toleration-seconds=3"],
+            ExtraControlPlanes = [new ControlPlaneMember(21011, 21012, 21013, 21014), new ControlPlaneMember(21021, 21022, 21023, 21024)],
         }.With(new ComponentRecord { Name = "apiserver", Role = "apiserver", Pid = 42, StartTicks = 7, LogFile = "/l", Command = ["a", "b"], StopWave = 2 });
         store.Save(state);
         var loaded = store.Load()!;
-        Assert.Equal(state with { Components = [], ExtraConfig = [] }, loaded with { Components = [], ExtraConfig = [] });
+        Assert.Equal(state with { Components = [], ExtraConfig = [], ExtraControlPlanes = [] }, loaded with { Components = [], ExtraConfig = [], ExtraControlPlanes = [] });
         Assert.Equal(state.ExtraConfig, loaded.ExtraConfig);
+        Assert.Equal(state.ExtraControlPlanes, loaded.ExtraControlPlanes);
+        Assert.Equal(3, loaded.ControlPlanes);
         var record = Assert.Single(loaded.Components);
         Assert.Equal(42, record.Pid);
         Assert.Equal(["a", "b"], record.Command);
