@@ -20,7 +20,8 @@ public sealed class ProcessFaultTests
         await using var history = await PodHistory.StartAsync(plane.Etcd.ClientUrl, "app");
         var name = "cm-kill";
         await plane.Client.CreateAsync(Deployment(name, Replicas));
-        await Eventually.WaitAsync(() => Task.FromResult(history.Created(name) >= 10), Timeout, "the first 10 pods to be created");
+        // Killed at the first pod: on a busy machine the creates can all be done before a kill at the tenth lands.
+        await Eventually.WaitAsync(() => Task.FromResult(history.Created(name) >= 1), Timeout, "the first pod to be created");
 
         await plane.ControllerManager.KillAsync();
         var atKill = history.Created(name);
