@@ -149,8 +149,10 @@ public sealed class ImagePullModeTests(ApiServerFixture api) : IClassFixture<Api
                     Assert.Equal(ImageManager.NotLocalMessage(missing), w.Message);
                 }
             }
-            return seen.Contains("ErrImagePull") && KubeletEnvironment.StatusOf(p, "app")?.State?.Waiting?.Reason == "ImagePullBackOff";
-        }, "ErrImagePull then ImagePullBackOff", TimeSpan.FromSeconds(30));
+            // ErrImagePull is checked through its event below: polled status can miss it on a busy machine, where the
+            // kubelet's next sync turns it into ImagePullBackOff before a poll lands (the flake of a loaded clean-clone run).
+            return KubeletEnvironment.StatusOf(p, "app")?.State?.Waiting?.Reason == "ImagePullBackOff";
+        }, "ImagePullBackOff", TimeSpan.FromSeconds(30));
         Assert.Equal(PodPhase.Pending, waiting.Status!.Phase);
         var events = await Eventually.WaitAsync(() => env.EventsForAsync(waiting), e => e.Any(x => x.Message == "Error: ErrImagePull"), TimeSpan.FromSeconds(10), "pull events");
         Assert.Contains(events, e => e.Reason == "Failed" && e.Message == $"Failed to pull image \"{missing}\": {ImageManager.NotLocalMessage(missing)}");
