@@ -23,6 +23,8 @@ public sealed record StatusDetails
     public string? Kind { get; init; }
     public string? Uid { get; init; }
     public IReadOnlyList<StatusCause>? Causes { get; init; }
+    /// <summary>How long a client should wait before retrying (a 504 for a too-new resourceVersion, a 429).</summary>
+    public int? RetryAfterSeconds { get; init; }
 }
 
 public sealed record StatusCause

@@ -133,16 +133,48 @@ internal sealed partial class ObjectApi
     }
 
     /// <summary>A consistent list: from the watch cache when it has caught up with etcd, else from etcd.</summary>
-    public async Task<(IReadOnlyList<CachedObject> Items, long Revision)> ListAsync(ResourceInfo resource, ObjectFilter filter, CancellationToken ct)
+    public Task<(IReadOnlyList<CachedObject> Items, long Revision)> ListAsync(ResourceInfo resource, ObjectFilter filter, CancellationToken ct) =>
+        ListAsync(resource, filter, ListVersion.Latest, ct);
+
+    /// <summary>A list as fresh as <paramref name="version"/> asks: see <see cref="ListVersion"/>.</summary>
+    public async Task<(IReadOnlyList<CachedObject> Items, long Revision)> ListAsync(ResourceInfo resource, ObjectFilter filter, ListVersion version,
+        CancellationToken ct)
     {
         var cache = _caches.For(resource);
+        var prefix = resource.Namespaced && !string.IsNullOrEmpty(filter.Namespace) ? Keys.NamespacePrefix(resource, filter.Namespace) : resource.Plural + "/";
+        if (version.Kind == ListVersionKind.Exact)
+        {
+            try
+            {
+                return Decode(resource, filter, await _store.ListAsync(prefix, version.Revision, ct).ConfigureAwait(false));
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.Gone)
+            {
+                throw ApiException.Gone("The resourceVersion for the provided list is too old.");
+            }
+            catch (StorageException ex) when (ex.Code == StorageErrorCode.TooLarge)
+            {
+                throw ListVersion.TooLarge(version.Revision, await _store.GetRevisionAsync(ct).ConfigureAwait(false));
+            }
+        }
+        if (version.Kind == ListVersionKind.Any && cache.TryList(filter, 0) is { } any)
+        {
+            return any;
+        }
         var current = await _store.GetRevisionAsync(ct).ConfigureAwait(false);
+        if (version.Kind == ListVersionKind.NotOlderThan && version.Revision > current)
+        {
+            throw ListVersion.TooLarge(version.Revision, current);
+        }
         if (cache.TryList(filter, current) is { } cached)
         {
             return cached;
         }
-        var prefix = resource.Namespaced && !string.IsNullOrEmpty(filter.Namespace) ? Keys.NamespacePrefix(resource, filter.Namespace) : resource.Plural + "/";
-        var list = await _store.ListAsync(prefix, ct).ConfigureAwait(false);
+        return Decode(resource, filter, await _store.ListAsync(prefix, ct).ConfigureAwait(false));
+    }
+
+    private (IReadOnlyList<CachedObject> Items, long Revision) Decode(ResourceInfo resource, ObjectFilter filter, StoredList list)
+    {
         var items = new List<CachedObject>(list.Items.Count);
         foreach (var item in list.Items)
         {

@@ -101,7 +101,7 @@ internal sealed class ObjectCodec
     }
 
     /// <summary>A watch bookmark: an object of the kind carrying only the resourceVersion.</summary>
-    public byte[] EncodeBookmark(ResourceInfo resource, long revision)
+    public byte[] EncodeBookmark(ResourceInfo resource, long revision, bool initialEventsEnd = false)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -111,6 +111,12 @@ internal sealed class ObjectCodec
             writer.WriteString("apiVersion", resource.ApiVersion);
             writer.WriteStartObject("metadata");
             writer.WriteString("resourceVersion", Versions.Format(revision));
+            if (initialEventsEnd)
+            {
+                writer.WriteStartObject("annotations");
+                writer.WriteString("k8s.io/initial-events-end", "true");
+                writer.WriteEndObject();
+            }
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

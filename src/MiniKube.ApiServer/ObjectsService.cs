@@ -40,7 +40,8 @@ internal sealed class ObjectsService(
         }
         var resource = ObjectApi.Resolve(request.Resource);
         var filter = ObjectFilters.Parse(resource, request.Namespace, request.LabelSelector, request.FieldSelector);
-        var (items, revision) = await api.ListAsync(resource, filter, context.CancellationToken).ConfigureAwait(false);
+        var version = ListVersion.Parse(request.ResourceVersion, request.ResourceVersionMatch, continueToken: null);
+        var (items, revision) = await api.ListAsync(resource, filter, version, context.CancellationToken).ConfigureAwait(false);
         return new ListReply { List = UnsafeByteOperations.UnsafeWrap(codec.EncodeList(resource, items, revision)) };
     }
 

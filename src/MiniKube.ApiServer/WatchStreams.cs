@@ -15,7 +15,7 @@ internal sealed partial class WatchStreams(WatchCacheSet caches, IObjectStore st
 
     public async IAsyncEnumerable<OutgoingEvent> WatchAsync(
         ResourceInfo resource, ObjectFilter filter, long? from, bool bookmarks, [EnumeratorCancellation] CancellationToken ct,
-        Func<Task>? registered = null)
+        Func<Task>? registered = null, bool initialEventsEnd = false)
     {
         var cache = caches.For(resource);
         await cache.Synced.WaitAsync(CacheSyncWait, ct).ConfigureAwait(false);
@@ -40,6 +40,11 @@ internal sealed partial class WatchStreams(WatchCacheSet caches, IObjectStore st
             {
                 yield return e;
             }
+            if (initialEventsEnd && from is null)
+            {
+                // A watch-list (sendInitialEvents=true) learns that the initial state is complete from this bookmark.
+                yield return new OutgoingEvent(WatchEventTypes.Bookmark, codec.EncodeBookmark(resource, watcher.MinRevision, initialEventsEnd: true), watcher.MinRevision);
+            }
             await foreach (var e in watcher.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 yield return e;
@@ -50,6 +55,13 @@ internal sealed partial class WatchStreams(WatchCacheSet caches, IObjectStore st
             cache.Unregister(watcher);
         }
     }
+
+    /// <summary>The newest revision the resource's watch cache has seen: "now" for a watch that wants no initial state.</summary>
+    public long CurrentRevision(ResourceInfo resource) => caches.For(resource).Revision;
+
+    /// <summary>Waits (up to 3 s, as Kubernetes does) until the resource's watch cache has seen <paramref name="revision"/>.</summary>
+    public Task<bool> WaitForRevisionAsync(ResourceInfo resource, long revision, CancellationToken ct) =>
+        caches.For(resource).WaitForRevisionAsync(revision, TimeSpan.FromSeconds(3), ct);
 
     /// <summary>For a version older than the cache's ring: watch etcd itself (Gone if etcd compacted it).</summary>
     private async IAsyncEnumerable<OutgoingEvent> WatchStoreAsync(ResourceInfo resource, ObjectFilter filter, long from, [EnumeratorCancellation] CancellationToken ct)

@@ -153,8 +153,16 @@ public sealed class MiniKubeClient : IDisposable
         return reply.Object.ToByteArray();
     }
 
-    public async Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListAsync(ResourceInfo resource, string? ns = null,
-        string? labelSelector = null, string? fieldSelector = null, CancellationToken cancellationToken = default)
+    public Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListAsync(ResourceInfo resource, string? ns = null,
+        string? labelSelector = null, string? fieldSelector = null, CancellationToken cancellationToken = default) =>
+        ListAsync(resource, ns, labelSelector, fieldSelector, resourceVersion: null, resourceVersionMatch: null, cancellationToken);
+
+    /// <summary>
+    /// A list as fresh as Kubernetes' list options ask: no <paramref name="resourceVersion"/> for the most recent data, "0" for any,
+    /// N for at least N, or N with <paramref name="resourceVersionMatch"/> "Exact" for the data as it was at N.
+    /// </summary>
+    public async Task<(IReadOnlyList<KubeObject> Items, string ResourceVersion)> ListAsync(ResourceInfo resource, string? ns, string? labelSelector,
+        string? fieldSelector, string? resourceVersion, string? resourceVersionMatch, CancellationToken cancellationToken = default)
     {
         var reply = await Unary(o => o.ListAsync(new ListRequest
         {
@@ -162,6 +170,8 @@ public sealed class MiniKubeClient : IDisposable
             Namespace = ns ?? "",
             LabelSelector = labelSelector ?? "",
             FieldSelector = fieldSelector ?? "",
+            ResourceVersion = resourceVersion ?? "",
+            ResourceVersionMatch = resourceVersionMatch ?? "",
         }, cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
         return DecodeList(resource, reply.List.Span);
     }

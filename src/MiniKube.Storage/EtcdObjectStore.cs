@@ -95,6 +95,33 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         return new StoredList(items, response.Header.Revision);
     }
 
+    public async Task<StoredList> ListAsync(string keyPrefix, long revision, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(revision);
+        var start = FullKey(keyPrefix);
+        RangeResponse response;
+        try
+        {
+            response = await CallAsync(
+                c => new KV.KVClient(c).RangeAsync(new RangeRequest { Key = start, RangeEnd = PrefixEnd(start), Revision = revision },
+                    deadline: Deadline(), cancellationToken: cancellationToken),
+                keyPrefix).ConfigureAwait(false);
+        }
+        catch (StorageException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.OutOfRange } rpc)
+        {
+            // etcd says "required revision has been compacted" or "required revision is a future revision".
+            throw rpc.Status.Detail.Contains("compacted", StringComparison.Ordinal)
+                ? new StorageException(StorageErrorCode.Gone, keyPrefix, $"revision {revision} has been compacted", ex)
+                : new StorageException(StorageErrorCode.TooLarge, keyPrefix, $"revision {revision} is newer than the store's current revision", ex);
+        }
+        var items = new StoredValue[response.Kvs.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = ToStored(response.Kvs[i]);
+        }
+        return new StoredList(items, revision);
+    }
+
     public async Task<StoredValue> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken cancellationToken = default)
     {
         var fullKey = FullKey(key);

@@ -33,6 +33,8 @@ public enum StorageErrorCode
     Conflict,
     /// <summary>The requested revision has been compacted away; the caller must re-list.</summary>
     Gone,
+    /// <summary>The requested revision is newer than the store's current one.</summary>
+    TooLarge,
     Unavailable,
     /// <summary>etcd's space quota is used up (its NOSPACE alarm is raised): reads and deletes still work, writes do not.</summary>
     QuotaExceeded,
@@ -70,6 +72,13 @@ public interface IObjectStore
 
     /// <summary>Everything under a key prefix (e.g. <c>pods/</c> or <c>pods/default/</c>) at one revision.</summary>
     Task<StoredList> ListAsync(string keyPrefix, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Everything under a key prefix as it was at <paramref name="revision"/> (a list with resourceVersionMatch=Exact).
+    /// Throws <see cref="StorageException"/> with <see cref="StorageErrorCode.Gone"/> if that revision was compacted, and
+    /// <see cref="StorageErrorCode.TooLarge"/> if the store has not reached it.
+    /// </summary>
+    Task<StoredList> ListAsync(string keyPrefix, long revision, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Writes only if the stored ModRevision equals <paramref name="expectedRevision"/>; otherwise

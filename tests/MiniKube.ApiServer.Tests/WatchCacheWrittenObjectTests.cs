@@ -112,6 +112,9 @@ public sealed class WatchCacheWrittenObjectTests
         public Task<StoredList> ListAsync(string keyPrefix, CancellationToken cancellationToken = default) =>
             Task.FromResult(new StoredList([], 1));
 
+        public Task<StoredList> ListAsync(string keyPrefix, long revision, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new StoredList([], revision));
+
         public IAsyncEnumerable<StorageEvent> WatchAsync(string keyPrefix, long afterRevision, CancellationToken cancellationToken = default) =>
             WatchAsync(keyPrefix, afterRevision, false, cancellationToken);
 

@@ -187,6 +187,30 @@ public sealed class EtcdObjectStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_list_at_a_revision_sees_the_data_as_it_was_then_until_that_revision_is_compacted()
+    {
+        // Compaction affects the whole etcd, so this test owns a private one.
+        await using var etcd = await EtcdServer.StartAsync();
+        using var store = new EtcdObjectStore(new EtcdStorageOptions { Endpoints = [etcd.ClientUrl] });
+        var first = await store.CreateAsync("pods/default/a", Utf8("1"));
+        await store.UpdateAsync("pods/default/a", Utf8("2"), first.ModRevision);
+        await store.CreateAsync("pods/default/b", Utf8("b"));
+        var current = await store.GetRevisionAsync();
+
+        var then = await store.ListAsync("pods/", first.ModRevision);
+        var now = await store.ListAsync("pods/", current);
+        var future = await Assert.ThrowsAsync<StorageException>(() => store.ListAsync("pods/", current + 100));
+        await store.CompactAsync(current);
+        var compacted = await Assert.ThrowsAsync<StorageException>(() => store.ListAsync("pods/", first.ModRevision));
+
+        Assert.Equal(first.ModRevision, then.Revision);
+        Assert.Equal(["1"], then.Items.Select(i => Text(i.Value)));
+        Assert.Equal(["2", "b"], now.Items.Select(i => Text(i.Value)));
+        Assert.Equal(StorageErrorCode.TooLarge, future.Code);
+        Assert.Equal(StorageErrorCode.Gone, compacted.Code);
+    }
+
+    [Fact]
     public async Task Keys_created_with_a_time_to_live_expire_and_keep_their_lease_across_updates()
     {
         var created = await _store.CreateAsync("events/default/e1", Utf8("1"), TimeSpan.FromSeconds(1));
