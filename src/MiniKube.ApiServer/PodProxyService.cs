@@ -21,8 +21,9 @@ internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxy
     public override async Task Logs(PodLogsRequest request, IServerStreamWriter<LogChunk> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        using var response = await kubelets.LogsAsync(request.Namespace, request.Pod, request.Container, request.Follow, request.Timestamps, request.Previous,
-            request.HasTailLines ? (int)request.TailLines : null, ct).ConfigureAwait(false);
+        var options = new PodLogQuery(request.Container, request.Follow, request.Timestamps, request.Previous,
+            request.HasTailLines ? request.TailLines : null, request.HasSinceSeconds ? request.SinceSeconds : null, PodLogQuery.ParseSinceTime(request.SinceTime));
+        using var response = await kubelets.LogsAsync(request.Namespace, request.Pod, options, ct).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var buffer = new byte[16 * 1024];
         int read;
@@ -60,17 +61,11 @@ internal sealed class KubeletProxy(ObjectApi api)
     };
 
     /// <summary>The kubelet's log response (a stream, endless with <paramref name="follow"/>); the caller disposes it.</summary>
-    public async Task<HttpResponseMessage> LogsAsync(
-        string ns, string pod, string? container, bool follow, bool timestamps, bool previous, int? tailLines, CancellationToken ct)
+    public async Task<HttpResponseMessage> LogsAsync(string ns, string pod, PodLogQuery options, CancellationToken ct)
     {
+        options = options.Validated();
         var (node, baseUrl) = await KubeletOfAsync(ns, pod, ct).ConfigureAwait(false);
-        var query = string.Create(CultureInfo.InvariantCulture,
-            $"?follow={(follow ? "true" : "false")}&timestamps={(timestamps ? "true" : "false")}&previous={(previous ? "true" : "false")}");
-        if (tailLines is { } tail)
-        {
-            query += string.Create(CultureInfo.InvariantCulture, $"&tailLines={tail}");
-        }
-        var url = $"{baseUrl}/containerLogs/{Escape(ns)}/{Escape(pod)}/{Escape(ContainerOrDefault(container))}{query}";
+        var url = $"{baseUrl}/containerLogs/{Escape(ns)}/{Escape(pod)}/{Escape(ContainerOrDefault(options.Container))}{options.KubeletQuery()}";
         return await SendAsync(new HttpRequestMessage(HttpMethod.Get, url), node, ct).ConfigureAwait(false);
     }
 

@@ -25,6 +25,18 @@ public static class PodProxyClient
         bool follow = false, int? tailLines = null, bool timestamps = false, bool previous = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var chunk in client.StreamLogsAsync(ns, pod, new PodLogRequest(container, follow, tailLines, timestamps, previous), cancellationToken)
+            .ConfigureAwait(false))
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>As above, with every option Kubernetes' PodLogOptions has (sinceSeconds, sinceTime).</summary>
+    public static async IAsyncEnumerable<string> StreamLogsAsync(this MiniKubeClient client, string ns, string pod, PodLogRequest options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (container, follow, tailLines, timestamps, previous) = (options.Container, options.Follow, options.TailLines, options.Timestamps, options.Previous);
         var proxy = new PodProxy.PodProxyClient(client.Channel);
         var request = new PodLogsRequest
         {
@@ -33,6 +45,14 @@ public static class PodProxyClient
         if (tailLines is { } tail)
         {
             request.TailLines = tail;
+        }
+        if (options.Since is { } since)
+        {
+            request.SinceSeconds = (long)Math.Ceiling(since.TotalSeconds);
+        }
+        if (options.SinceTime is { } sinceTime)
+        {
+            request.SinceTime = sinceTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         }
         using var call = proxy.Logs(request, cancellationToken: cancellationToken);
         var decoder = Encoding.UTF8.GetDecoder();
@@ -145,3 +165,7 @@ public static class PodProxyClient
         }
     }
 }
+
+/// <summary>What <see cref="PodProxyClient.StreamLogsAsync(MiniKubeClient, string, string, PodLogRequest, CancellationToken)"/> asks for.</summary>
+public sealed record PodLogRequest(string? Container = null, bool Follow = false, int? TailLines = null, bool Timestamps = false, bool Previous = false,
+    TimeSpan? Since = null, DateTimeOffset? SinceTime = null);

@@ -370,6 +370,8 @@ public sealed class DockerRuntime : IContainerRuntime
             Follow = options.Follow,
             Timestamps = options.Timestamps,
             Tail = options.TailLines is { } n ? n.ToString(CultureInfo.InvariantCulture) : "all",
+            // Docker takes a Unix time with a fractional part.
+            Since = options.Since is { } since ? (since.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) : null,
         }, cancellationToken).ConfigureAwait(false);
         await stream.CopyOutputToAsync(Stream.Null, output, output, cancellationToken).ConfigureAwait(false);
     }

@@ -177,7 +177,8 @@ public interface IContainerStream : IAsyncDisposable
 
 public sealed record ExecResult(string Stdout, string Stderr, int ExitCode, bool TimedOut = false);
 
-public sealed record LogOptions(bool Follow = false, int? TailLines = null, bool Timestamps = false);
+/// <param name="Since">Only lines written at or after this time (Kubernetes' sinceSeconds / sinceTime).</param>
+public sealed record LogOptions(bool Follow = false, int? TailLines = null, bool Timestamps = false, DateTimeOffset? Since = null);
 
 /// <summary>A container lifecycle event (start, die, oom, destroy …).</summary>
 public sealed record RuntimeEvent(string ContainerId, string PodUid, string Action);

@@ -17,10 +17,12 @@ internal sealed class KubeletApi : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly SocketHttpServer _http;
     private readonly IReadOnlyList<NodeAgent> _agents;
+    private readonly TimeProvider _time;
 
-    public KubeletApi(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers)
+    public KubeletApi(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers, TimeProvider time)
     {
         _agents = agents;
+        _time = time;
         _http = new SocketHttpServer(IPAddress.Parse(options.BindAddress), options.Port, HandleAsync, loggers.CreateLogger<SocketHttpServer>());
     }
 
@@ -82,7 +84,7 @@ internal sealed class KubeletApi : IAsyncDisposable
             return;
         }
         int? tail = int.TryParse(query.GetValueOrDefault("tailLines"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0 ? n : null;
-        var options = new LogOptions(Flag(query.GetValueOrDefault("follow")), tail, Flag(query.GetValueOrDefault("timestamps")));
+        var options = new LogOptions(Flag(query.GetValueOrDefault("follow")), tail, Flag(query.GetValueOrDefault("timestamps")), Since(query));
         await using var body = await exchange.StartStreamingAsync("text/plain; charset=utf-8").ConfigureAwait(false);
         try
         {
@@ -233,6 +235,18 @@ internal sealed class KubeletApi : IAsyncDisposable
                 : (agent.Pods.Runtime, instance.Id, null, spec);
         }
         return (null, null, $"pod {ns}/{podName} is not running on this node", null);
+    }
+
+    /// <summary>sinceSeconds counts back from the kubelet's own clock, as Kubernetes' kubelet does; sinceTime is RFC 3339.</summary>
+    private DateTimeOffset? Since(IReadOnlyDictionary<string, string> query)
+    {
+        if (long.TryParse(query.GetValueOrDefault("sinceSeconds"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            return _time.GetUtcNow().AddSeconds(-seconds);
+        }
+        return DateTimeOffset.TryParse(query.GetValueOrDefault("sinceTime"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : null;
     }
 
     private static bool Flag(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));

@@ -34,6 +34,21 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Logs_refuses_a_since_without_a_unit_and_both_since_flags_together()
+    {
+        var bare = await fixture.Cli().RunAsync("logs", "some-pod", "--since", "5");
+        var both = await fixture.Cli().RunAsync("logs", "some-pod", "--since", "5s", "--since-time", "2026-12-02T10:00:00Z");
+        var badTime = await fixture.Cli().RunAsync("logs", "some-pod", "--since-time", "yesterday");
+
+        Assert.Equal(1, bare.ExitCode);
+        Assert.Contains("invalid argument \"5\" for \"--since\" flag", bare.Err, StringComparison.Ordinal);
+        Assert.Equal(1, both.ExitCode);
+        Assert.Contains("at most one of `sinceTime` or `sinceSeconds` may be specified", both.Err, StringComparison.Ordinal);
+        Assert.Equal(1, badTime.ExitCode);
+        Assert.Contains("--since-time", badTime.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Api_resources_filters_and_names()
     {
         var result = await fixture.Cli().RunAsync("api-resources", "--namespaced=false", "-o", "name");

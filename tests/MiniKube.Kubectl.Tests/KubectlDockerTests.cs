@@ -1,4 +1,5 @@
 using MiniKube.Api;
+using MiniKube.Client;
 using MiniKube.Kubelet;
 using MiniKube.Testing;
 
@@ -12,17 +13,7 @@ public sealed class KubectlDockerTests(KubectlCluster cluster) : IClassFixture<K
     {
         var node = "kubectl-" + Guid.NewGuid().ToString("N")[..8];
         var ns = await cluster.NewNamespaceAsync();
-        var root = Path.Combine(cluster.Home, "kubelet");
-        await using var kubelet = KubeletHost.Create(new KubeletOptions
-        {
-            Server = cluster.Server.GrpcAddress,
-            NodeName = node,
-            Port = 0,
-            RootDir = root,
-            NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
-            SyncFrequency = TimeSpan.FromSeconds(2),
-        });
-        await kubelet.StartAsync();
+        await using var kubelet = await StartKubeletAsync(node);
         var pod = Manifests.Pod("talker").Replace("""command: ["sleep", "3600"]""",
             """command: ["sh", "-c", "echo line-1; echo line-2; echo line-3; sleep 3600"]""", StringComparison.Ordinal)
             + $"\n  nodeName: {node}\n  terminationGracePeriodSeconds: 0\n";
@@ -51,6 +42,68 @@ public sealed class KubectlDockerTests(KubectlCluster cluster) : IClassFixture<K
         {
             await cluster.RunAsync(["delete", "pod", "talker", "-n", ns, "--grace-period=0", "--wait=true", "--timeout=60s"]);
         }
+    }
+
+    [DockerFact]
+    public async Task Logs_since_a_time_or_a_duration_leave_out_the_older_lines_on_both_wires()
+    {
+        var node = "kubectl-" + Guid.NewGuid().ToString("N")[..8];
+        var ns = await cluster.NewNamespaceAsync();
+        await using var kubelet = await StartKubeletAsync(node);
+        // The container's own pause puts five seconds between the lines, so "since" has a gap to fall into.
+        var pod = Manifests.Pod("dated").Replace("""command: ["sleep", "3600"]""",
+            """command: ["sh", "-c", "echo early; sleep 5; echo late; sleep 3600"]""", StringComparison.Ordinal)
+            + $"\n  nodeName: {node}\n  terminationGracePeriodSeconds: 0\n";
+        try
+        {
+            await cluster.OkAsync("create", "-n", ns, "-f", cluster.WriteFile("dated.yaml", pod));
+            var stamped = await Eventually.WaitAsync(async () =>
+                {
+                    var run = await cluster.RunAsync(["logs", "dated", "-n", ns, "--timestamps"]);
+                    return run.Stdout.Contains(" late", StringComparison.Ordinal) ? run.Stdout : null;
+                }, TimeSpan.FromSeconds(60), "both lines in kubectl logs --timestamps");
+            var times = stamped.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .ToDictionary(line => line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..],
+                    line => DateTimeOffset.Parse(line[..line.IndexOf(' ', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture));
+            var seconds = (long)Math.Ceiling((DateTimeOffset.UtcNow - times["late"]).TotalSeconds) + 1;
+            Assert.True(DateTimeOffset.UtcNow.AddSeconds(-seconds) > times["early"],
+                $"--since={seconds}s would reach back past the early line ({times["early"]:O}); the machine is too slow for this check");
+
+            var sinceTime = await cluster.OkAsync("logs", "dated", "-n", ns, "--since-time=" + times["late"].UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            var since = await cluster.OkAsync("logs", "dated", "-n", ns, $"--since={seconds}s");
+            var all = await cluster.OkAsync("logs", "dated", "-n", ns, "--since=1h");
+            var grpc = new System.Text.StringBuilder();
+            await foreach (var chunk in cluster.Server.Client.StreamLogsAsync(ns, "dated", new PodLogRequest(Since: TimeSpan.FromSeconds(seconds))))
+            {
+                grpc.Append(chunk);
+            }
+            var both = await cluster.RunAsync(["logs", "dated", "-n", ns, "--since=1h", "--since-time=2026-01-01T00:00:00Z"]);
+
+            Assert.Equal("late\n", sinceTime);
+            Assert.Equal("late\n", since);
+            Assert.Equal("early\nlate\n", all);
+            Assert.Equal("late\n", grpc.ToString());
+            Assert.NotEqual(0, both.ExitCode);
+        }
+        finally
+        {
+            await cluster.RunAsync(["delete", "pod", "dated", "-n", ns, "--grace-period=0", "--wait=true", "--timeout=60s"]);
+        }
+    }
+
+    private async Task<KubeletHost> StartKubeletAsync(string node)
+    {
+        var kubelet = KubeletHost.Create(new KubeletOptions
+        {
+            Server = cluster.Server.GrpcAddress,
+            NodeName = node,
+            Port = 0,
+            RootDir = Path.Combine(cluster.Home, "kubelet-" + node),
+            NodeStatusUpdateFrequency = TimeSpan.FromSeconds(1),
+            SyncFrequency = TimeSpan.FromSeconds(2),
+        });
+        await kubelet.StartAsync();
+        return kubelet;
     }
 
     /// <summary>Runs <c>kubectl logs -f</c> until it printed <paramref name="line"/>; reports whether it was still following then.</summary>

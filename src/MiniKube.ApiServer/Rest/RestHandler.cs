@@ -234,9 +234,10 @@ internal sealed partial class RestHandler(
         var query = http.Request.Query;
         var resource = target.Resource;
         var filter = ObjectFilters.Parse(resource, target.Namespace, query["labelSelector"], query["fieldSelector"]);
-        var (all, revision) = await api.ListAsync(resource, filter, http.RequestAborted).ConfigureAwait(false);
-        var items = all.OrderBy(i => i.Key, StringComparer.Ordinal).AsEnumerable();
         var token = (string?)query["continue"];
+        var listVersion = ListVersion.Parse(query["resourceVersion"], query["resourceVersionMatch"], token);
+        var (all, revision) = await api.ListAsync(resource, filter, listVersion, http.RequestAborted).ConfigureAwait(false);
+        var items = all.OrderBy(i => i.Key, StringComparer.Ordinal).AsEnumerable();
         if (!string.IsNullOrEmpty(token))
         {
             var after = ContinueToken.Decode(token);
@@ -267,8 +268,24 @@ internal sealed partial class RestHandler(
         var resource = target.Resource;
         var filter = ObjectFilters.Parse(resource, target.Namespace, query["labelSelector"], query["fieldSelector"]);
         var rv = (string?)query["resourceVersion"];
-        long? from = rv is null or "" or "0" ? null : Versions.Parse(rv);
         var bookmarks = IsTrue(query["allowWatchBookmarks"]);
+        var sendInitialEvents = WatchListOptions.Parse(query["sendInitialEvents"], query["resourceVersionMatch"], bookmarks);
+        long? from = rv is null or "" or "0" ? null : Versions.Parse(rv);
+        switch (sendInitialEvents)
+        {
+            case true:
+                // The state at least as new as rv, then the changes after it.
+                if (from is { } atLeast && !await watches.WaitForRevisionAsync(resource, atLeast, http.RequestAborted).ConfigureAwait(false))
+                {
+                    throw ListVersion.TooLarge(atLeast, watches.CurrentRevision(resource));
+                }
+                from = null;
+                break;
+            case false when from is null:
+                // No initial state: changes from now on.
+                from = watches.CurrentRevision(resource);
+                break;
+        }
         var tables = TableEncoder.Wants(http.Request.Headers.Accept);
         var include = tables ? TableEncoder.ParseInclude(query["includeObject"]) : TableObjects.Metadata;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
@@ -277,7 +294,7 @@ internal sealed partial class RestHandler(
             stop.CancelAfter(TimeSpan.FromSeconds(timeout));
         }
         var ct = stop.Token;
-        var events = watches.WatchAsync(resource, filter, from, bookmarks, ct).GetAsyncEnumerator(ct);
+        var events = watches.WatchAsync(resource, filter, from, bookmarks, ct, initialEventsEnd: sendInitialEvents == true).GetAsyncEnumerator(ct);
         var response = http.Response;
         response.StatusCode = 200;
         response.ContentType = Json;
@@ -361,10 +378,10 @@ internal sealed partial class RestHandler(
     private async Task ServeLogAsync(HttpContext http, RestTarget target)
     {
         var query = http.Request.Query;
-        int? tail = int.TryParse(query["tailLines"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
         var ct = http.RequestAborted;
-        using var upstream = await kubelets.LogsAsync(target.Namespace ?? "default", target.Name!, query["container"], IsTrue(query["follow"]),
-            IsTrue(query["timestamps"]), IsTrue(query["previous"]), tail, ct).ConfigureAwait(false);
+        var options = new PodLogQuery(query["container"], IsTrue(query["follow"]), IsTrue(query["timestamps"]), IsTrue(query["previous"]),
+            LongQuery(query, "tailLines"), LongQuery(query, "sinceSeconds"), PodLogQuery.ParseSinceTime(query["sinceTime"]));
+        using var upstream = await kubelets.LogsAsync(target.Namespace ?? "default", target.Name!, options, ct).ConfigureAwait(false);
         await using var body = await upstream.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/plain";
@@ -503,6 +520,18 @@ internal sealed partial class RestHandler(
             options = options with { DryRun = ["All"] };
         }
         return options;
+    }
+
+    private static long? LongQuery(IQueryCollection query, string name)
+    {
+        var value = (string?)query[name];
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+        return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw ApiException.BadRequest($"{name} \"{value}\" is not an integer");
     }
 
     private static bool DryRun(IQueryCollection query)

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using MiniKube.Api;
 using MiniKube.Client;
 
 namespace MiniKube.Cli.Commands;
 
-/// <summary><c>minictl logs [-f] [-c CONTAINER] [--tail N] [--timestamps] [-p] POD</c>, relayed by the API server from the pod's kubelet.</summary>
+/// <summary><c>minictl logs [-f] [-c CONTAINER] [--tail N] [--timestamps] [-p] [--since D | --since-time T] POD</c>, relayed by the API server from the pod's kubelet.</summary>
 public sealed class LogsCommand(CommandRunner runner)
 {
     private readonly Argument<string> _pod = new("POD") { Description = "The pod (or pod/NAME)" };
@@ -12,15 +13,28 @@ public sealed class LogsCommand(CommandRunner runner)
     private readonly Option<int?> _tail = new("--tail") { Description = "Lines of recent log file to display. Defaults to all lines." };
     private readonly Option<bool> _timestamps = new("--timestamps") { Description = "Include timestamps on each line in the log output" };
     private readonly Option<bool> _previous = new("--previous", "-p") { Description = "Print the logs for the previous instance of the container in a pod if it exists." };
+    private readonly Option<string?> _since = new("--since")
+    {
+        Description = "Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. Only one of since-time / since may be used.",
+    };
+    private readonly Option<string?> _sinceTime = new("--since-time")
+    {
+        Description = "Only return logs after a specific date (RFC3339). Defaults to all logs. Only one of since-time / since may be used.",
+    };
 
     public Command Build()
     {
-        var command = new Command("logs", "Print the logs for a container in a pod.") { _pod, _follow, _container, _tail, _timestamps, _previous };
+        var command = new Command("logs", "Print the logs for a container in a pod.") { _pod, _follow, _container, _tail, _timestamps, _previous, _since, _sinceTime };
         runner.Attach(command, async (session, parse) =>
         {
             var pod = PodName(parse.GetValue(_pod)!);
-            await foreach (var chunk in session.Client.StreamLogsAsync(session.Namespace, pod, parse.GetValue(_container), parse.GetValue(_follow),
-                               parse.GetValue(_tail), parse.GetValue(_timestamps), parse.GetValue(_previous), session.Token).ConfigureAwait(false))
+            var request = new PodLogRequest(parse.GetValue(_container), parse.GetValue(_follow), parse.GetValue(_tail), parse.GetValue(_timestamps),
+                parse.GetValue(_previous), Since(parse.GetValue(_since)), SinceTime(parse.GetValue(_sinceTime)));
+            if (request.Since is not null && request.SinceTime is not null)
+            {
+                throw new CliException("at most one of `sinceTime` or `sinceSeconds` may be specified");
+            }
+            await foreach (var chunk in session.Client.StreamLogsAsync(session.Namespace, pod, request, session.Token).ConfigureAwait(false))
             {
                 await session.Out.WriteAsync(chunk).ConfigureAwait(false);
                 await session.Out.FlushAsync().ConfigureAwait(false);
@@ -28,6 +42,31 @@ public sealed class LogsCommand(CommandRunner runner)
             return 0;
         });
         return command;
+    }
+
+    private static TimeSpan? Since(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        // kubectl's --since is a Go duration: a bare number has no unit and is refused.
+        if (!GoDuration.TryParse(text, out var since) || since <= TimeSpan.Zero)
+        {
+            throw new CliException($"invalid argument \"{text}\" for \"--since\" flag: a positive duration like 5s, 2m or 3h");
+        }
+        return since;
+    }
+
+    private static DateTimeOffset? SinceTime(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new CliException($"invalid argument \"{text}\" for \"--since-time\" flag: an RFC3339 time like 2026-12-02T10:00:00Z");
     }
 
     internal static string PodName(string argument)

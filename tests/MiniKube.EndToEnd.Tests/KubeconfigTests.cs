@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using MiniKube.Testing;
+
+namespace MiniKube.EndToEnd.Tests;
+
+/// <summary>
+/// The kubeconfig <c>minictl cluster up</c> wrote is all the real kubectl needs: with a fresh HOME (no discovery cache) and no
+/// flags, its current context is the cluster and it lists the cluster's nodes and pods.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class KubeconfigTests(ClusterFixture cluster)
+{
+    [DockerFact]
+    public async Task Kubectl_with_no_flags_uses_the_context_cluster_up_added_and_made_current()
+    {
+        var home = Path.Combine(cluster.Home, "kubectl-home-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(home);
+
+        var context = await KubectlAsync(home, "config", "current-context");
+        var nodes = await KubectlAsync(home, "get", "nodes");
+        var pods = await KubectlAsync(home, "get", "pods", "-A");
+        var version = await KubectlAsync(home, "version");
+
+        Assert.Equal(cluster.Name, context.Trim());
+        Assert.StartsWith("NAME ", nodes, StringComparison.Ordinal);
+        foreach (var node in cluster.NodeNames)
+        {
+            Assert.Matches($@"(?m)^{node}\s+Ready\s", nodes);
+        }
+        Assert.StartsWith("NAMESPACE ", pods, StringComparison.Ordinal);
+        Assert.Contains("Server Version: v1.32", version, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs /usr/bin/kubectl with only HOME and KUBECONFIG set, and asserts it exited 0 within 90 s.</summary>
+    private async Task<string> KubectlAsync(string home, params string[] args)
+    {
+        var start = new ProcessStartInfo("/usr/bin/kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        start.Environment["HOME"] = home;
+        start.Environment["KUBECONFIG"] = Path.Combine(cluster.Home, "kubeconfig");
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 90 s");
+        }
+        var output = await stdout;
+        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {process.ExitCode}\nstdout:\n{output}\nstderr:\n{await stderr}");
+        return output;
+    }
+}
