@@ -9,6 +9,12 @@ namespace MiniKube.Kubelet;
 /// channel 4 resizes the TTY; when the output ends, the Status on channel 3 and a normal close. A client that goes away
 /// (closes or drops the connection before the output ended) ends the exec'd process: a shell on a TTY does not end on
 /// end of file, and nothing else would ever end it.
+/// <para>
+/// The end of the output is not the end of the process: Docker ends a TTY exec's output as soon as its stdin closes
+/// (measured: within 10 ms of the half-close, the exec still Running), and the relay closes stdin when the client goes.
+/// So the output can end because the client left, racing the cancellation; <see cref="IContainerStream.EndAsync"/> is
+/// therefore called after every session (it kills only an exec that still runs), not only when the output had not ended.
+/// </para>
 /// </summary>
 internal static class ContainerStreamRelay
 {
@@ -17,7 +23,6 @@ internal static class ContainerStreamRelay
     public static async Task RunAsync(WebSocket socket, IContainerStream stream, IReadOnlyList<string> command, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var outputEnded = false;
         var input = ReadClientAsync(socket, stream, stop.Token).ContinueWith(
             _ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
@@ -28,7 +33,6 @@ internal static class ContainerStreamRelay
                 var chunk = await stream.ReadOutputAsync(buffer, stop.Token).ConfigureAwait(false);
                 if (chunk.Count == 0)
                 {
-                    outputEnded = true;
                     break;
                 }
                 var frame = new byte[chunk.Count + 1];
@@ -50,8 +54,9 @@ internal static class ContainerStreamRelay
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await input.ConfigureAwait(false);
-            if (!outputEnded && !ct.IsCancellationRequested)
+            if (!ct.IsCancellationRequested)
             {
+                // A no-op when the process has exited; otherwise nobody is left to end it.
                 await stream.EndAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }

@@ -31,6 +31,8 @@ public sealed class GenericScheduler
     private long[][] _scores;
     private long[] _totals = new long[64];
     private NodeInfo[] _restrictedBuffer = [];
+    private int _lastFeasible;
+    private bool _lastScored;
 
     public GenericScheduler(SchedulingProfile profile, Random? random = null)
     {
@@ -74,6 +76,8 @@ public sealed class GenericScheduler
     public ScheduleResult Schedule(CycleState state, PodInfo pod, NodeSnapshot snapshot)
     {
         state.Reset(pod, snapshot);
+        _lastFeasible = 0;
+        _lastScored = false;
         var numAll = snapshot.Count;
         if (numAll == 0)
         {
@@ -165,6 +169,7 @@ public sealed class GenericScheduler
         if (feasibleCount == 1)
         {
             // Nothing to compare: upstream skips scoring too.
+            _lastFeasible = 1;
             return ScheduleResult.Scheduled(_feasible[0].Name, processed, 1);
         }
         var candidates = new ReadOnlySpan<NodeInfo>(_feasible, 0, feasibleCount);
@@ -173,6 +178,8 @@ public sealed class GenericScheduler
         {
             return ScheduleResult.Failed(error);
         }
+        _lastFeasible = feasibleCount;
+        _lastScored = true;
         return ScheduleResult.Scheduled(SelectHost(candidates), processed, feasibleCount);
     }
 
@@ -250,6 +257,32 @@ public sealed class GenericScheduler
 
     /// <summary>The total (weighted) score of the i-th feasible node of the last cycle (diagnostics and tests).</summary>
     internal long LastTotalScore(int i) => _totals[i];
+
+    /// <summary>
+    /// The scores behind the last successful cycle's choice, for the pod's <c>Scheduled</c> event: the <paramref name="top"/>
+    /// highest totals (weighted sums of the plugins' normalised 0–100 scores), best first, e.g.
+    /// <c>scores: node-1=187, node-2=161</c>, or <c>1 feasible node, not scored</c>. Null when the last cycle scheduled nothing.
+    /// Reads the cycle's buffers, so call it before the next cycle; it allocates, so it is kept off <see cref="Schedule"/>.
+    /// </summary>
+    /// <param name="chosen">The node the cycle picked: first among equal totals (ties are broken at random).</param>
+    /// <param name="top">How many nodes to list.</param>
+    public string? DescribeLastScores(string? chosen = null, int top = 3)
+    {
+        var n = _lastFeasible;
+        if (n == 0)
+        {
+            return null;
+        }
+        if (!_lastScored)
+        {
+            return n == 1 ? "1 feasible node, not scored" : $"{n} feasible nodes, not scored";
+        }
+        var best = Enumerable.Range(0, n).OrderByDescending(i => _totals[i]).ThenBy(i => _feasible[i].Name == chosen ? 0 : 1)
+            .ThenBy(i => _feasible[i].Name, StringComparer.Ordinal).Take(top)
+            .Select(i => $"{_feasible[i].Name}={_totals[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var list = string.Join(", ", best);
+        return n <= top ? "scores: " + list : $"top scores of {n} feasible nodes: {list}";
+    }
 
     private FitError BuildFitError(int numAll, int failureCount, CycleState state)
     {

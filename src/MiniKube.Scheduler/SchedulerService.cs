@@ -82,11 +82,18 @@ public sealed partial class SchedulerService : IAsyncDisposable, ISchedulingObse
         _statusWrites.Dispose();
     }
 
-    void ISchedulingObserver.Bound(Pod pod, string nodeName)
+    void ISchedulingObserver.Bound(Pod pod, string nodeName) => ((ISchedulingObserver)this).Bound(pod, nodeName, null);
+
+    /// <summary>kube-scheduler's message, then the scores behind the choice (which the dashboard's pod timeline shows).</summary>
+    void ISchedulingObserver.Bound(Pod pod, string nodeName, string? scores)
     {
         Interlocked.Increment(ref _scheduled);
-        _events.Normal(pod, "Scheduled", $"Successfully assigned {pod.Metadata.Namespace}/{pod.Metadata.Name} to {nodeName}");
+        _events.Normal(pod, "Scheduled", ScheduledMessage(pod, nodeName, scores));
     }
+
+    /// <summary><c>Successfully assigned ns/pod to node</c> (kube-scheduler's text), with <c> (scores)</c> appended when known.</summary>
+    public static string ScheduledMessage(Pod pod, string nodeName, string? scores) =>
+        $"Successfully assigned {pod.Metadata.Namespace}/{pod.Metadata.Name} to {nodeName}" + (scores is { Length: > 0 } ? $" ({scores})" : "");
 
     void ISchedulingObserver.Failed(Pod pod, string reason, string message)
     {

@@ -11,6 +11,12 @@ public interface ISchedulingObserver
     void Bound(Pod pod, string nodeName);
 
     /// <summary>
+    /// The binding was accepted; <paramref name="scores"/> describes the choice (<see cref="GenericScheduler.DescribeLastScores"/>,
+    /// e.g. <c>scores: n1=187, n2=161</c>). Defaults to <see cref="Bound(Pod, string)"/>.
+    /// </summary>
+    void Bound(Pod pod, string nodeName, string? scores) => Bound(pod, nodeName);
+
+    /// <summary>
     /// The attempt failed. <paramref name="reason"/> is "Unschedulable" when no node fits (the message is the
     /// FitError text) or "SchedulerError" when a plugin or the bind failed; the pod is retried either way.
     /// </summary>
@@ -129,9 +135,11 @@ public sealed class SchedulingLoop
             _queue.Done(info.Key);
             return ScheduleResult.Skip("pod is already in the cache");
         }
+        // Read now: the next cycle reuses the algorithm's buffers.
+        var scores = _observer is null ? null : algorithm.DescribeLastScores(host);
         await _bindSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _bindsInFlight);
-        _ = BindAsync(info, host, algorithm.Profile.Binder!, cancellationToken);
+        _ = BindAsync(info, host, scores, algorithm.Profile.Binder!, cancellationToken);
         return result;
     }
 
@@ -144,14 +152,14 @@ public sealed class SchedulingLoop
         }
     }
 
-    private async Task BindAsync(QueuedPodInfo info, string host, IBindPlugin binder, CancellationToken cancellationToken)
+    private async Task BindAsync(QueuedPodInfo info, string host, string? scores, IBindPlugin binder, CancellationToken cancellationToken)
     {
         var pod = info.Pod;
         try
         {
             await binder.BindAsync(pod, host, cancellationToken).ConfigureAwait(false);
             _queue.Done(info.Key);
-            _observer?.Bound(pod, host);
+            _observer?.Bound(pod, host, scores);
         }
         catch (Exception e)
         {

@@ -18,7 +18,7 @@ public sealed class BrowserTests(DashboardCluster cluster)
 
     private string Node => cluster.NodeNames[0];
 
-    private static Deployment NewDeployment(string name, int replicas, string command = "sleep 3600") => new()
+    internal static Deployment NewDeployment(string name, int replicas, string command = "sleep 3600") => new()
     {
         ApiVersion = "apps/v1",
         Kind = "Deployment",
@@ -39,7 +39,7 @@ public sealed class BrowserTests(DashboardCluster cluster)
         },
     };
 
-    private static Pod NewPod(string name, string command) => new()
+    internal static Pod NewPod(string name, string command) => new()
     {
         ApiVersion = "v1",
         Kind = "Pod",
@@ -51,19 +51,9 @@ public sealed class BrowserTests(DashboardCluster cluster)
         },
     };
 
-    private Task<Pod> WaitReadyAsync(string name) => Eventually.WaitAsync(() => cluster.Client.GetAsync<Pod>(name, "default"),
-        p => p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true, Timeout, $"pod {name} to be Ready");
+    private Task<Pod> WaitReadyAsync(string name) => cluster.WaitPodReadyAsync(name);
 
-    private async Task DeletePodAsync(string name)
-    {
-        try
-        {
-            await cluster.Client.DeleteAsync<Pod>(name, "default", new DeleteOptions { GracePeriodSeconds = 0 });
-        }
-        catch (ApiException ex) when (ex.IsNotFound)
-        {
-        }
-    }
+    private Task DeletePodAsync(string name) => cluster.DeleteQuietlyAsync<Pod>(name, "default", new DeleteOptions { GracePeriodSeconds = 0 });
 
     [DockerFact]
     public async Task Overview_lists_the_nodes()
@@ -76,6 +66,10 @@ public sealed class BrowserTests(DashboardCluster cluster)
         await Expect(row.Locator("td.spark.cpu [data-test=latest]")).ToHaveTextAsync(new Regex("^[0-9]+m$"), new() { Timeout = 120_000 });
         await Expect(row.Locator("td.spark.memory [data-test=latest]")).ToHaveTextAsync(new Regex("^[0-9.]+ MiB$"));
         await DashboardCluster.ScreenshotAsync(page, "overview");
+        // The page fits its 1400 px window: nothing scrolls sideways.
+        Assert.Equal(1400, await page.EvaluateAsync<int>("() => window.innerWidth"));
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth, document.querySelector('#overview-nodes').getBoundingClientRect().right]");
+        Assert.True(widths[0] <= widths[1] && widths[2] <= widths[1], $"the overview overflows its window: scrollWidth {widths[0]}, innerWidth {widths[1]}, node table's right edge {widths[2]}");
 
         var nodes = await cluster.OpenAsync("/nodes");
         await Expect(nodes.Locator($"#nodes tr[data-node='{Node}'] [data-test=status]")).ToHaveTextAsync("Ready");

@@ -154,6 +154,68 @@ public sealed class ComponentTests : IDisposable
     }
 
     [Fact]
+    public void Timeline_lists_the_node_scores_best_first_and_marks_the_chosen_node()
+    {
+        var pod = Pod("web", "n2", "Running") with { Metadata = Pod("web", "n2", "Running").Metadata with { Uid = "u-web" } };
+        var scheduled = new Event
+        {
+            Metadata = new ObjectMeta { Name = "web.1", Namespace = "default" },
+            InvolvedObject = new ObjectReference { Kind = "Pod", Name = "web", Namespace = "default", Uid = "u-web" },
+            Reason = "Scheduled",
+            Message = "Successfully assigned default/web to n2 (scores: n2=187, n1=161)",
+            Type = "Normal",
+            LastTimestamp = DateTimeOffset.UtcNow,
+        };
+        var cut = _context.Render<PodTimelineView>(p => p.Add(x => x.Pod, pod).Add(x => x.Events, [scheduled]));
+        var rows = cut.FindAll("li[data-step='3'] [data-test=scores] tbody tr");
+        Assert.Equal(["n2", "n1"], rows.Select(r => r.GetAttribute("data-node")));
+        Assert.Equal(["187", "161"], rows.Select(r => r.QuerySelector("[data-test=score]")!.TextContent));
+        Assert.Equal("chosen", rows[0].GetAttribute("class"));
+        Assert.NotEqual("chosen", rows[1].GetAttribute("class"));
+    }
+
+    [Fact]
+    public void Vpa_page_shows_mode_target_recommendation_and_re_renders_on_a_new_recommendation()
+    {
+        var vpa = new VerticalPodAutoscaler
+        {
+            Metadata = new ObjectMeta { Name = "web", Namespace = "default", Uid = "vpa-web", CreationTimestamp = DateTimeOffset.UtcNow },
+            Spec = new VerticalPodAutoscalerSpec { TargetRef = new CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "web" } },
+        };
+        _view.Put(vpa);
+        var cut = _context.Render<VerticalPodAutoscalers>();
+        var row = cut.Find("tr[data-vpa=web]");
+        Assert.Equal("Recreate (default)", row.QuerySelector("[data-test=mode]")!.TextContent);
+        Assert.Equal("Deployment/web", row.QuerySelector("[data-test=target] a")!.TextContent);
+        Assert.Equal("objects/deployments/default/web", row.QuerySelector("[data-test=target] a")!.GetAttribute("href"));
+        Assert.Equal("none yet", row.QuerySelector("[data-test=recommendation]")!.TextContent);
+
+        _view.Put(vpa with
+        {
+            Spec = vpa.Spec! with { UpdatePolicy = new PodUpdatePolicy { UpdateMode = "Off" } },
+            Status = new VerticalPodAutoscalerStatus
+            {
+                Recommendation = new RecommendedPodResources
+                {
+                    ContainerRecommendations =
+                    [
+                        new RecommendedContainerResources { ContainerName = "app", Target = new Dictionary<string, Quantity> { ["memory"] = Quantity.Parse("128Mi"), ["cpu"] = Quantity.Parse("250m") } },
+                        new RecommendedContainerResources { ContainerName = "sidecar", Target = new Dictionary<string, Quantity> { ["cpu"] = Quantity.Parse("10m") } },
+                    ],
+                },
+                Conditions = [new VerticalPodAutoscalerCondition { Type = "RecommendationProvided", Status = "True" }],
+            },
+        });
+        cut.WaitForAssertion(() =>
+        {
+            var updated = cut.Find("tr[data-vpa=web]");
+            Assert.Equal("Off", updated.QuerySelector("[data-test=mode]")!.TextContent);
+            Assert.Equal("app: cpu 250m, memory 128Mi; sidecar: cpu 10m", updated.QuerySelector("[data-test=recommendation]")!.TextContent);
+            Assert.Equal("True", updated.QuerySelector("[data-test=provided]")!.TextContent);
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void Deployment_rollout_text_follows_the_status()
     {
         var d = new Deployment

@@ -1,5 +1,7 @@
 using Microsoft.Playwright;
+using MiniKube.Api;
 using MiniKube.EndToEnd.Tests;
+using MiniKube.Testing;
 
 namespace MiniKube.Dashboard.Tests;
 
@@ -69,6 +71,22 @@ public sealed class DashboardCluster : ClusterFixture, IAsyncLifetime
         // Clicks count once the Blazor circuit is up, which the layout marks (prerendered HTML says False).
         await page.Locator("#circuit[data-interactive=yes]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;
+    }
+
+    /// <summary>Waits (90 s) until the pod in <paramref name="ns"/> is Ready.</summary>
+    public Task<Pod> WaitPodReadyAsync(string name, string ns = "default") => Eventually.WaitAsync(() => Client.GetAsync<Pod>(name, ns),
+        p => p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true, TimeSpan.FromSeconds(90), $"pod {name} to be Ready");
+
+    /// <summary>Deletes the object; one that is already gone is no error (test cleanup).</summary>
+    public async Task DeleteQuietlyAsync<T>(string name, string? ns, DeleteOptions? options = null) where T : KubeObject
+    {
+        try
+        {
+            await Client.DeleteAsync<T>(name, ns, options);
+        }
+        catch (ApiException ex) when (ex.IsNotFound)
+        {
+        }
     }
 
     public static async Task ScreenshotAsync(IPage page, string name)

@@ -27,6 +27,23 @@ public sealed class PodTimelineTests
     };
 
     [Fact]
+    public void The_scheduled_step_carries_the_node_scores_of_the_schedulers_event()
+    {
+        var pod = NewPod() with { Spec = NewPod().Spec! with { NodeName = "n2" } };
+        var steps = PodTimeline.Build(pod, [Ev("Scheduled", "Successfully assigned default/web to n2 (scores: n2=187, n1=161)", 1, "default-scheduler")]);
+        Assert.Equal([new NodeScore("n2", 187), new NodeScore("n1", 161)], steps[2].Scores);
+        Assert.Equal("Successfully assigned default/web to n2 (scores: n2=187, n1=161)", steps[2].Detail);
+
+        Assert.Equal([new NodeScore("a", 300), new NodeScore("b", 250), new NodeScore("c", 200)],
+            PodTimeline.Scores("Successfully assigned default/web to a (top scores of 7 feasible nodes: a=300, b=250, c=200)"));
+        // kube-scheduler's own message, one node not scored, and anything malformed: no scores.
+        Assert.Empty(PodTimeline.Scores("Successfully assigned default/web to n1"));
+        Assert.Empty(PodTimeline.Scores("Successfully assigned default/web to n1 (1 feasible node, not scored)"));
+        Assert.Empty(PodTimeline.Scores("Successfully assigned default/web to n1 (scores: n1=x)"));
+        Assert.Empty(PodTimeline.Scores(null));
+    }
+
+    [Fact]
     public void A_running_pod_has_all_seven_steps_done_in_order()
     {
         var pod = NewPod() with

@@ -60,7 +60,7 @@ public sealed class ExecStreamTests(ApiServerFixture api) : IClassFixture<ApiSer
         Assert.Equal("", stderr.ToString());
     }
 
-    [DockerFact(Skip = "Open finding (docs/kubelet.md): in a loaded clean-clone run the TTY shell's child was still running 60 s after its client went away; the browser test of the same path passed in that run")]
+    [DockerFact]
     public async Task A_client_that_goes_away_ends_its_command_a_shell_on_a_tty_and_a_plain_process_alike()
     {
         await using var env = await KubeletEnvironment.StartAsync(api.Server);

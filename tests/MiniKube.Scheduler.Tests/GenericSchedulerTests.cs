@@ -60,6 +60,37 @@ public sealed class GenericSchedulerTests
     }
 
     [Fact]
+    public void The_last_cycles_scores_are_described_best_first_for_the_scheduled_event()
+    {
+        var scheduler = new GenericScheduler(DefaultProfile());
+        var pod = PodInfo.Create(TestObjects.PodRequesting("p", "500m", "256Mi"));
+        // An idle and a busy node: the idle one scores higher (least allocated) and is chosen.
+        var idle = Make.Info(TestObjects.Node("idle", cpu: "4", memory: "8Gi"));
+        var busy = Make.Info(TestObjects.Node("busy", cpu: "4", memory: "8Gi"), TestObjects.PodRequesting("load", "3", "6Gi"));
+        var result = scheduler.Schedule(new CycleState(), pod, NodeSnapshot.Create([busy, idle]));
+        Assert.Equal("idle", result.SuggestedHost);
+        var two = scheduler.DescribeLastScores(result.SuggestedHost);
+        var match = System.Text.RegularExpressions.Regex.Match(two!, "^scores: idle=(\\d+), busy=(\\d+)$");
+        Assert.True(match.Success, two);
+        Assert.True(long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            > long.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), two);
+
+        // More feasible nodes than shown: the top three and how many there were.
+        var five = Enumerable.Range(0, 5).Select(i => Make.Info(TestObjects.Node($"n{i}", cpu: "4", memory: "8Gi"))).ToArray();
+        var tied = scheduler.Schedule(new CycleState(), pod, NodeSnapshot.Create(five));
+        var described = scheduler.DescribeLastScores(tied.SuggestedHost);
+        Assert.Matches("^top scores of 5 feasible nodes: n\\d=\\d+, n\\d=\\d+, n\\d=\\d+$", described);
+        // Five equal nodes: the one picked (at random among equals) is listed first.
+        Assert.StartsWith($"top scores of 5 feasible nodes: {tied.SuggestedHost}=", described, StringComparison.Ordinal);
+
+        // One feasible node is not scored (as upstream); a pod that fits nowhere has no scores.
+        Assert.True(scheduler.Schedule(new CycleState(), pod, NodeSnapshot.Create([idle])).Succeeded);
+        Assert.Equal("1 feasible node, not scored", scheduler.DescribeLastScores());
+        Assert.False(scheduler.Schedule(new CycleState(), PodInfo.Create(TestObjects.PodRequesting("big", "64")), NodeSnapshot.Create([idle, busy])).Succeeded);
+        Assert.Null(scheduler.DescribeLastScores());
+    }
+
+    [Fact]
     public void No_nodes_gives_upstreams_message()
     {
         Assert.Equal("no nodes available to schedule pods", Schedule(DefaultProfile(), TestObjects.PodRequesting("p"), []).FitError!.Message);

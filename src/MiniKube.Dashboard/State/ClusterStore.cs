@@ -33,6 +33,7 @@ public sealed class ClusterStore : IClusterView, IAsyncDisposable
         Track<Endpoints>();
         Track<EndpointSlice>();
         Track<HorizontalPodAutoscaler>();
+        Track<VerticalPodAutoscaler>();
         Track<ConfigMap>();
         Track<Event>().Cache.AddIndexer(InvolvedIndex, e => e.InvolvedObject.Uid is { Length: > 0 } u ? [u] : []);
         Resources = [.. _tracked.Values.Select(t => t.Resource)];

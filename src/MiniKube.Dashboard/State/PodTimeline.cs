@@ -9,8 +9,12 @@ public enum StepState
     Failed,
 }
 
-/// <summary>One step of a pod's path through the cluster.</summary>
-public sealed record TimelineStep(int Number, string Title, StepState State, DateTimeOffset? Time, string Detail, string Source);
+/// <summary>One step of a pod's path through the cluster; the Scheduled step carries the scheduler's node scores when it sent them.</summary>
+public sealed record TimelineStep(int Number, string Title, StepState State, DateTimeOffset? Time, string Detail, string Source,
+    IReadOnlyList<NodeScore>? Scores = null);
+
+/// <summary>A node's total score in the scheduling cycle that placed the pod (as minikube-scheduler's Scheduled event gives it).</summary>
+public sealed record NodeScore(string Node, long Score);
 
 /// <summary>
 /// The seven steps of a pod (the flow of <c>kubectl create -f pod.yaml</c>): created → stored → scheduled → bound → seen by the
@@ -18,7 +22,7 @@ public sealed record TimelineStep(int Number, string Title, StepState State, Dat
 /// conditions and from the events about it. A step the cluster has not reached yet is Pending; a scheduling failure is Failed
 /// with the scheduler's FitError message.
 /// </summary>
-public static class PodTimeline
+public static partial class PodTimeline
 {
     public const string ReadyToStartContainers = "PodReadyToStartContainers";
 
@@ -46,8 +50,8 @@ public static class PodTimeline
             // The decision precedes the Binding (the condition's time) and the event, which is sent after the bind.
             var bound = scheduledCondition is { Status: ConditionStatus.True } ? scheduledCondition.LastTransitionTime : null;
             steps.Add(new(3, "Scheduled", StepState.Done, Earliest(bound, scheduledEvent is null ? null : ClusterStore.EventTime(scheduledEvent)),
-                (scheduledEvent?.Message ?? $"assigned to {node}") + (failedEvent is null ? "" : $" (after: {failedEvent.Message})")
-                + "; node scores: not recorded by minikube-scheduler", scheduledEvent is null ? "spec.nodeName" : "event Scheduled"));
+                (scheduledEvent?.Message ?? $"assigned to {node}") + (failedEvent is null ? "" : $" (after: {failedEvent.Message})"),
+                scheduledEvent is null ? "spec.nodeName" : "event Scheduled", Scores(scheduledEvent?.Message)));
         }
         else if (failedEvent is not null || scheduledCondition is { Status: ConditionStatus.False })
         {
@@ -110,6 +114,33 @@ public static class PodTimeline
                     "status.phase, condition Ready"));
         return steps;
     }
+
+    /// <summary>
+    /// The node scores in a Scheduled event's message: minikube-scheduler appends <c>(scores: n1=187, n2=161)</c> or
+    /// <c>(top scores of 5 feasible nodes: …)</c> to kube-scheduler's text, best first. Empty for any other message.
+    /// </summary>
+    public static IReadOnlyList<NodeScore> Scores(string? message)
+    {
+        var match = message is null ? null : ScoresPattern().Match(message);
+        if (match is not { Success: true })
+        {
+            return [];
+        }
+        var scores = new List<NodeScore>();
+        foreach (var entry in match.Groups["list"].Value.Split(", "))
+        {
+            var eq = entry.LastIndexOf('=');
+            if (eq <= 0 || !long.TryParse(entry.AsSpan(eq + 1), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var score))
+            {
+                return [];
+            }
+            scores.Add(new NodeScore(entry[..eq], score));
+        }
+        return scores;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\((?:scores|top scores of \d+ feasible nodes): (?<list>[^()]+)\)$")]
+    private static partial System.Text.RegularExpressions.Regex ScoresPattern();
 
     private static DateTimeOffset? Earliest(params DateTimeOffset?[] times) =>
         times.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty().Min() is var min && min != default ? min : null;
