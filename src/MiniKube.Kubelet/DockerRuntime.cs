@@ -391,7 +391,8 @@ public sealed class DockerRuntime : IContainerRuntime
                 {
                     _oom.OomReported(id);
                 }
-                if (m.Action is "die" or "destroy" or "oom")
+                // "update": someone changed the container's resources (docker update); the cached settings are stale.
+                if (m.Action is "die" or "destroy" or "oom" or "update")
                 {
                     _inspected.TryRemove(id, out _);
                 }
