@@ -500,8 +500,14 @@ public sealed class DockerRuntime : IContainerRuntime
         {
             throw new ContainerRuntimeException(EngineMessage(ex), ex);
         }
-        // The cached inspection holds the old settings.
-        _inspected.TryRemove(id, out _);
+        // The engine applied exactly these settings: the cached inspection takes them without another round trip (the update
+        // event that follows drops the entry, so the next sync reads the container again anyway).
+        if (_inspected.TryGetValue(id, out var cached))
+        {
+            var updated = cached with { Resources = resources };
+            _inspected[id] = updated;
+            return updated;
+        }
         return await InspectAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
