@@ -211,7 +211,14 @@ public sealed class MiniKubeClient : IDisposable
     /// A JSON merge patch through the pod's <c>resize</c> subresource (in-place resize): it may change the containers' cpu and
     /// memory requests and limits (and their resize policies); a change of the pod's QoS class is refused as Invalid.
     /// </summary>
-    public async Task<Pod> ResizePodAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default)
+    public Task<Pod> ResizePodAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        ResizePodAsync(ns, name, mergePatch, "application/merge-patch+json", cancellationToken);
+
+    /// <summary>
+    /// A patch of the given media type (<c>application/merge-patch+json</c>, <c>application/strategic-merge-patch+json</c>, whose
+    /// containers merge by name, or <c>application/json-patch+json</c>) through the pod's <c>resize</c> subresource.
+    /// </summary>
+    public async Task<Pod> ResizePodAsync(string ns, string name, string patch, string patchType, CancellationToken cancellationToken = default)
     {
         var pods = ResourceRegistry.For<Pod>();
         var reply = await Unary(o => o.PatchAsync(new PatchRequest
@@ -219,8 +226,8 @@ public sealed class MiniKubeClient : IDisposable
             Resource = Wire(pods),
             Namespace = ns,
             Name = name,
-            PatchType = "application/merge-patch+json",
-            Patch = ByteString.CopyFromUtf8(mergePatch),
+            PatchType = patchType,
+            Patch = ByteString.CopyFromUtf8(patch),
             Subresource = "resize",
         }, cancellationToken: cancellationToken), safeToRepeat: false, cancellationToken).ConfigureAwait(false);
         return (Pod)Decode(pods, reply.Object);

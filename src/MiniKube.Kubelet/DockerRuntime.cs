@@ -393,7 +393,8 @@ public sealed class DockerRuntime : IContainerRuntime
                 {
                     _oom.OomReported(id);
                 }
-                if (m.Action is "die" or "destroy" or "oom")
+                // "update": someone changed the container's resources (docker update); the cached settings are stale.
+                if (m.Action is "die" or "destroy" or "oom" or "update")
                 {
                     _inspected.TryRemove(id, out _);
                 }
@@ -501,8 +502,14 @@ public sealed class DockerRuntime : IContainerRuntime
         {
             throw new ContainerRuntimeException(EngineMessage(ex), ex);
         }
-        // The cached inspection holds the old settings.
-        _inspected.TryRemove(id, out _);
+        // The engine applied exactly these settings: the cached inspection takes them without another round trip (the update
+        // event that follows drops the entry, so the next sync reads the container again anyway).
+        if (_inspected.TryGetValue(id, out var cached))
+        {
+            var updated = cached with { Resources = resources };
+            _inspected[id] = updated;
+            return updated;
+        }
         return await InspectAsync(id, cancellationToken).ConfigureAwait(false);
     }
 

@@ -85,8 +85,8 @@ internal sealed class PodResizer(IContainerRuntime runtime, Func<IReadOnlyCollec
             c.ResizePolicy?.FirstOrDefault(p => p.ResourceName == resource)?.RestartPolicy ?? ResizeRestartPolicy.NotRequired;
         var cpuChanged = actual.NanoCpus != target.NanoCpus || actual.CpuShares != target.CpuShares;
         var memoryChanged = actual.MemoryBytes != target.MemoryBytes;
-        // Docker cannot take a memory limit away from a running container (0 means "leave it"): that needs a new container.
-        return (cpuChanged && PolicyOf(ResourceName.Cpu) == ResizeRestartPolicy.RestartContainer)
+        // Docker cannot take a cpu or memory limit away from a running container (0 means "leave it"): that needs a new container.
+        return (cpuChanged && (PolicyOf(ResourceName.Cpu) == ResizeRestartPolicy.RestartContainer || (target.NanoCpus == 0 && actual.NanoCpus != 0)))
             || (memoryChanged && (PolicyOf(ResourceName.Memory) == ResizeRestartPolicy.RestartContainer || target.MemoryBytes == 0));
     }
 

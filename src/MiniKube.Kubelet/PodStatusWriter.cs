@@ -32,6 +32,9 @@ internal sealed partial class PodStatusWriter(MiniKubeClient client, ILogger log
 
     public void Forget(string uid) => _written.TryRemove(uid, out _);
 
+    /// <summary>Test seam: awaited before each status write that changes something (a test holds one to stop the kubelet there).</summary>
+    internal Func<Pod, PodStatus, CancellationToken, Task>? BeforeWrite { get; set; }
+
     public async Task WriteAsync(Pod pod, PodStatus status, CancellationToken ct)
     {
         var uid = pod.Metadata.Uid ?? "";
@@ -39,6 +42,10 @@ internal sealed partial class PodStatusWriter(MiniKubeClient client, ILogger log
         if (pod.Status is not null && json.AsSpan().SequenceEqual(KubeSerializer.ToJsonBytes(pod.Status)))
         {
             return;
+        }
+        if (BeforeWrite is { } hook)
+        {
+            await hook(pod, status, ct).ConfigureAwait(false);
         }
         var update = pod with { Status = status };
         for (var attempt = 0; ; attempt++)

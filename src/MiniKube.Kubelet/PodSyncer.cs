@@ -29,6 +29,9 @@ internal sealed partial class PodSyncer
     private readonly PodStatusWriter _statusWriter;
     private readonly SandboxConfigBuilder _sandboxConfigs;
     private readonly PodResizer _resizer;
+
+    /// <summary>The pods' status writer (tests reach its <see cref="PodStatusWriter.BeforeWrite"/> seam through it).</summary>
+    internal PodStatusWriter StatusWriter => _statusWriter;
     // Pods whose final (grace 0) delete this kubelet already sent. A sync can run again before the informer delivers the
     // deletion — the "die" events of the containers it just stopped queue one — and must not delete a second time:
     // Kubernetes' status manager likewise forgets a pod once its final delete went out.

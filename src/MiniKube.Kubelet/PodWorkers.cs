@@ -247,7 +247,8 @@ internal sealed partial class PodWorkers : IInformerHandler<Pod>, IAsyncDisposab
                     {
                         ContainerStarted?.Invoke();
                     }
-                    if (e.Action is "die" or "oom" || e.Action.StartsWith("health_status", StringComparison.Ordinal))
+                    // "update": the container's resources changed (docker update); the sync re-reads them and brings them back to the spec.
+                    if (e.Action is "die" or "oom" or "update" || e.Action.StartsWith("health_status", StringComparison.Ordinal))
                     {
                         _queue.Add(e.PodUid);
                     }

@@ -125,6 +125,7 @@ public sealed class DescribeCommandTests(ApiServerFixture fixture) : IClassFixtu
             $"      Started:      Wed, 01 May 2024 10:00:05 +0000\n" +
             $"    Ready:          True\n" +
             $"    Restart Count:  1\n" +
+            $"    Resize Policy:  cpu=NotRequired, memory=NotRequired\n" +
             $"    Limits:\n" +
             $"      cpu:  500m\n" +
             $"    Requests:\n" +

@@ -106,4 +106,68 @@ public sealed class InPlaceResizeTests(ApiServerFixture api) : IClassFixture<Api
         // The kubelet's removal of the big pod's containers must be over before the clean-up removes the rest.
         await Eventually.WaitAsync(() => env.ContainersOfPodAsync(bigPod.Metadata.Uid!), ids => ids.Count == 0, TimeSpan.FromSeconds(30), "big pod's containers removed");
     }
+    [DockerFact]
+    public async Task A_kubelet_restart_in_the_middle_of_a_resize_loses_nothing()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("rs-restart");
+        var pod = await RunningAsync(env, TestObjects.PodWith(name, Sized("app", "100m", "200m", "32Mi", "64Mi")));
+        var id = KubeletEnvironment.ContainerId(pod, "app");
+
+        // The kubelet applies the resize in Docker, then dies before its status saying so reaches the API server.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        env.Agent.Syncer.StatusWriter.BeforeWrite = async (p, status, ct) =>
+        {
+            if (p.Metadata.Name == name && status.ContainerStatuses?.Any(s => s.Resources?.Limits?.GetValueOrDefault("cpu").ToString() == "500m") == true)
+            {
+                held.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+        };
+        await env.Client.ResizePodAsync("default", name, Patch("app", "300m", "500m", "32Mi", "64Mi"));
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(500_000_000, (await DockerCli.InspectAsync(id)).GetProperty("HostConfig").GetProperty("NanoCpus").GetInt64());
+        await env.StopKubeletAsync();
+        var stale = await env.GetPodAsync(name);
+        Assert.Equal("200m", KubeletEnvironment.StatusOf(stale, "app")!.Resources!.Limits!["cpu"].ToString());
+        Assert.NotEqual(stale.Metadata.Generation, stale.Status!.ObservedGeneration);
+
+        // While no kubelet runs, a second resize (cpu and memory) is accepted by the API server.
+        await env.Client.ResizePodAsync("default", name, Patch("app", "400m", "700m", "48Mi", "96Mi"));
+
+        // The restarted kubelet reads the container's settings from Docker, applies what is left and reports the truth.
+        await env.StartKubeletAsync();
+        var converged = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app") is { } s
+            && s.Resources?.Limits?.GetValueOrDefault("cpu").ToString() == "700m" && s.Resources.Limits.GetValueOrDefault("memory").ToString() == "96Mi"
+            && p.Status!.ObservedGeneration == p.Metadata.Generation && !HasCondition(p, PodConditionType.PodResizeInProgress),
+            "actual cpu limit 700m and memory limit 96Mi reported by the restarted kubelet", TimeSpan.FromSeconds(60));
+        var status = KubeletEnvironment.StatusOf(converged, "app")!;
+        Assert.Equal((id, 0, true), (KubeletEnvironment.ContainerId(converged, "app"), status.RestartCount, status.State?.Running is not null));
+        Assert.Equal(("400m", "48Mi"), (status.AllocatedResources!["cpu"].ToString(), status.AllocatedResources["memory"].ToString()));
+        Assert.Equal(("400m", "48Mi"), (status.Resources!.Requests!["cpu"].ToString(), status.Resources.Requests["memory"].ToString()));
+        Assert.False(HasCondition(converged, PodConditionType.PodResizePending));
+        var host = (await DockerCli.InspectAsync(id)).GetProperty("HostConfig");
+        Assert.Equal((700_000_000L, 409L, 96L * 1024 * 1024), (host.GetProperty("NanoCpus").GetInt64(), host.GetProperty("CpuShares").GetInt64(), host.GetProperty("Memory").GetInt64()));
+        // No container was replaced: the pod still has its sandbox and the one app container.
+        Assert.Equal(2, (await env.ContainersOfPodAsync(converged.Metadata.Uid!)).Count);
+    }
+
+    [DockerFact]
+    public async Task A_container_changed_behind_the_kubelets_back_is_brought_back_to_the_spec()
+    {
+        await using var env = await KubeletEnvironment.StartAsync(api.Server);
+        var name = KubeletEnvironment.Unique("rs-drift");
+        var pod = await RunningAsync(env, TestObjects.PodWith(name, Sized("app", "100m", "200m", "32Mi", "64Mi")));
+        var id = KubeletEnvironment.ContainerId(pod, "app");
+
+        // Docker's "update" event tells the kubelet its cached settings are stale; it re-reads them and re-applies the spec.
+        var update = await DockerCli.RunAsync("update", "--cpus", "0.9", id);
+        Assert.Equal(0, update.ExitCode);
+
+        await Eventually.WaitAsync(async () => (await DockerCli.InspectAsync(id)).GetProperty("HostConfig").GetProperty("NanoCpus").GetInt64(),
+            nano => nano == 200_000_000, TimeSpan.FromSeconds(30), "the kubelet restored NanoCpus 200000000 (cpu limit 200m)");
+        var after = await env.WaitForPodAsync(name, p => KubeletEnvironment.StatusOf(p, "app")?.Resources?.Limits?.GetValueOrDefault("cpu").ToString() == "200m",
+            "actual cpu limit 200m");
+        Assert.Equal((id, 0), (KubeletEnvironment.ContainerId(after, "app"), KubeletEnvironment.StatusOf(after, "app")!.RestartCount));
+    }
 }

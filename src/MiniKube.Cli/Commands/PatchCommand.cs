@@ -5,17 +5,23 @@ using MiniKube.Api;
 
 namespace MiniKube.Cli.Commands;
 
-/// <summary><c>minictl patch TYPE NAME -p JSON [--type merge] [--subresource status]</c>.</summary>
+/// <summary>
+/// <c>minictl patch TYPE NAME -p JSON [--type merge|strategic] [--subresource status|resize]</c>. Through <c>resize</c> (pods
+/// only: in-place resize of the containers' cpu and memory) a strategic patch is sent as one, so containers merge by name.
+/// </summary>
 public sealed class PatchCommand(CommandRunner runner)
 {
     private readonly Argument<string[]> _resources = CommonOptions.Resources("TYPE NAME or TYPE/NAME");
     private readonly Option<string?> _patch = new("--patch", "-p") { Description = "The patch to be applied to the resource JSON file" };
     private readonly Option<string> _type = new("--type")
     {
-        Description = "The type of patch being provided; one of [merge strategic]. MiniKube applies both as a JSON merge patch (RFC 7386)",
+        Description = "The type of patch being provided; one of [merge strategic]. MiniKube applies both as a JSON merge patch (RFC 7386), except through --subresource resize, where strategic merges containers by name",
         DefaultValueFactory = _ => "strategic",
     };
-    private readonly Option<string?> _subresource = new("--subresource") { Description = "If specified, patch will operate on the subresource of the requested object. Supported: status" };
+    private readonly Option<string?> _subresource = new("--subresource") { Description = "If specified, patch will operate on the subresource of the requested object. Supported: status, resize (pods)" };
+
+    private const string MergePatch = "application/merge-patch+json";
+    private const string StrategicPatch = "application/strategic-merge-patch+json";
 
     public Command Build()
     {
@@ -42,9 +48,9 @@ public sealed class PatchCommand(CommandRunner runner)
                 : $"--type must be one of [merge strategic], not \"{type}\"");
         }
         var subresource = parse.GetValue(_subresource);
-        if (subresource is not (null or "" or "status"))
+        if (subresource is not (null or "" or "status" or "resize"))
         {
-            throw new CliException($"invalid subresource value: \"{subresource}\". Must be one of [status]");
+            throw new CliException($"invalid subresource value: \"{subresource}\". Must be one of [status resize]");
         }
         try
         {
@@ -64,6 +70,10 @@ public sealed class PatchCommand(CommandRunner runner)
         {
             throw new CliException("you must specify a resource and name to patch (TYPE NAME or TYPE/NAME)");
         }
+        if (subresource == "resize" && targets.FirstOrDefault(t => t.Resource != ResourceRegistry.For<Pod>()) is { Resource: { } other })
+        {
+            throw new CliException($"--subresource resize: {ResourceNames.QualifiedPlural(other)} have no resize subresource; only pods do");
+        }
         var failed = false;
         foreach (var (resource, name) in targets)
         {
@@ -71,7 +81,9 @@ public sealed class PatchCommand(CommandRunner runner)
             try
             {
                 var before = await session.Client.GetAsync(resource, name, ns, session.Token).ConfigureAwait(false);
-                var after = await session.Client.PatchAsync(resource, name, ns, patch, subresource == "status", session.Token).ConfigureAwait(false);
+                var after = subresource == "resize"
+                    ? await session.Client.ResizePodAsync(ns!, name, patch, type == "strategic" ? StrategicPatch : MergePatch, session.Token).ConfigureAwait(false)
+                    : await session.Client.PatchAsync(resource, name, ns, patch, subresource == "status", session.Token).ConfigureAwait(false);
                 var suffix = Unchanged(before, after) ? " (no change)" : "";
                 await session.Out.WriteLineAsync($"{ResourceNames.Reference(resource, name)} patched{suffix}").ConfigureAwait(false);
             }

@@ -40,8 +40,21 @@ public static class ContainerDescriber
                 w.Field(l, "Ready", status.Ready ? "True" : "False");
                 w.Field(l, "Restart Count", status.RestartCount.ToString(CultureInfo.InvariantCulture));
             }
+            if (container.ResizePolicy is { Count: > 0 } policies)
+            {
+                // Not in kubectl's describe: what a resize of each resource does (NotRequired: in place; RestartContainer).
+                w.Field(l, "Resize Policy", string.Join(", ", policies.Select(p => $"{p.ResourceName}={p.RestartPolicy}")));
+            }
             Resources(w, l, "Limits", container.Resources?.Limits);
             Resources(w, l, "Requests", container.Resources?.Requests);
+            // In-place resize (not in kubectl's describe): what the kubelet admitted and what the running container has.
+            Resources(w, l, "Allocated Resources", status?.AllocatedResources);
+            if (status?.Resources is { } actual && ((actual.Limits?.Count ?? 0) + (actual.Requests?.Count ?? 0)) > 0)
+            {
+                w.Section(l, "Actual Resources");
+                Resources(w, l + 1, "Limits", actual.Limits);
+                Resources(w, l + 1, "Requests", actual.Requests);
+            }
             if (container.LivenessProbe is { } liveness)
             {
                 w.Field(l, "Liveness", Probe(liveness));

@@ -78,6 +78,18 @@ public sealed class PodDescriber : IDescriber
             foreach (var condition in conditions)
             {
                 w.Line(1, $"{condition.Type}\t{condition.Status}");
+                // A resize's conditions say why it waits or failed (MiniKube shows it; kubectl prints only type and status).
+                if (condition.Type is PodConditionType.PodResizePending or PodConditionType.PodResizeInProgress && condition.Status == ConditionStatus.True)
+                {
+                    if (!string.IsNullOrEmpty(condition.Reason))
+                    {
+                        w.Field(2, "Reason", condition.Reason);
+                    }
+                    if (!string.IsNullOrEmpty(condition.Message))
+                    {
+                        w.Field(2, "Message", condition.Message);
+                    }
+                }
             }
         }
         ContainerDescriber.Volumes(w, 0, spec.Volumes);
