@@ -4,7 +4,8 @@ namespace MiniKube.Api;
 /// What a VerticalPodAutoscaler's recommendation means for a pod's containers, shared by the API server's admission step
 /// (new pods) and the updater (in-place resizes): each container with a recommendation gets its <c>target</c> as requests
 /// for the recommended resources; under <c>controlledValues: RequestsAndLimits</c> (the default) a limit that was set is
-/// scaled by the same factor, so the limit:request ratio is kept; under <c>RequestsOnly</c> limits stay as they are.
+/// scaled by the same factor, so the limit:request ratio is kept; under <c>RequestsOnly</c> limits stay as they are and the
+/// recommendation (target and bounds) is capped at an existing limit, as Kubernetes' VPA caps it.
 /// </summary>
 public static class VpaPodResources
 {
@@ -76,6 +77,11 @@ public static class VpaPodResources
             {
                 continue;
             }
+            // Limits not controlled: a request may not pass its limit, so the recommendation is capped there (as Kubernetes does).
+            if (!limitsToo && oldLimits.TryGetValue(name, out var cap) && wanted > cap)
+            {
+                wanted = cap;
+            }
             var hadRequest = oldRequests.TryGetValue(name, out var oldRequest);
             if (!hadRequest || oldRequest != wanted)
             {
@@ -115,6 +121,7 @@ public static class VpaPodResources
             return false;
         }
         var requests = container.Resources?.Requests ?? new Dictionary<string, Quantity>();
+        var limitsToo = (policy?.ControlledValues ?? VpaControlledValues.RequestsAndLimits) == VpaControlledValues.RequestsAndLimits;
         foreach (var name in new[] { ResourceName.Cpu, ResourceName.Memory })
         {
             if (!Controls(policy, name) || rec.Target?.ContainsKey(name) != true)
@@ -122,8 +129,10 @@ public static class VpaPodResources
                 continue;
             }
             var request = requests.TryGetValue(name, out var q) ? q : Quantity.Zero;
-            if ((rec.LowerBound?.TryGetValue(name, out var lower) == true && request < lower)
-                || (rec.UpperBound?.TryGetValue(name, out var upper) == true && request > upper))
+            // Under RequestsOnly the bounds are capped at the container's limit too, so a request held there counts as in range.
+            Quantity? limit = limitsToo || container.Resources?.Limits?.TryGetValue(name, out var l) != true ? null : l;
+            if ((rec.LowerBound?.TryGetValue(name, out var lower) == true && request < Min(lower, limit))
+                || (rec.UpperBound?.TryGetValue(name, out var upper) == true && request > Min(upper, limit)))
             {
                 return true;
             }
@@ -133,6 +142,8 @@ public static class VpaPodResources
 
     public static RecommendedContainerResources? RecommendationFor(VerticalPodAutoscaler vpa, string container) =>
         vpa.Status?.Recommendation?.ContainerRecommendations?.FirstOrDefault(r => r.ContainerName == container);
+
+    private static Quantity Min(Quantity a, Quantity? b) => b is { } c && c < a ? c : a;
 
     private static bool Controls(ContainerResourcePolicy? policy, string resource) =>
         policy?.ControlledResources is not { Count: > 0 } controlled || controlled.Contains(resource);
