@@ -77,6 +77,7 @@ internal sealed partial class ObjectApi
             obj = ObjectParts.WithStatus(obj, null);
         }
         obj = NamespaceFinalization.OnCreate(Defaulter.Apply(obj, _options.Admission));
+        obj = await AdmitVpaAsync(obj, ct).ConfigureAwait(false);
         obj = obj with { Metadata = obj.Metadata with { ManagedFields = ManagedFields.ForWrite(null, null, obj, fieldManager, resource.ApiVersion, now) } };
         if (ns is not null)
         {

@@ -188,6 +188,14 @@ public sealed partial class ControllerManager
                 DownscaleStabilization = o.HorizontalPodAutoscalerDownscaleStabilization,
             }));
         }
+        if (Enabled.Contains(VpaRecommender.ControllerName))
+        {
+            list.Add(new VpaRecommender(ctx, new ApiAutoscalingClient(client), o.Vpa));
+        }
+        if (Enabled.Contains(VpaUpdater.ControllerName))
+        {
+            list.Add(new VpaUpdater(ctx, new ApiPodResizeClient(client), o.Vpa));
+        }
         return list;
     }
 

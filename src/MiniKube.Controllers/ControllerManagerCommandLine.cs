@@ -40,15 +40,30 @@ public static class ControllerManagerCommandLine
         "Readiness changes this soon after a pod starts mean it has never been ready");
     private static readonly Option<string> HpaDownscale = Duration("--horizontal-pod-autoscaler-downscale-stabilization", Defaults.HorizontalPodAutoscalerDownscaleStabilization,
         "Scale-downs follow the highest recommendation within this window");
+    private static readonly Option<string> VpaRecommenderInterval = Duration("--vpa-recommender-interval", Defaults.Vpa.RecommenderInterval,
+        "How often the VPA recommender reads each VPA's pod metrics and refreshes its recommendation (Kubernetes: 1m)");
+    private static readonly Option<string> VpaHalfLife = Duration("--vpa-histogram-decay-half-life", Defaults.Vpa.HistogramDecayHalfLife,
+        "Age at which a usage sample counts half in the VPA recommender's CPU and memory histograms (Kubernetes: 24h)");
+    private static readonly Option<string> VpaMemoryInterval = Duration("--vpa-memory-aggregation-interval", Defaults.Vpa.MemoryAggregationInterval,
+        "The VPA recommender keeps one memory peak per container per interval (Kubernetes: 24h)");
+    private static readonly Option<int> VpaMinSamples = Count("--vpa-min-samples", Defaults.Vpa.MinSamples,
+        "CPU samples a container needs before the VPA recommender recommends for it (Kubernetes recommends from the first: 1)");
+    private static readonly Option<string> VpaUpdaterInterval = Duration("--vpa-updater-interval", Defaults.Vpa.UpdaterInterval,
+        "How often the VPA updater checks each VPA's pods against the recommendation (Kubernetes: 1m)");
+    private static readonly Option<int> VpaMinReplicas = Count("--vpa-min-replicas", Defaults.Vpa.MinReplicas,
+        "The VPA updater leaves a target with fewer live pods alone unless the VPA sets updatePolicy.minReplicas (Kubernetes: 2)");
+    private static readonly Option<double> VpaEvictionTolerance = Number("--vpa-eviction-tolerance", Defaults.Vpa.EvictionTolerance,
+        "Share of a target's replicas the VPA updater may disrupt at once, at least one (Kubernetes: 0.5)");
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice, endpoint and horizontalpodautoscaling controllers")
+        var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice, endpoint, horizontalpodautoscaling, vpa-recommender and vpa-updater controllers")
         {
             Server, Controllers, ReplicaSetSyncs, DeploymentSyncs, GcSyncs, NamespaceSyncs,
             MonitorGrace, StartupGrace, MonitorPeriod, Resync, NamespacePeriod, EvictionRate, SecondaryRate, UnhealthyZone, LargeCluster,
-            HpaSync, HpaTolerance, HpaCpuInit, HpaReadiness, HpaDownscale, LogLevel,
+            HpaSync, HpaTolerance, HpaCpuInit, HpaReadiness, HpaDownscale,
+            VpaRecommenderInterval, VpaHalfLife, VpaMemoryInterval, VpaMinSamples, VpaUpdaterInterval, VpaMinReplicas, VpaEvictionTolerance, LogLevel,
         };
         foreach (var option in LeaderElection.All)
         {
@@ -89,6 +104,16 @@ public static class ControllerManagerCommandLine
             HorizontalPodAutoscalerCpuInitializationPeriod = D(HpaCpuInit),
             HorizontalPodAutoscalerInitialReadinessDelay = D(HpaReadiness),
             HorizontalPodAutoscalerDownscaleStabilization = D(HpaDownscale),
+            Vpa = new Autoscaling.VerticalPodAutoscalerOptions
+            {
+                RecommenderInterval = D(VpaRecommenderInterval),
+                HistogramDecayHalfLife = D(VpaHalfLife),
+                MemoryAggregationInterval = D(VpaMemoryInterval),
+                MinSamples = parse.GetValue(VpaMinSamples),
+                UpdaterInterval = D(VpaUpdaterInterval),
+                MinReplicas = parse.GetValue(VpaMinReplicas),
+                EvictionTolerance = parse.GetValue(VpaEvictionTolerance),
+            },
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

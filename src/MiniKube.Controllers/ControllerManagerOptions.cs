@@ -1,4 +1,5 @@
 using MiniKube.Client;
+using MiniKube.Controllers.Autoscaling;
 
 namespace MiniKube.Controllers;
 
@@ -63,6 +64,9 @@ public sealed record ControllerManagerOptions
 
     /// <summary><c>--horizontal-pod-autoscaler-downscale-stabilization</c>: scale-downs use the highest recommendation of this window.</summary>
     public TimeSpan HorizontalPodAutoscalerDownscaleStabilization { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The <c>--vpa-*</c> flags: the VerticalPodAutoscaler's recommender and updater.</summary>
+    public VerticalPodAutoscalerOptions Vpa { get; init; } = new();
 
     /// <summary>Every problem with these options, each saying which flag to set and how.</summary>
     public IReadOnlyList<string> Validate()
@@ -131,6 +135,7 @@ public sealed record ControllerManagerOptions
                 problems.Add($"{flag} must not be negative");
             }
         }
+        problems.AddRange(Vpa.Validate());
         if (ResyncPeriod < TimeSpan.Zero)
         {
             problems.Add("--resync-period must not be negative (0 turns periodic resyncs off)");

@@ -19,6 +19,8 @@ public static class ControllerSelection
         Discovery.EndpointSliceController.ControllerName,
         Discovery.EndpointsController.ControllerName,
         Autoscaling.HorizontalPodAutoscalerController.ControllerName,
+        Autoscaling.VpaRecommender.ControllerName,
+        Autoscaling.VpaUpdater.ControllerName,
     ];
 
     public static IReadOnlySet<string> Parse(string text) =>

@@ -87,6 +87,7 @@ public static class Describers
         [typeof(ReplicaSet)] = new ReplicaSetDescriber(),
         [typeof(Service)] = new ServiceDescriber(),
         [typeof(HorizontalPodAutoscaler)] = new HorizontalPodAutoscalerDescriber(),
+        [typeof(VerticalPodAutoscaler)] = new VerticalPodAutoscalerDescriber(),
     };
 
     private static readonly GenericDescriber Generic = new();

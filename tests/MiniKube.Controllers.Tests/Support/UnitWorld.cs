@@ -57,6 +57,7 @@ internal sealed class UnitWorld : IAsyncDisposable
                 case ConfigMap cm: Informers.For<ConfigMap>().Cache.Upsert(cm); break;
                 case Secret s: Informers.For<Secret>().Cache.Upsert(s); break;
                 case HorizontalPodAutoscaler h: Informers.For<HorizontalPodAutoscaler>().Cache.Upsert(h); break;
+                case VerticalPodAutoscaler v: Informers.For<VerticalPodAutoscaler>().Cache.Upsert(v); break;
                 default: throw new ArgumentException($"no seeding for {obj.GetType().Name}");
             }
             Client.Seed(obj);
