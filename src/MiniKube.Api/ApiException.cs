@@ -51,6 +51,9 @@ public sealed class ApiException(Status status, Exception? inner = null)
     /// <summary>413, as Kubernetes answers a request body over its limit.</summary>
     public static ApiException RequestEntityTooLarge(string message) => Failure(413, StatusReasons.RequestEntityTooLarge, message, null, null);
 
+    /// <summary>415, as Kubernetes answers a request body in an encoding it cannot decode.</summary>
+    public static ApiException UnsupportedMediaType(string message) => Failure(415, StatusReasons.UnsupportedMediaType, message, null, null);
+
     public static ApiException Internal(string message) => Failure(500, StatusReasons.InternalError, message, null, null);
 
     public static ApiException Unavailable(string message) => Failure(503, StatusReasons.ServiceUnavailable, message, null, null);
@@ -108,4 +111,5 @@ public static class StatusReasons
     public const string ServiceUnavailable = "ServiceUnavailable";
     public const string Timeout = "Timeout";
     public const string RequestEntityTooLarge = "RequestEntityTooLarge";
+    public const string UnsupportedMediaType = "UnsupportedMediaType";
 }

@@ -5,7 +5,7 @@ namespace MiniKube.EndToEnd.Tests;
 
 /// <summary>
 /// The kubeconfig <c>minictl cluster up</c> wrote is all the real kubectl needs: with a fresh HOME (no discovery cache) and no
-/// flags, its current context is the cluster and it lists the cluster's nodes and pods.
+/// flags, its current context is the cluster; it lists the cluster's nodes and writes and reads objects in the default namespace.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class KubeconfigTests(ClusterFixture cluster)
@@ -18,7 +18,14 @@ public sealed class KubeconfigTests(ClusterFixture cluster)
 
         var context = await KubectlAsync(home, "config", "current-context");
         var nodes = await KubectlAsync(home, "get", "nodes");
-        var pods = await KubectlAsync(home, "get", "pods", "-A");
+        var namespaces = await KubectlAsync(home, "get", "namespaces");
+        var name = "kubeconfig-" + Guid.NewGuid().ToString("N")[..6];
+        var manifest = Path.Combine(home, name + ".yaml");
+        await File.WriteAllTextAsync(manifest, $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  written: by-kubectl\n");
+        await KubectlAsync(home, "apply", "-f", manifest);
+        var read = await KubectlAsync(home, "get", "configmap", name, "-o", "jsonpath={.data.written}");
+        var stored = await cluster.Client.GetAsync<MiniKube.Api.ConfigMap>(name, "default");
+        await KubectlAsync(home, "delete", "configmap", name);
         var version = await KubectlAsync(home, "version");
 
         Assert.Equal(cluster.Name, context.Trim());
@@ -27,7 +34,9 @@ public sealed class KubeconfigTests(ClusterFixture cluster)
         {
             Assert.Matches($@"(?m)^{node}\s+Ready\s", nodes);
         }
-        Assert.StartsWith("NAMESPACE ", pods, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^default\s+Active\s", namespaces);
+        Assert.Equal("by-kubectl", read);
+        Assert.Equal("by-kubectl", stored.Data!["written"]);
         Assert.Contains("Server Version: v1.32", version, StringComparison.Ordinal);
     }
 
