@@ -35,7 +35,7 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
             await Task.Delay(options.FaultInterval, cancellationToken).ConfigureAwait(false);
             var targets = faults.Keys.Order(StringComparer.Ordinal).ToList();
             var target = targets[random.Next(targets.Count)];
-            log.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: kill -9 {target}");
+            log.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s ({DateTimeOffset.UtcNow:HH:mm:ss.f}, checker at revision {checker.Revision}): kill -9 {target}");
             if (target == Etcd)
             {
                 await plane.Etcd.KillAndRestartAsync(cancellationToken).ConfigureAwait(false);
@@ -100,6 +100,7 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
         log.WriteLine("not converged: " + last);
+        log.WriteLine(plane.RecentOutput());
         return false;
     }
 

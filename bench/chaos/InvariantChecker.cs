@@ -37,6 +37,7 @@ public sealed class InvariantChecker : IAsyncDisposable
     private readonly Dictionary<string, (string App, int Replicas)> _replicaSets = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Invariant, string What)> _violations = new();
     private readonly List<long> _podRevisions = [];
+    private readonly Dictionary<string, List<string>> _ownerLog = new(StringComparer.Ordinal);
     private readonly Task _follow;
     private long _revision;
 
@@ -156,6 +157,7 @@ public sealed class InvariantChecker : IAsyncDisposable
                     _replicas[name] = list = [];
                 }
                 list.Add((DateTimeOffset.UtcNow, replicas));
+                Log("deployment/" + name, $"r{e.Revision} deployment replicas={replicas} at {DateTimeOffset.UtcNow:HH:mm:ss.f}");
             }
             else if (e.Key.StartsWith("replicasets/", StringComparison.Ordinal))
             {
@@ -169,7 +171,10 @@ public sealed class InvariantChecker : IAsyncDisposable
     {
         if (e.Type == StorageEventType.Delete)
         {
-            _pods.Remove(e.Key);
+            if (_pods.Remove(e.Key, out var gone))
+            {
+                Log(gone.Owner, $"r{e.Revision} deleted {e.Key}");
+            }
             return;
         }
         using var doc = JsonDocument.Parse(e.Value);
@@ -191,6 +196,10 @@ public sealed class InvariantChecker : IAsyncDisposable
         var owner = metadata.TryGetProperty("ownerReferences", out var owners) && owners.GetArrayLength() > 0
             ? owners[0].GetProperty("name").GetString() ?? "" : "";
         _pods[e.Key] = new PodRecord(app, terminating, node is { Length: > 0 } ? node : known?.Node, owner);
+        if (e.IsCreate || (terminating && known is { Terminating: false }))
+        {
+            Log(owner, $"r{e.Revision} {(e.IsCreate ? "created" : "terminating")} {e.Key}");
+        }
         if (e.IsCreate && _replicaSetReplicas.TryGetValue(owner, out var history))
         {
             var bound = RecentMax(history, DateTimeOffset.UtcNow);
@@ -198,7 +207,7 @@ public sealed class InvariantChecker : IAsyncDisposable
             if (live > bound)
             {
                 Report(ReplicaSetInvariant, string.Create(CultureInfo.InvariantCulture,
-                    $"replicaset {owner}: {live} live pods after the create of {e.Key} at revision {e.Revision}; it asked for at most {bound}"));
+                    $"replicaset {owner}: {live} live pods after the create of {e.Key} at revision {e.Revision}; it asked for at most {bound}; its history: {string.Join("; ", _ownerLog.GetValueOrDefault(owner) ?? [])}"));
             }
         }
     }
@@ -221,6 +230,8 @@ public sealed class InvariantChecker : IAsyncDisposable
             _replicaSetReplicas[name] = list = [];
         }
         list.Add((DateTimeOffset.UtcNow, replicas));
+        Log(name, $"r{e.Revision} replicas={replicas} at {DateTimeOffset.UtcNow:HH:mm:ss.f}");
+        Log("deployment/" + app, $"r{e.Revision} {name} replicas={replicas} at {DateTimeOffset.UtcNow:HH:mm:ss.f}");
         if (_replicas.TryGetValue(app, out var history))
         {
             var bound = RecentMax(history, DateTimeOffset.UtcNow) + _maxSurge;
@@ -228,9 +239,23 @@ public sealed class InvariantChecker : IAsyncDisposable
             if (total > bound)
             {
                 Report(SurgeInvariant, string.Create(CultureInfo.InvariantCulture,
-                    $"deployment {app}: its ReplicaSets ask for {total} replicas after the write of {e.Key} at revision {e.Revision}; at most {bound} allowed"));
+                    $"deployment {app}: its ReplicaSets ask for {total} replicas after the write of {e.Key} at revision {e.Revision}; at most {bound} allowed; its history: {string.Join("; ", (_ownerLog.GetValueOrDefault("deployment/" + app) ?? []).TakeLast(40))}"));
             }
         }
+    }
+
+    /// <summary>Per ReplicaSet: its replicas writes and its pods' creates and deletions, for a violation's message.</summary>
+    private void Log(string owner, string what)
+    {
+        if (owner.Length == 0)
+        {
+            return;
+        }
+        if (!_ownerLog.TryGetValue(owner, out var list))
+        {
+            _ownerLog[owner] = list = [];
+        }
+        list.Add(what);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using MiniKube.Api;
@@ -13,7 +12,6 @@ namespace MiniKube.ApiServer;
 internal sealed partial class ObjectApi
 {
     private const int MaxConflictRetries = 16;
-    private const string NameSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
     private readonly IObjectStore _store;
     private readonly ObjectCodec _codec;
@@ -89,7 +87,7 @@ internal sealed partial class ObjectApi
             var candidate = obj;
             if (string.IsNullOrEmpty(obj.Metadata.Name))
             {
-                candidate = obj with { Metadata = obj.Metadata with { Name = GenerateName(obj.Metadata.GenerateName!) } };
+                candidate = obj with { Metadata = obj.Metadata with { Name = NameGenerator.Generate(obj.Metadata.GenerateName!) } };
             }
             var errors = Validator.Validate(candidate);
             if (errors.Count > 0)
@@ -667,16 +665,6 @@ internal sealed partial class ObjectApi
         {
             throw ApiException.BadRequest("resource name may not be empty");
         }
-    }
-
-    private static string GenerateName(string prefix)
-    {
-        Span<char> suffix = stackalloc char[5];
-        for (var i = 0; i < suffix.Length; i++)
-        {
-            suffix[i] = NameSuffixAlphabet[RandomNumberGenerator.GetInt32(NameSuffixAlphabet.Length)];
-        }
-        return prefix + new string(suffix);
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public sealed class PodHistory : IAsyncDisposable
     private readonly Dictionary<string, int> _created = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _maxLive = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _bindings = new(StringComparer.Ordinal);
+    private readonly List<(string Value, int Count, TaskCompletionSource Done)> _waiters = [];
     private readonly Task _follow;
     private long _revision;
 
@@ -42,6 +43,24 @@ public sealed class PodHistory : IAsyncDisposable
         var store = new EtcdObjectStore(new EtcdStorageOptions { Endpoints = [etcdEndpoint], Prefix = prefix });
         var revision = await store.GetRevisionAsync(cancellationToken).ConfigureAwait(false);
         return new PodHistory(store, label, revision);
+    }
+
+    /// <summary>
+    /// Completes as soon as the history has seen <paramref name="count"/> pods with this label value created: the moment
+    /// the watch delivers the create, not the next poll, so a fault can land in the middle of a fast scale-up.
+    /// </summary>
+    public Task WhenCreatedAsync(string value, int count)
+    {
+        lock (_lock)
+        {
+            if (_created.GetValueOrDefault(value) >= count)
+            {
+                return Task.CompletedTask;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((value, count, done));
+            return done.Task;
+        }
     }
 
     /// <summary>Pods ever created with this label value; throws once the history's watch has failed, so waits end early.</summary>
@@ -144,6 +163,7 @@ public sealed class PodHistory : IAsyncDisposable
                 {
                     _created[value] = _created.GetValueOrDefault(value) + 1;
                     _bindings.Remove(key);
+                    _waiters.RemoveAll(w => w.Value == value && _created[value] >= w.Count && w.Done.TrySetResult());
                 }
                 _live[key] = value;
                 _maxLive[value] = Math.Max(_maxLive.GetValueOrDefault(value), _live.Values.Count(x => x == value));

@@ -15,6 +15,13 @@ public sealed record ReplicaSetControllerOptions
     public TimeSpan ExpectationsTtl { get; init; } = ControllerExpectations.DefaultTtl;
 
     public TimeSpan ResyncPeriod { get; init; }
+
+    /// <summary>
+    /// How long a pod create whose outcome a failure left open (<see cref="RequestOutcome.MayHaveBeenApplied"/>) is sent again
+    /// under the same name until the answer is sure. Zero: not sent again; the pod stays expected until the informer shows it
+    /// or the expectation expires.
+    /// </summary>
+    public TimeSpan LostReplySettleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>
@@ -160,11 +167,15 @@ public sealed partial class ReplicaSetController : IController, IReconciler, IDi
     private async Task CreatePodAsync(ReplicaSet rs, CancellationToken ct)
     {
         var template = rs.Spec?.Template ?? new PodTemplateSpec();
+        var prefix = rs.Metadata.Name + "-";
         var pod = new Pod
         {
             Metadata = new ObjectMeta
             {
-                GenerateName = rs.Metadata.Name + "-",
+                // Named here rather than by the server (generateName), so that a create whose reply was lost can be sent
+                // again under the same name: the server makes at most one pod of a name, so the answer settles it.
+                Name = NameGenerator.Generate(prefix),
+                GenerateName = prefix,
                 Namespace = rs.Metadata.Namespace,
                 Labels = template.Metadata?.Labels,
                 Annotations = template.Metadata?.Annotations,
@@ -175,8 +186,8 @@ public sealed partial class ReplicaSetController : IController, IReconciler, IDi
         };
         try
         {
-            var created = await _ctx.Client.CreateAsync(pod, ct).ConfigureAwait(false);
-            _events.Normal(rs, "SuccessfulCreate", $"Created pod: {created.Metadata.Name}");
+            await CreateSettlingAsync(rs, pod, ct).ConfigureAwait(false);
+            _events.Normal(rs, "SuccessfulCreate", $"Created pod: {pod.Metadata.Name}");
         }
         catch (ApiException ex) when (ex.Code == 403 && ex.Message.Contains("being terminated", StringComparison.Ordinal))
         {
@@ -187,6 +198,88 @@ public sealed partial class ReplicaSetController : IController, IReconciler, IDi
             _events.Warning(rs, "FailedCreate", $"Error creating: {ex.Message}");
             throw;
         }
+    }
+
+    /// <summary>
+    /// Creates the pod. When the failure leaves it open whether the pod was made (the reply was lost, the server timed out or
+    /// lost etcd mid-write), the same create is sent again until the answer is sure: created now, or AlreadyExists for our
+    /// own pod (the lost create made it). Still open after <see cref="ReplicaSetControllerOptions.LostReplySettleTimeout"/>,
+    /// the first error is thrown and the pod stays expected.
+    /// </summary>
+    private async Task CreateSettlingAsync(ReplicaSet rs, Pod pod, CancellationToken ct)
+    {
+        try
+        {
+            await _ctx.Client.CreateAsync(pod, ct).ConfigureAwait(false);
+        }
+        catch (Exception first) when (RequestOutcome.MayHaveBeenApplied(first) && _options.LostReplySettleTimeout > TimeSpan.Zero)
+        {
+            LogCreateOutcomeOpen(pod.Metadata.Namespace, pod.Metadata.Name, first.Message);
+            var outcome = await SettleCreateAsync(rs, pod, ct).ConfigureAwait(false);
+            LogCreateOutcomeSettled(pod.Metadata.Namespace, pod.Metadata.Name, outcome);
+            switch (outcome)
+            {
+                case CreateOutcome.Created:
+                    return;
+                case CreateOutcome.NameTaken:
+                    // Another object holds the name, so the lost create surely failed.
+                    throw ApiException.AlreadyExists(ResourceRegistry.For<Pod>(), pod.Metadata.Name!);
+                default:
+                    throw;
+            }
+        }
+    }
+
+    private async Task<CreateOutcome> SettleCreateAsync(ReplicaSet rs, Pod pod, CancellationToken ct)
+    {
+        var deadline = _ctx.Time.GetUtcNow() + _options.LostReplySettleTimeout;
+        var delay = TimeSpan.Zero;
+        while (true)
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                // Jittered down to half, so the creates of one batch do not arrive at a restarted server together.
+                await Task.Delay(delay * (0.5 + (Random.Shared.NextDouble() / 2)), _ctx.Time, ct).ConfigureAwait(false);
+            }
+            delay = delay == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            try
+            {
+                await _ctx.Client.CreateAsync(pod, ct).ConfigureAwait(false);
+                return CreateOutcome.Created;
+            }
+            catch (ApiException ex) when (ex.IsAlreadyExists)
+            {
+                try
+                {
+                    var existing = await _ctx.Client.GetAsync(ResourceRegistry.For<Pod>(), pod.Metadata.Name!, pod.Metadata.Namespace, ct).ConfigureAwait(false);
+                    return Owners.ControllerOf(existing)?.Uid == rs.Metadata.Uid ? CreateOutcome.Created : CreateOutcome.NameTaken;
+                }
+                catch (ApiException get) when (get.IsNotFound || !RequestOutcome.ServerAnswered(get) || get.Reason == StatusReasons.ServiceUnavailable)
+                {
+                    // Deleted in between, or the server went away again: ask once more.
+                }
+            }
+            catch (ApiException ex) when (!RequestOutcome.ServerAnswered(ex) || RequestOutcome.MayHaveBeenApplied(ex))
+            {
+                // Refused, lost or unavailable again: still open.
+            }
+            catch (ApiException)
+            {
+                // A sure answer that does not say whether the first create was made (the namespace began terminating, say).
+                return CreateOutcome.Open;
+            }
+            if (_ctx.Time.GetUtcNow() >= deadline)
+            {
+                return CreateOutcome.Open;
+            }
+        }
+    }
+
+    private enum CreateOutcome
+    {
+        Created,
+        NameTaken,
+        Open,
     }
 
     private async Task<Exception?> DeletePodAsync(string key, ReplicaSet rs, Pod pod, CancellationToken ct)
@@ -362,6 +455,12 @@ public sealed partial class ReplicaSetController : IController, IReconciler, IDi
         var y = b ?? new Dictionary<string, string>();
         return x.Count == y.Count && x.All(kv => y.TryGetValue(kv.Key, out var v) && v == kv.Value);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pod {Namespace}/{Name}: the create's outcome is open ({Error}); sending it again under the same name")]
+    private partial void LogCreateOutcomeOpen(string? @namespace, string? name, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "pod {Namespace}/{Name}: the create's outcome settled as {Outcome}")]
+    private partial void LogCreateOutcomeSettled(string? @namespace, string? name, CreateOutcome outcome);
 
     /// <summary>Marks a failure to create pods, which sets the ReplicaFailure condition.</summary>
     private sealed class ReplicaCreateException(Exception inner) : Exception(inner.Message, inner);

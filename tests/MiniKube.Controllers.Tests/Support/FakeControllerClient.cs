@@ -29,6 +29,9 @@ internal sealed class FakeControllerClient : IControllerClient
     /// <summary>Return an exception to make the call with that action line fail.</summary>
     public Func<string, Exception?>? Fail { get; set; }
 
+    /// <summary>Return an exception to make a create with that action line fail after it was applied (a lost reply).</summary>
+    public Func<string, Exception?>? FailAfterApplying { get; set; }
+
     public void Seed(params KubeObject[] objects)
     {
         lock (_gate)
@@ -76,6 +79,10 @@ internal sealed class FakeControllerClient : IControllerClient
             };
             _objects[key] = stored;
             Written.Add(stored);
+            if (FailAfterApplying?.Invoke(action) is { } error)
+            {
+                throw error;
+            }
             return Task.FromResult(stored);
         }
     }

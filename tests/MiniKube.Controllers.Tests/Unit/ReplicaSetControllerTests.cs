@@ -94,8 +94,10 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
             new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, detail)));
 
     [Fact]
-    public async Task A_create_whose_reply_was_lost_stays_expected_so_no_second_pod_is_made_for_it()
+    public async Task A_create_whose_reply_was_lost_stays_expected_so_no_second_pod_is_made_for_it_when_it_is_not_sent_again()
     {
+        _controller.Dispose();
+        _controller = new ReplicaSetController(_world.Context, new ReplicaSetControllerOptions { LostReplySettleTimeout = TimeSpan.Zero });
         _world.Seed(WorkloadObjects.ReplicaSet("web", 10));
         var calls = 0;
         _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
@@ -112,6 +114,68 @@ public sealed class ReplicaSetControllerTests : IAsyncLifetime
         _world.Client.Actions.Clear();
         await _controller.ReconcileAsync("default/web", default);
         Assert.Empty(_world.Client.ActionsStartingWith("create"));
+    }
+
+    [Fact]
+    public async Task A_create_whose_reply_was_lost_and_that_was_not_made_is_sent_again_under_the_same_name()
+    {
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 10));
+        var calls = 0;
+        _world.Client.Fail = action => action.StartsWith("create pods", StringComparison.Ordinal) && Interlocked.Increment(ref calls) == 4
+            ? TransportFailure("Error reading next message. IOException: The request was aborted.")
+            : null;
+
+        await _controller.ReconcileAsync("default/web", default);
+
+        var creates = _world.Client.ActionsStartingWith("create pods").ToList();
+        Assert.Equal(11, creates.Count);
+        // The repeated one has the name of a create that failed; the server makes at most one pod of a name.
+        Assert.Equal(10, creates.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(10, _world.Client.Written.OfType<Pod>().Count());
+        Assert.Equal((10, 0), _controller.Expectations.Pending("default/web"));
+    }
+
+    [Theory]
+    [InlineData("lost reply")]
+    [InlineData("storage unavailable")]
+    public async Task A_create_that_was_made_although_it_failed_is_settled_by_AlreadyExists_and_makes_no_second_pod(string failure)
+    {
+        _world.Seed(WorkloadObjects.ReplicaSet("web", 10));
+        var calls = 0;
+        _world.Client.FailAfterApplying = action => Interlocked.Increment(ref calls) == 4
+            ? failure == "lost reply"
+                ? TransportFailure("Error reading next message. IOException: The request was aborted.")
+                // The API server's own answer when its etcd call broke: etcd may have committed the write first.
+                : ApiException.Unavailable("storage unavailable: etcd request failed")
+            : null;
+
+        await _controller.ReconcileAsync("default/web", default);
+
+        Assert.Equal(11, _world.Client.ActionsStartingWith("create pods").Count());
+        Assert.Equal(10, _world.Client.Written.OfType<Pod>().Count());
+        Assert.Equal(10, (await _world.Client.ListAsync(ResourceRegistry.For<Pod>(), "default", default)).Count);
+        Assert.Equal((10, 0), _controller.Expectations.Pending("default/web"));
+        Assert.Equal(10, _world.Events.Lines.Count(l => l.StartsWith("Normal SuccessfulCreate: Created pod: web-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_pod_of_another_owner_holding_the_name_makes_the_lost_create_a_sure_failure()
+    {
+        var rs = WorkloadObjects.ReplicaSet("web", 1);
+        _world.Seed(rs);
+        _world.Client.FailAfterApplying = action =>
+        {
+            // Someone else's pod took the name before the reply came back.
+            var name = action["create pods default/".Length..];
+            _world.Client.Seed(WorkloadObjects.Pod(name, owner: WorkloadObjects.ReplicaSet("other", 1)));
+            _world.Client.FailAfterApplying = null;
+            return TransportFailure("Error reading next message. IOException: The request was aborted.");
+        };
+
+        var error = await Assert.ThrowsAsync<ApiException>(() => _controller.ReconcileAsync("default/web", default));
+
+        Assert.True(error.IsAlreadyExists, error.Message);
+        Assert.Equal((0, 0), _controller.Expectations.Pending("default/web"));
     }
 
     [Fact]
