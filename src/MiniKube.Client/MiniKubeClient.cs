@@ -65,6 +65,9 @@ public sealed class MiniKubeClient : IDisposable
     /// <summary>The API server the client currently sends its calls to.</summary>
     public string CurrentServer => _endpoints.Urls[_endpoints.Current];
 
+    /// <summary>When set, every unary call waits for its turn here first (watches and streams do not).</summary>
+    public RequestThrottle? Throttle { get; init; }
+
     /// <summary>The current server's channel, for other services of the same server (see <see cref="PodProxyClient"/>).</summary>
     internal GrpcChannel Channel => _endpoints.Channel(_endpoints.Current);
 
@@ -390,6 +393,10 @@ public sealed class MiniKubeClient : IDisposable
     /// </summary>
     internal async Task<T> CallAsync<T>(Func<GrpcChannel, AsyncUnaryCall<T>> call, bool safeToRepeat, CancellationToken cancellationToken)
     {
+        if (Throttle is { } throttle)
+        {
+            await throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         var index = _endpoints.Current;
         for (var attempt = 1; ; attempt++)
         {

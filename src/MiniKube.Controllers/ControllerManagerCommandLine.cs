@@ -19,6 +19,9 @@ public static class ControllerManagerCommandLine
         DefaultValueFactory = _ => Defaults.Controllers,
     };
     private static readonly LeaderElectionFlags LeaderElection = new(ControllerManagerOptions.DefaultLeaseName);
+    private static readonly Option<double> KubeApiQps = Number("--kube-api-qps", Defaults.KubeApiQps,
+        "Requests per second to the API server once the burst is spent; 0 does not throttle (Kubernetes: 20)");
+    private static readonly Option<int> KubeApiBurst = Count("--kube-api-burst", Defaults.KubeApiBurst, "Requests sent at once before --kube-api-qps applies");
     private static readonly Option<int> ReplicaSetSyncs = Count("--concurrent-replicaset-syncs", Defaults.ConcurrentReplicaSetSyncs, "ReplicaSets synced at once");
     private static readonly Option<int> DeploymentSyncs = Count("--concurrent-deployment-syncs", Defaults.ConcurrentDeploymentSyncs, "Deployments synced at once");
     private static readonly Option<int> GcSyncs = Count("--concurrent-gc-syncs", Defaults.ConcurrentGcSyncs, "Garbage collector workers");
@@ -60,7 +63,7 @@ public static class ControllerManagerCommandLine
     {
         var root = new RootCommand("minikube-controller-manager: replicaset, deployment, garbagecollector, nodelifecycle, taint-eviction, podgc, namespace, endpointslice, endpoint, horizontalpodautoscaling, vpa-recommender and vpa-updater controllers")
         {
-            Server, Controllers, ReplicaSetSyncs, DeploymentSyncs, GcSyncs, NamespaceSyncs,
+            Server, Controllers, KubeApiQps, KubeApiBurst, ReplicaSetSyncs, DeploymentSyncs, GcSyncs, NamespaceSyncs,
             MonitorGrace, StartupGrace, MonitorPeriod, Resync, NamespacePeriod, EvictionRate, SecondaryRate, UnhealthyZone, LargeCluster,
             HpaSync, HpaTolerance, HpaCpuInit, HpaReadiness, HpaDownscale,
             VpaRecommenderInterval, VpaHalfLife, VpaMemoryInterval, VpaMinSamples, VpaUpdaterInterval, VpaMinReplicas, VpaEvictionTolerance, LogLevel,
@@ -86,6 +89,8 @@ public static class ControllerManagerCommandLine
             Server = ClientConfig.ResolveServer(parse.GetValue(Server)),
             Controllers = parse.GetValue(Controllers)!,
             LeaderElection = LeaderElection.Bind(parse, problems),
+            KubeApiQps = parse.GetValue(KubeApiQps),
+            KubeApiBurst = parse.GetValue(KubeApiBurst),
             ConcurrentReplicaSetSyncs = parse.GetValue(ReplicaSetSyncs),
             ConcurrentDeploymentSyncs = parse.GetValue(DeploymentSyncs),
             ConcurrentGcSyncs = parse.GetValue(GcSyncs),

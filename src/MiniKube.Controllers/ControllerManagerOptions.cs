@@ -18,6 +18,16 @@ public sealed record ControllerManagerOptions
     /// <summary>The <c>--leader-elect*</c> flags; its identity (host name + random suffix by default) is who this process is.</summary>
     public LeaderElectionOptions LeaderElection { get; init; } = new() { LeaseName = DefaultLeaseName };
 
+    /// <summary><c>--kube-api-qps</c>: requests per second to the API server once the burst is spent; 0 (the default) does
+    /// not throttle, where Kubernetes' controller manager defaults to 20.</summary>
+    public double KubeApiQps { get; init; }
+
+    /// <summary><c>--kube-api-burst</c>: requests sent at once before <see cref="KubeApiQps"/> applies (Kubernetes: 30).</summary>
+    public int KubeApiBurst { get; init; } = 30;
+
+    /// <summary>The throttle <see cref="KubeApiQps"/> and <see cref="KubeApiBurst"/> ask for; null when not throttled.</summary>
+    public RequestThrottle? CreateThrottle(TimeProvider time) => KubeApiQps > 0 ? new RequestThrottle(KubeApiQps, KubeApiBurst, time) : null;
+
     public int ConcurrentReplicaSetSyncs { get; init; } = 5;
 
     public int ConcurrentDeploymentSyncs { get; init; } = 5;
@@ -81,6 +91,14 @@ public sealed record ControllerManagerOptions
             problems.Add("--controllers: " + error);
         }
         problems.AddRange(LeaderElection.Validate());
+        if (KubeApiQps < 0 || double.IsNaN(KubeApiQps) || double.IsInfinity(KubeApiQps))
+        {
+            problems.Add($"--kube-api-qps must be a number of requests per second, 0 for no throttle (got {KubeApiQps})");
+        }
+        if (KubeApiBurst < 1)
+        {
+            problems.Add($"--kube-api-burst must be at least 1 (got {KubeApiBurst})");
+        }
         foreach (var (flag, value) in new[]
                  {
                      ("--concurrent-replicaset-syncs", ConcurrentReplicaSetSyncs), ("--concurrent-deployment-syncs", ConcurrentDeploymentSyncs),

@@ -31,6 +31,7 @@ public sealed class ControllerManagerCommandLineTests
         var (options, problems) = Parse("--server", "http://127.0.0.1:9999", "--controllers", "*,-nodelifecycle",
             "--leader-elect=false", "--leader-elect-lease-duration", "30s", "--leader-elect-renew-deadline", "20s", "--leader-elect-retry-period", "1s",
             "--leader-elect-resource-name", "cm", "--leader-elect-resource-namespace", "ops",
+            "--kube-api-qps", "12.5", "--kube-api-burst", "3",
             "--concurrent-replicaset-syncs", "1", "--concurrent-deployment-syncs", "2", "--concurrent-gc-syncs", "3", "--concurrent-namespace-syncs", "4",
             "--node-monitor-grace-period", "41s", "--node-startup-grace-period", "61s", "--node-monitor-period", "6s",
             "--node-eviction-rate", "0.5", "--secondary-node-eviction-rate", "0.05", "--unhealthy-zone-threshold", "0.6", "--large-cluster-size-threshold", "7",
@@ -53,6 +54,8 @@ public sealed class ControllerManagerCommandLineTests
                 RenewDeadline = TimeSpan.FromSeconds(20),
                 RetryPeriod = TimeSpan.FromSeconds(1),
             },
+            KubeApiQps = 12.5,
+            KubeApiBurst = 3,
             ConcurrentReplicaSetSyncs = 1,
             ConcurrentDeploymentSyncs = 2,
             ConcurrentGcSyncs = 3,
@@ -80,6 +83,8 @@ public sealed class ControllerManagerCommandLineTests
     [InlineData("--leader-elect-renew-deadline=1m", "--leader-elect-lease-duration (15s) must be greater than --leader-elect-renew-deadline (1m)")]
     [InlineData("--leader-elect-resource-name= ", "--leader-elect-resource-name and --leader-elect-resource-namespace must not be empty")]
     [InlineData("--controllers=*,bogus", "--controllers: unknown controller \"bogus\"")]
+    [InlineData("--kube-api-qps=-1", "--kube-api-qps must be a number of requests per second, 0 for no throttle (got -1)")]
+    [InlineData("--kube-api-burst=0", "--kube-api-burst must be at least 1 (got 0)")]
     [InlineData("--concurrent-gc-syncs=0", "--concurrent-gc-syncs must be at least 1 (got 0)")]
     [InlineData("--horizontal-pod-autoscaler-tolerance=1", "--horizontal-pod-autoscaler-tolerance must be at least 0 and below 1")]
     [InlineData("--server=localhost:8081", "--server: \"localhost:8081\" is not a URL")]
