@@ -547,16 +547,12 @@ internal sealed partial class RestHandler(
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
     {
-        // kubectl's generator subcommands (create configmap, create secret, create deployment …) send protobuf bodies;
-        // MiniKube decodes JSON and YAML only, and says so instead of failing on the first byte.
-        if (http.Request.ContentType is { } type && type.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.OrdinalIgnoreCase))
-        {
-            throw ApiException.UnsupportedMediaType(
-                $"the body is {type}: this server accepts application/json and application/yaml only (use kubectl create -f or apply -f with a manifest)");
-        }
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
-        return buffer.ToArray();
+        // kubectl's generator subcommands (create configmap, create deployment …) and typed clients send protobuf bodies.
+        return KubernetesProtobuf.IsProtobuf(http.Request.ContentType)
+            ? KubernetesProtobuf.ToJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length))
+            : buffer.ToArray();
     }
 
     private static byte[] EncodeList(ResourceInfo resource, IReadOnlyList<CachedObject> items, string version, string? next, long? remaining) =>
