@@ -81,17 +81,30 @@ public static class DockerCli
     public static async Task RemoveAsync(string nameOrId, CancellationToken cancellationToken = default) =>
         (await RunAsync(["rm", "--force", "--volumes", nameOrId], DefaultTimeout, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
 
-    /// <summary>Force-removes every container carrying <paramref name="label"/>; returns how many there were.</summary>
+    /// <summary>Force-removes every container carrying <paramref name="label"/> and waits until none is left; returns how many there were.</summary>
     public static async Task<int> RemoveContainersWithLabelAsync(string label, CancellationToken cancellationToken = default)
     {
         var ids = await ListContainersAsync(label, cancellationToken).ConfigureAwait(false);
-        if (ids.Count > 0)
+        var left = ids;
+        var deadline = DateTime.UtcNow + DefaultTimeout;
+        while (left.Count > 0)
         {
-            var result = await RunAsync(["rm", "--force", "--volumes", .. ids], DefaultTimeout, cancellationToken).ConfigureAwait(false);
-            // A container that vanished meanwhile (e.g. --rm) is what we wanted anyway.
-            if (!result.Succeeded && !result.StandardError.Contains("No such container", StringComparison.OrdinalIgnoreCase))
+            var result = await RunAsync(["rm", "--force", "--volumes", .. left], DefaultTimeout, cancellationToken).ConfigureAwait(false);
+            // A container that vanished meanwhile (--rm), or that its kubelet is removing right now, is going anyway:
+            // what counts is that none is left, checked below (CI once failed on "removal … is already in progress").
+            if (!result.Succeeded && !result.StandardError.Contains("No such container", StringComparison.OrdinalIgnoreCase)
+                && !result.StandardError.Contains("is already in progress", StringComparison.OrdinalIgnoreCase))
             {
                 result.EnsureSuccess();
+            }
+            left = await ListContainersAsync(label, cancellationToken).ConfigureAwait(false);
+            if (left.Count > 0 && DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"containers labelled {label} still exist after {DefaultTimeout.TotalSeconds:0} s: {string.Join(", ", left)} ({result.StandardError.Trim()})");
+            }
+            if (left.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
             }
         }
 
