@@ -323,7 +323,7 @@ public sealed class MiniKubeClient : IDisposable
                 }
                 if (!more)
                 {
-                    yield break;
+                    break;
                 }
                 var e = stream.Current;
                 if (e.Type == WatchEventTypes.Error)
@@ -339,8 +339,17 @@ public sealed class MiniKubeClient : IDisposable
                 }
                 yield return new WatchEvent<KubeObject>(e.Type, obj);
             }
-            if ((delivered && !resumable) || ++failures >= _endpoints.Count
-                || !Failover.MayRetryElsewhere(broken, safeToRepeat: true, cancellationToken))
+            if (broken is null)
+            {
+                // The server ended the watch: it does so when it shuts down (ObjectsService.Watch), so a watch that can
+                // resume moves on to the next server; one that cannot, or with no server left to try, ends here.
+                if ((delivered && !resumable) || _endpoints.Count == 1 || ++failures >= _endpoints.Count)
+                {
+                    yield break;
+                }
+            }
+            else if ((delivered && !resumable) || ++failures >= _endpoints.Count
+                     || !Failover.MayRetryElsewhere(broken, safeToRepeat: true, cancellationToken))
             {
                 throw ToApiException(broken, _endpoints.Urls[index]);
             }

@@ -101,6 +101,57 @@ public sealed class ApiServerFailoverTests
         Assert.Equal(Writes, informerAdds.Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_stopping_api_server_ends_its_watches_and_a_label_selector_watch_resumes_on_the_other_with_every_event()
+    {
+        await using var etcd = await EtcdServer.StartAsync();
+        string[] flags = ["--etcd-prefix", SharedEtcd.NewPrefix() + "/registry"];
+        var (a, urlA) = await ComponentProcess.StartApiServerAsync(etcd.ClientUrl, extraArgs: flags);
+        await using var stopped = a;
+        var (b, urlB) = await ComponentProcess.StartApiServerAsync(etcd.ClientUrl, extraArgs: flags);
+        await using var survivor = b;
+        using var client = new MiniKubeClient($"{urlB},{urlA}");
+        using var watchClient = new MiniKubeClient($"{urlA},{urlB}");
+        using var stop = new CancellationTokenSource(Patience);
+        const string ns = "graceful";
+        await client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = ns } });
+        var start = (await client.ListAsync<ConfigMap>(ns)).ResourceVersion;
+        var watched = new ConcurrentQueue<string>();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var e in watchClient.WatchAsync<ConfigMap>(ns, labelSelector: "app=web", resourceVersion: start, cancellationToken: stop.Token))
+            {
+                watched.Enqueue($"{e.Type} {e.Object.Metadata.Name}");
+            }
+        });
+        async Task WriteAsync(int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                foreach (var app in new[] { "web", "db" })
+                {
+                    var cm = TestObjects.ConfigMap($"{app}-{i}", ns);
+                    await client.CreateAsync(cm with { Metadata = cm.Metadata with { Labels = new Dictionary<string, string> { ["app"] = app } } });
+                }
+            }
+        }
+
+        await WriteAsync(0, 10);
+        await Eventually.WaitAsync(() => Task.FromResult(watched.Count == 10), Patience, $"10 events before the stop (has {watched.Count})");
+        stopped.Terminate();
+        Assert.Equal(0, await stopped.WaitForExitAsync(Patience));
+        await WriteAsync(10, 20);
+
+        // Before, the client's watch ended with the server's normal end of the stream, and events 10–19 never came.
+        await Eventually.WaitAsync(() => Task.FromResult(watched.Count >= 20 || watch.IsCompleted), Patience,
+            $"20 events across the stop (has {watched.Count}: {string.Join(", ", watched)})");
+        Assert.False(watch.IsCompleted, $"the watch ended when its server stopped ({watch.Status}, {watch.Exception?.InnerException?.Message})");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"ADDED web-{i}"), watched);
+        Assert.Equal(urlB, watchClient.CurrentServer);
+    }
+
     private static async Task EnsureWrittenAsync(MiniKubeClient client, string ns, int i)
     {
         try
