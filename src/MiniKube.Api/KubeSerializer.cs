@@ -107,6 +107,17 @@ public static class KubeSerializer
     public static T FromYaml<T>(string yaml) => (T)FromYaml(yaml, typeof(T));
 
     /// <summary>
+    /// A JSON body (a patch, an object before it is decoded) as a tree, strictly: invalid UTF-8, syntax errors (with line
+    /// and column) and duplicate fields (with their paths) throw <see cref="DecodeException"/>, where JsonNode.Parse would
+    /// accept duplicates and fail later, on the first lookup of one.
+    /// </summary>
+    public static JsonNode? ParseJsonTree(ReadOnlySpan<byte> json)
+    {
+        RequireUtf8(json);
+        return ParseJson(json);
+    }
+
+    /// <summary>
     /// The one document of a YAML (or JSON) text as a tree, or null when it holds none (empty, or only comments); bad
     /// syntax and more than one document throw <see cref="DecodeException"/>. For <see cref="Decode"/>.
     /// </summary>

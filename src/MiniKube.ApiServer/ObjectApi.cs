@@ -255,9 +255,9 @@ internal sealed partial class ObjectApi
         JsonNode? patchNode;
         try
         {
-            patchNode = JsonNode.Parse(patch.Span);
+            patchNode = KubeSerializer.ParseJsonTree(patch.Span);
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (DecodeException ex)
         {
             throw ApiException.BadRequest("the patch is not valid JSON: " + ex.Message);
         }
@@ -266,8 +266,8 @@ internal sealed partial class ObjectApi
             throw ApiException.BadRequest(type == PatchType.Json ? "a JSON patch must be a JSON array of operations" : "a merge patch must be a JSON object");
         }
         var pinned = type == PatchType.Json
-            ? ((JsonArray)patchNode).Any(op => op?["path"]?.GetValue<string>() == "/metadata/resourceVersion")
-            : patchNode["metadata"]?["resourceVersion"] is not null;
+            ? ((JsonArray)patchNode).Any(op => op is JsonObject o && o["path"] is JsonValue path && path.TryGetValue<string>(out var p) && p == "/metadata/resourceVersion")
+            : patchNode["metadata"] is JsonObject metadata && metadata["resourceVersion"] is not null;
         for (var attempt = 0; ; attempt++)
         {
             RequireName(name);

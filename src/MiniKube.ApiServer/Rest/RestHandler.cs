@@ -158,7 +158,7 @@ internal sealed partial class RestHandler(
             case "PUT":
             {
                 var body = Decode(http, resource, await ReadBodyAsync(http).ConfigureAwait(false));
-                var nameInBody = JsonNode.Parse(body.Span)?["metadata"]?["name"]?.GetValue<string>();
+                var nameInBody = NameInBody(body);
                 if (nameInBody != name)
                 {
                     throw ApiException.BadRequest($"the name of the object ({nameInBody}) does not match the name on the URL ({name})");
@@ -210,7 +210,7 @@ internal sealed partial class RestHandler(
             case "PUT":
             {
                 var body = Decode(http, target.Resource, await ReadBodyAsync(http).ConfigureAwait(false));
-                var nameInBody = JsonNode.Parse(body.Span)?["metadata"]?["name"]?.GetValue<string>();
+                var nameInBody = NameInBody(body);
                 if (nameInBody != name)
                 {
                     throw ApiException.BadRequest($"the name of the object ({nameInBody}) does not match the name on the URL ({name})");
@@ -544,6 +544,11 @@ internal sealed partial class RestHandler(
             _ => throw ApiException.BadRequest($"dryRun \"{value}\" is not supported: use All"),
         };
     }
+
+    /// <summary>The body's metadata.name, null when it has none or the body is not an object; bad JSON is a 400.</summary>
+    private static string? NameInBody(ReadOnlyMemory<byte> body) =>
+        KubeSerializer.ParseJsonTree(body.Span) is JsonObject { } root && root["metadata"] is JsonObject metadata
+        && metadata["name"] is JsonValue name && name.TryGetValue<string>(out var text) ? text : null;
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
     {
