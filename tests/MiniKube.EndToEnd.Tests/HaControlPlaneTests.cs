@@ -123,6 +123,71 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
     }
 
     [DockerFact]
+    public async Task A_killed_api_server_during_a_rolling_update_costs_no_client_error_and_the_rollout_completes_within_max_surge()
+    {
+        var name = "ha-" + Guid.NewGuid().ToString("N")[..6];
+        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        try
+        {
+            await Workloads.CreateDeploymentAsync(cluster, name, replicas: 4);
+            await Workloads.WaitRunningAsync(cluster, name, 4, $"4 running pods of {name}");
+            var replicaSets = await client.ListAsync<ReplicaSet>("default", labelSelector: "app=" + name);
+            var asked = replicaSets.Items.ToDictionary(r => r.Metadata.Name!, r => r.Spec?.Replicas ?? 0, StringComparer.Ordinal);
+            var mostAsked = asked.Values.Sum();
+            using var stop = new CancellationTokenSource();
+            // Kubernetes' rolling-update guarantee is on the ReplicaSets: their replicas add up to at most replicas + maxSurge
+            // (4 + 25 % = 5), at every write, also across the fail-over of this watch.
+            var watch = Task.Run(async () =>
+            {
+                await foreach (var e in client.WatchAsync<ReplicaSet>("default", labelSelector: "app=" + name, resourceVersion: replicaSets.ResourceVersion,
+                                   cancellationToken: stop.Token))
+                {
+                    asked[e.Object.Metadata.Name!] = e.Type == WatchEventTypes.Deleted ? 0 : e.Object.Spec?.Replicas ?? 0;
+                    mostAsked = Math.Max(mostAsked, asked.Values.Sum());
+                }
+            });
+            var current = client.CurrentServer;
+
+            // A merge patch replaces the containers list whole, so the command goes along.
+            await client.PatchAsync<Deployment>(name, "default", """{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"minikube/busybox:2.0","command":["sh","-c","sleep 3600"]}]}}}}""");
+            await Eventually.WaitAsync(async () => (await client.ListAsync<ReplicaSet>("default", labelSelector: "app=" + name)).Items.Count > 1,
+                Workloads.Timeout, "the rollout's new ReplicaSet");
+            var victim = cluster.State.Components.Single(c => c.Role == ClusterComponents.ApiServer && c.Command.Contains(PortOf(current)));
+            Assert.True(DetachedProcess.KillNow(victim.Pid, victim.StartTicks), $"{victim.Name} was not running");
+
+            Deployment deployment;
+            try
+            {
+                deployment = await Eventually.WaitAsync(() => client.GetAsync<Deployment>(name, "default"),
+                    d => d.Status?.ObservedGeneration >= d.Metadata.Generation && d.Status.UpdatedReplicas == 4 && d.Status.Replicas == 4 && d.Status.AvailableReplicas == 4,
+                    Workloads.Timeout, $"the rollout of {name} to complete after the API server died");
+            }
+            catch (TimeoutException ex)
+            {
+                var left = await Workloads.PodsAsync(cluster, name);
+                throw new TimeoutException(ex.Message[..Math.Min(200, ex.Message.Length)] + "\npods: " + string.Join("\n", left.Select(p =>
+                    $"{p.Metadata.Name} {p.Spec?.Containers[0].Image} node={p.Spec?.NodeName} phase={p.Status?.Phase} ready={p.Status?.ContainerStatuses?.All(c => c.Ready)} deleting={p.Metadata.DeletionTimestamp}"))
+                    + "\n" + cluster.LogTails(), ex);
+            }
+            var pods = await Workloads.WaitRunningAsync(cluster, name, 4, $"4 running pods of {name} on the new image");
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
+
+            Assert.NotEqual(current, client.CurrentServer);
+            Assert.All(pods, p => Assert.Equal("minikube/busybox:2.0", p.Spec!.Containers[0].Image));
+            Assert.True(mostAsked <= 5, $"the ReplicaSets of {name} asked for {mostAsked} pods at once (replicas 4 + maxSurge 1)");
+            var final = (await client.ListAsync<ReplicaSet>("default", labelSelector: "app=" + name)).Items;
+            Assert.Equal([0, 4], final.Select(r => r.Spec?.Replicas ?? 0).Order());
+            Assert.Equal(4, deployment.Status!.UpdatedReplicas);
+        }
+        finally
+        {
+            await RestoreAsync();
+            await Workloads.DeleteDeploymentAsync(cluster, name);
+        }
+    }
+
+    [DockerFact]
     public async Task Killing_an_etcd_follower_and_then_the_etcd_leader_keeps_writes_going_and_pods_running_untouched()
     {
         var name = "ha-" + Guid.NewGuid().ToString("N")[..6];
