@@ -4,6 +4,7 @@ using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Storage;
 using MiniKube.Testing;
+using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.ApiServer;
 

@@ -5,6 +5,7 @@ using MiniKube.Api;
 using MiniKube.ApiServer;
 using MiniKube.Client;
 using MiniKube.Testing;
+using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.Autoscaling;
 
@@ -109,16 +110,16 @@ public static class PipelineBenchmark
 
             string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
             string Ratio(List<double> measured, List<double> baseline) =>
-                Stats.Median(baseline) > 0 ? (Stats.Median(measured) / Stats.Median(baseline)).ToString("0.0", CultureInfo.InvariantCulture) + "×" : "n/a";
+                new Stats(baseline).Median > 0 ? (new Stats(measured).Median / new Stats(baseline).Median).ToString("0.0", CultureInfo.InvariantCulture) + "×" : "n/a";
             await output.WriteLineAsync().ConfigureAwait(false);
             await output.WriteLineAsync("| measurement (per scrape) | median | p99 | baseline: idle, same length (median) | median − baseline | ratio to baseline |").ConfigureAwait(false);
             await output.WriteLineAsync("| --- | ---: | ---: | ---: | ---: | ---: |").ConfigureAwait(false);
-            await output.WriteLineAsync($"| scrape of {nodeCount} nodes / {podCount} pods: wall ms | {F(Stats.Median(wall))} | {F(Stats.P99(wall))} | | | |").ConfigureAwait(false);
-            await output.WriteLineAsync($"| API server process CPU ms | {F(Stats.Median(serverCpu))} | {F(Stats.P99(serverCpu))} | {F(Stats.Median(idleServer))} | {F(Stats.Median(serverCpu) - Stats.Median(idleServer))} | {Ratio(serverCpu, idleServer)} |").ConfigureAwait(false);
-            await output.WriteLineAsync($"| kubelet process (hollow, {nodeCount} nodes) CPU ms | {F(Stats.Median(kubeletCpu))} | {F(Stats.P99(kubeletCpu))} | {F(Stats.Median(idleKubelet))} | {F(Stats.Median(kubeletCpu) - Stats.Median(idleKubelet))} | {Ratio(kubeletCpu, idleKubelet)} |")
+            await output.WriteLineAsync($"| scrape of {nodeCount} nodes / {podCount} pods: wall ms | {F(new Stats(wall).Median)} | {F(new Stats(wall).P99)} | | | |").ConfigureAwait(false);
+            await output.WriteLineAsync($"| API server process CPU ms | {F(new Stats(serverCpu).Median)} | {F(new Stats(serverCpu).P99)} | {F(new Stats(idleServer).Median)} | {F(new Stats(serverCpu).Median - new Stats(idleServer).Median)} | {Ratio(serverCpu, idleServer)} |").ConfigureAwait(false);
+            await output.WriteLineAsync($"| kubelet process (hollow, {nodeCount} nodes) CPU ms | {F(new Stats(kubeletCpu).Median)} | {F(new Stats(kubeletCpu).P99)} | {F(new Stats(idleKubelet).Median)} | {F(new Stats(kubeletCpu).Median - new Stats(idleKubelet).Median)} | {Ratio(kubeletCpu, idleKubelet)} |")
                 .ConfigureAwait(false);
-            await output.WriteLineAsync($"| list {podCount} PodMetrics over gRPC (one call): wall ms | {F(Stats.Median(list))} | {F(Stats.P99(list))} | | | |").ConfigureAwait(false);
-            var perSecond = (Stats.Median(serverCpu) - Stats.Median(idleServer)) / 15_000 * 100;
+            await output.WriteLineAsync($"| list {podCount} PodMetrics over gRPC (one call): wall ms | {F(new Stats(list).Median)} | {F(new Stats(list).P99)} | | | |").ConfigureAwait(false);
+            var perSecond = (new Stats(serverCpu).Median - new Stats(idleServer).Median) / 15_000 * 100;
             await output.WriteLineAsync().ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"at the default 15 s resolution the API server spends {perSecond:0.00} % of one core on the pipeline (scrape CPU above baseline / 15 s)")).ConfigureAwait(false);

@@ -5,6 +5,7 @@ using MiniKube.Cli;
 using MiniKube.Client;
 using MiniKube.Cluster;
 using MiniKube.Testing;
+using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.Autoscaling;
 
@@ -195,9 +196,9 @@ public static class ReactionBenchmark
         async Task RowAsync(string what, IEnumerable<double> values, double? floor, string target)
         {
             var list = values.ToList();
-            var median = Stats.Median(list);
+            var median = new Stats(list).Median;
             var ratio = floor is { } f ? F(median / f) + "×" : "";
-            await output.WriteLineAsync($"| {what} | {F(median)} | {F(Stats.P99(list))} | {(floor is { } x ? F(x) : "")} | {ratio} | {target} |").ConfigureAwait(false);
+            await output.WriteLineAsync($"| {what} | {F(median)} | {F(new Stats(list).P99)} | {(floor is { } x ? F(x) : "")} | {ratio} | {target} |").ConfigureAwait(false);
         }
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync($"| reaction ({results.Count} runs), seconds | median | p99 | floor (configured) | median / floor | target |").ConfigureAwait(false);

@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Testing;
+using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.Dashboard;
 
@@ -208,18 +209,6 @@ public static partial class DashboardBenchmark
         await page.GotoAsync(url);
         await page.Locator("#circuit[data-interactive=yes]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         return page;
-    }
-
-    /// <summary>Median and p99 (nearest rank) of a sample.</summary>
-    private sealed class Stats(IReadOnlyList<double> samples)
-    {
-        private readonly double[] _sorted = [.. samples.Order()];
-
-        public double Median => Rank(0.50);
-
-        public double P99 => Rank(0.99);
-
-        private double Rank(double p) => _sorted.Length == 0 ? double.NaN : _sorted[Math.Clamp((int)Math.Ceiling(p * _sorted.Length) - 1, 0, _sorted.Length - 1)];
     }
 
     private static double RssMiB(int pid)

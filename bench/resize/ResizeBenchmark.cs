@@ -7,6 +7,7 @@ using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Kubelet;
 using MiniKube.Testing;
+using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.Resize;
 

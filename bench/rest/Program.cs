@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using MiniKube.Api;
+using MiniKube.Bench.Common;
 using MiniKube.Testing;
 
 // bench/rest: REST beside gRPC against one in-process API server over a real etcd, in the same run.
@@ -177,12 +178,8 @@ var minictlCreate = await RepeatAsync(processRuns, () => CreateFileAsync(f => to
 var (grpcFanOut, restFanOut) = watchers == 0 ? ([], []) : (await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Grpc),
     await WatchFanOut.RunAsync(server, watchers, writes: 20, wire: WatchFanOut.Wire.Rest));
 
-static double Median(List<double> s) => Percentile(s, 0.5);
-static double Percentile(List<double> s, double p)
-{
-    var sorted = s.Order().ToArray();
-    return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-}
+static double Median(List<double> s) => new Stats(s).Median;
+static double Percentile(List<double> s, double p) => new Stats(s).Percentile(p);
 static string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
 
 Console.WriteLine($"bench/rest: {pods} pods listed {listRuns}x; {creates} creates with {clients} concurrent clients");

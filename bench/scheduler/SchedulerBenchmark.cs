@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using MiniKube.Api;
 using MiniKube.Client;
 using MiniKube.Testing;
+using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.Scheduler;
 
@@ -104,11 +105,7 @@ internal static class SchedulerBenchmark
         return [.. bound.Latencies];
     }
 
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
+    private static double Percentile(List<double> values, double p) => new Stats(values).Percentile(p);
 
     private static Task ParallelAsync(int count, int workers, Func<int, int, Task> action)
     {

@@ -8,6 +8,7 @@ using MiniKube.Api;
 using MiniKube.Proxy;
 using MiniKube.Testing;
 using Serilog;
+using MiniKube.Bench.Common;
 
 // bench/services: run as root (iptables, a bridge, a route). Arguments: [services=1000] [endpoints-per-service=10] [changes=40] [requests=500] [dns-seconds=10]
 var args2 = args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
@@ -311,17 +312,4 @@ static byte[] Query(string name)
     }
     packet.AddRange([0, 0, 1, 0, 1]);
     return [.. packet];
-}
-
-internal sealed class Stats(IReadOnlyList<double> samples)
-{
-    private readonly double[] _sorted = [.. samples.Order()];
-
-    public double Median => Percentile(0.50);
-
-    public double P99 => Percentile(0.99);
-
-    public double Max => _sorted.Length == 0 ? double.NaN : _sorted[^1];
-
-    public double Percentile(double p) => _sorted.Length == 0 ? double.NaN : _sorted[Math.Clamp((int)Math.Ceiling(p * _sorted.Length) - 1, 0, _sorted.Length - 1)];
 }
