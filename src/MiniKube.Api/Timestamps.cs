@@ -58,6 +58,10 @@ public static class Timestamps
         return true;
     }
 
+    /// <summary>RFC 3339 in UTC with milliseconds (<c>2024-05-01T10:00:00.123Z</c>), as a log query's sinceTime travels.</summary>
+    public static string FormatMilliseconds(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     internal static DateTimeOffset ReadRfc3339(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.String)

@@ -38,7 +38,7 @@ public sealed record PodLogQuery(
         {
             return null;
         }
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+        return MiniKube.Api.Timestamps.TryParse(value, out var time)
             ? time
             : throw ApiException.BadRequest($"sinceTime \"{value}\" is not an RFC 3339 time");
     }
@@ -58,7 +58,7 @@ public sealed record PodLogQuery(
         }
         if (SinceTime is { } since)
         {
-            query += "&sinceTime=" + Uri.EscapeDataString(since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            query += "&sinceTime=" + Uri.EscapeDataString(MiniKube.Api.Timestamps.FormatMilliseconds(since));
         }
         return query;
     }

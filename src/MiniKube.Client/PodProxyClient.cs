@@ -52,7 +52,7 @@ public static class PodProxyClient
         }
         if (options.SinceTime is { } sinceTime)
         {
-            request.SinceTime = sinceTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            request.SinceTime = Timestamps.FormatMilliseconds(sinceTime);
         }
         using var call = proxy.Logs(request, cancellationToken: cancellationToken);
         var decoder = Encoding.UTF8.GetDecoder();

@@ -244,9 +244,7 @@ internal sealed class KubeletApi : IAsyncDisposable
         {
             return _time.GetUtcNow().AddSeconds(-seconds);
         }
-        return DateTimeOffset.TryParse(query.GetValueOrDefault("sinceTime"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : null;
+        return Timestamps.TryParse(query.GetValueOrDefault("sinceTime"), out var time) ? time : null;
     }
 
     private static bool Flag(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));

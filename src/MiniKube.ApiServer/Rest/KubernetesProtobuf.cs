@@ -292,7 +292,7 @@ internal static class KubernetesProtobuf
     {
         var (seconds, nanos) = ReadTime(bytes);
         var time = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100);
-        writer.WriteStringValue(time.UtcDateTime.ToString(nanos == 0 ? "yyyy-MM-dd'T'HH:mm:ss'Z'" : "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
+        writer.WriteStringValue(time.UtcDateTime.ToString(nanos == 0 ? TimeConverter.WireFormat : MicroTimeConverter.WireFormat,
             System.Globalization.CultureInfo.InvariantCulture));
     }
 

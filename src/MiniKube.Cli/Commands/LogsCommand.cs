@@ -64,7 +64,7 @@ public sealed class LogsCommand(CommandRunner runner)
         {
             return null;
         }
-        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+        return Timestamps.TryParse(text, out var time)
             ? time
             : throw new CliException($"invalid argument \"{text}\" for \"--since-time\" flag: an RFC3339 time like 2026-12-02T10:00:00Z");
     }
