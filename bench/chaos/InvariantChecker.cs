@@ -7,9 +7,10 @@ namespace MiniKube.Bench.Chaos;
 
 /// <summary>
 /// Follows etcd's history of pods and Deployments from the run's start revision (the ground truth, gap-free by
-/// construction) and checks, at every change: the ReplicaSets of a Deployment never ask for more than the most replicas it
-/// asked for within the last few seconds plus maxSurge (Kubernetes' guarantee is on the ReplicaSets' replicas: after a
-/// scale-down, pods not yet deleted may briefly outnumber it), and no ReplicaSet has more live pods than it asked for;
+/// construction) and checks, at every change: a write that raises a ReplicaSet never makes a Deployment's ReplicaSets ask
+/// for more than the most replicas it asked for within the last few seconds plus maxSurge (<see cref="SurgeCheck"/>;
+/// Kubernetes' guarantee is on the ReplicaSets' replicas: after a scale-down, pods not yet deleted may briefly outnumber
+/// it), and no ReplicaSet has more live pods than it asked for;
 /// no pod's node is set twice or changed. <see cref="ApiWatchChecker"/> holds the API's
 /// watch to this history.
 /// </summary>
@@ -28,13 +29,11 @@ public sealed class InvariantChecker : IAsyncDisposable
     private static readonly TimeSpan StaleView = TimeSpan.FromSeconds(10);
 
     private readonly EtcdObjectStore _store;
-    private readonly int _maxSurge;
+    private readonly SurgeCheck _surge;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodRecord> _pods = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<(DateTimeOffset At, int Replicas)>> _replicas = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(DateTimeOffset At, int Replicas)>> _replicaSetReplicas = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string App, int Replicas)> _replicaSets = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Invariant, string What)> _violations = new();
     private readonly List<long> _podRevisions = [];
     private readonly Dictionary<string, List<string>> _ownerLog = new(StringComparer.Ordinal);
@@ -46,7 +45,7 @@ public sealed class InvariantChecker : IAsyncDisposable
         _store = store;
         _revision = revision;
         StartRevision = revision;
-        _maxSurge = maxSurge;
+        _surge = new SurgeCheck(maxSurge);
         _follow = Task.Run(FollowAsync);
     }
 
@@ -152,11 +151,7 @@ public sealed class InvariantChecker : IAsyncDisposable
                 using var doc = JsonDocument.Parse(e.Value);
                 var name = doc.RootElement.GetProperty("metadata").GetProperty("name").GetString()!;
                 var replicas = doc.RootElement.GetProperty("spec").TryGetProperty("replicas", out var r) ? r.GetInt32() : 1;
-                if (!_replicas.TryGetValue(name, out var list))
-                {
-                    _replicas[name] = list = [];
-                }
-                list.Add((DateTimeOffset.UtcNow, replicas));
+                _surge.DeploymentWritten(name, replicas, DateTimeOffset.UtcNow);
                 Log("deployment/" + name, $"r{e.Revision} deployment replicas={replicas} at {DateTimeOffset.UtcNow:HH:mm:ss.f}");
             }
             else if (e.Key.StartsWith("replicasets/", StringComparison.Ordinal))
@@ -216,7 +211,7 @@ public sealed class InvariantChecker : IAsyncDisposable
     {
         if (e.Type == StorageEventType.Delete)
         {
-            _replicaSets.Remove(e.Key);
+            _surge.ReplicaSetDeleted(e.Key);
             return;
         }
         using var doc = JsonDocument.Parse(e.Value);
@@ -224,7 +219,6 @@ public sealed class InvariantChecker : IAsyncDisposable
         var name = root.GetProperty("metadata").GetProperty("name").GetString()!;
         var app = root.GetProperty("metadata").TryGetProperty("labels", out var labels) && labels.TryGetProperty("app", out var a) ? a.GetString() ?? "" : "";
         var replicas = root.GetProperty("spec").TryGetProperty("replicas", out var r) ? r.GetInt32() : 1;
-        _replicaSets[e.Key] = (app, replicas);
         if (!_replicaSetReplicas.TryGetValue(name, out var list))
         {
             _replicaSetReplicas[name] = list = [];
@@ -232,15 +226,10 @@ public sealed class InvariantChecker : IAsyncDisposable
         list.Add((DateTimeOffset.UtcNow, replicas));
         Log(name, $"r{e.Revision} replicas={replicas} at {DateTimeOffset.UtcNow:HH:mm:ss.f}");
         Log("deployment/" + app, $"r{e.Revision} {name} replicas={replicas} at {DateTimeOffset.UtcNow:HH:mm:ss.f}");
-        if (_replicas.TryGetValue(app, out var history))
+        if (_surge.ReplicaSetWritten(e.Key, app, replicas, DateTimeOffset.UtcNow) is { } violation)
         {
-            var bound = RecentMax(history, DateTimeOffset.UtcNow) + _maxSurge;
-            var total = _replicaSets.Values.Where(s => s.App == app).Sum(s => s.Replicas);
-            if (total > bound)
-            {
-                Report(SurgeInvariant, string.Create(CultureInfo.InvariantCulture,
-                    $"deployment {app}: its ReplicaSets ask for {total} replicas after the write of {e.Key} at revision {e.Revision}; at most {bound} allowed; its history: {string.Join("; ", (_ownerLog.GetValueOrDefault("deployment/" + app) ?? []).TakeLast(40))}"));
-            }
+            Report(SurgeInvariant, string.Create(CultureInfo.InvariantCulture,
+                $"{violation} (revision {e.Revision}); its history: {string.Join("; ", (_ownerLog.GetValueOrDefault("deployment/" + app) ?? []).TakeLast(40))}"));
         }
     }
 
