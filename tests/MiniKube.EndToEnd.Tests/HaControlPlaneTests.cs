@@ -242,6 +242,77 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         }
     }
 
+    [DockerFact]
+    public async Task A_killed_kubelet_leaves_its_containers_running_and_its_restart_adopts_them_with_the_same_ids_and_restart_count()
+    {
+        var name = "ha-kl-" + Guid.NewGuid().ToString("N")[..6];
+        var manifest = Path.Combine(cluster.Home, name + ".yaml");
+        // The container fails once (restartCount 1 to keep: the marker is in an emptyDir, which outlives the container),
+        // then runs until the test asks it to fail again, which only a live kubelet can answer with restart number 2.
+        await File.WriteAllTextAsync(manifest, $$"""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: {{name}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              volumes:
+              - name: data
+                emptyDir: {}
+              containers:
+              - name: app
+                image: minikube/busybox:1.0
+                command: ["sh", "-c", "[ -f /data/once ] || { touch /data/once; exit 1; }; while [ ! -f /data/again ]; do sleep 0.2; done; rm /data/again; exit 1"]
+                volumeMounts:
+                - {name: data, mountPath: /data}
+            """);
+        var create = await cluster.MinictlAsync("create", "-f", manifest);
+        Assert.True(create.ExitCode == 0, create.ToString());
+        try
+        {
+            var before = await Eventually.WaitAsync(() => cluster.Client.GetAsync<Pod>(name, "default"),
+                p => p.Status?.ContainerStatuses?.SingleOrDefault() is { RestartCount: 1, State.Running: not null, ContainerID: not null },
+                Workloads.Timeout, $"pod {name} to run again after its first failure (restartCount 1)");
+            var node = before.Spec!.NodeName!;
+            var app = before.Status!.ContainerStatuses!.Single().ContainerID!;
+            var appId = app[(app.IndexOf("://", StringComparison.Ordinal) + 3)..];
+            var startedAt = (await DockerCli.InspectAsync(appId)).GetProperty("State").GetProperty("StartedAt").GetString();
+            var containers = await RunningContainersAsync(before.Metadata.Uid!);
+
+            var kubelet = cluster.State.Find(ClusterComponents.KubeletName(node)) ?? throw new InvalidOperationException($"no kubelet of {node} in the cluster state");
+            Assert.True(DetachedProcess.KillNow(kubelet.Pid, kubelet.StartTicks), $"the kubelet of {node} (pid {kubelet.Pid}) was not running");
+            await Eventually.WaitAsync(() => Task.FromResult(!ProcFs.IsAlive(kubelet.Pid, kubelet.StartTicks)), Workloads.Timeout, $"the kubelet of {node} to die");
+            Assert.True((await DockerCli.InspectAsync(appId)).GetProperty("State").GetProperty("Running").GetBoolean(), "the app container stopped with its kubelet");
+
+            var restarted = DateTimeOffset.UtcNow;
+            await RestoreAsync();
+            await Eventually.WaitAsync(() => cluster.Client.GetAsync<Node>(node),
+                n => n.Status?.Conditions?.FirstOrDefault(c => c.Type == NodeConditionType.Ready) is { Status: ConditionStatus.True } ready && ready.LastHeartbeatTime > restarted,
+                Workloads.Timeout, $"the restarted kubelet of {node} to post a Ready heartbeat");
+
+            // Adopted, not recreated: the same containers, the app started once, at the same time as before the kill.
+            Assert.Equal(containers, await RunningContainersAsync(before.Metadata.Uid!));
+            var inspect = await DockerCli.InspectAsync(appId);
+            Assert.True(inspect.GetProperty("State").GetProperty("Running").GetBoolean(), "the adopted app container is not running");
+            Assert.Equal(startedAt, inspect.GetProperty("State").GetProperty("StartedAt").GetString());
+
+            // The new kubelet counts on from the old one's restartCount.
+            var touch = await DockerCli.RunAsync("exec", appId, "touch", "/data/again");
+            Assert.True(touch.ExitCode == 0, touch.StandardError);
+            var after = await Eventually.WaitAsync(() => cluster.Client.GetAsync<Pod>(name, "default"),
+                p => p.Status?.ContainerStatuses?.SingleOrDefault() is { RestartCount: >= 2, State.Running: not null },
+                Workloads.Timeout, $"the restarted kubelet to restart {name}'s container a second time");
+            var status = after.Status!.ContainerStatuses!.Single();
+            Assert.Equal(2, status.RestartCount);
+            Assert.Equal(app, status.LastState?.Terminated?.ContainerID);
+            Assert.NotEqual(app, status.ContainerID);
+        }
+        finally
+        {
+            await cluster.MinictlAsync("delete", "pod", name, "--grace-period", "1");
+        }
+    }
+
     private async Task RestoreAsync()
     {
         var up = await cluster.MinictlAsync("cluster", "up");
@@ -278,6 +349,15 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         {
             ids.AddRange(await DockerCli.ListContainersAsync($"io.minikube.pod.uid={pod.Metadata.Uid}"));
         }
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    /// <summary>The pod's running containers (its sandbox and app), sorted: what a kubelet that adopts them keeps.</summary>
+    private static async Task<List<string>> RunningContainersAsync(string uid)
+    {
+        var ps = (await DockerCli.RunAsync("ps", "--quiet", "--no-trunc", "--filter", $"label=io.minikube.pod.uid={uid}", "--filter", "status=running")).EnsureSuccess();
+        var ids = ps.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         ids.Sort(StringComparer.Ordinal);
         return ids;
     }
