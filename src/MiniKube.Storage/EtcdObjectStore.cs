@@ -34,8 +34,14 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
             {
                 EnableMultipleHttp2Connections = true,
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                // A member that goes silent (its host or container gone, the process stopped) sends no reset: without a
+                // ping, a watch on it stalls until TCP gives up, minutes later, and so does every API server's cache.
+                // Well above etcd's --grpc-keepalive-min-time (5 s; more often is answered with GOAWAY too_many_pings), and
+                // only while calls are open (etcd refuses idle pings).
+                KeepAlivePingDelay = TimeSpan.FromSeconds(8),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(3),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                ConnectTimeout = TimeSpan.FromSeconds(3),
             },
             // The channel owns its handler: without this, disposing the channel leaves the handler's connections open
             // (a test host that ran 1,000 minictl commands in-process held ~20,000 sockets).
@@ -260,7 +266,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var start = FullKey(keyPrefix);
-        using var call = Call(c => new Watch.WatchClient(c).Watch(cancellationToken: cancellationToken));
+        using var call = Call(c => new Watch.WatchClient(c).Watch(cancellationToken: cancellationToken), out var endpoint);
         try
         {
             await call.RequestStream.WriteAsync(new WatchRequest
@@ -277,7 +283,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         }
         catch (RpcException ex)
         {
-            throw Translate(ex, keyPrefix, $"watch on {keyPrefix} could not start", cancellationToken.IsCancellationRequested);
+            throw WatchFailed(ex, endpoint, keyPrefix, $"watch on {keyPrefix} could not start", cancellationToken.IsCancellationRequested);
         }
 
         var stream = call.ResponseStream;
@@ -290,7 +296,7 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
             }
             catch (RpcException ex)
             {
-                throw Translate(ex, keyPrefix, $"watch on {keyPrefix} broke", cancellationToken.IsCancellationRequested);
+                throw WatchFailed(ex, endpoint, keyPrefix, $"watch on {keyPrefix} broke", cancellationToken.IsCancellationRequested);
             }
             if (!more)
             {
@@ -426,7 +432,20 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
 
     private DateTime Deadline() => DateTime.UtcNow + _options.RequestTimeout;
 
-    private T Call<T>(Func<GrpcChannel, T> start) => start(_channels[Volatile.Read(ref _current) % _channels.Length]);
+    private T Call<T>(Func<GrpcChannel, T> start, out int index)
+    {
+        index = Volatile.Read(ref _current);
+        return start(_channels[index % _channels.Length]);
+    }
+
+    /// <summary>A call through endpoint <paramref name="index"/> found it unreachable: the next call goes to the next one.</summary>
+    private void MoveOn(int index)
+    {
+        if (_channels.Length > 1)
+        {
+            Interlocked.CompareExchange(ref _current, index + 1, index);
+        }
+    }
 
     /// <summary>Runs a unary call, moving to the next endpoint when one is unreachable.</summary>
     private async Task<T> CallAsync<T>(Func<GrpcChannel, AsyncUnaryCall<T>> start, string key)
@@ -438,14 +457,14 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
             {
                 return await start(_channels[index % _channels.Length]).ResponseAsync.ConfigureAwait(false);
             }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            catch (RpcException ex) when (Unreachable(ex))
             {
                 if (attempt + 1 >= _channels.Length)
                 {
                     throw new StorageException(StorageErrorCode.Unavailable, key,
                         $"etcd unavailable at {string.Join(", ", _options.Endpoints)}: {ex.Status.Detail}", ex);
                 }
-                Interlocked.CompareExchange(ref _current, index + 1, index);
+                MoveOn(index);
             }
             catch (RpcException ex)
             {
@@ -453,6 +472,25 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
                 throw Translate(ex, key, $"etcd request for {key} failed", callerCancelled: ex.StatusCode == StatusCode.Cancelled);
             }
         }
+    }
+
+    /// <summary>
+    /// The member did not answer: refused, timed out, or its connection torn down under the call (a ping not answered
+    /// in time fails the call as Internal with the HTTP/2 error inside) — not an answer of etcd's own.
+    /// </summary>
+    private static bool Unreachable(RpcException ex) =>
+        ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
+        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or HttpProtocolException or IOException);
+
+    /// <summary>A watch that broke because its member is gone is resumed by the caller on the next member, not the same.</summary>
+    private Exception WatchFailed(RpcException ex, int endpoint, string key, string what, bool callerCancelled)
+    {
+        var failure = Translate(ex, key, what, callerCancelled);
+        if (failure is StorageException { Code: StorageErrorCode.Unavailable })
+        {
+            MoveOn(endpoint);
+        }
+        return failure;
     }
 
     /// <summary>

@@ -286,9 +286,8 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
 
             var restarted = DateTimeOffset.UtcNow;
             await RestoreAsync();
-            await Eventually.WaitAsync(() => cluster.Client.GetAsync<Node>(node),
-                n => n.Status?.Conditions?.FirstOrDefault(c => c.Type == NodeConditionType.Ready) is { Status: ConditionStatus.True } ready && ready.LastHeartbeatTime > restarted,
-                Workloads.Timeout, $"the restarted kubelet of {node} to post a Ready heartbeat");
+            await Eventually.WaitAsync(() => cluster.Client.GetAsync<Lease>(node, "kube-node-lease"), l => l.Spec?.RenewTime > restarted,
+                Workloads.Timeout, $"the restarted kubelet of {node} to renew its node Lease");
 
             // Adopted, not recreated: the same containers, the app started once, at the same time as before the kill.
             Assert.Equal(containers, await RunningContainersAsync(before.Metadata.Uid!));
@@ -311,6 +310,69 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         {
             await cluster.MinictlAsync("delete", "pod", name, "--grace-period", "1");
         }
+    }
+
+    [DockerFact]
+    public async Task A_silent_etcd_member_costs_writes_and_watches_seconds_not_a_stall()
+    {
+        // A killed container or a lost host sends no reset: SIGSTOP makes the member every API server uses first (the
+        // first of --etcd-servers) silent the same way. Before the etcd channel pinged every 5 s, the API servers' watch
+        // caches stayed on it for the 30 s ping delay plus 10 s, so nothing new was scheduled for 40 s.
+        var name = "ha-st-" + Guid.NewGuid().ToString("N")[..6];
+        var first = ClientConfig.ParseServers(cluster.State.EtcdEndpoints)[0];
+        var member = cluster.State.Components.Single(c => c.Role == ClusterComponents.Etcd && c.Command.Contains(first));
+        // Fresh API servers start on the first member (an earlier test's kill may have moved them on).
+        foreach (var apiServer in cluster.State.Components.Where(c => c.Role == ClusterComponents.ApiServer))
+        {
+            Assert.True(DetachedProcess.KillNow(apiServer.Pid, apiServer.StartTicks), $"{apiServer.Name} was not running");
+            await Eventually.WaitAsync(() => Task.FromResult(!ProcFs.IsAlive(apiServer.Pid, apiServer.StartTicks)), Workloads.Timeout, $"{apiServer.Name} to die");
+        }
+        await RestoreAsync();
+        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        await Eventually.WaitAsync(async () => (await client.ListAsync<Node>()).Items.Count(n => n.Status?.Conditions?.Any(c => c.Type == NodeConditionType.Ready && c.Status == ConditionStatus.True) == true) == 2,
+            Workloads.Timeout, "both nodes Ready through the restarted API servers");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            Assert.True(ProcFs.IsAlive(member.Pid, member.StartTicks), $"{member.Name} was not running");
+            await SignalAsync("STOP", member.Pid);
+            clock.Restart();
+            await client.CreateAsync(TestObjects.ConfigMap(name, "default"));
+            var write = clock.Elapsed;
+            await client.CreateAsync(TestObjects.Pod(name, "default", image: "minikube/busybox:1.0"));
+            var bound = await Eventually.WaitAsync(() => client.GetAsync<Pod>(name, "default"), p => p.Spec?.NodeName is { Length: > 0 },
+                Workloads.Timeout, $"pod {name} to be bound while {member.Name} is stopped");
+            var scheduled = clock.Elapsed;
+            Assert.True(write < TimeSpan.FromSeconds(20), $"the first write took {write.TotalSeconds:0.0} s with {member.Name} silent");
+            Assert.True(scheduled < TimeSpan.FromSeconds(30),
+                $"a pod created with {member.Name} silent was bound after {scheduled.TotalSeconds:0.0} s (first write {write.TotalSeconds:0.0} s): the watch caches stalled");
+            Assert.Equal(name, bound.Metadata.Name);
+        }
+        finally
+        {
+            await SignalAsync("CONT", member.Pid);
+            await DeleteIfThereAsync<Pod>(client, name);
+            await DeleteIfThereAsync<ConfigMap>(client, name);
+        }
+    }
+
+    private static async Task DeleteIfThereAsync<T>(MiniKubeClient client, string name) where T : KubeObject
+    {
+        try
+        {
+            await client.DeleteAsync<T>(name, "default", new DeleteOptions { GracePeriodSeconds = 0 });
+        }
+        catch (ApiException ex) when (ex.Reason == StatusReasons.NotFound)
+        {
+            // Its create is what failed.
+        }
+    }
+
+    private static async Task SignalAsync(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid} exited with {kill.ExitCode}");
     }
 
     private async Task RestoreAsync()
