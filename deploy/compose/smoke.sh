@@ -7,6 +7,10 @@
 #
 #   deploy/compose/smoke.sh            build what is missing, up, check, down
 #   deploy/compose/smoke.sh --keep     leave the cluster running
+#   deploy/compose/smoke.sh --ha       the same checks on docker-compose.ha.yml (3 etcd members, 3 API servers, leader-
+#                                      elected schedulers and controller-managers), then: one Lease holder each, and
+#                                      with an API server and then an etcd member killed (docker kill), minictl still
+#                                      answers and a new pod is scheduled and runs
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -15,9 +19,22 @@ script_name=smoke.sh
 . deploy/lib.sh
 
 keep=false
-[ "${1:-}" = --keep ] && keep=true
-compose=(docker-compose -f deploy/compose/docker-compose.yml -p minikube)
-server=http://127.0.0.1:18081
+ha=false
+for arg in "$@"; do
+    case "$arg" in
+        --keep) keep=true ;;
+        --ha) ha=true ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$arg' (use --keep, --ha or --help)" ;;
+    esac
+done
+if $ha; then
+    compose=(docker-compose -f deploy/compose/docker-compose.ha.yml -p minikube-ha)
+    server=http://127.0.0.1:18081,http://127.0.0.1:18181,http://127.0.0.1:18281
+else
+    compose=(docker-compose -f deploy/compose/docker-compose.yml -p minikube)
+    server=http://127.0.0.1:18081
+fi
 minictl=(dotnet src/MiniKube.Cli/bin/Release/net10.0/minictl.dll --server "$server" --request-timeout 10s)
 nodes=(compose-node-1 compose-node-2 compose-node-3)
 
@@ -149,6 +166,52 @@ if ! wait_until 60 by_name; then
     die "pod $pod could not reach http://web.default.svc.cluster.local/ within 60 s"
 fi
 log "pod $pod reached http://web.default.svc.cluster.local/ (ClusterIP $("${minictl[@]}" get svc web | awk 'NR == 2 { print $3 }')): $(docker exec "$app" timeout 5 wget -qO- http://web.default.svc.cluster.local/)"
+
+if $ha; then
+    # One holder per Lease, and it is one of the three candidates of its kind.
+    holders=$("${minictl[@]}" get leases -n kube-system -o json | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+for lease in doc.get("items", [doc]):
+    print(lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity") or "-")')
+    log "Lease holders: $(tr '\n' ' ' <<<"$holders")"
+    grep -qE '^[a-z-]*scheduler scheduler-[123]$' <<<"$holders" || die "no scheduler holds the scheduler's Lease"
+    grep -qE '^[a-z-]*controller-manager controller-manager-[123]$' <<<"$holders" || die "no controller-manager holds the controller-manager's Lease"
+
+    # kill -9 of an API server: the clients (minictl, the kubelets, the other components) go on through the other two.
+    "${compose[@]}" kill -s SIGKILL apiserver-1 >/dev/null 2>&1
+    log "killed apiserver-1"
+    ha_pod_runs() { # name: a new pod is scheduled, started by a kubelet and reported Running
+        local name=$1
+        cat <<YAML | "${minictl[@]}" create -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $name
+spec:
+  containers:
+  - name: app
+    image: minikube/busybox:1.0
+    command: ["sleep", "3600"]
+YAML
+        running() { "${minictl[@]}" get pod "$name" 2>/dev/null | grep -q ' Running '; }
+        wait_until 90 running || { "${minictl[@]}" describe pod "$name" >&2 || true; die "pod $name did not reach Running"; }
+        "${minictl[@]}" delete pod "$name" --grace-period 1 >/dev/null
+    }
+    ha_pod_runs "after-apiserver-kill-$RANDOM"
+    "${minictl[@]}" get nodes >/dev/null || die "minictl get nodes failed with apiserver-1 down"
+    log "with apiserver-1 down: minictl answers, a new pod ran"
+
+    # kill -9 of an etcd member: the other two keep a quorum, writes go on.
+    "${compose[@]}" kill -s SIGKILL etcd-1 >/dev/null 2>&1
+    log "killed etcd-1"
+    ha_pod_runs "after-etcd-kill-$RANDOM"
+    log "with etcd-1 (and apiserver-1) down: a new pod ran"
+    "${compose[@]}" start etcd-1 apiserver-1 >/dev/null
+    apiserver_1_ready() { [ "$(timeout 5 wget -qO- http://127.0.0.1:18080/readyz 2>/dev/null)" = ok ]; }
+    wait_until 60 apiserver_1_ready || die "apiserver-1 was not ready within 60 s of its restart"
+    log "etcd-1 and apiserver-1 restarted; apiserver-1 ready"
+fi
 
 "${minictl[@]}" delete deployment web >/dev/null
 "${minictl[@]}" delete service web >/dev/null
