@@ -5,24 +5,25 @@ using MiniKube.Testing;
 namespace MiniKube.Bench.Chaos;
 
 /// <summary>
-/// One chaos run on a one-control-plane cluster of real processes (<see cref="ProcessControlPlane"/>: etcd, API server,
-/// controller-manager, scheduler, a kubelet of hollow nodes): churn, a kill -9 and restart of a random component every
+/// One chaos run on a cluster of real processes (<see cref="ProcessControlPlane"/>: etcd, API server, controller-manager,
+/// scheduler, a kubelet of hollow nodes; with three control planes three etcd members and three API servers): churn, a kill -9 and restart of a random component every
 /// <see cref="ChaosOptions.FaultInterval"/>, invariants checked all along, then the time until everything converged.
 /// </summary>
 public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
 {
-    public const string Etcd = "etcd";
-
     public async Task<ChaosReport> RunAsync(CancellationToken cancellationToken)
     {
         var random = new Random(options.Seed);
-        await using var plane = await ProcessControlPlane.StartAsync(nodes: 3, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using var checker = await InvariantChecker.StartAsync(plane.Etcd.ClientUrl, options.MaxSurge, cancellationToken).ConfigureAwait(false);
+        await using var plane = await ProcessControlPlane.StartAsync(nodes: 3, controlPlanes: options.ControlPlanes, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        await using var checker = await InvariantChecker.StartAsync(plane.EtcdEndpoints, options.MaxSurge, cancellationToken).ConfigureAwait(false);
         await using var watch = new ApiWatchChecker(plane.Client, checker);
         var churn = new Churn(plane.Client, options, random);
         await churn.CreateAsync(cancellationToken).ConfigureAwait(false);
 
-        var faults = new Dictionary<string, int>(StringComparer.Ordinal) { [Etcd] = 0 };
+        var etcd = plane.EtcdMembers.Select((m, i) => (Name: plane.EtcdMembers.Count == 1 ? "etcd" : $"etcd-{i + 1}", Member: m))
+            .ToDictionary(e => e.Name, e => e.Member, StringComparer.Ordinal);
+        var faults = etcd.Keys.ToDictionary(k => k, _ => 0, StringComparer.Ordinal);
         foreach (var component in plane.Components)
         {
             faults[component.Name] = 0;
@@ -36,9 +37,9 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
             var targets = faults.Keys.Order(StringComparer.Ordinal).ToList();
             var target = targets[random.Next(targets.Count)];
             log.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s ({DateTimeOffset.UtcNow:HH:mm:ss.f}, checker at revision {checker.Revision}): kill -9 {target}");
-            if (target == Etcd)
+            if (etcd.TryGetValue(target, out var member))
             {
-                await plane.Etcd.KillAndRestartAsync(cancellationToken).ConfigureAwait(false);
+                await member.KillAndRestartAsync(cancellationToken).ConfigureAwait(false);
             }
             else
             {

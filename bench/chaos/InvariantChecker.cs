@@ -57,9 +57,10 @@ public sealed class InvariantChecker : IAsyncDisposable
 
     public Exception? Failure { get; private set; }
 
-    public static async Task<InvariantChecker> StartAsync(string etcdEndpoint, int maxSurge, CancellationToken cancellationToken)
+    /// <param name="etcdEndpoints">Every member's client URL, comma-separated: the checker's watch moves on when one dies.</param>
+    public static async Task<InvariantChecker> StartAsync(string etcdEndpoints, int maxSurge, CancellationToken cancellationToken)
     {
-        var store = new EtcdObjectStore(new EtcdStorageOptions { Endpoints = [etcdEndpoint], Prefix = "/registry" });
+        var store = new EtcdObjectStore(new EtcdStorageOptions { Endpoints = [.. etcdEndpoints.Split(',')], Prefix = "/registry" });
         return new InvariantChecker(store, await store.GetRevisionAsync(cancellationToken).ConfigureAwait(false), maxSurge);
     }
 

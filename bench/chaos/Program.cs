@@ -5,15 +5,20 @@ using MiniKube.Bench.Chaos;
 var duration = new Option<int>("--duration") { Description = "Seconds of fault injection", DefaultValueFactory = _ => 300 };
 var interval = new Option<double>("--fault-interval") { Description = "Seconds between two faults", DefaultValueFactory = _ => 4 };
 var converge = new Option<int>("--converge-timeout") { Description = "Seconds the cluster has to converge after the last fault", DefaultValueFactory = _ => 120 };
+var controlPlanes = new Option<int>("--control-planes")
+{
+    Description = "1, or 3: a three-member etcd cluster and three API servers, every client given all three",
+    DefaultValueFactory = _ => 1,
+};
 var seed = new Option<int>("--seed") { Description = "Seed of the random faults and churn (default: the time)", DefaultValueFactory = _ => Environment.TickCount };
 var root = new RootCommand("bench/chaos: kill -9 a random component every few seconds under churn; invariants checked all along; convergence timed")
 {
-    duration, interval, converge, seed,
+    duration, interval, converge, seed, controlPlanes,
 };
 root.SetAction(async (parse, ct) =>
 {
     var options = new ChaosOptions(TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(interval)),
-        TimeSpan.FromSeconds(parse.GetValue(converge)), parse.GetValue(seed));
+        TimeSpan.FromSeconds(parse.GetValue(converge)), parse.GetValue(seed), ControlPlanes: parse.GetValue(controlPlanes));
     if (options.Validate() is { } error)
     {
         Console.Error.WriteLine(error);

@@ -50,15 +50,24 @@ public sealed class EtcdServer : IAsyncDisposable
     public static Task<EtcdServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync([], cancellationToken);
 
     /// <summary>A private etcd with extra flags (for example <c>--quota-backend-bytes</c>).</summary>
-    public static async Task<EtcdServer> StartAsync(IReadOnlyList<string> extraArguments, CancellationToken cancellationToken = default)
+    public static async Task<EtcdServer> StartAsync(IReadOnlyList<string> extraArguments, CancellationToken cancellationToken = default) =>
+        (await StartClusterAsync(1, extraArguments, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// A private etcd cluster of <paramref name="members"/> members (real Raft: one <c>--initial-cluster</c> of them all,
+    /// on loopback ports). Each member can be killed and restarted on its own; a majority keeps the cluster writable.
+    /// </summary>
+    public static async Task<IReadOnlyList<EtcdServer>> StartClusterAsync(int members, IReadOnlyList<string> extraArguments,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(members, 1);
         var executable = FindExecutable() ?? throw new FileNotFoundException(NotFoundMessage);
         string? previousFailure = null;
         for (var attempt = 1; attempt <= StartAttempts; attempt++)
         {
             try
             {
-                return await TryStartAsync(executable, extraArguments, cancellationToken).ConfigureAwait(false);
+                return await TryStartClusterAsync(executable, members, extraArguments, cancellationToken).ConfigureAwait(false);
             }
             catch (PortInUseException ex)
             {
@@ -71,15 +80,52 @@ public sealed class EtcdServer : IAsyncDisposable
             $"etcd could not bind free ports in {StartAttempts} attempts; last failure: {previousFailure}");
     }
 
-    private static async Task<EtcdServer> TryStartAsync(string executable, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
+    private sealed record Member(string Name, string DataDir, int ClientPort, int PeerPort)
     {
-        var clientPort = FreePort.Get();
-        var peerPort = FreePort.Get();
-        var dataDir = NewDataDirPath();
-        var clientUrl = $"http://127.0.0.1:{clientPort}";
-        var peerUrl = $"http://127.0.0.1:{peerPort}";
-        var name = Path.GetFileName(dataDir);
+        public string ClientUrl => $"http://127.0.0.1:{ClientPort}";
 
+        public string PeerUrl => $"http://127.0.0.1:{PeerPort}";
+    }
+
+    private static async Task<IReadOnlyList<EtcdServer>> TryStartClusterAsync(string executable, int count, IReadOnlyList<string> extraArguments,
+        CancellationToken cancellationToken)
+    {
+        var members = Enumerable.Range(0, count).Select(_ =>
+        {
+            var dataDir = NewDataDirPath();
+            return new Member(Path.GetFileName(dataDir), dataDir, FreePort.Get(), FreePort.Get());
+        }).ToList();
+        var initialCluster = string.Join(',', members.Select(m => $"{m.Name}={m.PeerUrl}"));
+        var servers = new List<EtcdServer>();
+        try
+        {
+            // All at once: a member of a cluster is healthy only once a majority runs.
+            foreach (var member in members)
+            {
+                servers.Add(Launch(executable, member, initialCluster, token: members[0].Name, extraArguments));
+            }
+            foreach (var server in servers)
+            {
+                await server.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return servers;
+        }
+        catch
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+            foreach (var member in members.Skip(servers.Count))
+            {
+                DeleteDirectory(member.DataDir);
+            }
+            throw;
+        }
+    }
+
+    private static EtcdServer Launch(string executable, Member member, string initialCluster, string token, IReadOnlyList<string> extraArguments)
+    {
         var startInfo = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,
@@ -89,15 +135,15 @@ public sealed class EtcdServer : IAsyncDisposable
         };
         foreach (var argument in new[]
                  {
-                     "--name", name,
-                     "--data-dir", dataDir,
-                     "--listen-client-urls", clientUrl,
-                     "--advertise-client-urls", clientUrl,
-                     "--listen-peer-urls", peerUrl,
-                     "--initial-advertise-peer-urls", peerUrl,
-                     "--initial-cluster", $"{name}={peerUrl}",
+                     "--name", member.Name,
+                     "--data-dir", member.DataDir,
+                     "--listen-client-urls", member.ClientUrl,
+                     "--advertise-client-urls", member.ClientUrl,
+                     "--listen-peer-urls", member.PeerUrl,
+                     "--initial-advertise-peer-urls", member.PeerUrl,
+                     "--initial-cluster", initialCluster,
                      "--initial-cluster-state", "new",
-                     "--initial-cluster-token", name,
+                     "--initial-cluster-token", token,
                      "--logger", "zap",
                      "--log-outputs", "stderr",
                  }.Concat(extraArguments))
@@ -113,21 +159,10 @@ public sealed class EtcdServer : IAsyncDisposable
         }
         catch
         {
-            DeleteDirectory(dataDir);
+            DeleteDirectory(member.DataDir);
             throw;
         }
-
-        var server = new EtcdServer(process, startInfo, output, dataDir, clientPort, peerPort);
-        try
-        {
-            await server.WaitHealthyAsync(cancellationToken).ConfigureAwait(false);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return new EtcdServer(process, startInfo, output, member.DataDir, member.ClientPort, member.PeerPort);
     }
 
     private static Process Launch(ProcessStartInfo startInfo, ProcessOutputBuffer output)

@@ -5,30 +5,42 @@ using MiniKube.Client;
 namespace MiniKube.Testing;
 
 /// <summary>
-/// A one-control-plane cluster of real processes for fault tests: a private etcd, minikube-apiserver on fixed free ports
-/// (so a restarted one is at the same address), minikube-controller-manager, minikube-scheduler and one minikube-kubelet
-/// running hollow nodes (the simulated runtime). Each can be killed with SIGKILL and restarted. The caller's build output
+/// A cluster of real processes for fault tests: a private etcd, minikube-apiserver on fixed free ports (so a restarted one
+/// is at the same address), minikube-controller-manager, minikube-scheduler and one minikube-kubelet running hollow nodes
+/// (the simulated runtime). With three control planes, etcd is a three-member cluster and there are three API servers,
+/// each on all members, and every client is given all three servers (one controller-manager and one scheduler still:
+/// leader election has its own tests). Each process can be killed with SIGKILL and restarted. The caller's build output
 /// must hold the component programs (reference MiniKube.Cli, whose output carries them all).
 /// </summary>
 public sealed partial class ProcessControlPlane : IAsyncDisposable
 {
     private readonly string _rootDir;
 
-    private ProcessControlPlane(EtcdServer etcd, string grpcAddress, string rootDir)
+    private ProcessControlPlane(IReadOnlyList<EtcdServer> etcd, string grpcAddress, string rootDir)
     {
-        Etcd = etcd;
+        EtcdMembers = etcd;
         GrpcAddress = grpcAddress;
         _rootDir = rootDir;
         Client = new MiniKubeClient(grpcAddress);
     }
 
-    public EtcdServer Etcd { get; }
+    /// <summary>The first etcd member (the only one of a one-control-plane cluster).</summary>
+    public EtcdServer Etcd => EtcdMembers[0];
 
+    public IReadOnlyList<EtcdServer> EtcdMembers { get; }
+
+    /// <summary>Every member's client URL, comma-separated (as <c>--etcd-servers</c> takes them).</summary>
+    public string EtcdEndpoints => string.Join(',', EtcdMembers.Select(m => m.ClientUrl));
+
+    /// <summary>The API servers' gRPC URLs, comma-separated (as <c>--server</c> takes them).</summary>
     public string GrpcAddress { get; }
 
     public MiniKubeClient Client { get; }
 
-    public RestartableComponent ApiServer { get; private set; } = null!;
+    /// <summary>The first API server (the only one of a one-control-plane cluster).</summary>
+    public RestartableComponent ApiServer => ApiServers[0];
+
+    public IReadOnlyList<RestartableComponent> ApiServers { get; private set; } = [];
 
     public RestartableComponent ControllerManager { get; private set; } = null!;
 
@@ -39,25 +51,33 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
     /// <summary>The hollow nodes' names: <c>hollow-0</c> … </summary>
     public IReadOnlyList<string> NodeNames { get; private set; } = [];
 
-    /// <summary>Every process of the control plane and the node agent, in start order.</summary>
-    public IReadOnlyList<RestartableComponent> Components => [ApiServer, ControllerManager, Scheduler, Kubelet];
+    /// <summary>Every process of the control plane and the node agent but etcd, in start order.</summary>
+    public IReadOnlyList<RestartableComponent> Components => [.. ApiServers, ControllerManager, Scheduler, Kubelet];
 
     public static async Task<ProcessControlPlane> StartAsync(int nodes = 3, IReadOnlyList<string>? controllerManagerArguments = null,
-        CancellationToken cancellationToken = default)
+        int controlPlanes = 1, CancellationToken cancellationToken = default)
     {
-        var etcd = await EtcdServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (controlPlanes is not (1 or 3))
+        {
+            throw new ArgumentOutOfRangeException(nameof(controlPlanes), controlPlanes, "1 or 3 control planes");
+        }
+        var etcd = await EtcdServer.StartClusterAsync(controlPlanes, [], cancellationToken).ConfigureAwait(false);
         var root = Path.Combine(Environment.GetEnvironmentVariable(EtcdServer.TempRootVariable) is { Length: > 0 } r ? r : Path.GetTempPath(),
             "minikube-faults-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        var grpcPort = FreePort.Get();
-        var httpPort = FreePort.Get();
-        var server = $"http://127.0.0.1:{Invariant(grpcPort)}";
+        var ports = Enumerable.Range(0, controlPlanes).Select(_ => (Grpc: FreePort.Get(), Http: FreePort.Get())).ToList();
+        var server = string.Join(',', ports.Select(p => $"http://127.0.0.1:{Invariant(p.Grpc)}"));
         var plane = new ProcessControlPlane(etcd, server, root);
         try
         {
-            plane.ApiServer = await RestartableComponent.StartAsync("apiserver", "minikube-apiserver",
-                ["--etcd-servers", etcd.ClientUrl, "--port", Invariant(httpPort), "--grpc-port", Invariant(grpcPort), "--etcd-startup-timeout", "30"],
-                ApiServerReady(), cancellationToken).ConfigureAwait(false);
+            var apiServers = new List<RestartableComponent>();
+            foreach (var (port, index) in ports.Select((p, i) => (p, i)))
+            {
+                apiServers.Add(await RestartableComponent.StartAsync(controlPlanes == 1 ? "apiserver" : "apiserver-" + Invariant(index + 1), "minikube-apiserver",
+                    ["--etcd-servers", plane.EtcdEndpoints, "--port", Invariant(port.Http), "--grpc-port", Invariant(port.Grpc), "--etcd-startup-timeout", "30"],
+                    ApiServerReady(), cancellationToken).ConfigureAwait(false));
+                plane.ApiServers = apiServers;
+            }
             plane.ControllerManager = await RestartableComponent.StartAsync("controller-manager", "minikube-controller-manager",
                 ["--server", server, "--leader-elect=false", .. controllerManagerArguments ?? []], ControllersRunning(), cancellationToken).ConfigureAwait(false);
             plane.Scheduler = await RestartableComponent.StartAsync("scheduler", "minikube-scheduler",
@@ -82,14 +102,17 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        foreach (var component in new[] { Kubelet, Scheduler, ControllerManager, ApiServer })
+        foreach (var component in new[] { Kubelet, Scheduler, ControllerManager }.Concat(ApiServers))
         {
             if (component is not null)
             {
                 await component.DisposeAsync().ConfigureAwait(false);
             }
         }
-        await Etcd.DisposeAsync().ConfigureAwait(false);
+        foreach (var member in EtcdMembers)
+        {
+            await member.DisposeAsync().ConfigureAwait(false);
+        }
         try
         {
             Directory.Delete(_rootDir, recursive: true);
