@@ -14,8 +14,8 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
     public async Task<ChaosReport> RunAsync(CancellationToken cancellationToken)
     {
         var random = new Random(options.Seed);
-        await using var plane = await ProcessControlPlane.StartAsync(nodes: 3, controlPlanes: options.ControlPlanes, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
+        await using var plane = await ProcessControlPlane.StartAsync(nodes: 3, controlPlanes: options.ControlPlanes,
+            dockerNode: options.DockerNode ? "chaos-" + Guid.NewGuid().ToString("N")[..6] : null, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var checker = await InvariantChecker.StartAsync(plane.EtcdEndpoints, options.MaxSurge, cancellationToken).ConfigureAwait(false);
         await using var watch = new ApiWatchChecker(plane.Client, checker);
         var churn = new Churn(plane.Client, options, random);
@@ -69,12 +69,45 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
             checker.Report(InvariantChecker.WatchInvariant, $"the API's pod watch stopped at version {watch.LastVersion}; etcd's last pod change is {lastPodChange}");
         }
         watch.CheckAgainstHistory();
+        if (plane.DockerNode is { } node)
+        {
+            await CheckNoContainerOutlivesItsPodAsync(node, checker, cancellationToken).ConfigureAwait(false);
+        }
 
         var violations = checker.Violations;
         return new ChaosReport(options.Duration, faults, [.. violations.Select(v => $"{v.Invariant}: {v.What}")],
             violations.GroupBy(v => v.Invariant, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            converged, options.ConvergenceTimeout, churn.Operations, churn.Errors, watch.EventsChecked, watch.Relists, checker.PodsCreated);
+            converged, options.ConvergenceTimeout, churn.Operations, churn.Errors, watch.EventsChecked, watch.Relists, checker.PodsCreated,
+            ContainersChecked: plane.DockerNode is not null);
     }
+
+    /// <summary>
+    /// Every container on the Docker node belongs to a pod that etcd still has, within <see cref="LeftoverBound"/> of the
+    /// end (the kubelet removes a deleted pod's containers once it sees the deletion, after the grace period).
+    /// </summary>
+    private async Task CheckNoContainerOutlivesItsPodAsync(string node, InvariantChecker checker, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            await checker.CatchUpAsync(cancellationToken).ConfigureAwait(false);
+            var leftovers = await LeftoverContainers.ListAsync(node, checker.PodUids(), cancellationToken).ConfigureAwait(false);
+            if (leftovers.Count == 0)
+            {
+                log.WriteLine($"containers: every container on {node} belongs to a pod in etcd ({clock.Elapsed.TotalSeconds:0.0} s after convergence)");
+                return;
+            }
+            if (clock.Elapsed > LeftoverBound)
+            {
+                checker.Report(InvariantChecker.ContainerInvariant,
+                    $"{leftovers.Count} containers on {node} {LeftoverBound.TotalSeconds:0} s after convergence whose pod is gone: {string.Join(", ", leftovers.Take(10))}");
+                return;
+            }
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan LeftoverBound = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Converged: every Deployment has exactly its replicas as live pods (in etcd), all of the latest template, bound and

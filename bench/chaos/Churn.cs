@@ -45,7 +45,14 @@ public sealed class Churn
                     Template = new PodTemplateSpec
                     {
                         Metadata = new ObjectMeta { Labels = labels },
-                        Spec = new PodSpec { Containers = [new Container { Name = "app", Image = "busybox:1.0" }] },
+                        // On a Docker node: a real container that a 1 s grace period ends (sleep as PID 1 ignores SIGTERM).
+                        Spec = _options.DockerNode
+                            ? new PodSpec
+                            {
+                                TerminationGracePeriodSeconds = 1,
+                                Containers = [new Container { Name = "app", Image = "minikube/busybox:1.0", Command = ["sleep", "3600"] }],
+                            }
+                            : new PodSpec { Containers = [new Container { Name = "app", Image = "busybox:1.0" }] },
                     },
                     Strategy = new DeploymentStrategy
                     {

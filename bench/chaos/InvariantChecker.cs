@@ -20,7 +20,8 @@ public sealed class InvariantChecker : IAsyncDisposable
     public const string ReplicaSetInvariant = "no ReplicaSet above its replicas";
     public const string BindInvariant = "no pod bound twice";
     public const string WatchInvariant = "watch gap-free and in order by resourceVersion";
-    public static readonly IReadOnlyList<string> Invariants = [SurgeInvariant, ReplicaSetInvariant, BindInvariant, WatchInvariant];
+    public const string ContainerInvariant = "no container left for a deleted pod";
+    public static readonly IReadOnlyList<string> Invariants = [SurgeInvariant, ReplicaSetInvariant, BindInvariant, WatchInvariant, ContainerInvariant];
 
     /// <summary>
     /// A controller acts on what its informer saw, which may be a scale-down or two behind: a Deployment's bound is the most
@@ -74,6 +75,15 @@ public sealed class InvariantChecker : IAsyncDisposable
         lock (_lock)
         {
             return [.. _podRevisions];
+        }
+    }
+
+    /// <summary>The UIDs of every pod in etcd now (terminating ones too).</summary>
+    public IReadOnlySet<string> PodUids()
+    {
+        lock (_lock)
+        {
+            return _pods.Values.Select(p => p.Uid).ToHashSet(StringComparer.Ordinal);
         }
     }
 
@@ -191,7 +201,8 @@ public sealed class InvariantChecker : IAsyncDisposable
         }
         var owner = metadata.TryGetProperty("ownerReferences", out var owners) && owners.GetArrayLength() > 0
             ? owners[0].GetProperty("name").GetString() ?? "" : "";
-        _pods[e.Key] = new PodRecord(app, terminating, node is { Length: > 0 } ? node : known?.Node, owner);
+        var uid = metadata.TryGetProperty("uid", out var u) ? u.GetString() ?? "" : "";
+        _pods[e.Key] = new PodRecord(app, terminating, node is { Length: > 0 } ? node : known?.Node, owner, uid);
         if (e.IsCreate || (terminating && known is { Terminating: false }))
         {
             Log(owner, $"r{e.Revision} {(e.IsCreate ? "created" : "terminating")} {e.Key}");
@@ -268,5 +279,5 @@ public sealed class InvariantChecker : IAsyncDisposable
         return max;
     }
 
-    private sealed record PodRecord(string App, bool Terminating, string? Node, string Owner);
+    private sealed record PodRecord(string App, bool Terminating, string? Node, string Owner, string Uid);
 }

@@ -10,15 +10,23 @@ var controlPlanes = new Option<int>("--control-planes")
     Description = "1, or 3: a three-member etcd cluster and three API servers, every client given all three",
     DefaultValueFactory = _ => 1,
 };
+var dockerNode = new Option<bool>("--docker-node")
+{
+    Description = "One node of real Docker containers instead of three hollow ones (checks that no container outlives its pod); 2 Deployments of up to 4 replicas",
+};
 var seed = new Option<int>("--seed") { Description = "Seed of the random faults and churn (default: the time)", DefaultValueFactory = _ => Environment.TickCount };
 var root = new RootCommand("bench/chaos: kill -9 a random component every few seconds under churn; invariants checked all along; convergence timed")
 {
-    duration, interval, converge, seed, controlPlanes,
+    duration, interval, converge, seed, controlPlanes, dockerNode,
 };
 root.SetAction(async (parse, ct) =>
 {
     var options = new ChaosOptions(TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(interval)),
         TimeSpan.FromSeconds(parse.GetValue(converge)), parse.GetValue(seed), ControlPlanes: parse.GetValue(controlPlanes));
+    if (parse.GetValue(dockerNode))
+    {
+        options = options.OnDockerNode();
+    }
     if (options.Validate() is { } error)
     {
         Console.Error.WriteLine(error);

@@ -48,14 +48,19 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
 
     public RestartableComponent Kubelet { get; private set; } = null!;
 
-    /// <summary>The hollow nodes' names: <c>hollow-0</c> … </summary>
+    /// <summary>The Docker node's name, when the kubelet runs one.</summary>
+    public string? DockerNode { get; private init; }
+
+    /// <summary>The nodes' names: <c>hollow-0</c> …, or the Docker node's.</summary>
     public IReadOnlyList<string> NodeNames { get; private set; } = [];
 
     /// <summary>Every process of the control plane and the node agent but etcd, in start order.</summary>
     public IReadOnlyList<RestartableComponent> Components => [.. ApiServers, ControllerManager, Scheduler, Kubelet];
 
+    /// <param name="dockerNode">Instead of <paramref name="nodes"/> hollow nodes, one node of that name on the real Docker
+    /// engine (its containers are removed again on dispose).</param>
     public static async Task<ProcessControlPlane> StartAsync(int nodes = 3, IReadOnlyList<string>? controllerManagerArguments = null,
-        int controlPlanes = 1, CancellationToken cancellationToken = default)
+        int controlPlanes = 1, string? dockerNode = null, CancellationToken cancellationToken = default)
     {
         if (controlPlanes is not (1 or 3))
         {
@@ -67,7 +72,7 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
         Directory.CreateDirectory(root);
         var ports = Enumerable.Range(0, controlPlanes).Select(_ => (Grpc: FreePort.Get(), Http: FreePort.Get())).ToList();
         var server = string.Join(',', ports.Select(p => $"http://127.0.0.1:{Invariant(p.Grpc)}"));
-        var plane = new ProcessControlPlane(etcd, server, root);
+        var plane = new ProcessControlPlane(etcd, server, root) { DockerNode = dockerNode };
         try
         {
             var apiServers = new List<RestartableComponent>();
@@ -82,11 +87,13 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
                 ["--server", server, "--leader-elect=false", .. controllerManagerArguments ?? []], ControllersRunning(), cancellationToken).ConfigureAwait(false);
             plane.Scheduler = await RestartableComponent.StartAsync("scheduler", "minikube-scheduler",
                 ["--server", server, "--leader-elect=false"], SchedulerStarted(), cancellationToken).ConfigureAwait(false);
+            string[] node = dockerNode is null
+                ? ["--node-name", "hollow", "--runtime", "simulated", "--simulate-nodes", Invariant(nodes), "--simulated-start-delay", "20ms"]
+                : ["--node-name", dockerNode];
             plane.Kubelet = await RestartableComponent.StartAsync("kubelet", "minikube-kubelet",
-                ["--server", server, "--node-name", "hollow", "--runtime", "simulated", "--simulate-nodes", Invariant(nodes), "--port", "0",
-                 "--root-dir", Path.Combine(root, "kubelet"), "--simulated-start-delay", "20ms"],
+                ["--server", server, .. node, "--port", "0", "--root-dir", Path.Combine(root, "kubelet")],
                 KubeletRunning(), cancellationToken).ConfigureAwait(false);
-            plane.NodeNames = [.. Enumerable.Range(0, nodes).Select(i => "hollow-" + Invariant(i))];
+            plane.NodeNames = dockerNode is null ? [.. Enumerable.Range(0, nodes).Select(i => "hollow-" + Invariant(i))] : [dockerNode];
             return plane;
         }
         catch
@@ -112,6 +119,10 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
         foreach (var member in EtcdMembers)
         {
             await member.DisposeAsync().ConfigureAwait(false);
+        }
+        if (DockerNode is not null)
+        {
+            await DockerCli.RemoveContainersWithLabelAsync("io.minikube.node=" + DockerNode).ConfigureAwait(false);
         }
         try
         {
