@@ -60,6 +60,17 @@ public sealed class ApiException(Status status, Exception? inner = null)
 
     public static ApiException Timeout(string message) => Failure(504, StatusReasons.Timeout, message, null, null);
 
+    /// <summary>A 504 Timeout that tells the client when to retry, and why (Kubernetes' NewTimeoutError with a cause).</summary>
+    public static ApiException Timeout(string message, int retryAfterSeconds, StatusCause cause) =>
+        new(new Status
+        {
+            Outcome = "Failure",
+            Code = 504,
+            Reason = StatusReasons.Timeout,
+            Message = message,
+            Details = new StatusDetails { Causes = [cause], RetryAfterSeconds = retryAfterSeconds },
+        });
+
     /// <summary>Kubernetes' Invalid error: <c>Pod "web" is invalid: spec.containers[0].image: Required value</c>.</summary>
     public static ApiException Invalid(string kind, string name, IReadOnlyList<FieldError> errors)
     {

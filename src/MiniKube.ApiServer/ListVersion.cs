@@ -61,18 +61,11 @@ public sealed record ListVersion(ListVersionKind Kind, long Revision)
     }
 
     /// <summary>Kubernetes' answer to a list newer than the store: 504 Timeout with cause ResourceVersionTooLarge.</summary>
-    public static ApiException TooLarge(long requested, long current) => new(new Status
+    public static ApiException TooLarge(long requested, long current)
     {
-        Outcome = "Failure",
-        Code = 504,
-        Reason = StatusReasons.Timeout,
-        Message = $"Too large resource version: {requested}, current: {current}",
-        Details = new StatusDetails
-        {
-            Causes = [new StatusCause { Reason = "ResourceVersionTooLarge", Message = $"Too large resource version: {requested}, current: {current}" }],
-            RetryAfterSeconds = 1,
-        },
-    });
+        var message = $"Too large resource version: {requested}, current: {current}";
+        return ApiException.Timeout(message, retryAfterSeconds: 1, new StatusCause { Reason = "ResourceVersionTooLarge", Message = message });
+    }
 }
 
 public enum ListVersionKind
@@ -83,45 +76,4 @@ public enum ListVersionKind
     Any,
     NotOlderThan,
     Exact,
-}
-
-/// <summary>A watch's sendInitialEvents and resourceVersionMatch, checked as Kubernetes' validateWatchOptions does.</summary>
-public static class WatchListOptions
-{
-    /// <summary>The sendInitialEvents asked for (null when absent); throws Kubernetes' Invalid error for a combination it refuses.</summary>
-    public static bool? Parse(string? sendInitialEvents, string? match, bool allowWatchBookmarks)
-    {
-        bool? send = sendInitialEvents switch
-        {
-            null or "" => null,
-            "true" or "1" => true,
-            "false" or "0" => false,
-            _ => throw ApiException.BadRequest($"sendInitialEvents \"{sendInitialEvents}\" is not a boolean"),
-        };
-        var errors = new List<FieldError>();
-        if (send is not null && match != ListVersion.NotOlderThan)
-        {
-            errors.Add(FieldError.Forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
-        }
-        if (!string.IsNullOrEmpty(match))
-        {
-            if (send is null)
-            {
-                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
-            }
-            if (match != ListVersion.NotOlderThan)
-            {
-                errors.Add(FieldError.NotSupported("resourceVersionMatch", match, [ListVersion.NotOlderThan]));
-            }
-        }
-        if (send == true && !allowWatchBookmarks)
-        {
-            errors.Add(FieldError.Forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is provided"));
-        }
-        if (errors.Count > 0)
-        {
-            throw ApiException.Invalid("ListOptions.meta.k8s.io", "", errors);
-        }
-        return send;
-    }
 }

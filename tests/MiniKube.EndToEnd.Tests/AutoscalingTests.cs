@@ -29,38 +29,6 @@ public sealed partial class AutoscalingTests(AutoscalingCluster cluster, ITestOu
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    /// <summary>A deployment of one-container pods running <paramref name="script"/> with these requests and limits.</summary>
-    private async Task CreateAsync(string name, string script, string requests, string limits, int replicas = 1)
-    {
-        var manifest = Path.Combine(cluster.Home, name + ".yaml");
-        await File.WriteAllTextAsync(manifest, $$"""
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: {{name}}
-            spec:
-              replicas: {{replicas}}
-              selector:
-                matchLabels:
-                  app: {{name}}
-              template:
-                metadata:
-                  labels:
-                    app: {{name}}
-                spec:
-                  terminationGracePeriodSeconds: 1
-                  containers:
-                  - name: app
-                    image: minikube/busybox:1.0
-                    command: ["sh", "-c", "{{script}}"]
-                    resources:
-                      requests: {{requests}}
-                      limits: {{limits}}
-            """);
-        var create = await cluster.MinictlAsync("create", "-f", manifest);
-        Assert.True(create.ExitCode == 0, create.ToString());
-    }
-
     private async Task CleanUpAsync(string name)
     {
         await cluster.MinictlAsync("delete", "hpa", name, "--ignore-not-found");
@@ -76,7 +44,7 @@ public sealed partial class AutoscalingTests(AutoscalingCluster cluster, ITestOu
             // Each pod burns up to its 200m limit against a 50m request: far above the 50 % target, even when the machine is so busy
             // (CI, two cores) that a burner gets a fraction of its limit — with a 100m request a burner held to 50m would sit within
             // the tolerance of the target and the test would measure the machine's load, not the autoscaler.
-            await CreateAsync(name, "while :; do :; done", "{cpu: 50m}", "{cpu: 200m}");
+            await Workloads.CreateDeploymentAsync(cluster, name, "while :; do :; done", "{cpu: 50m}", "{cpu: 200m}");
             await Workloads.WaitRunningAsync(cluster, name, 1, $"1 running pod of {name}");
             var manifest = Path.Combine(cluster.Home, name + "-hpa.yaml");
             await File.WriteAllTextAsync(manifest, $"""
@@ -171,7 +139,7 @@ public sealed partial class AutoscalingTests(AutoscalingCluster cluster, ITestOu
         try
         {
             // Each pod keeps 24 MiB in a tmpfs file (charged to its memory cgroup, part of the working set).
-            await CreateAsync(name, "head -c 25165824 /dev/zero > /dev/shm/fill; sleep 3600", "{cpu: 10m, memory: 32Mi}", "{memory: 96Mi}");
+            await Workloads.CreateDeploymentAsync(cluster, name, "head -c 25165824 /dev/zero > /dev/shm/fill; sleep 3600", "{cpu: 10m, memory: 32Mi}", "{memory: 96Mi}");
             await Workloads.WaitRunningAsync(cluster, name, 1, $"1 running pod of {name}");
             var manifest = Path.Combine(cluster.Home, name + "-hpa.yaml");
             await File.WriteAllTextAsync(manifest, $"""
@@ -211,7 +179,7 @@ public sealed partial class AutoscalingTests(AutoscalingCluster cluster, ITestOu
         var name = "top-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            await CreateAsync(name, "while :; do :; done", "{cpu: 100m}", "{cpu: 300m}", replicas: 2);
+            await Workloads.CreateDeploymentAsync(cluster, name, "while :; do :; done", "{cpu: 100m}", "{cpu: 300m}", replicas: 2);
             var pods = await Workloads.WaitRunningAsync(cluster, name, 2, $"2 running pods of {name}");
             var pod = pods[0];
             var container = await AppContainerAsync(pod.Metadata.Uid!);

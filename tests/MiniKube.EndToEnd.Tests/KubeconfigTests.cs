@@ -43,7 +43,7 @@ public sealed class KubeconfigTests(ClusterFixture cluster)
     /// <summary>Runs /usr/bin/kubectl with only HOME and KUBECONFIG set, and asserts it exited 0 within 90 s.</summary>
     private async Task<string> KubectlAsync(string home, params string[] args)
     {
-        var start = new ProcessStartInfo("/usr/bin/kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("/usr/bin/kubectl");
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -52,21 +52,8 @@ public sealed class KubeconfigTests(ClusterFixture cluster)
         start.Environment["PATH"] = "/usr/bin:/bin";
         start.Environment["HOME"] = home;
         start.Environment["KUBECONFIG"] = Path.Combine(cluster.Home, "kubeconfig");
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 90 s");
-        }
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {process.ExitCode}\nstdout:\n{output}\nstderr:\n{await stderr}");
-        return output;
+        var result = await ProgramRunner.RunAsync(start, "kubectl " + string.Join(' ', args), TimeSpan.FromSeconds(90));
+        Assert.True(result.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {result.ExitCode}\nstdout:\n{result.StandardOutput}\nstderr:\n{result.StandardError}");
+        return result.StandardOutput;
     }
 }

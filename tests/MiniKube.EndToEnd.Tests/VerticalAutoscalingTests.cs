@@ -29,37 +29,6 @@ public sealed class VerticalAutoscalingTests(VerticalAutoscalingCluster cluster,
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
 
-    private async Task CreateDeploymentAsync(string name, string script, string requests, string limits, int replicas)
-    {
-        var manifest = Path.Combine(cluster.Home, name + ".yaml");
-        await File.WriteAllTextAsync(manifest, $$"""
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: {{name}}
-            spec:
-              replicas: {{replicas}}
-              selector:
-                matchLabels:
-                  app: {{name}}
-              template:
-                metadata:
-                  labels:
-                    app: {{name}}
-                spec:
-                  terminationGracePeriodSeconds: 1
-                  containers:
-                  - name: app
-                    image: minikube/busybox:1.0
-                    command: ["sh", "-c", "{{script}}"]
-                    resources:
-                      requests: {{requests}}
-                      limits: {{limits}}
-            """);
-        var create = await cluster.MinictlAsync("create", "-f", manifest);
-        Assert.True(create.ExitCode == 0, create.ToString());
-    }
-
     private async Task CreateVpaAsync(string name, string mode, string containerPolicy)
     {
         var manifest = Path.Combine(cluster.Home, name + "-vpa.yaml");
@@ -106,7 +75,7 @@ public sealed class VerticalAutoscalingTests(VerticalAutoscalingCluster cluster,
         var name = "vpa-off-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            await CreateDeploymentAsync(name, "while :; do :; done", "{cpu: 50m, memory: 32Mi}", "{cpu: 200m, memory: 64Mi}", replicas: 1);
+            await Workloads.CreateDeploymentAsync(cluster, name, "while :; do :; done", "{cpu: 50m, memory: 32Mi}", "{cpu: 200m, memory: 64Mi}", replicas: 1);
             var pod = (await Workloads.WaitRunningAsync(cluster, name, 1, $"1 running pod of {name}")).Single();
             await CreateVpaAsync(name, VpaUpdateMode.Off, "{containerName: '*'}");
 
@@ -159,7 +128,7 @@ public sealed class VerticalAutoscalingTests(VerticalAutoscalingCluster cluster,
         var name = "vpa-inplace-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            await CreateDeploymentAsync(name, "sleep 3600", "{cpu: 20m, memory: 32Mi}", "{cpu: 100m, memory: 64Mi}", replicas: 2);
+            await Workloads.CreateDeploymentAsync(cluster, name, "sleep 3600", "{cpu: 20m, memory: 32Mi}", "{cpu: 100m, memory: 64Mi}", replicas: 2);
             var before = await Workloads.WaitRunningAsync(cluster, name, 2, $"2 running pods of {name}");
             var containers = before.ToDictionary(p => p.Metadata.Uid!, p => p.Status!.ContainerStatuses!.Single().ContainerID!);
             // A floor of 100m puts the pods' 20m below the lower bound; cpu only, so memory stays as it is.
@@ -198,7 +167,7 @@ public sealed class VerticalAutoscalingTests(VerticalAutoscalingCluster cluster,
         var name = "vpa-initial-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            await CreateDeploymentAsync(name, "sleep 3600", "{cpu: 20m, memory: 32Mi}", "{cpu: 100m, memory: 64Mi}", replicas: 1);
+            await Workloads.CreateDeploymentAsync(cluster, name, "sleep 3600", "{cpu: 20m, memory: 32Mi}", "{cpu: 100m, memory: 64Mi}", replicas: 1);
             var first = (await Workloads.WaitRunningAsync(cluster, name, 1, $"1 running pod of {name}")).Single();
             await CreateVpaAsync(name, VpaUpdateMode.Initial, "{containerName: '*', minAllowed: {cpu: 100m}}");
             var vpa = await WaitForRecommendationAsync(name);

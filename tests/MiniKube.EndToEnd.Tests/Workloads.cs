@@ -37,6 +37,38 @@ public static class Workloads
         Assert.True(create.ExitCode == 0, create.ToString());
     }
 
+    /// <summary>A deployment of one-container pods running <paramref name="script"/> with these requests and limits.</summary>
+    public static async Task CreateDeploymentAsync(ClusterFixture cluster, string name, string script, string requests, string limits, int replicas = 1)
+    {
+        var manifest = Path.Combine(cluster.Home, name + ".yaml");
+        await File.WriteAllTextAsync(manifest, $$"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: {{name}}
+            spec:
+              replicas: {{replicas}}
+              selector:
+                matchLabels:
+                  app: {{name}}
+              template:
+                metadata:
+                  labels:
+                    app: {{name}}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: app
+                    image: minikube/busybox:1.0
+                    command: ["sh", "-c", "{{script}}"]
+                    resources:
+                      requests: {{requests}}
+                      limits: {{limits}}
+            """);
+        var create = await cluster.MinictlAsync("create", "-f", manifest);
+        Assert.True(create.ExitCode == 0, create.ToString());
+    }
+
     public static async Task<IReadOnlyList<Pod>> PodsAsync(ClusterFixture cluster, string app) =>
         (await cluster.Client.ListAsync<Pod>("default", labelSelector: "app=" + app)).Items;
 

@@ -116,25 +116,8 @@ public sealed class KubectlCluster : IAsyncLifetime
 
     private static async Task<KubectlResult> RunAsync(ProcessStartInfo start, string[] args, string? stdin)
     {
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin);
-        }
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 90 s; stdout so far: {await stdout}");
-        }
-        return new KubectlResult(args, process.ExitCode, await stdout, await stderr);
+        var output = await ProgramRunner.RunAsync(start, "kubectl " + string.Join(' ', args), TimeSpan.FromSeconds(90), stdin);
+        return new KubectlResult(args, output.ExitCode, output.StandardOutput, output.StandardError);
     }
 
     /// <summary>Runs kubectl and asserts it exited 0.</summary>

@@ -37,23 +37,9 @@ public static class DockerCli
     public static async Task<DockerResult> RunAsync(
         IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var process = new Process { StartInfo = CreateStartInfo(arguments) };
-        process.Start();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-            return new DockerResult(arguments, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new TimeoutException($"docker {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:0.###} s");
-        }
+        var output = await ProgramRunner.RunAsync(CreateStartInfo(arguments), $"docker {string.Join(' ', arguments)}", timeout, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return new DockerResult(arguments, output.ExitCode, output.StandardOutput, output.StandardError);
     }
 
     /// <summary>IDs of containers (running or not) carrying <paramref name="label"/> (<c>key</c> or <c>key=value</c>).</summary>
@@ -113,13 +99,7 @@ public static class DockerCli
 
     private static ProcessStartInfo CreateStartInfo(IReadOnlyList<string> arguments)
     {
-        var startInfo = new ProcessStartInfo("docker")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
+        var startInfo = new ProcessStartInfo("docker");
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
