@@ -39,20 +39,26 @@ public static class ProcFs
         {
             return false;
         }
-        // A zombie has exited; only its parent has not collected it yet.
-        return stat.State is not ('Z' or 'X' or 'x') && (startTicks == 0 || stat.StartTicks == startTicks);
+        if (startTicks != 0 && stat.StartTicks != startTicks)
+        {
+            return false;
+        }
+        // A zombie has exited; only its parent has not collected it yet. But a killed multithreaded process shows its main
+        // thread as a zombie while the other threads still exit, and its sockets stay open until the last one has: it is
+        // gone only when no thread is left but the leader.
+        return stat.State is not ('Z' or 'X' or 'x') || ReadNumber(pid, "status", "Threads:") is > 1;
     }
 
     /// <summary>Resident set size in KiB (<c>VmRSS</c>), or null.</summary>
-    public static long? ResidentKiB(int pid) => ReadKiB(pid, "status", "VmRSS:");
+    public static long? ResidentKiB(int pid) => ReadNumber(pid, "status", "VmRSS:");
 
     /// <summary>
     /// Proportional set size in KiB (<c>Pss</c> of smaps_rollup): resident pages with each shared page divided among the processes
     /// that map it — a process's fair share when several .NET processes map the same runtime files.
     /// </summary>
-    public static long? ProportionalKiB(int pid) => ReadKiB(pid, "smaps_rollup", "Pss:");
+    public static long? ProportionalKiB(int pid) => ReadNumber(pid, "smaps_rollup", "Pss:");
 
-    private static long? ReadKiB(int pid, string file, string field)
+    private static long? ReadNumber(int pid, string file, string field)
     {
         try
         {
