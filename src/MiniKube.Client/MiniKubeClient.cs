@@ -43,8 +43,11 @@ public sealed class MiniKubeClient : IDisposable
             {
                 EnableMultipleHttp2Connections = true,
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                // A server that went silent (its host or container gone, the process stopped) sends no reset: the ping
+                // is what ends a watch or call on it, so the client moves on to the next server within ~11 s (was 30 s).
+                KeepAlivePingDelay = TimeSpan.FromSeconds(8),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(3),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
             },
             // The channel owns its handler: without this, disposing the channel leaves the handler's connections open

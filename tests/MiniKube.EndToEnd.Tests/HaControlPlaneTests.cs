@@ -356,6 +356,55 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         }
     }
 
+    [DockerFact]
+    public async Task A_silent_api_server_costs_a_watch_seconds_and_reads_no_error()
+    {
+        // SIGSTOP: the API server's socket stays open but nothing answers, as when its host or container vanishes.
+        var name = "ha-sa-" + Guid.NewGuid().ToString("N")[..6];
+        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        var start = (await client.ListAsync<ConfigMap>("default", labelSelector: "test=" + name)).ResourceVersion;
+        var seen = new ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var e in client.WatchAsync<ConfigMap>("default", labelSelector: "test=" + name, resourceVersion: start, cancellationToken: stop.Token))
+            {
+                seen.Enqueue(e.Object.Metadata.Name!);
+            }
+        });
+        var victim = cluster.State.Components.Single(c => c.Role == ClusterComponents.ApiServer && c.Command.Contains(PortOf(client.CurrentServer)));
+        using var writer = new MiniKubeClient(string.Join(',', ClientConfig.ParseServers(cluster.State.ServerUrl).Where(u => !victim.Command.Contains(PortOf(u)))));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await SignalAsync("STOP", victim.Pid);
+            clock.Restart();
+            for (var i = 0; i < 5; i++)
+            {
+                await writer.CreateAsync(TestObjects.ConfigMap($"{name}-{i}", "default") with
+                {
+                    Metadata = new ObjectMeta { Name = $"{name}-{i}", Namespace = "default", Labels = new Dictionary<string, string> { ["test"] = name } },
+                });
+            }
+            await Eventually.WaitAsync(() => Task.FromResult(seen.Count >= 5), Workloads.Timeout, $"the watch to see the 5 creates after {victim.Name} went silent");
+            var resumed = clock.Elapsed;
+            var read = await client.GetAsync<ConfigMap>($"{name}-4", "default");
+            Assert.Equal($"{name}-4", read.Metadata.Name);
+            Assert.True(resumed < TimeSpan.FromSeconds(20), $"the watch resumed {resumed.TotalSeconds:0.0} s after {victim.Name} went silent");
+            Assert.Equal(Enumerable.Range(0, 5).Select(i => $"{name}-{i}"), seen);
+        }
+        finally
+        {
+            await SignalAsync("CONT", victim.Pid);
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
+            for (var i = 0; i < 5; i++)
+            {
+                await DeleteIfThereAsync<ConfigMap>(writer, $"{name}-{i}");
+            }
+        }
+    }
+
     private static async Task DeleteIfThereAsync<T>(MiniKubeClient client, string name) where T : KubeObject
     {
         try
