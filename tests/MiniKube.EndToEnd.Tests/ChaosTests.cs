@@ -9,6 +9,7 @@ namespace MiniKube.EndToEnd.Tests;
 /// control plane with hollow nodes, and on three (etcd members and API servers among the victims) with a node of real
 /// Docker containers (no container may outlive its pod).
 /// </summary>
+[Collection(ProcessFaultCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     [DockerTheory]

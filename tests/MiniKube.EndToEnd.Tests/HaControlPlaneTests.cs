@@ -317,7 +317,8 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
     {
         // A killed container or a lost host sends no reset: SIGSTOP makes the member every API server uses first (the
         // first of --etcd-servers) silent the same way. Before the etcd channel pinged every 5 s, the API servers' watch
-        // caches stayed on it for the 30 s ping delay plus 10 s, so nothing new was scheduled for 40 s.
+        // caches stayed on it for the 30 s ping delay plus 10 s, so nothing new was scheduled for 40 s (42.8 s measured);
+        // now ~10 s. The bound leaves room for a loaded machine.
         var name = "ha-st-" + Guid.NewGuid().ToString("N")[..6];
         var first = ClientConfig.ParseServers(cluster.State.EtcdEndpoints)[0];
         var member = cluster.State.Components.Single(c => c.Role == ClusterComponents.Etcd && c.Command.Contains(first));
@@ -344,7 +345,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
                 Workloads.Timeout, $"pod {name} to be bound while {member.Name} is stopped");
             var scheduled = clock.Elapsed;
             Assert.True(write < TimeSpan.FromSeconds(20), $"the first write took {write.TotalSeconds:0.0} s with {member.Name} silent");
-            Assert.True(scheduled < TimeSpan.FromSeconds(30),
+            Assert.True(scheduled < TimeSpan.FromSeconds(35),
                 $"a pod created with {member.Name} silent was bound after {scheduled.TotalSeconds:0.0} s (first write {write.TotalSeconds:0.0} s): the watch caches stalled");
             Assert.Equal(name, bound.Metadata.Name);
         }
@@ -359,7 +360,8 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
     [DockerFact]
     public async Task A_silent_api_server_costs_a_watch_seconds_and_reads_no_error()
     {
-        // SIGSTOP: the API server's socket stays open but nothing answers, as when its host or container vanishes.
+        // SIGSTOP: the API server's socket stays open but nothing answers, as when its host or container vanishes. With the
+        // client's old pings (20 s + 10 s) the watch resumed after 32.4 s; now after ~12 s.
         var name = "ha-sa-" + Guid.NewGuid().ToString("N")[..6];
         using var client = new MiniKubeClient(cluster.State.ServerUrl);
         var start = (await client.ListAsync<ConfigMap>("default", labelSelector: "test=" + name)).ResourceVersion;
@@ -390,7 +392,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
             var resumed = clock.Elapsed;
             var read = await client.GetAsync<ConfigMap>($"{name}-4", "default");
             Assert.Equal($"{name}-4", read.Metadata.Name);
-            Assert.True(resumed < TimeSpan.FromSeconds(20), $"the watch resumed {resumed.TotalSeconds:0.0} s after {victim.Name} went silent");
+            Assert.True(resumed < TimeSpan.FromSeconds(25), $"the watch resumed {resumed.TotalSeconds:0.0} s after {victim.Name} went silent");
             Assert.Equal(Enumerable.Range(0, 5).Select(i => $"{name}-{i}"), seen);
         }
         finally

@@ -8,6 +8,7 @@ namespace MiniKube.EndToEnd.Tests;
 /// of hollow nodes, each its own process) in the middle of work, then a restart. The pods are counted from etcd's own
 /// history, so a pod that existed for a moment between two looks is still seen.
 /// </summary>
+[Collection(ProcessFaultCollection.Name)]
 public sealed class ProcessFaultTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
