@@ -24,7 +24,7 @@ for arg in "$@"; do
     case "$arg" in
         --keep) keep=true ;;
         --ha) ha=true ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$arg' (use --keep, --ha or --help)" ;;
     esac
 done
