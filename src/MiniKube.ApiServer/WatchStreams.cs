@@ -56,6 +56,25 @@ internal sealed partial class WatchStreams(WatchCacheSet caches, IObjectStore st
         }
     }
 
+    /// <summary>
+    /// A watch-list whose initial state must be consistent (no resourceVersion): <paramref name="items"/>, a consistent
+    /// list at <paramref name="revision"/> (the watch cache may not have applied a write that was already answered), as
+    /// ADDED events, the bookmark that ends them, then every change after that revision.
+    /// </summary>
+    public async IAsyncEnumerable<OutgoingEvent> WatchListAsync(ResourceInfo resource, ObjectFilter filter, IReadOnlyList<CachedObject> items,
+        long revision, bool bookmarks, [EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var item in items.OrderBy(i => i.Revision))
+        {
+            yield return new OutgoingEvent(WatchEventTypes.Added, item.Json, item.Revision);
+        }
+        yield return new OutgoingEvent(WatchEventTypes.Bookmark, codec.EncodeBookmark(resource, revision, initialEventsEnd: true), revision);
+        await foreach (var e in WatchAsync(resource, filter, revision, bookmarks, ct).ConfigureAwait(false))
+        {
+            yield return e;
+        }
+    }
+
     /// <summary>The newest revision the resource's watch cache has seen: "now" for a watch that wants no initial state.</summary>
     public long CurrentRevision(ResourceInfo resource) => caches.For(resource).Revision;
 

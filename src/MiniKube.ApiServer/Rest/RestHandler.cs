@@ -271,8 +271,13 @@ internal sealed partial class RestHandler(
         var bookmarks = IsTrue(query["allowWatchBookmarks"]);
         var sendInitialEvents = WatchListOptions.Parse(query["sendInitialEvents"], query["resourceVersionMatch"], bookmarks);
         long? from = rv is null or "" or "0" ? null : Versions.Parse(rv);
+        (IReadOnlyList<CachedObject> Items, long Revision)? consistent = null;
         switch (sendInitialEvents)
         {
+            case true when rv is null or "":
+                // No resourceVersion: the initial state is a consistent one (rv "0" takes the watch cache as it is).
+                consistent = await api.ListAsync(resource, filter, http.RequestAborted).ConfigureAwait(false);
+                break;
             case true:
                 // The state at least as new as rv, then the changes after it.
                 if (from is { } atLeast && !await watches.WaitForRevisionAsync(resource, atLeast, http.RequestAborted).ConfigureAwait(false))
@@ -294,7 +299,9 @@ internal sealed partial class RestHandler(
             stop.CancelAfter(TimeSpan.FromSeconds(timeout));
         }
         var ct = stop.Token;
-        var events = watches.WatchAsync(resource, filter, from, bookmarks, ct, initialEventsEnd: sendInitialEvents == true).GetAsyncEnumerator(ct);
+        var events = (consistent is { } state
+            ? watches.WatchListAsync(resource, filter, state.Items, state.Revision, bookmarks, ct)
+            : watches.WatchAsync(resource, filter, from, bookmarks, ct, initialEventsEnd: sendInitialEvents == true)).GetAsyncEnumerator(ct);
         var response = http.Response;
         response.StatusCode = 200;
         response.ContentType = Json;
