@@ -201,8 +201,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
             foreach (var role in new[] { "follower", "leader" })
             {
                 var member = await EtcdMemberAsync(role);
-                Assert.True(DetachedProcess.KillNow(member.Pid, member.StartTicks), $"{member.Name} was not running");
-                await Eventually.WaitAsync(() => Task.FromResult(!ProcFs.IsAlive(member.Pid, member.StartTicks)), Workloads.Timeout, $"{member.Name} to die");
+                await KillAndWaitAsync(member);
 
                 // Writes go on (after a new leader is elected when the leader died): each create below must succeed.
                 var first = await Eventually.WaitAsync(async () =>
@@ -277,11 +276,10 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
             var app = before.Status!.ContainerStatuses!.Single().ContainerID!;
             var appId = app[(app.IndexOf("://", StringComparison.Ordinal) + 3)..];
             var startedAt = (await DockerCli.InspectAsync(appId)).GetProperty("State").GetProperty("StartedAt").GetString();
-            var containers = await RunningContainersAsync(before.Metadata.Uid!);
+            var containers = (await DockerCli.ListContainersAsync($"io.minikube.pod.uid={before.Metadata.Uid}", runningOnly: true)).Order(StringComparer.Ordinal).ToList();
 
             var kubelet = cluster.State.Find(ClusterComponents.KubeletName(node)) ?? throw new InvalidOperationException($"no kubelet of {node} in the cluster state");
-            Assert.True(DetachedProcess.KillNow(kubelet.Pid, kubelet.StartTicks), $"the kubelet of {node} (pid {kubelet.Pid}) was not running");
-            await Eventually.WaitAsync(() => Task.FromResult(!ProcFs.IsAlive(kubelet.Pid, kubelet.StartTicks)), Workloads.Timeout, $"the kubelet of {node} to die");
+            await KillAndWaitAsync(kubelet);
             Assert.True((await DockerCli.InspectAsync(appId)).GetProperty("State").GetProperty("Running").GetBoolean(), "the app container stopped with its kubelet");
 
             var restarted = DateTimeOffset.UtcNow;
@@ -290,7 +288,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
                 Workloads.Timeout, $"the restarted kubelet of {node} to renew its node Lease");
 
             // Adopted, not recreated: the same containers, the app started once, at the same time as before the kill.
-            Assert.Equal(containers, await RunningContainersAsync(before.Metadata.Uid!));
+            Assert.Equal(containers, (await DockerCli.ListContainersAsync($"io.minikube.pod.uid={before.Metadata.Uid}", runningOnly: true)).Order(StringComparer.Ordinal));
             var inspect = await DockerCli.InspectAsync(appId);
             Assert.True(inspect.GetProperty("State").GetProperty("Running").GetBoolean(), "the adopted app container is not running");
             Assert.Equal(startedAt, inspect.GetProperty("State").GetProperty("StartedAt").GetString());
@@ -325,8 +323,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         // Fresh API servers start on the first member (an earlier test's kill may have moved them on).
         foreach (var apiServer in cluster.State.Components.Where(c => c.Role == ClusterComponents.ApiServer))
         {
-            Assert.True(DetachedProcess.KillNow(apiServer.Pid, apiServer.StartTicks), $"{apiServer.Name} was not running");
-            await Eventually.WaitAsync(() => Task.FromResult(!ProcFs.IsAlive(apiServer.Pid, apiServer.StartTicks)), Workloads.Timeout, $"{apiServer.Name} to die");
+            await KillAndWaitAsync(apiServer);
         }
         await RestoreAsync();
         using var client = new MiniKubeClient(cluster.State.ServerUrl);
@@ -419,11 +416,18 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         }
     }
 
+    /// <summary>kill -9 of a component, and wait until it is really gone (its ports free again).</summary>
+    private static async Task KillAndWaitAsync(ComponentRecord component)
+    {
+        Assert.True(DetachedProcess.KillNow(component.Pid, component.StartTicks), $"{component.Name} (pid {component.Pid}) was not running");
+        await Eventually.WaitAsync(() => Task.FromResult(!ProcFs.IsAlive(component.Pid, component.StartTicks)), Workloads.Timeout, $"{component.Name} to die");
+    }
+
     private static async Task SignalAsync(string signal, int pid)
     {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid} exited with {kill.ExitCode}");
+        var kill = await ProgramRunner.RunAsync(new System.Diagnostics.ProcessStartInfo("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+            $"kill -{signal} {pid}", TimeSpan.FromSeconds(10));
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid} exited with {kill.ExitCode}: {kill.StandardError}");
     }
 
     private async Task RestoreAsync()
@@ -462,15 +466,6 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         {
             ids.AddRange(await DockerCli.ListContainersAsync($"io.minikube.pod.uid={pod.Metadata.Uid}"));
         }
-        ids.Sort(StringComparer.Ordinal);
-        return ids;
-    }
-
-    /// <summary>The pod's running containers (its sandbox and app), sorted: what a kubelet that adopts them keeps.</summary>
-    private static async Task<List<string>> RunningContainersAsync(string uid)
-    {
-        var ps = (await DockerCli.RunAsync("ps", "--quiet", "--no-trunc", "--filter", $"label=io.minikube.pod.uid={uid}", "--filter", "status=running")).EnsureSuccess();
-        var ids = ps.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         ids.Sort(StringComparer.Ordinal);
         return ids;
     }

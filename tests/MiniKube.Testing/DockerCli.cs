@@ -43,9 +43,14 @@ public static class DockerCli
     }
 
     /// <summary>IDs of containers (running or not) carrying <paramref name="label"/> (<c>key</c> or <c>key=value</c>).</summary>
-    public static async Task<IReadOnlyList<string>> ListContainersAsync(string label, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> ListContainersAsync(string label, CancellationToken cancellationToken = default) =>
+        await ListContainersAsync(label, runningOnly: false, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>IDs of containers carrying <paramref name="label"/>; with <paramref name="runningOnly"/>, only the running ones.</summary>
+    public static async Task<IReadOnlyList<string>> ListContainersAsync(string label, bool runningOnly, CancellationToken cancellationToken = default)
     {
-        var result = (await RunAsync(["ps", "--all", "--quiet", "--no-trunc", "--filter", $"label={label}"], DefaultTimeout, cancellationToken)
+        string[] status = runningOnly ? ["--filter", "status=running"] : ["--all"];
+        var result = (await RunAsync(["ps", .. status, "--quiet", "--no-trunc", "--filter", $"label={label}"], DefaultTimeout, cancellationToken)
             .ConfigureAwait(false)).EnsureSuccess();
         return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
