@@ -45,11 +45,17 @@ public sealed class ApiServerHost : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IObjectStore>(_ => new EtcdObjectStore(new EtcdStorageOptions
+        // Loaded here, not lazily: a configuration that stopped being readable since Validate fails the start, not a request.
+        var encryption = options.EncryptionProviderConfig is { } encryptionConfig ? EncryptionConfiguration.Load(encryptionConfig) : null;
+        services.AddSingleton<IObjectStore>(_ =>
         {
-            Endpoints = options.EtcdServers,
-            Prefix = options.EtcdPrefix,
-        }));
+            var etcd = new EtcdObjectStore(new EtcdStorageOptions
+            {
+                Endpoints = options.EtcdServers,
+                Prefix = options.EtcdPrefix,
+            });
+            return encryption is null ? etcd : new EncryptingObjectStore(etcd, encryption, options.EtcdPrefix);
+        });
         services.AddSingleton<ObjectCodec>();
         services.AddSingleton<WatchCacheSet>();
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());

@@ -1,5 +1,6 @@
 using System.Net;
 using MiniKube.Api;
+using MiniKube.Storage;
 
 namespace MiniKube.ApiServer;
 
@@ -55,6 +56,12 @@ public sealed class ApiServerOptions
 
     /// <summary>How long one kubelet stats scrape may take before that node drops out (<c>--kubelet-request-timeout</c>; 10 s).</summary>
     public TimeSpan KubeletRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// An EncryptionConfiguration file (<c>--encryption-provider-config</c>): the resources it lists are encrypted in etcd.
+    /// Null stores everything as it is.
+    /// </summary>
+    public string? EncryptionProviderConfig { get; set; }
 
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
@@ -121,6 +128,17 @@ public sealed class ApiServerOptions
         if (WatchCacheCapacity < 100)
         {
             problems.Add("--watch-cache-size must be at least 100");
+        }
+        if (EncryptionProviderConfig is { } encryptionConfig)
+        {
+            try
+            {
+                EncryptionConfiguration.Load(encryptionConfig);
+            }
+            catch (EncryptionConfigurationException ex)
+            {
+                problems.Add("--encryption-provider-config: " + ex.Message);
+            }
         }
         return problems;
     }

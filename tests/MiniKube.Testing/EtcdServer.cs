@@ -255,28 +255,7 @@ public sealed class EtcdServer : IAsyncDisposable
 
     /// <summary>Kills etcd (and anything it spawned), waits for it to exit and deletes its data directory.</summary>
     /// <summary>Runs <c>etcdctl</c> (Debian's etcd-client) against this server, as an operator would; fails on a non-zero exit.</summary>
-    public async Task<string> EtcdctlAsync(params string[] arguments)
-    {
-        var startInfo = new ProcessStartInfo("etcdctl")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        startInfo.Environment["ETCDCTL_API"] = "3";
-        foreach (var argument in new[] { "--endpoints", ClientUrl, "--command-timeout", "30s" }.Concat(arguments))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("etcdctl did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        return process.ExitCode == 0
-            ? await stdout.ConfigureAwait(false)
-            : throw new InvalidOperationException($"etcdctl {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stderr.ConfigureAwait(false)}");
-    }
+    public Task<string> EtcdctlAsync(params string[] arguments) => Etcdctl.RunAsync(ClientUrl, arguments);
 
     public async ValueTask DisposeAsync()
     {
