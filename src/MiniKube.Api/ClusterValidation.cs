@@ -41,6 +41,7 @@ public static partial class Validator
 
     private static void ValidateNamespace(Namespace ns, List<FieldError> errs)
     {
+        errs.AddRange(PodSecurityLabels.Validate(ns.Metadata.Labels));
         var finalizers = ns.Spec?.Finalizers ?? [];
         for (var i = 0; i < finalizers.Count; i++)
         {

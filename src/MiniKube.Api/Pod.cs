@@ -65,6 +65,8 @@ public sealed record PodSpec
     public bool? HostNetwork { get; init; }
     public bool? HostPID { get; init; }
     public bool? HostIPC { get; init; }
+    /// <summary>false runs the pod in a user namespace (read by Pod Security; this kubelet does not create user namespaces).</summary>
+    public bool? HostUsers { get; init; }
     public bool? ShareProcessNamespace { get; init; }
     public PodSecurityContext? SecurityContext { get; init; }
     public IReadOnlyList<LocalObjectReference>? ImagePullSecrets { get; init; }
@@ -107,6 +109,38 @@ public sealed record PodSecurityContext
     public IReadOnlyList<long>? SupplementalGroups { get; init; }
     public long? FsGroup { get; init; }
     public SeccompProfile? SeccompProfile { get; init; }
+    public SELinuxOptions? SeLinuxOptions { get; init; }
+    public WindowsSecurityContextOptions? WindowsOptions { get; init; }
+    public AppArmorProfile? AppArmorProfile { get; init; }
+    public IReadOnlyList<Sysctl>? Sysctls { get; init; }
+}
+
+public sealed record SELinuxOptions
+{
+    public string? User { get; init; }
+    public string? Role { get; init; }
+    public string? Type { get; init; }
+    public string? Level { get; init; }
+}
+
+public sealed record WindowsSecurityContextOptions
+{
+    public string? GmsaCredentialSpecName { get; init; }
+    public string? GmsaCredentialSpec { get; init; }
+    public string? RunAsUserName { get; init; }
+    public bool? HostProcess { get; init; }
+}
+
+public sealed record AppArmorProfile
+{
+    public string? Type { get; init; }
+    public string? LocalhostProfile { get; init; }
+}
+
+public sealed record Sysctl
+{
+    public string Name { get; init; } = "";
+    public string Value { get; init; } = "";
 }
 
 public sealed record SeccompProfile
@@ -300,6 +334,11 @@ public sealed record SecurityContext
     public bool? ReadOnlyRootFilesystem { get; init; }
     public bool? AllowPrivilegeEscalation { get; init; }
     public SeccompProfile? SeccompProfile { get; init; }
+    public SELinuxOptions? SeLinuxOptions { get; init; }
+    public WindowsSecurityContextOptions? WindowsOptions { get; init; }
+    public AppArmorProfile? AppArmorProfile { get; init; }
+    /// <summary>Default or Unmasked (read by Pod Security; this kubelet always uses Docker's default masking).</summary>
+    public string? ProcMount { get; init; }
 }
 
 public sealed record Capabilities

@@ -65,6 +65,10 @@ public static class ApiServerCommandLine
     private static readonly Option<string?> EncryptionProviderConfig = new("--encryption-provider-config")
     {
         Description = "EncryptionConfiguration file (apiserver.config.k8s.io/v1) saying which resources are encrypted in etcd, and with which keys",
+    private static readonly Option<string> PodSecurityDefaultEnforce = new("--pod-security-default-enforce")
+    {
+        Description = "Pod Security level (privileged, baseline, restricted) enforced in namespaces without a pod-security.kubernetes.io/enforce label; kube-system is privileged unless labelled",
+        DefaultValueFactory = _ => Defaults.PodSecurityDefaultEnforce,
     };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
@@ -73,6 +77,7 @@ public static class ApiServerCommandLine
         EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
         ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
         EncryptionProviderConfig,
+        PodSecurityDefaultEnforce,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -101,6 +106,7 @@ public static class ApiServerCommandLine
             ServiceClusterIPRange = parse.GetValue(ServiceClusterIPRange)!,
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
             EncryptionProviderConfig = parse.GetValue(EncryptionProviderConfig) is { Length: > 0 } encryptionConfig ? encryptionConfig : null,
+            PodSecurityDefaultEnforce = parse.GetValue(PodSecurityDefaultEnforce)!,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

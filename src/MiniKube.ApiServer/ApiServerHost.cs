@@ -59,6 +59,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<ObjectCodec>();
         services.AddSingleton<WatchCacheSet>();
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
+        services.AddHttpContextAccessor();
+        services.AddSingleton<PodSecurityAdmission>();
         services.AddSingleton<ObjectApi>();
         services.AddSingleton<WatchStreams>();
         services.AddSingleton<KubeletProxy>();

@@ -63,6 +63,16 @@ public sealed class ApiServerOptions
     /// </summary>
     public string? EncryptionProviderConfig { get; set; }
 
+    /// <summary>
+    /// The Pod Security level a namespace without a <c>pod-security.kubernetes.io/enforce</c> label enforces
+    /// (<c>--pod-security-default-enforce</c>: privileged, baseline or restricted); kube-system is privileged unless labelled.
+    /// </summary>
+    public string PodSecurityDefaultEnforce { get; set; } = "baseline";
+
+    /// <summary><see cref="PodSecurityDefaultEnforce"/> parsed (restricted when it does not parse; Validate says so).</summary>
+    public PodSecurityLevel PodSecurityDefaultEnforceLevel =>
+        PodSecurityLabels.TryParseLevel(PodSecurityDefaultEnforce, out var level) ? level : PodSecurityLevel.Restricted;
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -124,6 +134,10 @@ public sealed class ApiServerOptions
         if (KubeletRequestTimeout <= TimeSpan.Zero)
         {
             problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
+        }
+        if (!PodSecurityLabels.TryParseLevel(PodSecurityDefaultEnforce, out _))
+        {
+            problems.Add($"--pod-security-default-enforce: \"{PodSecurityDefaultEnforce}\" {PodSecurityLabels.LevelMessage}");
         }
         if (WatchCacheCapacity < 100)
         {

@@ -22,10 +22,15 @@ internal sealed partial class ObjectApi
     private readonly ApiServerOptions _options;
     private readonly ServiceAllocator _services;
     private readonly ObjectDeletion _deletion;
+    private readonly PodSecurityAdmission _podSecurity;
+    private readonly IHttpContextAccessor? _http;
 
-    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger)
+    public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger,
+        PodSecurityAdmission podSecurity, IHttpContextAccessor? http = null)
     {
         _options = options;
+        _podSecurity = podSecurity;
+        _http = http;
         _services = new ServiceAllocator(store, options);
         _deletion = new ObjectDeletion(store, codec, time);
         _store = store;
@@ -77,10 +82,7 @@ internal sealed partial class ObjectApi
         obj = NamespaceFinalization.OnCreate(Defaulter.Apply(obj, _options.Admission));
         obj = await AdmitVpaAsync(obj, ct).ConfigureAwait(false);
         obj = obj with { Metadata = obj.Metadata with { ManagedFields = ManagedFields.ForWrite(null, null, obj, fieldManager, resource.ApiVersion, now) } };
-        if (ns is not null)
-        {
-            await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
-        }
+        var inNamespace = ns is null ? null : await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -93,6 +95,10 @@ internal sealed partial class ObjectApi
             if (errors.Count > 0)
             {
                 throw ApiException.Invalid(resource.Kind, candidate.Metadata.Name ?? "", errors);
+            }
+            if (inNamespace is not null && attempt == 0 && PodSecurityAdmission.PodOf(candidate) is not null)
+            {
+                await AdmitPodSecurityAsync(resource, candidate, inNamespace, ct).ConfigureAwait(false);
             }
             var key = Keys.For(resource, ns, candidate.Metadata.Name!);
             try
@@ -625,7 +631,25 @@ internal sealed partial class ObjectApi
         return stored is { } value ? _codec.FromStorage(resource, key, value.Value, value.ModRevision) : null;
     }
 
-    private async Task EnsureNamespaceAcceptsAsync(string ns, CancellationToken ct)
+    /// <summary>
+    /// Pod Security admission with the namespace's labels. The namespace comes from the watch cache; before a rejection it
+    /// is read from etcd, so a namespace labelled just before the create (a test, a script) is never judged by old labels.
+    /// </summary>
+    private async Task AdmitPodSecurityAsync(ResourceInfo resource, KubeObject obj, Namespace ns, CancellationToken ct)
+    {
+        if (_podSecurity.Rejects(obj, ns))
+        {
+            var namespaces = ResourceRegistry.For<Namespace>();
+            var key = Keys.For(namespaces, null, ns.Metadata.Name!);
+            if (await _store.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
+            {
+                ns = (Namespace)_codec.FromStorage(namespaces, key, stored.Value, stored.ModRevision).Object;
+            }
+        }
+        _podSecurity.Admit(resource, obj, ns, _http?.HttpContext);
+    }
+
+    private async Task<Namespace> EnsureNamespaceAcceptsAsync(string ns, CancellationToken ct)
     {
         var namespaces = ResourceRegistry.For<Namespace>();
         var key = Keys.For(namespaces, null, ns);
@@ -639,6 +663,7 @@ internal sealed partial class ObjectApi
         {
             throw ApiException.Forbidden(null, ns, $"unable to create new content in namespace {ns} because it is being terminated");
         }
+        return (Namespace)cached;
     }
 
     private static string? ResolveNamespace(ResourceInfo resource, string? requestNamespace, string? objectNamespace)

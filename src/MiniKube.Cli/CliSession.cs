@@ -69,7 +69,8 @@ public sealed class CliSession : IDisposable
             {
                 try
                 {
-                    _client = new MiniKubeClient(Server);
+                    // As kubectl prints the server's Warning headers.
+                    _client = new MiniKubeClient(Server) { WarningHandler = warning => Err.WriteLine("Warning: " + warning) };
                 }
                 catch (ArgumentException ex)
                 {

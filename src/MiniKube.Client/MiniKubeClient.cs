@@ -74,6 +74,15 @@ public sealed class MiniKubeClient : IDisposable
     /// <summary>When set, every unary call waits for its turn here first (watches and streams do not).</summary>
     public RequestThrottle? Throttle { get; init; }
 
+    /// <summary>
+    /// Receives the warnings the server returns with a unary call (its <c>warning</c> trailers, such as Pod Security's
+    /// <c>would violate PodSecurity …</c>), as client-go's WarningHandler does; null ignores them.
+    /// </summary>
+    public Action<string>? WarningHandler { get; init; }
+
+    /// <summary>The trailer that carries one warning per entry.</summary>
+    internal const string WarningTrailer = "warning";
+
     /// <summary>The current server's channel, for other services of the same server (see <see cref="PodProxyClient"/>).</summary>
     internal GrpcChannel Channel => _endpoints.Channel(_endpoints.Current);
 
@@ -417,7 +426,13 @@ public sealed class MiniKubeClient : IDisposable
         {
             try
             {
-                return await call(_endpoints.Channel(index)).ResponseAsync.ConfigureAwait(false);
+                var pending = call(_endpoints.Channel(index));
+                var response = await pending.ResponseAsync.ConfigureAwait(false);
+                if (WarningHandler is not null)
+                {
+                    ReportWarnings(pending.GetTrailers());
+                }
+                return response;
             }
             catch (RpcException ex) when (attempt < _endpoints.Count && Failover.MayRetryElsewhere(ex, safeToRepeat, cancellationToken))
             {
@@ -425,7 +440,23 @@ public sealed class MiniKubeClient : IDisposable
             }
             catch (RpcException ex)
             {
+                ReportWarnings(ex.Trailers);
                 throw ToApiException(ex, _endpoints.Urls[index]);
+            }
+        }
+    }
+
+    private void ReportWarnings(Metadata trailers)
+    {
+        if (WarningHandler is not { } handler)
+        {
+            return;
+        }
+        foreach (var entry in trailers)
+        {
+            if (entry.Key == WarningTrailer && !entry.IsBinary)
+            {
+                handler(entry.Value);
             }
         }
     }
