@@ -56,6 +56,12 @@ public sealed class ApiServerOptions
     /// <summary>How long one kubelet stats scrape may take before that node drops out (<c>--kubelet-request-timeout</c>; 10 s).</summary>
     public TimeSpan KubeletRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Static bearer tokens, Kubernetes' CSV <c>token,user,uid,"group1,group2"</c> (<c>--token-auth-file</c>). Authentication is
+    /// on when any authenticator is configured; without one every request is served as before.
+    /// </summary>
+    public string? TokenAuthFile { get; set; }
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -117,6 +123,10 @@ public sealed class ApiServerOptions
         if (KubeletRequestTimeout <= TimeSpan.Zero)
         {
             problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
+        }
+        if (TokenAuthFile is { } tokenFile && !File.Exists(tokenFile))
+        {
+            problems.Add($"--token-auth-file: file \"{tokenFile}\" does not exist");
         }
         if (WatchCacheCapacity < 100)
         {
