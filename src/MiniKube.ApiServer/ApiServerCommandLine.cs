@@ -65,10 +65,15 @@ public static class ApiServerCommandLine
     private static readonly Option<string?> EncryptionProviderConfig = new("--encryption-provider-config")
     {
         Description = "EncryptionConfiguration file (apiserver.config.k8s.io/v1) saying which resources are encrypted in etcd, and with which keys",
+    };
     private static readonly Option<string> PodSecurityDefaultEnforce = new("--pod-security-default-enforce")
     {
         Description = "Pod Security level (privileged, baseline, restricted) enforced in namespaces without a pod-security.kubernetes.io/enforce label; kube-system is privileged unless labelled",
         DefaultValueFactory = _ => Defaults.PodSecurityDefaultEnforce,
+    };
+    private static readonly Option<string?> TokenAuthFile = new("--token-auth-file")
+    {
+        Description = "CSV file of static bearer tokens: token,user,uid,\"group1,group2\" per line (turns authentication on)",
     };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
@@ -78,6 +83,7 @@ public static class ApiServerCommandLine
         ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
         EncryptionProviderConfig,
         PodSecurityDefaultEnforce,
+        TokenAuthFile,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -107,6 +113,7 @@ public static class ApiServerCommandLine
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
             EncryptionProviderConfig = parse.GetValue(EncryptionProviderConfig) is { Length: > 0 } encryptionConfig ? encryptionConfig : null,
             PodSecurityDefaultEnforce = parse.GetValue(PodSecurityDefaultEnforce)!,
+            TokenAuthFile = parse.GetValue(TokenAuthFile) is { Length: > 0 } tokenFile ? tokenFile : null,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

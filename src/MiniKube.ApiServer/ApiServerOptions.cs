@@ -73,6 +73,12 @@ public sealed class ApiServerOptions
     public PodSecurityLevel PodSecurityDefaultEnforceLevel =>
         PodSecurityLabels.TryParseLevel(PodSecurityDefaultEnforce, out var level) ? level : PodSecurityLevel.Restricted;
 
+    /// <summary>
+    /// Static bearer tokens, Kubernetes' CSV <c>token,user,uid,"group1,group2"</c> (<c>--token-auth-file</c>). Authentication is
+    /// on when any authenticator is configured; without one every request is served as before.
+    /// </summary>
+    public string? TokenAuthFile { get; set; }
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -138,6 +144,10 @@ public sealed class ApiServerOptions
         if (!PodSecurityLabels.TryParseLevel(PodSecurityDefaultEnforce, out _))
         {
             problems.Add($"--pod-security-default-enforce: \"{PodSecurityDefaultEnforce}\" {PodSecurityLabels.LevelMessage}");
+        }
+        if (TokenAuthFile is { } tokenFile && !File.Exists(tokenFile))
+        {
+            problems.Add($"--token-auth-file: file \"{tokenFile}\" does not exist");
         }
         if (WatchCacheCapacity < 100)
         {
