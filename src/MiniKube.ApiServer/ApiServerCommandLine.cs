@@ -62,12 +62,17 @@ public static class ApiServerCommandLine
         Description = "Events each resource's watch cache keeps",
         DefaultValueFactory = _ => Defaults.WatchCacheCapacity,
     };
+    private static readonly Option<string> AuthorizationMode = new("--authorization-mode")
+    {
+        Description = "Comma-separated authorizers tried in order: AlwaysAllow, AlwaysDeny, RBAC (Node is planned)",
+        DefaultValueFactory = _ => Defaults.AuthorizationMode,
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
         EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
-        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
+        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, AuthorizationMode, LogLevel,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -95,6 +100,7 @@ public static class ApiServerCommandLine
             DefaultUnreachableTolerationSeconds = parse.GetValue(UnreachableToleration),
             ServiceClusterIPRange = parse.GetValue(ServiceClusterIPRange)!,
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
+            AuthorizationMode = parse.GetValue(AuthorizationMode)!,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

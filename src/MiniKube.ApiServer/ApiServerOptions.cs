@@ -56,6 +56,12 @@ public sealed class ApiServerOptions
     /// <summary>How long one kubelet stats scrape may take before that node drops out (<c>--kubelet-request-timeout</c>; 10 s).</summary>
     public TimeSpan KubeletRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Authorizers tried in order (<c>--authorization-mode</c>: AlwaysAllow, AlwaysDeny, RBAC). AlwaysAllow by default until
+    /// <c>minictl cluster up</c> gives its components credentials; Kubernetes' own default is AlwaysAllow too.
+    /// </summary>
+    public string AuthorizationMode { get; set; } = Security.AuthorizationModes.AlwaysAllow;
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -118,6 +124,7 @@ public sealed class ApiServerOptions
         {
             problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
         }
+        problems.AddRange(Security.AuthorizationModes.Parse(AuthorizationMode, out _));
         if (WatchCacheCapacity < 100)
         {
             problems.Add("--watch-cache-size must be at least 100");
