@@ -23,6 +23,10 @@ public static class ResourceRegistry
             typeof(HorizontalPodAutoscaler), true),
         new("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler", "verticalpodautoscalers", "verticalpodautoscaler", ["vpa"], true,
             typeof(VerticalPodAutoscaler), true),
+        new(RbacGroup.Name, "v1", "Role", "roles", "role", [], true, typeof(Role), false),
+        new(RbacGroup.Name, "v1", "ClusterRole", "clusterroles", "clusterrole", [], false, typeof(ClusterRole), false),
+        new(RbacGroup.Name, "v1", "RoleBinding", "rolebindings", "rolebinding", [], true, typeof(RoleBinding), false),
+        new(RbacGroup.Name, "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", [], false, typeof(ClusterRoleBinding), false),
         // Served by the resource metrics pipeline, not stored: found as pods.metrics.k8s.io / nodes.metrics.k8s.io.
         new ResourceInfo("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", "", [], true, typeof(PodMetrics), false) { Stored = false },
         new ResourceInfo("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", "", [], false, typeof(NodeMetrics), false) { Stored = false },

@@ -77,6 +77,18 @@ public static partial class Validator
             case Binding binding:
                 ValidateBinding(binding, errs);
                 break;
+            case Role role:
+                ValidateRole(role, errs);
+                break;
+            case ClusterRole clusterRole:
+                ValidateClusterRole(clusterRole, errs);
+                break;
+            case RoleBinding roleBinding:
+                ValidateRoleBinding(roleBinding, errs);
+                break;
+            case ClusterRoleBinding clusterRoleBinding:
+                ValidateClusterRoleBinding(clusterRoleBinding, errs);
+                break;
         }
         return errs;
     }
@@ -125,6 +137,12 @@ public static partial class Validator
             case Secret secret:
                 ValidateSecretUpdate(secret, (Secret)old, errs);
                 break;
+            case RoleBinding roleBinding:
+                ValidateRoleRefUpdate(roleBinding.RoleRef, ((RoleBinding)old).RoleRef, errs);
+                break;
+            case ClusterRoleBinding clusterRoleBinding:
+                ValidateRoleRefUpdate(clusterRoleBinding.RoleRef, ((ClusterRoleBinding)old).RoleRef, errs);
+                break;
         }
         return errs;
     }
@@ -137,7 +155,9 @@ public static partial class Validator
     private static void ValidateObjectMeta(KubeObject obj, List<FieldError> errs)
     {
         var meta = obj.Metadata ?? new ObjectMeta();
-        Func<string, IReadOnlyList<string>> nameRule = NameIsDnsLabel(obj) ? NameRules.IsDns1123Label : NameRules.IsDns1123Subdomain;
+        Func<string, IReadOnlyList<string>> nameRule = NameIsDnsLabel(obj) ? NameRules.IsDns1123Label
+            : IsRbacKind(obj) ? IsPathSegmentName
+            : NameRules.IsDns1123Subdomain;
         if (!string.IsNullOrEmpty(meta.GenerateName))
         {
             // A generated name is the prefix plus random characters, so a trailing '-' in the prefix is fine.

@@ -75,6 +75,11 @@ public static class ApiServerCommandLine
     {
         Description = "CSV file of static bearer tokens: token,user,uid,\"group1,group2\" per line (turns authentication on)",
     };
+    private static readonly Option<string> AuthorizationMode = new("--authorization-mode")
+    {
+        Description = "Comma-separated authorizers tried in order: AlwaysAllow, AlwaysDeny, RBAC (Node is planned)",
+        DefaultValueFactory = _ => Defaults.AuthorizationMode,
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
@@ -84,6 +89,7 @@ public static class ApiServerCommandLine
         EncryptionProviderConfig,
         PodSecurityDefaultEnforce,
         TokenAuthFile,
+        AuthorizationMode,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -114,6 +120,7 @@ public static class ApiServerCommandLine
             EncryptionProviderConfig = parse.GetValue(EncryptionProviderConfig) is { Length: > 0 } encryptionConfig ? encryptionConfig : null,
             PodSecurityDefaultEnforce = parse.GetValue(PodSecurityDefaultEnforce)!,
             TokenAuthFile = parse.GetValue(TokenAuthFile) is { Length: > 0 } tokenFile ? tokenFile : null,
+            AuthorizationMode = parse.GetValue(AuthorizationMode)!,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

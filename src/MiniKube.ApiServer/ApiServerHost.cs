@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using MiniKube.ApiServer.Authorization;
 using MiniKube.ApiServer.Rest;
 using MiniKube.Hosting;
 using MiniKube.Security;
@@ -76,9 +77,17 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<ICustomMetrics, CustomMetricsApi>();
         services.AddSingleton<IScaleSubresource, ScaleSubresource>();
         services.AddSingleton<GrpcErrors>();
+        services.AddSingleton<Security.RbacAuthorizer>();
+        services.AddSingleton<ApiAuthorization>();
+        services.AddSingleton<RbacPolicyFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyFeed>());
+        services.AddSingleton<RbacBootstrap>();
+        services.AddHostedService(sp => sp.GetRequiredService<RbacBootstrap>());
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<GrpcErrors>();
+            // Inside GrpcErrors, so a denial leaves as PermissionDenied with the Forbidden Status.
+            grpc.Interceptors.Add<GrpcAuthorization>();
             grpc.MaxReceiveMessageSize = RequestLimits.MaxRequestBodyBytes;
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         });
@@ -95,6 +104,8 @@ public sealed class ApiServerHost : IAsyncDisposable
             var authentication = _app.Services.GetRequiredService<RequestAuthentication>();
             _app.Use(authentication.InvokeAsync);
         }
+        // After authentication (which sets RequestUser), before any endpoint.
+        RestAuthorization.Use(_app);
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
         _app.UseWebSockets();
@@ -136,6 +147,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await _app.Services.GetRequiredService<WatchCacheSet>().AllSynced.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         await _app.Services.GetServices<IHostedService>().OfType<SystemNamespaces>().Single().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken)
             .ConfigureAwait(false);
+        await _app.Services.GetRequiredService<RbacBootstrap>().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

@@ -79,6 +79,12 @@ public sealed class ApiServerOptions
     /// </summary>
     public string? TokenAuthFile { get; set; }
 
+    /// <summary>
+    /// Authorizers tried in order (<c>--authorization-mode</c>: AlwaysAllow, AlwaysDeny, RBAC). AlwaysAllow by default until
+    /// <c>minictl cluster up</c> gives its components credentials; Kubernetes' own default is AlwaysAllow too.
+    /// </summary>
+    public string AuthorizationMode { get; set; } = Security.AuthorizationModes.AlwaysAllow;
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -149,6 +155,7 @@ public sealed class ApiServerOptions
         {
             problems.Add($"--token-auth-file: file \"{tokenFile}\" does not exist");
         }
+        problems.AddRange(Security.AuthorizationModes.Parse(AuthorizationMode, out _));
         if (WatchCacheCapacity < 100)
         {
             problems.Add("--watch-cache-size must be at least 100");

@@ -7,11 +7,17 @@ namespace MiniKube.ApiServer;
 
 /// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
 internal sealed class ObjectsService(
-    ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime, IResourceMetrics metrics)
+    ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime, IResourceMetrics metrics, Authorization.ApiAuthorization authorization)
     : Objects.ObjectsBase
 {
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
     {
+        if (request.Resource == Authorization.SelfSubjectAccessReviews.Plural)
+        {
+            var review = await Authorization.SelfSubjectAccessReviews.ReviewAsync(authorization, Authorization.ApiAuthorization.UserOf(context.GetHttpContext()),
+                request.Object.Memory, context.CancellationToken).ConfigureAwait(false);
+            return new ObjectReply { Object = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(review)) };
+        }
         var resource = ObjectApi.Resolve(request.Resource);
         var created = await api.CreateAsync(resource, request.Namespace, request.Object.Memory, request.DryRun, fieldManager: null, context.CancellationToken).ConfigureAwait(false);
         return Reply(created);

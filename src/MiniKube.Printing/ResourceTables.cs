@@ -23,6 +23,10 @@ public static class ResourceTables
         [typeof(Lease)] = new LeaseTable(),
         [typeof(HorizontalPodAutoscaler)] = new HorizontalPodAutoscalerTable(),
         [typeof(VerticalPodAutoscaler)] = new VerticalPodAutoscalerTable(),
+        [typeof(Role)] = new RoleTable(),
+        [typeof(ClusterRole)] = new ClusterRoleTable(),
+        [typeof(RoleBinding)] = new RoleBindingTable(),
+        [typeof(ClusterRoleBinding)] = new ClusterRoleBindingTable(),
     };
 
     private static readonly GenericTable Generic = new();

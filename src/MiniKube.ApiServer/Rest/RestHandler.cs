@@ -15,7 +15,7 @@ namespace MiniKube.ApiServer.Rest;
 /// </summary>
 internal sealed partial class RestHandler(
     ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IScaleSubresource scales, RestMetrics metrics,
-    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<RestHandler> logger)
+    IHostApplicationLifetime lifetime, TimeProvider time, Authorization.ApiAuthorization authorization, ILogger<RestHandler> logger)
 {
     private const string Json = "application/json";
 
@@ -59,6 +59,11 @@ internal sealed partial class RestHandler(
         if (RestMetrics.IsCustom(path))
         {
             await WriteJsonAsync(http, await metrics.GetCustomAsync(request, path, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            return;
+        }
+        if (path.TrimEnd('/') == Authorization.SelfSubjectAccessReviews.Path)
+        {
+            await ServeSelfSubjectAccessReviewAsync(http).ConfigureAwait(false);
             return;
         }
         var target = RestPath.Parse(path, out var group, out var version);
@@ -134,6 +139,19 @@ internal sealed partial class RestHandler(
                 return;
         }
         throw RestPath.NotFound(path);
+    }
+
+    /// <summary>authorization.k8s.io/v1 selfsubjectaccessreviews: create only, answered and not stored.</summary>
+    private async Task ServeSelfSubjectAccessReviewAsync(HttpContext http)
+    {
+        if (http.Request.Method != "POST")
+        {
+            throw MethodNotAllowed(http.Request.Method, http.Request.Path.Value ?? "");
+        }
+        var body = await ReadBodyAsync(http).ConfigureAwait(false);
+        var review = await Authorization.SelfSubjectAccessReviews.ReviewAsync(authorization, Authorization.ApiAuthorization.UserOf(http), body, http.RequestAborted)
+            .ConfigureAwait(false);
+        await WriteJsonAsync(http, KubeSerializer.ToJsonBytes(review), 201).ConfigureAwait(false);
     }
 
     private async Task ServeObjectAsync(HttpContext http, RestTarget target, bool status)
