@@ -30,6 +30,9 @@ public sealed class ClusterHome
     /// <summary>The data directory of etcd member <paramref name="member"/> (member 1: <see cref="EtcdDataDirectory"/>).</summary>
     public string EtcdMemberDataDirectory(int member) => Path.Combine(Directory, ClusterState.MemberName("etcd", member));
 
+    /// <summary>The API servers' EncryptionConfiguration (the key Secrets are encrypted with in etcd); 0600.</summary>
+    public string EncryptionConfigFile => Path.Combine(Directory, "encryption-config.yaml");
+
     public string KubeletRootDirectory(string node) => Path.Combine(Directory, "kubelet", node);
 
     public string LogFile(string component) => Path.Combine(LogDirectory, component + ".log");

@@ -67,6 +67,7 @@ public sealed class ClusterComponentsTests
         Assert.Equal("http://127.0.0.1:21001", After(api, "--etcd-servers"));
         Assert.Equal("21003", After(api, "--grpc-port"));
         Assert.Equal("21004", After(api, "--port"));
+        Assert.Equal(Home.EncryptionConfigFile, After(api, "--encryption-provider-config"));
         Assert.Equal([21003, 21004], specs["apiserver"].Ports.Select(p => p.Port));
 
         var dashboard = specs["dashboard"].Command;

@@ -71,18 +71,10 @@ public sealed class ExternalEtcdClusterTests : IAsyncLifetime
     {
         try
         {
-            await _home.MinictlAsync("cluster", "down", "--purge");
+            await _home.TearDownClusterAsync($"{_name}-node-1");
         }
         finally
         {
-            if (new ClusterStateStore(_home.Home).Load() is { } state)
-            {
-                foreach (var c in state.Components)
-                {
-                    DetachedProcess.KillNow(c.Pid, c.StartTicks);
-                }
-            }
-            await DockerCli.RemoveContainersWithLabelAsync($"{DockerEngine.NodeLabel}={_name}-node-1");
             if (_etcd is not null)
             {
                 await _etcd.DisposeAsync();

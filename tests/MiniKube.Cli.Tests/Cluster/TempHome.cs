@@ -42,6 +42,29 @@ public sealed class TempHome : IDisposable
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// After a test that ran <c>cluster up</c>: <c>down --purge</c>, and whatever that left (a failed test's processes, the
+    /// containers of node <paramref name="node"/>) killed and removed.
+    /// </summary>
+    public async Task TearDownClusterAsync(string node)
+    {
+        try
+        {
+            await MinictlAsync("cluster", "down", "--purge");
+        }
+        finally
+        {
+            if (new ClusterStateStore(Home).Load() is { } state)
+            {
+                foreach (var c in state.Components)
+                {
+                    DetachedProcess.KillNow(c.Pid, c.StartTicks);
+                }
+            }
+            await DockerCli.RemoveContainersWithLabelAsync($"{DockerEngine.NodeLabel}={node}");
+        }
+    }
+
     public void Dispose()
     {
         if (System.IO.Directory.Exists(Directory))
