@@ -128,6 +128,8 @@ public static class ReactionBenchmark
                 scaleDown:
                   stabilizationWindowSeconds: {{(int)options.DownscaleWindow.TotalSeconds}}
             """, ct).ConfigureAwait(false);
+        // The flag file reaches the pods through a hostPath, which the default Pod Security level (baseline) refuses.
+        await PodSecurityNamespaces.AllowPrivilegedAsync(client, cancellationToken: ct).ConfigureAwait(false);
         var create = await MinictlAsync(home, ct, "create", "-f", manifest).ConfigureAwait(false);
         if (create.Code != 0)
         {

@@ -26,10 +26,6 @@ internal static class ContainerValidation
         {
             var c = containers[i];
             var cp = Paths.Index(path, i);
-            if (c.SecurityContext?.Privileged == true)
-            {
-                errs.Add(FieldError.Forbidden(Paths.Child(Paths.Child(cp, "securityContext"), "privileged"), "privileged containers are not supported by MiniKube's kubelet"));
-            }
             if (string.IsNullOrEmpty(c.Name))
             {
                 errs.Add(FieldError.Required(Paths.Child(cp, "name")));

@@ -24,12 +24,6 @@ public static partial class Validator
     internal static void ValidatePodSpec(PodSpec spec, string path, List<FieldError> errs)
     {
         var volumeNames = PodVolumeValidation.ValidateVolumes(spec.Volumes ?? [], Paths.Child(path, "volumes"), errs);
-        // Refused rather than silently ignored until the kubelet implements them (planned: docs/reliability.md).
-        if (spec.HostNetwork == true)
-        {
-            errs.Add(FieldError.Forbidden(Paths.Child(path, "hostNetwork"),
-                "not supported by MiniKube's kubelet: every pod gets its own network namespace on the Docker bridge"));
-        }
 
         // Init containers and app containers share one name space: a name may appear only once in the pod.
         var containerNames = new HashSet<string>(StringComparer.Ordinal);

@@ -61,6 +61,7 @@ internal sealed class ContainerConfigBuilder(MiniKubeClient? client, string node
             Stdin = container.Stdin ?? false,
             StdinOnce = container.StdinOnce ?? false,
             Tty = container.Tty ?? false,
+            Privileged = container.SecurityContext?.Privileged ?? false,
         };
     }
 

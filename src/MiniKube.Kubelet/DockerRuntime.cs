@@ -18,6 +18,8 @@ public sealed class DockerRuntime : IContainerRuntime
     /// <summary>The engine API version of Docker 20.10 (Debian's docker.io); newer engines still accept it.</summary>
     public static readonly System.Version ApiVersion = new(1, 41);
 
+    private const string HostNetworkMode = "host";
+
     private readonly DockerClient _docker;
     private readonly string _node;
     private readonly TimeSpan _pullTimeout;
@@ -160,12 +162,13 @@ public sealed class DockerRuntime : IContainerRuntime
         {
             Name = spec.Name,
             Image = spec.Image,
-            Hostname = spec.Hostname,
+            // A hostNetwork pod has the node's hostname, as in Kubernetes.
+            Hostname = spec.HostNetwork ? null! : spec.Hostname,
             Labels = new Dictionary<string, string>(spec.Labels, StringComparer.Ordinal),
             ExposedPorts = exposed.Count > 0 ? exposed : null!,
             HostConfig = new HostConfig
             {
-                NetworkMode = "bridge",
+                NetworkMode = spec.HostNetwork ? HostNetworkMode : "bridge",
                 DNS = spec.Dns.Count > 0 ? [.. spec.Dns] : null!,
                 DNSSearch = spec.DnsSearch.Count > 0 ? [.. spec.DnsSearch] : null!,
                 DNSOptions = spec.DnsOptions.Count > 0 ? [.. spec.DnsOptions] : null!,
@@ -206,6 +209,10 @@ public sealed class DockerRuntime : IContainerRuntime
                 CPUShares = spec.CpuShares ?? 0,
             },
         };
+        if (spec.Privileged)
+        {
+            PrivilegedMode.Apply(parameters.HostConfig, PrivilegedMode.MissingHere);
+        }
         return CreateAsync(parameters, cancellationToken);
     }
 
@@ -557,7 +564,12 @@ public sealed class DockerRuntime : IContainerRuntime
             _ => RuntimeContainerState.Unknown,
         };
         string? ip = null;
-        if (inspect.NetworkSettings?.Networks is { } networks)
+        if (inspect.HostConfig?.NetworkMode == HostNetworkMode)
+        {
+            // A hostNetwork pod's IP is its node's (status.podIP = status.hostIP), as in Kubernetes.
+            ip = ContainerConfigBuilder.HostIp;
+        }
+        else if (inspect.NetworkSettings?.Networks is { } networks)
         {
             ip = networks.TryGetValue("bridge", out var bridge) && !string.IsNullOrEmpty(bridge.IPAddress)
                 ? bridge.IPAddress

@@ -119,6 +119,8 @@ public sealed record SandboxSpec
     public IReadOnlyList<string> DnsOptions { get; init; } = [];
     public IReadOnlyList<string> ExtraHosts { get; init; } = [];
     public IReadOnlyList<PortMapping> Ports { get; init; } = [];
+    /// <summary>Kubernetes' <c>hostNetwork</c>: the sandbox (and so the pod) uses the node's network namespace.</summary>
+    public bool HostNetwork { get; init; }
 }
 
 public sealed record ContainerSpec
@@ -143,6 +145,8 @@ public sealed record ContainerSpec
     public bool StdinOnce { get; init; }
     /// <summary>Kubernetes' <c>tty</c>.</summary>
     public bool Tty { get; init; }
+    /// <summary>Kubernetes' <c>securityContext.privileged</c>.</summary>
+    public bool Privileged { get; init; }
 }
 
 /// <summary>Which standard streams an exec or attach connects, and whether it is a TTY (one output stream, resizable).</summary>

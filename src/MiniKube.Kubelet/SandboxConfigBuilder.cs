@@ -41,7 +41,9 @@ internal sealed class SandboxConfigBuilder(string node, KubeletOptions options)
             DnsSearch = dns.Searches,
             DnsOptions = dns.Options,
             ExtraHosts = extraHosts,
-            Ports = ports,
+            // On the host's network a port is the host's already: Docker has nothing to publish.
+            Ports = spec.HostNetwork == true ? [] : ports,
+            HostNetwork = spec.HostNetwork == true,
         };
     }
 }

@@ -42,10 +42,6 @@ public sealed class PodValidationTests
             ["metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty"]),
 
         ["no containers"] = (WithSpec(s => s with { Containers = [] }), ["spec.containers: Required value"]),
-        ["hostNetwork refused"] = (WithSpec(s => s with { HostNetwork = true }),
-            ["spec.hostNetwork: Forbidden: not supported by MiniKube's kubelet: every pod gets its own network namespace on the Docker bridge"]),
-        ["privileged refused"] = (WithContainer(c => c with { SecurityContext = new SecurityContext { Privileged = true } }),
-            ["spec.containers[0].securityContext.privileged: Forbidden: privileged containers are not supported by MiniKube's kubelet"]),
         ["container name missing"] = (WithContainer(c => c with { Name = "" }), ["spec.containers[0].name: Required value"]),
         ["container name invalid"] = (WithContainer(c => c with { Name = "Web" }), [$"spec.containers[0].name: Invalid value: \"Web\": {LabelMsg}"]),
         ["container name duplicate"] = (WithSpec(s => s with { Containers = [Web, Web with { Ports = null }] }), ["spec.containers[1].name: Duplicate value: \"web\""]),

@@ -174,6 +174,7 @@ public sealed class PodLifecycleTests(ApiServerFixture api) : IClassFixture<ApiS
         {
             Ports = [new ContainerPortSpec { ContainerPort = 8080, HostPort = port }],
         };
+        await PodSecurityNamespaces.AllowPrivilegedAsync(env.Client);
         await env.CreatePodAsync(TestObjects.PodWith(name, container));
         await env.WaitForPhaseAsync(name, PodPhase.Running);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };

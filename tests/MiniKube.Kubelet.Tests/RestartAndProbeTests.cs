@@ -306,6 +306,7 @@ public sealed class LifecycleHookTests(ApiServerFixture api) : IClassFixture<Api
         };
         var pod = TestObjects.PodWith(name, container);
         pod = pod with { Spec = pod.Spec! with { Volumes = [new Volume { Name = "out", HostPath = new HostPathVolumeSource { Path = hostDir } }] } };
+        await PodSecurityNamespaces.AllowPrivilegedAsync(env.Client);
         var created = await env.CreatePodAsync(pod);
         var running = await env.WaitForPhaseAsync(name, PodPhase.Running);
         var id = KubeletEnvironment.ContainerId(running, "app");

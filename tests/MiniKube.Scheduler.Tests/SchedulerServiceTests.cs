@@ -94,6 +94,7 @@ public sealed class SchedulerServiceTests
                 Metadata = new ObjectMeta { Name = $"web-{i}", Labels = new Dictionary<string, string> { ["app"] = "web" }, OwnerReferences = [owner] },
             });
         }
+        await PodSecurityNamespaces.AllowPrivilegedAsync(client);
         for (var i = 0; i < 4; i++)
         {
             await client.CreateAsync(Pod($"port-{i}", cpu: "100m") with
