@@ -100,6 +100,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.MapGrpcService<ScalesService>();
         HealthEndpoints.Map(_app);
         Rest.RestEndpoints.Map(_app);
+        Rest.SelfSubjectReviewEndpoint.Map(_app);
     }
 
     /// <summary>

@@ -67,6 +67,26 @@ public sealed class TlsAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SelfSubjectReview_names_the_certificate_user_and_groups_or_the_token_user()
+    {
+        using var certificate = _ca.IssueClient("jane", ["dev", "ops"]);
+        using var byCertificate = Https(certificate);
+        using var byToken = Https(certificate: null, Token);
+        using var body = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""", System.Text.Encoding.UTF8, "application/json");
+
+        using var jane = await byCertificate.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews", body);
+        using var tom = await byToken.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews", body);
+
+        Assert.Equal(HttpStatusCode.Created, jane.StatusCode);
+        var janeInfo = System.Text.Json.Nodes.JsonNode.Parse(await jane.Content.ReadAsStringAsync())!["status"]!["userInfo"]!;
+        Assert.Equal("jane", (string?)janeInfo["username"]);
+        Assert.Equal(["dev", "ops", "system:authenticated"], janeInfo["groups"]!.AsArray().Select(g => (string?)g));
+        var tomInfo = System.Text.Json.Nodes.JsonNode.Parse(await tom.Content.ReadAsStringAsync())!["status"]!["userInfo"]!;
+        Assert.Equal(("tom", "7"), ((string?)tomInfo["username"], (string?)tomInfo["uid"]));
+        Assert.Equal(["system:authenticated"], tomInfo["groups"]!.AsArray().Select(g => (string?)g));
+    }
+
+    [Fact]
     public async Task REST_with_a_token_and_no_certificate_is_served_and_with_neither_gets_401()
     {
         using var withToken = Https(certificate: null, Token);
