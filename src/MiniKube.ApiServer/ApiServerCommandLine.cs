@@ -80,6 +80,12 @@ public static class ApiServerCommandLine
         Description = "Comma-separated authorizers tried in order: AlwaysAllow, AlwaysDeny, RBAC (Node is planned)",
         DefaultValueFactory = _ => Defaults.AuthorizationMode,
     };
+    private static readonly Option<string?> ClientCAFile = new("--client-ca-file")
+    {
+        Description = "PEM bundle of CAs: a client certificate signed by one authenticates as its CN, in the groups of its O values",
+    };
+    private static readonly Option<string?> TlsCertFile = new("--tls-cert-file") { Description = "PEM serving certificate: both ports serve TLS (gRPC: HTTP/2 with ALPN h2)" };
+    private static readonly Option<string?> TlsPrivateKeyFile = new("--tls-private-key-file") { Description = "PEM private key of --tls-cert-file" };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
@@ -90,11 +96,14 @@ public static class ApiServerCommandLine
         PodSecurityDefaultEnforce,
         TokenAuthFile,
         AuthorizationMode,
+        ClientCAFile, TlsCertFile, TlsPrivateKeyFile,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
     public static LogEventLevel GetLogLevel(ParseResult parse) =>
         ComponentLogging.TryParseLevel(parse.GetValue(LogLevel), out var level) ? level : LogEventLevel.Information;
+
+    private static string? FileFlag(ParseResult parse, Option<string?> option) => parse.GetValue(option) is { Length: > 0 } path ? path : null;
 
     /// <summary>Options from a parse; the problems (each one line, saying what to set) when the flags do not make sense.</summary>
     public static (ApiServerOptions? Options, IReadOnlyList<string> Problems) ToOptions(ParseResult parse)
@@ -119,8 +128,11 @@ public static class ApiServerCommandLine
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
             EncryptionProviderConfig = parse.GetValue(EncryptionProviderConfig) is { Length: > 0 } encryptionConfig ? encryptionConfig : null,
             PodSecurityDefaultEnforce = parse.GetValue(PodSecurityDefaultEnforce)!,
-            TokenAuthFile = parse.GetValue(TokenAuthFile) is { Length: > 0 } tokenFile ? tokenFile : null,
             AuthorizationMode = parse.GetValue(AuthorizationMode)!,
+            TokenAuthFile = FileFlag(parse, TokenAuthFile),
+            ClientCAFile = FileFlag(parse, ClientCAFile),
+            TlsCertFile = FileFlag(parse, TlsCertFile),
+            TlsPrivateKeyFile = FileFlag(parse, TlsPrivateKeyFile),
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

@@ -85,6 +85,18 @@ public sealed class ApiServerOptions
     /// </summary>
     public string AuthorizationMode { get; set; } = Security.AuthorizationModes.AlwaysAllow;
 
+    /// <summary>PEM bundle of the CAs whose client certificates authenticate (user = CN, groups = O; <c>--client-ca-file</c>).</summary>
+    public string? ClientCAFile { get; set; }
+
+    /// <summary>PEM serving certificate for both ports (<c>--tls-cert-file</c>); with it both ports speak TLS only.</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertFile"/> (<c>--tls-private-key-file</c>).</summary>
+    public string? TlsPrivateKeyFile { get; set; }
+
+    /// <summary>Whether both ports serve TLS.</summary>
+    public bool ServesTls => TlsCertFile is not null;
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -151,9 +163,21 @@ public sealed class ApiServerOptions
         {
             problems.Add($"--pod-security-default-enforce: \"{PodSecurityDefaultEnforce}\" {PodSecurityLabels.LevelMessage}");
         }
-        if (TokenAuthFile is { } tokenFile && !File.Exists(tokenFile))
+        foreach (var (flag, file) in new[] { ("--token-auth-file", TokenAuthFile), ("--client-ca-file", ClientCAFile), ("--tls-cert-file", TlsCertFile),
+            ("--tls-private-key-file", TlsPrivateKeyFile) })
         {
-            problems.Add($"--token-auth-file: file \"{tokenFile}\" does not exist");
+            if (file is not null && !File.Exists(file))
+            {
+                problems.Add($"{flag}: file \"{file}\" does not exist");
+            }
+        }
+        if ((TlsCertFile is null) != (TlsPrivateKeyFile is null))
+        {
+            problems.Add("--tls-cert-file and --tls-private-key-file go together: set both to serve TLS, or neither");
+        }
+        if (ClientCAFile is not null && TlsCertFile is null)
+        {
+            problems.Add("--client-ca-file needs --tls-cert-file and --tls-private-key-file: client certificates travel only over TLS");
         }
         problems.AddRange(Security.AuthorizationModes.Parse(AuthorizationMode, out _));
         if (WatchCacheCapacity < 100)
