@@ -117,6 +117,7 @@ public static class StatusReasons
     public const string Expired = "Expired";
     public const string BadRequest = "BadRequest";
     public const string Forbidden = "Forbidden";
+    public const string Unauthorized = "Unauthorized";
     public const string MethodNotAllowed = "MethodNotAllowed";
     public const string InternalError = "InternalError";
     public const string ServiceUnavailable = "ServiceUnavailable";

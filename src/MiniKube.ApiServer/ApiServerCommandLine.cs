@@ -62,6 +62,10 @@ public static class ApiServerCommandLine
         Description = "Events each resource's watch cache keeps",
         DefaultValueFactory = _ => Defaults.WatchCacheCapacity,
     };
+    private static readonly Option<string?> TokenAuthFile = new("--token-auth-file")
+    {
+        Description = "CSV file of static bearer tokens: token,user,uid,\"group1,group2\" per line (turns authentication on)",
+    };
     private static readonly Option<string> AuthorizationMode = new("--authorization-mode")
     {
         Description = "Comma-separated authorizers tried in order: AlwaysAllow, AlwaysDeny, RBAC (Node is planned)",
@@ -72,7 +76,7 @@ public static class ApiServerCommandLine
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
         EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
-        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, AuthorizationMode, LogLevel,
+        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, TokenAuthFile, AuthorizationMode, LogLevel,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -100,6 +104,7 @@ public static class ApiServerCommandLine
             DefaultUnreachableTolerationSeconds = parse.GetValue(UnreachableToleration),
             ServiceClusterIPRange = parse.GetValue(ServiceClusterIPRange)!,
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
+            TokenAuthFile = parse.GetValue(TokenAuthFile) is { Length: > 0 } tokenFile ? tokenFile : null,
             AuthorizationMode = parse.GetValue(AuthorizationMode)!,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using MiniKube.ApiServer.Authorization;
 using MiniKube.ApiServer.Rest;
 using MiniKube.Hosting;
+using MiniKube.Security;
 using MiniKube.Storage;
 using Serilog;
 using Serilog.Events;
@@ -18,7 +19,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _listeners = new ListenOptions[2];
 
-    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel)
+    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, UnionAuthenticator authenticator)
     {
         Options = options;
         var builder = WebApplication.CreateSlimBuilder();
@@ -83,7 +84,18 @@ public sealed class ApiServerHost : IAsyncDisposable
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         });
 
+        if (authenticator.Count > 0)
+        {
+            services.AddSingleton(authenticator);
+            services.AddSingleton<RequestAuthentication>();
+        }
+
         _app = builder.Build();
+        if (authenticator.Count > 0)
+        {
+            var authentication = _app.Services.GetRequiredService<RequestAuthentication>();
+            _app.Use(authentication.InvokeAsync);
+        }
         // After authentication (which sets RequestUser), before any endpoint.
         RestAuthorization.Use(_app);
         _app.MapGrpcService<ObjectsService>();
@@ -108,6 +120,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private string Host => Options.BindAddress is "0.0.0.0" ? "127.0.0.1" : Options.BindAddress.Contains(':') ? $"[{Options.BindAddress}]" : Options.BindAddress;
 
+    /// <exception cref="AuthenticationConfigException">A token or CA file cannot be used (the message says where).</exception>
     public static ApiServerHost Create(ApiServerOptions options, LogEventLevel minimumLevel = LogEventLevel.Information)
     {
         var problems = options.Validate();
@@ -115,7 +128,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
-        return new ApiServerHost(options, minimumLevel);
+        return new ApiServerHost(options, minimumLevel, Authenticators.From(options));
     }
 
     /// <summary>Checks etcd answers, starts serving, and waits until the watch caches and system namespaces are ready.</summary>

@@ -57,6 +57,12 @@ public sealed class ApiServerOptions
     public TimeSpan KubeletRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Static bearer tokens, Kubernetes' CSV <c>token,user,uid,"group1,group2"</c> (<c>--token-auth-file</c>). Authentication is
+    /// on when any authenticator is configured; without one every request is served as before.
+    /// </summary>
+    public string? TokenAuthFile { get; set; }
+
+    /// <summary>
     /// Authorizers tried in order (<c>--authorization-mode</c>: AlwaysAllow, AlwaysDeny, RBAC). AlwaysAllow by default until
     /// <c>minictl cluster up</c> gives its components credentials; Kubernetes' own default is AlwaysAllow too.
     /// </summary>
@@ -123,6 +129,10 @@ public sealed class ApiServerOptions
         if (KubeletRequestTimeout <= TimeSpan.Zero)
         {
             problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
+        }
+        if (TokenAuthFile is { } tokenFile && !File.Exists(tokenFile))
+        {
+            problems.Add($"--token-auth-file: file \"{tokenFile}\" does not exist");
         }
         problems.AddRange(Security.AuthorizationModes.Parse(AuthorizationMode, out _));
         if (WatchCacheCapacity < 100)

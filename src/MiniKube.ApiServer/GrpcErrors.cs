@@ -80,6 +80,7 @@ internal sealed partial class GrpcErrors(ILogger<GrpcErrors> logger) : Intercept
     public static StatusCode CodeFor(MiniKube.Api.Status status) => status.Code switch
     {
         400 => StatusCode.InvalidArgument,
+        401 => StatusCode.Unauthenticated,
         403 => StatusCode.PermissionDenied,
         404 => StatusCode.NotFound,
         405 => StatusCode.Unimplemented,

@@ -1,5 +1,6 @@
 using MiniKube.ApiServer;
 using MiniKube.Hosting;
+using MiniKube.Security;
 
 var root = ApiServerCommandLine.CreateRootCommand();
 root.SetAction(async (parse, ct) =>
@@ -9,7 +10,16 @@ root.SetAction(async (parse, ct) =>
     {
         return ComponentMain.Misconfigured(ApiServerCommandLine.Name, problems);
     }
-    await using var host = ApiServerHost.Create(options, ApiServerCommandLine.GetLogLevel(parse));
+    ApiServerHost created;
+    try
+    {
+        created = ApiServerHost.Create(options, ApiServerCommandLine.GetLogLevel(parse));
+    }
+    catch (AuthenticationConfigException ex)
+    {
+        return ComponentMain.Misconfigured(ApiServerCommandLine.Name, [ex.Message]);
+    }
+    await using var host = created;
     try
     {
         await host.StartAsync(ct);

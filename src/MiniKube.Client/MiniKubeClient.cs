@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
@@ -29,8 +30,10 @@ public sealed class MiniKubeClient : IDisposable
 
     /// <param name="server">One API server URL, or several separated by commas (<c>--server URL,URL,…</c>): the client
     /// uses one at a time and moves on to the next when a call finds it gone.</param>
-    public MiniKubeClient(string server)
+    /// <param name="credentials">A token, client certificate and CA bundle (see <see cref="ClientCredentials"/>); none by default.</param>
+    public MiniKubeClient(string server, ClientCredentials? credentials = null)
     {
+        credentials ??= ClientCredentials.None;
         var urls = ClientConfig.ParseServers(server);
         if (ClientConfig.ServerProblem(server) is { } problem)
         {
@@ -39,7 +42,7 @@ public sealed class MiniKubeClient : IDisposable
         Server = string.Join(',', urls);
         _endpoints = new ServerEndpoints(urls, url => GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
+            HttpHandler = WithCredentials(new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
@@ -49,7 +52,7 @@ public sealed class MiniKubeClient : IDisposable
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(3),
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-            },
+            }, credentials),
             // The channel owns its handler: without this, disposing the channel leaves the handler's connections open
             // (a test host that ran 1,000 minictl commands in-process held ~20,000 sockets).
             DisposeHttpClient = true,
@@ -60,6 +63,25 @@ public sealed class MiniKubeClient : IDisposable
             InitialReconnectBackoff = ReconnectBackoff.Initial,
             MaxReconnectBackoff = ReconnectBackoff.Max,
         }));
+    }
+
+    private static HttpMessageHandler WithCredentials(SocketsHttpHandler handler, ClientCredentials credentials)
+    {
+        if (credentials.CertificateAuthorities.Count > 0)
+        {
+            // The server's certificate must chain to these roots; the host name is still checked against its SANs.
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(credentials.CertificateAuthorities);
+        }
+        if (credentials.ClientCertificate is { } certificate)
+        {
+            handler.SslOptions.ClientCertificates = [certificate];
+        }
+        return credentials.BearerToken is { Length: > 0 } token ? new BearerTokenHandler(token, handler) : handler;
     }
 
     /// <summary>Every API server this client may use, comma-separated, as given.</summary>
@@ -461,6 +483,7 @@ public sealed class MiniKubeClient : IDisposable
             StatusCode.DeadlineExceeded => (504, StatusReasons.Timeout, $"the API server at {server} did not answer in time"),
             StatusCode.Cancelled => (499, "Cancelled", "the request was cancelled"),
             StatusCode.NotFound => (404, StatusReasons.NotFound, ex.Status.Detail),
+            StatusCode.Unauthenticated => (401, StatusReasons.Unauthorized, "Unauthorized"),
             // The server's message-size check runs before any handler, so no Status trailer says more.
             StatusCode.ResourceExhausted => (413, StatusReasons.RequestEntityTooLarge, "Request entity too large: " + ex.Status.Detail),
             _ => (500, StatusReasons.InternalError, $"{ex.StatusCode}: {ex.Status.Detail}"),

@@ -60,7 +60,7 @@ public sealed class TestApiServer : IAsyncDisposable
     }
 
     /// <summary>A new client of this server (each has its own HTTP/2 connections).</summary>
-    public MiniKubeClient NewClient() => new(GrpcAddress);
+    public MiniKubeClient NewClient(ClientCredentials? credentials = null) => new(GrpcAddress, credentials);
 
     public async ValueTask DisposeAsync()
     {

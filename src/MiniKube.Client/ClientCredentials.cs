@@ -1,0 +1,21 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace MiniKube.Client;
+
+/// <summary>
+/// How a client proves who it is and whom it trusts: a bearer token (sent as <c>authorization: Bearer …</c>), a client
+/// certificate for TLS, and the certificate authorities an https server's certificate must chain to (instead of the
+/// system's roots). All optional; a client without them talks to a server without authentication as before.
+/// </summary>
+public sealed record ClientCredentials
+{
+    public static ClientCredentials None { get; } = new();
+
+    public string? BearerToken { get; init; }
+
+    /// <summary>A certificate with its private key, presented when the server asks for one.</summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>The roots an https server's certificate must chain to; empty means the system's trust store.</summary>
+    public X509Certificate2Collection CertificateAuthorities { get; init; } = [];
+}
