@@ -49,6 +49,7 @@ public sealed class MinictlApp
         root.Subcommands.Add(new SetCommand(runner).Build());
         root.Subcommands.Add(new RolloutCommand(runner).Build());
         root.Subcommands.Add(new ApiResourcesCommand(runner).Build());
+        root.Subcommands.Add(new AuthCommand(runner).Build());
         root.Subcommands.Add(new VersionCommand(runner).Build());
         root.Subcommands.Add(new ClusterCommand(runner).Build());
         root.Subcommands.Add(new DashboardCommand(runner).Build());

@@ -178,6 +178,14 @@ public sealed class MiniKubeClient : IDisposable
         return Decode(resource, reply.Object);
     }
 
+    /// <summary>Asks whether the caller may do what the review's spec says (authorization.k8s.io SelfSubjectAccessReview; not stored).</summary>
+    public async Task<SelfSubjectAccessReview> ReviewSelfAccessAsync(SelfSubjectAccessReview review, CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(o => o.CreateAsync(new CreateRequest { Resource = "selfsubjectaccessreviews", Object = Bytes(review) },
+            cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
+        return KubeSerializer.FromJson<SelfSubjectAccessReview>(reply.Object.Span);
+    }
+
     public async Task<KubeObject> GetAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
         var reply = await Unary(o => o.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },

@@ -35,6 +35,10 @@ public sealed class ResourceRegistryTests
     [InlineData(typeof(HorizontalPodAutoscaler), "autoscaling/v2", "horizontalpodautoscalers", true)]
     [InlineData(typeof(EndpointSlice), "discovery.k8s.io/v1", "endpointslices", true)]
     [InlineData(typeof(VerticalPodAutoscaler), "autoscaling.k8s.io/v1", "verticalpodautoscalers", true)]
+    [InlineData(typeof(Role), "rbac.authorization.k8s.io/v1", "roles", true)]
+    [InlineData(typeof(ClusterRole), "rbac.authorization.k8s.io/v1", "clusterroles", false)]
+    [InlineData(typeof(RoleBinding), "rbac.authorization.k8s.io/v1", "rolebindings", true)]
+    [InlineData(typeof(ClusterRoleBinding), "rbac.authorization.k8s.io/v1", "clusterrolebindings", false)]
     public void Registration_matches_kubernetes(Type type, string apiVersion, string plural, bool namespaced)
     {
         var info = ResourceRegistry.ByType(type);
@@ -55,7 +59,7 @@ public sealed class ResourceRegistryTests
             Assert.Equal(info.ApiVersion, obj.ApiVersion);
             Assert.Equal(info.Kind, obj.Kind);
         }
-        Assert.Equal(18, ResourceRegistry.All.Count);
+        Assert.Equal(22, ResourceRegistry.All.Count);
     }
 
     [Fact]
