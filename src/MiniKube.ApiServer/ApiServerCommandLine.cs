@@ -66,13 +66,21 @@ public static class ApiServerCommandLine
     {
         Description = "EncryptionConfiguration file (apiserver.config.k8s.io/v1) saying which resources are encrypted in etcd, and with which keys",
     };
+    private static readonly Option<string?> AuditLogPath = new("--audit-log-path")
+    {
+        Description = "Write audit events (audit.k8s.io/v1, one JSON line each) to this file; - is stdout",
+    };
+    private static readonly Option<string?> AuditPolicyFile = new("--audit-policy-file")
+    {
+        Description = "audit.k8s.io/v1 Policy saying which requests are logged (without one, none are)",
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
         EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
         ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
-        EncryptionProviderConfig,
+        EncryptionProviderConfig, AuditLogPath, AuditPolicyFile,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -101,6 +109,8 @@ public static class ApiServerCommandLine
             ServiceClusterIPRange = parse.GetValue(ServiceClusterIPRange)!,
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
             EncryptionProviderConfig = parse.GetValue(EncryptionProviderConfig) is { Length: > 0 } encryptionConfig ? encryptionConfig : null,
+            AuditLogPath = parse.GetValue(AuditLogPath) is { Length: > 0 } auditLog ? auditLog : null,
+            AuditPolicyFile = parse.GetValue(AuditPolicyFile) is { Length: > 0 } auditPolicy ? auditPolicy : null,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

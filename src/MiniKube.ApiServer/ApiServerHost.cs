@@ -73,14 +73,31 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<ICustomMetrics, CustomMetricsApi>();
         services.AddSingleton<IScaleSubresource, ScaleSubresource>();
         services.AddSingleton<GrpcErrors>();
+        // Audit only with a log and a policy: Kubernetes logs nothing without a policy file.
+        var audit = options is { AuditLogPath: not null, AuditPolicyFile: not null };
+        if (audit)
+        {
+            var policy = AuditPolicy.Load(options.AuditPolicyFile!);
+            services.AddSingleton(sp => new AuditLog(options, policy, sp.GetRequiredService<ILogger<AuditLog>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        }
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<GrpcErrors>();
+            if (audit)
+            {
+                // Inside GrpcErrors: sees the API's own exceptions, before they become gRPC statuses.
+                grpc.Interceptors.Add<AuditInterceptor>();
+            }
             grpc.MaxReceiveMessageSize = RequestLimits.MaxRequestBodyBytes;
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         });
 
         _app = builder.Build();
+        if (audit)
+        {
+            _app.UseMiddleware<AuditMiddleware>();
+        }
         _app.MapGrpcService<ObjectsService>();
         _app.MapGrpcService<PodProxyService>();
         _app.UseWebSockets();
