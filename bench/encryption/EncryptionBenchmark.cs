@@ -11,8 +11,9 @@ namespace MiniKube.Bench.Encryption;
 internal sealed record BenchSettings(int Clients, int Secrets, int Rounds, int DataBytes, string? Etcd);
 
 /// <summary>
-/// One etcd, one API server process per configuration (none, identity, aesgcm, aescbc), each under its own key prefix.
-/// Every round creates the same number of Secrets through each server in turn; the table sums the rounds, so a noisy
+/// One etcd, one API server process per configuration (none, identity, aesgcm, aescbc, none again as a control), each
+/// under its own key prefix.
+/// Every round creates the same number of Secrets through each server in turn (the order rotating per round); the table sums the rounds, so a noisy
 /// neighbour on a shared machine costs every configuration alike. The baseline is the server without a configuration.
 /// </summary>
 internal static class EncryptionBenchmark
@@ -25,6 +26,8 @@ internal static class EncryptionBenchmark
         new("identity", "- identity: {}"),
         new("aesgcm (32-byte key)", $"- aesgcm: {{keys: [{{name: key1, secret: \"{Key()}\"}}]}}"),
         new("aescbc (32-byte key)", $"- aescbc: {{keys: [{{name: key1, secret: \"{Key()}\"}}]}}"),
+        // The same as the baseline in another process: how far two identical servers differ in this run (the noise floor).
+        new("no --encryption-provider-config, second process (control)", null),
     ];
 
     private static string Key() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -75,8 +78,8 @@ internal static class EncryptionBenchmark
             {
                 for (var s = 0; s < servers.Count; s++)
                 {
-                    // Alternate the order per round: whoever runs first in a round does not always get the quietest moment.
-                    var index = round % 2 == 0 ? s : servers.Count - 1 - s;
+                    // Rotate the order per round: over as many rounds as configurations, each runs once in every position.
+                    var index = (s + round) % servers.Count;
                     results[index].Add(await CreateSecretsAsync(servers[index].Clients, $"round-{round}", settings.Secrets, data, ct));
                 }
             }

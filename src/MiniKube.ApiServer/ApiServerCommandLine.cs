@@ -86,13 +86,21 @@ public static class ApiServerCommandLine
     };
     private static readonly Option<string?> TlsCertFile = new("--tls-cert-file") { Description = "PEM serving certificate: both ports serve TLS (gRPC: HTTP/2 with ALPN h2)" };
     private static readonly Option<string?> TlsPrivateKeyFile = new("--tls-private-key-file") { Description = "PEM private key of --tls-cert-file" };
+    private static readonly Option<string?> AuditLogPath = new("--audit-log-path")
+    {
+        Description = "Write audit events (audit.k8s.io/v1, one JSON line each) to this file; - is stdout",
+    };
+    private static readonly Option<string?> AuditPolicyFile = new("--audit-policy-file")
+    {
+        Description = "audit.k8s.io/v1 Policy saying which requests are logged (without one, none are)",
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
         EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
         ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
-        EncryptionProviderConfig,
+        EncryptionProviderConfig, AuditLogPath, AuditPolicyFile,
         PodSecurityDefaultEnforce,
         TokenAuthFile,
         AuthorizationMode,
@@ -133,6 +141,8 @@ public static class ApiServerCommandLine
             ClientCAFile = FileFlag(parse, ClientCAFile),
             TlsCertFile = FileFlag(parse, TlsCertFile),
             TlsPrivateKeyFile = FileFlag(parse, TlsPrivateKeyFile),
+            AuditLogPath = parse.GetValue(AuditLogPath) is { Length: > 0 } auditLog ? auditLog : null,
+            AuditPolicyFile = parse.GetValue(AuditPolicyFile) is { Length: > 0 } auditPolicy ? auditPolicy : null,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

@@ -88,9 +88,22 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyFeed>());
         services.AddSingleton<RbacBootstrap>();
         services.AddHostedService(sp => sp.GetRequiredService<RbacBootstrap>());
+        // Audit only with a log and a policy: Kubernetes logs nothing without a policy file.
+        var audit = options is { AuditLogPath: not null, AuditPolicyFile: not null };
+        if (audit)
+        {
+            var policy = AuditPolicy.Load(options.AuditPolicyFile!);
+            services.AddSingleton(sp => new AuditLog(options, policy, sp.GetRequiredService<ILogger<AuditLog>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
+        }
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<GrpcErrors>();
+            if (audit)
+            {
+                // Inside GrpcErrors: sees the API's own exceptions (denials included), before they become gRPC statuses.
+                grpc.Interceptors.Add<AuditInterceptor>();
+            }
             // Inside GrpcErrors, so a denial leaves as PermissionDenied with the Forbidden Status.
             grpc.Interceptors.Add<GrpcAuthorization>();
             grpc.MaxReceiveMessageSize = RequestLimits.MaxRequestBodyBytes;
@@ -108,6 +121,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             var authentication = _app.Services.GetRequiredService<RequestAuthentication>();
             _app.Use(authentication.InvokeAsync);
+        }
+        if (audit)
+        {
+            // After authentication (the user is known), before authorization (denials are logged too).
+            _app.UseMiddleware<AuditMiddleware>();
         }
         // After authentication (which sets RequestUser), before any endpoint.
         RestAuthorization.Use(_app);

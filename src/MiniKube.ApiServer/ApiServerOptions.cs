@@ -97,6 +97,12 @@ public sealed class ApiServerOptions
     /// <summary>Whether both ports serve TLS.</summary>
     public bool ServesTls => TlsCertFile is not null;
 
+    /// <summary>Where audit events go, one JSON line each (<c>--audit-log-path</c>; <c>-</c> is stdout). Null: no audit log.</summary>
+    public string? AuditLogPath { get; set; }
+
+    /// <summary>The audit.k8s.io/v1 Policy saying what is logged (<c>--audit-policy-file</c>); without one nothing is, as in Kubernetes.</summary>
+    public string? AuditPolicyFile { get; set; }
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -183,6 +189,21 @@ public sealed class ApiServerOptions
         if (WatchCacheCapacity < 100)
         {
             problems.Add("--watch-cache-size must be at least 100");
+        }
+        if (AuditPolicyFile is { } auditPolicy)
+        {
+            try
+            {
+                AuditPolicy.Load(auditPolicy);
+            }
+            catch (AuditPolicyException ex)
+            {
+                problems.Add("--audit-policy-file: " + ex.Message);
+            }
+        }
+        if (AuditLogPath is { } auditLog && auditLog != "-" && Path.GetDirectoryName(Path.GetFullPath(auditLog)) is { } auditDirectory && !Directory.Exists(auditDirectory))
+        {
+            problems.Add($"--audit-log-path: the directory {auditDirectory} does not exist");
         }
         if (EncryptionProviderConfig is { } encryptionConfig)
         {
