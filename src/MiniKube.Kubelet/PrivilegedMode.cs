@@ -38,7 +38,10 @@ internal static class PrivilegedMode
         }
         host.CapAdd = ["ALL"];
         host.CapDrop = [.. missing];
-        host.SecurityOpt = ["seccomp=unconfined", "apparmor=unconfined", "label=disable", "systempaths=unconfined"];
+        host.SecurityOpt = ["seccomp=unconfined", "apparmor=unconfined", "label=disable"];
+        // The engine API's form of the CLI's --security-opt systempaths=unconfined: nothing masked, nothing read-only.
+        host.MaskedPaths = [];
+        host.ReadonlyPaths = [];
     }
 
     /// <summary>Parses <c>CapBnd</c> from /proc/self/status against the kernel's last capability; nothing missing when unreadable.</summary>
