@@ -18,8 +18,7 @@ public sealed class CliSession : IDisposable
     {
         Console = console;
         Server = ClientConfig.ResolveServer(parse.GetValue(global.Server), console.Environment);
-        _credentials = new ClientConfig.CredentialFlags(parse.GetValue(global.Token), parse.GetValue(global.CertificateAuthority),
-            parse.GetValue(global.ClientCertificate), parse.GetValue(global.ClientKey));
+        _credentials = global.Credentials.Values(parse);
         var ns = parse.GetValue(global.Namespace);
         Namespace = string.IsNullOrWhiteSpace(ns) ? GlobalOptions.DefaultNamespace : ns.Trim();
         NamespaceExplicit = parse.GetResult(global.Namespace) is { Implicit: false };

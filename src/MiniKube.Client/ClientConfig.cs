@@ -100,6 +100,10 @@ public static class ClientConfig
         var caFile = Pick(flags.CertificateAuthority, "certificate-authority");
         var certFile = Pick(flags.ClientCertificate, "client-certificate");
         var keyFile = Pick(flags.ClientKey, "client-key");
+        if (token is null && caFile is null && certFile is null && keyFile is null)
+        {
+            return ClientCredentials.None;
+        }
         if ((certFile is null) != (keyFile is null))
         {
             throw new ArgumentException("client-certificate and client-key go together: set both (--client-certificate and --client-key) or neither");

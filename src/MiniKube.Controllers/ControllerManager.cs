@@ -58,7 +58,7 @@ public sealed partial class ControllerManager
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var client = new MiniKubeClient(_options.Server) { Throttle = _options.CreateThrottle(_time) };
+        using var client = new MiniKubeClient(_options.Server, _options.Credentials) { Throttle = _options.CreateThrottle(_time) };
         if (!_options.LeaderElection.LeaderElect)
         {
             await LeadAsync(client, cancellationToken).ConfigureAwait(false);

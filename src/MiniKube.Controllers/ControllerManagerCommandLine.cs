@@ -13,6 +13,7 @@ public static class ControllerManagerCommandLine
 
     private static readonly ControllerManagerOptions Defaults = new();
     private static readonly Option<string?> Server = new("--server") { Description = $"API server gRPC address (else ${ClientConfig.ServerEnvironmentVariable}, else {ClientConfig.DefaultServer})" };
+    private static readonly ClientCredentialFlags Credentials = new();
     private static readonly Option<string> Controllers = new("--controllers")
     {
         Description = $"Controllers to run: * for all, name to enable, -name to disable (known: {string.Join(", ", ControllerSelection.Known)})",
@@ -68,7 +69,7 @@ public static class ControllerManagerCommandLine
             HpaSync, HpaTolerance, HpaCpuInit, HpaReadiness, HpaDownscale,
             VpaRecommenderInterval, VpaHalfLife, VpaMemoryInterval, VpaMinSamples, VpaUpdaterInterval, VpaMinReplicas, VpaEvictionTolerance, LogLevel,
         };
-        foreach (var option in LeaderElection.All)
+        foreach (var option in LeaderElection.All.Concat(Credentials.All))
         {
             root.Options.Add(option);
         }
@@ -87,6 +88,7 @@ public static class ControllerManagerCommandLine
         var options = new ControllerManagerOptions
         {
             Server = ClientConfig.ResolveServer(parse.GetValue(Server)),
+            Credentials = Credentials.Bind(parse, problems),
             Controllers = parse.GetValue(Controllers)!,
             LeaderElection = LeaderElection.Bind(parse, problems),
             KubeApiQps = parse.GetValue(KubeApiQps),

@@ -9,6 +9,9 @@ public sealed record ControllerManagerOptions
     /// <summary><c>--server</c>: the API server's gRPC address.</summary>
     public string Server { get; init; } = ClientConfig.DefaultServer;
 
+    /// <summary>Token, client certificate and CA for the API server (<c>--token</c>, <c>--client-certificate</c>/<c>--client-key</c>, <c>--certificate-authority</c>).</summary>
+    public ClientCredentials Credentials { get; init; } = ClientCredentials.None;
+
     /// <summary><c>--controllers</c>: <c>*</c> for every controller, names to enable, <c>-name</c> to disable (<c>*,-nodelifecycle</c>).</summary>
     public string Controllers { get; init; } = "*";
 

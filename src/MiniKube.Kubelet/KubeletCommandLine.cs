@@ -8,6 +8,7 @@ namespace MiniKube.Kubelet;
 public static class KubeletCommandLine
 {
     private static readonly Option<string?> Server = new("--server") { Description = $"API server gRPC URL (else ${ClientConfig.ServerEnvironmentVariable}, else {ClientConfig.DefaultServer})" };
+    private static readonly ClientCredentialFlags Credentials = new();
     private static readonly Option<string?> NodeName = new("--node-name") { Description = "This node's name (default: the host name)" };
     private static readonly Option<string> DockerEndpoint = new("--docker-endpoint") { Description = "Docker engine endpoint", DefaultValueFactory = _ => "unix:///var/run/docker.sock" };
     private static readonly Option<string?> Cpu = new("--cpu") { Description = "CPU capacity to report, e.g. 4 or 3500m (default: the host's processors)" };
@@ -42,12 +43,20 @@ public static class KubeletCommandLine
     };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = "Verbose, Debug, Information, Warning or Error", DefaultValueFactory = _ => "Information" };
 
-    public static RootCommand CreateRootCommand() => new("minikube-kubelet: the MiniKube node agent (pods → Docker containers, probes, status, logs/exec/stats)")
+    public static RootCommand CreateRootCommand()
     {
-        Server, NodeName, DockerEndpoint, Cpu, Memory, MaxPods, NodeLabels, Taints, Address, Port, Runtime, SimulateNodes, SimulatedStartDelay,
-        StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, RuntimeTimeout, PullMode, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
-        LogLevel,
-    };
+        var root = new RootCommand("minikube-kubelet: the MiniKube node agent (pods → Docker containers, probes, status, logs/exec/stats)")
+        {
+            Server, NodeName, DockerEndpoint, Cpu, Memory, MaxPods, NodeLabels, Taints, Address, Port, Runtime, SimulateNodes, SimulatedStartDelay,
+            StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, RuntimeTimeout, PullMode, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
+            LogLevel,
+        };
+        foreach (var option in Credentials.All)
+        {
+            root.Options.Add(option);
+        }
+        return root;
+    }
 
     public static string GetLogLevel(ParseResult parse) => parse.GetValue(LogLevel) ?? "Information";
 
@@ -70,6 +79,7 @@ public static class KubeletCommandLine
         var options = new KubeletOptions
         {
             Server = ClientConfig.ResolveServer(parse.GetValue(Server)),
+            Credentials = Credentials.Bind(parse, problems),
             NodeName = (parse.GetValue(NodeName) ?? DefaultNodeName()).Trim(),
             DockerEndpoint = parse.GetValue(DockerEndpoint)!,
             Cpu = parse.GetValue(Cpu),

@@ -57,7 +57,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        _client = new MiniKubeClient(_options.Server);
+        _client = new MiniKubeClient(_options.Server, _options.Credentials);
         var simulated = _options.Runtime == RuntimeKinds.Simulated;
         var names = _options.NodeNames();
         _informer = new Informer<Pod>(_client, new InformerOptions

@@ -16,6 +16,9 @@ public sealed record KubeletOptions
     public const string KubeletVersion = "v1.32.0-minikube";
 
     public string Server { get; init; } = "";
+
+    /// <summary>Token, client certificate and CA for the API server (<c>--token</c>, <c>--client-certificate</c>/<c>--client-key</c>, <c>--certificate-authority</c>).</summary>
+    public ClientCredentials Credentials { get; init; } = ClientCredentials.None;
     public string NodeName { get; init; } = "";
     public string DockerEndpoint { get; init; } = "unix:///var/run/docker.sock";
     public string Runtime { get; init; } = RuntimeKinds.Docker;

@@ -9,6 +9,7 @@ namespace MiniKube.Proxy;
 public static class ProxyCommandLine
 {
     private static readonly Option<string?> Server = new("--server") { Description = $"API server gRPC URL (else ${ClientConfig.ServerEnvironmentVariable}, else {ClientConfig.DefaultServer})" };
+    private static readonly ClientCredentialFlags Credentials = new();
     private static readonly Option<string?> NodeName = new("--node-name") { Description = "This host's node name (default: the host name)" };
     private static readonly Option<bool> Cleanup = new("--cleanup") { Description = "Remove every iptables chain and jump rule, the route and the bridge the proxy installs, then exit" };
     private static readonly Option<string> SyncPeriod = new("--sync-period") { Description = "Full resync period (rewrites every chain, repairs drift)", DefaultValueFactory = _ => "30s" };
@@ -23,11 +24,19 @@ public static class ProxyCommandLine
     private static readonly Option<string> BridgeName = new("--bridge-name") { Description = "The empty local bridge the service CIDR is routed to", DefaultValueFactory = _ => ProxyOptions.DefaultBridge };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = "Verbose, Debug, Information, Warning or Error", DefaultValueFactory = _ => "Information" };
 
-    public static RootCommand CreateRootCommand() => new("minikube-proxy: Services → iptables DNAT rules (ClusterIPs, NodePorts) and the cluster DNS server")
+    public static RootCommand CreateRootCommand()
     {
-        Server, NodeName, Cleanup, SyncPeriod, MinSyncPeriod, ServiceRange, ClusterDnsIP, ClusterDomain, DnsBindAddress, DnsPort, NoDns, ChainPrefix,
-        BridgeName, LogLevel,
-    };
+        var root = new RootCommand("minikube-proxy: Services → iptables DNAT rules (ClusterIPs, NodePorts) and the cluster DNS server")
+        {
+            Server, NodeName, Cleanup, SyncPeriod, MinSyncPeriod, ServiceRange, ClusterDnsIP, ClusterDomain, DnsBindAddress, DnsPort, NoDns, ChainPrefix,
+            BridgeName, LogLevel,
+        };
+        foreach (var option in Credentials.All)
+        {
+            root.Options.Add(option);
+        }
+        return root;
+    }
 
     public static string GetLogLevel(ParseResult parse) => parse.GetValue(LogLevel) ?? "Information";
 
@@ -72,6 +81,7 @@ public static class ProxyCommandLine
         var options = new ProxyOptions
         {
             Server = ClientConfig.ResolveServer(parse.GetValue(Server)),
+            Credentials = Credentials.Bind(parse, problems),
             NodeName = (parse.GetValue(NodeName) ?? DefaultNodeName()).Trim(),
             Cleanup = parse.GetValue(Cleanup),
             SyncPeriod = Duration(SyncPeriod),

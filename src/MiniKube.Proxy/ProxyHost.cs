@@ -36,7 +36,7 @@ public sealed partial class ProxyHost : IAsyncDisposable, IServiceLookup
     {
         _options = options;
         _logger = loggers.CreateLogger<ProxyHost>();
-        _client = new MiniKubeClient(options.Server);
+        _client = new MiniKubeClient(options.Server, options.Credentials);
         _informers = new InformerFactory(_client, time, loggers);
         _services = _informers.For<Service>();
         _slices = _informers.For<EndpointSlice>();

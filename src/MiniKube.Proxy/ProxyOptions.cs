@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using MiniKube.Api;
+using MiniKube.Client;
 
 namespace MiniKube.Proxy;
 
@@ -12,6 +13,10 @@ public sealed partial record ProxyOptions
     public const string DefaultBridge = "minikube-svc0";
 
     public string Server { get; init; } = "";
+
+    /// <summary>Token, client certificate and CA for the API server (<c>--token</c>, <c>--client-certificate</c>/<c>--client-key</c>, <c>--certificate-authority</c>).</summary>
+    public ClientCredentials Credentials { get; init; } = ClientCredentials.None;
+
     public string NodeName { get; init; } = "";
     /// <summary>Remove every chain, jump rule, route and bridge this proxy installs, then exit.</summary>
     public bool Cleanup { get; init; }

@@ -11,7 +11,7 @@ root.SetAction(async (parse, ct) =>
         return ComponentMain.Misconfigured(SchedulerCommandLine.Name, problems);
     }
     using var loggers = ComponentLogging.CreateLoggerFactory(SchedulerCommandLine.GetLogLevel(parse));
-    using var client = new MiniKubeClient(options.Server);
+    using var client = new MiniKubeClient(options.Server, options.Credentials);
     await using var scheduler = new SchedulerService(client, configuration, options, TimeProvider.System, loggers);
     Console.Error.WriteLine($"minikube-scheduler: using API server {options.Server} as {options.Identity}");
     await scheduler.RunAsync(ct);

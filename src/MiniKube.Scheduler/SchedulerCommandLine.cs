@@ -16,6 +16,7 @@ public static class SchedulerCommandLine
 
     private static readonly SchedulerOptions Defaults = new();
     private static readonly Option<string?> Server = new("--server") { Description = $"API server gRPC address (else ${ClientConfig.ServerEnvironmentVariable}, else {ClientConfig.DefaultServer})" };
+    private static readonly ClientCredentialFlags Credentials = new();
     private static readonly Option<string?> Config = new("--config") { Description = "KubeSchedulerConfiguration file (profiles, plugins, percentageOfNodesToScore)" };
     private static readonly Option<int> BindParallelism = new("--bind-parallelism") { Description = "Binding API calls in flight at once", DefaultValueFactory = _ => Defaults.BindParallelism };
     private static readonly LeaderElectionFlags LeaderElection = new(SchedulerOptions.DefaultLeaseName);
@@ -28,7 +29,7 @@ public static class SchedulerCommandLine
         {
             Server, Config, BindParallelism, Verbose, LogLevel,
         };
-        foreach (var option in LeaderElection.All)
+        foreach (var option in LeaderElection.All.Concat(Credentials.All))
         {
             root.Options.Add(option);
         }
@@ -50,6 +51,7 @@ public static class SchedulerCommandLine
         var options = new SchedulerOptions
         {
             Server = ClientConfig.ResolveServer(parse.GetValue(Server)),
+            Credentials = Credentials.Bind(parse, problems),
             ConfigFile = parse.GetValue(Config),
             BindParallelism = parse.GetValue(BindParallelism),
             LeaderElection = LeaderElection.Bind(parse, problems),

@@ -11,6 +11,9 @@ public sealed record SchedulerOptions
     /// <summary><c>--server</c>: the API server's gRPC address.</summary>
     public string Server { get; init; } = ClientConfig.DefaultServer;
 
+    /// <summary>Token, client certificate and CA for the API server (<c>--token</c>, <c>--client-certificate</c>/<c>--client-key</c>, <c>--certificate-authority</c>).</summary>
+    public ClientCredentials Credentials { get; init; } = ClientCredentials.None;
+
     /// <summary>KubeSchedulerConfiguration file (<c>--config</c>); null: in-tree defaults.</summary>
     public string? ConfigFile { get; init; }
 

@@ -108,7 +108,7 @@ public sealed class ComponentProcess : IAsyncDisposable
         IEnumerable<string>? extraArgs = null)
     {
         var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0", .. extraArgs ?? []],
-            new Regex(@"serving gRPC on (http://\S+),"), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            new Regex(@"serving gRPC on (https?://\S+),"), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         return (process, process.Ready.Groups[1].Value);
     }
 

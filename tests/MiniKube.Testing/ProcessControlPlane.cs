@@ -136,7 +136,7 @@ public sealed partial class ProcessControlPlane : IAsyncDisposable
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"serving gRPC on (http://\S+),")]
+    [GeneratedRegex(@"serving gRPC on (https?://\S+),")]
     private static partial Regex ApiServerReady();
 
     [GeneratedRegex(@"is leading; running controllers")]
