@@ -66,6 +66,12 @@ public static class ApiServerCommandLine
     {
         Description = "CSV file of static bearer tokens: token,user,uid,\"group1,group2\" per line (turns authentication on)",
     };
+    private static readonly Option<string?> ClientCAFile = new("--client-ca-file")
+    {
+        Description = "PEM bundle of CAs: a client certificate signed by one authenticates as its CN, in the groups of its O values",
+    };
+    private static readonly Option<string?> TlsCertFile = new("--tls-cert-file") { Description = "PEM serving certificate: both ports serve TLS (gRPC: HTTP/2 with ALPN h2)" };
+    private static readonly Option<string?> TlsPrivateKeyFile = new("--tls-private-key-file") { Description = "PEM private key of --tls-cert-file" };
     private static readonly Option<string> AuthorizationMode = new("--authorization-mode")
     {
         Description = "Comma-separated authorizers tried in order: AlwaysAllow, AlwaysDeny, RBAC (Node is planned)",
@@ -76,12 +82,14 @@ public static class ApiServerCommandLine
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
         EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
-        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, TokenAuthFile, AuthorizationMode, LogLevel,
+        ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, TokenAuthFile, ClientCAFile, TlsCertFile, TlsPrivateKeyFile, AuthorizationMode, LogLevel,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
     public static LogEventLevel GetLogLevel(ParseResult parse) =>
         ComponentLogging.TryParseLevel(parse.GetValue(LogLevel), out var level) ? level : LogEventLevel.Information;
+
+    private static string? FileFlag(ParseResult parse, Option<string?> option) => parse.GetValue(option) is { Length: > 0 } path ? path : null;
 
     /// <summary>Options from a parse; the problems (each one line, saying what to set) when the flags do not make sense.</summary>
     public static (ApiServerOptions? Options, IReadOnlyList<string> Problems) ToOptions(ParseResult parse)
@@ -104,7 +112,10 @@ public static class ApiServerCommandLine
             DefaultUnreachableTolerationSeconds = parse.GetValue(UnreachableToleration),
             ServiceClusterIPRange = parse.GetValue(ServiceClusterIPRange)!,
             ServiceNodePortRange = parse.GetValue(ServiceNodePortRange)!,
-            TokenAuthFile = parse.GetValue(TokenAuthFile) is { Length: > 0 } tokenFile ? tokenFile : null,
+            TokenAuthFile = FileFlag(parse, TokenAuthFile),
+            ClientCAFile = FileFlag(parse, ClientCAFile),
+            TlsCertFile = FileFlag(parse, TlsCertFile),
+            TlsPrivateKeyFile = FileFlag(parse, TlsPrivateKeyFile),
             AuthorizationMode = parse.GetValue(AuthorizationMode)!,
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using MiniKube.ApiServer.Authorization;
 using MiniKube.ApiServer.Rest;
 using MiniKube.Hosting;
@@ -19,8 +20,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _listeners = new ListenOptions[2];
 
-    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, UnionAuthenticator authenticator)
+    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, Authenticators security)
     {
+        var authenticator = security.Chain;
         Options = options;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Host.UseSerilog((_, config) => ComponentLogging.Configure(config, minimumLevel)
@@ -33,11 +35,14 @@ public sealed class ApiServerHost : IAsyncDisposable
             kestrel.Listen(address, options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
+                UseTls(listen, security);
                 _listeners[0] = listen;
             });
             kestrel.Listen(address, options.GrpcPort, listen =>
             {
+                // With TLS, ALPN offers h2 only: gRPC needs HTTP/2.
                 listen.Protocols = HttpProtocols.Http2;
+                UseTls(listen, security);
                 _listeners[1] = listen;
             });
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
@@ -106,6 +111,25 @@ public sealed class ApiServerHost : IAsyncDisposable
         _app.MapGrpcService<ScalesService>();
         HealthEndpoints.Map(_app);
         Rest.RestEndpoints.Map(_app);
+        Rest.SelfSubjectReviewEndpoint.Map(_app);
+    }
+
+    /// <summary>
+    /// TLS with the serving certificate when one is configured. Client certificates are asked for, not required (tokens still
+    /// work), and one that does not chain to the client CA ends the handshake, so it never reaches a handler.
+    /// </summary>
+    private static void UseTls(ListenOptions listen, Authenticators security)
+    {
+        if (security.ServingCertificate is not { } serving)
+        {
+            return;
+        }
+        listen.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = serving,
+            ClientCertificateMode = security.ClientCertificates is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (certificate, _, _) => security.ClientCertificates?.Verify(certificate) is null,
+        });
     }
 
     public ApiServerOptions Options { get; }
@@ -113,10 +137,12 @@ public sealed class ApiServerHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>The gRPC address clients use (the actual port when 0 was asked for); valid after start.</summary>
-    public string GrpcAddress => $"http://{Host}:{((IPEndPoint)_listeners[1].EndPoint).Port}";
+    public string GrpcAddress => $"{Scheme}://{Host}:{((IPEndPoint)_listeners[1].EndPoint).Port}";
 
     /// <summary>The HTTP/1.1 address (health, /version); valid after start.</summary>
-    public string HttpAddress => $"http://{Host}:{((IPEndPoint)_listeners[0].EndPoint).Port}";
+    public string HttpAddress => $"{Scheme}://{Host}:{((IPEndPoint)_listeners[0].EndPoint).Port}";
+
+    private string Scheme => Options.ServesTls ? "https" : "http";
 
     private string Host => Options.BindAddress is "0.0.0.0" ? "127.0.0.1" : Options.BindAddress.Contains(':') ? $"[{Options.BindAddress}]" : Options.BindAddress;
 

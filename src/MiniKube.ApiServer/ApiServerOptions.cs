@@ -62,6 +62,18 @@ public sealed class ApiServerOptions
     /// </summary>
     public string? TokenAuthFile { get; set; }
 
+    /// <summary>PEM bundle of the CAs whose client certificates authenticate (user = CN, groups = O; <c>--client-ca-file</c>).</summary>
+    public string? ClientCAFile { get; set; }
+
+    /// <summary>PEM serving certificate for both ports (<c>--tls-cert-file</c>); with it both ports speak TLS only.</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertFile"/> (<c>--tls-private-key-file</c>).</summary>
+    public string? TlsPrivateKeyFile { get; set; }
+
+    /// <summary>Whether both ports serve TLS.</summary>
+    public bool ServesTls => TlsCertFile is not null;
+
     /// <summary>
     /// Authorizers tried in order (<c>--authorization-mode</c>: AlwaysAllow, AlwaysDeny, RBAC). AlwaysAllow by default until
     /// <c>minictl cluster up</c> gives its components credentials; Kubernetes' own default is AlwaysAllow too.
@@ -130,9 +142,21 @@ public sealed class ApiServerOptions
         {
             problems.Add("--kubelet-request-timeout must be positive (e.g. --kubelet-request-timeout 10s)");
         }
-        if (TokenAuthFile is { } tokenFile && !File.Exists(tokenFile))
+        foreach (var (flag, file) in new[] { ("--token-auth-file", TokenAuthFile), ("--client-ca-file", ClientCAFile), ("--tls-cert-file", TlsCertFile),
+            ("--tls-private-key-file", TlsPrivateKeyFile) })
         {
-            problems.Add($"--token-auth-file: file \"{tokenFile}\" does not exist");
+            if (file is not null && !File.Exists(file))
+            {
+                problems.Add($"{flag}: file \"{file}\" does not exist");
+            }
+        }
+        if ((TlsCertFile is null) != (TlsPrivateKeyFile is null))
+        {
+            problems.Add("--tls-cert-file and --tls-private-key-file go together: set both to serve TLS, or neither");
+        }
+        if (ClientCAFile is not null && TlsCertFile is null)
+        {
+            problems.Add("--client-ca-file needs --tls-cert-file and --tls-private-key-file: client certificates travel only over TLS");
         }
         problems.AddRange(Security.AuthorizationModes.Parse(AuthorizationMode, out _));
         if (WatchCacheCapacity < 100)

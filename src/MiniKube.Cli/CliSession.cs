@@ -11,12 +11,15 @@ public sealed class CliSession : IDisposable
 {
     private readonly CancellationTokenSource _cancellation;
     private readonly CancellationToken _callerToken;
+    private readonly ClientConfig.CredentialFlags _credentials;
     private MiniKubeClient? _client;
 
     public CliSession(CliConsole console, GlobalOptions global, ParseResult parse, CancellationToken cancellationToken)
     {
         Console = console;
         Server = ClientConfig.ResolveServer(parse.GetValue(global.Server), console.Environment);
+        _credentials = new ClientConfig.CredentialFlags(parse.GetValue(global.Token), parse.GetValue(global.CertificateAuthority),
+            parse.GetValue(global.ClientCertificate), parse.GetValue(global.ClientKey));
         var ns = parse.GetValue(global.Namespace);
         Namespace = string.IsNullOrWhiteSpace(ns) ? GlobalOptions.DefaultNamespace : ns.Trim();
         NamespaceExplicit = parse.GetResult(global.Namespace) is { Implicit: false };
@@ -69,7 +72,7 @@ public sealed class CliSession : IDisposable
             {
                 try
                 {
-                    _client = new MiniKubeClient(Server);
+                    _client = new MiniKubeClient(Server, ClientConfig.ResolveCredentials(_credentials, Console.Environment));
                 }
                 catch (ArgumentException ex)
                 {

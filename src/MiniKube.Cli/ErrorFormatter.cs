@@ -45,6 +45,10 @@ public static class ErrorFormatter
                 _ => head + ": \n" + string.Join("\n", causes.Select(c => "* " + Cause(c))),
             };
         }
+        if (status.Code == 401)
+        {
+            return $"error: You must be logged in to the server ({status.Message ?? StatusReasons.Unauthorized})";
+        }
         var message = status.Message ?? ex.Message;
         if (!string.IsNullOrEmpty(source) && !string.IsNullOrEmpty(verb))
         {

@@ -27,8 +27,36 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Token { get; } = new("--token")
+    {
+        Description = "Bearer token for authentication to the API server (default: token: in ~/.minikube/config)",
+        Recursive = true,
+    };
+
+    public Option<string?> CertificateAuthority { get; } = new("--certificate-authority")
+    {
+        Description = "Path to a cert file for the certificate authority (default: certificate-authority: in ~/.minikube/config)",
+        Recursive = true,
+    };
+
+    public Option<string?> ClientCertificate { get; } = new("--client-certificate")
+    {
+        Description = "Path to a client certificate file for TLS (default: client-certificate: in ~/.minikube/config)",
+        Recursive = true,
+    };
+
+    public Option<string?> ClientKey { get; } = new("--client-key")
+    {
+        Description = "Path to a client key file for TLS (default: client-key: in ~/.minikube/config)",
+        Recursive = true,
+    };
+
     public void AddTo(Command root)
     {
+        root.Options.Add(Token);
+        root.Options.Add(CertificateAuthority);
+        root.Options.Add(ClientCertificate);
+        root.Options.Add(ClientKey);
         root.Options.Add(Server);
         root.Options.Add(Namespace);
         root.Options.Add(RequestTimeout);

@@ -1,3 +1,5 @@
+using MiniKube.Security;
+
 namespace MiniKube.Client;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace MiniKube.Client;
 /// </summary>
 public static class ClientConfig
 {
+    /// <summary>The credential flags as given (null when absent); see <see cref="ResolveCredentials"/>.</summary>
+    public sealed record CredentialFlags(string? Token = null, string? CertificateAuthority = null, string? ClientCertificate = null, string? ClientKey = null);
+
     public const string DefaultServer = "http://127.0.0.1:8081";
     public const string ServerEnvironmentVariable = "MINIKUBE_SERVER";
 
@@ -81,18 +86,59 @@ public static class ClientConfig
             : Path.Combine(HomeDirectoryFrom(environment), "config");
     }
 
-    private static string? ReadConfigServer(string path)
+    /// <summary>
+    /// The credentials a client presents: each flag (kubectl's <c>--token</c>, <c>--certificate-authority</c>,
+    /// <c>--client-certificate</c>, <c>--client-key</c>), else the line of the same name in the client config file.
+    /// </summary>
+    /// <exception cref="ArgumentException">A file cannot be loaded, or a certificate comes without its key (the message names the setting).</exception>
+    public static ClientCredentials ResolveCredentials(CredentialFlags flags, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(flags);
+        var config = ConfigFilePathFrom(environment);
+        string? Pick(string? flag, string key) => !string.IsNullOrWhiteSpace(flag) ? flag.Trim() : ReadConfigValue(config, key);
+        var token = Pick(flags.Token, "token");
+        var caFile = Pick(flags.CertificateAuthority, "certificate-authority");
+        var certFile = Pick(flags.ClientCertificate, "client-certificate");
+        var keyFile = Pick(flags.ClientKey, "client-key");
+        if ((certFile is null) != (keyFile is null))
+        {
+            throw new ArgumentException("client-certificate and client-key go together: set both (--client-certificate and --client-key) or neither");
+        }
+        return new ClientCredentials
+        {
+            BearerToken = token,
+            CertificateAuthorities = caFile is null ? [] : Load("certificate-authority", caFile, () => PemFiles.ReadBundle(caFile)),
+            ClientCertificate = certFile is null ? null : Load("client-certificate", certFile, () => PemFiles.ReadCertificateWithKey(certFile, keyFile!)),
+        };
+    }
+
+    private static T Load<T>(string setting, string path, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new ArgumentException($"{setting}: cannot load \"{path}\": {ex.Message}");
+        }
+    }
+
+    private static string? ReadConfigServer(string path) => ReadConfigValue(path, "server");
+
+    private static string? ReadConfigValue(string path, string key)
     {
         if (!File.Exists(path))
         {
             return null;
         }
+        var prefix = key + ":";
         foreach (var line in File.ReadLines(path))
         {
             var trimmed = line.Trim();
-            if (trimmed.StartsWith("server:", StringComparison.Ordinal))
+            if (trimmed.StartsWith(prefix, StringComparison.Ordinal))
             {
-                var value = trimmed["server:".Length..].Trim().Trim('"');
+                var value = trimmed[prefix.Length..].Trim().Trim('"');
                 return value.Length > 0 ? value : null;
             }
         }

@@ -6,8 +6,11 @@ public sealed record CliResult(int ExitCode, string Out, string Err)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}--- stderr\n{Err}";
 }
 
-/// <summary>Runs minictl in-process against <paramref name="server"/> (through MINIKUBE_SERVER), capturing its output.</summary>
-public sealed class Minictl(string server, TimeProvider? clock = null)
+/// <summary>
+/// Runs minictl in-process against <paramref name="server"/> (through MINIKUBE_SERVER), capturing its output; with
+/// <paramref name="configFile"/>, that is its client config file (else none).
+/// </summary>
+public sealed class Minictl(string server, TimeProvider? clock = null, string? configFile = null)
 {
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, input: null);
 
@@ -32,7 +35,7 @@ public sealed class Minictl(string server, TimeProvider? clock = null)
     {
         "MINIKUBE_SERVER" => server,
         // Never read the developer's own ~/.minikube/config.
-        "MINIKUBE_CONFIG" => "/nonexistent/minikube-config",
+        "MINIKUBE_CONFIG" => configFile ?? "/nonexistent/minikube-config",
         _ => null,
     };
 }
