@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using MiniKube.Api;
 using MiniKube.Client;
@@ -47,6 +48,7 @@ public sealed class KubectlRbacTests(RbacKubectlCluster cluster) : IClassFixture
         var secrets = await cluster.RunAsync("jane", "auth", "can-i", "get", "secrets", "-n", granted);
         var admin = await cluster.RunAsync("root", "auth", "can-i", "delete", "nodes");
 
+        Assert.True(list.ExitCode == 0, list.Describe());
         Assert.Equal((0, "yes\n"), (list.ExitCode, list.Stdout));
         Assert.Equal((1, "no\n"), (create.ExitCode, create.Stdout));
         Assert.Equal((1, "no\n"), (elsewhere.ExitCode, elsewhere.Stdout));
@@ -75,7 +77,10 @@ public sealed class KubectlRbacTests(RbacKubectlCluster cluster) : IClassFixture
     }
 }
 
-/// <summary>A real API server (tokens, RBAC) and a kubeconfig per user; kubectl runs with a fresh HOME.</summary>
+/// <summary>
+/// A real API server (TLS, tokens, RBAC) and a kubeconfig per user; kubectl runs with a fresh HOME. TLS because kubectl
+/// sends a bearer token only over https.
+/// </summary>
 public sealed class RbacKubectlCluster : IAsyncLifetime
 {
     private static readonly Dictionary<string, string> Tokens = new()
@@ -85,6 +90,7 @@ public sealed class RbacKubectlCluster : IAsyncLifetime
         ["bob"] = "bob-token-0123456789",
     };
 
+    private readonly CertificateAuthority _ca = CertificateAuthority.Create("minikube-rbac-test-ca");
     private TestApiServer? _server;
     private MiniKubeClient? _admin;
 
@@ -97,12 +103,20 @@ public sealed class RbacKubectlCluster : IAsyncLifetime
         Directory.CreateDirectory(Home);
         var tokenFile = Path.Combine(Home, "tokens.csv");
         await File.WriteAllTextAsync(tokenFile, $"{Tokens["root"]},root,1,\"system:masters\"\n{Tokens["jane"]},jane,1001\n{Tokens["bob"]},bob,1002\n");
+        using (var serving = _ca.IssueServing("minikube-apiserver", ["localhost"], [IPAddress.Loopback]))
+        {
+            PemFiles.Write(serving, Path.Combine(Home, "apiserver.crt"), Path.Combine(Home, "apiserver.key"));
+        }
+        var caFile = Path.Combine(Home, "ca.crt");
+        await File.WriteAllTextAsync(caFile, _ca.Certificate.ExportCertificatePem());
         _server = await TestApiServer.StartAsync(configure: o =>
         {
+            o.TlsCertFile = Path.Combine(Home, "apiserver.crt");
+            o.TlsPrivateKeyFile = Path.Combine(Home, "apiserver.key");
             o.TokenAuthFile = tokenFile;
             o.AuthorizationMode = "RBAC";
         });
-        _admin = Server.NewClient(new ClientCredentials { BearerToken = Tokens["root"] });
+        _admin = Server.NewClient(new ClientCredentials { BearerToken = Tokens["root"], CertificateAuthorities = [_ca.Certificate] });
         foreach (var (user, token) in Tokens)
         {
             await File.WriteAllTextAsync(Path.Combine(Home, user + ".kubeconfig"), $"""
@@ -112,6 +126,7 @@ public sealed class RbacKubectlCluster : IAsyncLifetime
                 - name: test
                   cluster:
                     server: {Server.HttpAddress}
+                    certificate-authority: {caFile}
                 users:
                 - name: {user}
                   user:
@@ -181,6 +196,7 @@ public sealed class RbacKubectlCluster : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
+        _ca.Dispose();
         Directory.Delete(Home, recursive: true);
     }
 }
