@@ -27,6 +27,8 @@ ROOTS = [
     'api.discovery.v1.EndpointSlice', 'api.coordination.v1.Lease', 'api.autoscaling.v2.HorizontalPodAutoscaler',
     'api.autoscaling.v1.Scale', 'api.policy.v1.Eviction', 'apimachinery.pkg.apis.meta.v1.DeleteOptions',
     'apimachinery.pkg.runtime.Unknown',
+    'api.rbac.v1.Role', 'api.rbac.v1.ClusterRole', 'api.rbac.v1.RoleBinding', 'api.rbac.v1.ClusterRoleBinding',
+    'api.authorization.v1.SelfSubjectAccessReview',
 ]
 
 
