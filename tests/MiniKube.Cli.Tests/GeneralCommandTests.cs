@@ -11,25 +11,29 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
         var result = await fixture.Cli().RunAsync("api-resources");
 
         Assert.Equal(new CliResult(0,
-            "NAME                       SHORTNAMES   APIVERSION               NAMESPACED   KIND\n" +
-            "configmaps                 cm           v1                       true         ConfigMap\n" +
-            "endpoints                  ep           v1                       true         Endpoints\n" +
-            "events                     ev           v1                       true         Event\n" +
-            "namespaces                 ns           v1                       false        Namespace\n" +
-            "nodes                      no           v1                       false        Node\n" +
-            "pods                       po           v1                       true         Pod\n" +
-            "secrets                                 v1                       true         Secret\n" +
-            "services                   svc          v1                       true         Service\n" +
-            "daemonsets                 ds           apps/v1                  true         DaemonSet\n" +
-            "deployments                deploy       apps/v1                  true         Deployment\n" +
-            "replicasets                rs           apps/v1                  true         ReplicaSet\n" +
-            "horizontalpodautoscalers   hpa          autoscaling/v2           true         HorizontalPodAutoscaler\n" +
-            "verticalpodautoscalers     vpa          autoscaling.k8s.io/v1    true         VerticalPodAutoscaler\n" +
-            "jobs                                    batch/v1                 true         Job\n" +
-            "leases                                  coordination.k8s.io/v1   true         Lease\n" +
-            "endpointslices                          discovery.k8s.io/v1      true         EndpointSlice\n" +
-            "nodes                                   metrics.k8s.io/v1beta1   false        NodeMetrics\n" +
-            "pods                                    metrics.k8s.io/v1beta1   true         PodMetrics\n", ""), result);
+            "NAME                       SHORTNAMES   APIVERSION                     NAMESPACED   KIND\n" +
+            "configmaps                 cm           v1                             true         ConfigMap\n" +
+            "endpoints                  ep           v1                             true         Endpoints\n" +
+            "events                     ev           v1                             true         Event\n" +
+            "namespaces                 ns           v1                             false        Namespace\n" +
+            "nodes                      no           v1                             false        Node\n" +
+            "pods                       po           v1                             true         Pod\n" +
+            "secrets                                 v1                             true         Secret\n" +
+            "services                   svc          v1                             true         Service\n" +
+            "daemonsets                 ds           apps/v1                        true         DaemonSet\n" +
+            "deployments                deploy       apps/v1                        true         Deployment\n" +
+            "replicasets                rs           apps/v1                        true         ReplicaSet\n" +
+            "horizontalpodautoscalers   hpa          autoscaling/v2                 true         HorizontalPodAutoscaler\n" +
+            "verticalpodautoscalers     vpa          autoscaling.k8s.io/v1          true         VerticalPodAutoscaler\n" +
+            "jobs                                    batch/v1                       true         Job\n" +
+            "leases                                  coordination.k8s.io/v1         true         Lease\n" +
+            "endpointslices                          discovery.k8s.io/v1            true         EndpointSlice\n" +
+            "nodes                                   metrics.k8s.io/v1beta1         false        NodeMetrics\n" +
+            "pods                                    metrics.k8s.io/v1beta1         true         PodMetrics\n" +
+            "clusterrolebindings                     rbac.authorization.k8s.io/v1   false        ClusterRoleBinding\n" +
+            "clusterroles                            rbac.authorization.k8s.io/v1   false        ClusterRole\n" +
+            "rolebindings                            rbac.authorization.k8s.io/v1   true         RoleBinding\n" +
+            "roles                                   rbac.authorization.k8s.io/v1   true         Role\n", ""), result);
         Assert.Matches(new Regex(@"^pods\s{2,}po\s{2,}v1\s{2,}true\s{2,}Pod$", RegexOptions.Multiline), result.Out);
     }
 
@@ -52,7 +56,7 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
     public async Task Api_resources_filters_and_names()
     {
         var result = await fixture.Cli().RunAsync("api-resources", "--namespaced=false", "-o", "name");
-        Assert.Equal(new CliResult(0, "namespaces\nnodes\nnodes.metrics.k8s.io\n", ""), result);
+        Assert.Equal(new CliResult(0, "namespaces\nnodes\nnodes.metrics.k8s.io\nclusterrolebindings.rbac.authorization.k8s.io\nclusterroles.rbac.authorization.k8s.io\n", ""), result);
         var apps = await fixture.Cli().RunAsync("api-resources", "--api-group", "apps", "-o", "name");
         Assert.Equal(new CliResult(0, "daemonsets.apps\ndeployments.apps\nreplicasets.apps\n", ""), apps);
     }
