@@ -28,6 +28,7 @@ public sealed class DeploymentController : IController, IReconciler, IDisposable
     private readonly InformerCache<Pod> _pods;
     private readonly IEventSink _events;
     private readonly ControllerRunner _runner;
+    private readonly OwnWrites _ownWrites = new();
 
     public DeploymentController(ControllerContext ctx, DeploymentControllerOptions? options = null)
     {
@@ -79,8 +80,8 @@ public sealed class DeploymentController : IController, IReconciler, IDisposable
         var ns = d.Metadata.Namespace ?? "default";
         var claimer = new OwnershipClaimer<ReplicaSet>(_ctx.Client, d, selector,
             ct => _ctx.Client.GetAsync(ResourceRegistry.For<Deployment>(), d.Metadata.Name!, ns, ct));
-        var sets = await claimer.ClaimAsync(_sets.List(ns), cancellationToken).ConfigureAwait(false);
-        var sync = new DeploymentSync(_ctx, _events, d, sets, PodsOf);
+        var sets = await claimer.ClaimAsync([.. _sets.List(ns).Select(_ownWrites.Freshest)], cancellationToken).ConfigureAwait(false);
+        var sync = new DeploymentSync(_ctx, _events, d, sets, PodsOf, _ownWrites.Record);
         await sync.RunAsync(cancellationToken).ConfigureAwait(false);
         return sync.Result;
     }
@@ -135,6 +136,7 @@ public sealed class DeploymentController : IController, IReconciler, IDisposable
 
     private void OnReplicaSetDeleted(ReplicaSet rs)
     {
+        _ownWrites.Forget(rs);
         if (Owners.ControllerOf(rs) is { } owner && ResolveOwner(rs.Metadata.Namespace, owner) is { } d)
         {
             Enqueue(d);

@@ -16,11 +16,13 @@ internal sealed partial class DeploymentSync
     private readonly IEventSink _events;
     private readonly Func<Deployment, IReadOnlyList<ReplicaSet>, IReadOnlyList<Pod>> _podsOf;
     private readonly List<ReplicaSet> _sets;
+    private readonly Action<ReplicaSet> _written;
     private Deployment _d;
 
     public DeploymentSync(ControllerContext ctx, IEventSink events, Deployment d, IEnumerable<ReplicaSet> sets,
-        Func<Deployment, IReadOnlyList<ReplicaSet>, IReadOnlyList<Pod>> podsOf)
+        Func<Deployment, IReadOnlyList<ReplicaSet>, IReadOnlyList<Pod>> podsOf, Action<ReplicaSet> written)
     {
+        _written = written;
         _ctx = ctx;
         _events = events;
         _d = d;
@@ -360,6 +362,7 @@ internal sealed partial class DeploymentSync
 
     private ReplicaSet Replace(ReplicaSet rs)
     {
+        _written(rs);
         var index = _sets.FindIndex(s => s.Metadata.Uid == rs.Metadata.Uid);
         if (index >= 0)
         {

@@ -111,6 +111,25 @@ public sealed class DeploymentControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sync_that_starts_before_the_cache_has_seen_the_last_syncs_write_builds_on_that_write()
+    {
+        var old = WorkloadObjects.Deployment("web", 3, maxSurge: 1, maxUnavailable: 0);
+        var d = WorkloadObjects.Deployment("web", 3, image: "busybox:2.0", maxSurge: 1, maxUnavailable: 0);
+        var oldSet = OwnedSet(old, "busybox:1.0", 3, 3, 1, 60);
+        var newSet = OwnedSet(d, "busybox:2.0", 1, 1, 2, 1);
+        _world.Seed(d, oldSet, newSet);
+
+        // The first sync scales the old set 3 → 2; the informer cache is not told, as when its watch lags behind.
+        await _controller.ReconcileAsync("default/web", default);
+        await _controller.ReconcileAsync("default/web", default);
+
+        // From the stale copy (old at 3, 4 pods = the surge limit) the second sync would scale the old set 3 → 2 again and
+        // leave the new one; from its own write (old at 2) it surges the new set to 2.
+        var writes = _world.Client.Written.OfType<ReplicaSet>().Select(rs => (rs.Metadata.Name, rs.Spec!.Replicas)).ToList();
+        Assert.Equal([(oldSet.Metadata.Name, 2), (newSet.Metadata.Name, 2)], writes);
+    }
+
+    [Fact]
     public async Task Recreate_scales_the_old_replica_set_to_0_before_creating_the_new_one()
     {
         var old = WorkloadObjects.Deployment("web", 2, strategy: DeploymentStrategyType.Recreate);
