@@ -18,4 +18,24 @@ public sealed record ClientCredentials
 
     /// <summary>The roots an https server's certificate must chain to; empty means the system's trust store.</summary>
     public X509Certificate2Collection CertificateAuthorities { get; init; } = [];
+
+    /// <summary>Makes <paramref name="handler"/> trust <see cref="CertificateAuthorities"/> and present <see cref="ClientCertificate"/>.</summary>
+    public void ApplyTls(System.Net.Http.SocketsHttpHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (CertificateAuthorities.Count > 0)
+        {
+            // The server's certificate must chain to these roots; the host name is still checked against its SANs.
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(CertificateAuthorities);
+        }
+        if (ClientCertificate is { } certificate)
+        {
+            handler.SslOptions.ClientCertificates = [certificate];
+        }
+    }
 }

@@ -67,20 +67,7 @@ public sealed class MiniKubeClient : IDisposable
 
     private static HttpMessageHandler WithCredentials(SocketsHttpHandler handler, ClientCredentials credentials)
     {
-        if (credentials.CertificateAuthorities.Count > 0)
-        {
-            // The server's certificate must chain to these roots; the host name is still checked against its SANs.
-            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(credentials.CertificateAuthorities);
-        }
-        if (credentials.ClientCertificate is { } certificate)
-        {
-            handler.SslOptions.ClientCertificates = [certificate];
-        }
+        credentials.ApplyTls(handler);
         return credentials.BearerToken is { Length: > 0 } token ? new BearerTokenHandler(token, handler) : handler;
     }
 

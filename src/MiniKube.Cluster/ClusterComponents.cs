@@ -62,6 +62,9 @@ public static partial class ClusterComponents
         DashboardComponent,
     ];
 
+    /// <summary>The API servers' <c>--authorization-mode</c>.</summary>
+    public const string AuthorizationMode = "RBAC";
+
     public static IReadOnlyList<ComponentSpec> For(ClusterLayout layout) => [.. Catalog.SelectMany(entry => entry(layout))];
 
     /// <summary>The kubelet component's name for <paramref name="node"/>.</summary>
@@ -128,12 +131,13 @@ public static partial class ClusterComponents
     private static IEnumerable<ComponentSpec> ApiServerComponent(ClusterLayout layout)
     {
         var state = layout.State;
+        var pki = layout.Home.Pki;
         var members = state.ControlPlaneMembers;
         for (var index = 1; index <= members.Count; index++)
         {
             var member = members[index - 1];
             var name = ClusterState.MemberName(ApiServer, index);
-            var http = ClusterState.Loopback(member.ApiHttpPort);
+            var http = ClusterState.SecureLoopback(member.ApiHttpPort);
             var readyz = new HttpCheck(http + "/readyz");
             yield return new ComponentSpec
             {
@@ -145,23 +149,29 @@ public static partial class ClusterComponents
                     "--port", Invariant(member.ApiHttpPort),
                     "--grpc-port", Invariant(member.ApiGrpcPort),
                     "--etcd-startup-timeout", "30",
-                    "--encryption-provider-config", layout.Home.EncryptionConfigFile),
+                    "--encryption-provider-config", layout.Home.EncryptionConfigFile,
+                    // TLS on both ports, client certificates of the cluster CA, RBAC: no request without credentials
+                    // gets further than /livez, /readyz, /healthz and /version.
+                    "--tls-cert-file", pki.ApiServer.Certificate,
+                    "--tls-private-key-file", pki.ApiServer.Key,
+                    "--client-ca-file", pki.CaCertificate,
+                    "--authorization-mode", AuthorizationMode),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(name),
                 Ports = [new(member.ApiGrpcPort, "API server gRPC"), new(member.ApiHttpPort, "API server HTTP")],
                 Readiness = readyz,
                 Health = readyz,
-                Endpoint = $"{ClusterState.Loopback(member.ApiGrpcPort)} (gRPC), {http} (HTTP)",
+                Endpoint = $"{ClusterState.SecureLoopback(member.ApiGrpcPort)} (gRPC), {http} (HTTP)",
                 StopWave = 2,
             };
         }
     }
 
     private static IEnumerable<ComponentSpec> SchedulerComponent(ClusterLayout layout) =>
-        ControlLoops(layout, Scheduler, SchedulerAssembly, new LogLineCheck(SchedulerStarted(), "it serves"));
+        ControlLoops(layout, Scheduler, SchedulerAssembly, layout.Home.Pki.Scheduler, new LogLineCheck(SchedulerStarted(), "it serves"));
 
     private static IEnumerable<ComponentSpec> ControllerManagerComponent(ClusterLayout layout) =>
-        ControlLoops(layout, ControllerManager, ControllerManagerAssembly, new LogLineCheck(ControllersStarted(), "its controllers run or it stands by"));
+        ControlLoops(layout, ControllerManager, ControllerManagerAssembly, layout.Home.Pki.ControllerManager, new LogLineCheck(ControllersStarted(), "its controllers run or it stands by"));
 
     /// <summary>
     /// The scheduler or the controller manager, one per control plane: a client of every API server, ready once its log says
@@ -169,7 +179,7 @@ public static partial class ClusterComponents
     /// Lease. Several elect a leader on a Lease, each under its component name, so exactly one acts and <c>cluster status</c>
     /// can tell which.
     /// </summary>
-    private static IEnumerable<ComponentSpec> ControlLoops(ClusterLayout layout, string role, string assembly, LogLineCheck readiness)
+    private static IEnumerable<ComponentSpec> ControlLoops(ClusterLayout layout, string role, string assembly, CertificatePair identity, LogLineCheck readiness)
     {
         var state = layout.State;
         for (var index = 1; index <= state.ControlPlanes; index++)
@@ -180,7 +190,7 @@ public static partial class ClusterComponents
             {
                 Name = name,
                 Role = role,
-                Command = DotnetCommand(layout, assembly, role, ["--server", state.ServerUrl, .. election]),
+                Command = DotnetCommand(layout, assembly, role, ["--server", state.ServerUrl, .. layout.Home.Pki.ClientFlags(identity), .. election]),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(name),
                 After = [ClusterState.MemberName(ApiServer, index)],
@@ -202,7 +212,8 @@ public static partial class ClusterComponents
         {
             Name = Proxy,
             Role = Proxy,
-            Command = DotnetCommand(layout, ProxyAssembly, Proxy, [.. proxy.Flags(layout.State.ServerUrl, layout.State.NodeName(1))]),
+            Command = DotnetCommand(layout, ProxyAssembly, Proxy,
+                [.. proxy.Flags(layout.State.ServerUrl, layout.State.NodeName(1)), .. layout.Home.Pki.ClientFlags(layout.Home.Pki.Proxy)]),
             Environment = DotnetEnvironment,
             LogFile = layout.Home.LogFile(Proxy),
             After = [ApiServer],
@@ -226,13 +237,16 @@ public static partial class ClusterComponents
                 Role = Kubelet,
                 Node = node,
                 Command = DotnetCommand(layout, KubeletAssembly, Kubelet,
+                [
                     "--server", layout.State.ServerUrl,
+                    .. layout.Home.Pki.ClientFlags(layout.Home.Pki.KubeletClient(node)),
                     "--node-name", node,
                     "--port", "0",
                     "--root-dir", root,
                     "--docker-endpoint", layout.DockerEndpoint,
                     "--cluster-dns", proxy.ClusterDnsIP,
-                    "--cluster-domain", WellKnownDns.ClusterDomain),
+                    "--cluster-domain", WellKnownDns.ClusterDomain,
+                ]),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
                 After = [ApiServer],
@@ -254,8 +268,11 @@ public static partial class ClusterComponents
             Name = Dashboard,
             Role = Dashboard,
             Command = DotnetCommand(layout, DashboardAssembly, Dashboard,
+            [
                 "--server", state.ServerUrl,
-                "--listen", "127.0.0.1:" + Invariant(state.DashboardPort)),
+                .. layout.Home.Pki.ClientFlags(layout.Home.Pki.Dashboard),
+                "--listen", "127.0.0.1:" + Invariant(state.DashboardPort),
+            ]),
             Environment = DotnetEnvironment,
             LogFile = layout.Home.LogFile(Dashboard),
             Ports = [new(state.DashboardPort, "dashboard")],

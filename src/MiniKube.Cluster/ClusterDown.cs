@@ -7,7 +7,8 @@ public sealed record DownResult(bool Found, IReadOnlyList<string> Stopped, int C
 /// Stops a local cluster: its processes in waves (kubelets, then controllers, then the API server, then etcd; SIGTERM,
 /// SIGKILL after a grace period), then removes the containers its kubelets created (label <c>io.minikube.node</c>), so
 /// nothing of its pods keeps running. The settings stay for the next <c>up</c>; <c>--purge</c> also drops etcd's data,
-/// the kubelets' directories, the logs, the Secrets' encryption key and the client config that points at this cluster.
+/// the kubelets' directories, the logs, the Secrets' encryption key, the PKI (<c>pki/</c>: the CA and every certificate)
+/// and the client config that points at this cluster.
 /// </summary>
 public sealed class ClusterDown(ClusterHome home, Func<string, string?> environment, IClusterProgress progress, TimeSpan? dockerCallTimeout = null)
 {
@@ -125,6 +126,7 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         Kubeconfig.RemoveCluster(Kubeconfig.PathFrom(environment), state.Name);
         File.Delete(home.StateFile);
         File.Delete(home.EncryptionConfigFile);
+        home.Pki.Delete();
     }
 
     private static void DeleteDirectory(string path)

@@ -33,6 +33,11 @@ public sealed class ClusterHome
     /// <summary>The API servers' EncryptionConfiguration (the key Secrets are encrypted with in etcd); 0600.</summary>
     public string EncryptionConfigFile => Path.Combine(Directory, "encryption-config.yaml");
 
+    /// <summary>The cluster's CA and every certificate and key made from it (<see cref="ClusterPki"/>).</summary>
+    public string PkiDirectory => Path.Combine(Directory, "pki");
+
+    public ClusterPki Pki => new(PkiDirectory);
+
     public string KubeletRootDirectory(string node) => Path.Combine(Directory, "kubelet", node);
 
     public string LogFile(string component) => Path.Combine(LogDirectory, component + ".log");

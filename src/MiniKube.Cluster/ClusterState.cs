@@ -61,10 +61,10 @@ public sealed record ClusterState
 
     /// <summary>Every API server's gRPC URL, comma-separated (<c>--server URL,URL,…</c>): clients fail over between them.</summary>
     [JsonIgnore]
-    public string ServerUrl => string.Join(',', ControlPlaneMembers.Select(m => Loopback(m.ApiGrpcPort)));
+    public string ServerUrl => string.Join(',', ControlPlaneMembers.Select(m => SecureLoopback(m.ApiGrpcPort)));
 
     [JsonIgnore]
-    public string ApiHttpUrl => Loopback(ApiHttpPort);
+    public string ApiHttpUrl => SecureLoopback(ApiHttpPort);
 
     [JsonIgnore]
     public string DashboardUrl => Loopback(DashboardPort);
@@ -94,6 +94,9 @@ public sealed record ClusterState
     };
 
     public static string Loopback(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+
+    /// <summary>The https URL of a TLS port on 127.0.0.1 (the API servers serve TLS only).</summary>
+    public static string SecureLoopback(int port) => string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{port}");
 }
 
 /// <summary>One started component process.</summary>

@@ -29,7 +29,7 @@ public sealed class ClusterStatus(ClusterHome home)
         }
         var binaries = ComponentBinaries.Locate(Directory.Exists(state.BinDirectory) ? state.BinDirectory : null);
         var specs = ClusterComponents.For(new ClusterLayout(state, home, binaries, "etcd"));
-        using var probes = new ProbeContext(state.ServerUrl);
+        using var probes = new ProbeContext(state.ServerUrl, home.Pki.AdminCredentials());
         var rows = await Task.WhenAll(specs.Select(spec => StatusOfAsync(spec, state.Find(spec.Name), probes, cancellationToken))).ConfigureAwait(false);
         return new ClusterReport(state, rows);
     }

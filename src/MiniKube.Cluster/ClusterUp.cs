@@ -51,12 +51,14 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         CheckPortsFree(specs.Where(s => state.Find(s.Name) is not { } r || !ProcFs.IsAlive(r.Pid, r.StartTicks)));
         Directory.CreateDirectory(home.LogDirectory);
         EncryptionConfigFile.Ensure(home.EncryptionConfigFile);
+        var pki = home.Pki;
+        pki.Ensure(state.NodeNames, time);
         var recorder = new ClusterStateRecorder(_store, state);
         recorder.Save();
 
         var started = await BringUpAsync(specs, recorder, options.Wait, cancellationToken).ConfigureAwait(false);
-        ClientConfigFile.WriteServer(home.ConfigFile, recorder.Current.ServerUrl);
-        Kubeconfig.AddCluster(Kubeconfig.PathFrom(environment), recorder.Current.Name, recorder.Current.ApiHttpUrl);
+        ClientConfigFile.Write(home.ConfigFile, recorder.Current.ServerUrl, pki.CaCertificate, pki.Admin);
+        Kubeconfig.AddCluster(Kubeconfig.PathFrom(environment), recorder.Current.Name, recorder.Current.ApiHttpUrl, pki.CaCertificate, pki.Admin);
         return new UpResult(recorder.Current, started, built, clock.Elapsed);
     }
 
@@ -108,7 +110,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
     private async Task<IReadOnlyList<string>> BringUpAsync(IReadOnlyList<ComponentSpec> specs, ClusterStateRecorder recorder, TimeSpan wait,
         CancellationToken cancellationToken)
     {
-        using var probes = new ProbeContext(recorder.Current.ServerUrl);
+        using var probes = new ProbeContext(recorder.Current.ServerUrl, home.Pki.AdminCredentials());
         var starter = new ComponentStarter(recorder, probes, environment, progress, time, time.GetUtcNow() + wait, wait);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = new List<string>();

@@ -23,14 +23,25 @@ public interface IComponentCheck
     Task<CheckResult> CheckAsync(CheckTarget target, CancellationToken cancellationToken);
 }
 
-/// <summary>Shared clients for probes: plain HTTP, and the API server's gRPC client.</summary>
-public sealed class ProbeContext(string server) : IDisposable
+/// <summary>
+/// Shared clients for probes: HTTP(S), and the API server's gRPC client; both trust the cluster CA and present the admin's
+/// certificate (<paramref name="credentials"/>) to whatever asks for one.
+/// </summary>
+public sealed class ProbeContext(string server, ClientCredentials? credentials = null) : IDisposable
 {
+    private readonly ClientCredentials _credentials = credentials ?? ClientCredentials.None;
     private MiniKubeClient? _api;
 
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(2) };
+    public HttpClient Http { get; } = new(HttpHandler(credentials ?? ClientCredentials.None)) { Timeout = TimeSpan.FromSeconds(2) };
 
-    public MiniKubeClient Api => _api ??= new MiniKubeClient(server);
+    public MiniKubeClient Api => _api ??= new MiniKubeClient(server, _credentials);
+
+    private static SocketsHttpHandler HttpHandler(ClientCredentials credentials)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) };
+        credentials.ApplyTls(handler);
+        return handler;
+    }
 
     public void Dispose()
     {

@@ -20,13 +20,25 @@ public static class Kubeconfig
         return Path.Combine(home, ".kube", "config");
     }
 
-    /// <summary>Adds (or replaces) cluster, user and context <paramref name="name"/> for <paramref name="server"/> and sets current-context.</summary>
-    public static void AddCluster(string path, string name, string server)
+    /// <summary>
+    /// Adds (or replaces) cluster, user and context <paramref name="name"/> for <paramref name="server"/> and sets
+    /// current-context. With <paramref name="certificateAuthority"/> and <paramref name="admin"/> (a cluster with TLS and
+    /// client certificates) the cluster carries the CA inline (<c>certificate-authority-data</c>) and the user names the
+    /// admin's certificate and key files, so the key stays in its 0600 file.
+    /// </summary>
+    public static void AddCluster(string path, string name, string server, string? certificateAuthority = null, CertificatePair? admin = null)
     {
         var root = Load(path);
-        Upsert(root, "clusters", name, "cluster", new YamlMappingNode { { "server", server } });
-        // MiniKube does not authenticate; some clients (the .NET one) refuse a user without credentials.
-        Upsert(root, "users", name, "user", new YamlMappingNode { { "token", "minikube" } });
+        var cluster = new YamlMappingNode { { "server", server } };
+        if (certificateAuthority is not null)
+        {
+            cluster.Add("certificate-authority-data", Convert.ToBase64String(File.ReadAllBytes(certificateAuthority)));
+        }
+        Upsert(root, "clusters", name, "cluster", cluster);
+        // Without a certificate, a token nobody checks: some clients (the .NET one) refuse a user without credentials.
+        Upsert(root, "users", name, "user", admin is null
+            ? new YamlMappingNode { { "token", "minikube" } }
+            : new YamlMappingNode { { "client-certificate", admin.Certificate }, { "client-key", admin.Key } });
         Upsert(root, "contexts", name, "context", new YamlMappingNode { { "cluster", name }, { "user", name } });
         root.Children[new YamlScalarNode("current-context")] = new YamlScalarNode(name);
         Save(path, root);

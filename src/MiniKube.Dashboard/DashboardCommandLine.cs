@@ -14,6 +14,8 @@ public static class DashboardCommandLine
         Description = $"API server gRPC URL (else ${ClientConfig.ServerEnvironmentVariable}, else {ClientConfig.DefaultServer})",
     };
 
+    private static readonly ClientCredentialFlags Credentials = new();
+
     private static readonly Option<string> Listen = new("--listen")
     {
         Description = "Address and port of the web UI, host:port (port 0 picks a free one)",
@@ -32,8 +34,15 @@ public static class DashboardCommandLine
         DefaultValueFactory = _ => GoDuration.Format(DashboardOptions.DefaultMetricsPeriod),
     };
 
-    public static RootCommand CreateRootCommand() =>
-        new("minikube-dashboard: the MiniKube web UI (live through list+watch on the API server)") { Server, Listen, LogLevel, MetricsPeriod };
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("minikube-dashboard: the MiniKube web UI (live through list+watch on the API server)") { Server, Listen, LogLevel, MetricsPeriod };
+        foreach (var option in Credentials.All)
+        {
+            root.Options.Add(option);
+        }
+        return root;
+    }
 
     /// <summary>Options from a parse; the problems (each one line, saying what to set) when the flags do not make sense.</summary>
     public static (DashboardOptions? Options, IReadOnlyList<string> Problems) ToOptions(ParseResult parse, Func<string, string?>? environment = null)
@@ -44,6 +53,7 @@ public static class DashboardCommandLine
         {
             problems.Add($"--server \"{server}\" is not a URL such as {ClientConfig.DefaultServer}");
         }
+        var credentials = Credentials.Bind(parse, problems, environment);
         var listen = parse.GetValue(Listen) ?? "";
         if (!TryParseListen(listen, out var address, out var port))
         {
@@ -64,7 +74,7 @@ public static class DashboardCommandLine
         {
             return (null, problems);
         }
-        return (new DashboardOptions { Server = server, ListenAddress = address!, ListenPort = port, LogLevel = level, MetricsPeriod = period }, problems);
+        return (new DashboardOptions { Server = server, Credentials = credentials, ListenAddress = address!, ListenPort = port, LogLevel = level, MetricsPeriod = period }, problems);
     }
 
     /// <summary><c>127.0.0.1:8443</c>, <c>[::1]:8443</c>, or <c>localhost:8443</c> (loopback).</summary>

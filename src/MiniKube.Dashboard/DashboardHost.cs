@@ -36,7 +36,7 @@ public sealed class DashboardHost : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => new MiniKubeClient(options.Server));
+        services.AddSingleton(_ => new MiniKubeClient(options.Server, options.Credentials));
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<IClusterView>(sp => sp.GetRequiredService<ClusterStore>());
         services.AddSingleton<DashboardActions>();

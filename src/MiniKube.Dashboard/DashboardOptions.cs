@@ -10,6 +10,9 @@ public sealed record DashboardOptions
     /// <summary>The API server's gRPC URL.</summary>
     public required string Server { get; init; }
 
+    /// <summary>What the dashboard presents to the API server and whom it trusts (<c>--token</c>, <c>--certificate-authority</c>, …).</summary>
+    public MiniKube.Client.ClientCredentials Credentials { get; init; } = MiniKube.Client.ClientCredentials.None;
+
     /// <summary>The address the web UI listens on (loopback unless told otherwise).</summary>
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 

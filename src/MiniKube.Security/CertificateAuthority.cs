@@ -56,7 +56,17 @@ public sealed class CertificateAuthority : IDisposable
     public void Save(string certificatePath, string keyPath) => PemFiles.Write(Certificate, certificatePath, keyPath);
 
     /// <summary>A TLS server certificate for <paramref name="dnsNames"/> and <paramref name="ipAddresses"/> (clients check SANs, not the CN).</summary>
-    public X509Certificate2 IssueServing(string commonName, IEnumerable<string> dnsNames, IEnumerable<IPAddress> ipAddresses, TimeSpan? validity = null)
+    public X509Certificate2 IssueServing(string commonName, IEnumerable<string> dnsNames, IEnumerable<IPAddress> ipAddresses, TimeSpan? validity = null) =>
+        Issue(Name(commonName, []), [ServerAuth], SubjectAlternativeNames(dnsNames, ipAddresses), validity);
+
+    /// <summary>
+    /// A certificate for both ends of TLS (server and client authentication), as etcd's server and peer certificates must be:
+    /// peers dial each other with it, and etcd's own gRPC gateway presents its serving certificate to its client port.
+    /// </summary>
+    public X509Certificate2 IssuePeer(string commonName, IEnumerable<string> dnsNames, IEnumerable<IPAddress> ipAddresses, TimeSpan? validity = null) =>
+        Issue(Name(commonName, []), [ServerAuth, ClientAuth], SubjectAlternativeNames(dnsNames, ipAddresses), validity);
+
+    private static X509Extension SubjectAlternativeNames(IEnumerable<string> dnsNames, IEnumerable<IPAddress> ipAddresses)
     {
         var san = new SubjectAlternativeNameBuilder();
         foreach (var dns in dnsNames)
@@ -67,20 +77,20 @@ public sealed class CertificateAuthority : IDisposable
         {
             san.AddIpAddress(ip);
         }
-        return Issue(Name(commonName, []), ServerAuth, san.Build(), validity);
+        return san.Build();
     }
 
     /// <summary>A TLS client certificate: Kubernetes takes the user from the CN and the groups from the O values.</summary>
     public X509Certificate2 IssueClient(string commonName, IEnumerable<string> organizations, TimeSpan? validity = null) =>
-        Issue(Name(commonName, organizations), ClientAuth, subjectAlternativeNames: null, validity);
+        Issue(Name(commonName, organizations), [ClientAuth], subjectAlternativeNames: null, validity);
 
-    private X509Certificate2 Issue(X500DistinguishedName subject, string usage, X509Extension? subjectAlternativeNames, TimeSpan? validity)
+    private X509Certificate2 Issue(X500DistinguishedName subject, string[] usages, X509Extension? subjectAlternativeNames, TimeSpan? validity)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], critical: false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. usages.Select(u => new Oid(u))], critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         if (subjectAlternativeNames is not null)
         {
