@@ -56,6 +56,9 @@ public class ClusterFixture : IAsyncLifetime
 
     public ClusterHome ClusterHome => new(Home, Path.Combine(Home, "config"));
 
+    /// <summary>The admin's credentials from the cluster's PKI (the API servers serve TLS and authenticate).</summary>
+    public ClientCredentials AdminCredentials => ClusterHome.Pki.AdminCredentials();
+
     public MiniKubeClient Client => _client ?? throw new InvalidOperationException("the cluster is not up");
 
     public IReadOnlyList<string> NodeNames => [.. Enumerable.Range(1, NodeCount).Select(i => $"{Name}-node-{i}")];
@@ -75,7 +78,7 @@ public class ClusterFixture : IAsyncLifetime
             throw new InvalidOperationException($"minictl cluster up failed: {up}\n{logs}");
         }
         UpOutput = up.Output;
-        _client = new MiniKubeClient(State.ServerUrl);
+        _client = new MiniKubeClient(State.ServerUrl, AdminCredentials);
     }
 
     public async Task DisposeAsync()

@@ -48,7 +48,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
     public async Task A_killed_api_server_during_a_scale_up_costs_no_client_error_and_no_watch_event_is_missed_or_repeated()
     {
         var name = "ha-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        using var client = new MiniKubeClient(cluster.State.ServerUrl, cluster.AdminCredentials);
         try
         {
             await Workloads.CreateDeploymentAsync(cluster, name, replicas: 2);
@@ -126,7 +126,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
     public async Task A_killed_api_server_during_a_rolling_update_costs_no_client_error_and_the_rollout_completes_within_max_surge()
     {
         var name = "ha-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        using var client = new MiniKubeClient(cluster.State.ServerUrl, cluster.AdminCredentials);
         try
         {
             await Workloads.CreateDeploymentAsync(cluster, name, replicas: 4);
@@ -191,7 +191,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
     public async Task Killing_an_etcd_follower_and_then_the_etcd_leader_keeps_writes_going_and_pods_running_untouched()
     {
         var name = "ha-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        using var client = new MiniKubeClient(cluster.State.ServerUrl, cluster.AdminCredentials);
         try
         {
             await Workloads.CreateDeploymentAsync(cluster, name, replicas: 2);
@@ -326,7 +326,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
             await KillAndWaitAsync(apiServer);
         }
         await RestoreAsync();
-        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        using var client = new MiniKubeClient(cluster.State.ServerUrl, cluster.AdminCredentials);
         await Eventually.WaitAsync(async () => (await client.ListAsync<Node>()).Items.Count(n => n.Status?.Conditions?.Any(c => c.Type == NodeConditionType.Ready && c.Status == ConditionStatus.True) == true) == 2,
             Workloads.Timeout, "both nodes Ready through the restarted API servers");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -360,7 +360,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         // SIGSTOP: the API server's socket stays open but nothing answers, as when its host or container vanishes. With the
         // client's old pings (20 s + 10 s) the watch resumed after 32.4 s; now after ~12 s.
         var name = "ha-sa-" + Guid.NewGuid().ToString("N")[..6];
-        using var client = new MiniKubeClient(cluster.State.ServerUrl);
+        using var client = new MiniKubeClient(cluster.State.ServerUrl, cluster.AdminCredentials);
         var start = (await client.ListAsync<ConfigMap>("default", labelSelector: "test=" + name)).ResourceVersion;
         var seen = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
@@ -372,7 +372,7 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
             }
         });
         var victim = cluster.State.Components.Single(c => c.Role == ClusterComponents.ApiServer && c.Command.Contains(PortOf(client.CurrentServer)));
-        using var writer = new MiniKubeClient(string.Join(',', ClientConfig.ParseServers(cluster.State.ServerUrl).Where(u => !victim.Command.Contains(PortOf(u)))));
+        using var writer = new MiniKubeClient(string.Join(',', ClientConfig.ParseServers(cluster.State.ServerUrl).Where(u => !victim.Command.Contains(PortOf(u)))), cluster.AdminCredentials);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {

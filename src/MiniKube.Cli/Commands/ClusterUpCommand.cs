@@ -78,6 +78,7 @@ public sealed class ClusterUpCommand(CommandRunner runner)
         text.WriteLine();
         text.WriteLine(headline);
         text.WriteLine($"  API server  {state.ServerUrl} (minictl finds it through {ClusterHome.Display(home.ConfigFile)})");
+        text.WriteLine($"  security    TLS, client certificates and RBAC; CA and certificates in {ClusterHome.Display(home.PkiDirectory)}/, minictl and kubectl as {MiniKube.Cluster.ClusterPki.AdminUser}");
         text.WriteLine($"  dashboard   {state.DashboardUrl}");
         text.WriteLine($"  nodes       {string.Join(", ", state.NodeNames)}");
         text.WriteLine($"  logs        {ClusterHome.Display(home.LogDirectory)}/");

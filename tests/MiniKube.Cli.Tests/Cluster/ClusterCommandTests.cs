@@ -146,8 +146,9 @@ public sealed class ClusterCommandTests : IDisposable
             .With(new ComponentRecord { Name = "etcd", Role = "etcd", Pid = 2, LogFile = "/l", Command = ["x"] });
         var fresh = Commands.ClusterUpCommand.Summary(new UpResult(state, ["etcd", "apiserver"], [], TimeSpan.FromSeconds(3.21)), _home.Home);
         Assert.Contains("Cluster \"dev\" is up: 2 nodes Ready in 3.2 s.", fresh, StringComparison.Ordinal);
-        Assert.Contains("API server  http://127.0.0.1:21003", fresh, StringComparison.Ordinal);
+        Assert.Contains("API server  https://127.0.0.1:21003", fresh, StringComparison.Ordinal);
         Assert.Contains("dashboard   http://127.0.0.1:21005", fresh, StringComparison.Ordinal);
+        Assert.Contains("security    TLS, client certificates and RBAC; CA and certificates in " + ClusterHome.Display(_home.Home.PkiDirectory) + "/, minictl and kubectl as kubernetes-admin", fresh, StringComparison.Ordinal);
         Assert.Contains("minictl get nodes", fresh, StringComparison.Ordinal);
 
         var again = Commands.ClusterUpCommand.Summary(new UpResult(state, [], [], TimeSpan.FromSeconds(0.5)), _home.Home);

@@ -77,8 +77,19 @@ public sealed class ClusterComponentsTests
 
         foreach (var name in new[] { "scheduler", "controller-manager", "kubelet-dev-node-2", "dashboard" })
         {
-            Assert.Equal("http://127.0.0.1:21003", After(specs[name].Command, "--server"));
+            Assert.Equal("https://127.0.0.1:21003", After(specs[name].Command, "--server"));
+            Assert.Equal(Home.Pki.CaCertificate, After(specs[name].Command, "--certificate-authority"));
         }
+        // Each component presents its own identity.
+        Assert.Equal(Home.Pki.Scheduler.Certificate, After(specs["scheduler"].Command, "--client-certificate"));
+        Assert.Equal(Home.Pki.ControllerManager.Key, After(specs["controller-manager"].Command, "--client-key"));
+        Assert.Equal(Home.Pki.KubeletClient("dev-node-2").Certificate, After(specs["kubelet-dev-node-2"].Command, "--client-certificate"));
+        Assert.Equal(Home.Pki.Dashboard.Certificate, After(specs["dashboard"].Command, "--client-certificate"));
+        Assert.Equal(Home.Pki.Proxy.Certificate, After(specs["proxy"].Command, "--client-certificate"));
+        Assert.Equal(Home.Pki.ApiServer.Certificate, After(api, "--tls-cert-file"));
+        Assert.Equal(Home.Pki.ApiServer.Key, After(api, "--tls-private-key-file"));
+        Assert.Equal(Home.Pki.CaCertificate, After(api, "--client-ca-file"));
+        Assert.Equal("RBAC", After(api, "--authorization-mode"));
         Assert.Contains("--leader-elect=false", specs["scheduler"].Command);
         Assert.Contains("--leader-elect=false", specs["controller-manager"].Command);
 
@@ -98,7 +109,7 @@ public sealed class ClusterComponentsTests
     {
         var proxy = For(State()).Single(s => s.Role == ClusterComponents.Proxy);
         Assert.EndsWith("minikube-proxy.dll", proxy.Command[1], StringComparison.Ordinal);
-        Assert.Equal(("http://127.0.0.1:21003", "dev-node-1"), (After(proxy.Command, "--server"), After(proxy.Command, "--node-name")));
+        Assert.Equal(("https://127.0.0.1:21003", "dev-node-1"), (After(proxy.Command, "--server"), After(proxy.Command, "--node-name")));
         var dev = ProxyIdentity.For("dev");
         Assert.Equal((dev.ChainPrefix, dev.Bridge, dev.ClusterDnsIP, "0"),
             (After(proxy.Command, "--iptables-chain-prefix"), After(proxy.Command, "--bridge-name"), After(proxy.Command, "--cluster-dns-ip"), After(proxy.Command, "--dns-port")));
@@ -191,7 +202,7 @@ public sealed class ClusterComponentsTests
             Assert.IsType<EtcdMemberCheck>(specs[name].Health);
         }
         Assert.Equal(3, specs.Values.Where(s => s.Role == ClusterComponents.Etcd).Select(s => s.DataDirectories.Single()).Distinct().Count());
-        const string Servers = "http://127.0.0.1:21003,http://127.0.0.1:21013,http://127.0.0.1:21023";
+        const string Servers = "https://127.0.0.1:21003,https://127.0.0.1:21013,https://127.0.0.1:21023";
         Assert.Equal(Servers, state.ServerUrl);
         foreach (var name in new[] { "apiserver", "apiserver-2", "apiserver-3" })
         {

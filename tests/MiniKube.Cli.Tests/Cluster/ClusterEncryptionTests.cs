@@ -39,7 +39,7 @@ public sealed class ClusterEncryptionTests : IAsyncLifetime
         var api = state.Components.Single(c => c.Name == "apiserver").Command;
         Assert.Equal(path, api[api.ToList().IndexOf("--encryption-provider-config") + 1]);
 
-        using (var client = new MiniKubeClient(state.ServerUrl))
+        using (var client = new MiniKubeClient(state.ServerUrl, _home.Home.Pki.AdminCredentials()))
         {
             await client.CreateAsync(new Secret
             {
@@ -57,7 +57,7 @@ public sealed class ClusterEncryptionTests : IAsyncLifetime
         var again = await _home.MinictlAsync("cluster", "up");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(config, await File.ReadAllTextAsync(path));
-        using (var client = new MiniKubeClient(new ClusterStateStore(_home.Home).Load()!.ServerUrl))
+        using (var client = new MiniKubeClient(new ClusterStateStore(_home.Home).Load()!.ServerUrl, _home.Home.Pki.AdminCredentials()))
         {
             var secret = await client.GetAsync<Secret>("kept", "default");
             Assert.Equal("s3cr3t-value", System.Text.Encoding.UTF8.GetString(secret.Data!["token"]));

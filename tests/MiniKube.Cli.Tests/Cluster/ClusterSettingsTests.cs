@@ -22,7 +22,7 @@ public sealed class ClusterSettingsTests
         Assert.All(ports, p => Assert.InRange(p, 20000, 29999));
         Assert.All(ports, p => Assert.True(Ports.IsFree(p)));
         Assert.Equal(Now, state.CreatedAt);
-        Assert.Equal($"http://127.0.0.1:{state.ApiGrpcPort}", state.ServerUrl);
+        Assert.Equal($"https://127.0.0.1:{state.ApiGrpcPort}", state.ServerUrl);
     }
 
     [Fact]
