@@ -58,9 +58,10 @@ public static class ReactionBenchmark
                 await output.WriteLineAsync("cluster up failed:\n" + up.Output).ConfigureAwait(false);
                 return 1;
             }
-            var state = new ClusterStateStore(new ClusterHome(home, Path.Combine(home, "config"))).Load()
+            var clusterHome = new ClusterHome(home, Path.Combine(home, "config"));
+            var state = new ClusterStateStore(clusterHome).Load()
                 ?? throw new InvalidOperationException("cluster up left no state in " + home);
-            using var client = new MiniKubeClient(state.ServerUrl);
+            using var client = new MiniKubeClient(state.ServerUrl, clusterHome.Pki.AdminCredentials());
             var results = await MeasureAsync(client, home, flags, flag, options, output, ct).ConfigureAwait(false);
             await WriteTableAsync(results, options, output, load).ConfigureAwait(false);
             return 0;

@@ -75,6 +75,28 @@ public sealed class ClusterFilesTests : IDisposable
     }
 
     [Fact]
+    public void Up_writes_the_admin_credentials_minictl_resolves_without_flags_and_purge_removes_them()
+    {
+        var config = _home.Home.ConfigFile;
+        var pki = _home.Home.Pki;
+        pki.Ensure(["n1"], TimeProvider.System);
+        File.WriteAllText(config, "other: value\ntoken: kept\n");
+
+        ClientConfigFile.Write(config, "https://127.0.0.1:21003", pki.CaCertificate, pki.Admin);
+        ClientConfigFile.Write(config, "https://127.0.0.1:21003", pki.CaCertificate, pki.Admin);
+
+        var lines = File.ReadAllLines(config);
+        Assert.Equal(["other: value", "token: kept", "server: https://127.0.0.1:21003", "certificate-authority: " + pki.CaCertificate,
+            "client-certificate: " + pki.Admin.Certificate, "client-key: " + pki.Admin.Key], lines);
+        var credentials = ClientConfig.ResolveCredentials(new ClientConfig.CredentialFlags(), _home.Variable);
+        Assert.Equal("O=system:masters, CN=kubernetes-admin", credentials.ClientCertificate!.Subject);
+        Assert.Single(credentials.CertificateAuthorities);
+
+        Assert.True(ClientConfigFile.RemoveIfServer(config, "https://127.0.0.1:21003"));
+        Assert.Equal(["other: value", "token: kept"], File.ReadAllLines(config));
+    }
+
+    [Fact]
     public void Without_MINIKUBE_HOME_the_home_is_dot_minikube()
     {
         Assert.Equal(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".minikube"),

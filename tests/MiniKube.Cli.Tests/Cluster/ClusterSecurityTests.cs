@@ -104,6 +104,13 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
             Assert.Equal(node, running.Spec!.NodeName);
         }
 
+        // The dashboard, as minikube-dashboard: its nodes page lists the node (its informers list and watch over TLS).
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            await Eventually.WaitAsync(async () => (await http.GetStringAsync(state.DashboardUrl + "/nodes")).Contains(node, StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), $"the dashboard's /nodes page to show {node}");
+        }
+
         // A second up (after down) reuses every file, and the clients still work.
         var down = await _home.MinictlAsync("cluster", "down");
         Assert.True(down.ExitCode == 0, down.ToString());

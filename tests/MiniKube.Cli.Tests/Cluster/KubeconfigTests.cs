@@ -59,6 +59,23 @@ public sealed class KubeconfigTests : IDisposable
         Assert.False(Kubeconfig.RemoveCluster(Path.Combine(_dir, "absent"), "mini"));
     }
 
+    [Fact]
+    public void A_secured_cluster_carries_its_ca_inline_and_the_admin_certificate_files()
+    {
+        Directory.CreateDirectory(_dir);
+        var ca = Path.Combine(_dir, "ca.crt");
+        System.IO.File.WriteAllText(ca, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+
+        Kubeconfig.AddCluster(File, "mini", "https://127.0.0.1:1234", ca, new CertificatePair("/p/admin.crt", "/p/admin.key"));
+
+        var text = System.IO.File.ReadAllText(File);
+        Assert.Contains("server: https://127.0.0.1:1234", text, StringComparison.Ordinal);
+        Assert.Contains("certificate-authority-data: " + Convert.ToBase64String(System.IO.File.ReadAllBytes(ca)), text, StringComparison.Ordinal);
+        Assert.Contains("client-certificate: /p/admin.crt", text, StringComparison.Ordinal);
+        Assert.Contains("client-key: /p/admin.key", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("token:", text, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dir))
