@@ -31,7 +31,7 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
         using var stopChurn = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var churning = Task.Run(() => churn.RunAsync(stopChurn.Token), CancellationToken.None);
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < options.Duration)
+        while (clock.Elapsed < options.Duration || (faults.Values.Sum() < options.MinFaults && clock.Elapsed < options.MaxDuration))
         {
             await Task.Delay(options.FaultInterval, cancellationToken).ConfigureAwait(false);
             var targets = faults.Keys.Order(StringComparer.Ordinal).ToList();
@@ -50,7 +50,10 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
                 await component.StartAsync(cancellationToken).ConfigureAwait(false);
             }
             faults[target]++;
+            // A slow restart leaves fewer faults in the run; the log says which component took the time.
+            log.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s: {target} back");
         }
+        var faultPhase = clock.Elapsed;
         var lastFault = Stopwatch.StartNew();
         await stopChurn.CancelAsync().ConfigureAwait(false);
         await churning.ConfigureAwait(false);
@@ -75,7 +78,7 @@ public sealed class ChaosHarness(ChaosOptions options, TextWriter log)
         }
 
         var violations = checker.Violations;
-        return new ChaosReport(options.Duration, faults, [.. violations.Select(v => $"{v.Invariant}: {v.What}")],
+        return new ChaosReport(faultPhase, faults, [.. violations.Select(v => $"{v.Invariant}: {v.What}")],
             violations.GroupBy(v => v.Invariant, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
             converged, options.ConvergenceTimeout, churn.Operations, churn.Errors, watch.EventsChecked, watch.Relists, checker.PodsCreated,
             ContainersChecked: plane.DockerNode is not null);

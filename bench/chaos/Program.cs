@@ -14,15 +14,20 @@ var dockerNode = new Option<bool>("--docker-node")
 {
     Description = "One node of real Docker containers instead of three hollow ones (checks that no container outlives its pod); 2 Deployments of up to 4 replicas",
 };
+var minFaults = new Option<int>("--min-faults")
+{
+    Description = "Keep injecting past --duration (up to three times it) until this many faults were injected, for machines where restarts are slow",
+};
 var seed = new Option<int>("--seed") { Description = "Seed of the random faults and churn (default: the time)", DefaultValueFactory = _ => Environment.TickCount };
 var root = new RootCommand("bench/chaos: kill -9 a random component every few seconds under churn; invariants checked all along; convergence timed")
 {
-    duration, interval, converge, seed, controlPlanes, dockerNode,
+    duration, interval, converge, seed, controlPlanes, dockerNode, minFaults,
 };
 root.SetAction(async (parse, ct) =>
 {
     var options = new ChaosOptions(TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(interval)),
-        TimeSpan.FromSeconds(parse.GetValue(converge)), parse.GetValue(seed), ControlPlanes: parse.GetValue(controlPlanes));
+        TimeSpan.FromSeconds(parse.GetValue(converge)), parse.GetValue(seed), ControlPlanes: parse.GetValue(controlPlanes),
+        MinFaults: parse.GetValue(minFaults));
     if (parse.GetValue(dockerNode))
     {
         options = options.OnDockerNode();

@@ -16,6 +16,12 @@ public static class ApiServerCommandLine
         Description = "Comma-separated etcd client URLs",
         DefaultValueFactory = _ => string.Join(',', Defaults.EtcdServers),
     };
+    private static readonly Option<string?> EtcdCAFile = new("--etcd-cafile")
+    {
+        Description = "PEM bundle of the CAs an https etcd's serving certificate must chain to (without it: the system's roots)",
+    };
+    private static readonly Option<string?> EtcdCertFile = new("--etcd-certfile") { Description = "PEM client certificate for etcd's --client-cert-auth" };
+    private static readonly Option<string?> EtcdKeyFile = new("--etcd-keyfile") { Description = "PEM private key of --etcd-certfile" };
     private static readonly Option<string> EtcdPrefix = new("--etcd-prefix") { Description = "Key prefix of every object in etcd", DefaultValueFactory = _ => Defaults.EtcdPrefix };
     private static readonly Option<string> BindAddress = new("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => Defaults.BindAddress };
     private static readonly Option<int> Port = new("--port") { Description = "HTTP/1.1 port: /healthz, /readyz, /version (0 = any free port)", DefaultValueFactory = _ => Defaults.Port };
@@ -98,7 +104,7 @@ public static class ApiServerCommandLine
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
-        EtcdServers, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
+        EtcdServers, EtcdCAFile, EtcdCertFile, EtcdKeyFile, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
         ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
         EncryptionProviderConfig, AuditLogPath, AuditPolicyFile,
         PodSecurityDefaultEnforce,
@@ -122,6 +128,9 @@ public static class ApiServerCommandLine
             MetricResolution = GoDuration.ParseFlag(MetricResolution.Name, parse.GetValue(MetricResolution), problems),
             KubeletRequestTimeout = GoDuration.ParseFlag(KubeletRequestTimeout.Name, parse.GetValue(KubeletRequestTimeout), problems),
             EtcdServers = parse.GetValue(EtcdServers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            EtcdCAFile = FileFlag(parse, EtcdCAFile),
+            EtcdCertFile = FileFlag(parse, EtcdCertFile),
+            EtcdKeyFile = FileFlag(parse, EtcdKeyFile),
             EtcdPrefix = parse.GetValue(EtcdPrefix)!,
             BindAddress = parse.GetValue(BindAddress)!,
             Port = parse.GetValue(Port),

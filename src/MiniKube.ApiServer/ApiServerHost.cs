@@ -20,7 +20,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _listeners = new ListenOptions[2];
 
-    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, Authenticators security)
+    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, Authenticators security, EtcdStorageOptions etcdOptions)
     {
         var authenticator = security.Chain;
         Options = options;
@@ -56,11 +56,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var encryption = options.EncryptionProviderConfig is { } encryptionConfig ? EncryptionConfiguration.Load(encryptionConfig) : null;
         services.AddSingleton<IObjectStore>(_ =>
         {
-            var etcd = new EtcdObjectStore(new EtcdStorageOptions
-            {
-                Endpoints = options.EtcdServers,
-                Prefix = options.EtcdPrefix,
-            });
+            var etcd = new EtcdObjectStore(etcdOptions);
             return encryption is null ? etcd : new EncryptingObjectStore(etcd, encryption, options.EtcdPrefix);
         });
         services.AddSingleton<ObjectCodec>();
@@ -172,7 +168,7 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     private string Host => Options.BindAddress is "0.0.0.0" ? "127.0.0.1" : Options.BindAddress.Contains(':') ? $"[{Options.BindAddress}]" : Options.BindAddress;
 
-    /// <exception cref="AuthenticationConfigException">A token or CA file cannot be used (the message says where).</exception>
+    /// <exception cref="AuthenticationConfigException">A token, CA or etcd client file cannot be used (the message says where).</exception>
     public static ApiServerHost Create(ApiServerOptions options, LogEventLevel minimumLevel = LogEventLevel.Information)
     {
         var problems = options.Validate();
@@ -180,7 +176,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         {
             throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
-        return new ApiServerHost(options, minimumLevel, Authenticators.From(options));
+        return new ApiServerHost(options, minimumLevel, Authenticators.From(options), EtcdClientTls.StorageOptions(options));
     }
 
     /// <summary>Checks etcd answers, starts serving, and waits until the watch caches and system namespaces are ready.</summary>

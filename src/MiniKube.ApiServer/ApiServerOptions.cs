@@ -9,6 +9,18 @@ public sealed class ApiServerOptions
     /// <summary>etcd client URLs (<c>--etcd-servers</c>).</summary>
     public IList<string> EtcdServers { get; set; } = ["http://127.0.0.1:2379"];
 
+    /// <summary>
+    /// PEM bundle of the CAs an https etcd's serving certificate must chain to (<c>--etcd-cafile</c>). Without it an https
+    /// etcd is checked against the system's roots, as in Kubernetes.
+    /// </summary>
+    public string? EtcdCAFile { get; set; }
+
+    /// <summary>PEM client certificate shown to etcd (<c>--etcd-certfile</c>), for an etcd started with <c>--client-cert-auth</c>.</summary>
+    public string? EtcdCertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="EtcdCertFile"/> (<c>--etcd-keyfile</c>).</summary>
+    public string? EtcdKeyFile { get; set; }
+
     /// <summary>Key prefix in etcd (<c>--etcd-prefix</c>); Kubernetes' default.</summary>
     public string EtcdPrefix { get; set; } = "/registry";
 
@@ -124,6 +136,22 @@ public sealed class ApiServerOptions
             {
                 problems.Add($"--etcd-servers: \"{server}\" is not a URL such as http://127.0.0.1:2379");
             }
+        }
+        foreach (var (flag, file) in new[] { ("--etcd-cafile", EtcdCAFile), ("--etcd-certfile", EtcdCertFile), ("--etcd-keyfile", EtcdKeyFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                problems.Add($"{flag}: file \"{file}\" does not exist");
+            }
+        }
+        if ((EtcdCertFile is null) != (EtcdKeyFile is null))
+        {
+            problems.Add("--etcd-certfile and --etcd-keyfile go together: set both to show etcd a client certificate, or neither");
+        }
+        if ((EtcdCAFile ?? EtcdCertFile ?? EtcdKeyFile) is not null
+            && EtcdServers.FirstOrDefault(s => s.StartsWith("http:", StringComparison.OrdinalIgnoreCase)) is { } plaintext)
+        {
+            problems.Add($"--etcd-servers: \"{plaintext}\" is plaintext, but --etcd-cafile/--etcd-certfile/--etcd-keyfile are set: use https URLs");
         }
         if (!IPAddress.TryParse(BindAddress, out _))
         {

@@ -45,7 +45,8 @@ internal sealed class Authenticators
         return new Authenticators(new UnionAuthenticator(chain), serving, clientCertificates);
     }
 
-    private static T Load<T>(string flag, string path, Func<T> load)
+    /// <summary>Runs <paramref name="load"/>; a file it cannot use fails start with the flag and the path.</summary>
+    internal static T Load<T>(string flag, string path, Func<T> load)
     {
         try
         {

@@ -77,6 +77,24 @@ public sealed class ApiServerCommandLineTests
     }
 
     [Fact]
+    public void The_etcd_client_flags_reach_the_options_and_are_checked()
+    {
+        var existing = typeof(ApiServerCommandLineTests).Assembly.Location;
+        var (options, problems) = Parse("--etcd-servers", "https://127.0.0.1:2379", "--etcd-cafile", existing, "--etcd-certfile", existing, "--etcd-keyfile", existing);
+        Assert.Empty(problems);
+        Assert.Equal((existing, existing, existing), (options!.EtcdCAFile, options.EtcdCertFile, options.EtcdKeyFile));
+        // https without --etcd-cafile trusts the system's roots, as Kubernetes does.
+        Assert.Empty(Parse("--etcd-servers", "https://127.0.0.1:2379").Problems);
+
+        Assert.Equal("--etcd-certfile: file \"/nonexistent/etcd.crt\" does not exist",
+            Assert.Single(Parse("--etcd-servers", "https://127.0.0.1:2379", "--etcd-certfile", "/nonexistent/etcd.crt", "--etcd-keyfile", existing).Problems));
+        Assert.Equal("--etcd-certfile and --etcd-keyfile go together: set both to show etcd a client certificate, or neither",
+            Assert.Single(Parse("--etcd-servers", "https://127.0.0.1:2379", "--etcd-certfile", existing).Problems));
+        Assert.Equal("--etcd-servers: \"http://127.0.0.1:2379\" is plaintext, but --etcd-cafile/--etcd-certfile/--etcd-keyfile are set: use https URLs",
+            Assert.Single(Parse("--etcd-cafile", existing).Problems));
+    }
+
+    [Fact]
     public async Task The_process_exits_2_with_one_line_on_bad_flags()
     {
         var (code, stderr) = await ComponentProcess.RunToExitAsync("minikube-apiserver", ["--metric-resolution", "often"], TimeSpan.FromSeconds(60));

@@ -18,7 +18,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     public async Task A_minute_of_random_kill_9s_under_churn_breaks_no_invariant_and_the_cluster_converges(int controlPlanes, bool dockerNode)
     {
         var options = new ChaosOptions(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(4), TimeSpan.FromMinutes(3), Seed: Environment.TickCount,
-            ControlPlanes: controlPlanes);
+            ControlPlanes: controlPlanes, MinFaults: 3);
         if (dockerNode)
         {
             options = options.OnDockerNode();

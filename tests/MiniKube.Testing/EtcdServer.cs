@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using MiniKube.Security;
 
 namespace MiniKube.Testing;
 
@@ -19,11 +21,14 @@ public sealed class EtcdServer : IAsyncDisposable
 
     private readonly ProcessOutputBuffer _output;
     private readonly ProcessStartInfo _startInfo;
+    private readonly EtcdTlsFiles? _tls;
     private Process _process;
     private int _disposed;
 
-    private EtcdServer(Process process, ProcessStartInfo startInfo, ProcessOutputBuffer output, string dataDir, int clientPort, int peerPort)
+    private EtcdServer(Process process, ProcessStartInfo startInfo, ProcessOutputBuffer output, string dataDir, int clientPort, int peerPort,
+        EtcdTlsFiles? tls)
     {
+        _tls = tls;
         _process = process;
         _startInfo = startInfo;
         _output = output;
@@ -33,8 +38,8 @@ public sealed class EtcdServer : IAsyncDisposable
         ProcessId = process.Id;
     }
 
-    /// <summary>The client endpoint, e.g. <c>http://127.0.0.1:23791</c>.</summary>
-    public string ClientUrl => $"http://127.0.0.1:{ClientPort}";
+    /// <summary>The client endpoint, e.g. <c>http://127.0.0.1:23791</c> (https with TLS).</summary>
+    public string ClientUrl => $"{(_tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}";
 
     public int ClientPort { get; }
 
@@ -54,11 +59,21 @@ public sealed class EtcdServer : IAsyncDisposable
         (await StartClusterAsync(1, extraArguments, cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>
+    /// A private etcd serving clients over TLS only (<c>--cert-file</c>, <c>--key-file</c>) and requiring a client certificate
+    /// from <see cref="EtcdTlsFiles.CAFile"/> (<c>--client-cert-auth --trusted-ca-file</c>); see <see cref="TlsEtcd"/>.
+    /// </summary>
+    public static async Task<EtcdServer> StartAsync(EtcdTlsFiles tls, CancellationToken cancellationToken = default) =>
+        (await StartClusterAsync(1, [], tls, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
     /// A private etcd cluster of <paramref name="members"/> members (real Raft: one <c>--initial-cluster</c> of them all,
     /// on loopback ports). Each member can be killed and restarted on its own; a majority keeps the cluster writable.
     /// </summary>
-    public static async Task<IReadOnlyList<EtcdServer>> StartClusterAsync(int members, IReadOnlyList<string> extraArguments,
-        CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<EtcdServer>> StartClusterAsync(int members, IReadOnlyList<string> extraArguments,
+        CancellationToken cancellationToken = default) => StartClusterAsync(members, extraArguments, tls: null, cancellationToken);
+
+    private static async Task<IReadOnlyList<EtcdServer>> StartClusterAsync(int members, IReadOnlyList<string> extraArguments, EtcdTlsFiles? tls,
+        CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(members, 1);
         var executable = FindExecutable() ?? throw new FileNotFoundException(NotFoundMessage);
@@ -67,7 +82,7 @@ public sealed class EtcdServer : IAsyncDisposable
         {
             try
             {
-                return await TryStartClusterAsync(executable, members, extraArguments, cancellationToken).ConfigureAwait(false);
+                return await TryStartClusterAsync(executable, members, extraArguments, tls, cancellationToken).ConfigureAwait(false);
             }
             catch (PortInUseException ex)
             {
@@ -80,20 +95,20 @@ public sealed class EtcdServer : IAsyncDisposable
             $"etcd could not bind free ports in {StartAttempts} attempts; last failure: {previousFailure}");
     }
 
-    private sealed record Member(string Name, string DataDir, int ClientPort, int PeerPort)
+    private sealed record Member(string Name, string DataDir, int ClientPort, int PeerPort, bool Tls)
     {
-        public string ClientUrl => $"http://127.0.0.1:{ClientPort}";
+        public string ClientUrl => $"{(Tls ? "https" : "http")}://127.0.0.1:{ClientPort}";
 
         public string PeerUrl => $"http://127.0.0.1:{PeerPort}";
     }
 
     private static async Task<IReadOnlyList<EtcdServer>> TryStartClusterAsync(string executable, int count, IReadOnlyList<string> extraArguments,
-        CancellationToken cancellationToken)
+        EtcdTlsFiles? tls, CancellationToken cancellationToken)
     {
         var members = Enumerable.Range(0, count).Select(_ =>
         {
             var dataDir = NewDataDirPath();
-            return new Member(Path.GetFileName(dataDir), dataDir, FreePort.Get(), FreePort.Get());
+            return new Member(Path.GetFileName(dataDir), dataDir, FreePort.Get(), FreePort.Get(), tls is not null);
         }).ToList();
         var initialCluster = string.Join(',', members.Select(m => $"{m.Name}={m.PeerUrl}"));
         var servers = new List<EtcdServer>();
@@ -102,7 +117,7 @@ public sealed class EtcdServer : IAsyncDisposable
             // All at once: a member of a cluster is healthy only once a majority runs.
             foreach (var member in members)
             {
-                servers.Add(Launch(executable, member, initialCluster, token: members[0].Name, extraArguments));
+                servers.Add(Launch(executable, member, initialCluster, token: members[0].Name, extraArguments, tls));
             }
             foreach (var server in servers)
             {
@@ -124,7 +139,8 @@ public sealed class EtcdServer : IAsyncDisposable
         }
     }
 
-    private static EtcdServer Launch(string executable, Member member, string initialCluster, string token, IReadOnlyList<string> extraArguments)
+    private static EtcdServer Launch(string executable, Member member, string initialCluster, string token, IReadOnlyList<string> extraArguments,
+        EtcdTlsFiles? tls)
     {
         var startInfo = new ProcessStartInfo(executable)
         {
@@ -146,7 +162,8 @@ public sealed class EtcdServer : IAsyncDisposable
                      "--initial-cluster-token", token,
                      "--logger", "zap",
                      "--log-outputs", "stderr",
-                 }.Concat(extraArguments))
+                 }.Concat(tls is null ? [] : ["--cert-file", tls.ServerCertFile, "--key-file", tls.ServerKeyFile, "--trusted-ca-file", tls.CAFile, "--client-cert-auth"])
+                 .Concat(extraArguments))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -162,7 +179,7 @@ public sealed class EtcdServer : IAsyncDisposable
             DeleteDirectory(member.DataDir);
             throw;
         }
-        return new EtcdServer(process, startInfo, output, member.DataDir, member.ClientPort, member.PeerPort);
+        return new EtcdServer(process, startInfo, output, member.DataDir, member.ClientPort, member.PeerPort, tls);
     }
 
     private static Process Launch(ProcessStartInfo startInfo, ProcessOutputBuffer output)
@@ -204,7 +221,7 @@ public sealed class EtcdServer : IAsyncDisposable
 
     private async Task WaitHealthyAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(HealthHandler()) { Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(20);
         var lastAnswer = "no answer yet";
@@ -253,9 +270,25 @@ public sealed class EtcdServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills etcd (and anything it spawned), waits for it to exit and deletes its data directory.</summary>
+    /// <summary>Over TLS, /health too wants a client certificate and is checked against the test CA only.</summary>
+    private SocketsHttpHandler HealthHandler()
+    {
+        var handler = new SocketsHttpHandler();
+        if (_tls is not null)
+        {
+            var client = PemFiles.ReadCertificateWithKey(_tls.ClientCertFile, _tls.ClientKeyFile);
+            handler.SslOptions.ClientCertificates = [client];
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => client;
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.AddRange(PemFiles.ReadBundle(_tls.CAFile));
+            handler.SslOptions.CertificateChainPolicy = policy;
+        }
+        return handler;
+    }
+
     /// <summary>Runs <c>etcdctl</c> (Debian's etcd-client) against this server, as an operator would; fails on a non-zero exit.</summary>
-    public Task<string> EtcdctlAsync(params string[] arguments) => Etcdctl.RunAsync(ClientUrl, arguments);
+    public Task<string> EtcdctlAsync(params string[] arguments) =>
+        Etcdctl.RunAsync(ClientUrl, _tls is null ? arguments : ["--cacert", _tls.CAFile, "--cert", _tls.ClientCertFile, "--key", _tls.ClientKeyFile, .. arguments]);
 
     public async ValueTask DisposeAsync()
     {
