@@ -82,13 +82,14 @@ public static partial class ClusterComponents
             yield break;
         }
         var members = state.ControlPlaneMembers;
-        var initialCluster = string.Join(',', members.Select((m, i) => EtcdMemberName(state, i + 1) + "=" + ClusterState.Loopback(m.EtcdPeerPort)));
+        var pki = layout.Home.Pki;
+        var initialCluster = string.Join(',', members.Select((m, i) => EtcdMemberName(state, i + 1) + "=" + ClusterState.SecureLoopback(m.EtcdPeerPort)));
         for (var index = 1; index <= members.Count; index++)
         {
             var member = members[index - 1];
             var name = ClusterState.MemberName(Etcd, index);
-            var client = ClusterState.Loopback(member.EtcdClientPort);
-            var peer = ClusterState.Loopback(member.EtcdPeerPort);
+            var client = ClusterState.SecureLoopback(member.EtcdClientPort);
+            var peer = ClusterState.SecureLoopback(member.EtcdPeerPort);
             var dataDirectory = layout.Home.EtcdMemberDataDirectory(index);
             yield return new ComponentSpec
             {
@@ -106,6 +107,15 @@ public static partial class ClusterComponents
                     "--initial-cluster", initialCluster,
                     "--initial-cluster-state", "new",
                     "--initial-cluster-token", state.Name,
+                    // TLS on both ports, and only certificates of the cluster CA get in (the API servers', the peers').
+                    "--cert-file", pki.EtcdServer.Certificate,
+                    "--key-file", pki.EtcdServer.Key,
+                    "--trusted-ca-file", pki.CaCertificate,
+                    "--client-cert-auth",
+                    "--peer-cert-file", pki.EtcdPeer.Certificate,
+                    "--peer-key-file", pki.EtcdPeer.Key,
+                    "--peer-trusted-ca-file", pki.CaCertificate,
+                    "--peer-client-cert-auth",
                     // Nothing else compacts this etcd: keep an hour of history. Fewer raft entries in memory than 3.4's default.
                     "--auto-compaction-mode", "periodic",
                     "--auto-compaction-retention", "1h",
@@ -145,7 +155,12 @@ public static partial class ClusterComponents
                 Role = ApiServer,
                 // The API server waits for etcd itself (--etcd-startup-timeout), so both start at once.
                 Command = DotnetCommand(layout, ApiServerAssembly, ApiServer,
+                [
                     "--etcd-servers", state.EtcdEndpoints,
+                    // A managed etcd serves TLS and wants a client certificate; an external one (--etcd-servers) is the user's.
+                    .. state.ManagedEtcd
+                        ? ["--etcd-cafile", pki.CaCertificate, "--etcd-certfile", pki.ApiServerEtcdClient.Certificate, "--etcd-keyfile", pki.ApiServerEtcdClient.Key]
+                        : Array.Empty<string>(),
                     "--port", Invariant(member.ApiHttpPort),
                     "--grpc-port", Invariant(member.ApiGrpcPort),
                     "--etcd-startup-timeout", "30",
@@ -155,7 +170,8 @@ public static partial class ClusterComponents
                     "--tls-cert-file", pki.ApiServer.Certificate,
                     "--tls-private-key-file", pki.ApiServer.Key,
                     "--client-ca-file", pki.CaCertificate,
-                    "--authorization-mode", AuthorizationMode),
+                    "--authorization-mode", AuthorizationMode,
+                ]),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(name),
                 Ports = [new(member.ApiGrpcPort, "API server gRPC"), new(member.ApiHttpPort, "API server HTTP")],

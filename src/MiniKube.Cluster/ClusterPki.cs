@@ -129,6 +129,10 @@ public sealed class ClusterPki(string directory)
     public IReadOnlyList<string> ClientFlags(CertificatePair identity) =>
         ["--certificate-authority", CaCertificate, "--client-certificate", identity.Certificate, "--client-key", identity.Key];
 
+    /// <summary>etcdctl's flags to reach the cluster's managed etcd (TLS, client-certificate auth) as the API servers do.</summary>
+    public IReadOnlyList<string> EtcdctlFlags() =>
+        ["--cacert", CaCertificate, "--cert", ApiServerEtcdClient.Certificate, "--key", ApiServerEtcdClient.Key];
+
     /// <summary>The admin's credentials (for <c>cluster up</c>'s own probes and <c>cluster status</c>); none when there is no PKI.</summary>
     public ClientCredentials AdminCredentials() => Exists
         ? new ClientCredentials

@@ -57,7 +57,7 @@ public sealed record ClusterState
     public bool ManagedEtcd => ExternalEtcd is null;
 
     [JsonIgnore]
-    public string EtcdEndpoints => ExternalEtcd ?? string.Join(',', ControlPlaneMembers.Select(m => Loopback(m.EtcdClientPort)));
+    public string EtcdEndpoints => ExternalEtcd ?? string.Join(',', ControlPlaneMembers.Select(m => SecureLoopback(m.EtcdClientPort)));
 
     /// <summary>Every API server's gRPC URL, comma-separated (<c>--server URL,URL,…</c>): clients fail over between them.</summary>
     [JsonIgnore]

@@ -445,11 +445,11 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
         return cluster.State.Find(line.Split(' ', 2)[0]) ?? throw new InvalidOperationException("no record for " + line);
     }
 
-    private static async Task<string> EtcdctlAsync(ClusterState state, params string[] args)
+    private async Task<string> EtcdctlAsync(ClusterState state, params string[] args)
     {
         var start = new System.Diagnostics.ProcessStartInfo("etcdctl") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["ETCDCTL_API"] = "3";
-        foreach (var arg in new[] { "--endpoints", state.EtcdEndpoints }.Concat(args))
+        foreach (var arg in new[] { "--endpoints", state.EtcdEndpoints }.Concat(cluster.ClusterHome.Pki.EtcdctlFlags()).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

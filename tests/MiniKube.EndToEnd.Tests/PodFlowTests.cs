@@ -97,7 +97,7 @@ public sealed class PodFlowTests(ClusterFixture cluster)
     private async Task<string> EtcdGetAsync(string key)
     {
         var start = new ProcessStartInfo("etcdctl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "--endpoints", cluster.State.EtcdEndpoints, "get", key, "--print-value-only" })
+        foreach (var arg in new[] { "--endpoints", cluster.State.EtcdEndpoints }.Concat(cluster.ClusterHome.Pki.EtcdctlFlags()).Concat(["get", key, "--print-value-only"]))
         {
             start.ArgumentList.Add(arg);
         }

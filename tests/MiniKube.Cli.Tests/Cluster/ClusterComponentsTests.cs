@@ -58,13 +58,22 @@ public sealed class ClusterComponentsTests
         var specs = For(State()).ToDictionary(s => s.Name, StringComparer.Ordinal);
         var etcd = specs["etcd"].Command;
         Assert.Equal("/usr/bin/etcd", etcd[0]);
-        Assert.Equal("http://127.0.0.1:21001", After(etcd, "--listen-client-urls"));
-        Assert.Equal("dev=http://127.0.0.1:21002", After(etcd, "--initial-cluster"));
+        Assert.Equal("https://127.0.0.1:21001", After(etcd, "--listen-client-urls"));
+        Assert.Equal("dev=https://127.0.0.1:21002", After(etcd, "--initial-cluster"));
+        Assert.Equal(Home.Pki.EtcdServer.Certificate, After(etcd, "--cert-file"));
+        Assert.Equal(Home.Pki.EtcdPeer.Key, After(etcd, "--peer-key-file"));
+        Assert.Equal(Home.Pki.CaCertificate, After(etcd, "--trusted-ca-file"));
+        Assert.Equal(Home.Pki.CaCertificate, After(etcd, "--peer-trusted-ca-file"));
+        Assert.Contains("--client-cert-auth", etcd);
+        Assert.Contains("--peer-client-cert-auth", etcd);
         Assert.Equal(Home.EtcdDataDirectory, After(etcd, "--data-dir"));
 
         var api = specs["apiserver"].Command;
         Assert.EndsWith("minikube-apiserver.dll", api[1], StringComparison.Ordinal);
-        Assert.Equal("http://127.0.0.1:21001", After(api, "--etcd-servers"));
+        Assert.Equal("https://127.0.0.1:21001", After(api, "--etcd-servers"));
+        Assert.Equal(Home.Pki.CaCertificate, After(api, "--etcd-cafile"));
+        Assert.Equal(Home.Pki.ApiServerEtcdClient.Certificate, After(api, "--etcd-certfile"));
+        Assert.Equal(Home.Pki.ApiServerEtcdClient.Key, After(api, "--etcd-keyfile"));
         Assert.Equal("21003", After(api, "--grpc-port"));
         Assert.Equal("21004", After(api, "--port"));
         Assert.Equal(Home.EncryptionConfigFile, After(api, "--encryption-provider-config"));
@@ -192,13 +201,13 @@ public sealed class ClusterComponentsTests
         };
         var specs = For(state).ToDictionary(s => s.Name, StringComparer.Ordinal);
 
-        const string Peers = "dev=http://127.0.0.1:21002,dev-2=http://127.0.0.1:21012,dev-3=http://127.0.0.1:21022";
+        const string Peers = "dev=https://127.0.0.1:21002,dev-2=https://127.0.0.1:21012,dev-3=https://127.0.0.1:21022";
         foreach (var (name, member, client) in new[] { ("etcd", "dev", 21001), ("etcd-2", "dev-2", 21011), ("etcd-3", "dev-3", 21021) })
         {
             var command = specs[name].Command.ToList();
             Assert.Equal(member, command[command.IndexOf("--name") + 1]);
             Assert.Equal(Peers, command[command.IndexOf("--initial-cluster") + 1]);
-            Assert.Equal($"http://127.0.0.1:{client}", command[command.IndexOf("--listen-client-urls") + 1]);
+            Assert.Equal($"https://127.0.0.1:{client}", command[command.IndexOf("--listen-client-urls") + 1]);
             Assert.IsType<EtcdMemberCheck>(specs[name].Health);
         }
         Assert.Equal(3, specs.Values.Where(s => s.Role == ClusterComponents.Etcd).Select(s => s.DataDirectories.Single()).Distinct().Count());
@@ -207,7 +216,7 @@ public sealed class ClusterComponentsTests
         foreach (var name in new[] { "apiserver", "apiserver-2", "apiserver-3" })
         {
             var command = specs[name].Command.ToList();
-            Assert.Equal("http://127.0.0.1:21001,http://127.0.0.1:21011,http://127.0.0.1:21021", command[command.IndexOf("--etcd-servers") + 1]);
+            Assert.Equal("https://127.0.0.1:21001,https://127.0.0.1:21011,https://127.0.0.1:21021", command[command.IndexOf("--etcd-servers") + 1]);
         }
         foreach (var (name, after) in new[] { ("scheduler", "apiserver"), ("scheduler-2", "apiserver-2"), ("controller-manager-3", "apiserver-3") })
         {
