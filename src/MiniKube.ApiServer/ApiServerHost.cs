@@ -68,6 +68,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
         services.AddHttpContextAccessor();
         services.AddSingleton<PodSecurityAdmission>();
+        services.AddSingleton<NodeRestriction>();
         services.AddSingleton<ObjectApi>();
         services.AddSingleton<WatchStreams>();
         services.AddSingleton<KubeletProxy>();
