@@ -71,6 +71,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<NodeRestriction>();
         services.AddSingleton<ObjectApi>();
         services.AddSingleton<WatchStreams>();
+        services.AddSingleton<KubeletClient>();
         services.AddSingleton<KubeletProxy>();
         services.AddRest();
         services.AddHostedService<SystemNamespaces>();
