@@ -92,6 +92,15 @@ public static class ApiServerCommandLine
     };
     private static readonly Option<string?> TlsCertFile = new("--tls-cert-file") { Description = "PEM serving certificate: both ports serve TLS (gRPC: HTTP/2 with ALPN h2)" };
     private static readonly Option<string?> TlsPrivateKeyFile = new("--tls-private-key-file") { Description = "PEM private key of --tls-cert-file" };
+    private static readonly Option<string?> KubeletClientCertificate = new("--kubelet-client-certificate")
+    {
+        Description = "PEM client certificate presented to kubelets; with it kubelets are called over https",
+    };
+    private static readonly Option<string?> KubeletClientKey = new("--kubelet-client-key") { Description = "PEM private key of --kubelet-client-certificate" };
+    private static readonly Option<string?> KubeletCertificateAuthority = new("--kubelet-certificate-authority")
+    {
+        Description = "PEM CA bundle the kubelets' serving certificates must chain to (not checked without it)",
+    };
     private static readonly Option<string?> AuditLogPath = new("--audit-log-path")
     {
         Description = "Write audit events (audit.k8s.io/v1, one JSON line each) to this file; - is stdout",
@@ -110,7 +119,7 @@ public static class ApiServerCommandLine
         PodSecurityDefaultEnforce,
         TokenAuthFile,
         AuthorizationMode,
-        ClientCAFile, TlsCertFile, TlsPrivateKeyFile,
+        ClientCAFile, TlsCertFile, TlsPrivateKeyFile, KubeletClientCertificate, KubeletClientKey, KubeletCertificateAuthority,
     };
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
@@ -150,6 +159,9 @@ public static class ApiServerCommandLine
             ClientCAFile = FileFlag(parse, ClientCAFile),
             TlsCertFile = FileFlag(parse, TlsCertFile),
             TlsPrivateKeyFile = FileFlag(parse, TlsPrivateKeyFile),
+            KubeletClientCertificate = FileFlag(parse, KubeletClientCertificate),
+            KubeletClientKey = FileFlag(parse, KubeletClientKey),
+            KubeletCertificateAuthority = FileFlag(parse, KubeletCertificateAuthority),
             AuditLogPath = parse.GetValue(AuditLogPath) is { Length: > 0 } auditLog ? auditLog : null,
             AuditPolicyFile = parse.GetValue(AuditPolicyFile) is { Length: > 0 } auditPolicy ? auditPolicy : null,
         };

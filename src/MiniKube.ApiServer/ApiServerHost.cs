@@ -64,8 +64,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<WatchCacheSet>());
         services.AddHttpContextAccessor();
         services.AddSingleton<PodSecurityAdmission>();
+        services.AddSingleton<NodeRestriction>();
         services.AddSingleton<ObjectApi>();
         services.AddSingleton<WatchStreams>();
+        services.AddSingleton<KubeletClient>();
         services.AddSingleton<KubeletProxy>();
         services.AddRest();
         services.AddHostedService<SystemNamespaces>();
@@ -79,6 +81,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<IScaleSubresource, ScaleSubresource>();
         services.AddSingleton<GrpcErrors>();
         services.AddSingleton<Security.RbacAuthorizer>();
+        services.AddSingleton<Security.NodeGraph>();
+        services.AddSingleton<Security.NodeAuthorizer>();
+        services.AddSingleton<NodeGraphFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeGraphFeed>());
         services.AddSingleton<ApiAuthorization>();
         services.AddSingleton<RbacPolicyFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<RbacPolicyFeed>());
@@ -106,9 +112,10 @@ public sealed class ApiServerHost : IAsyncDisposable
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         });
 
+        // Always there: TokenReview asks it even when requests themselves are not authenticated.
+        services.AddSingleton(authenticator);
         if (authenticator.Count > 0)
         {
-            services.AddSingleton(authenticator);
             services.AddSingleton<RequestAuthentication>();
         }
 
@@ -188,6 +195,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await _app.Services.GetServices<IHostedService>().OfType<SystemNamespaces>().Single().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken)
             .ConfigureAwait(false);
         await _app.Services.GetRequiredService<RbacBootstrap>().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await _app.Services.GetRequiredService<NodeGraphFeed>().Synced.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

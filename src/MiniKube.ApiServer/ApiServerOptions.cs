@@ -109,6 +109,18 @@ public sealed class ApiServerOptions
     /// <summary>Whether both ports serve TLS.</summary>
     public bool ServesTls => TlsCertFile is not null;
 
+    /// <summary>
+    /// PEM client certificate the API server presents to kubelets (<c>--kubelet-client-certificate</c>); with it the API
+    /// server calls kubelets over https. Its user (CN) needs nodes/proxy, nodes/log and nodes/stats (system:kubelet-api-admin).
+    /// </summary>
+    public string? KubeletClientCertificate { get; set; }
+
+    /// <summary>PEM private key of <see cref="KubeletClientCertificate"/> (<c>--kubelet-client-key</c>).</summary>
+    public string? KubeletClientKey { get; set; }
+
+    /// <summary>PEM CA bundle a kubelet's serving certificate must chain to (<c>--kubelet-certificate-authority</c>); without it, as in Kubernetes, it is not checked.</summary>
+    public string? KubeletCertificateAuthority { get; set; }
+
     /// <summary>Where audit events go, one JSON line each (<c>--audit-log-path</c>; <c>-</c> is stdout). Null: no audit log.</summary>
     public string? AuditLogPath { get; set; }
 
@@ -198,7 +210,8 @@ public sealed class ApiServerOptions
             problems.Add($"--pod-security-default-enforce: \"{PodSecurityDefaultEnforce}\" {PodSecurityLabels.LevelMessage}");
         }
         foreach (var (flag, file) in new[] { ("--token-auth-file", TokenAuthFile), ("--client-ca-file", ClientCAFile), ("--tls-cert-file", TlsCertFile),
-            ("--tls-private-key-file", TlsPrivateKeyFile) })
+            ("--tls-private-key-file", TlsPrivateKeyFile), ("--kubelet-client-certificate", KubeletClientCertificate), ("--kubelet-client-key", KubeletClientKey),
+            ("--kubelet-certificate-authority", KubeletCertificateAuthority) })
         {
             if (file is not null && !File.Exists(file))
             {
@@ -208,6 +221,14 @@ public sealed class ApiServerOptions
         if ((TlsCertFile is null) != (TlsPrivateKeyFile is null))
         {
             problems.Add("--tls-cert-file and --tls-private-key-file go together: set both to serve TLS, or neither");
+        }
+        if ((KubeletClientCertificate is null) != (KubeletClientKey is null))
+        {
+            problems.Add("--kubelet-client-certificate and --kubelet-client-key go together: set both to call kubelets over https, or neither");
+        }
+        if (KubeletCertificateAuthority is not null && KubeletClientCertificate is null)
+        {
+            problems.Add("--kubelet-certificate-authority needs --kubelet-client-certificate and --kubelet-client-key: kubelets are called over https only with them");
         }
         if (ClientCAFile is not null && TlsCertFile is null)
         {

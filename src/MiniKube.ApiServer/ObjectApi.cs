@@ -23,11 +23,13 @@ internal sealed partial class ObjectApi
     private readonly ServiceAllocator _services;
     private readonly ObjectDeletion _deletion;
     private readonly PodSecurityAdmission _podSecurity;
+    private readonly NodeRestriction _nodeRestriction;
     private readonly IHttpContextAccessor? _http;
 
     public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger,
-        PodSecurityAdmission podSecurity, IHttpContextAccessor? http = null)
+        PodSecurityAdmission podSecurity, NodeRestriction nodeRestriction, IHttpContextAccessor? http = null)
     {
+        _nodeRestriction = nodeRestriction;
         _options = options;
         _podSecurity = podSecurity;
         _http = http;
@@ -95,6 +97,10 @@ internal sealed partial class ObjectApi
             if (errors.Count > 0)
             {
                 throw ApiException.Invalid(resource.Kind, candidate.Metadata.Name ?? "", errors);
+            }
+            if (attempt == 0)
+            {
+                _nodeRestriction.AdmitCreate(_http?.HttpContext, resource, candidate);
             }
             if (inNamespace is not null && attempt == 0 && PodSecurityAdmission.PodOf(candidate) is not null)
             {
@@ -310,6 +316,7 @@ internal sealed partial class ObjectApi
         for (var attempt = 0; ; attempt++)
         {
             var current = await GetAsync(resource, ns, name, ct).ConfigureAwait(false);
+            _nodeRestriction.AdmitDelete(_http?.HttpContext, resource, current.Object);
             try
             {
                 return await _deletion.DeleteAsync(resource, current, options, ct).ConfigureAwait(false);
@@ -532,6 +539,7 @@ internal sealed partial class ObjectApi
                 errors = [];
             }
             next = next with { Metadata = next.Metadata with { ResourceVersion = null } };
+            _nodeRestriction.AdmitUpdate(_http?.HttpContext, resource, old, next, statusOnly);
             if (part != WritePart.Resize)
             {
                 errors = Validator.ValidateUpdate(next, old);

@@ -7,16 +7,17 @@ namespace MiniKube.ApiServer;
 
 /// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
 internal sealed class ObjectsService(
-    ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime, IResourceMetrics metrics, Authorization.ApiAuthorization authorization)
+    ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime, IResourceMetrics metrics, Authorization.ApiAuthorization authorization,
+    Security.UnionAuthenticator authenticator)
     : Objects.ObjectsBase
 {
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
     {
-        if (request.Resource == Authorization.SelfSubjectAccessReviews.Plural)
+        if (Authorization.ReviewRequests.GroupOf(request.Resource) is not null)
         {
-            var review = await Authorization.SelfSubjectAccessReviews.ReviewAsync(authorization, Authorization.ApiAuthorization.UserOf(context.GetHttpContext()),
-                request.Object.Memory, context.CancellationToken).ConfigureAwait(false);
-            return new ObjectReply { Object = UnsafeByteOperations.UnsafeWrap(KubeSerializer.ToJsonBytes(review)) };
+            var answer = await Authorization.ReviewRequests.AnswerAsync(request.Resource, authorization, authenticator,
+                Authorization.ApiAuthorization.UserOf(context.GetHttpContext()), request.Object.Memory, context.CancellationToken).ConfigureAwait(false);
+            return new ObjectReply { Object = UnsafeByteOperations.UnsafeWrap(answer) };
         }
         var resource = ObjectApi.Resolve(request.Resource);
         var created = await api.CreateAsync(resource, request.Namespace, request.Object.Memory, request.DryRun, fieldManager: null, context.CancellationToken).ConfigureAwait(false);

@@ -48,17 +48,8 @@ internal sealed class PodProxyService(KubeletProxy kubelets) : PodProxy.PodProxy
 /// Relays pod logs, exec and attach to the kubelet of the pod's node (its InternalIP address and
 /// <c>status.daemonEndpoints.kubeletEndpoint.Port</c>), as the Kubernetes API server's pods/log and pods/exec do; both wires use it.
 /// </summary>
-internal sealed class KubeletProxy(ObjectApi api)
+internal sealed class KubeletProxy(ObjectApi api, KubeletClient client)
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>The kubelet's log response (a stream, endless with <paramref name="follow"/>); the caller disposes it.</summary>
     public async Task<HttpResponseMessage> LogsAsync(string ns, string pod, PodLogQuery options, CancellationToken ct)
@@ -162,17 +153,17 @@ internal sealed class KubeletProxy(ObjectApi api)
         {
             throw ApiException.Unavailable($"pod {podName} is on node {nodeName}, which is not registered (is its kubelet running?)");
         }
-        var baseUrl = KubeletAddress.BaseUrl(node)
+        var baseUrl = client.BaseUrl(node)
             ?? throw ApiException.Unavailable($"node {nodeName} has not published its kubelet address and port (status.addresses InternalIP, status.daemonEndpoints)");
         return (nodeName, baseUrl);
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string node, CancellationToken ct, bool upgrade = false)
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string node, CancellationToken ct, bool upgrade = false)
     {
         HttpResponseMessage response;
         try
         {
-            response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {

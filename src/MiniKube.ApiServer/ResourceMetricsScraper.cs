@@ -13,15 +13,6 @@ namespace MiniKube.ApiServer;
 /// </summary>
 internal sealed partial class ResourceMetricsScraper : BackgroundService
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 
     private readonly ObjectApi _api;
     private readonly ResourceMetricsStore _store;
@@ -29,8 +20,12 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ResourceMetricsScraper> _logger;
 
-    public ResourceMetricsScraper(ObjectApi api, ResourceMetricsStore store, ApiServerOptions options, TimeProvider time, ILogger<ResourceMetricsScraper> logger)
+    private readonly KubeletClient _kubelets;
+
+    public ResourceMetricsScraper(ObjectApi api, ResourceMetricsStore store, ApiServerOptions options, TimeProvider time, ILogger<ResourceMetricsScraper> logger,
+        KubeletClient kubelets)
     {
+        _kubelets = kubelets;
         _api = api;
         _store = store;
         _options = options;
@@ -61,7 +56,7 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
             var node = (Node)item.Object;
             var name = node.Metadata.Name ?? "";
             var isReady = node.Status?.Conditions?.Any(c => c.Type == NodeConditionType.Ready && c.Status == ConditionStatus.True) == true;
-            if (!isReady || KubeletAddress.BaseUrl(node) is not { } baseUrl)
+            if (!isReady || _kubelets.BaseUrl(node) is not { } baseUrl)
             {
                 continue;
             }
@@ -80,7 +75,7 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
         timeout.CancelAfter(_options.KubeletRequestTimeout);
         try
         {
-            var summary = await Http.GetFromJsonAsync<KubeletSummary>(
+            var summary = await _kubelets.Http.GetFromJsonAsync<KubeletSummary>(
                 baseUrl + "/stats/summary?node=" + Uri.EscapeDataString(node), timeout.Token).ConfigureAwait(false);
             if (summary is null)
             {

@@ -173,6 +173,17 @@ public sealed class MiniKubeClient : IDisposable
         return KubeSerializer.FromJson<SelfSubjectAccessReview>(reply.Object.Span);
     }
 
+    /// <summary>
+    /// Sends a review the API server answers without storing it (<c>subjectaccessreviews</c>, <c>tokenreviews</c>, by
+    /// plural) and returns the answered review.
+    /// </summary>
+    public async Task<T> ReviewAsync<T>(string plural, T review, CancellationToken cancellationToken = default) where T : KubeObject
+    {
+        var reply = await Unary(o => o.CreateAsync(new CreateRequest { Resource = plural, Object = Bytes(review) },
+            cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
+        return KubeSerializer.FromJson<T>(reply.Object.Span);
+    }
+
     public async Task<KubeObject> GetAsync(ResourceInfo resource, string name, string? ns = null, CancellationToken cancellationToken = default)
     {
         var reply = await Unary(o => o.GetAsync(new GetRequest { Resource = Wire(resource), Namespace = ns ?? "", Name = name },

@@ -26,6 +26,9 @@ internal sealed class HttpExchange(string method, string path, IReadOnlyDictiona
     /// <summary>The query string as sent, for parameters that repeat.</summary>
     public string RawQuery { get; init; } = "";
 
+    /// <summary>The certificate the client presented in the TLS handshake (already checked against the client CA), if any.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+
     /// <summary>Whether the client asks to upgrade the connection to a WebSocket (RFC 6455).</summary>
     public bool IsWebSocketRequest => IsWebSocketUpgrade(Headers);
 

@@ -26,7 +26,7 @@ internal static class HttpRequestReader
     }
 
     /// <summary>Reads one request (head and body) from the connection; a request it refuses comes back with its error.</summary>
-    public static async Task<ParsedRequest> ReadAsync(NetworkStream stream, CancellationToken aborted)
+    public static async Task<ParsedRequest> ReadAsync(Stream stream, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(HeadTimeout);

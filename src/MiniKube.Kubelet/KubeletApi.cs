@@ -3,7 +3,11 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using MiniKube.Api;
+using MiniKube.Client;
+using MiniKube.Security;
 
 namespace MiniKube.Kubelet;
 
@@ -18,12 +22,33 @@ internal sealed class KubeletApi : IAsyncDisposable
     private readonly SocketHttpServer _http;
     private readonly IReadOnlyList<NodeAgent> _agents;
     private readonly TimeProvider _time;
+    private readonly KubeletAuth _auth;
 
-    public KubeletApi(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers, TimeProvider time)
+    public KubeletApi(KubeletOptions options, IReadOnlyList<NodeAgent> agents, ILoggerFactory loggers, TimeProvider time, MiniKubeClient client)
     {
         _agents = agents;
         _time = time;
-        _http = new SocketHttpServer(IPAddress.Parse(options.BindAddress), options.Port, HandleAsync, loggers.CreateLogger<SocketHttpServer>());
+        _auth = new KubeletAuth(options, client, time, loggers.CreateLogger<KubeletAuth>());
+        _http = new SocketHttpServer(IPAddress.Parse(options.BindAddress), options.Port, HandleAsync, loggers.CreateLogger<SocketHttpServer>(), Tls(options, _auth));
+    }
+
+    /// <summary>https with the serving certificate; a client certificate is asked for (not required, tokens still work) when there is a client CA.</summary>
+    private static SslServerAuthenticationOptions? Tls(KubeletOptions options, KubeletAuth auth)
+    {
+        if (options.TlsCertFile is not { } certFile || options.TlsPrivateKeyFile is not { } keyFile)
+        {
+            return null;
+        }
+        var verifier = auth.ClientCertificates;
+        return new SslServerAuthenticationOptions
+        {
+            ServerCertificate = PemFiles.ReadCertificateWithKey(certFile, keyFile),
+            ClientCertificateRequired = verifier is not null,
+            // A certificate is optional; one that does not chain to the client CA ends the handshake.
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is null || (verifier is not null && verifier.Verify(certificate as X509Certificate2 ?? new X509Certificate2(certificate)) is null),
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+        };
     }
 
     /// <summary>The port actually bound (after start).</summary>
@@ -39,7 +64,23 @@ internal sealed class KubeletApi : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _http.DisposeAsync();
 
-    private Task HandleAsync(HttpExchange exchange)
+    private async Task HandleAsync(HttpExchange exchange)
+    {
+        // /healthz stays open, like the kubelet's separate healthz port: health checks carry no credentials.
+        var s = exchange.Segments;
+        if (_auth.Enabled && !(s.Count == 1 && s[0] == "healthz"))
+        {
+            var node = exchange.Query.GetValueOrDefault("node") is { Length: > 0 } asked && _agents.Any(a => a.NodeName == asked) ? asked : _agents[0].NodeName;
+            if (await _auth.CheckAsync(exchange, node, exchange.ClientCertificate).ConfigureAwait(false) is { } refusal)
+            {
+                await exchange.RespondTextAsync(refusal.Status, refusal.Message).ConfigureAwait(false);
+                return;
+            }
+        }
+        await RouteAsync(exchange).ConfigureAwait(false);
+    }
+
+    private Task RouteAsync(HttpExchange exchange)
     {
         var s = exchange.Segments;
         return (exchange.Method, s.Count > 0 ? s[0] : "") switch

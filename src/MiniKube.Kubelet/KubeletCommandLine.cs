@@ -41,6 +41,25 @@ public static class KubeletCommandLine
     {
         Description = "Pods synced concurrently; 0 = one worker per pod (default: 16 with docker, 0 with the simulated runtime)",
     };
+    private static readonly Option<string?> TlsCertFile = new("--tls-cert-file") { Description = "PEM serving certificate: the kubelet API serves https only" };
+    private static readonly Option<string?> TlsPrivateKeyFile = new("--tls-private-key-file") { Description = "PEM private key of --tls-cert-file" };
+    private static readonly Option<string?> ClientCAFile = new("--client-ca-file")
+    {
+        Description = "PEM CAs: a client certificate signed by one authenticates to the kubelet API as its CN, in the groups of its O values",
+    };
+    private static readonly Option<bool> TokenWebhook = new("--authentication-token-webhook")
+    {
+        Description = "Authenticate bearer tokens to the kubelet API by a TokenReview to the API server",
+    };
+    private static readonly Option<bool?> AnonymousAuth = new("--anonymous-auth")
+    {
+        Description = "Serve requests without credentials as system:anonymous (default: false with --client-ca-file or the token webhook, else true)",
+    };
+    private static readonly Option<string> AuthorizationMode = new("--authorization-mode")
+    {
+        Description = "AlwaysAllow, or Webhook: authorize each kubelet API request by a SubjectAccessReview to the API server",
+        DefaultValueFactory = _ => KubeletAuthorizationModes.AlwaysAllow,
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = "Verbose, Debug, Information, Warning or Error", DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand()
@@ -49,7 +68,7 @@ public static class KubeletCommandLine
         {
             Server, NodeName, DockerEndpoint, Cpu, Memory, MaxPods, NodeLabels, Taints, Address, Port, Runtime, SimulateNodes, SimulatedStartDelay,
             StatusFrequency, LeaseRenew, BackoffInitial, BackoffMax, PullTimeout, RuntimeTimeout, PullMode, SyncFrequency, RootDir, PauseImage, ClusterDns, ClusterDomain, PodWorkers,
-            LogLevel,
+            LogLevel, TlsCertFile, TlsPrivateKeyFile, ClientCAFile, TokenWebhook, AnonymousAuth, AuthorizationMode,
         };
         foreach (var option in Credentials.All)
         {
@@ -89,6 +108,12 @@ public static class KubeletCommandLine
             Taints = taints,
             BindAddress = parse.GetValue(Address)!,
             Port = parse.GetValue(Port),
+            TlsCertFile = parse.GetValue(TlsCertFile),
+            TlsPrivateKeyFile = parse.GetValue(TlsPrivateKeyFile),
+            ClientCAFile = parse.GetValue(ClientCAFile),
+            AuthenticationTokenWebhook = parse.GetValue(TokenWebhook),
+            AnonymousAuth = parse.GetValue(AnonymousAuth),
+            AuthorizationMode = parse.GetValue(AuthorizationMode)!,
             Runtime = parse.GetValue(Runtime)!,
             SimulateNodes = parse.GetValue(SimulateNodes),
             SimulatedStartDelay = Duration(SimulatedStartDelay),

@@ -91,7 +91,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
             }
             _agents.Add(agent);
         }
-        _server = new KubeletApi(_options, _agents, _loggers, _time);
+        _server = new KubeletApi(_options, _agents, _loggers, _time, _client);
         try
         {
             await _server.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,13 @@ public static class RuntimeKinds
 }
 
 /// <summary>Everything a kubelet process (or an in-process test host) is configured with; validated at start.</summary>
+/// <summary>The kubelet's <c>--authorization-mode</c> values, as Kubernetes' kubelet names them.</summary>
+public static class KubeletAuthorizationModes
+{
+    public const string AlwaysAllow = "AlwaysAllow";
+    public const string Webhook = "Webhook";
+}
+
 public sealed record KubeletOptions
 {
     public const string KubeletVersion = "v1.32.0-minikube";
@@ -33,6 +40,30 @@ public sealed record KubeletOptions
     public string BindAddress { get; init; } = "127.0.0.1";
     /// <summary>The kubelet's HTTP port (logs, exec, stats); 0 picks a free port.</summary>
     public int Port { get; init; } = 10250;
+
+    /// <summary>PEM serving certificate of the kubelet's API (<c>--tls-cert-file</c>); with it the API speaks https only.</summary>
+    public string? TlsCertFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="TlsCertFile"/> (<c>--tls-private-key-file</c>).</summary>
+    public string? TlsPrivateKeyFile { get; init; }
+
+    /// <summary>CAs whose client certificates authenticate callers of the kubelet's API (<c>--client-ca-file</c>; CN = user, O = groups).</summary>
+    public string? ClientCAFile { get; init; }
+
+    /// <summary>Bearer tokens are checked by a TokenReview to the API server (<c>--authentication-token-webhook</c>).</summary>
+    public bool AuthenticationTokenWebhook { get; init; }
+
+    /// <summary>
+    /// Whether a request without credentials is served as system:anonymous (<c>--anonymous-auth</c>). Unset: refused (401)
+    /// whenever --client-ca-file or the token webhook is on, allowed otherwise (a bare test kubelet).
+    /// </summary>
+    public bool? AnonymousAuth { get; init; }
+
+    /// <summary><c>AlwaysAllow</c> (the default) or <c>Webhook</c>: each request is authorized by a SubjectAccessReview (<c>--authorization-mode</c>).</summary>
+    public string AuthorizationMode { get; init; } = KubeletAuthorizationModes.AlwaysAllow;
+
+    /// <summary>Whether anonymous requests are served, after defaulting.</summary>
+    public bool AllowsAnonymous => AnonymousAuth ?? (ClientCAFile is null && !AuthenticationTokenWebhook);
     public string RootDir { get; init; } = "/var/lib/minikube-kubelet";
     public string PodInfraImage { get; init; } = "minikube/pause:latest";
     public TimeSpan NodeStatusUpdateFrequency { get; init; } = TimeSpan.FromSeconds(10);
@@ -82,6 +113,25 @@ public sealed record KubeletOptions
         if (ClientConfig.ServerProblem(Server) is not null)
         {
             problems.Add($"--server \"{Server}\" is not a URL such as http://127.0.0.1:8081 (or set MINIKUBE_SERVER)");
+        }
+        if ((TlsCertFile is null) != (TlsPrivateKeyFile is null))
+        {
+            problems.Add("--tls-cert-file and --tls-private-key-file go together: set both to serve the kubelet API over https, or neither");
+        }
+        if (ClientCAFile is not null && TlsCertFile is null)
+        {
+            problems.Add("--client-ca-file needs --tls-cert-file and --tls-private-key-file: client certificates travel only over TLS");
+        }
+        foreach (var (flag, file) in new[] { ("--tls-cert-file", TlsCertFile), ("--tls-private-key-file", TlsPrivateKeyFile), ("--client-ca-file", ClientCAFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                problems.Add($"{flag}: file \"{file}\" does not exist");
+            }
+        }
+        if (AuthorizationMode is not (KubeletAuthorizationModes.AlwaysAllow or KubeletAuthorizationModes.Webhook))
+        {
+            problems.Add($"--authorization-mode \"{AuthorizationMode}\" is not supported: use AlwaysAllow or Webhook");
         }
         if (Runtime is not (RuntimeKinds.Docker or RuntimeKinds.Simulated))
         {

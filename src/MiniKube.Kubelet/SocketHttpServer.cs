@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 
 namespace MiniKube.Kubelet;
@@ -12,8 +14,12 @@ namespace MiniKube.Kubelet;
 /// about 13 MiB of resident memory (docs/benchmarks.md). A client that disconnects cancels its exchange, so a followed log
 /// stream ends when the client goes, as it did under Kestrel.
 /// </summary>
-internal sealed partial class SocketHttpServer(IPAddress address, int port, Func<HttpExchange, Task> handler, ILogger<SocketHttpServer> logger) : IAsyncDisposable
+internal sealed partial class SocketHttpServer(IPAddress address, int port, Func<HttpExchange, Task> handler, ILogger<SocketHttpServer> logger,
+    SslServerAuthenticationOptions? tls = null) : IAsyncDisposable
 {
+    /// <summary>How long a client may take over the TLS handshake before the connection is dropped.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<Task> _connections = [];
     private Socket? _listener;
@@ -96,10 +102,21 @@ internal sealed partial class SocketHttpServer(IPAddress address, int port, Func
     private async Task ServeAsync(Socket socket)
     {
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
         var watch = Task.CompletedTask;
+        X509Certificate2? clientCertificate = null;
         try
         {
+            if (tls is not null)
+            {
+                // https only: the handshake (and the client certificate check, when the options ask for one) comes first.
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(aborted.Token);
+                handshake.CancelAfter(HandshakeTimeout);
+                await ssl.AuthenticateAsServerAsync(tls, handshake.Token).ConfigureAwait(false);
+                clientCertificate = ssl.RemoteCertificate as X509Certificate2 ?? (ssl.RemoteCertificate is { } remote ? new X509Certificate2(remote) : null);
+            }
             var request = await HttpRequestReader.ReadAsync(stream, aborted.Token).ConfigureAwait(false);
             if (request.Error is { } error)
             {
@@ -122,6 +139,7 @@ internal sealed partial class SocketHttpServer(IPAddress address, int port, Func
             {
                 Headers = request.Headers,
                 RawQuery = request.RawQuery,
+                ClientCertificate = clientCertificate,
             };
             try
             {
@@ -138,9 +156,10 @@ internal sealed partial class SocketHttpServer(IPAddress address, int port, Func
             }
             socket.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
+            or System.Security.Authentication.AuthenticationException)
         {
-            // The client went away or the server stopped: nothing to answer.
+            // The client went away, the server stopped, or the TLS handshake failed (a certificate of another CA): nothing to answer.
         }
         catch (Exception ex)
         {
@@ -154,7 +173,7 @@ internal sealed partial class SocketHttpServer(IPAddress address, int port, Func
         }
     }
 
-    private static async Task DrainAsync(NetworkStream stream, CancellationToken ct)
+    private static async Task DrainAsync(Stream stream, CancellationToken ct)
     {
         using var linger = CancellationTokenSource.CreateLinkedTokenSource(ct);
         linger.CancelAfter(TimeSpan.FromSeconds(1));

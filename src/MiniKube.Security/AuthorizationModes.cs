@@ -6,9 +6,9 @@ public static class AuthorizationModes
     public const string AlwaysAllow = "AlwaysAllow";
     public const string AlwaysDeny = "AlwaysDeny";
     public const string Rbac = RbacAuthorizer.ModeName;
-    public const string Node = "Node";
+    public const string Node = NodeAuthorizer.ModeName;
 
-    public static IReadOnlyList<string> Supported { get; } = [AlwaysAllow, AlwaysDeny, Rbac];
+    public static IReadOnlyList<string> Supported { get; } = [AlwaysAllow, AlwaysDeny, Node, Rbac];
 
     /// <summary>The modes of a flag value, or the problems with it (each one line naming the flag).</summary>
     public static IReadOnlyList<string> Parse(string value, out IReadOnlyList<string> modes)
@@ -22,11 +22,7 @@ public static class AuthorizationModes
         }
         foreach (var mode in list)
         {
-            if (mode == Node)
-            {
-                problems.Add("--authorization-mode: Node is not supported yet (the Node authorizer for kubelets is planned); use RBAC, AlwaysAllow or AlwaysDeny");
-            }
-            else if (!Supported.Contains(mode))
+            if (!Supported.Contains(mode))
             {
                 problems.Add($"--authorization-mode: authorization mode \"{mode}\" is not a valid mode (supported: {string.Join(", ", Supported)})");
             }

@@ -22,6 +22,8 @@ public static class BootstrapPolicy
     public const string ControllerManager = "system:kube-controller-manager";
     public const string NodeProxier = "system:node-proxier";
     public const string NodeRole = "system:node";
+    public const string AuthDelegator = "system:auth-delegator";
+    public const string KubeletApiAdmin = "system:kubelet-api-admin";
 
     /// <summary>The web dashboard's user (its client certificate's CN in <c>minictl cluster up</c>) and its ClusterRole.</summary>
     public const string DashboardUser = "minikube-dashboard";
@@ -35,6 +37,9 @@ public static class BootstrapPolicy
     public const string Masters = "system:masters";
     public const string NodesGroup = "system:nodes";
     public const string ProxyUser = "system:kube-proxy";
+
+    /// <summary>The user the API server presents to kubelets (<c>--kubelet-client-certificate</c>), as kubeadm names it.</summary>
+    public const string ApiServerKubeletClient = "kube-apiserver-kubelet-client";
 
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "delete", "deletecollection", "patch", "update"];
@@ -79,6 +84,29 @@ public static class BootstrapPolicy
         Rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
     ];
 
+    /// <summary>
+    /// What a kubelet of ours calls, as Kubernetes' NodeRules: the Node authorizer allows these to every node (narrowing
+    /// single pods, Secrets, ConfigMaps, claims and ServiceAccounts to its own pods' first), and they are the rules of the
+    /// system:node ClusterRole, which, as in Kubernetes, no bootstrap binding grants. NodeRestriction admission then limits
+    /// the writes to the node's own Node, Lease and pods.
+    /// </summary>
+    public static IReadOnlyList<PolicyRule> NodeRules { get; } =
+    [
+        Rule(["create", "get", "list", "watch", "delete", "patch", "update"], [""], ["nodes"]),
+        Rule(["patch", "update"], [""], ["nodes/status"]),
+        Rule(["get", "list", "watch", "create", "delete"], [""], ["pods"]),
+        Rule(["patch", "update"], [""], ["pods/status"]),
+        Rule(["create"], [""], ["pods/eviction"]),
+        Rule(["get"], [""], ["configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"]),
+        Rule(["create"], [""], ["serviceaccounts/token"]),
+        Rule(Read, [""], ["services", "endpoints", "namespaces"]),
+        Rule(Read, ["discovery.k8s.io"], ["endpointslices"]),
+        Rule(EventWrite, ["", "events.k8s.io"], ["events"]),
+        Rule(["get", "create", "update", "patch", "delete"], ["coordination.k8s.io"], ["leases"]),
+        Rule(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
+        Rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews", "localsubjectaccessreviews"]),
+    ];
+
     public static IReadOnlyList<ClusterRole> ClusterRoles { get; } =
     [
         ClusterRoleOf(ClusterAdmin, Rule(["*"], ["*"], ["*"]), NonResource(["*"], ["*"])),
@@ -117,15 +145,14 @@ public static class BootstrapPolicy
             Rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
             Rule(Read, [""], ["nodes"]),
             Rule(EventWrite, ["", "events.k8s.io"], ["events"])),
-        // For kubelets until the Node authorizer (planned) narrows each to its own node's objects.
-        ClusterRoleOf(NodeRole,
-            Rule([.. Read, "create", "delete", "patch", "update"], [""], ["nodes", "pods"]),
-            Rule(["patch", "update"], [""], ["nodes/status", "pods/status"]),
-            Rule(["create"], [""], ["pods/eviction"]),
-            Rule(Read, [""], ["configmaps", "secrets", "services", "endpoints", "namespaces"]),
-            Rule(EventWrite, ["", "events.k8s.io"], ["events"]),
-            Rule(ReadWrite, ["coordination.k8s.io"], ["leases"]),
-            Rule(Read, ["discovery.k8s.io"], ["endpointslices"])),
+        ClusterRoleOf(NodeRole, [.. NodeRules]),
+        ClusterRoleOf(AuthDelegator,
+            Rule(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
+            Rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"])),
+        ClusterRoleOf(KubeletApiAdmin,
+            Rule(Read, [""], ["nodes"]),
+            Rule(["proxy"], [""], ["nodes"]),
+            Rule(["*"], [""], ["nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats"])),
         ClusterRoleOf(DnsPublisher,
             Rule(["get", "create"], [""], ["services"]),
             Rule(["get", "create", "update"], ["discovery.k8s.io"], ["endpointslices"])),
@@ -148,9 +175,7 @@ public static class BootstrapPolicy
         BindingOf(Scheduler, Scheduler, User(Scheduler)),
         BindingOf(ControllerManager, ControllerManager, User(ControllerManager)),
         BindingOf(NodeProxier, NodeProxier, User(ProxyUser)),
-        // Kubernetes leaves this binding without subjects since the Node authorizer took over; until ours exists (planned),
-        // every kubelet (group system:nodes) gets system:node through RBAC.
-        BindingOf(NodeRole, NodeRole, Group(NodesGroup)),
+        BindingOf(KubeletApiAdmin, KubeletApiAdmin, User(ApiServerKubeletClient)),
         BindingOf(DashboardUser, DashboardUser, User(DashboardUser)),
         BindingOf(DnsPublisher, DnsPublisher, User(ProxyUser)),
         BindingOf(BasicUser, BasicUser, Group(UserInfo.AllAuthenticated)),

@@ -75,6 +75,57 @@ public sealed class KubectlRbacTests(RbacKubectlCluster cluster) : IClassFixture
         var bob = await cluster.RunAsync("bob", "auth", "can-i", "list", "pods", "-n", ns);
         Assert.Equal((0, "yes\n"), (bob.ExitCode, bob.Stdout));
     }
+
+    [Fact]
+    public async Task Kubectl_creates_a_SubjectAccessReview_and_a_TokenReview_and_prints_their_status()
+    {
+        var granted = await cluster.NamespaceAsync();
+        await cluster.BindViewAsync("jane", granted);
+        var allowed = cluster.WriteFile("sar.yaml", $"""
+            apiVersion: authorization.k8s.io/v1
+            kind: SubjectAccessReview
+            spec:
+              user: jane
+              resourceAttributes:
+                verb: list
+                resource: pods
+                namespace: {granted}
+            """);
+        var denied = cluster.WriteFile("sar-denied.yaml", $"""
+            apiVersion: authorization.k8s.io/v1
+            kind: SubjectAccessReview
+            spec:
+              user: jane
+              resourceAttributes:
+                verb: create
+                resource: pods
+                namespace: {granted}
+            """);
+        var token = cluster.WriteFile("tokenreview.yaml", """
+            apiVersion: authentication.k8s.io/v1
+            kind: TokenReview
+            spec:
+              token: bob-token-0123456789
+            """);
+
+        // --validate=false: kubectl validates a kind without a PATCH operation (create-only reviews) against OpenAPI v2, which
+        // this server does not serve (v3 only); a real cluster's kubectl validates it there.
+        var yes = await cluster.RunAsync("root", "create", "--validate=false", "-f", allowed, "-o", "jsonpath={.status.allowed}");
+        var no = await cluster.RunAsync("root", "create", "--validate=false", "-f", denied, "-o", "yaml");
+        var who = await cluster.RunAsync("root", "create", "--validate=false", "-f", token, "-o", "jsonpath={.status.authenticated} {.status.user.username}");
+        var notAllowed = await cluster.RunAsync("jane", "create", "--validate=false", "-f", allowed, "-o", "yaml");
+
+        Assert.True(yes.ExitCode == 0, yes.Describe());
+        Assert.Equal("true", yes.Stdout);
+        Assert.True(no.ExitCode == 0, no.Describe());
+        Assert.Contains("kind: SubjectAccessReview", no.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^status:\n  allowed: false$", no.Stdout);
+        Assert.True(who.ExitCode == 0, who.Describe());
+        Assert.Equal("true bob", who.Stdout);
+        Assert.Equal(1, notAllowed.ExitCode);
+        Assert.Contains("subjectaccessreviews.authorization.k8s.io is forbidden: User \"jane\" cannot create resource \"subjectaccessreviews\" in API group \"authorization.k8s.io\" at the cluster scope",
+            notAllowed.Stderr, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>

@@ -9,7 +9,7 @@ namespace MiniKube.ApiServer.Authorization;
 /// </summary>
 public sealed class ApiAuthorization
 {
-    public ApiAuthorization(ApiServerOptions options, RbacAuthorizer rbac)
+    public ApiAuthorization(ApiServerOptions options, RbacAuthorizer rbac, NodeAuthorizer node)
     {
         AuthorizationModes.Parse(options.AuthorizationMode, out var modes);
         Modes = modes;
@@ -17,6 +17,7 @@ public sealed class ApiAuthorization
         {
             AuthorizationModes.AlwaysDeny => new AlwaysDenyAuthorizer(),
             AuthorizationModes.Rbac => rbac,
+            AuthorizationModes.Node => node,
             _ => new AlwaysAllowAuthorizer(),
         })]);
     }
@@ -29,6 +30,9 @@ public sealed class ApiAuthorization
     public bool Enabled => !Chain.AllowsAll;
 
     public bool UsesRbac => Modes.Contains(AuthorizationModes.Rbac);
+
+    /// <summary>With the Node authorizer on, the pod graph is fed and NodeRestriction admission runs.</summary>
+    public bool UsesNode => Modes.Contains(AuthorizationModes.Node);
 
     /// <summary>The caller as authentication left it, or the anonymous user when authentication is off.</summary>
     public static UserInfo UserOf(HttpContext http) => RequestUser.Get(http) ?? UserInfo.Anonymous;

@@ -72,8 +72,7 @@ internal sealed class GrpcAuthorization(ApiAuthorization authorization) : Interc
         var name = method.AsSpan(method.LastIndexOf('/') + 1).ToString();
         return request switch
         {
-            CreateRequest r when r.Resource == SelfSubjectAccessReviews.Plural =>
-                new(user, "create", SelfSubjectAccessReviews.Group, SelfSubjectAccessReviews.Plural),
+            CreateRequest r when ReviewRequests.GroupOf(r.Resource) is { } reviewGroup => new(user, "create", reviewGroup, r.Resource),
             CreateRequest r => Resource(user, "create", r.Resource, r.Namespace, ""),
             GetRequest r => Resource(user, "get", r.Resource, r.Namespace, r.Name),
             ListRequest r => Resource(user, "list", r.Resource, r.Namespace, NameSelected(r.FieldSelector)),

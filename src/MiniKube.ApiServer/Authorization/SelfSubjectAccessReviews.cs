@@ -20,36 +20,12 @@ public static class SelfSubjectAccessReviews
     {
         var review = KubeSerializer.FromJson<SelfSubjectAccessReview>(body.Span);
         var spec = review.Spec ?? new SelfSubjectAccessReviewSpec();
-        RequestAttributes request;
-        if (spec.ResourceAttributes is { } r && spec.NonResourceAttributes is null)
-        {
-            request = new RequestAttributes(user, r.Verb ?? "", r.Group ?? "", r.Resource ?? "", r.Subresource ?? "", r.Namespace ?? "", r.Name ?? "");
-        }
-        else if (spec.NonResourceAttributes is { } n && spec.ResourceAttributes is null)
-        {
-            request = RequestAttributes.NonResource(user, n.Verb ?? "", n.Path ?? "");
-        }
-        else
-        {
-            var detail = spec.ResourceAttributes is null
-                ? "exactly one of nonResourceAttributes or resourceAttributes must be specified"
-                : "cannot be specified in combination with resourceAttributes";
-            var path = spec.ResourceAttributes is null ? "spec.resourceAttributes" : "spec.nonResourceAttributes";
-            throw ApiException.Invalid("SelfSubjectAccessReview", "", [spec.ResourceAttributes is null ? FieldError.Required(path, detail) : FieldError.Invalid(path, spec.NonResourceAttributes, detail)]);
-        }
+        var request = ReviewRequests.Attributes("SelfSubjectAccessReview", user, spec.ResourceAttributes, spec.NonResourceAttributes);
         var (decision, reason) = await authorization.Chain.AuthorizeAsync(request, ct).ConfigureAwait(false);
         return review with
         {
             Metadata = review.Metadata with { CreationTimestamp = null, ResourceVersion = null, Uid = null },
-            Status = new SubjectAccessReviewStatus
-            {
-                // No authorizer of ours denies outright (they allow or have no opinion), so "denied" stays unset, as
-                // Kubernetes leaves it when nothing allowed.
-                Allowed = decision == AuthorizationDecision.Allow,
-                Reason = decision == AuthorizationDecision.Allow ? null : NullIfEmpty(reason),
-            },
+            Status = ReviewRequests.Status(decision, reason),
         };
     }
-
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

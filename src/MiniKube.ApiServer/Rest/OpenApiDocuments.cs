@@ -21,7 +21,7 @@ internal sealed class OpenApiDocuments
     public OpenApiDocuments()
     {
         var paths = new JsonObject();
-        foreach (var gv in ResourceRegistry.Stored.GroupBy(r => (r.Group, r.Version)))
+        foreach (var gv in ResourceRegistry.Stored.Concat(Reviews).GroupBy(r => (r.Group, r.Version)))
         {
             var key = gv.Key.Group.Length == 0 ? "api/" + gv.Key.Version : "apis/" + gv.Key.Group + "/" + gv.Key.Version;
             var document = JsonSerializer.SerializeToUtf8Bytes(Build(gv.ToList()));
@@ -31,6 +31,17 @@ internal sealed class OpenApiDocuments
         }
         _root = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["paths"] = paths });
     }
+
+    /// <summary>The review kinds (create only, never stored): listed so that kubectl can validate a review it creates.</summary>
+    private static readonly ResourceInfo[] Reviews =
+    [
+        Review(Authorization.SelfSubjectAccessReviews.Group, "SelfSubjectAccessReview", Authorization.SelfSubjectAccessReviews.Plural, typeof(SelfSubjectAccessReview)),
+        Review(Authorization.SelfSubjectAccessReviews.Group, "SubjectAccessReview", Authorization.SubjectAccessReviews.Plural, typeof(SubjectAccessReview)),
+        Review(Authorization.ReviewRequests.AuthenticationGroup, "TokenReview", Authorization.TokenReviews.Plural, typeof(TokenReview)),
+    ];
+
+    private static ResourceInfo Review(string group, string kind, string plural, Type type) =>
+        new(group, "v1", kind, plural, kind.ToLowerInvariant(), [], false, type, false) { Stored = false };
 
     public async Task ServeAsync(HttpContext http)
     {
@@ -57,6 +68,11 @@ internal sealed class OpenApiDocuments
             ((JsonObject)schemas[schemaName]!)["x-kubernetes-group-version-kind"] = new JsonArray(Gvk(r));
             var prefix = (r.Group.Length == 0 ? "/api/" + r.Version : "/apis/" + r.Group + "/" + r.Version)
                 + (r.Namespaced ? "/namespaces/{namespace}/" : "/") + r.Plural;
+            if (!r.Stored)
+            {
+                paths[prefix] = new JsonObject { ["post"] = Operation(r, "create", schemaName, body: true) };
+                continue;
+            }
             paths[prefix] = new JsonObject
             {
                 ["get"] = Operation(r, "list", schemaName, body: false),

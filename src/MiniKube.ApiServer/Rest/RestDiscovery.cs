@@ -62,9 +62,11 @@ internal static class RestDiscovery
     private static readonly Lazy<byte[]> AggregatedGroups = new(() => BuildAggregated(core: false));
     private static readonly Lazy<byte[]> GroupListDocument = new(BuildGroupList);
     private static readonly Lazy<FrozenDictionary<string, byte[]>> GroupDocuments = new(() =>
-        Groups(core: false).ToFrozenDictionary(g => g.Key, g => BuildGroup(g.Key)!, StringComparer.Ordinal));
+        Groups(core: false).Select(g => g.Key).Concat(ReviewGroups.Select(g => g.Key)).Distinct()
+            .ToFrozenDictionary(g => g, g => BuildGroup(g)!, StringComparer.Ordinal));
     private static readonly Lazy<FrozenDictionary<(string Group, string Version), byte[]>> ResourceLists = new(() =>
-        ResourceRegistry.All.Select(r => (r.Group, r.Version)).Distinct().ToFrozenDictionary(k => k, k => BuildResourceList(k.Group, k.Version)!));
+        ResourceRegistry.All.Select(r => (r.Group, r.Version)).Concat(ReviewGroups.Select(g => (Group: g.Key, Version: ReviewVersion))).Distinct()
+            .ToFrozenDictionary(k => k, k => BuildResourceList(k.Group, k.Version)!));
 
     public static byte[] Aggregated(bool core) => (core ? AggregatedCore : AggregatedGroups).Value;
 
@@ -128,6 +130,32 @@ internal static class RestDiscovery
         }
         if (!core)
         {
+            foreach (var reviews in ReviewGroups)
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("metadata");
+                w.WriteString("name", reviews.Key);
+                w.WriteEndObject();
+                w.WriteStartArray("versions");
+                w.WriteStartObject();
+                w.WriteString("version", ReviewVersion);
+                w.WriteStartArray("resources");
+                foreach (var review in reviews)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("resource", review.Plural);
+                    WriteKind(w, "responseKind", review.Group, ReviewVersion, review.Kind);
+                    w.WriteString("scope", "Cluster");
+                    w.WriteString("singularResource", review.Kind.ToLowerInvariant());
+                    WriteStrings(w, "verbs", CreateOnly);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteString("freshness", "Current");
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
             // The custom metrics API: its resources (one per metric) come and go with what the pods report, so none are listed.
             w.WriteStartObject();
             w.WriteStartObject("metadata");
@@ -167,6 +195,12 @@ internal static class RestDiscovery
         {
             WriteGroup(w, group);
         }
+        foreach (var reviews in ReviewGroups)
+        {
+            w.WriteStartObject();
+            WriteReviewGroupBody(w, reviews.Key);
+            w.WriteEndObject();
+        }
         w.WriteStartObject();
         WriteCustomMetricsGroupBody(w);
         w.WriteEndObject();
@@ -184,8 +218,35 @@ internal static class RestDiscovery
         WriteGroupVersion(w, RestMetrics.CustomGroup, RestMetrics.CustomVersion);
     }
 
+    /// <summary>The review kinds (create only, never stored) are not in the registry; they are served in v1 of their groups.</summary>
+    private const string ReviewVersion = "v1";
+
+    private static readonly string[] CreateOnly = ["create"];
+
+    private static IEnumerable<IGrouping<string, (string Group, string Kind, string Plural)>> ReviewGroups =>
+        Authorization.ReviewRequests.All.GroupBy(r => r.Group);
+
+    private static void WriteReviewGroupBody(Utf8JsonWriter w, string group)
+    {
+        w.WriteString("name", group);
+        w.WriteStartArray("versions");
+        WriteGroupVersion(w, group, ReviewVersion);
+        w.WriteEndArray();
+        w.WritePropertyName("preferredVersion");
+        WriteGroupVersion(w, group, ReviewVersion);
+    }
+
     private static byte[]? BuildGroup(string name)
     {
+        if (ReviewGroups.Any(g => g.Key == name))
+        {
+            return Write(w =>
+            {
+                w.WriteString("kind", "APIGroup");
+                w.WriteString("apiVersion", "v1");
+                WriteReviewGroupBody(w, name);
+            });
+        }
         var group = Groups(core: false).FirstOrDefault(g => g.Key == name);
         return group is null ? null : Write(w =>
         {
@@ -197,6 +258,21 @@ internal static class RestDiscovery
 
     private static byte[]? BuildResourceList(string group, string version)
     {
+        if (version == ReviewVersion && ReviewGroups.FirstOrDefault(g => g.Key == group) is { } reviews)
+        {
+            return Write(w =>
+            {
+                w.WriteString("kind", "APIResourceList");
+                w.WriteString("apiVersion", "v1");
+                w.WriteString("groupVersion", group + "/" + version);
+                w.WriteStartArray("resources");
+                foreach (var review in reviews)
+                {
+                    WriteResource(w, review.Plural, "", false, review.Kind, CreateOnly, [], false);
+                }
+                w.WriteEndArray();
+            });
+        }
         var resources = ResourceRegistry.All.Where(r => r.Group == group && r.Version == version).ToList();
         if (resources.Count == 0)
         {

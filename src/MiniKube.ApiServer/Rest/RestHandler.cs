@@ -15,7 +15,8 @@ namespace MiniKube.ApiServer.Rest;
 /// </summary>
 internal sealed partial class RestHandler(
     ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IScaleSubresource scales, RestMetrics metrics,
-    IHostApplicationLifetime lifetime, TimeProvider time, Authorization.ApiAuthorization authorization, ILogger<RestHandler> logger)
+    IHostApplicationLifetime lifetime, TimeProvider time, Authorization.ApiAuthorization authorization, Security.UnionAuthenticator authenticator,
+    ILogger<RestHandler> logger)
 {
     private const string Json = "application/json";
 
@@ -61,9 +62,9 @@ internal sealed partial class RestHandler(
             await WriteJsonAsync(http, await metrics.GetCustomAsync(request, path, http.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
             return;
         }
-        if (path.TrimEnd('/') == Authorization.SelfSubjectAccessReviews.Path)
+        if (ReviewPlural(path) is { } review)
         {
-            await ServeSelfSubjectAccessReviewAsync(http).ConfigureAwait(false);
+            await ServeReviewAsync(http, review).ConfigureAwait(false);
             return;
         }
         var target = RestPath.Parse(path, out var group, out var version);
@@ -141,17 +142,24 @@ internal sealed partial class RestHandler(
         throw RestPath.NotFound(path);
     }
 
-    /// <summary>authorization.k8s.io/v1 selfsubjectaccessreviews: create only, answered and not stored.</summary>
-    private async Task ServeSelfSubjectAccessReviewAsync(HttpContext http)
+    /// <summary>The plural of <c>/apis/GROUP/v1/PLURAL</c> when it is a review answered here (create only, never stored), else null.</summary>
+    private static string? ReviewPlural(string path)
+    {
+        var segments = path.Trim('/').Split('/');
+        return segments is ["apis", var group, "v1", var plural] && Authorization.ReviewRequests.GroupOf(plural) == group ? plural : null;
+    }
+
+    /// <summary>SelfSubjectAccessReview, SubjectAccessReview, TokenReview: answered and not stored.</summary>
+    private async Task ServeReviewAsync(HttpContext http, string plural)
     {
         if (http.Request.Method != "POST")
         {
             throw MethodNotAllowed(http.Request.Method, http.Request.Path.Value ?? "");
         }
         var body = await ReadBodyAsync(http).ConfigureAwait(false);
-        var review = await Authorization.SelfSubjectAccessReviews.ReviewAsync(authorization, Authorization.ApiAuthorization.UserOf(http), body, http.RequestAborted)
-            .ConfigureAwait(false);
-        await WriteJsonAsync(http, KubeSerializer.ToJsonBytes(review), 201).ConfigureAwait(false);
+        var answer = await Authorization.ReviewRequests.AnswerAsync(plural, authorization, authenticator, Authorization.ApiAuthorization.UserOf(http), body,
+            http.RequestAborted).ConfigureAwait(false);
+        await WriteJsonAsync(http, answer, 201).ConfigureAwait(false);
     }
 
     private async Task ServeObjectAsync(HttpContext http, RestTarget target, bool status)

@@ -137,11 +137,10 @@ public sealed class RbacPolicyTests
     {
         Assert.Empty(AuthorizationModes.Parse("RBAC,AlwaysAllow", out var modes));
         Assert.Equal(["RBAC", "AlwaysAllow"], modes);
+        Assert.Empty(AuthorizationModes.Parse("Node,RBAC", out var nodeModes));
+        Assert.Equal(["Node", "RBAC"], nodeModes);
         Assert.Equal(
-            ["--authorization-mode: Node is not supported yet (the Node authorizer for kubelets is planned); use RBAC, AlwaysAllow or AlwaysDeny"],
-            AuthorizationModes.Parse("Node", out _));
-        Assert.Equal(
-            ["--authorization-mode: authorization mode \"Webhook\" is not a valid mode (supported: AlwaysAllow, AlwaysDeny, RBAC)"],
+            ["--authorization-mode: authorization mode \"Webhook\" is not a valid mode (supported: AlwaysAllow, AlwaysDeny, Node, RBAC)"],
             AuthorizationModes.Parse("Webhook", out _));
         Assert.Equal(["--authorization-mode: \"RBAC\" is specified more than once"], AuthorizationModes.Parse("RBAC,RBAC", out _));
         Assert.Equal(["--authorization-mode: at least one mode is required (e.g. --authorization-mode RBAC)"], AuthorizationModes.Parse("", out _));
