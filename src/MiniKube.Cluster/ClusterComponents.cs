@@ -62,8 +62,8 @@ public static partial class ClusterComponents
         DashboardComponent,
     ];
 
-    /// <summary>The API servers' <c>--authorization-mode</c>.</summary>
-    public const string AuthorizationMode = "RBAC";
+    /// <summary>The API servers' <c>--authorization-mode</c>: kubelets get their rights from the Node authorizer (system:node is unbound, as in Kubernetes).</summary>
+    public const string AuthorizationMode = "Node,RBAC";
 
     public static IReadOnlyList<ComponentSpec> For(ClusterLayout layout) => [.. Catalog.SelectMany(entry => entry(layout))];
 
