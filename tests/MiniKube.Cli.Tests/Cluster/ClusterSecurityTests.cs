@@ -42,7 +42,7 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
         var state = new ClusterStateStore(_home.Home).Load()!;
         Assert.StartsWith("https://127.0.0.1:", state.ServerUrl, StringComparison.Ordinal);
         var api = state.Components.Single(c => c.Name == "apiserver").Command.ToList();
-        Assert.Equal("RBAC", api[api.IndexOf("--authorization-mode") + 1]);
+        Assert.Equal("Node,RBAC", api[api.IndexOf("--authorization-mode") + 1]);
         Assert.Equal(pki.CaCertificate, api[api.IndexOf("--client-ca-file") + 1]);
 
         // No credentials: 401 on REST (curl -k) and on gRPC (a client that trusts the CA but presents nothing).
