@@ -47,6 +47,21 @@ public sealed class SecurityFlagsTests : IDisposable
     }
 
     [Fact]
+    public void Kubelet_client_flags_reach_the_options_and_half_a_pair_says_what_to_set()
+    {
+        var (options, problems) = Parse("--kubelet-client-certificate", File("k.crt"), "--kubelet-client-key", File("k.key"),
+            "--kubelet-certificate-authority", File("ca.crt"), "--authorization-mode", "Node,RBAC");
+
+        Assert.Empty(problems);
+        Assert.Equal((Path.Combine(_dir, "k.crt"), Path.Combine(_dir, "k.key"), Path.Combine(_dir, "ca.crt"), "Node,RBAC"),
+            (options!.KubeletClientCertificate, options.KubeletClientKey, options.KubeletCertificateAuthority, options.AuthorizationMode));
+        Assert.Equal(["--kubelet-client-certificate and --kubelet-client-key go together: set both to call kubelets over https, or neither"],
+            Parse("--kubelet-client-certificate", File("k.crt")).Problems);
+        Assert.Equal(["--kubelet-certificate-authority needs --kubelet-client-certificate and --kubelet-client-key: kubelets are called over https only with them"],
+            Parse("--kubelet-certificate-authority", File("ca.crt")).Problems);
+    }
+
+    [Fact]
     public async Task A_bad_token_file_stops_the_process_with_the_line_that_is_wrong()
     {
         var tokens = Path.Combine(_dir, "tokens.csv");

@@ -102,6 +102,29 @@ public sealed class KubeletApiAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_certificate_from_another_CA_ends_the_TLS_handshake()
+    {
+        using var other = CertificateAuthority.Create("someone-else-ca");
+        using (var mallory = other.IssueClient(BootstrapPolicy.ApiServerKubeletClient, ["system:masters"]))
+        {
+            PemFiles.Write(mallory, File("mallory.crt"), File("mallory.key"));
+        }
+        var start = new ProcessStartInfo("/usr/bin/curl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-sS", "--cacert", File("ca.crt"), "--cert", File("mallory.crt"), "--key", File("mallory.key"),
+                     $"https://127.0.0.1:{_kubelet!.Port}/pods" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var output = await ProgramRunner.RunAsync(start, "curl with another CA's certificate", TimeSpan.FromSeconds(30));
+
+        // No HTTP answer at all: curl reports a TLS failure (35), a receive failure (56) or an empty reply (52, the server
+        // closed the connection after a TLS 1.3 handshake it rejected), never a status line.
+        Assert.Contains(output.ExitCode, new[] { 35, 52, 56 });
+        Assert.Equal("", output.StandardOutput);
+    }
+
+    [Fact]
     public async Task Logs_and_exec_through_the_api_server_still_work_with_the_kubelet_secured()
     {
         var name = "web-" + Guid.NewGuid().ToString("N")[..6];

@@ -198,6 +198,38 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.FromSeconds(90), options.CrashLoopMaxBackoff);
     }
 
+    [Fact]
+    public void Kubelet_api_security_flags_become_options_and_anonymous_is_off_once_a_credential_check_is_on()
+    {
+        var dir = Directory.CreateTempSubdirectory("minikube-kubelet-flags-").FullName;
+        try
+        {
+            string Touch(string name)
+            {
+                var path = Path.Combine(dir, name);
+                File.WriteAllText(path, "x");
+                return path;
+            }
+            var (bare, _) = Parse("--node-name", "n1");
+            var (secured, problems) = Parse("--node-name", "n1", "--tls-cert-file", Touch("k.crt"), "--tls-private-key-file", Touch("k.key"),
+                "--client-ca-file", Touch("ca.crt"), "--authentication-token-webhook", "--authorization-mode", "Webhook");
+            var (open, _) = Parse("--node-name", "n1", "--authentication-token-webhook", "--anonymous-auth=true");
+
+            Assert.Equal((true, KubeletAuthorizationModes.AlwaysAllow), (bare!.AllowsAnonymous, bare.AuthorizationMode));
+            Assert.Empty(problems);
+            Assert.Equal((Path.Combine(dir, "k.crt"), Path.Combine(dir, "ca.crt"), true, false, KubeletAuthorizationModes.Webhook),
+                (secured!.TlsCertFile, secured.ClientCAFile, secured.AuthenticationTokenWebhook, secured.AllowsAnonymous, secured.AuthorizationMode));
+            Assert.True(open!.AllowsAnonymous);
+            Assert.Equal(["--client-ca-file needs --tls-cert-file and --tls-private-key-file: client certificates travel only over TLS"],
+                Parse("--node-name", "n1", "--client-ca-file", Touch("ca2.crt")).Problems);
+            Assert.Equal(["--authorization-mode \"RBAC\" is not supported: use AlwaysAllow or Webhook"], Parse("--node-name", "n1", "--authorization-mode", "RBAC").Problems);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(new string[0], 16)]
     [InlineData(new[] { "--runtime", "simulated" }, 0)]
