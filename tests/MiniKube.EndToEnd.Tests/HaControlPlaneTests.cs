@@ -476,9 +476,9 @@ public sealed partial class HaControlPlaneTests(HaClusterFixture cluster) : ICla
 
     private static int LeaseLeaders(string text, string role) => Regex.Matches(text, $@"(?m)^{role}(-\d)?\s.*leader \(holds Lease").Count;
 
-    [GeneratedRegex(@"(?m)^etcd(-\d)?\s.*http://127\.0\.0\.1:\d+ leader")]
+    [GeneratedRegex(@"(?m)^etcd(-\d)?\s.*https://127\.0\.0\.1:\d+ leader")]
     private static partial Regex EtcdLeader();
 
-    [GeneratedRegex(@"(?m)^etcd(-\d)?\s.*http://127\.0\.0\.1:\d+ follower")]
+    [GeneratedRegex(@"(?m)^etcd(-\d)?\s.*https://127\.0\.0\.1:\d+ follower")]
     private static partial Regex EtcdFollower();
 }
