@@ -169,7 +169,7 @@ public sealed class MiniKubeClient : IDisposable
     /// </summary>
     public async Task<TokenRequest> CreateTokenAsync(string ns, string name, TokenRequest request, CancellationToken cancellationToken = default)
     {
-        var reply = await Unary(o => o.CreateTokenAsync(new CreateTokenRequest { Namespace = ns, Name = name, TokenRequest_ = Bytes(request) },
+        var reply = await Unary(o => o.CreateTokenAsync(new CreateTokenRequest { Namespace = ns, Name = name, TokenRequest = Bytes(request) },
             cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
         return KubeSerializer.FromJson<TokenRequest>(reply.Object.Span);
     }

@@ -141,11 +141,14 @@ public static partial class ClusterComponents
                 Role = ApiServer,
                 // The API server waits for etcd itself (--etcd-startup-timeout), so both start at once.
                 Command = DotnetCommand(layout, ApiServerAssembly, ApiServer,
+                [
                     "--etcd-servers", state.EtcdEndpoints,
                     "--port", Invariant(member.ApiHttpPort),
                     "--grpc-port", Invariant(member.ApiGrpcPort),
                     "--etcd-startup-timeout", "30",
-                    "--encryption-provider-config", layout.Home.EncryptionConfigFile),
+                    "--encryption-provider-config", layout.Home.EncryptionConfigFile,
+                    .. ServiceAccountKeyFiles.ApiServerFlags(layout.Home),
+                ]),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(name),
                 Ports = [new(member.ApiGrpcPort, "API server gRPC"), new(member.ApiHttpPort, "API server HTTP")],

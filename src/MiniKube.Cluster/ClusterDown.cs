@@ -125,6 +125,7 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         Kubeconfig.RemoveCluster(Kubeconfig.PathFrom(environment), state.Name);
         File.Delete(home.StateFile);
         File.Delete(home.EncryptionConfigFile);
+        ServiceAccountKeyFiles.Remove(home);
     }
 
     private static void DeleteDirectory(string path)

@@ -51,6 +51,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         CheckPortsFree(specs.Where(s => state.Find(s.Name) is not { } r || !ProcFs.IsAlive(r.Pid, r.StartTicks)));
         Directory.CreateDirectory(home.LogDirectory);
         EncryptionConfigFile.Ensure(home.EncryptionConfigFile);
+        ServiceAccountKeyFiles.Ensure(home);
         var recorder = new ClusterStateRecorder(_store, state);
         recorder.Save();
 
