@@ -149,7 +149,7 @@ public sealed class ServiceAccountTokenMountTests : IAsyncLifetime
 
     private async Task BindAsync(KubeObject binding)
     {
-        await Admin.CreateAsync(binding);
+        await Admin.CreateAsync(binding, dryRun: false);
         var rbac = _server!.Services.GetRequiredService<RbacAuthorizer>();
         await Eventually.WaitAsync(() => Task.FromResult(rbac.Contains(binding)), TimeSpan.FromSeconds(30), $"the RBAC policy to hold {binding.Kind} {binding.Metadata.Name}");
     }
