@@ -20,6 +20,8 @@ LEAVES = {
     'apimachinery.pkg.runtime.RawExtension': 'raw', 'apimachinery.pkg.apis.meta.v1.FieldsV1': 'raw',
     'apimachinery.pkg.apis.meta.v1.Duration': 'duration',
 }
+# The protobuf jsonName where Kubernetes' JSON tag differs (protoc derives uID from the Go field UID).
+JSON_NAMES = {'uID': 'uid'}
 ROOTS = [
     'api.core.v1.' + k for k in ['Pod', 'Node', 'Service', 'Endpoints', 'Namespace', 'Event', 'ConfigMap', 'Secret', 'Binding']
 ] + [
@@ -29,6 +31,7 @@ ROOTS = [
     'apimachinery.pkg.runtime.Unknown',
     'api.rbac.v1.Role', 'api.rbac.v1.ClusterRole', 'api.rbac.v1.RoleBinding', 'api.rbac.v1.ClusterRoleBinding',
     'api.authorization.v1.SelfSubjectAccessReview',
+    'api.core.v1.ServiceAccount', 'api.authentication.v1.TokenRequest',
 ]
 
 
@@ -114,6 +117,7 @@ def main(path):
         seen.add(message)
         parts = [message]
         for number, json, scalar, label, type_name in sorted(found[message][0]):
+            json = JSON_NAMES.get(json, json)
             if scalar == 11:
                 target = name(type_name)
                 if found[target][1]:

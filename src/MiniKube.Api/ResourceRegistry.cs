@@ -13,6 +13,7 @@ public static class ResourceRegistry
         Core<Event>("events", "event", ["ev"], namespaced: true, hasStatus: false) with { Fields = EventFields },
         Core<ConfigMap>("configmaps", "configmap", ["cm"], namespaced: true, hasStatus: false),
         Core<Secret>("secrets", "secret", [], namespaced: true, hasStatus: false) with { Fields = SecretFields },
+        Core<ServiceAccount>("serviceaccounts", "serviceaccount", ["sa"], namespaced: true, hasStatus: false),
         new("apps", "v1", "Deployment", "deployments", "deployment", ["deploy"], true, typeof(Deployment), true),
         new("apps", "v1", "ReplicaSet", "replicasets", "replicaset", ["rs"], true, typeof(ReplicaSet), true),
         new("apps", "v1", "DaemonSet", "daemonsets", "daemonset", ["ds"], true, typeof(DaemonSet), true),

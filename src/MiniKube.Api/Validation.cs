@@ -65,6 +65,9 @@ public static partial class Validator
             case Lease lease:
                 ValidateLease(lease, errs);
                 break;
+            case ServiceAccount sa:
+                ValidateServiceAccount(sa, errs);
+                break;
             case HorizontalPodAutoscaler hpa:
                 ValidateHpa(hpa, errs);
                 break;

@@ -109,6 +109,28 @@ public static class ApiServerCommandLine
     {
         Description = "audit.k8s.io/v1 Policy saying which requests are logged (without one, none are)",
     };
+    private static readonly Option<string> ServiceAccountIssuer = new("--service-account-issuer")
+    {
+        Description = "The iss claim of the service account tokens this server signs and accepts",
+        DefaultValueFactory = _ => Defaults.ServiceAccountIssuer,
+    };
+    private static readonly Option<string?> ServiceAccountSigningKeyFile = new("--service-account-signing-key-file")
+    {
+        Description = "PEM private key (RSA or ECDSA P-256) that signs service account tokens; without one a key is generated in memory (tokens end with the process)",
+    };
+    private static readonly Option<string[]> ServiceAccountKeyFile = new("--service-account-key-file")
+    {
+        Description = "PEM file of public keys that service account tokens may be signed with (repeatable or comma-separated; the signing key is always accepted)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+    private static readonly Option<string[]> ApiAudiences = new("--api-audiences")
+    {
+        Description = "Audiences a service account token must carry one of (comma-separated; default: the issuer)",
+    };
+    private static readonly Option<string[]> DisableAdmissionPlugins = new("--disable-admission-plugins")
+    {
+        Description = "Admission plugins to turn off (comma-separated; only ServiceAccount can be)",
+    };
     private static readonly Option<string> LogLevel = new("--log-level") { Description = string.Join(", ", ComponentLogging.LevelNames), DefaultValueFactory = _ => "Information" };
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
@@ -120,7 +142,11 @@ public static class ApiServerCommandLine
         TokenAuthFile,
         AuthorizationMode,
         ClientCAFile, TlsCertFile, TlsPrivateKeyFile, KubeletClientCertificate, KubeletClientKey, KubeletCertificateAuthority,
+        ServiceAccountIssuer, ServiceAccountSigningKeyFile, ServiceAccountKeyFile, ApiAudiences, DisableAdmissionPlugins,
     };
+
+    private static string[] ListFlag(ParseResult parse, Option<string[]> option) =>
+        [.. (parse.GetValue(option) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 
     /// <summary>The <c>--log-level</c> (checked by <see cref="ToOptions"/>).</summary>
     public static LogEventLevel GetLogLevel(ParseResult parse) =>
@@ -164,6 +190,11 @@ public static class ApiServerCommandLine
             KubeletCertificateAuthority = FileFlag(parse, KubeletCertificateAuthority),
             AuditLogPath = parse.GetValue(AuditLogPath) is { Length: > 0 } auditLog ? auditLog : null,
             AuditPolicyFile = parse.GetValue(AuditPolicyFile) is { Length: > 0 } auditPolicy ? auditPolicy : null,
+            ServiceAccountIssuer = parse.GetValue(ServiceAccountIssuer)!,
+            ServiceAccountSigningKeyFile = FileFlag(parse, ServiceAccountSigningKeyFile),
+            ServiceAccountKeyFiles = ListFlag(parse, ServiceAccountKeyFile),
+            ApiAudiences = ListFlag(parse, ApiAudiences),
+            DisableAdmissionPlugins = ListFlag(parse, DisableAdmissionPlugins),
         };
         if (ComponentLogging.LevelProblem(parse.GetValue(LogLevel)) is { } levelProblem)
         {

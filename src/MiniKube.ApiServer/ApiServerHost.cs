@@ -20,7 +20,8 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _listeners = new ListenOptions[2];
 
-    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, Authenticators security, EtcdStorageOptions etcdOptions)
+    private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, Authenticators security, EtcdStorageOptions etcdOptions,
+        ServiceAccountSigning signing)
     {
         var authenticator = security.Chain;
         Options = options;
@@ -52,6 +53,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(signing);
+        services.AddSingleton<TokenRequests>();
+        services.AddSingleton<CachedServiceAccountObjects>();
         // Loaded here, not lazily: a configuration that stopped being readable since Validate fails the start, not a request.
         var encryption = options.EncryptionProviderConfig is { } encryptionConfig ? EncryptionConfiguration.Load(encryptionConfig) : null;
         services.AddSingleton<IObjectStore>(_ =>
@@ -112,14 +116,21 @@ public sealed class ApiServerHost : IAsyncDisposable
             grpc.MaxSendMessageSize = 256 * 1024 * 1024;
         });
 
-        // Always there: TokenReview asks it even when requests themselves are not authenticated.
-        services.AddSingleton(authenticator);
+        // Always there: TokenReview asks it even when requests themselves are not authenticated. Service account tokens come
+        // last, as in Kubernetes; they authenticate requests only while authentication is on (a server without a token file
+        // or client CA serves every request, tokens or not).
+        services.AddSingleton(sp => new UnionAuthenticator([authenticator,
+            new Security.ServiceAccounts.ServiceAccountTokenAuthenticator(signing.Tokens, sp.GetRequiredService<CachedServiceAccountObjects>(), signing.Clock)]));
         if (authenticator.Count > 0)
         {
             services.AddSingleton<RequestAuthentication>();
         }
 
         _app = builder.Build();
+        if (signing.Generated)
+        {
+            ServiceAccountSigning.LogGeneratedKey(_app.Services.GetRequiredService<ILogger<ServiceAccountSigning>>());
+        }
         if (authenticator.Count > 0)
         {
             var authentication = _app.Services.GetRequiredService<RequestAuthentication>();
@@ -176,14 +187,19 @@ public sealed class ApiServerHost : IAsyncDisposable
     private string Host => Options.BindAddress is "0.0.0.0" ? "127.0.0.1" : Options.BindAddress.Contains(':') ? $"[{Options.BindAddress}]" : Options.BindAddress;
 
     /// <exception cref="AuthenticationConfigException">A token, CA or etcd client file cannot be used (the message says where).</exception>
-    public static ApiServerHost Create(ApiServerOptions options, LogEventLevel minimumLevel = LogEventLevel.Information)
+    /// <param name="tokenClock">
+    /// The clock service account tokens are issued and checked by (the rest of the server uses the system clock); tests pass a
+    /// fake one to see a token expire.
+    /// </param>
+    public static ApiServerHost Create(ApiServerOptions options, LogEventLevel minimumLevel = LogEventLevel.Information, TimeProvider? tokenClock = null)
     {
         var problems = options.Validate();
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
-        return new ApiServerHost(options, minimumLevel, Authenticators.From(options), EtcdClientTls.StorageOptions(options));
+        return new ApiServerHost(options, minimumLevel, Authenticators.From(options), EtcdClientTls.StorageOptions(options),
+            ServiceAccountSigning.From(options, tokenClock ?? TimeProvider.System));
     }
 
     /// <summary>Checks etcd answers, starts serving, and waits until the watch caches and system namespaces are ready.</summary>

@@ -127,6 +127,38 @@ public sealed class ApiServerOptions
     /// <summary>The audit.k8s.io/v1 Policy saying what is logged (<c>--audit-policy-file</c>); without one nothing is, as in Kubernetes.</summary>
     public string? AuditPolicyFile { get; set; }
 
+    /// <summary>Kubernetes' default issuer of service account tokens (<c>--service-account-issuer</c>).</summary>
+    public const string DefaultServiceAccountIssuer = "https://kubernetes.default.svc.cluster.local";
+
+    /// <summary>The <c>iss</c> of the service account tokens this server issues and the one it accepts (<c>--service-account-issuer</c>).</summary>
+    public string ServiceAccountIssuer { get; set; } = DefaultServiceAccountIssuer;
+
+    /// <summary>
+    /// PEM private key (RSA or ECDSA P-256) that signs service account tokens (<c>--service-account-signing-key-file</c>). Null: a
+    /// key generated in memory at start, so tokens die with the process and no other API server accepts them (a warning says so).
+    /// </summary>
+    public string? ServiceAccountSigningKeyFile { get; set; }
+
+    /// <summary>PEM files of the public keys service account tokens may be signed with (<c>--service-account-key-file</c>, repeatable).</summary>
+    public IList<string> ServiceAccountKeyFiles { get; set; } = [];
+
+    /// <summary>Audiences a token must carry one of (<c>--api-audiences</c>); empty means the issuer.</summary>
+    public IList<string> ApiAudiences { get; set; } = [];
+
+    /// <summary>The audiences in effect: <see cref="ApiAudiences"/>, or the issuer as Kubernetes defaults them.</summary>
+    public IReadOnlyList<string> EffectiveApiAudiences => ApiAudiences.Count > 0 ? [.. ApiAudiences] : [ServiceAccountIssuer];
+
+    /// <summary>
+    /// Admission plugins turned off (<c>--disable-admission-plugins</c>); only <c>ServiceAccount</c> can be: without it pods
+    /// get no default service account and a missing one is not refused.
+    /// </summary>
+    public IList<string> DisableAdmissionPlugins { get; set; } = [];
+
+    /// <summary>Whether the ServiceAccount admission plugin runs (it does unless disabled, as in Kubernetes).</summary>
+    public bool ServiceAccountAdmission => !DisableAdmissionPlugins.Contains(ServiceAccountAdmissionPlugin, StringComparer.Ordinal);
+
+    public const string ServiceAccountAdmissionPlugin = "ServiceAccount";
+
     /// <summary>The admission defaults these options configure.</summary>
     public AdmissionDefaults Admission => new()
     {
@@ -217,6 +249,28 @@ public sealed class ApiServerOptions
             {
                 problems.Add($"{flag}: file \"{file}\" does not exist");
             }
+        }
+        if (ServiceAccountSigningKeyFile is { } signingKey && !File.Exists(signingKey))
+        {
+            problems.Add($"--service-account-signing-key-file: file \"{signingKey}\" does not exist");
+        }
+        foreach (var keyFile in ServiceAccountKeyFiles.Where(f => !File.Exists(f)))
+        {
+            problems.Add($"--service-account-key-file: file \"{keyFile}\" does not exist");
+        }
+        if (string.IsNullOrWhiteSpace(ServiceAccountIssuer))
+        {
+            problems.Add($"--service-account-issuer must not be empty (e.g. --service-account-issuer {DefaultServiceAccountIssuer})");
+        }
+        else if (ServiceAccountIssuer.Contains(':', StringComparison.Ordinal)
+            && (!Uri.TryCreate(ServiceAccountIssuer, UriKind.Absolute, out var issuer) || issuer.Scheme != "https"))
+        {
+            // Kubernetes: a URL issuer must be https (an issuer without a colon is an opaque string).
+            problems.Add($"--service-account-issuer: \"{ServiceAccountIssuer}\" must be an https URL or a string without a colon");
+        }
+        foreach (var plugin in DisableAdmissionPlugins.Where(p => p != ServiceAccountAdmissionPlugin))
+        {
+            problems.Add($"--disable-admission-plugins: \"{plugin}\" cannot be disabled here (supported values: \"{ServiceAccountAdmissionPlugin}\")");
         }
         if ((TlsCertFile is null) != (TlsPrivateKeyFile is null))
         {

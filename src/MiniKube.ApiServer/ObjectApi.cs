@@ -24,6 +24,7 @@ internal sealed partial class ObjectApi
     private readonly ObjectDeletion _deletion;
     private readonly PodSecurityAdmission _podSecurity;
     private readonly NodeRestriction _nodeRestriction;
+    private readonly ServiceAccountAdmission _serviceAccounts;
     private readonly IHttpContextAccessor? _http;
 
     public ObjectApi(IObjectStore store, ObjectCodec codec, WatchCacheSet caches, ApiServerOptions options, TimeProvider time, ILogger<ObjectApi> logger,
@@ -32,6 +33,7 @@ internal sealed partial class ObjectApi
         _nodeRestriction = nodeRestriction;
         _options = options;
         _podSecurity = podSecurity;
+        _serviceAccounts = new ServiceAccountAdmission(store, codec, caches, options);
         _http = http;
         _services = new ServiceAllocator(store, options);
         _deletion = new ObjectDeletion(store, codec, time);
@@ -85,6 +87,10 @@ internal sealed partial class ObjectApi
         obj = await AdmitVpaAsync(obj, ct).ConfigureAwait(false);
         obj = obj with { Metadata = obj.Metadata with { ManagedFields = ManagedFields.ForWrite(null, null, obj, fieldManager, resource.ApiVersion, now) } };
         var inNamespace = ns is null ? null : await EnsureNamespaceAcceptsAsync(ns, ct).ConfigureAwait(false);
+        if (ns is not null && resource.Kind == "Pod")
+        {
+            obj = await _serviceAccounts.AdmitAsync(obj, ns, ct).ConfigureAwait(false);
+        }
 
         for (var attempt = 0; ; attempt++)
         {

@@ -8,7 +8,7 @@ namespace MiniKube.ApiServer;
 /// <summary>The gRPC face of <see cref="ObjectApi"/>: unpacks envelopes, serves watches from the watch cache.</summary>
 internal sealed class ObjectsService(
     ObjectApi api, WatchStreams watches, ObjectCodec codec, IHostApplicationLifetime lifetime, IResourceMetrics metrics, Authorization.ApiAuthorization authorization,
-    Security.UnionAuthenticator authenticator)
+    Security.UnionAuthenticator authenticator, TokenRequests tokens)
     : Objects.ObjectsBase
 {
     public override async Task<ObjectReply> Create(CreateRequest request, ServerCallContext context)
@@ -96,6 +96,9 @@ internal sealed class ObjectsService(
 
     public override async Task<ObjectReply> Bind(BindRequest request, ServerCallContext context) =>
         Reply(await api.BindAsync(request.Namespace, request.Binding.Memory, context.CancellationToken).ConfigureAwait(false));
+
+    public override async Task<ObjectReply> CreateToken(CreateTokenRequest request, ServerCallContext context) =>
+        new() { Object = UnsafeByteOperations.UnsafeWrap(await tokens.CreateAsync(request.Namespace, request.Name, request.TokenRequest.Memory, context.CancellationToken).ConfigureAwait(false)) };
 
     public override Task<DiscoverReply> Discover(DiscoverRequest request, ServerCallContext context)
     {

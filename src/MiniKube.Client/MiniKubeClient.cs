@@ -150,6 +150,17 @@ public sealed class MiniKubeClient : IDisposable
         return KubeSerializer.FromJson<Pod>(reply.Object.Span);
     }
 
+    /// <summary>
+    /// A token for the ServiceAccount <paramref name="name"/> through its token subresource (authentication.k8s.io/v1
+    /// TokenRequest); the answer carries it in <c>status.token</c>.
+    /// </summary>
+    public async Task<TokenRequest> CreateTokenAsync(string ns, string name, TokenRequest request, CancellationToken cancellationToken = default)
+    {
+        var reply = await Unary(o => o.CreateTokenAsync(new CreateTokenRequest { Namespace = ns, Name = name, TokenRequest = Bytes(request) },
+            cancellationToken: cancellationToken), safeToRepeat: true, cancellationToken).ConfigureAwait(false);
+        return KubeSerializer.FromJson<TokenRequest>(reply.Object.Span);
+    }
+
     // ---- Untyped API (by resource), for tools that handle any kind ----
 
     public async Task<KubeObject> CreateAsync(KubeObject obj, bool dryRun = false, CancellationToken cancellationToken = default)

@@ -171,6 +171,7 @@ public static partial class ClusterComponents
                     "--tls-private-key-file", pki.ApiServer.Key,
                     "--client-ca-file", pki.CaCertificate,
                     "--authorization-mode", AuthorizationMode,
+                    .. ServiceAccountKeyFiles.ApiServerFlags(layout.Home),
                 ]),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(name),

@@ -127,6 +127,7 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         File.Delete(home.StateFile);
         File.Delete(home.EncryptionConfigFile);
         home.Pki.Delete();
+        ServiceAccountKeyFiles.Remove(home);
     }
 
     private static void DeleteDirectory(string path)

@@ -53,6 +53,7 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         EncryptionConfigFile.Ensure(home.EncryptionConfigFile);
         var pki = home.Pki;
         pki.Ensure(state.NodeNames, time);
+        ServiceAccountKeyFiles.Ensure(home);
         var recorder = new ClusterStateRecorder(_store, state);
         recorder.Save();
 

@@ -8,6 +8,7 @@ using MiniKube.Controllers.GarbageCollection;
 using MiniKube.Controllers.Namespaces;
 using MiniKube.Controllers.NodeLifecycle;
 using MiniKube.Controllers.ReplicaSets;
+using MiniKube.Controllers.ServiceAccounts;
 
 namespace MiniKube.Controllers;
 
@@ -168,6 +169,10 @@ public sealed partial class ControllerManager
         if (Enabled.Contains(NamespaceController.ControllerName))
         {
             list.Add(new NamespaceController(ctx, new NamespaceControllerOptions { Workers = o.ConcurrentNamespaceSyncs, RetryPeriod = o.NamespaceSyncPeriod }));
+        }
+        if (Enabled.Contains(ServiceAccountController.ControllerName))
+        {
+            list.Add(new ServiceAccountController(ctx));
         }
         if (Enabled.Contains(EndpointSliceController.ControllerName))
         {

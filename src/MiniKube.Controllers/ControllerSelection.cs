@@ -16,6 +16,7 @@ public static class ControllerSelection
         NodeLifecycle.TaintEvictionController.ControllerName,
         NodeLifecycle.PodGcController.ControllerName,
         Namespaces.NamespaceController.ControllerName,
+        ServiceAccounts.ServiceAccountController.ControllerName,
         Discovery.EndpointSliceController.ControllerName,
         Discovery.EndpointsController.ControllerName,
         Autoscaling.HorizontalPodAutoscalerController.ControllerName,

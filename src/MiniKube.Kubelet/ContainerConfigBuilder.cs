@@ -42,6 +42,10 @@ internal sealed class ContainerConfigBuilder(MiniKubeClient? client, string node
             }
             mounts.Add(new MountSpec(hostPath, mount.MountPath, mount.ReadOnly ?? false));
         }
+        if (volumePaths.TryGetValue(ServiceAccountTokenVolume.VolumeKey, out var tokenDir))
+        {
+            mounts.Add(new MountSpec(tokenDir, ServiceAccountTokenVolume.MountPath, ReadOnly: true));
+        }
         var (nanoCpus, memory, shares) = Resources(container.Resources);
         return new ContainerSpec
         {

@@ -54,7 +54,9 @@ internal sealed partial class PodSyncer
         _probes = probes;
         _time = time;
         _logger = logger;
-        _volumes = new PodVolumes(Path.Combine(options.RootDir, node), client);
+        // Hollow (simulated) nodes run no processes that could read a token: they get none.
+        _volumes = new PodVolumes(Path.Combine(options.RootDir, node), client,
+            options.Runtime == RuntimeKinds.Docker ? new ServiceAccountTokenVolume(client, options.Credentials, time) : null);
         _configs = new ContainerConfigBuilder(client, node);
         _images = new ImageManager(runtime, events, new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time),
             localOnly: options.ImagePullMode == ImagePullModes.Local, logger);
@@ -228,6 +230,21 @@ internal sealed partial class PodSyncer
                 _events?.Warning(pod, "FailedMount", $"MountVolume.SetUp failed: {ex.Message}");
                 RequeueIn(TimeSpan.FromSeconds(5));
                 toStart.Clear();
+            }
+        }
+        if (_volumes.Tokens is { } tokens)
+        {
+            try
+            {
+                if (await tokens.RefreshIfDueAsync(pod, ct).ConfigureAwait(false) is { } next)
+                {
+                    RequeueIn(next);
+                }
+            }
+            catch (ApiException ex)
+            {
+                _events?.Warning(pod, "FailedMount", $"MountVolume.SetUp failed for volume \"kube-api-access\": {ex.Message}");
+                RequeueIn(TimeSpan.FromSeconds(5));
             }
         }
         if (sandbox is null && toStart.Count > 0)

@@ -10,10 +10,12 @@ public sealed class VolumeMountException(string message) : Exception(message);
 /// <summary>
 /// Pod volumes on the host: emptyDir as a directory under the node's root dir
 /// (<c>&lt;root&gt;/pods/&lt;uid&gt;/volumes/&lt;name&gt;</c>, removed with the pod), hostPath as given, and configMap / secret /
-/// downwardAPI volumes written as files there too.
+/// downwardAPI volumes written as files there too; and the service account token volume (<see cref="ServiceAccountTokenVolume"/>).
 /// </summary>
-internal sealed class PodVolumes(string nodeRootDir, MiniKubeClient? client)
+internal sealed class PodVolumes(string nodeRootDir, MiniKubeClient? client, ServiceAccountTokenVolume? tokens = null)
 {
+    public ServiceAccountTokenVolume? Tokens => tokens;
+
     public string PodsDir => Path.Combine(nodeRootDir, "pods");
 
     public string PodDir(string uid) => Path.Combine(PodsDir, uid);
@@ -68,12 +70,20 @@ internal sealed class PodVolumes(string nodeRootDir, MiniKubeClient? client)
                 throw new VolumeMountException($"volume \"{volume.Name}\" has a type this kubelet does not support (use emptyDir, hostPath, configMap, secret or downwardAPI)");
             }
         }
+        if (tokens is not null && await tokens.WantedAsync(pod, cancellationToken).ConfigureAwait(false))
+        {
+            // "~" cannot be in a volume name, so no volume of the pod shares this directory.
+            var dir = Path.Combine(PodDir(uid), "volumes", "kubernetes.io~serviceaccount");
+            await tokens.SetUpAsync(pod, dir, cancellationToken).ConfigureAwait(false);
+            paths[ServiceAccountTokenVolume.VolumeKey] = dir;
+        }
         return paths;
     }
 
     /// <summary>Removes the pod's directory (its emptyDirs); hostPath volumes are left alone.</summary>
     public void TearDown(string uid)
     {
+        tokens?.Forget(uid);
         var dir = PodDir(uid);
         if (Directory.Exists(dir))
         {

@@ -16,6 +16,7 @@ public static class ResourceTables
         [typeof(Event)] = new EventTable(),
         [typeof(ConfigMap)] = new ConfigMapTable(),
         [typeof(Secret)] = new SecretTable(),
+        [typeof(ServiceAccount)] = new ServiceAccountTable(),
         [typeof(Deployment)] = new DeploymentTable(),
         [typeof(ReplicaSet)] = new ReplicaSetTable(),
         [typeof(DaemonSet)] = new DaemonSetTable(),

@@ -50,7 +50,7 @@ public static class BootstrapPolicy
     private static readonly PolicyRule[] ViewRules =
     [
         Rule(Read, [""], ["configmaps", "endpoints", "pods", "pods/log", "pods/status", "services", "services/status", "events", "namespaces", "namespaces/status",
-            "bindings"]),
+            "bindings", "serviceaccounts"]),
         Rule(Read, ["apps"], ["deployments", "deployments/status", "deployments/scale", "replicasets", "replicasets/status", "replicasets/scale", "daemonsets",
             "daemonsets/status"]),
         Rule(Read, ["batch"], ["jobs", "jobs/status"]),
@@ -64,7 +64,8 @@ public static class BootstrapPolicy
     private static readonly PolicyRule[] EditRules =
     [
         .. ViewRules,
-        Rule(Write, [""], ["configmaps", "endpoints", "pods", "services", "secrets"]),
+        Rule(Write, [""], ["configmaps", "endpoints", "pods", "services", "secrets", "serviceaccounts"]),
+        Rule(["create"], [""], ["serviceaccounts/token"]),
         Rule(Read, [""], ["secrets"]),
         Rule(["create", "get"], [""], ["pods/exec", "pods/attach", "pods/portforward"]),
         Rule(["create"], [""], ["pods/eviction"]),
@@ -128,7 +129,7 @@ public static class BootstrapPolicy
         // account), and the garbage collector and namespace controller read, patch and delete objects of every kind.
         ClusterRoleOf(ControllerManager,
             Rule(["get", "list", "watch", "patch", "update", "delete", "deletecollection"], ["*"], ["*"]),
-            Rule(["create"], [""], ["pods", "pods/eviction", "endpoints", "events", "namespaces", "nodes"]),
+            Rule(["create"], [""], ["pods", "pods/eviction", "endpoints", "events", "namespaces", "nodes", "serviceaccounts"]),
             Rule(["update", "patch"], [""], ["pods/status", "nodes/status", "namespaces/status", "namespaces/finalize", "services/status"]),
             Rule(["create"], ["apps"], ["deployments", "replicasets", "daemonsets"]),
             Rule(["update", "patch"], ["apps"], ["deployments/status", "replicasets/status", "daemonsets/status", "deployments/scale", "replicasets/scale"]),

@@ -55,7 +55,8 @@ public static class PemFiles
         return bundle;
     }
 
-    private static void WriteKey(string path, string pem)
+    /// <summary>Writes PEM key text readable by the owner only (0600 from creation).</summary>
+    public static void WriteKey(string path, string pem)
     {
         // Created 0600 from the start (a chmod afterwards would leave a moment where others could read it) and re-chmodded
         // in case the file existed with a wider mode.

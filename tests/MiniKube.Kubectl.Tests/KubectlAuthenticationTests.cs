@@ -64,6 +64,34 @@ public sealed class KubectlAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_serviceaccount_and_create_token_work_and_the_token_authenticates_as_the_account()
+    {
+        var kubeconfig = Kubeconfig("sa", $"user:\n    token: {Token}");
+        var ns = "sa-" + Guid.NewGuid().ToString("N")[..8];
+
+        Assert.Equal(0, (await KubectlAsync(kubeconfig, "create", "namespace", ns)).ExitCode);
+        var create = await KubectlAsync(kubeconfig, "create", "serviceaccount", "robot", "-n", ns);
+        var get = await KubectlAsync(kubeconfig, "get", "sa", "robot", "-n", ns);
+        var token = await KubectlAsync(kubeconfig, "create", "token", "robot", "-n", ns, "--duration", "15m");
+
+        Assert.True(create.ExitCode == 0, create.Describe());
+        Assert.Equal("serviceaccount/robot created\n", create.Stdout);
+        Assert.True(get.ExitCode == 0, get.Describe());
+        Assert.Matches(@"^NAME\s+SECRETS\s+AGE\nrobot\s+0\s+\d+s\n$", get.Stdout);
+        Assert.True(token.ExitCode == 0, token.Describe());
+        var parts = token.Stdout.Trim().Split('.');
+        Assert.Equal(3, parts.Length);
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]))!;
+        Assert.Equal($"system:serviceaccount:{ns}:robot", (string?)payload["sub"]);
+        Assert.Equal(900, (long)payload["exp"]! - (long)payload["iat"]!);
+
+        var whoami = await KubectlAsync(Kubeconfig("robot", $"user:\n    token: {token.Stdout.Trim()}"), "auth", "whoami");
+        Assert.True(whoami.ExitCode == 0, whoami.Describe());
+        Assert.Matches($@"Username\s+system:serviceaccount:{ns}:robot\n", whoami.Stdout);
+        Assert.Matches($@"Groups\s+\[system:serviceaccounts system:serviceaccounts:{ns} system:authenticated\]\n", whoami.Stdout);
+    }
+
+    [Fact]
     public async Task A_kubeconfig_without_credentials_the_server_takes_gets_Unauthorized()
     {
         // A user with no credentials at all makes kubectl prompt for a password on a terminal; a user name and password

@@ -32,8 +32,14 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
+    /// <remarks>
+    /// The ServiceAccount admission plugin is off unless <paramref name="configure"/> clears
+    /// <see cref="ApiServerOptions.DisableAdmissionPlugins"/>: no controller-manager runs here to create each namespace's
+    /// <c>default</c> account, so pods would be refused. <paramref name="tokenClock"/> is the clock of service account tokens.
+    /// </remarks>
     public static async Task<TestApiServer> StartAsync(
-        string? etcdEndpoint = null, string? prefix = null, Action<ApiServerOptions>? configure = null, CancellationToken cancellationToken = default)
+        string? etcdEndpoint = null, string? prefix = null, Action<ApiServerOptions>? configure = null, CancellationToken cancellationToken = default,
+        TimeProvider? tokenClock = null)
     {
         etcdEndpoint ??= await SharedEtcd.GetEndpointAsync(cancellationToken).ConfigureAwait(false);
         prefix ??= SharedEtcd.NewPrefix() + "/registry";
@@ -43,10 +49,11 @@ public sealed class TestApiServer : IAsyncDisposable
             EtcdPrefix = prefix,
             Port = 0,
             GrpcPort = 0,
+            DisableAdmissionPlugins = [ApiServerOptions.ServiceAccountAdmissionPlugin],
         };
         configure?.Invoke(options);
         var level = Environment.GetEnvironmentVariable("MINIKUBE_TEST_VERBOSE") is { Length: > 0 } ? LogEventLevel.Debug : LogEventLevel.Warning;
-        var host = ApiServerHost.Create(options, level);
+        var host = ApiServerHost.Create(options, level, tokenClock);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);

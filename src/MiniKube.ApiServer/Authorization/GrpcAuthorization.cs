@@ -82,6 +82,7 @@ internal sealed class GrpcAuthorization(ApiAuthorization authorization) : Interc
             PatchRequest r => Resource(user, "patch", r.Resource, r.Namespace, r.Name, r.Status ? "status" : r.Subresource),
             DeleteRequest r => Resource(user, "delete", r.Resource, r.Namespace, r.Name),
             BindRequest r => new(user, "create", "", "pods", "binding", r.Namespace, MetadataName(r.Binding.Span)),
+            CreateTokenRequest r => new(user, "create", "", "serviceaccounts", "token", r.Namespace, r.Name),
             DiscoverRequest => RequestAttributes.NonResource(user, "get", "/apis"),
             VersionRequest => RequestAttributes.NonResource(user, "get", "/version"),
             PodLogsRequest r => new(user, "get", "", "pods", "log", r.Namespace, r.Pod),

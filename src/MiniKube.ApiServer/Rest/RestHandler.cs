@@ -16,7 +16,7 @@ namespace MiniKube.ApiServer.Rest;
 internal sealed partial class RestHandler(
     ObjectApi api, WatchStreams watches, OpenApiDocuments openApi, KubeletProxy kubelets, IScaleSubresource scales, RestMetrics metrics,
     IHostApplicationLifetime lifetime, TimeProvider time, Authorization.ApiAuthorization authorization, Security.UnionAuthenticator authenticator,
-    ILogger<RestHandler> logger)
+    TokenRequests tokens, ILogger<RestHandler> logger)
 {
     private const string Json = "application/json";
 
@@ -123,6 +123,12 @@ internal sealed partial class RestHandler(
             case "eviction" when target.Resource.Plural == "pods" && method == "POST":
                 await PodEviction.ServeAsync(http, api, target, await ReadBodyAsync(http).ConfigureAwait(false)).ConfigureAwait(false);
                 return;
+            case "token" when target.Resource.Plural == "serviceaccounts" && method == "POST":
+            {
+                var body = await ReadBodyAsync(http).ConfigureAwait(false);
+                await WriteJsonAsync(http, await tokens.CreateAsync(target.Namespace, target.Name!, body, ct).ConfigureAwait(false), 201).ConfigureAwait(false);
+                return;
+            }
             case "log" when target.Resource.Plural == "pods" && method == "GET":
                 await ServeLogAsync(http, target).ConfigureAwait(false);
                 return;

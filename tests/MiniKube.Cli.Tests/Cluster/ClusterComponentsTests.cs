@@ -77,6 +77,8 @@ public sealed class ClusterComponentsTests
         Assert.Equal("21003", After(api, "--grpc-port"));
         Assert.Equal("21004", After(api, "--port"));
         Assert.Equal(Home.EncryptionConfigFile, After(api, "--encryption-provider-config"));
+        Assert.Equal(Path.Combine(Home.Directory, "pki", "sa.key"), After(api, "--service-account-signing-key-file"));
+        Assert.Equal(Path.Combine(Home.Directory, "pki", "sa.pub"), After(api, "--service-account-key-file"));
         Assert.Equal([21003, 21004], specs["apiserver"].Ports.Select(p => p.Port));
 
         var dashboard = specs["dashboard"].Command;

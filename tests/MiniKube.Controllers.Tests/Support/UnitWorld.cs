@@ -56,6 +56,7 @@ internal sealed class UnitWorld : IAsyncDisposable
                 case Namespace ns: Informers.For<Namespace>().Cache.Upsert(ns); break;
                 case ConfigMap cm: Informers.For<ConfigMap>().Cache.Upsert(cm); break;
                 case Secret s: Informers.For<Secret>().Cache.Upsert(s); break;
+                case ServiceAccount sa: Informers.For<ServiceAccount>().Cache.Upsert(sa); break;
                 case HorizontalPodAutoscaler h: Informers.For<HorizontalPodAutoscaler>().Cache.Upsert(h); break;
                 case VerticalPodAutoscaler v: Informers.For<VerticalPodAutoscaler>().Cache.Upsert(v); break;
                 default: throw new ArgumentException($"no seeding for {obj.GetType().Name}");
