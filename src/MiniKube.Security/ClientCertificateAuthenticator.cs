@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -7,11 +8,20 @@ namespace MiniKube.Security;
 /// x509 client certificates (<c>--client-ca-file</c>), as Kubernetes: a certificate that chains to one of the client CAs
 /// and allows client authentication is the user named by its subject CN, in the groups named by its O values.
 /// </summary>
-public sealed class ClientCertificateAuthenticator(X509Certificate2Collection clientAuthorities) : IAuthenticator
+/// <remarks>
+/// A TLS connection hands every request on it the same certificate object, so the user found for that object is kept
+/// (weakly: it goes with the connection) and later requests on the connection skip the chain build, which costs ~0.4 ms
+/// against ~4 µs for the RBAC decision. The kept user is used only while the certificate is within its validity period;
+/// the client CAs are fixed for the life of the process.
+/// </remarks>
+public sealed class ClientCertificateAuthenticator(X509Certificate2Collection clientAuthorities, TimeProvider? time = null) : IAuthenticator
 {
     private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
     private const string CommonNameOid = "2.5.4.3";
     private const string OrganizationOid = "2.5.4.10";
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConditionalWeakTable<X509Certificate2, UserInfo> _verified = [];
 
     public ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {
@@ -19,14 +29,27 @@ public sealed class ClientCertificateAuthenticator(X509Certificate2Collection cl
         {
             return ValueTask.FromResult(AuthenticationResult.NoCredentials);
         }
+        if (_verified.TryGetValue(certificate, out var known))
+        {
+            var now = _time.GetUtcNow().UtcDateTime;
+            if (now >= certificate.NotBefore.ToUniversalTime() && now <= certificate.NotAfter.ToUniversalTime())
+            {
+                return ValueTask.FromResult(AuthenticationResult.Success(known));
+            }
+            _verified.Remove(certificate);
+        }
         if (Verify(certificate) is { } error)
         {
             return ValueTask.FromResult(AuthenticationResult.Failure(error));
         }
         var (commonName, organizations) = Subject(certificate);
-        return ValueTask.FromResult(commonName is { Length: > 0 }
-            ? AuthenticationResult.Success(new UserInfo(commonName, organizations))
-            : AuthenticationResult.Failure("x509: the client certificate has no subject common name"));
+        if (commonName is not { Length: > 0 })
+        {
+            return ValueTask.FromResult(AuthenticationResult.Failure("x509: the client certificate has no subject common name"));
+        }
+        var user = new UserInfo(commonName, organizations);
+        _verified.AddOrUpdate(certificate, user);
+        return ValueTask.FromResult(AuthenticationResult.Success(user));
     }
 
     /// <summary>Null when <paramref name="certificate"/> chains to a client CA and is meant for client authentication; else why not.</summary>
@@ -36,6 +59,7 @@ public sealed class ClientCertificateAuthenticator(X509Certificate2Collection cl
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(clientAuthorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = _time.GetUtcNow().LocalDateTime;
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ClientAuth));
         try
         {
