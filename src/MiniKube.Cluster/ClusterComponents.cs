@@ -171,6 +171,9 @@ public static partial class ClusterComponents
                     "--tls-private-key-file", pki.ApiServer.Key,
                     "--client-ca-file", pki.CaCertificate,
                     "--authorization-mode", AuthorizationMode,
+                    "--kubelet-client-certificate", pki.ApiServerKubeletClient.Certificate,
+                    "--kubelet-client-key", pki.ApiServerKubeletClient.Key,
+                    "--kubelet-certificate-authority", pki.CaCertificate,
                     .. ServiceAccountKeyFiles.ApiServerFlags(layout.Home),
                 ]),
                 Environment = DotnetEnvironment,
@@ -263,6 +266,14 @@ public static partial class ClusterComponents
                     "--docker-endpoint", layout.DockerEndpoint,
                     "--cluster-dns", proxy.ClusterDnsIP,
                     "--cluster-domain", WellKnownDns.ClusterDomain,
+                    // The kubelet's own API (exec, attach, logs, stats): https with its serving certificate, callers known by
+                    // a certificate of the cluster CA or a token the API server vouches for, every call asked of the API
+                    // server (SubjectAccessReview on nodes/proxy, nodes/log, nodes/stats).
+                    "--tls-cert-file", layout.Home.Pki.KubeletServing(node).Certificate,
+                    "--tls-private-key-file", layout.Home.Pki.KubeletServing(node).Key,
+                    "--client-ca-file", layout.Home.Pki.CaCertificate,
+                    "--authentication-token-webhook",
+                    "--authorization-mode", "Webhook",
                 ]),
                 Environment = DotnetEnvironment,
                 LogFile = layout.Home.LogFile(KubeletName(node)),
