@@ -31,7 +31,9 @@ public sealed class EtcdTlsTests : IAsyncLifetime
     {
         const string prefix = "/tls-test";
         var (process, grpc) = await ComponentProcess.StartApiServerAsync(Etcd.ClientUrl, extraArgs:
-            ["--etcd-cafile", Etcd.Files.CAFile, "--etcd-certfile", Etcd.Files.ClientCertFile, "--etcd-keyfile", Etcd.Files.ClientKeyFile, "--etcd-prefix", prefix]);
+            ["--etcd-cafile", Etcd.Files.CAFile, "--etcd-certfile", Etcd.Files.ClientCertFile, "--etcd-keyfile", Etcd.Files.ClientKeyFile, "--etcd-prefix", prefix,
+             // No controller-manager here to create the default ServiceAccount the pod would otherwise wait for.
+             "--disable-admission-plugins", "ServiceAccount"]);
         await using var _ = process;
         using var client = new MiniKube.Client.MiniKubeClient(grpc);
         using var cts = new CancellationTokenSource(Deadline);

@@ -108,6 +108,27 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
                 async () => (await admin.ListAsync<Pod>("default")).Items.FirstOrDefault(p => p.Status?.Phase == "Running"),
                 TimeSpan.FromSeconds(90), "a pod of deployment web Running on " + node);
             Assert.Equal(node, running.Spec!.NodeName);
+            var pod = running.Metadata.Name!;
+
+            // The API server reaches the kubelet over TLS with its kubelet-client certificate: exec works through it.
+            var exec = await KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+            Assert.True(exec.ExitCode == 0, exec.StandardError);
+            Assert.Equal("default", exec.StandardOutput.Trim());
+            var ca = await KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+            Assert.Equal(File.ReadAllText(pki.CaCertificate).Trim(), ca.StandardOutput.Trim());
+
+            // The pod's mounted token authenticates (as system:serviceaccount:default:default, which may not list pods).
+            var token = (await KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")).StandardOutput.Trim();
+            Assert.False(string.IsNullOrEmpty(token), "no token mounted in " + pod);
+            var asPod = await RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-H", "Authorization: Bearer " + token,
+                state.ApiHttpUrl + "/api/v1/namespaces/default/pods");
+            Assert.Contains("User \"system:serviceaccount:default:default\" cannot list resource \"pods\"", asPod.StandardOutput, StringComparison.Ordinal);
+
+            // The kubelet's own port answers no one without credentials.
+            var kubeletPort = (await admin.GetAsync<Node>(node, null)).Status!.DaemonEndpoints!.KubeletEndpoint!.Port;
+            var kubelet = await RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-o", "/dev/null", "-w", "%{http_code}",
+                string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{kubeletPort}/pods"));
+            Assert.Equal("401", kubelet.StandardOutput.Trim());
         }
 
         // The dashboard, as minikube-dashboard: its nodes page lists the node (its informers list and watch over TLS).
