@@ -126,8 +126,9 @@ public sealed class ClusterDown(ClusterHome home, Func<string, string?> environm
         Kubeconfig.RemoveCluster(Kubeconfig.PathFrom(environment), state.Name);
         File.Delete(home.StateFile);
         File.Delete(home.EncryptionConfigFile);
-        home.Pki.Delete();
+        // The service account keys live in the pki directory: remove them before the directory goes.
         ServiceAccountKeyFiles.Remove(home);
+        home.Pki.Delete();
     }
 
     private static void DeleteDirectory(string path)

@@ -59,7 +59,7 @@ public sealed class ResourceRegistryTests
             Assert.Equal(info.ApiVersion, obj.ApiVersion);
             Assert.Equal(info.Kind, obj.Kind);
         }
-        Assert.Equal(22, ResourceRegistry.All.Count);
+        Assert.Equal(23, ResourceRegistry.All.Count);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class GeneralCommandTests(ApiServerFixture fixture) : IClassFixtur
             "nodes                      no           v1                             false        Node\n" +
             "pods                       po           v1                             true         Pod\n" +
             "secrets                                 v1                             true         Secret\n" +
+            "serviceaccounts            sa           v1                             true         ServiceAccount\n" +
             "services                   svc          v1                             true         Service\n" +
             "daemonsets                 ds           apps/v1                        true         DaemonSet\n" +
             "deployments                deploy       apps/v1                        true         Deployment\n" +

@@ -326,6 +326,6 @@ public sealed partial class ProxyEnvironment : IAsyncDisposable
     [GeneratedRegex(@"^-A POSTROUTING -s (\S+)/32 -d \1/32 -p \w+ -m \w+ --dport \d+ -j MASQUERADE$")]
     private static partial Regex DockerHairpin();
 
-    [GeneratedRegex(@"\b(MINIKUBE|MKT[0-9A-F]{6}|MKB[0-9A-F]*)-")]
+    [GeneratedRegex(@"\b(MINIKUBE|MKT[0-9A-F]{6}|MK[0-9A-F]{6}|MKB[0-9A-F]*)-")]
     private static partial Regex OtherProxy();
 }

@@ -100,7 +100,14 @@ public sealed class ClusterComponentsTests
         Assert.Equal(Home.Pki.ApiServer.Certificate, After(api, "--tls-cert-file"));
         Assert.Equal(Home.Pki.ApiServer.Key, After(api, "--tls-private-key-file"));
         Assert.Equal(Home.Pki.CaCertificate, After(api, "--client-ca-file"));
-        Assert.Equal("RBAC", After(api, "--authorization-mode"));
+        Assert.Equal("Node,RBAC", After(api, "--authorization-mode"));
+        Assert.Equal(Home.Pki.ApiServerKubeletClient.Certificate, After(api, "--kubelet-client-certificate"));
+        Assert.Equal(Home.Pki.CaCertificate, After(api, "--kubelet-certificate-authority"));
+        var kubelet = specs["kubelet-dev-node-2"].Command;
+        Assert.Equal(Home.Pki.KubeletServing("dev-node-2").Certificate, After(kubelet, "--tls-cert-file"));
+        Assert.Equal(Home.Pki.CaCertificate, After(kubelet, "--client-ca-file"));
+        Assert.Equal("Webhook", After(kubelet, "--authorization-mode"));
+        Assert.Contains("--authentication-token-webhook", kubelet);
         Assert.Contains("--leader-elect=false", specs["scheduler"].Command);
         Assert.Contains("--leader-elect=false", specs["controller-manager"].Command);
 

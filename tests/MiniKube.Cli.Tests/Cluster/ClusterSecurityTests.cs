@@ -122,7 +122,8 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
             Assert.False(string.IsNullOrEmpty(token), "no token mounted in " + pod);
             var asPod = await RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-H", "Authorization: Bearer " + token,
                 state.ApiHttpUrl + "/api/v1/namespaces/default/pods");
-            Assert.Contains("User \"system:serviceaccount:default:default\" cannot list resource \"pods\"", asPod.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("\"code\":403", asPod.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("system:serviceaccount:default:default", asPod.StandardOutput, StringComparison.Ordinal);
 
             // The kubelet's own port answers no one without credentials.
             var kubeletPort = (await admin.GetAsync<Node>(node, null)).Status!.DaemonEndpoints!.KubeletEndpoint!.Port;

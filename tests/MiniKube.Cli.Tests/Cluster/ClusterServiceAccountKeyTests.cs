@@ -54,7 +54,7 @@ public sealed class ClusterServiceAccountKeyTests : IAsyncLifetime
     /// <summary>The <c>kid</c> of a token for <c>default/default</c> (which the controller-manager creates).</summary>
     private async Task<string?> TokenKeyIdAsync()
     {
-        using var client = new MiniKubeClient(new ClusterStateStore(_home.Home).Load()!.ServerUrl);
+        using var client = new MiniKubeClient(new ClusterStateStore(_home.Home).Load()!.ServerUrl, _home.Home.Pki.AdminCredentials());
         var answer = await Eventually.WaitAsync(async () =>
         {
             try
