@@ -26,6 +26,7 @@ internal sealed class ServiceAccountTokenVolume(MiniKubeClient client, ClientCre
     private static readonly TimeSpan MaxAge = TimeSpan.FromHours(24);
 
     private readonly ConcurrentDictionary<string, Issued> _issued = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _wanted = new(StringComparer.Ordinal);
 
     private sealed record Issued(string Dir, DateTimeOffset At, DateTimeOffset Expires)
     {
@@ -56,8 +57,17 @@ internal sealed class ServiceAccountTokenVolume(MiniKubeClient client, ClientCre
         {
             return true;
         }
+        // Decided once per pod, as Kubernetes' admission decides once: later syncs (a container restarted while the API server
+        // is down) must not need the API server.
+        var uid = pod.Metadata.Uid ?? "";
+        if (_wanted.TryGetValue(uid, out var known))
+        {
+            return known;
+        }
         var serviceAccount = await client.GetAsync<ServiceAccount>(account, pod.Metadata.Namespace, ct).ConfigureAwait(false);
-        return serviceAccount.AutomountServiceAccountToken != false;
+        var wanted = serviceAccount.AutomountServiceAccountToken != false;
+        _wanted[uid] = wanted;
+        return wanted;
     }
 
     /// <summary>Writes the volume into <paramref name="dir"/> (a fresh token unless the one there is still good).</summary>
@@ -98,7 +108,11 @@ internal sealed class ServiceAccountTokenVolume(MiniKubeClient client, ClientCre
         return wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1);
     }
 
-    public void Forget(string uid) => _issued.TryRemove(uid, out _);
+    public void Forget(string uid)
+    {
+        _issued.TryRemove(uid, out _);
+        _wanted.TryRemove(uid, out _);
+    }
 
     private async Task<Issued> RefreshAsync(Pod pod, string dir, CancellationToken ct)
     {

@@ -103,11 +103,11 @@ public sealed class ClusterComponentsTests
         Assert.Equal("Node,RBAC", After(api, "--authorization-mode"));
         Assert.Equal(Home.Pki.ApiServerKubeletClient.Certificate, After(api, "--kubelet-client-certificate"));
         Assert.Equal(Home.Pki.CaCertificate, After(api, "--kubelet-certificate-authority"));
-        var kubelet = specs["kubelet-dev-node-2"].Command;
-        Assert.Equal(Home.Pki.KubeletServing("dev-node-2").Certificate, After(kubelet, "--tls-cert-file"));
-        Assert.Equal(Home.Pki.CaCertificate, After(kubelet, "--client-ca-file"));
-        Assert.Equal("Webhook", After(kubelet, "--authorization-mode"));
-        Assert.Contains("--authentication-token-webhook", kubelet);
+        var kubeletCommand = specs["kubelet-dev-node-2"].Command;
+        Assert.Equal(Home.Pki.KubeletServing("dev-node-2").Certificate, After(kubeletCommand, "--tls-cert-file"));
+        Assert.Equal(Home.Pki.CaCertificate, After(kubeletCommand, "--client-ca-file"));
+        Assert.Equal("Webhook", After(kubeletCommand, "--authorization-mode"));
+        Assert.Contains("--authentication-token-webhook", kubeletCommand);
         Assert.Contains("--leader-elect=false", specs["scheduler"].Command);
         Assert.Contains("--leader-elect=false", specs["controller-manager"].Command);
 
