@@ -158,10 +158,12 @@ public static class BootstrapPolicy
             Rule(["get", "create"], [""], ["services"]),
             Rule(["get", "create", "update"], ["discovery.k8s.io"], ["endpointslices"])),
         // Not Kubernetes': the dashboard shows what it lists and watches, and its buttons delete, cordon (patch nodes) and
-        // edit (update) objects. No Secrets and no RBAC objects.
+        // edit (update) objects, and its shell tab execs into pods. No Secrets and no RBAC objects.
         ClusterRoleOf(DashboardUser,
             Rule([.. Read, "delete", "patch", "update"], [""], ["nodes", "namespaces", "pods", "services", "endpoints", "configmaps", "events"]),
             Rule(["get"], [""], ["pods/log"]),
+            // The pod page's shell tab.
+            Rule(["create", "get"], [""], ["pods/exec"]),
             Rule([.. Read, "delete", "patch", "update"], ["apps"], ["deployments", "replicasets", "daemonsets"]),
             Rule([.. Read, "delete", "patch", "update"], ["batch"], ["jobs"]),
             Rule([.. Read, "delete", "patch", "update"], ["autoscaling"], ["horizontalpodautoscalers"]),
