@@ -103,11 +103,20 @@ public sealed class ComponentProcess : IAsyncDisposable
         return (process.ExitCode, await stderr.ConfigureAwait(false));
     }
 
-    /// <summary>Starts minikube-apiserver on free ports over <paramref name="etcd"/>; returns it with its gRPC address.</summary>
+    /// <summary>
+    /// Starts minikube-apiserver on free ports over <paramref name="etcd"/> (without the ServiceAccount admission plugin unless
+    /// <paramref name="extraArgs"/> say otherwise with <c>--disable-admission-plugins</c>); returns it with its gRPC address.
+    /// </summary>
     public static async Task<(ComponentProcess Process, string GrpcAddress)> StartApiServerAsync(string etcd, CancellationToken cancellationToken = default,
         IEnumerable<string>? extraArgs = null)
     {
-        var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0", .. extraArgs ?? []],
+        var args = extraArgs?.ToList() ?? [];
+        if (!args.Contains("--disable-admission-plugins"))
+        {
+            // As TestApiServer: a bare API server has no controller-manager to make the default ServiceAccount pods wait for.
+            args.AddRange(["--disable-admission-plugins", "ServiceAccount"]);
+        }
+        var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0", .. args],
             new Regex(@"serving gRPC on (https?://\S+),"), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         return (process, process.Ready.Groups[1].Value);
     }
