@@ -5,9 +5,10 @@ namespace MiniKube.Security;
 /// <summary>
 /// Kubernetes' Node authorizer (<c>--authorization-mode Node</c>): for kubelets (<see cref="NodeIdentity"/>) it allows
 /// the node rules (<see cref="BootstrapPolicy.NodeRules"/>: nodes, pods, leases, events, services …) and narrows the
-/// objects a node may read by name to those of its own pods, from the <see cref="NodeGraph"/>: a single pod only when
-/// bound to it; a Secret, ConfigMap, PersistentVolumeClaim or ServiceAccount (and a ServiceAccount token) only when a
-/// pod bound to it references one. Anything else, and every other user, is "no opinion", so RBAC decides next.
+/// objects a node may read to its own: its own Node object only; pods in a list or watch only with the field selector
+/// <c>spec.nodeName=&lt;node&gt;</c>, and a single pod only when the <see cref="NodeGraph"/> binds it there; a Secret,
+/// ConfigMap, PersistentVolumeClaim or ServiceAccount (and a ServiceAccount token) only when a pod bound to it references
+/// one. Anything else, and every other user, is "no opinion", so RBAC decides next.
 /// What a node may write to those objects (its own Node, its pods' status, mirror pods, its Lease) is NodeRestriction's
 /// part, at admission.
 /// </summary>
@@ -36,9 +37,13 @@ public sealed class NodeAuthorizer(NodeGraph graph) : IAuthorizer
             {
                 return AuthorizeReference(node, request);
             }
-            if (request.Resource == "pods" && request.Subresource.Length == 0 && request.Verb == "get")
+            if (request.Resource == "pods" && request.Subresource.Length == 0 && request.Verb is "get" or "list" or "watch")
             {
-                return Related(graph.PodBoundTo(node, request.Namespace, request.Name), node);
+                return AuthorizePodRead(node, request);
+            }
+            if (request.Resource == "nodes" && request.Subresource.Length == 0 && request.Verb is "get" or "list" or "watch")
+            {
+                return AuthorizeNodeRead(node, request);
             }
         }
         return BootstrapPolicy.NodeRules.Any(rule => RbacRules.Allows(rule, request))
@@ -69,6 +74,37 @@ public sealed class NodeAuthorizer(NodeGraph graph) : IAuthorizer
         }
         return Related(graph.Related(node, request.Resource, request.Namespace, request.Name), node);
     }
+
+    // As Kubernetes since 1.32 (KEP-4601, AuthorizeNodeWithSelectors): a node lists and watches only the pods bound to it,
+    // which it says with the field selector spec.nodeName=<node>, and reads one pod only when the graph binds it there.
+    private (AuthorizationDecision, string) AuthorizePodRead(string node, RequestAttributes request)
+    {
+        if (request.Verb != "get" && SelectsNode(request.FieldSelector, node))
+        {
+            return (AuthorizationDecision.Allow, "");
+        }
+        if (request.Name.Length > 0)
+        {
+            return Related(graph.PodBoundTo(node, request.Namespace, request.Name), node);
+        }
+        return (AuthorizationDecision.NoOpinion, "can only list/watch pods with spec.nodeName field selector");
+    }
+
+    // And it reads only its own Node object (a get by name, or a list or watch of metadata.name=<node>).
+    private static (AuthorizationDecision, string) AuthorizeNodeRead(string node, RequestAttributes request)
+    {
+        if (request.Name == node)
+        {
+            return (AuthorizationDecision.Allow, "");
+        }
+        return request.Name.Length == 0
+            ? (AuthorizationDecision.NoOpinion, $"node '{node}' cannot read all nodes, only its own Node object")
+            : (AuthorizationDecision.NoOpinion, $"node '{node}' cannot read '{request.Name}', only its own Node object");
+    }
+
+    private static bool SelectsNode(string fieldSelector, string node) =>
+        FieldSelector.TryParse(fieldSelector, out var selector, out _)
+        && selector.Requirements.Any(r => r is { Field: "spec.nodeName", Operator: SelectorOperator.Equal } && r.Value == node);
 
     private static (AuthorizationDecision, string) Related(bool related, string node) => related
         ? (AuthorizationDecision.Allow, "")

@@ -12,7 +12,8 @@ public sealed record RequestAttributes(
     string Subresource = "",
     string Namespace = "",
     string Name = "",
-    string Path = "")
+    string Path = "",
+    string FieldSelector = "")
 {
     public bool IsResourceRequest => Resource.Length > 0;
 

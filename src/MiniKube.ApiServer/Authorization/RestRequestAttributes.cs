@@ -57,7 +57,8 @@ public static class RestRequestAttributes
         {
             name = selected;
         }
-        return new RequestAttributes(user, verb, group, resource, subresource, ns, name);
+        return new RequestAttributes(user, verb, group, resource, subresource, ns, name,
+            FieldSelector: verb is "list" or "watch" or "deletecollection" ? fieldSelector ?? "" : "");
     }
 
     public static string NonResourceVerb(string method) => method switch

@@ -75,10 +75,21 @@ public sealed class NodeAuthorizationTests : IAsyncLifetime
         using var otherPod = await n1.GetAsync($"/api/v1/namespaces/{ns}/pods/theirs");
         using var otherSecret = await n1.GetAsync($"/api/v1/namespaces/{ns}/secrets/unused");
         using var allSecrets = await n1.GetAsync($"/api/v1/namespaces/{ns}/secrets");
-        using var list = await n1.GetAsync("/api/v1/pods");
+        using var all = await n1.GetAsync("/api/v1/pods");
+        using var own = await n1.GetAsync("/api/v1/pods?fieldSelector=spec.nodeName%3Dn1");
+        using var others = await n1.GetAsync("/api/v1/pods?fieldSelector=spec.nodeName%3Dn2");
 
         Assert.Equal(HttpStatusCode.OK, secret.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        // As Kubernetes since 1.32: a node lists only its own pods, and must say so with the field selector.
+        Assert.Equal(HttpStatusCode.Forbidden, all.StatusCode);
+        Assert.Equal(
+            "pods is forbidden: User \"system:node:n1\" cannot list resource \"pods\" in API group \"\" at the cluster scope: can only list/watch pods with spec.nodeName field selector",
+            await MessageAsync(all));
+        Assert.Equal(HttpStatusCode.Forbidden, others.StatusCode);
+        Assert.True(own.StatusCode == HttpStatusCode.OK, await own.Content.ReadAsStringAsync());
+        var ownNames = JsonNode.Parse(await own.Content.ReadAsStringAsync())!["items"]!.AsArray()
+            .Select(item => (string)item!["metadata"]!["name"]!).Where(name => name is "mine" or "theirs").ToArray();
+        Assert.Equal(["mine"], ownNames);
         Assert.Equal(HttpStatusCode.Forbidden, otherPod.StatusCode);
         Assert.Equal(
             $"pods \"theirs\" is forbidden: User \"system:node:n1\" cannot get resource \"pods\" in API group \"\" in the namespace \"{ns}\": no relationship found between node 'n1' and this object",
@@ -108,6 +119,22 @@ public sealed class NodeAuthorizationTests : IAsyncLifetime
         var node1 = await GetJsonAsync(admin, "/api/v1/nodes/n1");
         node1["metadata"]!["labels"] = new JsonObject { ["node-restriction.kubernetes.io/pool"] = "trusted" };
         using var restrictedLabel = await n1.PutAsync("/api/v1/nodes/n1", Json(node1.ToJsonString()));
+
+        // A node reads only its own Node object.
+        using var readOther = await n1.GetAsync("/api/v1/nodes/n2");
+        using var readOwn = await n1.GetAsync("/api/v1/nodes/n1");
+        using var listAll = await n1.GetAsync("/api/v1/nodes");
+        using var listOwn = await n1.GetAsync("/api/v1/nodes?fieldSelector=metadata.name%3Dn1");
+        Assert.Equal(HttpStatusCode.Forbidden, readOther.StatusCode);
+        Assert.Equal(
+            "nodes \"n2\" is forbidden: User \"system:node:n1\" cannot get resource \"nodes\" in API group \"\" at the cluster scope: node 'n1' cannot read 'n2', only its own Node object",
+            await MessageAsync(readOther));
+        Assert.Equal(HttpStatusCode.OK, readOwn.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, listAll.StatusCode);
+        Assert.Equal(
+            "nodes is forbidden: User \"system:node:n1\" cannot list resource \"nodes\" in API group \"\" at the cluster scope: node 'n1' cannot read all nodes, only its own Node object",
+            await MessageAsync(listAll));
+        Assert.Equal(HttpStatusCode.OK, listOwn.StatusCode);
 
         Assert.Equal(HttpStatusCode.Forbidden, updateNode.StatusCode);
         Assert.Equal("nodes \"n2\" is forbidden: node \"n1\" is not allowed to modify node \"n2\"", await MessageAsync(updateNode));

@@ -105,7 +105,7 @@ public sealed class NodeAuthorizerTests
 
         Assert.Equal(AuthorizationDecision.Allow, Decide(node, N1, "get", "pods", "web"));
         Assert.Equal(AuthorizationDecision.NoOpinion, Decide(node, N1, "get", "pods", "db"));
-        Assert.Equal(AuthorizationDecision.Allow, Decide(node, N1, "list", "pods", ""));
+        Assert.Equal(AuthorizationDecision.NoOpinion, Decide(node, N1, "list", "pods", ""));
         Assert.Equal(AuthorizationDecision.Allow, Decide(node, N1, "get", "secrets", "tls"));
         Assert.Equal(AuthorizationDecision.NoOpinion, Decide(node, N1, "get", "secrets", "db-tls"));
         Assert.Equal(AuthorizationDecision.Allow, Decide(node, N2, "get", "secrets", "db-tls"));
@@ -117,6 +117,36 @@ public sealed class NodeAuthorizerTests
 
         var (_, reason) = node.Decide(new RequestAttributes(N1, "get", "", "secrets", "", "default", "db-tls"));
         Assert.Equal("no relationship found between node 'n1' and this object", reason);
+    }
+
+    [Theory]
+    [InlineData("list", "spec.nodeName=n1", AuthorizationDecision.Allow)]
+    [InlineData("watch", "spec.nodeName==n1", AuthorizationDecision.Allow)]
+    [InlineData("watch", "status.phase!=Failed,spec.nodeName=n1", AuthorizationDecision.Allow)]
+    [InlineData("list", "spec.nodeName=n2", AuthorizationDecision.NoOpinion)]
+    [InlineData("list", "spec.nodeName!=n1", AuthorizationDecision.NoOpinion)]
+    [InlineData("list", "status.phase=Running", AuthorizationDecision.NoOpinion)]
+    [InlineData("list", "spec.nodeName", AuthorizationDecision.NoOpinion)]
+    [InlineData("list", "", AuthorizationDecision.NoOpinion)]
+    public void A_node_lists_and_watches_pods_only_with_its_own_spec_nodeName_selector(string verb, string selector, AuthorizationDecision expected)
+    {
+        var node = new NodeAuthorizer(new NodeGraph());
+        var (decision, reason) = node.Decide(new RequestAttributes(N1, verb, "", "pods", "", "", "", FieldSelector: selector));
+        Assert.Equal(expected, decision);
+        Assert.Equal(expected == AuthorizationDecision.Allow ? "" : "can only list/watch pods with spec.nodeName field selector", reason);
+    }
+
+    [Fact]
+    public void A_node_reads_only_its_own_Node_object()
+    {
+        var node = new NodeAuthorizer(new NodeGraph());
+        Assert.Equal(AuthorizationDecision.Allow, Decide(node, N1, "get", "nodes", "n1", ns: ""));
+        Assert.Equal(AuthorizationDecision.Allow, Decide(node, N1, "watch", "nodes", "n1", ns: ""));
+        Assert.Equal("node 'n1' cannot read 'n2', only its own Node object",
+            node.Decide(new RequestAttributes(N1, "get", "", "nodes", "", "", "n2")).Reason);
+        Assert.Equal("node 'n1' cannot read all nodes, only its own Node object",
+            node.Decide(new RequestAttributes(N1, "list", "", "nodes", "", "", "")).Reason);
+        Assert.Equal(AuthorizationDecision.NoOpinion, Decide(node, N1, "list", "nodes", "", ns: ""));
     }
 
     [Fact]

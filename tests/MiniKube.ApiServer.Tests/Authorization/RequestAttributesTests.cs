@@ -52,6 +52,20 @@ public sealed class RequestAttributesTests
     }
 
     [Fact]
+    public void Lists_and_watches_carry_their_field_selector_on_both_wires_and_other_verbs_do_not()
+    {
+        var rest = RestRequestAttributes.From(Jane, "GET", "/api/v1/pods", "true", "spec.nodeName=n1");
+        var restGet = RestRequestAttributes.From(Jane, "GET", "/api/v1/namespaces/default/pods/web", null, "spec.nodeName=n1");
+        var grpcList = GrpcAuthorization.For("/minikube.v1.Objects/List", new ListRequest { Resource = "pods", FieldSelector = "spec.nodeName=n1" }, Jane);
+        var grpcWatch = GrpcAuthorization.For("/minikube.v1.Objects/Watch", new WatchRequest { Resource = "pods", FieldSelector = "spec.nodeName=n1" }, Jane);
+
+        Assert.Equal(("watch", "spec.nodeName=n1"), (rest.Verb, rest.FieldSelector));
+        Assert.Equal(("get", ""), (restGet.Verb, restGet.FieldSelector));
+        Assert.Equal(("list", "spec.nodeName=n1"), (grpcList.Verb, grpcList.FieldSelector));
+        Assert.Equal(("watch", "spec.nodeName=n1"), (grpcWatch.Verb, grpcWatch.FieldSelector));
+    }
+
+    [Fact]
     public void Grpc_methods_map_to_their_rest_verbs_and_resources()
     {
         var deployment = ByteString.CopyFromUtf8("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"a":"b"},"name":"web"}}""");
