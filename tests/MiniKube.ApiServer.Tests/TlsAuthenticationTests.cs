@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using MiniKube.Api;
 using MiniKube.Client;
@@ -168,25 +167,6 @@ public sealed class TlsAuthenticationTests : IAsyncLifetime
         Assert.Contains("The remote certificate is invalid", ex.Message, StringComparison.Ordinal);
     }
 
-    private HttpClient Https(X509Certificate2? certificate, string? token = null, System.Security.Authentication.SslProtocols tls = default)
-    {
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.EnabledSslProtocols = tls;
-        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            CustomTrustStore = { _ca.Certificate },
-        };
-        if (certificate is not null)
-        {
-            handler.SslOptions.ClientCertificates = [certificate];
-        }
-        var http = new HttpClient(handler) { BaseAddress = new Uri(Server.HttpAddress) };
-        if (token is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-        return http;
-    }
+    private HttpClient Https(X509Certificate2? certificate, string? token = null, System.Security.Authentication.SslProtocols tls = default) =>
+        HttpsClients.For(Server.HttpAddress, new ClientCredentials { CertificateAuthorities = [_ca.Certificate], ClientCertificate = certificate, BearerToken = token }, tls);
 }

@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using MiniKube.Client;
 using MiniKube.Security;
 using MiniKube.Testing;
 
@@ -248,24 +248,6 @@ public sealed class NodeAuthorizationTests : IAsyncLifetime
     private static async Task<string?> MessageAsync(HttpResponseMessage response) =>
         (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["message"];
 
-    private HttpClient Https(X509Certificate2? certificate = null, string? token = null)
-    {
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            CustomTrustStore = { _ca.Certificate },
-        };
-        if (certificate is not null)
-        {
-            handler.SslOptions.ClientCertificates = [certificate];
-        }
-        var http = new HttpClient(handler) { BaseAddress = new Uri(Server.HttpAddress) };
-        if (token is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-        return http;
-    }
+    private HttpClient Https(X509Certificate2? certificate = null, string? token = null) => HttpsClients.For(Server.HttpAddress,
+        new ClientCredentials { CertificateAuthorities = [_ca.Certificate], ClientCertificate = certificate, BearerToken = token });
 }

@@ -11,35 +11,27 @@ namespace MiniKube.Cli.Tests.Cluster;
 /// </summary>
 public sealed class ClusterEncryptionTests : IAsyncLifetime
 {
-    private readonly TempHome _home = new();
-    private readonly string _name = "enc-" + Guid.NewGuid().ToString("N")[..6];
-    private EtcdServer? _etcd;
+    private readonly ExternalEtcdTestCluster _cluster = new("enc");
 
-    public async Task InitializeAsync()
-    {
-        if (DockerCli.IsAvailable || Environment.GetEnvironmentVariable(DockerCli.RequireDockerVariable) == "1")
-        {
-            _etcd = await EtcdServer.StartAsync();
-        }
-    }
+    public Task InitializeAsync() => _cluster.InitializeAsync();
 
     [DockerFact]
     public async Task Up_makes_a_private_key_file_reuses_it_after_down_and_purge_removes_it()
     {
-        var path = _home.Home.EncryptionConfigFile;
+        var path = _cluster.Home.Home.EncryptionConfigFile;
         Assert.False(File.Exists(path));
-        var up = await _home.MinictlAsync("cluster", "up", "--nodes", "1", "--name", _name, "--etcd-servers", _etcd!.ClientUrl);
+        var up = await _cluster.UpAsync();
         Assert.True(up.ExitCode == 0, up.ToString());
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, new FileInfo(path).UnixFileMode);
         var config = await File.ReadAllTextAsync(path);
         Assert.Contains("kind: EncryptionConfiguration", config, StringComparison.Ordinal);
         Assert.Contains("- aesgcm:", config, StringComparison.Ordinal);
-        var state = new ClusterStateStore(_home.Home).Load()!;
+        var state = new ClusterStateStore(_cluster.Home.Home).Load()!;
         var api = state.Components.Single(c => c.Name == "apiserver").Command;
         Assert.Equal(path, api[api.ToList().IndexOf("--encryption-provider-config") + 1]);
 
-        using (var client = new MiniKubeClient(state.ServerUrl, _home.Home.Pki.AdminCredentials()))
+        using (var client = new MiniKubeClient(state.ServerUrl, _cluster.Home.Home.Pki.AdminCredentials()))
         {
             await client.CreateAsync(new Secret
             {
@@ -47,40 +39,26 @@ public sealed class ClusterEncryptionTests : IAsyncLifetime
                 StringData = new Dictionary<string, string> { ["token"] = "s3cr3t-value" },
             });
         }
-        var raw = await _etcd.EtcdctlAsync("get", "/registry/secrets/default/kept", "--print-value-only");
+        var raw = await _cluster.Etcd.EtcdctlAsync("get", "/registry/secrets/default/kept", "--print-value-only");
         Assert.StartsWith("k8s:enc:aesgcm:v1:key1:", raw, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", raw, StringComparison.Ordinal);
 
-        var down = await _home.MinictlAsync("cluster", "down");
+        var down = await _cluster.Home.MinictlAsync("cluster", "down");
         Assert.True(down.ExitCode == 0, down.ToString());
         Assert.Equal(config, await File.ReadAllTextAsync(path));
-        var again = await _home.MinictlAsync("cluster", "up");
+        var again = await _cluster.Home.MinictlAsync("cluster", "up");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(config, await File.ReadAllTextAsync(path));
-        using (var client = new MiniKubeClient(new ClusterStateStore(_home.Home).Load()!.ServerUrl, _home.Home.Pki.AdminCredentials()))
+        using (var client = new MiniKubeClient(new ClusterStateStore(_cluster.Home.Home).Load()!.ServerUrl, _cluster.Home.Home.Pki.AdminCredentials()))
         {
             var secret = await client.GetAsync<Secret>("kept", "default");
             Assert.Equal("s3cr3t-value", System.Text.Encoding.UTF8.GetString(secret.Data!["token"]));
         }
 
-        var purge = await _home.MinictlAsync("cluster", "down", "--purge");
+        var purge = await _cluster.Home.MinictlAsync("cluster", "down", "--purge");
         Assert.True(purge.ExitCode == 0, purge.ToString());
         Assert.False(File.Exists(path), "down --purge left the encryption key behind");
     }
 
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _home.TearDownClusterAsync($"{_name}-node-1");
-        }
-        finally
-        {
-            if (_etcd is not null)
-            {
-                await _etcd.DisposeAsync();
-            }
-            _home.Dispose();
-        }
-    }
+    public Task DisposeAsync() => _cluster.DisposeAsync();
 }

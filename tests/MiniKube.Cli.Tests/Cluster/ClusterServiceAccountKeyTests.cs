@@ -12,24 +12,16 @@ namespace MiniKube.Cli.Tests.Cluster;
 /// </summary>
 public sealed class ClusterServiceAccountKeyTests : IAsyncLifetime
 {
-    private readonly TempHome _home = new();
-    private readonly string _name = "sak-" + Guid.NewGuid().ToString("N")[..6];
-    private EtcdServer? _etcd;
+    private readonly ExternalEtcdTestCluster _cluster = new("sak");
 
-    public async Task InitializeAsync()
-    {
-        if (DockerCli.IsAvailable || Environment.GetEnvironmentVariable(DockerCli.RequireDockerVariable) == "1")
-        {
-            _etcd = await EtcdServer.StartAsync();
-        }
-    }
+    public Task InitializeAsync() => _cluster.InitializeAsync();
 
     [DockerFact]
     public async Task Up_makes_the_key_pair_signs_tokens_with_it_reuses_it_and_purge_removes_it()
     {
-        var key = ServiceAccountKeyFiles.KeyFile(_home.Home);
-        var pub = ServiceAccountKeyFiles.PublicKeyFile(_home.Home);
-        var up = await _home.MinictlAsync("cluster", "up", "--nodes", "1", "--name", _name, "--etcd-servers", _etcd!.ClientUrl);
+        var key = ServiceAccountKeyFiles.KeyFile(_cluster.Home.Home);
+        var pub = ServiceAccountKeyFiles.PublicKeyFile(_cluster.Home.Home);
+        var up = await _cluster.UpAsync();
         Assert.True(up.ExitCode == 0, up.ToString());
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, new FileInfo(key).UnixFileMode);
@@ -38,14 +30,14 @@ public sealed class ClusterServiceAccountKeyTests : IAsyncLifetime
         Assert.Equal(kid, ServiceAccountKey.FromPrivatePem(keyText).KeyId);
         Assert.Equal(kid, await TokenKeyIdAsync());
 
-        var down = await _home.MinictlAsync("cluster", "down");
+        var down = await _cluster.Home.MinictlAsync("cluster", "down");
         Assert.True(down.ExitCode == 0, down.ToString());
-        var again = await _home.MinictlAsync("cluster", "up");
+        var again = await _cluster.Home.MinictlAsync("cluster", "up");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(keyText, await File.ReadAllTextAsync(key));
         Assert.Equal(kid, await TokenKeyIdAsync());
 
-        var purge = await _home.MinictlAsync("cluster", "down", "--purge");
+        var purge = await _cluster.Home.MinictlAsync("cluster", "down", "--purge");
         Assert.True(purge.ExitCode == 0, purge.ToString());
         Assert.False(File.Exists(key), "down --purge left sa.key behind");
         Assert.False(File.Exists(pub), "down --purge left sa.pub behind");
@@ -54,7 +46,7 @@ public sealed class ClusterServiceAccountKeyTests : IAsyncLifetime
     /// <summary>The <c>kid</c> of a token for <c>default/default</c> (which the controller-manager creates).</summary>
     private async Task<string?> TokenKeyIdAsync()
     {
-        using var client = new MiniKubeClient(new ClusterStateStore(_home.Home).Load()!.ServerUrl, _home.Home.Pki.AdminCredentials());
+        using var client = new MiniKubeClient(new ClusterStateStore(_cluster.Home.Home).Load()!.ServerUrl, _cluster.Home.Home.Pki.AdminCredentials());
         var answer = await Eventually.WaitAsync(async () =>
         {
             try
@@ -70,19 +62,5 @@ public sealed class ClusterServiceAccountKeyTests : IAsyncLifetime
         return (string?)header["kid"];
     }
 
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            await _home.TearDownClusterAsync($"{_name}-node-1");
-        }
-        finally
-        {
-            if (_etcd is not null)
-            {
-                await _etcd.DisposeAsync();
-            }
-            _home.Dispose();
-        }
-    }
+    public Task DisposeAsync() => _cluster.DisposeAsync();
 }
