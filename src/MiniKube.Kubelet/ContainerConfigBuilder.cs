@@ -14,7 +14,7 @@ public sealed class ContainerConfigException(string message) : Exception(message
 /// entrypoint, args → cmd, env with <c>$(VAR)</c> expansion and valueFrom, volume mounts, and resources
 /// (limits.cpu → NanoCPUs, limits.memory → bytes, requests.cpu → CPU shares).
 /// </summary>
-internal sealed class ContainerConfigBuilder(MiniKubeClient? client, string nodeName)
+internal sealed class ContainerConfigBuilder(LastKnownObjects? objects, string nodeName)
 {
     public const string HostIp = "127.0.0.1";
 
@@ -227,13 +227,13 @@ internal sealed class ContainerConfigBuilder(MiniKubeClient? client, string node
 
     private async Task<T?> GetAsync<T>(string name, string ns, bool optional, string what, CancellationToken ct) where T : KubeObject
     {
-        if (client is null)
+        if (objects is null)
         {
             return null;
         }
         try
         {
-            return await client.GetAsync<T>(name, ns, ct).ConfigureAwait(false);
+            return await objects.GetAsync<T>(name, ns, ct).ConfigureAwait(false);
         }
         catch (ApiException ex) when (ex.IsNotFound)
         {

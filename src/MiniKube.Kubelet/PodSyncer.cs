@@ -55,9 +55,10 @@ internal sealed partial class PodSyncer
         _time = time;
         _logger = logger;
         // Hollow (simulated) nodes run no processes that could read a token: they get none.
-        _volumes = new PodVolumes(Path.Combine(options.RootDir, node), client,
+        var objects = new LastKnownObjects(client);
+        _volumes = new PodVolumes(Path.Combine(options.RootDir, node), objects,
             options.Runtime == RuntimeKinds.Docker ? new ServiceAccountTokenVolume(client, options.Credentials, time) : null);
-        _configs = new ContainerConfigBuilder(client, node);
+        _configs = new ContainerConfigBuilder(objects, node);
         _images = new ImageManager(runtime, events, new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time),
             localOnly: options.ImagePullMode == ImagePullModes.Local, logger);
         _crashBackOff = new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time);

@@ -12,7 +12,7 @@ public sealed class VolumeMountException(string message) : Exception(message);
 /// (<c>&lt;root&gt;/pods/&lt;uid&gt;/volumes/&lt;name&gt;</c>, removed with the pod), hostPath as given, and configMap / secret /
 /// downwardAPI volumes written as files there too; and the service account token volume (<see cref="ServiceAccountTokenVolume"/>).
 /// </summary>
-internal sealed class PodVolumes(string nodeRootDir, MiniKubeClient? client, ServiceAccountTokenVolume? tokens = null)
+internal sealed class PodVolumes(string nodeRootDir, LastKnownObjects? objects, ServiceAccountTokenVolume? tokens = null)
 {
     public ServiceAccountTokenVolume? Tokens => tokens;
 
@@ -141,13 +141,13 @@ internal sealed class PodVolumes(string nodeRootDir, MiniKubeClient? client, Ser
 
     private async Task<T?> GetAsync<T>(string name, string? ns, bool optional, CancellationToken ct) where T : KubeObject
     {
-        if (client is null)
+        if (objects is null)
         {
             return null;
         }
         try
         {
-            return await client.GetAsync<T>(name, ns, ct).ConfigureAwait(false);
+            return await objects.GetAsync<T>(name, ns ?? "", ct).ConfigureAwait(false);
         }
         catch (ApiException ex) when (ex.IsNotFound && optional)
         {

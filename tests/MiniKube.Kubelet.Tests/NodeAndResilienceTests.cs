@@ -334,4 +334,52 @@ public sealed class ApiServerOutageTests
             }
         }
     }
+
+    [DockerFact]
+    public async Task A_container_that_restarts_while_the_api_server_is_down_gets_the_configmap_values_last_read()
+    {
+        TestApiServer? api = await TestApiServer.StartAsync();
+        try
+        {
+            await using var env = await KubeletEnvironment.StartAsync(api);
+            var name = KubeletEnvironment.Unique("lastread");
+            await api.Client.CreateAsync(new ConfigMap
+            {
+                Metadata = new ObjectMeta { Name = name, Namespace = "default" },
+                Data = new Dictionary<string, string> { ["greeting"] = "hello" },
+            });
+            var app = TestObjects.Shell("app", "echo \"file=$(cat /etc/conf/greeting) env=$GREETING\"; sleep 1; exit 1") with
+            {
+                Env = [new EnvVar { Name = "GREETING", ValueFrom = new EnvVarSource { ConfigMapKeyRef = new ConfigMapKeySelector { Name = name, Key = "greeting" } } }],
+                VolumeMounts = [new VolumeMount { Name = "conf", MountPath = "/etc/conf" }],
+            };
+            var pod = TestObjects.PodWith(name, app);
+            pod = pod with { Spec = pod.Spec! with { Volumes = [new Volume { Name = "conf", ConfigMap = new ConfigMapVolumeSource { Name = name } }] } };
+            var uid = (await env.CreatePodAsync(pod)).Metadata.Uid!;
+            await env.WaitForPhaseAsync(name, PodPhase.Running);
+            var before = (await env.ContainersOfPodAsync(uid)).ToHashSet();
+
+            // The crash-looping container is started again by the kubelet alone: with no API server to read the ConfigMap from.
+            await api.DisposeAsync();
+            api = null;
+            // The failure message shows what the containers started since then printed (their logs), or that none started.
+            await Eventually.WaitAsync(async () =>
+            {
+                var logs = new List<string>();
+                foreach (var id in (await env.ContainersOfPodAsync(uid)).Where(id => !before.Contains(id)))
+                {
+                    logs.Add(id[..12] + ": " + (await env.DockerLogsAsync(id)).Trim());
+                }
+                return string.Join("; ", logs);
+            }, logs => logs.Contains("file=hello env=hello", StringComparison.Ordinal), TimeSpan.FromSeconds(90),
+                "a container started after the API server went away to print the ConfigMap's values");
+        }
+        finally
+        {
+            if (api is not null)
+            {
+                await api.DisposeAsync();
+            }
+        }
+    }
 }
