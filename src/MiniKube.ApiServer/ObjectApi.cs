@@ -651,16 +651,19 @@ internal sealed partial class ObjectApi
     /// </summary>
     private async Task AdmitPodSecurityAsync(ResourceInfo resource, KubeObject obj, Namespace ns, CancellationToken ct)
     {
-        if (_podSecurity.Rejects(obj, ns))
+        // The enforce check runs once per create; only a rejection re-reads the namespace (the cached one may be stale).
+        var enforced = _podSecurity.Enforced(obj, ns);
+        if (enforced is { Count: > 0 })
         {
             var namespaces = ResourceRegistry.For<Namespace>();
             var key = Keys.For(namespaces, null, ns.Metadata.Name!);
             if (await _store.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
             {
                 ns = (Namespace)_codec.FromStorage(namespaces, key, stored.Value, stored.ModRevision).Object;
+                enforced = null;
             }
         }
-        _podSecurity.Admit(resource, obj, ns, _http?.HttpContext);
+        _podSecurity.Admit(resource, obj, ns, _http?.HttpContext, enforced);
     }
 
     private async Task<Namespace> EnsureNamespaceAcceptsAsync(string ns, CancellationToken ct)
@@ -710,10 +713,17 @@ internal sealed partial class ObjectApi
     /// The served form of what a write just stored; the watch cache is offered the object so it need not decode the same
     /// bytes again when the write's event arrives.
     /// </summary>
+    /// <summary>
+    /// The reply for a write of <paramref name="stored"/> (the encoding of <paramref name="obj"/> without a resourceVersion),
+    /// also handed to the watch cache for the write's etcd event: one stamp per write, no decode.
+    /// </summary>
     private CachedObject Written(ResourceInfo resource, string key, KubeObject obj, long revision, byte[] stored)
     {
-        _caches.For(resource).OfferWritten(key, obj, stored, revision);
-        return _codec.Stamp(resource, key, obj, revision, stored);
+        // Without the old version the served JSON is spliced from the stored bytes instead of encoding the object again.
+        var unversioned = obj.Metadata.ResourceVersion is null ? obj : obj with { Metadata = obj.Metadata with { ResourceVersion = null } };
+        var served = _codec.Stamp(resource, key, unversioned, revision, stored);
+        _caches.For(resource).OfferWritten(served, stored);
+        return served;
     }
 
     /// <summary>Which part of an object a write replaces: the object (not its status), its status, or a pod's resizable resources.</summary>

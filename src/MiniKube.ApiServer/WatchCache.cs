@@ -147,17 +147,30 @@ internal sealed partial class WatchCache
     }
 
     /// <summary>
-    /// Offers the object a write through this server just stored at <paramref name="revision"/>, with the exact bytes it
-    /// stored, so that applying the write's etcd event need not decode those bytes again. Used only for the event at that
-    /// key and revision whose value equals <paramref name="stored"/>; ignored once the cache has passed the revision.
+    /// Offers the entry a write through this server just stored (the one its reply is made of), with the exact bytes it
+    /// stored, so that applying the write's etcd event need neither decode those bytes again nor stamp the object a second
+    /// time. Used only for the event at that key and revision whose value equals <paramref name="stored"/>; ignored once the
+    /// cache has passed the revision, so at most the writes still in flight wait here.
     /// </summary>
-    public void OfferWritten(string key, KubeObject obj, byte[] stored, long revision)
+    public void OfferWritten(CachedObject served, byte[] stored)
     {
         lock (_gate)
         {
-            if (revision > _revision)
+            if (served.Revision > _revision)
             {
-                _written[key] = new WrittenObject(obj, stored, revision);
+                _written[served.Key] = new WrittenObject(served, stored);
+            }
+        }
+    }
+
+    /// <summary>Offers not yet matched by their etcd event (for tests: the hand-off stays bounded).</summary>
+    internal int PendingWrittenCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _written.Count;
             }
         }
     }
@@ -338,7 +351,7 @@ internal sealed partial class WatchCache
 
         lock (_gate)
         {
-            if (_written.TryGetValue(e.Key, out var offered) && offered.Revision <= e.Revision)
+            if (_written.TryGetValue(e.Key, out var offered) && offered.Served.Revision <= e.Revision)
             {
                 // Offered after TakeWritten looked, or for a write this event supersedes.
                 _written.Remove(e.Key);
@@ -403,9 +416,9 @@ internal sealed partial class WatchCache
     }
 
     /// <summary>
-    /// The cache entry for a put this server wrote, built from the object it wrote instead of decoding the stored bytes:
-    /// the served JSON is spliced from the event's bytes exactly as <see cref="ObjectCodec.FromStorage"/> does, and the
-    /// bytes must equal those written, so the entry is the one decoding would have made.
+    /// The cache entry for a put this server wrote: the entry its reply was made of (stamped with the served JSON spliced
+    /// from the stored bytes, exactly as <see cref="ObjectCodec.FromStorage"/> makes it), used only when the event carries
+    /// the very bytes written at that revision, so it is the entry decoding would have made.
     /// </summary>
     private CachedObject? TakeWritten(StorageEvent e)
     {
@@ -417,14 +430,11 @@ internal sealed partial class WatchCache
                 return null;
             }
         }
-        if (offered.Revision != e.Revision || !e.Value.Span.SequenceEqual(offered.Stored))
+        if (offered.Served.Revision != e.Revision || !e.Value.Span.SequenceEqual(offered.Stored))
         {
             return null;
         }
-        var obj = offered.Object.Metadata.ResourceVersion is null
-            ? offered.Object
-            : offered.Object with { Metadata = offered.Object.Metadata with { ResourceVersion = null } };
-        return _codec.Stamp(Resource, e.Key, obj, e.Revision, e.Value.Span).Compact();
+        return offered.Served.Compact();
     }
 
     private CachedObject? TryDecode(string key, ReadOnlyMemory<byte> value, long revision)
@@ -440,7 +450,7 @@ internal sealed partial class WatchCache
         }
     }
 
-    private sealed record WrittenObject(KubeObject Object, byte[] Stored, long Revision);
+    private sealed record WrittenObject(CachedObject Served, byte[] Stored);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch cache for {Resource} re-lists: {Reason}")]
     private static partial void LogRelist(ILogger logger, string resource, string reason);

@@ -24,7 +24,7 @@ public sealed class WatchCacheWrittenObjectTests
         var pod = Pod("a", "node-1", "web");
         var bytes = _codec.EncodeForStorage(pod);
 
-        cache.OfferWritten("pods/default/a", pod, bytes, 2);
+        Offer(cache, "pods/default/a", pod, bytes, 2);
         await store.PutAsync("pods/default/a", bytes, 2);
         await WaitForRevisionAsync(cache, 2);
 
@@ -41,19 +41,101 @@ public sealed class WatchCacheWrittenObjectTests
         var storedBytes = _codec.EncodeForStorage(stored);
 
         // Bytes that are not what the event carries: the event is decoded.
-        cache.OfferWritten("pods/default/a", offered, _codec.EncodeForStorage(offered), 2);
+        Offer(cache, "pods/default/a", offered, _codec.EncodeForStorage(offered), 2);
         await store.PutAsync("pods/default/a", storedBytes, 2);
         await WaitForRevisionAsync(cache, 2);
         AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", storedBytes, 2), cache.TryGet("pods/default/a"));
         Assert.Equal("node-2", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
 
         // The same bytes at another revision: not this write either.
-        cache.OfferWritten("pods/default/a", offered, storedBytes, 4);
+        Offer(cache, "pods/default/a", offered, storedBytes, 4);
         await store.PutAsync("pods/default/a", storedBytes, 3);
         await WaitForRevisionAsync(cache, 3);
         AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", storedBytes, 3), cache.TryGet("pods/default/a"));
         Assert.Equal("node-2", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
     }
+
+    [Fact]
+    public async Task A_put_with_no_offer_is_decoded()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var bytes = _codec.EncodeForStorage(Pod("a", "node-1", "web"));
+
+        await store.PutAsync("pods/default/a", bytes, 2);
+        await WaitForRevisionAsync(cache, 2);
+
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", bytes, 2), cache.TryGet("pods/default/a"));
+        Assert.Equal(0, cache.PendingWrittenCount);
+    }
+
+    [Fact]
+    public async Task Offers_stay_bounded_by_the_writes_in_flight()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var pod = Pod("a", "node-1", "web");
+        var bytes = _codec.EncodeForStorage(pod);
+        await store.PutAsync("pods/default/a", bytes, 5);
+        await WaitForRevisionAsync(cache, 5);
+
+        // An offer for a revision the cache has passed (its event came first) is not kept.
+        Offer(cache, "pods/default/b", pod with { Metadata = pod.Metadata with { Name = "b" } }, bytes, 4);
+        Assert.Equal(0, cache.PendingWrittenCount);
+
+        // A newer write to the same key replaces an older offer: one entry per key at most.
+        Offer(cache, "pods/default/a", pod, bytes, 6);
+        Offer(cache, "pods/default/a", pod, bytes, 7);
+        Assert.Equal(1, cache.PendingWrittenCount);
+
+        // An event that supersedes the offer drops it.
+        var other = _codec.EncodeForStorage(Pod("a", "node-9", "db"));
+        await store.PutAsync("pods/default/a", other, 8);
+        await WaitForRevisionAsync(cache, 8);
+        Assert.Equal(0, cache.PendingWrittenCount);
+        Assert.Equal("node-9", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_offered_before_or_after_their_events_give_the_decoded_entries()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        const int writes = 400;
+        var expected = new (string Key, byte[] Bytes, long Revision)[writes];
+        var pods = new Pod[writes];
+        for (var i = 0; i < writes; i++)
+        {
+            pods[i] = Pod($"p{i}", $"node-{i % 7}", $"app-{i % 3}");
+            expected[i] = ($"pods/default/p{i}", _codec.EncodeForStorage(pods[i]), i + 2);
+        }
+
+        // Writers offer from many threads while the events arrive in revision order: some offers land before their
+        // event, some after it (ignored), some race the cache applying it.
+        var events = Task.Run(async () =>
+        {
+            foreach (var (key, bytes, revision) in expected)
+            {
+                await store.PutAsync(key, bytes, revision);
+            }
+        });
+        await Parallel.ForEachAsync(Enumerable.Range(0, writes), new ParallelOptions { MaxDegreeOfParallelism = 8 }, (i, _) =>
+        {
+            Offer(cache, expected[i].Key, pods[i], expected[i].Bytes, expected[i].Revision);
+            return ValueTask.CompletedTask;
+        });
+        await events;
+        await WaitForRevisionAsync(cache, writes + 1);
+
+        foreach (var (key, bytes, revision) in expected)
+        {
+            AssertSameEntry(_codec.FromStorage(Pods, key, bytes, revision), cache.TryGet(key));
+        }
+        Assert.Equal(0, cache.PendingWrittenCount);
+    }
+
+    private void Offer(WatchCache cache, string key, Pod pod, byte[] stored, long revision) =>
+        cache.OfferWritten(_codec.Stamp(Pods, key, pod, revision, stored), stored);
 
     private static void AssertSameEntry(CachedObject expected, CachedObject? actual)
     {
