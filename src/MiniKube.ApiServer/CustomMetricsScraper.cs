@@ -59,6 +59,8 @@ internal sealed partial class CustomMetricsScraper : BackgroundService
     public const string PortAnnotation = "prometheus.io/port";
     public const string PathAnnotation = "prometheus.io/path";
 
+    private static readonly byte[] ScrapeAnnotationUtf8 = System.Text.Encoding.UTF8.GetBytes(ScrapeAnnotation);
+
     private static readonly HttpClient Http = new(new SocketsHttpHandler
     {
         UseProxy = false,
@@ -97,10 +99,18 @@ internal sealed partial class CustomMetricsScraper : BackgroundService
     /// <summary>One scrape of every pod that asks for it.</summary>
     public async Task ScrapeOnceAsync(CancellationToken ct)
     {
-        var (items, _) = await _api.ListAsync(ResourceRegistry.For<Pod>(), ObjectFilter.All, ct).ConfigureAwait(false);
+        // The watch cache as it is (resourceVersion "0"): a scrape needs no consistent read, and a cache a few events behind
+        // etcd would otherwise send every round to etcd for all pods, each of them decoded.
+        var (items, _) = await _api.ListAsync(ResourceRegistry.For<Pod>(), ObjectFilter.All, new ListVersion(ListVersionKind.Any, 0), ct).ConfigureAwait(false);
         var scrapes = new List<Task<(string Key, PodCustomMetrics? Metrics)>>();
         foreach (var item in items)
         {
+            // Few pods ask to be scraped: a pod whose JSON lacks the annotation's name is not decoded (a cached entry would
+            // keep the decoded object for good).
+            if (item.Json.AsSpan().IndexOf(ScrapeAnnotationUtf8) < 0)
+            {
+                continue;
+            }
             if (Target((Pod)item.Object) is { } url)
             {
                 scrapes.Add(ScrapePodAsync((Pod)item.Object, url, ct));

@@ -126,10 +126,19 @@ internal sealed partial class ObjectApi
                     return _codec.Stamp(resource, key, candidate, 0);
                 }
                 var bytes = _codec.EncodeForStorage(candidate);
-                var stored = candidate is Event
-                    ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
-                    : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
-                return Written(resource, key, candidate, stored.ModRevision, bytes);
+                var pending = Expect(resource, key, candidate, bytes);
+                try
+                {
+                    var stored = candidate is Event
+                        ? await _store.CreateAsync(key, bytes, _options.EventTtl, ct).ConfigureAwait(false)
+                        : await _store.CreateAsync(key, bytes, ct).ConfigureAwait(false);
+                    return Written(resource, pending, stored.ModRevision);
+                }
+                catch
+                {
+                    _caches.For(resource).AbandonWrite(pending);
+                    throw;
+                }
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.AlreadyExists)
             {
@@ -399,8 +408,17 @@ internal sealed partial class ObjectApi
             try
             {
                 var bytes = _codec.EncodeForStorage(bound);
-                var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
-                return Written(pods, current.Key, bound, stored.ModRevision, bytes);
+                var pending = Expect(pods, current.Key, bound, bytes);
+                try
+                {
+                    var stored = await _store.UpdateAsync(current.Key, bytes, current.Revision, ct).ConfigureAwait(false);
+                    return Written(pods, pending, stored.ModRevision);
+                }
+                catch
+                {
+                    _caches.For(pods).AbandonWrite(pending);
+                    throw;
+                }
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict && attempt < MaxConflictRetries)
             {
@@ -575,8 +593,17 @@ internal sealed partial class ObjectApi
                     return Written(resource, key, allocated, revision, serviceBytes);
                 }
                 var bytes = _codec.EncodeForStorage(next);
-                var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
-                return Written(resource, key, next, written.ModRevision, bytes);
+                var pending = Expect(resource, key, next, bytes);
+                try
+                {
+                    var written = await _store.UpdateAsync(key, bytes, stored.Revision, ct).ConfigureAwait(false);
+                    return Written(resource, pending, written.ModRevision);
+                }
+                catch
+                {
+                    _caches.For(resource).AbandonWrite(pending);
+                    throw;
+                }
             }
             catch (StorageException ex) when (ex.Code == StorageErrorCode.Conflict)
             {
@@ -651,16 +678,19 @@ internal sealed partial class ObjectApi
     /// </summary>
     private async Task AdmitPodSecurityAsync(ResourceInfo resource, KubeObject obj, Namespace ns, CancellationToken ct)
     {
-        if (_podSecurity.Rejects(obj, ns))
+        // The enforce check runs once per create; only a rejection re-reads the namespace (the cached one may be stale).
+        var enforced = _podSecurity.Enforced(obj, ns);
+        if (enforced is { Count: > 0 })
         {
             var namespaces = ResourceRegistry.For<Namespace>();
             var key = Keys.For(namespaces, null, ns.Metadata.Name!);
             if (await _store.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
             {
                 ns = (Namespace)_codec.FromStorage(namespaces, key, stored.Value, stored.ModRevision).Object;
+                enforced = null;
             }
         }
-        _podSecurity.Admit(resource, obj, ns, _http?.HttpContext);
+        _podSecurity.Admit(resource, obj, ns, _http?.HttpContext, enforced);
     }
 
     private async Task<Namespace> EnsureNamespaceAcceptsAsync(string ns, CancellationToken ct)
@@ -710,11 +740,32 @@ internal sealed partial class ObjectApi
     /// The served form of what a write just stored; the watch cache is offered the object so it need not decode the same
     /// bytes again when the write's event arrives.
     /// </summary>
+    /// <summary>
+    /// Announces to the watch cache a write of <paramref name="stored"/> (the encoding of <paramref name="obj"/> without a
+    /// resourceVersion) before it goes to etcd, so that its event is applied without decoding (see <see cref="WatchCache.ExpectWrite"/>).
+    /// </summary>
+    private WatchCache.PendingWrite Expect(ResourceInfo resource, string key, KubeObject obj, byte[] stored) =>
+        _caches.For(resource).ExpectWrite(key, Unversioned(obj), stored);
+
+    /// <summary>The reply for a stored write, also handed to the watch cache for the write's event: one stamp per write, no decode.</summary>
+    private CachedObject Written(ResourceInfo resource, WatchCache.PendingWrite pending, long revision)
+    {
+        var served = _codec.Stamp(resource, pending.Key, pending.Object!, revision, pending.Stored);
+        _caches.For(resource).CompleteWrite(pending, served);
+        return served;
+    }
+
+    /// <summary>The reply for a stored write whose bytes were made inside the transaction (Services), offered to the watch cache.</summary>
     private CachedObject Written(ResourceInfo resource, string key, KubeObject obj, long revision, byte[] stored)
     {
-        _caches.For(resource).OfferWritten(key, obj, stored, revision);
-        return _codec.Stamp(resource, key, obj, revision, stored);
+        var served = _codec.Stamp(resource, key, Unversioned(obj), revision, stored);
+        _caches.For(resource).OfferWritten(served, stored);
+        return served;
     }
+
+    /// <summary>Without the old version the served JSON is spliced from the stored bytes instead of encoding the object again.</summary>
+    private static KubeObject Unversioned(KubeObject obj) =>
+        obj.Metadata.ResourceVersion is null ? obj : obj with { Metadata = obj.Metadata with { ResourceVersion = null } };
 
     /// <summary>Which part of an object a write replaces: the object (not its status), its status, or a pod's resizable resources.</summary>
     private enum WritePart

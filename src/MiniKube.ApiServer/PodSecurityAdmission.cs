@@ -26,12 +26,15 @@ internal sealed partial class PodSecurityAdmission(ApiServerOptions options, ILo
     public PodSecurityPolicy EnforcePolicy(Namespace ns) =>
         PodSecurityLabels.PolicyFor(ns.Metadata.Labels, PodSecurityLabels.Enforce, PodSecurityLabels.EnforceVersion, DefaultEnforce(ns));
 
-    /// <summary>True when the namespace's enforce policy rejects the object (only pods are enforced).</summary>
-    public bool Rejects(KubeObject obj, Namespace ns) =>
-        obj is Pod && PodOf(obj) is { } pod && PodSecurityStandards.Check(EnforcePolicy(ns).Level, pod.Metadata, pod.Spec).Count > 0;
+    /// <summary>The violations of the namespace's enforce policy (only pods are enforced: null for anything else).</summary>
+    public IReadOnlyList<PodSecurityViolation>? Enforced(KubeObject obj, Namespace ns) =>
+        obj is Pod && PodOf(obj) is { } pod ? PodSecurityStandards.Check(EnforcePolicy(ns).Level, pod.Metadata, pod.Spec) : null;
 
-    /// <summary>Runs the three modes: throws Forbidden for an enforced violation, adds warnings, logs audit violations.</summary>
-    public void Admit(ResourceInfo resource, KubeObject obj, Namespace ns, HttpContext? http)
+    /// <summary>
+    /// Runs the three modes: throws Forbidden for an enforced violation, adds warnings, logs audit violations.
+    /// <paramref name="enforcedAlready"/> is <see cref="Enforced"/> for the same object and namespace, when the caller has it.
+    /// </summary>
+    public void Admit(ResourceInfo resource, KubeObject obj, Namespace ns, HttpContext? http, IReadOnlyList<PodSecurityViolation>? enforcedAlready = null)
     {
         if (PodOf(obj) is not { } pod)
         {
@@ -43,7 +46,7 @@ internal sealed partial class PodSecurityAdmission(ApiServerOptions options, ILo
         IReadOnlyList<PodSecurityViolation>? enforced = null;
         if (obj is Pod)
         {
-            enforced = PodSecurityStandards.Check(enforce.Level, pod.Metadata, pod.Spec);
+            enforced = enforcedAlready ?? PodSecurityStandards.Check(enforce.Level, pod.Metadata, pod.Spec);
         }
         var warn = PodSecurityLabels.PolicyFor(labels, PodSecurityLabels.Warn, PodSecurityLabels.WarnVersion, PodSecurityLevel.Privileged);
         // A pod already judged at the same policy gets no second, identical message.

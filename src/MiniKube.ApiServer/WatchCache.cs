@@ -19,7 +19,7 @@ internal sealed partial class WatchCache
     private readonly Dictionary<string, CachedObject> _items = new(StringComparer.Ordinal);
     private readonly CacheEvent[] _ring;
     private readonly HashSet<CacheWatcher> _watchers = [];
-    private readonly Dictionary<string, WrittenObject> _written = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PendingWrite> _written = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ringStart;
     private int _ringCount;
@@ -147,17 +147,78 @@ internal sealed partial class WatchCache
     }
 
     /// <summary>
-    /// Offers the object a write through this server just stored at <paramref name="revision"/>, with the exact bytes it
-    /// stored, so that applying the write's etcd event need not decode those bytes again. Used only for the event at that
-    /// key and revision whose value equals <paramref name="stored"/>; ignored once the cache has passed the revision.
+    /// Announces a write this server is about to make of <paramref name="stored"/> (the encoding of
+    /// <paramref name="unversioned"/>, an object without a resourceVersion), before it goes to etcd: the write's etcd event
+    /// often arrives before the write's own reply, and then finds the object here instead of decoding the bytes again.
+    /// Used only for an event at that key whose value equals <paramref name="stored"/>. The writer must end it with
+    /// <see cref="CompleteWrite"/> or, when the write failed, <see cref="AbandonWrite"/>: at most one per key waits here.
     /// </summary>
-    public void OfferWritten(string key, KubeObject obj, byte[] stored, long revision)
+    public PendingWrite ExpectWrite(string key, KubeObject unversioned, byte[] stored)
+    {
+        var pending = new PendingWrite(key, unversioned, stored);
+        lock (_gate)
+        {
+            _written[key] = pending;
+        }
+        return pending;
+    }
+
+    /// <summary>The write is stored: its event, if it has not arrived yet, takes the reply's entry (no second stamp).</summary>
+    public void CompleteWrite(PendingWrite pending, CachedObject served)
     {
         lock (_gate)
         {
-            if (revision > _revision)
+            if (_written.TryGetValue(pending.Key, out var waiting) && ReferenceEquals(waiting, pending))
             {
-                _written[key] = new WrittenObject(obj, stored, revision);
+                if (served.Revision > _revision)
+                {
+                    pending.Served = served;
+                }
+                else
+                {
+                    // The cache has passed the write's revision: its event went by (matched or superseded).
+                    _written.Remove(pending.Key);
+                }
+            }
+        }
+    }
+
+    /// <summary>The write failed (or its outcome is unknown): the announcement is withdrawn; an event still decodes.</summary>
+    public void AbandonWrite(PendingWrite pending)
+    {
+        lock (_gate)
+        {
+            if (_written.TryGetValue(pending.Key, out var waiting) && ReferenceEquals(waiting, pending))
+            {
+                _written.Remove(pending.Key);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Offers the entry a write through this server just stored (the one its reply is made of), with the exact bytes it
+    /// stored, for writes that could not announce themselves with <see cref="ExpectWrite"/> (their bytes are made inside
+    /// the etcd transaction's preparation). Ignored once the cache has passed the revision.
+    /// </summary>
+    public void OfferWritten(CachedObject served, byte[] stored)
+    {
+        lock (_gate)
+        {
+            if (served.Revision > _revision)
+            {
+                _written[served.Key] = new PendingWrite(served.Key, null, stored) { Served = served };
+            }
+        }
+    }
+
+    /// <summary>Offers not yet matched by their etcd event (for tests: the hand-off stays bounded).</summary>
+    internal int PendingWrittenCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _written.Count;
             }
         }
     }
@@ -338,9 +399,10 @@ internal sealed partial class WatchCache
 
         lock (_gate)
         {
-            if (_written.TryGetValue(e.Key, out var offered) && offered.Revision <= e.Revision)
+            if (_written.TryGetValue(e.Key, out var offered) && offered.Served is { } served && served.Revision <= e.Revision)
             {
-                // Offered after TakeWritten looked, or for a write this event supersedes.
+                // A completed write offered after TakeWritten looked, or one this event supersedes. A write still in flight
+                // stays: this event is an earlier one at its key.
                 _written.Remove(e.Key);
             }
             _items.TryGetValue(e.Key, out var previous);
@@ -403,28 +465,27 @@ internal sealed partial class WatchCache
     }
 
     /// <summary>
-    /// The cache entry for a put this server wrote, built from the object it wrote instead of decoding the stored bytes:
-    /// the served JSON is spliced from the event's bytes exactly as <see cref="ObjectCodec.FromStorage"/> does, and the
-    /// bytes must equal those written, so the entry is the one decoding would have made.
+    /// The cache entry for a put this server wrote, without decoding: the reply's entry when the write has completed at
+    /// this revision, else the written object stamped with the event's revision (the served JSON spliced from the event's
+    /// bytes exactly as <see cref="ObjectCodec.FromStorage"/> does). Used only when the event carries the very bytes
+    /// written, so it is the entry decoding would have made.
     /// </summary>
     private CachedObject? TakeWritten(StorageEvent e)
     {
-        WrittenObject? offered;
+        PendingWrite? offered;
         lock (_gate)
         {
-            if (!_written.Remove(e.Key, out offered))
+            if (!_written.TryGetValue(e.Key, out offered) || !e.Value.Span.SequenceEqual(offered.Stored))
             {
                 return null;
             }
+            _written.Remove(e.Key);
         }
-        if (offered.Revision != e.Revision || !e.Value.Span.SequenceEqual(offered.Stored))
+        if (offered.Served is { } served && served.Revision == e.Revision)
         {
-            return null;
+            return served.Compact();
         }
-        var obj = offered.Object.Metadata.ResourceVersion is null
-            ? offered.Object
-            : offered.Object with { Metadata = offered.Object.Metadata with { ResourceVersion = null } };
-        return _codec.Stamp(Resource, e.Key, obj, e.Revision, e.Value.Span).Compact();
+        return offered.Object is { } obj ? _codec.Stamp(Resource, e.Key, obj, e.Revision, e.Value.Span).Compact() : null;
     }
 
     private CachedObject? TryDecode(string key, ReadOnlyMemory<byte> value, long revision)
@@ -440,7 +501,18 @@ internal sealed partial class WatchCache
         }
     }
 
-    private sealed record WrittenObject(KubeObject Object, byte[] Stored, long Revision);
+    /// <summary>A write through this server whose etcd event has not been applied yet (see <see cref="ExpectWrite"/>).</summary>
+    internal sealed class PendingWrite(string key, KubeObject? unversioned, byte[] stored)
+    {
+        public string Key { get; } = key;
+
+        public KubeObject? Object { get; } = unversioned;
+
+        public byte[] Stored { get; } = stored;
+
+        /// <summary>Set under the cache's lock once the write is stored.</summary>
+        public CachedObject? Served { get; set; }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watch cache for {Resource} re-lists: {Reason}")]
     private static partial void LogRelist(ILogger logger, string resource, string reason);

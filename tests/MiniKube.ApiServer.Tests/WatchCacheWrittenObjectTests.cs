@@ -24,7 +24,7 @@ public sealed class WatchCacheWrittenObjectTests
         var pod = Pod("a", "node-1", "web");
         var bytes = _codec.EncodeForStorage(pod);
 
-        cache.OfferWritten("pods/default/a", pod, bytes, 2);
+        Offer(cache, "pods/default/a", pod, bytes, 2);
         await store.PutAsync("pods/default/a", bytes, 2);
         await WaitForRevisionAsync(cache, 2);
 
@@ -41,19 +41,136 @@ public sealed class WatchCacheWrittenObjectTests
         var storedBytes = _codec.EncodeForStorage(stored);
 
         // Bytes that are not what the event carries: the event is decoded.
-        cache.OfferWritten("pods/default/a", offered, _codec.EncodeForStorage(offered), 2);
+        Offer(cache, "pods/default/a", offered, _codec.EncodeForStorage(offered), 2);
         await store.PutAsync("pods/default/a", storedBytes, 2);
         await WaitForRevisionAsync(cache, 2);
         AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", storedBytes, 2), cache.TryGet("pods/default/a"));
         Assert.Equal("node-2", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
 
         // The same bytes at another revision: not this write either.
-        cache.OfferWritten("pods/default/a", offered, storedBytes, 4);
+        Offer(cache, "pods/default/a", offered, storedBytes, 4);
         await store.PutAsync("pods/default/a", storedBytes, 3);
         await WaitForRevisionAsync(cache, 3);
         AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", storedBytes, 3), cache.TryGet("pods/default/a"));
         Assert.Equal("node-2", cache.TryGet("pods/default/a")!.Fields["spec.nodeName"]);
     }
+
+    [Fact]
+    public async Task A_put_with_no_offer_is_decoded()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var bytes = _codec.EncodeForStorage(Pod("a", "node-1", "web"));
+
+        await store.PutAsync("pods/default/a", bytes, 2);
+        await WaitForRevisionAsync(cache, 2);
+
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", bytes, 2), cache.TryGet("pods/default/a"));
+        Assert.Equal(0, cache.PendingWrittenCount);
+    }
+
+    [Fact]
+    public async Task A_write_announced_before_it_goes_to_etcd_is_used_when_its_event_comes_first()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var pod = Pod("a", "node-1", "web");
+        var bytes = _codec.EncodeForStorage(pod);
+
+        // The event arrives before the writer has its reply: the announced object is stamped with the event's revision.
+        var pending = cache.ExpectWrite("pods/default/a", pod, bytes);
+        await store.PutAsync("pods/default/a", bytes, 2);
+        await WaitForRevisionAsync(cache, 2);
+        cache.CompleteWrite(pending, _codec.Stamp(Pods, "pods/default/a", pod, 2, bytes));
+
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", bytes, 2), cache.TryGet("pods/default/a"));
+        Assert.Equal(0, cache.PendingWrittenCount);
+    }
+
+    [Fact]
+    public async Task Announced_writes_stay_bounded_by_the_writes_in_flight()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        var pod = Pod("a", "node-1", "web");
+        var bytes = _codec.EncodeForStorage(pod);
+        await store.PutAsync("pods/default/a", bytes, 5);
+        await WaitForRevisionAsync(cache, 5);
+
+        // A failed write is withdrawn.
+        var failed = cache.ExpectWrite("pods/default/b", pod with { Metadata = pod.Metadata with { Name = "b" } }, bytes);
+        Assert.Equal(1, cache.PendingWrittenCount);
+        cache.AbandonWrite(failed);
+        Assert.Equal(0, cache.PendingWrittenCount);
+
+        // A write completed at a revision the cache has passed (its event came first and was superseded) is not kept.
+        var late = cache.ExpectWrite("pods/default/c", pod, bytes);
+        await store.PutAsync("pods/default/x", bytes, 6);
+        await WaitForRevisionAsync(cache, 6);
+        cache.CompleteWrite(late, _codec.Stamp(Pods, "pods/default/c", pod, 4, bytes));
+        Assert.Equal(0, cache.PendingWrittenCount);
+
+        // Another write to the same key replaces the announcement (one per key at most); an earlier event at the key with
+        // other bytes leaves the write in flight waiting, and its own event takes it.
+        cache.ExpectWrite("pods/default/a", pod, bytes);
+        var moved = Pod("a", "node-9", "db");
+        var movedBytes = _codec.EncodeForStorage(moved);
+        var second = cache.ExpectWrite("pods/default/a", moved, movedBytes);
+        Assert.Equal(1, cache.PendingWrittenCount);
+        await store.PutAsync("pods/default/a", _codec.EncodeForStorage(Pod("a", "node-3", "other")), 7);
+        await WaitForRevisionAsync(cache, 7);
+        Assert.Equal(1, cache.PendingWrittenCount);
+        await store.PutAsync("pods/default/a", movedBytes, 8);
+        await WaitForRevisionAsync(cache, 8);
+        cache.CompleteWrite(second, _codec.Stamp(Pods, "pods/default/a", moved, 8, movedBytes));
+        Assert.Equal(0, cache.PendingWrittenCount);
+        AssertSameEntry(_codec.FromStorage(Pods, "pods/default/a", movedBytes, 8), cache.TryGet("pods/default/a"));
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_announced_and_completed_around_their_events_give_the_decoded_entries()
+    {
+        var store = new FedStore();
+        await using var run = Start(store, out var cache);
+        const int writes = 400;
+        var expected = new (string Key, byte[] Bytes, long Revision)[writes];
+        var pods = new Pod[writes];
+        var pending = new WatchCache.PendingWrite[writes];
+        for (var i = 0; i < writes; i++)
+        {
+            pods[i] = Pod($"p{i}", $"node-{i % 7}", $"app-{i % 3}");
+            expected[i] = ($"pods/default/p{i}", _codec.EncodeForStorage(pods[i]), i + 2);
+        }
+        // As a writer does: announce, then (etcd) the event, while the writers complete from many threads, some before
+        // their event is applied and some after it.
+        for (var i = 0; i < writes; i++)
+        {
+            pending[i] = cache.ExpectWrite(expected[i].Key, pods[i], expected[i].Bytes);
+        }
+        var events = Task.Run(async () =>
+        {
+            foreach (var (key, bytes, revision) in expected)
+            {
+                await store.PutAsync(key, bytes, revision);
+            }
+        });
+        await Parallel.ForEachAsync(Enumerable.Range(0, writes), new ParallelOptions { MaxDegreeOfParallelism = 8 }, (i, _) =>
+        {
+            cache.CompleteWrite(pending[i], _codec.Stamp(Pods, expected[i].Key, pods[i], expected[i].Revision, expected[i].Bytes));
+            return ValueTask.CompletedTask;
+        });
+        await events;
+        await WaitForRevisionAsync(cache, writes + 1);
+
+        foreach (var (key, bytes, revision) in expected)
+        {
+            AssertSameEntry(_codec.FromStorage(Pods, key, bytes, revision), cache.TryGet(key));
+        }
+        Assert.Equal(0, cache.PendingWrittenCount);
+    }
+
+    private void Offer(WatchCache cache, string key, Pod pod, byte[] stored, long revision) =>
+        cache.OfferWritten(_codec.Stamp(Pods, key, pod, revision, stored), stored);
 
     private static void AssertSameEntry(CachedObject expected, CachedObject? actual)
     {
