@@ -153,15 +153,19 @@ etcd_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{
 key_b64=$(printf '/registry/secrets/default/%s' "$secret" | base64 -w0)
 raw=$(curl -s --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/apiserver-etcd-client.crt" --key "$pki/apiserver-etcd-client.key" \
     --resolve "$etcd_service:2379:$etcd_ip" -X POST "https://$etcd_service:2379/v3/kv/range" -d "{\"key\":\"$key_b64\"}")
-value=$(python3 -c 'import base64, json, sys; kvs = json.loads(sys.argv[1]).get("kvs") or []; sys.stdout.write(base64.b64decode(kvs[0]["value"]).decode("latin-1") if kvs else "")' "$raw")
-[ -n "$value" ] || die "etcd has no value for /registry/secrets/default/$secret: $raw"
-[[ "$value" == k8s:enc:aesgcm:v1:key1:* ]] || die "the Secret is not stored with aesgcm: ${value:0:40}"
-! grep -q plaintext-smoke-value <<<"$value" || die "the Secret's value is in etcd in plaintext"
+# The stored value is binary: python says how it starts (printable part) and whether the plaintext is in it.
+stored=$(python3 -c '
+import base64, json, sys
+kvs = json.loads(sys.argv[1]).get("kvs") or []
+value = base64.b64decode(kvs[0]["value"]) if kvs else b""
+print(value[:22].decode("latin-1") if value.startswith(b"k8s:enc:") else repr(value[:40]), b"plaintext-smoke-value" in value)' "$raw")
+[ -n "$raw" ] && [ "$stored" != "b'' False" ] || die "etcd has no value for /registry/secrets/default/$secret: $raw"
+[[ "$stored" == "k8s:enc:aesgcm:v1:key1 False" ]] || die "the Secret is not stored encrypted with aesgcm key1 (start, plaintext found): $stored"
 noclient=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$pki/ca.crt" --resolve "$etcd_service:2379:$etcd_ip" \
     -X POST "https://$etcd_service:2379/v3/kv/range" -d "{\"key\":\"$key_b64\"}" || true)
 [ "$noclient" = 000 ] || die "etcd answered a client without a certificate ($noclient)"
 "${minictl[@]}" delete secret "$secret" >/dev/null
-log "Secret $secret in etcd: ${value:0:22}… (no plaintext); etcd refuses a client without a certificate"
+log "Secret $secret in etcd: ${stored% *}:… (no plaintext); etcd refuses a client without a certificate"
 
 # Services through the compose cluster's proxy.
 node_port=$(( 30000 + RANDOM % 2000 ))
