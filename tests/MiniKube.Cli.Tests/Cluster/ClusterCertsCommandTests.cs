@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using MiniKube.Cluster;
 using MiniKube.Security;
+using static MiniKube.Cli.Tests.Cluster.CertificateFiles;
 
 namespace MiniKube.Cli.Tests.Cluster;
 
@@ -10,10 +11,6 @@ namespace MiniKube.Cli.Tests.Cluster;
 /// </summary>
 public sealed class ClusterCertsCommandTests : IDisposable
 {
-    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
-    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
-    private static readonly UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly TempHome _home = new();
     private readonly string _dir;
     private readonly ClusterPki _pki;
@@ -200,25 +197,11 @@ public sealed class ClusterCertsCommandTests : IDisposable
         Assert.Equal($"error: --cert-dir: Invalid value: \"{file}\": is a file, not a directory\n", run.Err);
     }
 
-    private static X509Certificate2 Load(CertificatePair pair) => X509CertificateLoader.LoadCertificateFromFile(pair.Certificate);
+    private bool ChainsToCa(X509Certificate2 certificate) => CertificateFiles.ChainsToCa(_pki, certificate);
 
-    private bool ChainsToCa(X509Certificate2 certificate)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.Add(X509CertificateLoader.LoadCertificateFromFile(_pki.CaCertificate));
-        return chain.Build(certificate);
-    }
+    private static string[] Usages(CertificatePair pair) => CertificateFiles.Usages(Load(pair));
 
-    private static string[] Usages(CertificatePair pair) =>
-        [.. Load(pair).Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value!)];
-
-    private static (string[] Dns, string[] Ips) Sans(CertificatePair pair)
-    {
-        var san = Load(pair).Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
-        return ([.. san.EnumerateDnsNames()], [.. san.EnumerateIPAddresses().Select(ip => ip.ToString())]);
-    }
+    private static (string[] Dns, string[] Ips) Sans(CertificatePair pair) => CertificateFiles.Sans(Load(pair));
 
     public void Dispose() => _home.Dispose();
 }
