@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Manual check of the docker-compose cluster (not part of ./test.sh: building the images takes minutes):
-# builds the images if missing, starts the cluster, waits until the three nodes are Ready through the published
-# API port and the dashboard lists them, runs one pod to Running on a compose node and reads its logs, then checks the proxy: a 2-replica httpd
+# builds the images if missing, makes the PKI (certs.sh), starts the cluster, waits until the three nodes are Ready through
+# the published API port (minictl as the admin, over TLS) and the dashboard lists them; checks security: anonymous requests
+# get 401 on both API ports and from a kubelet, the real kubectl works with pki/admin.conf, a Secret is stored encrypted,
+# and (--ha) a ServiceAccount token issued by one API server authenticates on another; then it runs one pod to Running on a compose node and reads its logs, then checks the proxy: a 2-replica httpd
 # Deployment with an HTTP readiness probe, exposed as a NodePort Service, gets ready endpoints, the NodePort answers on 127.0.0.1, and the pod reaches the Service by its DNS
-# name through the ClusterIP; then it tears everything down again (also on failure), the proxy's rules and route too.
+# name through the ClusterIP; then it tears everything down again (also on failure), the proxy's rules and route too
+# (the PKI in deploy/compose/pki stays: a later run reuses it).
 #
 #   deploy/compose/smoke.sh            build what is missing, up, check, down
 #   deploy/compose/smoke.sh --keep     leave the cluster running
@@ -30,12 +33,21 @@ for arg in "$@"; do
 done
 if $ha; then
     compose=(docker-compose -f deploy/compose/docker-compose.ha.yml -p minikube-ha)
-    server=http://127.0.0.1:18081,http://127.0.0.1:18181,http://127.0.0.1:18281
+    server=https://127.0.0.1:18081,https://127.0.0.1:18181,https://127.0.0.1:18281
+    certs=(deploy/compose/certs.sh --ha)
 else
     compose=(docker-compose -f deploy/compose/docker-compose.yml -p minikube)
-    server=http://127.0.0.1:18081
+    server=https://127.0.0.1:18081
+    certs=(deploy/compose/certs.sh)
 fi
-minictl=(dotnet src/MiniKube.Cli/bin/Release/net10.0/minictl.dll --server "$server" --request-timeout 10s)
+pki=deploy/compose/pki
+minictl_dll=src/MiniKube.Cli/bin/Release/net10.0/minictl.dll
+# The admin's client config from certs.sh (server, CA, admin certificate); nothing from the caller's ~/.minikube.
+minictl=(env -u MINIKUBE_SERVER MINIKUBE_CONFIG="$pki/minictl.conf" dotnet "$minictl_dll" --server "$server" --request-timeout 10s)
+kubectl_admin=(kubectl --kubeconfig "$pki/admin.conf" --request-timeout 10s)
+# curl trusting the cluster CA only; prints the status code, the body goes to $body_file.
+body_file=$(mktemp)
+curl_ca() { curl -s --cacert "$pki/ca.crt" -o "$body_file" -w '%{http_code}' --max-time 10 "$@" || true; }
 nodes=(compose-node-1 compose-node-2 compose-node-3)
 
 teardown() {
@@ -48,6 +60,7 @@ teardown() {
             || log "warning: minikube-proxy --cleanup failed; run it by hand (docs/deploy.md)"
     fi
     [ -z "$route_localnet_before" ] || echo "$route_localnet_before" >"$route_localnet"
+    rm -f "$body_file"
     local node
     for node in "${nodes[@]}"; do
         docker ps -aq --filter "label=io.minikube.node=$node" | xargs -r docker rm -f >/dev/null 2>&1 || true
@@ -58,7 +71,10 @@ route_localnet_before=""
 trap teardown EXIT
 
 deploy/compose/build-images.sh
-[ -f src/MiniKube.Cli/bin/Release/net10.0/minictl.dll ] || dotnet build src/MiniKube.Cli -c Release -v quiet -nologo >/dev/null
+# A minictl from before `cluster certs` existed is rebuilt.
+dotnet "$minictl_dll" cluster certs --help >/dev/null 2>&1 || dotnet build src/MiniKube.Cli -c Release -v quiet -nologo >/dev/null
+"${certs[@]}" >/dev/null
+log "PKI in $pki ($(find "$pki" -name '*.key' | wc -l) keys, all mode $(stat -c %a "$pki"/*.key "$pki"/*/*.key | sort -u | tr '\n' ' '))"
 
 # The proxy container cannot write /proc/sys: NodePorts on 127.0.0.1 need route_localnet, set here and restored at teardown.
 route_localnet_before=$(cat "$route_localnet")
@@ -82,6 +98,21 @@ dashboard_lists_nodes() { [ "$(timeout 5 wget -qO- http://127.0.0.1:18090/nodes 
 wait_until 60 dashboard_lists_nodes || { "${compose[@]}" logs --tail 30 dashboard >&2 || true; die "the dashboard at http://127.0.0.1:18090/nodes did not list the three nodes"; }
 log "dashboard at http://127.0.0.1:18090/ lists the three nodes"
 
+# Security: without credentials only /livez, /readyz, /healthz and /version answer, on both ports.
+status=$(curl_ca https://127.0.0.1:18080/api/v1/namespaces/default/pods)
+[ "$status" = 401 ] && grep -q '"reason":"Unauthorized"' "$body_file" \
+    || die "an anonymous REST request got $status, not 401 Unauthorized: $(cat "$body_file")"
+[ "$(curl_ca https://127.0.0.1:18080/readyz)" = 200 ] || die "anonymous /readyz did not answer 200: $(cat "$body_file")"
+anonymous=$(env -u MINIKUBE_SERVER MINIKUBE_CONFIG=/nonexistent dotnet "$minictl_dll" --server "$server" --certificate-authority "$pki/ca.crt" \
+    --request-timeout 10s get pods 2>&1) && die "minictl without credentials listed pods: $anonymous"
+grep -q 'You must be logged in to the server (Unauthorized)' <<<"$anonymous" || die "minictl without credentials did not get 401: $anonymous"
+plaintext=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:18080/version || true)
+[ "$plaintext" != 200 ] || die "the API server answered plain http"
+log "anonymous requests: REST 401 Unauthorized, gRPC (minictl) Unauthorized, plain http refused; /readyz 200"
+[ "$("${minictl[@]}" auth can-i '*' '*')" = yes ] || die "the admin's minictl cannot do everything"
+"${kubectl_admin[@]}" get nodes >/dev/null || die "kubectl with $pki/admin.conf failed"
+log "the admin: minictl auth can-i '*' '*' = yes; kubectl --kubeconfig $pki/admin.conf get nodes works"
+
 pod=smoke-$RANDOM
 cat <<YAML | "${minictl[@]}" create -f -
 apiVersion: v1
@@ -101,6 +132,40 @@ wait_until 90 pod_running || { "${minictl[@]}" describe pod "$pod" >&2 || true; 
 has_logs() { "${minictl[@]}" logs "$pod" 2>/dev/null | grep -q 'hello from'; }
 wait_until 30 has_logs || die "minictl logs $pod did not show the pod's output (API server → kubelet)"
 log "logs of $pod through the API server: $("${minictl[@]}" logs "$pod")"
+# The kubelets' API (logs, exec, stats) wants a certificate of the CA or a token as well.
+status=$(curl_ca -X POST "https://172.29.87.1:10251/exec/default/$pod/app?command=id")
+[ "$status" = 401 ] || die "an anonymous exec on compose-node-1's kubelet got $status, not 401: $(cat "$body_file")"
+log "anonymous exec on a kubelet (https://172.29.87.1:10251): 401"
+
+# Secrets reach etcd encrypted (aesgcm, the key in pki/encryption-config.yaml): the raw value, read over etcd's v3 JSON
+# gateway with the API server's etcd client certificate (the host reaches the compose network's addresses).
+secret=smoke-secret-$RANDOM
+cat <<YAML | "${minictl[@]}" create -f - >/dev/null
+apiVersion: v1
+kind: Secret
+metadata:
+  name: $secret
+data:
+  password: $(printf plaintext-smoke-value | base64 -w0)
+YAML
+etcd_service=$($ha && echo etcd-1 || echo etcd)
+etcd_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$("${compose[@]}" ps -q "$etcd_service")")
+key_b64=$(printf '/registry/secrets/default/%s' "$secret" | base64 -w0)
+raw=$(curl -s --max-time 10 --cacert "$pki/ca.crt" --cert "$pki/apiserver-etcd-client.crt" --key "$pki/apiserver-etcd-client.key" \
+    --resolve "$etcd_service:2379:$etcd_ip" -X POST "https://$etcd_service:2379/v3/kv/range" -d "{\"key\":\"$key_b64\"}")
+# The stored value is binary: python says how it starts (printable part) and whether the plaintext is in it.
+stored=$(python3 -c '
+import base64, json, sys
+kvs = json.loads(sys.argv[1]).get("kvs") or []
+value = base64.b64decode(kvs[0]["value"]) if kvs else b""
+print(value[:22].decode("latin-1") if value.startswith(b"k8s:enc:") else repr(value[:40]), b"plaintext-smoke-value" in value)' "$raw")
+[ -n "$raw" ] && [ "$stored" != "b'' False" ] || die "etcd has no value for /registry/secrets/default/$secret: $raw"
+[[ "$stored" == "k8s:enc:aesgcm:v1:key1 False" ]] || die "the Secret is not stored encrypted with aesgcm key1 (start, plaintext found): $stored"
+noclient=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$pki/ca.crt" --resolve "$etcd_service:2379:$etcd_ip" \
+    -X POST "https://$etcd_service:2379/v3/kv/range" -d "{\"key\":\"$key_b64\"}" || true)
+[ "$noclient" = 000 ] || die "etcd answered a client without a certificate ($noclient)"
+"${minictl[@]}" delete secret "$secret" >/dev/null
+log "Secret $secret in etcd: ${stored% *}:… (no plaintext); etcd refuses a client without a certificate"
 
 # Services through the compose cluster's proxy.
 node_port=$(( 30000 + RANDOM % 2000 ))
@@ -178,6 +243,14 @@ for lease in doc.get("items", [doc]):
     grep -qE '^[a-z-]*scheduler scheduler-[123]$' <<<"$holders" || die "no scheduler holds the scheduler's Lease"
     grep -qE '^[a-z-]*controller-manager controller-manager-[123]$' <<<"$holders" || die "no controller-manager holds the controller-manager's Lease"
 
+    # The three API servers share pki/sa.key: a token apiserver-1 signs authenticates on apiserver-2 (403, not 401: the
+    # default ServiceAccount may not list pods).
+    token=$("${kubectl_admin[@]}" create token default)
+    status=$(curl_ca -H "Authorization: Bearer $token" https://127.0.0.1:18180/api/v1/namespaces/default/pods)
+    [ "$status" = 403 ] && grep -q 'User \\"system:serviceaccount:default:default\\" cannot list resource \\"pods\\"' "$body_file" \
+        || die "a token from apiserver-1 got $status on apiserver-2, not 403 for system:serviceaccount:default:default: $(cat "$body_file")"
+    log "a ServiceAccount token from apiserver-1 authenticates on apiserver-2 (403 Forbidden for system:serviceaccount:default:default)"
+
     # kill -9 of an API server: the clients (minictl, the kubelets, the other components) go on through the other two.
     "${compose[@]}" kill -s SIGKILL apiserver-1 >/dev/null 2>&1
     log "killed apiserver-1"
@@ -208,7 +281,7 @@ YAML
     ha_pod_runs "after-etcd-kill-$RANDOM"
     log "with etcd-1 (and apiserver-1) down: a new pod ran"
     "${compose[@]}" start etcd-1 apiserver-1 >/dev/null
-    apiserver_1_ready() { [ "$(timeout 5 wget -qO- http://127.0.0.1:18080/readyz 2>/dev/null)" = ok ]; }
+    apiserver_1_ready() { [ "$(curl -s --max-time 5 --cacert "$pki/ca.crt" https://127.0.0.1:18080/readyz 2>/dev/null)" = ok ]; }
     wait_until 60 apiserver_1_ready || die "apiserver-1 was not ready within 60 s of its restart"
     log "etcd-1 and apiserver-1 restarted; apiserver-1 ready"
 fi

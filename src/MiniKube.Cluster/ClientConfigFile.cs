@@ -14,12 +14,13 @@ public static class ClientConfigFile
     public static void WriteServer(string path, string server) => Write(path, [("server", server)]);
 
     /// <summary>The server and the credentials of the admin of a cluster with TLS and client certificates.</summary>
-    public static void Write(string path, string server, string certificateAuthority, CertificatePair admin) =>
-        Write(path, [("server", server), ("certificate-authority", certificateAuthority), ("client-certificate", admin.Certificate), ("client-key", admin.Key)]);
+    /// <param name="header">The comment a new file starts with (default: <c>cluster up</c>'s).</param>
+    public static void Write(string path, string server, string certificateAuthority, CertificatePair admin, string? header = null) =>
+        Write(path, [("server", server), ("certificate-authority", certificateAuthority), ("client-certificate", admin.Certificate), ("client-key", admin.Key)], header);
 
-    private static void Write(string path, IReadOnlyList<(string Key, string Value)> values)
+    private static void Write(string path, IReadOnlyList<(string Key, string Value)> values, string? header = null)
     {
-        var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [Header];
+        var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [header ?? Header];
         foreach (var (key, value) in values)
         {
             var index = lines.FindIndex(l => IsLine(l, key));

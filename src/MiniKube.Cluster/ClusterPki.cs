@@ -9,6 +9,24 @@ namespace MiniKube.Cluster;
 public sealed record CertificatePair(string Certificate, string Key);
 
 /// <summary>
+/// Names (DNS names or IP addresses) the serving certificates carry besides their own, as kubeadm's
+/// <c>--apiserver-cert-extra-sans</c>: where a cluster's components dial each other by names of their own (the compose
+/// services, a kubelet's <c>--address</c>).
+/// </summary>
+public sealed record ExtraSans
+{
+    public static readonly ExtraSans None = new();
+
+    public IReadOnlyList<string> ApiServer { get; init; } = [];
+
+    /// <summary>For etcd's server and peer certificates (peers check each other's SANs against the address they come from).</summary>
+    public IReadOnlyList<string> Etcd { get; init; } = [];
+
+    /// <summary>For every kubelet's serving certificate.</summary>
+    public IReadOnlyList<string> Kubelet { get; init; } = [];
+}
+
+/// <summary>
 /// The cluster's PKI under <c>$MINIKUBE_HOME/pki</c>, laid out as kubeadm lays out <c>/etc/kubernetes/pki</c>: one cluster CA
 /// (10 years), and from it (1 year each) the API server's serving certificate, a client certificate per component identity,
 /// etcd's server and peer certificates and each kubelet's client and serving certificates. Made on the first <c>up</c>;
@@ -80,9 +98,14 @@ public sealed class ClusterPki(string directory)
     /// <summary>Whether the CA exists (a cluster made before <c>cluster up</c> issued certificates has none until its next up).</summary>
     public bool Exists => File.Exists(CaCertificate) && File.Exists(CaKey);
 
-    /// <summary>Makes every missing file for a cluster with <paramref name="nodes"/>; the names of the files made (none when all existed).</summary>
-    public IReadOnlyList<string> Ensure(IEnumerable<string> nodes, TimeProvider time)
+    /// <summary>
+    /// Makes every missing file for a cluster with <paramref name="nodes"/>; the names of the files made (none when all existed).
+    /// A serving certificate that exists but lacks one of <paramref name="extra"/>'s names is an error (kept, not replaced:
+    /// running components and copies of it would stop matching), as kubeadm refuses one with the wrong SANs.
+    /// </summary>
+    public IReadOnlyList<string> Ensure(IEnumerable<string> nodes, TimeProvider time, ExtraSans? extra = null)
     {
+        extra ??= ExtraSans.None;
         CreateDirectory(Directory);
         CreateDirectory(Path.Combine(Directory, "etcd"));
         CreateDirectory(Path.Combine(Directory, "kubelets"));
@@ -94,28 +117,32 @@ public sealed class ClusterPki(string directory)
             made.Add(CaCertificate);
         }
         using var ca = CertificateAuthority.Load(CaCertificate, CaKey, time);
-        var wanted = new List<(CertificatePair Pair, Func<X509Certificate2> Issue)>
+        var api = Names([.. ApiServerDnsNames], ApiServerAddresses, extra.ApiServer);
+        var etcd = Names(["localhost"], Loopback, extra.Etcd);
+        var wanted = new List<(CertificatePair Pair, Func<X509Certificate2> Issue, IReadOnlyList<string> Extra)>
         {
-            (ApiServer, () => ca.IssueServing("kube-apiserver", ApiServerDnsNames, ApiServerAddresses)),
-            (ApiServerKubeletClient, () => ca.IssueClient(ApiServerKubeletClientUser, [MastersGroup])),
-            (ApiServerEtcdClient, () => ca.IssueClient(ApiServerEtcdClientUser, [])),
-            (EtcdServer, () => ca.IssuePeer("kube-etcd", ["localhost"], Loopback)),
-            (EtcdPeer, () => ca.IssuePeer("kube-etcd-peer", ["localhost"], Loopback)),
-            (Admin, () => ca.IssueClient(AdminUser, [MastersGroup])),
-            (Scheduler, () => ca.IssueClient(SchedulerUser, [])),
-            (ControllerManager, () => ca.IssueClient(ControllerManagerUser, [])),
-            (Proxy, () => ca.IssueClient(ProxyUser, [])),
-            (Dashboard, () => ca.IssueClient(DashboardUser, [])),
+            (ApiServer, () => ca.IssueServing("kube-apiserver", api.Dns, api.Ips), extra.ApiServer),
+            (ApiServerKubeletClient, () => ca.IssueClient(ApiServerKubeletClientUser, [MastersGroup]), []),
+            (ApiServerEtcdClient, () => ca.IssueClient(ApiServerEtcdClientUser, []), []),
+            (EtcdServer, () => ca.IssuePeer("kube-etcd", etcd.Dns, etcd.Ips), extra.Etcd),
+            (EtcdPeer, () => ca.IssuePeer("kube-etcd-peer", etcd.Dns, etcd.Ips), extra.Etcd),
+            (Admin, () => ca.IssueClient(AdminUser, [MastersGroup]), []),
+            (Scheduler, () => ca.IssueClient(SchedulerUser, []), []),
+            (ControllerManager, () => ca.IssueClient(ControllerManagerUser, []), []),
+            (Proxy, () => ca.IssueClient(ProxyUser, []), []),
+            (Dashboard, () => ca.IssueClient(DashboardUser, []), []),
         };
         foreach (var node in nodes)
         {
-            wanted.Add((KubeletClient(node), () => ca.IssueClient(NodeUser(node), [NodesGroup])));
-            wanted.Add((KubeletServing(node), () => ca.IssueServing(node, ["localhost", node], Loopback)));
+            var kubelet = Names(["localhost", node], Loopback, extra.Kubelet);
+            wanted.Add((KubeletClient(node), () => ca.IssueClient(NodeUser(node), [NodesGroup]), []));
+            wanted.Add((KubeletServing(node), () => ca.IssueServing(node, kubelet.Dns, kubelet.Ips), extra.Kubelet));
         }
-        foreach (var (pair, issue) in wanted)
+        foreach (var (pair, issue, extraNames) in wanted)
         {
             if (File.Exists(pair.Certificate) && File.Exists(pair.Key))
             {
+                CheckSans(pair, extraNames);
                 continue;
             }
             using var certificate = issue();
@@ -148,6 +175,30 @@ public sealed class ClusterPki(string directory)
         if (System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+
+    /// <summary>The built-in names plus the extra ones, each extra sorted into DNS names and IP addresses, without repeats.</summary>
+    private static (string[] Dns, IPAddress[] Ips) Names(string[] dns, IPAddress[] ips, IReadOnlyList<string> extra) =>
+        ([.. dns.Concat(extra.Where(n => !IPAddress.TryParse(n, out _))).Distinct(StringComparer.OrdinalIgnoreCase)],
+         [.. ips.Concat(extra.Select(n => IPAddress.TryParse(n, out var ip) ? ip : null).OfType<IPAddress>()).Distinct()]);
+
+    /// <summary>Throws when the existing certificate of <paramref name="pair"/> does not name all of <paramref name="names"/>.</summary>
+    private static void CheckSans(CertificatePair pair, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return;
+        }
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(pair.Certificate);
+        var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        var dns = san?.EnumerateDnsNames().ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
+        var ips = san?.EnumerateIPAddresses().ToHashSet() ?? [];
+        var missing = names.Where(n => IPAddress.TryParse(n, out var ip) ? !ips.Contains(ip) : !dns.Contains(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ClusterException($"{pair.Certificate}: the existing certificate is not valid for {string.Join(", ", missing)}; " +
+                "delete it and its key to make one with the new names (clients that copied it need the new one)");
         }
     }
 

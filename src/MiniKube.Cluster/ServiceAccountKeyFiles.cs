@@ -11,26 +11,34 @@ public static class ServiceAccountKeyFiles
 {
     public static string PkiDirectory(ClusterHome home) => Path.Combine(home.Directory, "pki");
 
-    public static string KeyFile(ClusterHome home) => Path.Combine(PkiDirectory(home), "sa.key");
+    public static string KeyFile(ClusterHome home) => KeyFile(PkiDirectory(home));
 
-    public static string PublicKeyFile(ClusterHome home) => Path.Combine(PkiDirectory(home), "sa.pub");
+    public static string PublicKeyFile(ClusterHome home) => PublicKeyFile(PkiDirectory(home));
+
+    /// <summary>The key in a PKI directory of its own (<c>cluster certs --cert-dir</c>).</summary>
+    public static string KeyFile(string pkiDirectory) => Path.Combine(pkiDirectory, "sa.key");
+
+    public static string PublicKeyFile(string pkiDirectory) => Path.Combine(pkiDirectory, "sa.pub");
 
     /// <summary>The API server flags that use the pair.</summary>
     public static IReadOnlyList<string> ApiServerFlags(ClusterHome home) =>
         ["--service-account-signing-key-file", KeyFile(home), "--service-account-key-file", PublicKeyFile(home)];
 
     /// <summary>Makes the pair unless the key exists (the public key is rewritten from it when missing); true when made now.</summary>
-    public static bool Ensure(ClusterHome home)
+    public static bool Ensure(ClusterHome home) => Ensure(PkiDirectory(home));
+
+    /// <summary>As <see cref="Ensure(ClusterHome)"/>, in <paramref name="pkiDirectory"/>.</summary>
+    public static bool Ensure(string pkiDirectory)
     {
-        Directory.CreateDirectory(PkiDirectory(home));
-        var keyFile = KeyFile(home);
+        Directory.CreateDirectory(pkiDirectory);
+        var keyFile = KeyFile(pkiDirectory);
         if (File.Exists(keyFile))
         {
-            if (!File.Exists(PublicKeyFile(home)))
+            if (!File.Exists(PublicKeyFile(pkiDirectory)))
             {
                 using var existing = ECDsa.Create();
                 existing.ImportFromPem(File.ReadAllText(keyFile));
-                File.WriteAllText(PublicKeyFile(home), existing.ExportSubjectPublicKeyInfoPem() + "\n");
+                File.WriteAllText(PublicKeyFile(pkiDirectory), existing.ExportSubjectPublicKeyInfoPem() + "\n");
             }
             return false;
         }
@@ -49,9 +57,9 @@ public static class ServiceAccountKeyFiles
         catch (IOException) when (File.Exists(keyFile))
         {
             // Another up made it first: use that one.
-            return Ensure(home);
+            return Ensure(pkiDirectory);
         }
-        File.WriteAllText(PublicKeyFile(home), key.ExportSubjectPublicKeyInfoPem() + "\n");
+        File.WriteAllText(PublicKeyFile(pkiDirectory), key.ExportSubjectPublicKeyInfoPem() + "\n");
         return true;
     }
 

@@ -2,16 +2,13 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using MiniKube.Cluster;
 using MiniKube.Security;
+using static MiniKube.Cli.Tests.Cluster.CertificateFiles;
 
 namespace MiniKube.Cli.Tests.Cluster;
 
 /// <summary><see cref="ClusterPki"/>: the files, their subjects, SANs, usages, modes and lifetimes, and reuse on a later up.</summary>
 public sealed class ClusterPkiTests : IDisposable
 {
-    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
-    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
-    private static readonly UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "pki-test-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly ClusterPki _pki;
 
@@ -139,25 +136,7 @@ public sealed class ClusterPkiTests : IDisposable
         Assert.False(Directory.Exists(_pki.Directory));
     }
 
-    private X509Certificate2 Load(CertificatePair pair) => X509CertificateLoader.LoadCertificateFromFile(pair.Certificate);
-
-    private bool ChainsToCa(X509Certificate2 certificate)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.Add(X509CertificateLoader.LoadCertificateFromFile(_pki.CaCertificate));
-        return chain.Build(certificate);
-    }
-
-    private static string[] Usages(X509Certificate2 certificate) =>
-        [.. certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value!)];
-
-    private static (string[] Dns, string[] Ips) Sans(X509Certificate2 certificate)
-    {
-        var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
-        return ([.. san.EnumerateDnsNames()], [.. san.EnumerateIPAddresses().Select(ip => ip.ToString())]);
-    }
+    private bool ChainsToCa(X509Certificate2 certificate) => CertificateFiles.ChainsToCa(_pki, certificate);
 
     public void Dispose()
     {
