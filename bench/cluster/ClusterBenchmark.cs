@@ -4,18 +4,23 @@ using MiniKube.Cluster;
 
 namespace MiniKube.Bench.Cluster;
 
-public sealed record ClusterBenchmarkOptions(int Runs, int Nodes, TimeSpan Idle, IReadOnlyDictionary<string, string> Environment);
+public sealed record ClusterBenchmarkOptions(int Runs, int Nodes, TimeSpan Idle, IReadOnlyDictionary<string, string> Environment,
+    int Deployments = 0, int Replicas = 20, string? BinDirectory = null);
 
 /// <summary>
 /// Bring-up: <c>minictl cluster up</c> from nothing (fresh MINIKUBE_HOME: no etcd data, no state; images already built)
 /// until it exits, which it does when every component is ready and every node Ready; then <c>down --purge</c>.
-/// Footprint: one more cluster idles, then every process's VmRSS is read from /proc.
+/// With <c>--deployments N</c>, each timed cluster then runs N Deployments one after the other, each created, waited for
+/// (<c>rollout status</c>) and deleted: the first is the cold one (the components' first pods), the others warm; before
+/// each cluster, the raw Docker floor of the same pods. Footprint: one more cluster (after the same Deployments, so
+/// pods have come and gone) idles, then every process's VmRSS is read from /proc.
 /// </summary>
 public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, TextWriter output)
 {
     private const double ControlPlaneTargetMiB = 300;
     private const double KubeletTargetMiB = 80;
     private const double BringUpTargetSeconds = 5;
+    private const string Image = "minikube/busybox:latest";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -24,16 +29,24 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
         try
         {
             var times = new List<double>();
+            var deployments = new DeploymentSamples(options.Deployments);
             Dictionary<string, double> lastSteps = [];
+            using var floor = new DockerFloor(Image);
             for (var run = 0; run <= options.Runs; run++)
             {
-                var home = Path.Combine(root, "run" + run.ToString(CultureInfo.InvariantCulture));
-                var minictl = new Minictl(home, options.Environment);
-                var up = await minictl.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
-                var down = await minictl.RunAsync(["cluster", "down", "--purge"], cancellationToken);
-                if (up.ExitCode != 0 || down.ExitCode != 0)
+                if (run > 0 && options.Deployments > 0)
                 {
-                    await output.WriteLineAsync($"cluster up/down failed:\n{up.Output}\n{down.Output}");
+                    deployments.FloorPairs.Add(await floor.PairsAsync(options.Replicas, cancellationToken));
+                    deployments.FloorSingles.Add(await floor.SinglesAsync(options.Replicas, cancellationToken));
+                }
+                var home = Path.Combine(root, "run" + run.ToString(CultureInfo.InvariantCulture));
+                var minictl = new Minictl(home, options.Environment, options.BinDirectory);
+                var up = await minictl.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
+                var timed = up.ExitCode == 0 && run > 0 ? await RunDeploymentsAsync(minictl, cancellationToken) : [];
+                var down = await minictl.RunAsync(["cluster", "down", "--purge"], cancellationToken);
+                if (up.ExitCode != 0 || down.ExitCode != 0 || timed is null)
+                {
+                    await output.WriteLineAsync($"cluster up/down or a Deployment failed:\n{up.Output}\n{down.Output}");
                     return 1;
                 }
                 if (run == 0)
@@ -42,12 +55,14 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
                     continue;
                 }
                 times.Add(up.Elapsed.TotalSeconds);
+                deployments.Add(timed);
                 lastSteps = ReadySteps(up.Output);
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"run {run}: {up.Elapsed.TotalSeconds:0.00} s"));
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"run {run}: cluster up {up.Elapsed.TotalSeconds:0.00} s; Deployments {string.Join(", ", timed.Select(t => $"{t / 1000:0.00} s"))}"));
             }
 
             var footprintHome = Path.Combine(root, "footprint");
-            var cluster = new Minictl(footprintHome, options.Environment);
+            var cluster = new Minictl(footprintHome, options.Environment, options.BinDirectory);
             try
             {
                 var fresh = await cluster.RunAsync(["cluster", "up", "--nodes", n, "--name", "bench"], cancellationToken);
@@ -56,11 +71,19 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
                     await output.WriteLineAsync("cluster up failed:\n" + fresh.Output);
                     return 1;
                 }
+                if (await RunDeploymentsAsync(cluster, cancellationToken) is null)
+                {
+                    return 1;
+                }
                 await Task.Delay(options.Idle, cancellationToken);
                 var state = new ClusterStateStore(new ClusterHome(footprintHome, Path.Combine(footprintHome, "config"))).Load()!;
                 var rss = state.Components.ToDictionary(c => c.Name, c => (ProcFs.ResidentKiB(c.Pid) ?? 0) / 1024.0, StringComparer.Ordinal);
                 var pss = state.Components.ToDictionary(c => c.Name, c => (ProcFs.ProportionalKiB(c.Pid) ?? 0) / 1024.0, StringComparer.Ordinal);
                 await WriteReportAsync(times, lastSteps, state, rss, pss);
+                if (options.Deployments > 0)
+                {
+                    await output.WriteAsync(deployments.Report(options.Replicas, options.Nodes));
+                }
             }
             finally
             {
@@ -76,6 +99,84 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
             }
         }
     }
+
+    /// <summary>
+    /// The Deployments of one cluster, one after the other: milliseconds from <c>create -f</c> to <c>rollout status</c>
+    /// done, each then deleted and waited for until its last pod is gone; null (after saying why) when one failed.
+    /// </summary>
+    private async Task<List<double>?> RunDeploymentsAsync(Minictl minictl, CancellationToken cancellationToken)
+    {
+        var times = new List<double>();
+        for (var i = 1; i <= options.Deployments; i++)
+        {
+            var name = "bench-" + i.ToString(CultureInfo.InvariantCulture);
+            var manifest = Path.Combine(Path.GetTempPath(), $"minikube-bench-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(manifest, DeploymentYaml(name, options.Replicas), cancellationToken);
+            try
+            {
+                var create = await minictl.RunAsync(["create", "-f", manifest], cancellationToken);
+                var rollout = create.ExitCode == 0
+                    ? await minictl.RunAsync(["rollout", "status", "deployment/" + name, "--timeout", "180s"], cancellationToken)
+                    : create;
+                if (rollout.ExitCode != 0)
+                {
+                    await output.WriteLineAsync($"Deployment {name} did not roll out:\n{create.Output}\n{rollout.Output}");
+                    return null;
+                }
+                times.Add((create.Elapsed + rollout.Elapsed).TotalMilliseconds);
+            }
+            finally
+            {
+                File.Delete(manifest);
+            }
+            var delete = await minictl.RunAsync(["delete", "deployment", name], cancellationToken);
+            if (delete.ExitCode != 0 || !await PodsGoneAsync(minictl, name, cancellationToken))
+            {
+                await output.WriteLineAsync($"Deployment {name}'s pods were not deleted within 180 s:\n{delete.Output}");
+                return null;
+            }
+        }
+        return times;
+    }
+
+    private static async Task<bool> PodsGoneAsync(Minictl minictl, string app, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(180);
+        while (DateTime.UtcNow < deadline)
+        {
+            var pods = await minictl.RunAsync(["get", "pods", "-l", "app=" + app, "-o", "name"], cancellationToken);
+            if (pods.ExitCode == 0 && string.IsNullOrWhiteSpace(pods.Output.Replace("No resources found in default namespace.", "", StringComparison.Ordinal)))
+            {
+                return true;
+            }
+            await Task.Delay(250, cancellationToken);
+        }
+        return false;
+    }
+
+    private static string DeploymentYaml(string name, int replicas) => $$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{name}}
+          namespace: default
+        spec:
+          replicas: {{replicas.ToString(CultureInfo.InvariantCulture)}}
+          selector:
+            matchLabels:
+              app: {{name}}
+          template:
+            metadata:
+              labels:
+                app: {{name}}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: app
+                image: {{Image}}
+                imagePullPolicy: IfNotPresent
+                command: ["sleep", "3600"]
+        """;
 
     private async Task WriteReportAsync(List<double> times, Dictionary<string, double> steps, ClusterState state, Dictionary<string, double> rss,
         Dictionary<string, double> pss)
