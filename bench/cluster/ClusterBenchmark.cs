@@ -17,9 +17,11 @@ public sealed record ClusterBenchmarkOptions(int Runs, int Nodes, TimeSpan Idle,
 /// </summary>
 public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, TextWriter output)
 {
-    private const double ControlPlaneTargetMiB = 300;
-    private const double KubeletTargetMiB = 80;
-    private const double BringUpTargetSeconds = 5;
+    // Issue #18's targets (idle after 20 pods came and went) and bring-up.
+    private const double ControlPlaneTargetMiB = 200;
+    private const double KubeletTargetMiB = 50;
+    private const double ProxyTargetMiB = 40;
+    private const double BringUpTargetSeconds = 1.5;
     private const string Image = "minikube/busybox:latest";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -115,15 +117,26 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
             try
             {
                 var create = await minictl.RunAsync(["create", "-f", manifest], cancellationToken);
-                var rollout = create.ExitCode == 0
-                    ? await minictl.RunAsync(["rollout", "status", "deployment/" + name, "--timeout", "180s"], cancellationToken)
-                    : create;
+                var elapsed = create.Elapsed;
+                var rollout = create;
+                // A watch the server ends early (under load: "the request was cancelled") is watched again, as a user would;
+                // the time of every attempt counts.
+                for (var attempt = 0; create.ExitCode == 0 && attempt < 3; attempt++)
+                {
+                    rollout = await minictl.RunAsync(["rollout", "status", "deployment/" + name, "--timeout", "180s"], cancellationToken);
+                    elapsed += rollout.Elapsed;
+                    if (rollout.ExitCode == 0)
+                    {
+                        break;
+                    }
+                    await output.WriteLineAsync($"rollout status of {name} ended with {rollout.ExitCode}: {rollout.Output.Trim()}; watching again");
+                }
                 if (rollout.ExitCode != 0)
                 {
                     await output.WriteLineAsync($"Deployment {name} did not roll out:\n{create.Output}\n{rollout.Output}");
                     return null;
                 }
-                times.Add((create.Elapsed + rollout.Elapsed).TotalMilliseconds);
+                times.Add(elapsed.TotalMilliseconds);
             }
             finally
             {
@@ -188,25 +201,33 @@ public sealed partial class ClusterBenchmark(ClusterBenchmarkOptions options, Te
         text.AppendLine(CultureInfo.InvariantCulture, $"\n### cluster up, {options.Nodes} nodes, from nothing to all Ready ({times.Count} runs; environment: {settings})\n");
         text.AppendLine("| min | median | max | target |");
         text.AppendLine("|---:|---:|---:|---:|");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| {sorted[0]:0.00} s | {median:0.00} s | {sorted[^1]:0.00} s | ≤ {BringUpTargetSeconds:0} s |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {sorted[0]:0.00} s | {median:0.00} s | {sorted[^1]:0.00} s | ≤ {BringUpTargetSeconds:0.0} s |");
         if (steps.Count > 0)
         {
             text.AppendLine("\nReady after (last run, each from its own start): " + string.Join(", ",
                 steps.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:0.0} s"))));
         }
-        text.AppendLine(CultureInfo.InvariantCulture, $"\n### Idle footprint after {options.Idle.TotalSeconds:0} s (VmRSS)\n");
+        var after = options.Deployments > 0 ? $", after {options.Deployments} Deployments of {options.Replicas} pods came and went" : "";
+        text.AppendLine(CultureInfo.InvariantCulture, $"\n### Idle footprint {options.Idle.TotalSeconds:0} s after cluster up{after} (VmRSS)\n");
         text.AppendLine("| process | VmRSS | PSS |");
         text.AppendLine("|---|---:|---:|");
         foreach (var c in state.Components.OrderBy(c => c.StopWave == 0 ? 9 : -c.StopWave))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| {c.Name} | {rss[c.Name]:0.0} MiB | {pss[c.Name]:0.0} MiB |");
         }
-        var controlPlane = state.Components.Where(c => c.Role != ClusterComponents.Kubelet).ToList();
+        string[] controlPlaneRoles = [ClusterComponents.Etcd, ClusterComponents.ApiServer, ClusterComponents.Scheduler, ClusterComponents.ControllerManager];
+        var controlPlane = state.Components.Where(c => controlPlaneRoles.Contains(c.Role)).ToList();
+        var proxies = state.Components.Where(c => c.Role == ClusterComponents.Proxy).ToList();
         var kubelets = state.Components.Where(c => c.Role == ClusterComponents.Kubelet).ToList();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"| **control plane** (etcd + API server + scheduler + controller-manager; target VmRSS ≤ {ControlPlaneTargetMiB:0} MiB) | **{controlPlane.Sum(c => rss[c.Name]):0.0} MiB** | {controlPlane.Sum(c => pss[c.Name]):0.0} MiB |");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"| **kubelet** (largest of {kubelets.Count}; target VmRSS ≤ {KubeletTargetMiB:0} MiB) | **{kubelets.Max(c => rss[c.Name]):0.0} MiB** | {kubelets.Max(c => pss[c.Name]):0.0} MiB |");
+        if (proxies.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| **proxy** (target VmRSS ≤ {ProxyTargetMiB:0} MiB) | **{proxies.Max(c => rss[c.Name]):0.0} MiB** | {proxies.Max(c => pss[c.Name]):0.0} MiB |");
+        }
         await output.WriteAsync(text.ToString());
     }
 
