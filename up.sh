@@ -28,11 +28,16 @@ ensure_dockerd "$minikube_home/logs/dockerd.log" keep
 
 log "publishing MiniKube precompiled (dotnet publish -c Release -r linux-x64, ReadyToRun)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-if ! dotnet publish src/MiniKube.Cli/MiniKube.Cli.csproj -c Release -r linux-x64 --self-contained false -o "$bin_dir" \
-        -v quiet -nologo -clp:ErrorsOnly >"$minikube_home/logs/build.log" 2>&1; then
-    tail -n 40 "$minikube_home/logs/build.log" >&2
-    die "the publish failed (full log: $minikube_home/logs/build.log)"
-fi
+: >"$minikube_home/logs/build.log"
+# minictl's publish brings every component (project references); the dashboard is published on top of it for its
+# static web assets (wwwroot and their endpoint manifest), which a referencing project's publish leaves out.
+for project in src/MiniKube.Cli/MiniKube.Cli.csproj src/MiniKube.Dashboard/MiniKube.Dashboard.csproj; do
+    if ! dotnet publish "$project" -c Release -r linux-x64 --self-contained false -o "$bin_dir" \
+            -v quiet -nologo -clp:ErrorsOnly >>"$minikube_home/logs/build.log" 2>&1; then
+        tail -n 40 "$minikube_home/logs/build.log" >&2
+        die "publishing $project failed (full log: $minikube_home/logs/build.log)"
+    fi
+done
 
 "$minictl" cluster up "$@"
 echo
