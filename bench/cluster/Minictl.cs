@@ -3,15 +3,24 @@ using System.Text;
 
 namespace MiniKube.Bench.Cluster;
 
-/// <summary>minictl as users run it: its own process (<c>dotnet minictl.dll</c> from this benchmark's output), in a given MINIKUBE_HOME.</summary>
-public sealed class Minictl(string home, IReadOnlyDictionary<string, string> environment)
+/// <summary>
+/// minictl as users run it: its own process, in a given MINIKUBE_HOME — <c>dotnet minictl.dll</c> from this benchmark's
+/// output, or the minictl of a publish directory (<c>--bin-dir</c>: its apphost when it has one), whose components
+/// <c>cluster up</c> then starts.
+/// </summary>
+public sealed class Minictl(string home, IReadOnlyDictionary<string, string> environment, string? binDirectory = null)
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "minictl.dll");
+    private readonly string _directory = binDirectory ?? AppContext.BaseDirectory;
 
     public async Task<(int ExitCode, string Output, TimeSpan Elapsed)> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll);
+        var apphost = Path.Combine(_directory, "minictl");
+        var direct = binDirectory is not null && File.Exists(apphost);
+        var start = new ProcessStartInfo(direct ? apphost : DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (!direct)
+        {
+            start.ArgumentList.Add(Path.Combine(_directory, "minictl.dll"));
+        }
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -3,7 +3,7 @@
 #
 #   minikube/debian:<codename>      Debian base made with debootstrap (minbase), imported with `docker import`
 #   minikube/etcd:local             the same tree with etcd-server installed
-#   minikube/apiserver:local        the base plus a self-contained `dotnet publish -r linux-x64` of each component
+#   minikube/apiserver:local        the base plus a self-contained, ReadyToRun `dotnet publish -r linux-x64` of each component
 #   minikube/scheduler:local
 #   minikube/controller-manager:local
 #   minikube/kubelet:local
@@ -113,7 +113,7 @@ if wanted "$base_image" || wanted minikube/etcd:local; then
     as_root rm -rf "$tree"
 fi
 
-# --- components: self-contained publishes on the base ------------------------------------------
+# --- components: self-contained ReadyToRun publishes on the base (precompiled: no JIT on first requests) -------
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 for component in "${components[@]}"; do
     image="minikube/$component:local"
@@ -121,8 +121,8 @@ for component in "${components[@]}"; do
     context="$work/$component"
     rm -rf "$context"
     mkdir -p "$context"
-    log "dotnet publish ${projects[$component]} (linux-x64, self-contained)"
-    dotnet publish "${projects[$component]}" -c Release -r linux-x64 --self-contained -o "$context/app" -v quiet -nologo >"$work/publish-$component.log" 2>&1 \
+    log "dotnet publish ${projects[$component]} (linux-x64, self-contained, ReadyToRun)"
+    dotnet publish "${projects[$component]}" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$context/app" -v quiet -nologo >"$work/publish-$component.log" 2>&1 \
         || { tail -n 30 "$work/publish-$component.log" >&2; die "publishing $component failed (log: $work/publish-$component.log)"; }
     cat >"$context/Dockerfile" <<DOCKERFILE
 FROM $base_image
