@@ -93,10 +93,13 @@ public sealed class RbacPolicy
         }
         foreach (var grant in refs)
         {
-            var (rules, missingName) = Resolve(grant, ns);
+            var (rules, kind, name) = Resolve(grant, ns);
             if (rules is null)
             {
-                (missing ??= []).Add(missingName);
+                if (kind.Length > 0)
+                {
+                    (missing ??= []).Add($"{kind}.{RbacGroup.Name} \"{name}\" not found");
+                }
                 continue;
             }
             foreach (var rule in rules)
@@ -110,16 +113,14 @@ public sealed class RbacPolicy
         return false;
     }
 
-    private (IReadOnlyList<PolicyRule>? Rules, string Missing) Resolve<T>(T grant, string ns) => grant switch
+    // The "not found" message is built only for a missing role: formatting it on every lookup was most of a decision's cost.
+    private (IReadOnlyList<PolicyRule>? Rules, string Kind, string Name) Resolve<T>(T grant, string ns) => grant switch
     {
-        string clusterRole => Found(_clusterRoles.GetValueOrDefault(clusterRole), "clusterrole", clusterRole),
-        RoleRef { Kind: "Role" } role => Found(_roles.GetValueOrDefault((ns, role.Name)), "role", role.Name),
-        RoleRef other => Found(_clusterRoles.GetValueOrDefault(other.Name), "clusterrole", other.Name),
-        _ => (null, ""),
+        string clusterRole => (_clusterRoles.GetValueOrDefault(clusterRole), "clusterrole", clusterRole),
+        RoleRef { Kind: "Role" } role => (_roles.GetValueOrDefault((ns, role.Name)), "role", role.Name),
+        RoleRef other => (_clusterRoles.GetValueOrDefault(other.Name), "clusterrole", other.Name),
+        _ => (null, "", ""),
     };
-
-    private static (IReadOnlyList<PolicyRule>?, string) Found(IReadOnlyList<PolicyRule>? rules, string kind, string name) =>
-        (rules, $"{kind}.{RbacGroup.Name} \"{name}\" not found");
 
     /// <summary>Who is granted what by one kind of binding, by user name and by group.</summary>
     private sealed class Grants<T>

@@ -6,8 +6,15 @@ namespace MiniKube.Security.ServiceAccounts;
 /// long as that pod (same uid). The user is <c>system:serviceaccount:NS:NAME</c> in <c>system:serviceaccounts</c> and
 /// <c>system:serviceaccounts:NS</c>. A bearer token that is not one of ours is left to the other authenticators.
 /// </summary>
-public sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens tokens, IServiceAccountObjects objects, TimeProvider time) : IAuthenticator
+/// <remarks>
+/// The JWT parse and signature check of a token that passed them is kept in a <see cref="VerifiedTokenCache"/> for a few
+/// seconds (a pod sends the same token on every request); the account and pod checks below run on every request.
+/// </remarks>
+public sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens tokens, IServiceAccountObjects objects, TimeProvider time,
+    VerifiedTokenCache? cache = null) : IAuthenticator
 {
+    private readonly VerifiedTokenCache _verified = cache ?? new VerifiedTokenCache(VerifiedTokenCache.DefaultTtl, VerifiedTokenCache.DefaultCapacity);
+
     public ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Authenticate(request));
 
@@ -18,10 +25,15 @@ public sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens tokens
             return AuthenticationResult.NoCredentials;
         }
         var now = time.GetUtcNow();
-        var claims = tokens.Read(token, now, out var error, out var notOurs);
+        var claims = _verified.Get(token, now);
         if (claims is null)
         {
-            return notOurs ? AuthenticationResult.NoCredentials : AuthenticationResult.Failure(error!);
+            claims = tokens.Read(token, now, out var error, out var notOurs);
+            if (claims is null)
+            {
+                return notOurs ? AuthenticationResult.NoCredentials : AuthenticationResult.Failure(error!);
+            }
+            _verified.Add(token, claims, now);
         }
         if (objects.ServiceAccountUid(claims.Namespace, claims.ServiceAccountName) is not { } uid)
         {
