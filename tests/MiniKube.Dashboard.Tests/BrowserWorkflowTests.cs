@@ -329,8 +329,23 @@ public sealed class BrowserWorkflowTests(DashboardCluster cluster)
                 }],
             },
         };
+        var probe = BrowserTests.NewPod("dash-probe", "sleep 3600");
+        probe = probe with
+        {
+            Spec = probe.Spec! with
+            {
+                NodeSelector = new Dictionary<string, string> { ["kubernetes.io/hostname"] = fake },
+                Tolerations = scored.Spec!.Tolerations,
+            },
+        };
         try
         {
+            // The scheduler scores only the nodes its informer has seen: once a pod that fits only the new node is bound
+            // there, the scored pod has two feasible nodes (created at once after the Node, it sometimes had one).
+            await cluster.Client.CreateAsync(probe);
+            await Eventually.WaitAsync(() => cluster.Client.GetAsync<Pod>("dash-probe", Ns), p => p.Spec?.NodeName == fake, Timeout,
+                "the scheduler to see the new node " + fake);
+            await cluster.DeleteQuietlyAsync<Pod>("dash-probe", Ns, new DeleteOptions { GracePeriodSeconds = 0 });
             await cluster.Client.CreateAsync(scored);
             var bound = await Eventually.WaitAsync(() => cluster.Client.GetAsync<Pod>("dash-scores", Ns), p => !string.IsNullOrEmpty(p.Spec?.NodeName), Timeout,
                 "dash-scores to be bound");
@@ -362,6 +377,7 @@ public sealed class BrowserWorkflowTests(DashboardCluster cluster)
         }
         finally
         {
+            await cluster.DeleteQuietlyAsync<Pod>("dash-probe", Ns, new DeleteOptions { GracePeriodSeconds = 0 });
             await cluster.DeleteQuietlyAsync<Pod>("dash-scores", Ns, new DeleteOptions { GracePeriodSeconds = 0 });
             await cluster.DeleteQuietlyAsync<Pod>("dash-unfit", Ns, new DeleteOptions { GracePeriodSeconds = 0 });
             await cluster.DeleteQuietlyAsync<Node>(fake, null);
