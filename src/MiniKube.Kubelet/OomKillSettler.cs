@@ -14,7 +14,8 @@ namespace MiniKube.Kubelet;
 /// container has a memory limit and the kubelet did not stop it itself — is not reported until it settles: the
 /// container is inspected again every <see cref="Step"/>, at most <see cref="MaxAttempts"/> times, until the flag is
 /// set or an <c>oom</c> event was seen for it. An <c>oom</c> event seen at any time marks the container OOM-killed in
-/// every later report. Only after that bound does a 137 of a memory-limited container read as <c>Error</c>.
+/// every later report. Docker may never learn of the OOM at all (see <see cref="KernelOomLog"/>), so the kernel's log is
+/// asked first and again when the bound runs out. Only after that does a 137 of a memory-limited container read as <c>Error</c>.
 /// </remarks>
 internal sealed class OomKillSettler
 {
@@ -27,16 +28,21 @@ internal sealed class OomKillSettler
     private const int SigKillExitCode = 137;
 
     private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+    private readonly Func<string, bool> _kernelRecordsOomKill;
     private readonly ConcurrentDictionary<string, bool> _oomReported = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _stopRequested = new(StringComparer.Ordinal);
 
     public OomKillSettler(TimeProvider time)
-        : this((delay, ct) => Task.Delay(delay, time, ct))
+        : this((delay, ct) => Task.Delay(delay, time, ct), KernelOomLog.Device.RecordsOomKillOf)
     {
     }
 
-    /// <summary>Tests pass a delay that records the pauses instead of waiting.</summary>
-    internal OomKillSettler(Func<TimeSpan, CancellationToken, Task> delay) => _delay = delay;
+    /// <summary>Tests pass a delay that records the pauses instead of waiting, and their own kernel log (none by default).</summary>
+    internal OomKillSettler(Func<TimeSpan, CancellationToken, Task> delay, Func<string, bool>? kernelRecordsOomKill = null)
+    {
+        _delay = delay;
+        _kernelRecordsOomKill = kernelRecordsOomKill ?? (_ => false);
+    }
 
     /// <summary>The engine's <c>oom</c> event for the container.</summary>
     public void OomReported(string id) => _oomReported[id] = true;
@@ -72,6 +78,7 @@ internal sealed class OomKillSettler
     {
         var current = first;
         var limit = memoryLimitBytes;
+        AskTheKernel(current, limit);
         for (var attempt = 0; attempt < MaxAttempts && IsUnsettled(current, limit); attempt++)
         {
             await _delay(Step, cancellationToken).ConfigureAwait(false);
@@ -83,6 +90,15 @@ internal sealed class OomKillSettler
             current = again;
             limit = againLimit;
         }
+        AskTheKernel(current, limit);
         return Apply(current);
+    }
+
+    private void AskTheKernel(RuntimeContainer container, long memoryLimitBytes)
+    {
+        if (IsUnsettled(container, memoryLimitBytes) && _kernelRecordsOomKill(container.Id))
+        {
+            OomReported(container.Id);
+        }
     }
 }

@@ -22,12 +22,12 @@ public sealed class OomKillSettlerTests
 
         public Action? OnPause { get; set; }
 
-        public OomKillSettler Settler() => new((delay, _) =>
+        public OomKillSettler Settler(Func<string, bool>? kernelRecordsOomKill = null) => new((delay, _) =>
         {
             Pauses.Add(delay);
             OnPause?.Invoke();
             return Task.CompletedTask;
-        });
+        }, kernelRecordsOomKill);
 
         public DockerRuntime Runtime(OomKillSettler settler) =>
             new(new Uri("unix:///nonexistent/docker.sock"), "n1", TimeSpan.FromSeconds(1), settler, (id, _) =>
@@ -162,5 +162,64 @@ public sealed class OomKillSettlerTests
         Assert.Single(engine.Pauses);
         Assert.Equal("OOMKilled", Reason(await runtime.InspectContainerAsync("c1", CancellationToken.None)));
         Assert.Equal((3, 1), (engine.Inspections, engine.Pauses.Count));
+    }
+
+    [Fact]
+    public async Task When_Docker_never_hears_of_the_OOM_the_kernel_log_settles_it_at_once()
+    {
+        // cgroup v1: the shim dropped the OOM notification because the cgroup was gone; Docker's flag stays false for ever.
+        var engine = new FakeEngine(Exited(137, oomKilled: false));
+        var asked = new List<string>();
+        await using var runtime = engine.Runtime(engine.Settler(id =>
+        {
+            asked.Add(id);
+            return id == "c1";
+        }));
+
+        var container = await runtime.InspectContainerAsync("c1", CancellationToken.None);
+
+        Assert.Equal(("OOMKilled", 137), (Reason(container), container!.ExitCode));
+        Assert.Equal((1, 0), (engine.Inspections, engine.Pauses.Count));
+        Assert.Equal(["c1"], asked);
+    }
+
+    [Fact]
+    public async Task The_kernel_log_is_asked_again_when_the_wait_runs_out()
+    {
+        var engine = new FakeEngine(Exited(137, oomKilled: false));
+        var asked = 0;
+        await using var runtime = engine.Runtime(engine.Settler(_ => ++asked == 2));
+
+        var container = await runtime.InspectContainerAsync("c1", CancellationToken.None);
+
+        Assert.Equal("OOMKilled", Reason(container));
+        Assert.Equal(2, asked);
+        Assert.Equal(OomKillSettler.MaxAttempts, engine.Pauses.Count);
+    }
+
+    [Theory]
+    [InlineData(137, 0L)]
+    [InlineData(1, Limit16Mi)]
+    [InlineData(0, Limit16Mi)]
+    public async Task The_kernel_log_is_not_read_for_exits_that_cannot_be_an_OOM_kill(int exitCode, long memoryLimit)
+    {
+        var engine = new FakeEngine(Exited(exitCode, oomKilled: false, memoryLimit));
+        await using var runtime = engine.Runtime(engine.Settler(_ => throw new InvalidOperationException("the kernel log was read")));
+
+        var container = await runtime.InspectContainerAsync("c1", CancellationToken.None);
+
+        Assert.Equal(exitCode == 0 ? "Completed" : "Error", Reason(container));
+    }
+
+    [Theory]
+    [InlineData("6,1203,334239224,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=abc,mems_allowed=0,oom_memcg=/docker/abc,task_memcg=/docker/abc,task=dd,pid=7979,uid=0\n", "/docker/abc")]
+    [InlineData("6,9,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,task_memcg=/system.slice/docker-abc.scope", "/system.slice/docker-abc.scope")]
+    [InlineData("3,1204,334239252,-;Memory cgroup out of memory: Killed process 7979 (dd) total-vm:67804kB\n", null)]
+    [InlineData("4,1202,334218140,-;dd invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n", null)]
+    [InlineData("6,1,2,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null)\n", null)]
+    [InlineData("", null)]
+    public void Kernel_log_records_of_OOM_kills_name_the_task_cgroup(string record, string? cgroup)
+    {
+        Assert.Equal(cgroup, KernelOomLog.TaskCgroupOfOomKill(record));
     }
 }
