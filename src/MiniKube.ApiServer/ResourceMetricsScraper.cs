@@ -75,7 +75,7 @@ internal sealed partial class ResourceMetricsScraper : BackgroundService
         timeout.CancelAfter(_options.KubeletRequestTimeout);
         try
         {
-            var summary = await _kubelets.Http.GetFromJsonAsync<KubeletSummary>(
+            var summary = await _kubelets.Http.GetFromJsonAsync<StatsSummary>(
                 baseUrl + "/stats/summary?node=" + Uri.EscapeDataString(node), timeout.Token).ConfigureAwait(false);
             if (summary is null)
             {

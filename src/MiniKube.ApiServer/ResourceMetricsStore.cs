@@ -27,7 +27,7 @@ internal sealed class ResourceMetricsStore
     }
 
     /// <summary>Records one scrape of <paramref name="node"/>'s kubelet, made at <paramref name="scrapedAt"/>.</summary>
-    public void Store(string node, KubeletSummary summary, DateTimeOffset scrapedAt)
+    public void Store(string node, StatsSummary summary, DateTimeOffset scrapedAt)
     {
         NodeEntry? old;
         lock (_lock)

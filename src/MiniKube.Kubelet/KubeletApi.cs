@@ -105,7 +105,7 @@ internal sealed class KubeletApi : IAsyncDisposable
     /// The summary of every node this process runs; with <c>?node=NAME</c> only that node's (hollow kubelets run many nodes
     /// behind one port, and the API server's metrics pipeline asks for each node's own).
     /// </summary>
-    private NodeStats Summary(string? node)
+    private StatsSummary Summary(string? node)
     {
         if (node is { Length: > 0 } && _agents.FirstOrDefault(a => a.NodeName == node) is { } agent)
         {

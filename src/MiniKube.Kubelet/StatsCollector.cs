@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using MiniKube.Api;
 
 namespace MiniKube.Kubelet;
 
@@ -38,7 +38,7 @@ internal sealed partial class StatsCollector : IAsyncDisposable
     /// <summary>A container started (a runtime event): list now instead of at the end of the period.</summary>
     public void ContainersChanged() => _changed.Writer.TryWrite(true);
 
-    public NodeStats Summary()
+    public StatsSummary Summary()
     {
         var pods = new List<PodStats>();
         foreach (var group in _feeds.Values.Where(s => s.Latest is not null).GroupBy(s => s.Container.PodUid))
@@ -54,7 +54,7 @@ internal sealed partial class StatsCollector : IAsyncDisposable
             var all = group.ToList();
             pods.Add(new PodStats
             {
-                PodRef = new PodReference { Name = first.PodName, Namespace = first.PodNamespace, Uid = first.PodUid },
+                PodRef = new PodStatsReference { Name = first.PodName, Namespace = first.PodNamespace, Uid = first.PodUid },
                 Cpu = new CpuStats
                 {
                     Time = all.Max(s => s.Latest!.Timestamp),
@@ -71,9 +71,9 @@ internal sealed partial class StatsCollector : IAsyncDisposable
             });
         }
         var now = _time.GetUtcNow();
-        return new NodeStats
+        return new StatsSummary
         {
-            Node = new NodeSummary
+            Node = new NodeStats
             {
                 NodeName = _node,
                 Cpu = new CpuStats { Time = now, UsageNanoCores = (ulong)pods.Sum(p => (decimal)(p.Cpu?.UsageNanoCores ?? 0)) },
@@ -220,92 +220,4 @@ internal sealed partial class StatsCollector : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stats stream of {Container} ended: {Reason}")]
     private static partial void LogStreamFailed(ILogger logger, string container, string reason);
-}
-
-/// <summary>Kubernetes' stats/v1alpha1 Summary (the parts MiniKube fills).</summary>
-public sealed record NodeStats
-{
-    [JsonPropertyName("node")]
-    public NodeSummary Node { get; init; } = new();
-
-    [JsonPropertyName("pods")]
-    public IReadOnlyList<PodStats> Pods { get; init; } = [];
-}
-
-public sealed record NodeSummary
-{
-    [JsonPropertyName("nodeName")]
-    public string NodeName { get; init; } = "";
-
-    [JsonPropertyName("cpu")]
-    public CpuStats? Cpu { get; init; }
-
-    [JsonPropertyName("memory")]
-    public MemoryStats? Memory { get; init; }
-}
-
-public sealed record PodStats
-{
-    [JsonPropertyName("podRef")]
-    public PodReference PodRef { get; init; } = new();
-
-    [JsonPropertyName("cpu")]
-    public CpuStats? Cpu { get; init; }
-
-    [JsonPropertyName("memory")]
-    public MemoryStats? Memory { get; init; }
-
-    [JsonPropertyName("containers")]
-    public IReadOnlyList<ContainerStats> Containers { get; init; } = [];
-}
-
-public sealed record PodReference
-{
-    [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
-
-    [JsonPropertyName("namespace")]
-    public string Namespace { get; init; } = "";
-
-    [JsonPropertyName("uid")]
-    public string Uid { get; init; } = "";
-}
-
-public sealed record ContainerStats
-{
-    [JsonPropertyName("name")]
-    public string Name { get; init; } = "";
-
-    [JsonPropertyName("startTime")]
-    public DateTimeOffset? StartTime { get; init; }
-
-    [JsonPropertyName("cpu")]
-    public CpuStats? Cpu { get; init; }
-
-    [JsonPropertyName("memory")]
-    public MemoryStats? Memory { get; init; }
-}
-
-public sealed record CpuStats
-{
-    [JsonPropertyName("time")]
-    public DateTimeOffset Time { get; init; }
-
-    [JsonPropertyName("usageNanoCores")]
-    public ulong UsageNanoCores { get; init; }
-
-    [JsonPropertyName("usageCoreNanoSeconds")]
-    public ulong UsageCoreNanoSeconds { get; init; }
-}
-
-public sealed record MemoryStats
-{
-    [JsonPropertyName("time")]
-    public DateTimeOffset Time { get; init; }
-
-    [JsonPropertyName("workingSetBytes")]
-    public ulong WorkingSetBytes { get; init; }
-
-    [JsonPropertyName("usageBytes")]
-    public ulong UsageBytes { get; init; }
 }

@@ -7,18 +7,18 @@ public sealed class ResourceMetricsStoreTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static KubeletSummary Summary(params (string Pod, string Container, DateTimeOffset Time, ulong CpuNanos, ulong WorkingSet, DateTimeOffset Start)[] rows) => new()
+    private static StatsSummary Summary(params (string Pod, string Container, DateTimeOffset Time, ulong CpuNanos, ulong WorkingSet, DateTimeOffset Start)[] rows) => new()
     {
-        Node = new SummaryNode { NodeName = "n1" },
-        Pods = [.. rows.GroupBy(r => r.Pod).Select(g => new SummaryPod
+        Node = new NodeStats { NodeName = "n1" },
+        Pods = [.. rows.GroupBy(r => r.Pod).Select(g => new PodStats
         {
-            PodRef = new SummaryPodRef { Name = g.Key, Namespace = "default", Uid = "uid-" + g.Key },
-            Containers = [.. g.Select(r => new SummaryContainer
+            PodRef = new PodStatsReference { Name = g.Key, Namespace = "default", Uid = "uid-" + g.Key },
+            Containers = [.. g.Select(r => new ContainerStats
             {
                 Name = r.Container,
                 StartTime = r.Start,
-                Cpu = new SummaryCpu { Time = r.Time, UsageCoreNanoSeconds = r.CpuNanos },
-                Memory = new SummaryMemory { Time = r.Time, WorkingSetBytes = r.WorkingSet },
+                Cpu = new CpuStats { Time = r.Time, UsageCoreNanoSeconds = r.CpuNanos },
+                Memory = new MemoryStats { Time = r.Time, WorkingSetBytes = r.WorkingSet },
             })],
         })],
     };
