@@ -11,12 +11,15 @@ using MiniKube.Bench.Common;
 
 namespace MiniKube.Bench.PodStartup;
 
-internal sealed record BenchSettings(int SingleRuns, IReadOnlyList<int> Bursts, int PodWorkers, string Image);
+internal sealed record BenchSettings(int SingleRuns, IReadOnlyList<int> Bursts, int PodWorkers, string Image, int Restarts);
 
 /// <summary>
 /// Kubernetes' pod startup SLI on one kubelet: time from the create call to the pod being seen Running through a watch,
 /// for single pods and for bursts. Beside it, the floor: the same Docker work done directly through the engine API
-/// (sandbox on the bridge + inspect for its IP, app container joined to it), with the kubelet's parallelism.
+/// (sandbox on the bridge + inspect for its IP, app container joined to it), with the kubelet's parallelism. Then
+/// restarts: a running pod's app container is killed (SIGKILL through the engine) and timed until the pod shows it
+/// running again (restartCount 1; a pod's first restart has no back-off), beside the floor of the same kill followed by
+/// a new app container created and started in the same sandbox.
 /// </summary>
 internal static class PodStartupBenchmark
 {
@@ -55,12 +58,21 @@ internal static class PodStartupBenchmark
                 floorSingle.AddRange((await MeasureFloorAsync(docker, run, settings.Image, 1, 1, ct)).Latencies);
                 podSingle.AddRange((await MeasurePodsAsync(api.Client, watch, node, run, settings.Image, 1, ct)).Latencies);
             }
-            rows.Add(("single pod", 1, new Stats(podSingle), double.NaN, new Stats(floorSingle), double.NaN));
+            if (settings.SingleRuns > 0)
+            {
+                rows.Add(("single pod", 1, new Stats(podSingle), double.NaN, new Stats(floorSingle), double.NaN));
+            }
             foreach (var burst in settings.Bursts)
             {
                 var floor = await MeasureFloorAsync(docker, run, settings.Image, burst, settings.PodWorkers, ct);
                 var pods = await MeasurePodsAsync(api.Client, watch, node, run, settings.Image, burst, ct);
                 rows.Add(($"burst of {burst}", burst, new Stats(pods.Latencies), pods.TotalMs, new Stats(floor.Latencies), floor.TotalMs));
+            }
+            if (settings.Restarts > 0)
+            {
+                var floor = await MeasureRestartFloorAsync(docker, run, settings.Image, settings.Restarts, ct);
+                var pods = await MeasureRestartsAsync(api.Client, docker, watch, node, run, settings.Image, settings.Restarts, ct);
+                rows.Add(("killed container running again", settings.Restarts, new Stats(pods), double.NaN, new Stats(floor), double.NaN));
             }
         }
         finally
@@ -81,6 +93,85 @@ internal static class PodStartupBenchmark
 
     private static string Ms(double value) => double.IsNaN(value) ? "—" : value.ToString("0", CultureInfo.InvariantCulture) + " ms";
 
+    /// <summary>
+    /// <paramref name="count"/> running pods, each app container killed once, one after the other: milliseconds from the
+    /// kill to the pod seen (watch) with the container running again.
+    /// </summary>
+    private static async Task<List<double>> MeasureRestartsAsync(MiniKubeClient client, DockerClient docker, RunningWatch watch, string node, string run,
+        string image, int count, CancellationToken ct)
+    {
+        var names = Enumerable.Range(0, count).Select(_ => "r-" + Guid.NewGuid().ToString("N")[..10]).ToList();
+        var running = names.ToDictionary(n => n, watch.Expect);
+        await Task.WhenAll(names.Select(name => client.CreateAsync(BenchPod(name, node, run, image), ct)));
+        await Task.WhenAll(running.Values.Select(r => r.WaitAsync(TimeSpan.FromMinutes(2), ct)));
+        var latencies = new List<double>();
+        foreach (var name in names)
+        {
+            var pod = await client.GetAsync<Pod>(name, "default", ct);
+            var id = pod.Status?.ContainerStatuses?.SingleOrDefault()?.ContainerID?.Replace("docker://", "", StringComparison.Ordinal)
+                ?? throw new InvalidOperationException($"pod {name} is running without a container ID");
+            var restarted = watch.ExpectRestart(name);
+            var started = Stopwatch.GetTimestamp();
+            await docker.Containers.KillContainerAsync(id, new ContainerKillParameters { Signal = "KILL" }, ct);
+            var back = await restarted.WaitAsync(TimeSpan.FromMinutes(2), ct);
+            latencies.Add(Stopwatch.GetElapsedTime(started, back).TotalMilliseconds);
+        }
+        await Task.WhenAll(names.Select(n => client.DeleteAsync<Pod>(n, "default", cancellationToken: ct)));
+        foreach (var name in names)
+        {
+            await watch.WaitGoneAsync(name, ct);
+        }
+        return latencies;
+    }
+
+    /// <summary>The restart floor: per pod a sandbox and app container as above, then, timed, the kill and a new app container started in the sandbox.</summary>
+    private static async Task<List<double>> MeasureRestartFloorAsync(DockerClient docker, string run, string image, int count, CancellationToken ct)
+    {
+        var labels = new Dictionary<string, string> { [BenchLabel] = run };
+        var latencies = new List<double>();
+        for (var i = 0; i < count; i++)
+        {
+            var sandbox = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
+            {
+                Image = "minikube/pause:latest",
+                Labels = labels,
+                HostConfig = new HostConfig { NetworkMode = "bridge" },
+            }, ct);
+            await docker.Containers.StartContainerAsync(sandbox.ID, new ContainerStartParameters(), ct);
+            var app = await StartAppAsync(docker, sandbox.ID, image, labels, ct);
+            var started = Stopwatch.GetTimestamp();
+            await docker.Containers.KillContainerAsync(app, new ContainerKillParameters { Signal = "KILL" }, ct);
+            await StartAppAsync(docker, sandbox.ID, image, labels, ct);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        await RemoveAsync(docker, $"{BenchLabel}={run}", ct);
+        return latencies;
+    }
+
+    private static async Task<string> StartAppAsync(DockerClient docker, string sandbox, string image, Dictionary<string, string> labels, CancellationToken ct)
+    {
+        var app = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = image,
+            Cmd = ["sleep", "3600"],
+            Labels = labels,
+            HostConfig = new HostConfig { NetworkMode = "container:" + sandbox, Init = true },
+        }, ct);
+        await docker.Containers.StartContainerAsync(app.ID, new ContainerStartParameters(), ct);
+        return app.ID;
+    }
+
+    private static Pod BenchPod(string name, string node, string run, string image) => new()
+    {
+        Metadata = new ObjectMeta { Name = name, Namespace = "default", Labels = new Dictionary<string, string> { ["bench-run"] = run } },
+        Spec = new PodSpec
+        {
+            NodeName = node,
+            TerminationGracePeriodSeconds = 1,
+            Containers = [new Container { Name = "app", Image = image, ImagePullPolicy = PullPolicy.IfNotPresent, Command = ["sleep", "3600"] }],
+        },
+    };
+
     /// <summary>Creates <paramref name="count"/> pods at once; returns each one's create → Running latency and the time until all ran.</summary>
     private static async Task<(List<double> Latencies, double TotalMs)> MeasurePodsAsync(MiniKubeClient client, RunningWatch watch, string node, string run,
         string image, int count, CancellationToken ct)
@@ -91,16 +182,7 @@ internal static class PodStartupBenchmark
         var latencies = await Task.WhenAll(names.Select(async name =>
         {
             var started = Stopwatch.GetTimestamp();
-            await client.CreateAsync(new Pod
-            {
-                Metadata = new ObjectMeta { Name = name, Namespace = "default", Labels = new Dictionary<string, string> { ["bench-run"] = run } },
-                Spec = new PodSpec
-                {
-                    NodeName = node,
-                    TerminationGracePeriodSeconds = 1,
-                    Containers = [new Container { Name = "app", Image = image, ImagePullPolicy = PullPolicy.IfNotPresent, Command = ["sleep", "3600"] }],
-                },
-            }, ct);
+            await client.CreateAsync(BenchPod(name, node, run, image), ct);
             var running = await waits[name].WaitAsync(TimeSpan.FromMinutes(2), ct);
             return Stopwatch.GetElapsedTime(started, running).TotalMilliseconds;
         }));
@@ -139,14 +221,7 @@ internal static class PodStartupBenchmark
                 }, ct);
                 await docker.Containers.StartContainerAsync(sandbox.ID, new ContainerStartParameters(), ct);
                 await docker.Containers.InspectContainerAsync(sandbox.ID, ct);
-                var app = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
-                {
-                    Image = image,
-                    Cmd = ["sleep", "3600"],
-                    Labels = labels,
-                    HostConfig = new HostConfig { NetworkMode = "container:" + sandbox.ID, Init = true },
-                }, ct);
-                await docker.Containers.StartContainerAsync(app.ID, new ContainerStartParameters(), ct);
+                await StartAppAsync(docker, sandbox.ID, image, labels, ct);
                 var done = Stopwatch.GetTimestamp();
                 return (Latency: Stopwatch.GetElapsedTime(started, done).TotalMilliseconds, Done: done);
             }
@@ -170,15 +245,18 @@ internal static class PodStartupBenchmark
         await Task.WhenAll(list.Select(c => docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true }, ct)));
     }
 
-    /// <summary>One watch on the run's pods: when each was first seen Running, and when each was deleted.</summary>
+    /// <summary>One watch on the run's pods: when each was first seen Running, running again after a restart, and deleted.</summary>
     private sealed class RunningWatch(MiniKubeClient client, string run) : IDisposable
     {
         private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _running = new();
+        private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _restarted = new();
         private readonly ConcurrentDictionary<string, TaskCompletionSource> _gone = new();
         private readonly CancellationTokenSource _stop = new();
         private Task? _loop;
 
         public Task<long> Expect(string name) => _running.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+        public Task<long> ExpectRestart(string name) => _restarted.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
         public Task WaitGoneAsync(string name, CancellationToken ct) =>
             _gone.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromMinutes(2), ct);
@@ -199,7 +277,12 @@ internal static class PodStartupBenchmark
                         }
                         else if (e.Object.Status?.Phase == PodPhase.Running)
                         {
-                            _running.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(Stopwatch.GetTimestamp());
+                            var now = Stopwatch.GetTimestamp();
+                            _running.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(now);
+                            if (e.Object.Status.ContainerStatuses is [{ RestartCount: >= 1, State.Running: not null }])
+                            {
+                                _restarted.GetOrAdd(name, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(now);
+                            }
                         }
                     }
                 }
