@@ -40,7 +40,7 @@ internal static class PodStartupBenchmark
             PodWorkers = settings.PodWorkers,
         });
         await kubelet.StartAsync(ct);
-        using var docker = new DockerClientBuilder().WithEndpoint(new Uri("unix:///var/run/docker.sock")).WithApiVersion(DockerRuntime.ApiVersion).Build();
+        using var floorEngine = new EngineFloor();
         using var watch = new RunningWatch(api.Client, run);
         await watch.StartAsync(ct);
         var rows = new List<(string Scenario, int Pods, Stats Kubelet, double KubeletTotal, Stats Floor, double FloorTotal)>();
@@ -49,13 +49,13 @@ internal static class PodStartupBenchmark
             await output.WriteLineAsync($"bench/podstartup: node {node}, {settings.PodWorkers} pod workers, image {settings.Image}, {Environment.ProcessorCount} cores");
             // Warm-up: JIT, connection pools, the engine's image cache.
             await MeasurePodsAsync(api.Client, watch, node, run, settings.Image, 2, ct);
-            await MeasureFloorAsync(docker, run, settings.Image, 2, 1, ct);
+            await MeasureFloorAsync(floorEngine, run, settings.Image, 2, 1, ct);
 
             var floorSingle = new List<double>();
             var podSingle = new List<double>();
             for (var i = 0; i < settings.SingleRuns; i++)
             {
-                floorSingle.AddRange((await MeasureFloorAsync(docker, run, settings.Image, 1, 1, ct)).Latencies);
+                floorSingle.AddRange((await MeasureFloorAsync(floorEngine, run, settings.Image, 1, 1, ct)).Latencies);
                 podSingle.AddRange((await MeasurePodsAsync(api.Client, watch, node, run, settings.Image, 1, ct)).Latencies);
             }
             if (settings.SingleRuns > 0)
@@ -64,20 +64,20 @@ internal static class PodStartupBenchmark
             }
             foreach (var burst in settings.Bursts)
             {
-                var floor = await MeasureFloorAsync(docker, run, settings.Image, burst, settings.PodWorkers, ct);
+                var floor = await MeasureFloorAsync(floorEngine, run, settings.Image, burst, settings.PodWorkers, ct);
                 var pods = await MeasurePodsAsync(api.Client, watch, node, run, settings.Image, burst, ct);
                 rows.Add(($"burst of {burst}", burst, new Stats(pods.Latencies), pods.TotalMs, new Stats(floor.Latencies), floor.TotalMs));
             }
             if (settings.Restarts > 0)
             {
-                var floor = await MeasureRestartFloorAsync(docker, run, settings.Image, settings.Restarts, ct);
-                var pods = await MeasureRestartsAsync(api.Client, docker, watch, node, run, settings.Image, settings.Restarts, ct);
+                var floor = await MeasureRestartFloorAsync(floorEngine, run, settings.Image, settings.Restarts, ct);
+                var pods = await MeasureRestartsAsync(api.Client, floorEngine.Docker, watch, node, run, settings.Image, settings.Restarts, ct);
                 rows.Add(("killed container running again", settings.Restarts, new Stats(pods), double.NaN, new Stats(floor), double.NaN));
             }
         }
         finally
         {
-            await RemoveAsync(docker, $"{BenchLabel}={run}", ct);
+            await floorEngine.RemoveLabelledAsync($"{BenchLabel}={run}", ct);
         }
 
         await output.WriteLineAsync();
@@ -125,40 +125,21 @@ internal static class PodStartupBenchmark
     }
 
     /// <summary>The restart floor: per pod a sandbox and app container as above, then, timed, the kill and a new app container started in the sandbox.</summary>
-    private static async Task<List<double>> MeasureRestartFloorAsync(DockerClient docker, string run, string image, int count, CancellationToken ct)
+    private static async Task<List<double>> MeasureRestartFloorAsync(EngineFloor engine, string run, string image, int count, CancellationToken ct)
     {
         var labels = new Dictionary<string, string> { [BenchLabel] = run };
         var latencies = new List<double>();
         for (var i = 0; i < count; i++)
         {
-            var sandbox = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
-            {
-                Image = "minikube/pause:latest",
-                Labels = labels,
-                HostConfig = new HostConfig { NetworkMode = "bridge" },
-            }, ct);
-            await docker.Containers.StartContainerAsync(sandbox.ID, new ContainerStartParameters(), ct);
-            var app = await StartAppAsync(docker, sandbox.ID, image, labels, ct);
+            var sandbox = await engine.StartSandboxAsync(labels, ct);
+            var app = await engine.StartAppAsync(sandbox, image, labels, ct);
             var started = Stopwatch.GetTimestamp();
-            await docker.Containers.KillContainerAsync(app, new ContainerKillParameters { Signal = "KILL" }, ct);
-            await StartAppAsync(docker, sandbox.ID, image, labels, ct);
+            await engine.Docker.Containers.KillContainerAsync(app, new ContainerKillParameters { Signal = "KILL" }, ct);
+            await engine.StartAppAsync(sandbox, image, labels, ct);
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
-        await RemoveAsync(docker, $"{BenchLabel}={run}", ct);
+        await engine.RemoveLabelledAsync($"{BenchLabel}={run}", ct);
         return latencies;
-    }
-
-    private static async Task<string> StartAppAsync(DockerClient docker, string sandbox, string image, Dictionary<string, string> labels, CancellationToken ct)
-    {
-        var app = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
-        {
-            Image = image,
-            Cmd = ["sleep", "3600"],
-            Labels = labels,
-            HostConfig = new HostConfig { NetworkMode = "container:" + sandbox, Init = true },
-        }, ct);
-        await docker.Containers.StartContainerAsync(app.ID, new ContainerStartParameters(), ct);
-        return app.ID;
     }
 
     private static Pod BenchPod(string name, string node, string run, string image) => new()
@@ -200,7 +181,7 @@ internal static class PodStartupBenchmark
     /// The same Docker work without the kubelet: sandbox (bridge, inspect for the IP) then app container, <paramref name="parallelism"/> pods at a
     /// time (the kubelet's pod workers).
     /// </summary>
-    private static async Task<(List<double> Latencies, double TotalMs)> MeasureFloorAsync(DockerClient docker, string run, string image, int count, int parallelism,
+    private static async Task<(List<double> Latencies, double TotalMs)> MeasureFloorAsync(EngineFloor engine, string run, string image, int count, int parallelism,
         CancellationToken ct)
     {
         var labels = new Dictionary<string, string> { [BenchLabel] = run };
@@ -213,15 +194,7 @@ internal static class PodStartupBenchmark
             await gate.WaitAsync(ct);
             try
             {
-                var sandbox = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
-                {
-                    Image = "minikube/pause:latest",
-                    Labels = labels,
-                    HostConfig = new HostConfig { NetworkMode = "bridge" },
-                }, ct);
-                await docker.Containers.StartContainerAsync(sandbox.ID, new ContainerStartParameters(), ct);
-                await docker.Containers.InspectContainerAsync(sandbox.ID, ct);
-                await StartAppAsync(docker, sandbox.ID, image, labels, ct);
+                await engine.StartAppAsync(await engine.StartSandboxAsync(labels, ct), image, labels, ct);
                 var done = Stopwatch.GetTimestamp();
                 return (Latency: Stopwatch.GetElapsedTime(started, done).TotalMilliseconds, Done: done);
             }
@@ -231,18 +204,8 @@ internal static class PodStartupBenchmark
             }
         }));
         var total = Stopwatch.GetElapsedTime(first, results.Max(r => r.Done)).TotalMilliseconds;
-        await RemoveAsync(docker, $"{BenchLabel}={run}", ct);
+        await engine.RemoveLabelledAsync($"{BenchLabel}={run}", ct);
         return ([.. results.Select(r => r.Latency)], total);
-    }
-
-    private static async Task RemoveAsync(DockerClient docker, string label, CancellationToken ct)
-    {
-        var list = await docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [label] = true } },
-        }, ct);
-        await Task.WhenAll(list.Select(c => docker.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters { Force = true }, ct)));
     }
 
     /// <summary>One watch on the run's pods: when each was first seen Running, running again after a restart, and deleted.</summary>
