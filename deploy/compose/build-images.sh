@@ -127,8 +127,8 @@ for component in "${components[@]}"; do
     cat >"$context/Dockerfile" <<DOCKERFILE
 FROM $base_image
 COPY app/ /opt/minikube/
-# A cluster's processes idle most of the time: small workstation GC heaps (see docs/benchmarks.md).
-ENV DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_GCConserveMemory=5 DOTNET_TieredPGO=0
+# The GC settings ship in each runtimeconfig.json (Directory.Build.targets); few glibc malloc arenas (see docs/benchmarks.md).
+ENV MALLOC_ARENA_MAX=2
 ENTRYPOINT ["/opt/minikube/minikube-$component"]
 DOCKERFILE
     # The classic builder: builds FROM a local image without a registry (no BuildKit plugin needed).

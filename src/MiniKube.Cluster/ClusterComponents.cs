@@ -34,20 +34,15 @@ public static partial class ClusterComponents
     public static readonly IReadOnlyList<string> Assemblies = [ApiServerAssembly, SchedulerAssembly, ControllerManagerAssembly, KubeletAssembly, ProxyAssembly, DashboardAssembly];
 
     /// <summary>
-    /// Runtime settings for every .NET component: workstation GC (one small heap instead of one per core; the API server,
-    /// controller-manager and kubelet default to server GC), non-concurrent GC (no background GC thread), memory
-    /// conservation and no tiered-PGO instrumentation — a local cluster's processes idle most of the time, so footprint
-    /// matters more than throughput. <c>MALLOC_ARENA_MAX=2</c> keeps glibc from giving each thread that mallocs (the runtime's
-    /// own native allocations) an arena of its own: about 2 MiB less per process. bench/cluster measures what they bring
-    /// (docs/benchmarks.md).
-    /// A variable already set in minictl's environment wins over these.
+    /// Environment for every .NET component. The runtime's own settings (workstation non-concurrent GC, memory conservation,
+    /// no tiered PGO) ship in each component's runtimeconfig.json (Directory.Build.targets), so
+    /// they hold however a component is started; what is left here is glibc's: <c>MALLOC_ARENA_MAX=2</c> keeps it from giving
+    /// each thread that mallocs (the runtime's own native allocations) an arena of its own: about 2 MiB less per process.
+    /// bench/cluster measures what they bring (docs/benchmarks.md).
+    /// A variable already set in minictl's environment wins over these (and DOTNET_… variables over the runtimeconfig).
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> DotnetEnvironment = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["DOTNET_gcServer"] = "0",
-        ["DOTNET_gcConcurrent"] = "0",
-        ["DOTNET_GCConserveMemory"] = "5",
-        ["DOTNET_TieredPGO"] = "0",
         ["MALLOC_ARENA_MAX"] = "2",
     };
 

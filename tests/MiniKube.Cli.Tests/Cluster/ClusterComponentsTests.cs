@@ -167,12 +167,27 @@ public sealed class ClusterComponentsTests
     }
 
     [Fact]
-    public void The_dotnet_components_run_with_workstation_gc_and_few_malloc_arenas()
+    public void The_dotnet_components_run_with_few_malloc_arenas()
     {
         foreach (var spec in For(State()).Where(s => s.Name != "etcd"))
         {
-            Assert.Equal("0", spec.Environment["DOTNET_gcServer"]);
             Assert.Equal("2", spec.Environment["MALLOC_ARENA_MAX"]);
+        }
+    }
+
+    [Fact]
+    public void The_dotnet_components_ship_workstation_non_concurrent_gc_in_their_runtimeconfig()
+    {
+        // What every way of starting a component runs with (not only cluster up): the runtimeconfig.json built next to it.
+        foreach (var assembly in ClusterComponents.Assemblies)
+        {
+            var file = Path.Combine(AppContext.BaseDirectory, assembly + ".runtimeconfig.json");
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+            Assert.False(properties.GetProperty("System.GC.Server").GetBoolean(), assembly);
+            Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean(), assembly);
+            Assert.False(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean(), assembly);
+            Assert.Equal(5, properties.GetProperty("System.GC.ConserveMemory").GetInt32());
         }
     }
 
