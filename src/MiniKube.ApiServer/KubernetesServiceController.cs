@@ -47,7 +47,10 @@ internal sealed partial class KubernetesServiceController(
                 {
                     LogRetry(logger, ex.Message);
                 }
-                await Task.Delay(options.EndpointReconcileInterval, time, stoppingToken).ConfigureAwait(false);
+                // Until the first round has worked (the default namespace may still be being created), retry within a
+                // second: the server's start waits for it.
+                var wait = _ready.Task.IsCompleted ? options.EndpointReconcileInterval : TimeSpan.FromTicks(Math.Min(options.EndpointReconcileInterval.Ticks, TimeSpan.TicksPerSecond));
+                await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
