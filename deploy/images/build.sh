@@ -10,13 +10,15 @@
 #   minikube/busybox:1.0       test workloads (default command: sh); also tagged :latest
 #   minikube/busybox:2.0       same files, different label/env, so a different image ID
 #                              (rolling-update tests need two distinct images)
+#   minikube/curl:1.0          busybox plus the host's curl and the libraries it links (a TLS client
+#                              that checks certificates, for pods calling the API in tests)
 set -euo pipefail
 
 force=false
 for arg in "$@"; do
     case "$arg" in
         --force) force=true ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "build.sh: unknown argument '$arg' (use --force or --help)" >&2; exit 2 ;;
     esac
 done
@@ -27,7 +29,7 @@ docker info >/dev/null 2>&1 || { echo "build.sh: the docker daemon is not reacha
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
-wanted=(minikube/pause:latest minikube/busybox:1.0 minikube/busybox:latest minikube/busybox:2.0)
+wanted=(minikube/pause:latest minikube/busybox:1.0 minikube/busybox:latest minikube/busybox:2.0 minikube/curl:1.0)
 missing=()
 for image in "${wanted[@]}"; do
     if $force || ! image_exists "$image"; then missing+=("$image"); fi
@@ -66,6 +68,20 @@ tarball="$work/rootfs.tar"
 # Fixed owner and sorted names keep the layer identical between builds of the same busybox.
 tar --numeric-owner --owner=0 --group=0 --sort=name -C "$root" -cf "$tarball" .
 
+# The curl image: the same tree plus curl and every library ldd names (busybox's wget cannot do TLS with
+# our ECDSA certificates and does not check certificates at all).
+curl_tarball="$work/curl-rootfs.tar"
+if printf '%s\n' "${missing[@]}" | grep -qx 'minikube/curl:1.0'; then
+    curl_bin=$(command -v curl) || { echo "build.sh: curl missing (apt-get install curl)" >&2; exit 1; }
+    curl_root="$work/curl-root"
+    cp -a "$root" "$curl_root"
+    install -D -m 0755 "$curl_bin" "$curl_root/usr/bin/curl"
+    while IFS= read -r lib; do
+        install -D -m 0755 "$lib" "$curl_root$lib"
+    done < <(ldd "$curl_bin" | grep -o '/[^ ]*')
+    tar --numeric-owner --owner=0 --group=0 --sort=name -C "$curl_root" -cf "$curl_tarball" .
+fi
+
 path_env='ENV PATH=/bin:/usr/bin:/sbin:/usr/sbin'
 # PID 1 ignores signals it has no handler for, so the sandbox installs one: without it
 # `docker stop` would wait out the whole grace period and then SIGKILL every pod sandbox.
@@ -73,8 +89,9 @@ pause_cmd='CMD ["/bin/sh", "-c", "trap \"exit 0\" TERM INT; while :; do sleep 36
 
 build() {
     local image=$1; shift
-    local id
-    id=$(docker import "$@" "$tarball" "$image")
+    local id from=$tarball
+    [ "$image" = minikube/curl:1.0 ] && from=$curl_tarball
+    id=$(docker import "$@" "$from" "$image")
     echo "built $image ${id#sha256:}"
 }
 
@@ -102,6 +119,9 @@ for image in "${missing[@]}"; do
             build "$image" --change "$path_env" --change 'CMD ["sh"]' \
                 --change 'ENV MINIKUBE_IMAGE_VERSION=2.0' \
                 --change 'LABEL io.minikube.image=busybox io.minikube.version=2.0' ;;
+        minikube/curl:1.0)
+            build "$image" --change "$path_env" --change 'CMD ["sh"]' \
+                --change 'LABEL io.minikube.image=curl io.minikube.version=1.0' ;;
     esac
 done
 

@@ -24,6 +24,15 @@ public static class ApiServerCommandLine
     private static readonly Option<string?> EtcdKeyFile = new("--etcd-keyfile") { Description = "PEM private key of --etcd-certfile" };
     private static readonly Option<string> EtcdPrefix = new("--etcd-prefix") { Description = "Key prefix of every object in etcd", DefaultValueFactory = _ => Defaults.EtcdPrefix };
     private static readonly Option<string> BindAddress = new("--bind-address") { Description = "Address to listen on", DefaultValueFactory = _ => Defaults.BindAddress };
+    private static readonly Option<string?> AdvertiseAddress = new("--advertise-address")
+    {
+        Description = "IPv4 address published as the endpoint of the default/kubernetes Service; the REST port also listens there (default: --bind-address)",
+    };
+    private static readonly Option<string> EndpointReconcilerType = new("--endpoint-reconciler-type")
+    {
+        Description = "How the kubernetes Service's endpoints are kept: lease (one expiring lease per API server) or none",
+        DefaultValueFactory = _ => Defaults.EndpointReconcilerType,
+    };
     private static readonly Option<int> Port = new("--port") { Description = "HTTP/1.1 port: /healthz, /readyz, /version (0 = any free port)", DefaultValueFactory = _ => Defaults.Port };
     private static readonly Option<int> GrpcPort = new("--grpc-port") { Description = "gRPC (h2c) port (0 = any free port)", DefaultValueFactory = _ => Defaults.GrpcPort };
     private static readonly Option<int> EtcdStartupTimeout = new("--etcd-startup-timeout")
@@ -135,7 +144,7 @@ public static class ApiServerCommandLine
 
     public static RootCommand CreateRootCommand() => new("minikube-apiserver: the MiniKube API server (objects in etcd, gRPC API and watches)")
     {
-        EtcdServers, EtcdCAFile, EtcdCertFile, EtcdKeyFile, EtcdPrefix, BindAddress, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
+        EtcdServers, EtcdCAFile, EtcdCertFile, EtcdKeyFile, EtcdPrefix, BindAddress, AdvertiseAddress, EndpointReconcilerType, Port, GrpcPort, WatchCacheSize, EtcdStartupTimeout, EventTtl, NotReadyToleration, UnreachableToleration,
         ServiceClusterIPRange, ServiceNodePortRange, MetricResolution, KubeletRequestTimeout, LogLevel,
         EncryptionProviderConfig, AuditLogPath, AuditPolicyFile,
         PodSecurityDefaultEnforce,
@@ -168,6 +177,8 @@ public static class ApiServerCommandLine
             EtcdKeyFile = FileFlag(parse, EtcdKeyFile),
             EtcdPrefix = parse.GetValue(EtcdPrefix)!,
             BindAddress = parse.GetValue(BindAddress)!,
+            AdvertiseAddress = parse.GetValue(AdvertiseAddress) is { Length: > 0 } advertise ? advertise : null,
+            EndpointReconcilerType = parse.GetValue(EndpointReconcilerType)!,
             Port = parse.GetValue(Port),
             GrpcPort = parse.GetValue(GrpcPort),
             WatchCacheCapacity = parse.GetValue(WatchCacheSize),

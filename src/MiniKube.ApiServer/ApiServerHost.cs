@@ -18,7 +18,7 @@ namespace MiniKube.ApiServer;
 public sealed class ApiServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ListenOptions[] _listeners = new ListenOptions[2];
+    private readonly ListenOptions?[] _listeners = new ListenOptions?[3];
 
     private ApiServerHost(ApiServerOptions options, LogEventLevel minimumLevel, Authenticators security, EtcdStorageOptions etcdOptions,
         ServiceAccountSigning signing)
@@ -46,6 +46,17 @@ public sealed class ApiServerHost : IAsyncDisposable
                 UseTls(listen, security);
                 _listeners[1] = listen;
             });
+            if (options.ListensOnAdvertiseAddress)
+            {
+                // The REST port again, on the address pods reach through the kubernetes Service (the Docker bridge's gateway),
+                // so the API server needs neither 0.0.0.0 nor route_localnet (see docs/security.md).
+                kestrel.Listen(IPAddress.Parse(options.AdvertiseAddress!), options.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    UseTls(listen, security);
+                    _listeners[2] = listen;
+                });
+            }
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             kestrel.Limits.MaxRequestBodySize = RequestLimits.MaxRequestBodyBytes;
         });
@@ -75,6 +86,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         services.AddSingleton<KubeletProxy>();
         services.AddRest();
         services.AddHostedService<SystemNamespaces>();
+        services.AddSingleton<AdvertisedEndpoint>();
+        services.AddSingleton<EndpointLeases>();
+        services.AddSingleton<KubernetesServiceController>();
+        services.AddHostedService(sp => sp.GetRequiredService<KubernetesServiceController>());
         services.AddSingleton<ResourceMetricsStore>();
         services.AddSingleton<ResourceMetricsScraper>();
         services.AddHostedService(sp => sp.GetRequiredService<ResourceMetricsScraper>());
@@ -177,10 +192,14 @@ public sealed class ApiServerHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>The gRPC address clients use (the actual port when 0 was asked for); valid after start.</summary>
-    public string GrpcAddress => $"{Scheme}://{Host}:{((IPEndPoint)_listeners[1].EndPoint).Port}";
+    public string GrpcAddress => $"{Scheme}://{Host}:{((IPEndPoint)_listeners[1]!.EndPoint).Port}";
 
     /// <summary>The HTTP/1.1 address (health, /version); valid after start.</summary>
-    public string HttpAddress => $"{Scheme}://{Host}:{((IPEndPoint)_listeners[0].EndPoint).Port}";
+    public string HttpAddress => $"{Scheme}://{Host}:{((IPEndPoint)_listeners[0]!.EndPoint).Port}";
+
+    /// <summary>The endpoint this server publishes for the <c>default/kubernetes</c> Service; valid after start.</summary>
+    internal ApiServerEndpoint KubernetesEndpoint =>
+        new(Options.EffectiveAdvertiseAddress, ((IPEndPoint)(_listeners[2] ?? _listeners[0])!.EndPoint).Port);
 
     private string Scheme => Options.ServesTls ? "https" : "http";
 
@@ -207,10 +226,12 @@ public sealed class ApiServerHost : IAsyncDisposable
     {
         await EtcdProbe.WaitReachableAsync(_app.Services.GetRequiredService<IObjectStore>(), Options, cancellationToken).ConfigureAwait(false);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app.Services.GetRequiredService<AdvertisedEndpoint>().Set(KubernetesEndpoint);
         await _app.Services.GetRequiredService<WatchCacheSet>().AllSynced.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         await _app.Services.GetServices<IHostedService>().OfType<SystemNamespaces>().Single().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken)
             .ConfigureAwait(false);
         await _app.Services.GetRequiredService<RbacBootstrap>().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await _app.Services.GetRequiredService<KubernetesServiceController>().Ready.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         await _app.Services.GetRequiredService<NodeGraphFeed>().Synced.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 

@@ -27,6 +27,32 @@ public sealed class ApiServerOptions
     /// <summary>Address both ports listen on (<c>--bind-address</c>).</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// The address published as the endpoint of the <c>default/kubernetes</c> Service (<c>--advertise-address</c>). When it
+    /// differs from <see cref="BindAddress"/> (and that is not 0.0.0.0) the REST port listens there too, so pods reach the API
+    /// through the ClusterIP: <c>cluster up</c> gives the Docker bridge's gateway. Null: the bind address (127.0.0.1 for 0.0.0.0),
+    /// reachable from the host only.
+    /// </summary>
+    public string? AdvertiseAddress { get; set; }
+
+    /// <summary>The advertise address in effect.</summary>
+    public string EffectiveAdvertiseAddress => AdvertiseAddress ?? (BindAddress is "0.0.0.0" ? "127.0.0.1" : BindAddress);
+
+    /// <summary>Whether the REST port needs a listener of its own on the advertise address.</summary>
+    public bool ListensOnAdvertiseAddress => AdvertiseAddress is not null && AdvertiseAddress != BindAddress && BindAddress != "0.0.0.0";
+
+    /// <summary>
+    /// How the <c>default/kubernetes</c> Service's endpoints are kept (<c>--endpoint-reconciler-type</c>): <c>lease</c> (each API
+    /// server keeps an expiring lease in etcd and publishes every live one, Kubernetes' default) or <c>none</c>.
+    /// </summary>
+    public string EndpointReconcilerType { get; set; } = EndpointReconcilerTypes.Lease;
+
+    /// <summary>How often each API server renews its endpoint lease and reconciles the Service (Kubernetes: 10 s).</summary>
+    public TimeSpan EndpointReconcileInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an endpoint lease outlives its last renewal (Kubernetes: 15 s); etcd may keep it up to one more TTL.</summary>
+    public TimeSpan EndpointLeaseTtl { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>HTTP/1.1 port: health, /version, the REST facade (<c>--port</c>); 0 picks a free port.</summary>
     public int Port { get; set; } = 8080;
 
@@ -201,6 +227,19 @@ public sealed class ApiServerOptions
         {
             problems.Add($"--bind-address: \"{BindAddress}\" is not an IP address");
         }
+        if (AdvertiseAddress is not null && (!IPAddress.TryParse(AdvertiseAddress, out var advertise) || advertise.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || advertise.Equals(IPAddress.Any)))
+        {
+            problems.Add($"--advertise-address: \"{AdvertiseAddress}\" is not an IPv4 address of this host (e.g. the Docker bridge's gateway, 172.17.0.1)");
+        }
+        if (EndpointReconcilerType is not (EndpointReconcilerTypes.Lease or EndpointReconcilerTypes.None))
+        {
+            problems.Add($"--endpoint-reconciler-type: \"{EndpointReconcilerType}\" is not one of lease, none");
+        }
+        if (EndpointReconcileInterval <= TimeSpan.Zero || EndpointLeaseTtl <= EndpointReconcileInterval)
+        {
+            problems.Add("the endpoint lease TTL must be longer than the (positive) reconcile interval, or a live API server's lease lapses");
+        }
         if (Port is < 0 or > 65535)
         {
             problems.Add($"--port: {Port} is not a port number (0-65535)");
@@ -321,4 +360,11 @@ public sealed class ApiServerOptions
         }
         return problems;
     }
+}
+
+/// <summary>The values of <c>--endpoint-reconciler-type</c> (Kubernetes' names; master-count is not offered).</summary>
+public static class EndpointReconcilerTypes
+{
+    public const string Lease = "lease";
+    public const string None = "none";
 }

@@ -55,6 +55,12 @@ internal sealed class ServiceAllocator
 
     public static string IPKey(string ip) => IPKeyPrefix + ip;
 
+    /// <summary>The first address of the range, Kubernetes' address of the <c>default/kubernetes</c> Service: no other Service gets it.</summary>
+    public string ReservedIP => IPRange.At(1);
+
+    private static bool IsKubernetesService(Service service) =>
+        service.Metadata is { Name: KubernetesServiceObjects.Name, Namespace: KubernetesServiceObjects.Namespace };
+
     public static string NodePortKey(int port) => NodePortKeyPrefix + port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Who holds an allocation: the Service's namespace, name and uid (for people reading etcd).</summary>
@@ -150,7 +156,12 @@ internal sealed class ServiceAllocator
             else if (spec.ClusterIP != oldIP)
             {
                 var ip = spec.ClusterIP;
-                if (!IPRange.TryOffset(ip, out _))
+                if (ip == ReservedIP && !IsKubernetesService(next))
+                {
+                    errors.Add(FieldError.Invalid("spec.clusterIPs", ip,
+                        $"failed to allocate IP {ip}: provided IP is reserved for the default/kubernetes Service (the first address of {IPRange})"));
+                }
+                else if (!IPRange.TryOffset(ip, out _))
                 {
                     errors.Add(FieldError.Invalid("spec.clusterIPs", ip,
                         $"failed to allocate IP {ip}: provided IP {ip} is not in the valid range. The range of valid IPs is {IPRange}"));
@@ -273,8 +284,9 @@ internal sealed class ServiceAllocator
         var taken = await TakenAsync(IPKeyPrefix, ct).ConfigureAwait(false);
         var last = IPRange.Size - 2;
         // The dynamic band first, from a random start; the static band only when the dynamic one is full.
+        // Offset 1 is never picked: it belongs to the kubernetes Service, also while that Service is being recreated.
         var offset = PickFree(IPRange.StaticBand, last, o => taken.Contains(IPRange.At(o)))
-            ?? PickFree(1, Math.Min(IPRange.StaticBand - 1, last), o => taken.Contains(IPRange.At(o)))
+            ?? PickFree(2, Math.Min(IPRange.StaticBand - 1, last), o => taken.Contains(IPRange.At(o)))
             ?? throw ApiException.Internal($"failed to allocate a serviceIP: range is full (every address of {IPRange} is allocated)");
         return IPRange.At(offset);
     }

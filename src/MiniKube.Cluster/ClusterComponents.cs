@@ -158,6 +158,8 @@ public static partial class ClusterComponents
                         : Array.Empty<string>(),
                     "--port", Invariant(member.ApiHttpPort),
                     "--grpc-port", Invariant(member.ApiGrpcPort),
+                    // Pods reach the API through the kubernetes Service, whose endpoint is this address (docs/security.md).
+                    .. PodGateway.ApiServerFlags(),
                     "--etcd-startup-timeout", "30",
                     "--encryption-provider-config", layout.Home.EncryptionConfigFile,
                     // TLS on both ports, client certificates of the cluster CA, RBAC: no request without credentials

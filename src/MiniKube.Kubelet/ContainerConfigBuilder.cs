@@ -14,7 +14,7 @@ public sealed class ContainerConfigException(string message) : Exception(message
 /// entrypoint, args → cmd, env with <c>$(VAR)</c> expansion and valueFrom, volume mounts, and resources
 /// (limits.cpu → NanoCPUs, limits.memory → bytes, requests.cpu → CPU shares).
 /// </summary>
-internal sealed class ContainerConfigBuilder(LastKnownObjects? objects, string nodeName)
+internal sealed class ContainerConfigBuilder(LastKnownObjects? objects, string nodeName, ServiceEnvironment? serviceEnvironment = null)
 {
     public const string HostIp = "127.0.0.1";
 
@@ -160,6 +160,12 @@ internal sealed class ContainerConfigBuilder(LastKnownObjects? objects, string n
             }
             values[name] = value;
         }
+        // As Kubernetes: $(VAR) in env values sees the Service variables, but any variable the container sets itself wins.
+        var serviceVars = serviceEnvironment is null ? [] : await serviceEnvironment.ForAsync(pod, ct).ConfigureAwait(false);
+        foreach (var (name, value) in serviceVars)
+        {
+            values[name] = value;
+        }
         var ns = pod.Metadata.Namespace ?? "default";
         foreach (var source in container.EnvFrom ?? [])
         {
@@ -222,6 +228,8 @@ internal sealed class ContainerConfigBuilder(LastKnownObjects? objects, string n
                 }
             }
         }
+        var own = result.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        result.AddRange(serviceVars.Where(v => !own.Contains(v.Name)));
         return result;
     }
 

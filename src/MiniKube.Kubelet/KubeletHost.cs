@@ -22,6 +22,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
     private readonly List<NodeAgent> _agents = [];
     private MiniKubeClient? _client;
     private Informer<Pod>? _informer;
+    private Informer<Service>? _services;
     private KubeletApi? _server;
 
     private KubeletHost(KubeletOptions options, ILoggerFactory loggers, TimeProvider time)
@@ -65,6 +66,9 @@ public sealed partial class KubeletHost : IAsyncDisposable
             // Hollow nodes share one unfiltered informer; each agent picks its own pods by spec.nodeName.
             FieldSelector = names.Count == 1 ? "spec.nodeName=" + names[0] : null,
         }, _time, _loggers.CreateLogger<Informer<Pod>>());
+        // Every Service of the cluster, for the containers' Service environment variables (Kubernetes' kubelet watches them
+        // too). Hollow nodes run no processes and get none.
+        _services = simulated ? null : new Informer<Service>(_client, new InformerOptions(), _time, _loggers.CreateLogger<Informer<Service>>());
         foreach (var node in names)
         {
             IContainerRuntime runtime = simulated
@@ -84,7 +88,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
                     throw new KubeletStartException($"cannot reach Docker at {_options.DockerEndpoint}: {ex.Message} (is dockerd running? set --docker-endpoint)", ex);
                 }
             }
-            var agent = new NodeAgent(node, _options, _client, _informer, runtime, probesEnabled: !simulated, () => Port, _time, _loggers);
+            var agent = new NodeAgent(node, _options, _client, _informer, runtime, probesEnabled: !simulated, () => Port, _time, _loggers, _services);
             if (BeforeNodeReRegisterUpdate is { } hook)
             {
                 agent.Status.BeforeReRegisterUpdate = c => hook(node, c);
@@ -101,6 +105,7 @@ public sealed partial class KubeletHost : IAsyncDisposable
             throw new KubeletStartException($"cannot listen on {_options.BindAddress}:{_options.Port}: {ex.Message} (set --port, 0 picks a free one)", ex);
         }
         _informer.Start();
+        _services?.Start();
         foreach (var agent in _agents)
         {
             await RegisterWithRetryAsync(agent, cancellationToken).ConfigureAwait(false);
@@ -137,6 +142,10 @@ public sealed partial class KubeletHost : IAsyncDisposable
         if (_informer is not null)
         {
             await _informer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_services is not null)
+        {
+            await _services.DisposeAsync().ConfigureAwait(false);
         }
         if (_server is not null)
         {

@@ -11,7 +11,7 @@ internal sealed class NodeAgent : IAsyncDisposable
     private Task? _reporting;
 
     public NodeAgent(string node, KubeletOptions options, MiniKubeClient client, Informer<Pod> pods, IContainerRuntime runtime, bool probesEnabled,
-        Func<int> kubeletPort, TimeProvider time, ILoggerFactory loggers)
+        Func<int> kubeletPort, TimeProvider time, ILoggerFactory loggers, Informer<Service>? services = null)
     {
         NodeName = node;
         Runtime = runtime;
@@ -20,7 +20,7 @@ internal sealed class NodeAgent : IAsyncDisposable
         Pods = new PodWorkers(node, options, pods, runtime, time, loggers.CreateLogger<PodWorkers>()) { ContainerStarted = Stats.ContainersChanged };
         Killer = new ContainerKiller(runtime, Events);
         Probes = probesEnabled ? new ProbeManager(runtime, Killer, Events, time, loggers.CreateLogger<ProbeManager>(), Pods.Enqueue) : null;
-        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger<PodSyncer>(), () => Pods.Pods);
+        Syncer = new PodSyncer(node, options, runtime, client, Events, Probes, Killer, time, loggers.CreateLogger<PodSyncer>(), () => Pods.Pods, services);
         Status = new NodeStatusReporter(node, options, client, runtime, kubeletPort, time, loggers.CreateLogger<NodeStatusReporter>());
     }
 

@@ -39,7 +39,8 @@ internal sealed partial class PodSyncer
     private long _finalDeletes;
 
     public PodSyncer(string node, KubeletOptions options, IContainerRuntime runtime, MiniKubeClient client, EventRecorder? events, ProbeManager? probes,
-        ContainerKiller killer, TimeProvider time, ILogger logger, Func<IReadOnlyCollection<Pod>>? podsOnNode = null)
+        ContainerKiller killer, TimeProvider time, ILogger logger, Func<IReadOnlyCollection<Pod>>? podsOnNode = null,
+        Informer<Service>? services = null)
     {
         _killer = killer;
         var (cpu, memory) = NodeStatusReporter.CpuAndMemory(options);
@@ -58,7 +59,7 @@ internal sealed partial class PodSyncer
         var objects = new LastKnownObjects(client);
         _volumes = new PodVolumes(Path.Combine(options.RootDir, node), objects,
             options.Runtime == RuntimeKinds.Docker ? new ServiceAccountTokenVolume(client, options.Credentials, time) : null);
-        _configs = new ContainerConfigBuilder(objects, node);
+        _configs = new ContainerConfigBuilder(objects, node, services is null ? null : ServiceEnvironment.FromInformer(services));
         _images = new ImageManager(runtime, events, new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time),
             localOnly: options.ImagePullMode == ImagePullModes.Local, logger);
         _crashBackOff = new BackOff(options.CrashLoopInitialBackoff, options.CrashLoopMaxBackoff, time);

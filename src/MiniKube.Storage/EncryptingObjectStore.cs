@@ -34,6 +34,12 @@ public sealed class EncryptingObjectStore : IObjectStore, IDisposable
         return stored with { Value = value };
     }
 
+    public async Task<StoredValue> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        var stored = await Guard(_inner.PutAsync(key, Encrypt(key, value), timeToLive, cancellationToken)).ConfigureAwait(false);
+        return stored with { Value = value };
+    }
+
     public async Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         var stored = await _inner.GetAsync(key, cancellationToken).ConfigureAwait(false);

@@ -112,6 +112,15 @@ public sealed class EtcdObjectStore : IObjectStore, IDisposable
         return new StoredValue(key, value, revision, revision);
     }
 
+    public async Task<StoredValue> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        var lease = await LeaseForAsync(timeToLive, cancellationToken).ConfigureAwait(false);
+        var put = new PutRequest { Key = FullKey(key), Value = ByteString.CopyFrom(value.Span), Lease = lease, PrevKv = true };
+        var response = await CallAsync(c => new KV.KVClient(c).PutAsync(put, deadline: Deadline(), cancellationToken: cancellationToken), key).ConfigureAwait(false);
+        var revision = response.Header.Revision;
+        return new StoredValue(key, value, revision, response.PrevKv?.CreateRevision ?? revision);
+    }
+
     public async Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         var response = await CallAsync(

@@ -68,6 +68,12 @@ public interface IObjectStore
     /// <summary>As <see cref="CreateAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>, but the key expires on its own after about <paramref name="timeToLive"/> (Events).</summary>
     Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes whether or not the key exists, attaching a fresh expiry of about <paramref name="timeToLive"/>: a writer that
+    /// keeps putting keeps the key, one that stops (a crashed API server's endpoint lease) loses it.
+    /// </summary>
+    Task<StoredValue> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
     Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Everything under a key prefix (e.g. <c>pods/</c> or <c>pods/default/</c>) at one revision.</summary>

@@ -57,6 +57,11 @@ public sealed class ApiServerCommandLineTests
             KubeletRequestTimeout = TimeSpan.FromMilliseconds(500),
         }), Values(options!));
         Assert.Equal(LogEventLevel.Warning, ApiServerCommandLine.GetLogLevel(ApiServerCommandLine.CreateRootCommand().Parse(["--log-level", "Warning"])));
+        var (advertised, none) = (Parse("--advertise-address", "172.17.0.1").Options!, Parse("--endpoint-reconciler-type", "none").Options!);
+        Assert.Equal(("172.17.0.1", "172.17.0.1", true), (advertised.AdvertiseAddress, advertised.EffectiveAdvertiseAddress, advertised.ListensOnAdvertiseAddress));
+        Assert.Equal((EndpointReconcilerTypes.Lease, EndpointReconcilerTypes.None), (advertised.EndpointReconcilerType, none.EndpointReconcilerType));
+        // Without one: the bind address, and no second listener.
+        Assert.Equal(("127.0.0.1", false), (none.EffectiveAdvertiseAddress, none.ListensOnAdvertiseAddress));
         // Kubernetes' name for the watch cache size works too.
         Assert.Equal(700, Parse("--default-watch-cache-size", "700").Options!.WatchCacheCapacity);
     }
@@ -69,6 +74,9 @@ public sealed class ApiServerCommandLineTests
     [InlineData("--grpc-port=8080", "--port and --grpc-port must differ: gRPC needs an HTTP/2-only port of its own")]
     [InlineData("--watch-cache-size=10", "--watch-cache-size must be at least 100")]
     [InlineData("--log-level=loud", "--log-level \"loud\" is not one of Verbose, Debug, Information, Warning, Error")]
+    [InlineData("--advertise-address=docker0", "--advertise-address: \"docker0\" is not an IPv4 address of this host (e.g. the Docker bridge's gateway, 172.17.0.1)")]
+    [InlineData("--advertise-address=0.0.0.0", "--advertise-address: \"0.0.0.0\" is not an IPv4 address of this host (e.g. the Docker bridge's gateway, 172.17.0.1)")]
+    [InlineData("--endpoint-reconciler-type=master-count", "--endpoint-reconciler-type: \"master-count\" is not one of lease, none")]
     public void A_bad_value_is_one_problem_naming_the_flag(string flag, string problem)
     {
         var (options, problems) = Parse(flag);

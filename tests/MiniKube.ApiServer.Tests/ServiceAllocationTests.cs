@@ -191,7 +191,7 @@ public sealed class ServiceAllocationTests(ApiServerFixture fixture) : IClassFix
     [Fact]
     public async Task Two_api_servers_on_one_etcd_racing_for_a_small_range_never_hand_out_one_ip_or_node_port_twice()
     {
-        // 62 usable addresses and 60 node ports for 50 services created at once through two API servers.
+        // 61 usable addresses (the kubernetes Service holds the first) and 60 node ports for 50 services created at once through two API servers.
         static void Small(ApiServerOptions o)
         {
             o.ServiceClusterIPRange = "10.100.0.0/26";
@@ -208,24 +208,25 @@ public sealed class ServiceAllocationTests(ApiServerFixture fixture) : IClassFix
         Assert.Equal(50, ips.Distinct().Count());
         Assert.Equal(50, ports.Distinct().Count());
         Assert.All(ips, ip => Assert.StartsWith("10.100.0.", ip, StringComparison.Ordinal));
-        Assert.All(ips, ip => Assert.InRange(int.Parse(ip.Split('.')[3], System.Globalization.CultureInfo.InvariantCulture), 1, 62));
+        Assert.All(ips, ip => Assert.InRange(int.Parse(ip.Split('.')[3], System.Globalization.CultureInfo.InvariantCulture), 2, 62));
         Assert.All(ports, p => Assert.InRange(p, 30000, 30059));
         using var store = Store(a);
-        Assert.Equal(50, (await store.ListAsync("ranges/serviceips/")).Items.Count);
+        Assert.Equal(51, (await store.ListAsync("ranges/serviceips/")).Items.Count);
         Assert.Equal(50, (await store.ListAsync("ranges/servicenodeports/")).Items.Count);
 
         // Concurrent deletes through both servers release everything.
         await Task.WhenAll(created.Select((s, i) => (i % 2 == 0 ? b : a).Client.DeleteAsync<Service>(s.Metadata.Name!)));
-        Assert.Empty((await store.ListAsync("ranges/serviceips/")).Items);
+        Assert.Equal(["ranges/serviceips/10.100.0.1"], (await store.ListAsync("ranges/serviceips/")).Items.Select(i => i.Key));
         Assert.Empty((await store.ListAsync("ranges/servicenodeports/")).Items);
     }
 
     [Fact]
     public async Task A_full_range_is_an_error_and_bad_range_flags_are_refused()
     {
+        // A /30 has two addresses: the kubernetes Service holds 10.101.0.1, "one" gets the other.
         await using var server = await TestApiServer.StartAsync(configure: o => o.ServiceClusterIPRange = "10.101.0.0/30");
-        await server.Client.CreateAsync(Svc("one"));
-        await server.Client.CreateAsync(Svc("two"));
+        Assert.Equal("10.101.0.1", (await server.Client.GetAsync<Service>("kubernetes", "default")).Spec!.ClusterIP);
+        Assert.Equal("10.101.0.2", (await server.Client.CreateAsync(Svc("one"))).Spec!.ClusterIP);
         var full = await Assert.ThrowsAsync<ApiException>(() => server.Client.CreateAsync(Svc("three")));
         Assert.Contains("failed to allocate a serviceIP: range is full", full.Status.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ApiException>(() => server.Client.GetAsync<Service>("three"));

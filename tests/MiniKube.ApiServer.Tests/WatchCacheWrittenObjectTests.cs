@@ -248,6 +248,7 @@ public sealed class WatchCacheWrittenObjectTests
 
         public Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<StoredValue> CreateAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<StoredValue> PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<StoredValue?> GetAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<StoredValue> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken cancellationToken = default) => throw new NotSupportedException();
         public Task<StoredValue> DeleteAsync(string key, long? expectedRevision = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();

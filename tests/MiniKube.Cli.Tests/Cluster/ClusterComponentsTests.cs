@@ -76,6 +76,15 @@ public sealed class ClusterComponentsTests
         Assert.Equal(Home.Pki.ApiServerEtcdClient.Key, After(api, "--etcd-keyfile"));
         Assert.Equal("21003", After(api, "--grpc-port"));
         Assert.Equal("21004", After(api, "--port"));
+        // Pods reach the kubernetes Service's endpoint on the Docker bridge's gateway.
+        if (PodGateway.Address() is { } gateway)
+        {
+            Assert.Equal(gateway, After(api, "--advertise-address"));
+        }
+        else
+        {
+            Assert.DoesNotContain("--advertise-address", api);
+        }
         Assert.Equal(Home.EncryptionConfigFile, After(api, "--encryption-provider-config"));
         Assert.Equal(Path.Combine(Home.Directory, "pki", "sa.key"), After(api, "--service-account-signing-key-file"));
         Assert.Equal(Path.Combine(Home.Directory, "pki", "sa.pub"), After(api, "--service-account-key-file"));

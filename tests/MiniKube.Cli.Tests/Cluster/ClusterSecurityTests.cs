@@ -46,9 +46,9 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
         Assert.Equal(pki.CaCertificate, api[api.IndexOf("--client-ca-file") + 1]);
 
         // No credentials: 401 on REST (curl -k) and on gRPC (a client that trusts the CA but presents nothing).
-        var curl = await RunAsync("/usr/bin/curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", state.ApiHttpUrl + "/api/v1/namespaces/default/pods");
+        var curl = await TempHome.RunAsync("/usr/bin/curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", state.ApiHttpUrl + "/api/v1/namespaces/default/pods");
         Assert.Equal("401", curl.StandardOutput.Trim());
-        var readyz = await RunAsync("/usr/bin/curl", "-sk", state.ApiHttpUrl + "/readyz");
+        var readyz = await TempHome.RunAsync("/usr/bin/curl", "-sk", state.ApiHttpUrl + "/readyz");
         Assert.Equal("ok", readyz.StandardOutput.Trim());
         using (var anonymous = new MiniKubeClient(state.ServerUrl, new ClientCredentials { CertificateAuthorities = PemFiles.ReadBundle(pki.CaCertificate) }))
         {
@@ -59,9 +59,9 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
         // etcd: TLS with client-certificate auth. Without a certificate the handshake fails; with the API server's, etcdctl
         // reads what the API server stored; cluster status sees every member healthy through the same TLS.
         Assert.StartsWith("https://127.0.0.1:", state.EtcdEndpoints, StringComparison.Ordinal);
-        var bare = await RunAsync("/usr/bin/curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", state.EtcdEndpoints + "/health");
+        var bare = await TempHome.RunAsync("/usr/bin/curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", state.EtcdEndpoints + "/health");
         Assert.True(bare.ExitCode != 0 && bare.StandardOutput.Trim() == "000", $"etcd answered without a client certificate: exit {bare.ExitCode}, {bare.StandardOutput}");
-        var etcdctl = await RunAsync("etcdctl", ["--endpoints", state.EtcdEndpoints, .. pki.EtcdctlFlags(), "get", "/registry/namespaces/default", "--keys-only"]);
+        var etcdctl = await TempHome.RunAsync("etcdctl", ["--endpoints", state.EtcdEndpoints, .. pki.EtcdctlFlags(), "get", "/registry/namespaces/default", "--keys-only"]);
         Assert.True(etcdctl.ExitCode == 0, etcdctl.StandardError);
         Assert.Equal("/registry/namespaces/default", etcdctl.StandardOutput.Trim());
         var status = await _home.MinictlAsync("cluster", "status");
@@ -74,7 +74,7 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
         Assert.Equal("yes", whoami.Out.Trim());
 
         // The real kubectl with the kubeconfig cluster up wrote.
-        var nodes = await KubectlAsync("get", "nodes", "-o", "name");
+        var nodes = await _home.KubectlAsync("get", "nodes", "-o", "name");
         Assert.Equal($"node/{node}", nodes.StandardOutput.Trim());
 
         // Scheduler, controller-manager and kubelet, each under its own identity: a Deployment's pod runs.
@@ -111,23 +111,23 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
             var pod = running.Metadata.Name!;
 
             // The API server reaches the kubelet over TLS with its kubelet-client certificate: exec works through it.
-            var exec = await KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+            var exec = await _home.KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace");
             Assert.True(exec.ExitCode == 0, exec.StandardError);
             Assert.Equal("default", exec.StandardOutput.Trim());
-            var ca = await KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+            var ca = await _home.KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
             Assert.Equal(File.ReadAllText(pki.CaCertificate).Trim(), ca.StandardOutput.Trim());
 
             // The pod's mounted token authenticates (as system:serviceaccount:default:default, which may not list pods).
-            var token = (await KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")).StandardOutput.Trim();
+            var token = (await _home.KubectlAsync("exec", pod, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token")).StandardOutput.Trim();
             Assert.False(string.IsNullOrEmpty(token), "no token mounted in " + pod);
-            var asPod = await RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-H", "Authorization: Bearer " + token,
+            var asPod = await TempHome.RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-H", "Authorization: Bearer " + token,
                 state.ApiHttpUrl + "/api/v1/namespaces/default/pods");
             Assert.Contains("\"code\":403", asPod.StandardOutput, StringComparison.Ordinal);
             Assert.Contains("system:serviceaccount:default:default", asPod.StandardOutput, StringComparison.Ordinal);
 
             // The kubelet's own port answers no one without credentials.
             var kubeletPort = (await admin.GetAsync<Node>(node, null)).Status!.DaemonEndpoints!.KubeletEndpoint!.Port;
-            var kubelet = await RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-o", "/dev/null", "-w", "%{http_code}",
+            var kubelet = await TempHome.RunAsync("/usr/bin/curl", "-s", "--cacert", pki.CaCertificate, "-o", "/dev/null", "-w", "%{http_code}",
                 string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{kubeletPort}/pods"));
             Assert.Equal("401", kubelet.StandardOutput.Trim());
         }
@@ -155,31 +155,6 @@ public sealed class ClusterSecurityTests : IAsyncLifetime
         var purge = await _home.MinictlAsync("cluster", "down", "--purge");
         Assert.True(purge.ExitCode == 0, purge.ToString());
         Assert.False(Directory.Exists(pki.Directory), "down --purge left the PKI behind");
-    }
-
-    private async Task<ProgramOutput> KubectlAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("/usr/bin/kubectl");
-        start.Environment.Clear();
-        start.Environment["HOME"] = Path.Combine(_home.Directory, "kubectl-home");
-        start.Environment["KUBECONFIG"] = _home.Variable("KUBECONFIG");
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var result = await ProgramRunner.RunAsync(start, "kubectl " + string.Join(' ', args), TimeSpan.FromSeconds(90));
-        Assert.True(result.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {result.ExitCode.ToString(CultureInfo.InvariantCulture)}\n{result.StandardError}");
-        return result;
-    }
-
-    private static Task<ProgramOutput> RunAsync(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        return ProgramRunner.RunAsync(start, program + " " + string.Join(' ', args), TimeSpan.FromSeconds(30));
     }
 
     public async Task DisposeAsync()

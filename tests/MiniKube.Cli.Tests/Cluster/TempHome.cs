@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using MiniKube.Cluster;
 using MiniKube.Testing;
 
@@ -40,6 +42,33 @@ public sealed class TempHome : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var code = await new MinictlApp(output, error, Variable).RunAsync(args, timeout.Token);
         return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The real kubectl with the kubeconfig of this home (as <c>cluster up</c> wrote it); fails the test unless it exits 0.</summary>
+    public async Task<ProgramOutput> KubectlAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("/usr/bin/kubectl");
+        start.Environment.Clear();
+        start.Environment["HOME"] = Path.Combine(Directory, "kubectl-home");
+        start.Environment["KUBECONFIG"] = Variable("KUBECONFIG");
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        var result = await ProgramRunner.RunAsync(start, "kubectl " + string.Join(' ', args), TimeSpan.FromSeconds(90));
+        Assert.True(result.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {result.ExitCode.ToString(CultureInfo.InvariantCulture)}\n{result.StandardError}");
+        return result;
+    }
+
+    /// <summary>A host program (curl, etcdctl), bounded to 30 s.</summary>
+    public static Task<ProgramOutput> RunAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        return ProgramRunner.RunAsync(start, program + " " + string.Join(' ', args), TimeSpan.FromSeconds(30));
     }
 
     /// <summary>
