@@ -1,28 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
 using MiniKube.Bench.Controllers;
-
-// The API server and the controller manager run in this process: it needs the same runtime settings as the components
-// it starts, and they are read at process start — so start again with them.
-if (ControllersBenchmark.SteadyStateRuntime.Any(kv => Environment.GetEnvironmentVariable(kv.Key) != kv.Value))
-{
-    var self = new ProcessStartInfo(Environment.ProcessPath!);
-    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-    {
-        self.ArgumentList.Add(typeof(ControllersBenchmark).Assembly.Location);
-    }
-    foreach (var arg in args)
-    {
-        self.ArgumentList.Add(arg);
-    }
-    foreach (var (name, value) in ControllersBenchmark.SteadyStateRuntime)
-    {
-        self.Environment[name] = value;
-    }
-    using var relaunched = Process.Start(self)!;
-    await relaunched.WaitForExitAsync();
-    return relaunched.ExitCode;
-}
 
 var replicas = new Option<int>("--replicas") { Description = "Deployment size for the scale-up and the rolling update", DefaultValueFactory = _ => 1_000 };
 var nodes = new Option<int>("--nodes") { Description = "Simulated nodes", DefaultValueFactory = _ => 10 };

@@ -19,13 +19,14 @@ internal static class SchedulerBenchmark
 {
     private const int Writers = 32;
 
-    public static async Task RunAsync(int[] nodeCounts, int pods, int latencyPods, int rate, TextWriter output, CancellationToken ct)
+    /// <param name="binDirectory">Where minikube-apiserver and minikube-scheduler are (e.g. their ReadyToRun publish); null: the build output.</param>
+    public static async Task RunAsync(int[] nodeCounts, int pods, int latencyPods, int rate, string? binDirectory, TextWriter output, CancellationToken ct)
     {
         var rows = new List<string>();
         foreach (var nodes in nodeCounts)
         {
             await using var etcd = await EtcdServer.StartAsync(ct);
-            var (server, address) = await ComponentProcess.StartApiServerAsync(etcd.ClientUrl, ct);
+            var (server, address) = await ComponentProcess.StartApiServerAsync(etcd.ClientUrl, ct, directory: binDirectory);
             await using var serverProcess = server;
             var clients = Enumerable.Range(0, Writers).Select(_ => new MiniKubeClient(address)).ToArray();
             try
@@ -37,18 +38,28 @@ internal static class SchedulerBenchmark
                 // (1) The floor: binding without any scheduling work.
                 await ParallelAsync(pods, Writers, (i, w) => clients[w].CreateAsync(Pod("floor", i), ct));
                 var floorClock = Stopwatch.StartNew();
+                var floorCpu = CpuTime(server.ProcessId);
                 await ParallelAsync(pods, Writers, (i, w) => clients[w].BindAsync("floor", $"pod-{i:D6}", $"node-{i % nodes:D5}", cancellationToken: ct));
                 var floorRate = pods / floorClock.Elapsed.TotalSeconds;
+                var floorServerUs = (CpuTime(server.ProcessId) - floorCpu).TotalMicroseconds / pods;
 
                 // (2) Throughput: all pods pending, then the scheduler starts.
                 await ParallelAsync(pods, Writers, (i, w) => clients[w].CreateAsync(Pod("bench", i), ct));
                 var bound = new BoundCounter(clients[0], "bench");
+                // CPU of both processes from the first bind seen to the last: what scheduling costs per pod, on the cores the
+                // floor also needs (process start, JIT of the start-up and the initial list excluded, as for the rate).
+                var schedulerPid = 0;
+                (TimeSpan Scheduler, TimeSpan Server)? atFirst = null;
+                bound.OnFirstBound = () => atFirst = (Volatile.Read(ref schedulerPid) is > 0 and var pid ? CpuTime(pid) : TimeSpan.Zero, CpuTime(server.ProcessId));
                 await bound.StartAsync(ct);
                 var clock = Stopwatch.StartNew();
                 await using var scheduler = await ComponentProcess.StartAsync("minikube-scheduler",
-                    ["--server", address, "--leader-elect=false"], new Regex("using API server"), TimeSpan.FromSeconds(60), ct);
+                    ["--server", address, "--leader-elect=false"], new Regex("using API server"), TimeSpan.FromSeconds(60), ct, directory: binDirectory);
+                Volatile.Write(ref schedulerPid, scheduler.ProcessId);
                 await bound.WaitForAsync(pods, TimeSpan.FromMinutes(10), ct);
                 var elapsed = clock.Elapsed;
+                var schedulerUs = atFirst is { Scheduler: var s0 } && s0 > TimeSpan.Zero ? (CpuTime(scheduler.ProcessId) - s0).TotalMicroseconds / pods : double.NaN;
+                var serverUs = atFirst is { Server: var a0 } ? (CpuTime(server.ProcessId) - a0).TotalMicroseconds / pods : double.NaN;
                 // From the first bind to the last: excludes process start, JIT and the initial list.
                 var schedulingRate = (pods - 1) / Stopwatch.GetElapsedTime(bound.FirstBoundAt, bound.LastBoundAt).TotalSeconds;
 
@@ -56,7 +67,7 @@ internal static class SchedulerBenchmark
                 var latencies = await LatencyAsync(clients, bound, latencyPods, rate, ct);
                 await bound.DisposeAsync();
                 rows.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"| {nodes} | {pods} | {floorRate:F0} | {schedulingRate:F0} | {schedulingRate / floorRate:F2}× | {1000.0 / schedulingRate * 1000:F0} | {Percentile(latencies, 0.5):F1} | {Percentile(latencies, 0.99):F1} |"));
+                    $"| {nodes} | {pods} | {floorRate:F0} | {floorServerUs:F0} | {schedulingRate:F0} | {schedulingRate / floorRate:F2}× | {1000.0 / schedulingRate * 1000:F0} | {schedulerUs:F0} | {serverUs:F0} | {Percentile(latencies, 0.5):F1} | {Percentile(latencies, 0.99):F1} |"));
                 output.WriteLine($"nodes={nodes}: {pods} pods bound {elapsed.TotalSeconds:F1}s after the scheduler process started");
             }
             finally
@@ -68,8 +79,8 @@ internal static class SchedulerBenchmark
             }
         }
         output.WriteLine();
-        output.WriteLine($"| nodes | pods | floor: direct binds/s | scheduler: pods bound/s | vs. floor | µs per pod | create→bound p50 ms ({latencyPods} pods at {rate}/s) | p99 ms |");
-        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine($"| nodes | pods | floor: direct binds/s | floor: API server CPU µs/bind | scheduler: pods bound/s | vs. floor | µs per pod | scheduler CPU µs/pod | API server CPU µs/pod | create→bound p50 ms ({latencyPods} pods at {rate}/s) | p99 ms |");
+        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             output.WriteLine(row);
@@ -106,6 +117,12 @@ internal static class SchedulerBenchmark
     }
 
     private static double Percentile(List<double> values, double p) => new Stats(values).Percentile(p);
+
+    private static TimeSpan CpuTime(int pid)
+    {
+        using var process = Process.GetProcessById(pid);
+        return process.TotalProcessorTime;
+    }
 
     private static Task ParallelAsync(int count, int workers, Func<int, int, Task> action)
     {
@@ -162,6 +179,9 @@ internal static class SchedulerBenchmark
 
         public Action<string, long>? OnBound { get; set; }
 
+        /// <summary>Runs on the watch's thread when the first bound pod is seen.</summary>
+        public Action? OnFirstBound { get; set; }
+
         public int Count
         {
             get
@@ -197,7 +217,11 @@ internal static class SchedulerBenchmark
                             }
                             if (added)
                             {
-                                FirstBoundAt = FirstBoundAt == 0 ? now : FirstBoundAt;
+                                if (FirstBoundAt == 0)
+                                {
+                                    FirstBoundAt = now;
+                                    OnFirstBound?.Invoke();
+                                }
                                 LastBoundAt = now;
                                 OnBound?.Invoke(e.Object.Metadata.Name!, now);
                             }

@@ -277,11 +277,62 @@ public sealed class GenericScheduler
         {
             return n == 1 ? "1 feasible node, not scored" : $"{n} feasible nodes, not scored";
         }
-        var best = Enumerable.Range(0, n).OrderByDescending(i => _totals[i]).ThenBy(i => _feasible[i].Name == chosen ? 0 : 1)
-            .ThenBy(i => _feasible[i].Name, StringComparer.Ordinal).Take(top)
-            .Select(i => $"{_feasible[i].Name}={_totals[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        var list = string.Join(", ", best);
+        // One pass keeping the best `top` in order: this runs for every bound pod over up to hundreds of feasible nodes, where
+        // a LINQ sort with three keys cost about a tenth of the scheduler's CPU (perf, bench/scheduler at 5,000 nodes).
+        var k = Math.Min(top, n);
+        Span<int> best = k <= 16 ? stackalloc int[k] : new int[k];
+        var count = 0;
+        // SelectHost returned this very string: found by reference, so ties need no string comparisons.
+        var chosenAt = IndexOfChosen(chosen, n);
+        for (var i = 0; i < n; i++)
+        {
+            if (count == k && !Before(i, best[k - 1]))
+            {
+                continue;
+            }
+            var at = count < k ? count++ : k - 1;
+            for (; at > 0 && Before(i, best[at - 1]); at--)
+            {
+                best[at] = best[at - 1];
+            }
+            best[at] = i;
+        }
+        var list = new System.Text.StringBuilder();
+        foreach (var i in best[..count])
+        {
+            list.Append(list.Length == 0 ? "" : ", ").Append(_feasible[i].Name).Append('=')
+                .Append(_totals[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         return n <= top ? "scores: " + list : $"top scores of {n} feasible nodes: {list}";
+
+        // Higher total first; among equal totals the chosen node, then by name.
+        bool Before(int a, int b) =>
+            _totals[a] != _totals[b] ? _totals[a] > _totals[b]
+            : a == chosenAt || b == chosenAt ? a == chosenAt
+            : string.CompareOrdinal(_feasible[a].Name, _feasible[b].Name) < 0;
+    }
+
+    private int IndexOfChosen(string? chosen, int n)
+    {
+        if (chosen is null)
+        {
+            return -1;
+        }
+        for (var i = 0; i < n; i++)
+        {
+            if (ReferenceEquals(_feasible[i].Name, chosen))
+            {
+                return i;
+            }
+        }
+        for (var i = 0; i < n; i++)
+        {
+            if (_feasible[i].Name == chosen)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private FitError BuildFitError(int numAll, int failureCount, CycleState state)

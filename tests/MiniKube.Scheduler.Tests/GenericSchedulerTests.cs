@@ -82,6 +82,15 @@ public sealed class GenericSchedulerTests
         Assert.Matches("^top scores of 5 feasible nodes: n\\d=\\d+, n\\d=\\d+, n\\d=\\d+$", described);
         // Five equal nodes: the one picked (at random among equals) is listed first.
         Assert.StartsWith($"top scores of 5 feasible nodes: {tied.SuggestedHost}=", described, StringComparison.Ordinal);
+        // Then the other equals by name.
+        var others = five.Select(n => n.Name).Where(n => n != tied.SuggestedHost).Order(StringComparer.Ordinal).ToArray();
+        Assert.Matches($"^top scores of 5 feasible nodes: {tied.SuggestedHost}=\\d+, {others[0]}=\\d+, {others[1]}=\\d+$", described);
+
+        // Different loads: the three least loaded, best first, whatever order the nodes come in.
+        var loaded = new[] { 3, 0, 5, 1, 4, 2 }.Select(load => Make.Info(TestObjects.Node($"load{load}", cpu: "8", memory: "16Gi"),
+            [.. Enumerable.Range(0, load).Select(j => TestObjects.PodRequesting($"l{load}-{j}", "1", "2Gi"))])).ToArray();
+        Assert.True(scheduler.Schedule(new CycleState(), pod, NodeSnapshot.Create(loaded)).Succeeded);
+        Assert.Matches("^top scores of 6 feasible nodes: load0=\\d+, load1=\\d+, load2=\\d+$", scheduler.DescribeLastScores("load0"));
 
         // One feasible node is not scored (as upstream); a pod that fits nowhere has no scores.
         Assert.True(scheduler.Schedule(new CycleState(), pod, NodeSnapshot.Create([idle])).Succeeded);

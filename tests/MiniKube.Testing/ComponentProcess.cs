@@ -32,10 +32,11 @@ public sealed class ComponentProcess : IAsyncDisposable
 
     /// <summary>Starts <c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output and waits for <paramref name="readyLine"/>.</summary>
     /// <param name="environment">Variables set for the process on top of the caller's environment.</param>
+    /// <param name="directory">Where the component's assembly is (e.g. a precompiled publish); default: the caller's build output.</param>
     public static async Task<ComponentProcess> StartAsync(string assembly, IEnumerable<string> args, Regex readyLine, TimeSpan timeout,
-        CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? environment = null)
+        CancellationToken cancellationToken = default, IReadOnlyDictionary<string, string>? environment = null, string? directory = null)
     {
-        var start = StartInfo(assembly, args);
+        var start = StartInfo(assembly, args, directory);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
@@ -108,7 +109,7 @@ public sealed class ComponentProcess : IAsyncDisposable
     /// <paramref name="extraArgs"/> say otherwise with <c>--disable-admission-plugins</c>); returns it with its gRPC address.
     /// </summary>
     public static async Task<(ComponentProcess Process, string GrpcAddress)> StartApiServerAsync(string etcd, CancellationToken cancellationToken = default,
-        IEnumerable<string>? extraArgs = null)
+        IEnumerable<string>? extraArgs = null, string? directory = null)
     {
         var args = extraArgs?.ToList() ?? [];
         if (!args.Contains("--disable-admission-plugins"))
@@ -117,7 +118,7 @@ public sealed class ComponentProcess : IAsyncDisposable
             args.AddRange(["--disable-admission-plugins", "ServiceAccount"]);
         }
         var process = await StartAsync("minikube-apiserver", ["--etcd-servers", etcd, "--port", "0", "--grpc-port", "0", .. args],
-            new Regex(@"serving gRPC on (https?://\S+),"), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            new Regex(@"serving gRPC on (https?://\S+),"), TimeSpan.FromSeconds(60), cancellationToken, directory: directory).ConfigureAwait(false);
         return (process, process.Ready.Groups[1].Value);
     }
 
@@ -170,13 +171,14 @@ public sealed class ComponentProcess : IAsyncDisposable
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SendSignal(int pid, int signal);
 
-    /// <summary><c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output, with both outputs redirected.</summary>
-    private static ProcessStartInfo StartInfo(string assembly, IEnumerable<string> args)
+    /// <summary><c>dotnet &lt;assembly&gt;.dll args…</c> from the caller's build output (or <paramref name="directory"/>), with both outputs redirected.</summary>
+    private static ProcessStartInfo StartInfo(string assembly, IEnumerable<string> args, string? directory = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
+        directory ??= AppContext.BaseDirectory;
+        var dll = Path.Combine(directory, assembly + ".dll");
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"{assembly}.dll is not in {AppContext.BaseDirectory}; reference its project and build first", dll);
+            throw new FileNotFoundException($"{assembly}.dll is not in {directory}; reference its project and build first", dll);
         }
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(dll);
