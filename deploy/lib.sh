@@ -41,7 +41,8 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; }
 
 # Installs with apt-get what MiniKube needs and is missing: Docker, etcd (server and etcdctl),
-# a static busybox for the local images, iptables and iproute2 (and any extra packages named).
+# a static busybox for the local images, curl (copied into the minikube/curl image; tests call the
+# kubelet with it), iptables and iproute2 (and any extra packages named).
 ensure_packages() {
     local missing=() extra
     for extra in "$@"; do
@@ -52,6 +53,7 @@ ensure_packages() {
     command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
     command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
     { pkg_installed busybox-static || static_busybox; } || missing+=(busybox-static)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v iptables >/dev/null 2>&1 || missing+=(iptables)
     command -v ip >/dev/null 2>&1 || missing+=(iproute2)
     if [ ${#missing[@]} -gt 0 ]; then

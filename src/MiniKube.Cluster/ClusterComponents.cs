@@ -160,6 +160,7 @@ public static partial class ClusterComponents
                     "--grpc-port", Invariant(member.ApiGrpcPort),
                     // Pods reach the API through the kubernetes Service, whose endpoint is this address (docs/security.md).
                     .. PodGateway.ApiServerFlags(),
+                    "--service-cluster-ip-range", ProxyIdentity.For(state.Name).ApiServerServiceRange,
                     "--etcd-startup-timeout", "30",
                     "--encryption-provider-config", layout.Home.EncryptionConfigFile,
                     // TLS on both ports, client certificates of the cluster CA, RBAC: no request without credentials

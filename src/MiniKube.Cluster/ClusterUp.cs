@@ -52,7 +52,8 @@ public sealed class ClusterUp(ClusterHome home, Func<string, string?> environmen
         Directory.CreateDirectory(home.LogDirectory);
         EncryptionConfigFile.Ensure(home.EncryptionConfigFile);
         var pki = home.Pki;
-        pki.Ensure(state.NodeNames, time);
+        // A named cluster's kubernetes Service is not at 10.96.0.1 (ProxyIdentity): its API servers' certificate names it too.
+        pki.Ensure(state.NodeNames, time, new ExtraSans { ApiServer = [ProxyIdentity.For(state.Name).KubernetesServiceIP] });
         ServiceAccountKeyFiles.Ensure(home);
         var recorder = new ClusterStateRecorder(_store, state);
         recorder.Save();

@@ -142,9 +142,24 @@ public sealed class ClusterComponentsTests
             (After(proxy.Command, "--iptables-chain-prefix"), After(proxy.Command, "--bridge-name"), After(proxy.Command, "--cluster-dns-ip"), After(proxy.Command, "--dns-port")));
         Assert.Matches("^MK[0-9A-F]{6}$", dev.ChainPrefix);
         Assert.NotEqual(dev, ProxyIdentity.For("dev2"));
-        Assert.Equal(new ProxyIdentity("MINIKUBE", "minikube-svc0", "10.96.0.10", 53), ProxyIdentity.For("minikube"));
+        Assert.Equal(new ProxyIdentity("MINIKUBE", "minikube-svc0", "10.96.0.10", 53, "10.96.0.0/16"), ProxyIdentity.For("minikube"));
         Assert.Equal(["--cleanup", "--service-cluster-ip-range", "10.96.0.0/16", "--cluster-dns-ip", "10.96.0.10", "--iptables-chain-prefix", "MINIKUBE", "--bridge-name", "minikube-svc0"],
             ProxyIdentity.For("minikube").CleanupFlags());
+    }
+
+    [Fact]
+    public void A_named_cluster_takes_its_Services_from_a_24_of_its_own_so_no_two_clusters_claim_the_kubernetes_Service_IP()
+    {
+        var api = For(State()).First(s => s.Role == ClusterComponents.ApiServer);
+        var dev = ProxyIdentity.For("dev");
+        Assert.Equal(dev.ApiServerServiceRange, After(api.Command, "--service-cluster-ip-range"));
+        Assert.Matches(@"^10\.96\.([1-9]|[1-9][0-9]|1[0-9][0-9]|2[0-5][0-9])\.0/24$", dev.ApiServerServiceRange);
+        var slice = dev.ApiServerServiceRange[..^"0/24".Length];
+        Assert.Equal((slice + "1", slice + "10"), (dev.KubernetesServiceIP, dev.ClusterDnsIP));
+        Assert.Equal("10.96.0.1", ProxyIdentity.For("minikube").KubernetesServiceIP);
+        // Different names spread over the 255 slices (the tests run clusters side by side).
+        var slices = Enumerable.Range(0, 40).Select(i => ProxyIdentity.For("c" + i).ApiServerServiceRange).Distinct().Count();
+        Assert.True(slices >= 30, $"40 names fell into only {slices} slices");
     }
 
     [Fact]

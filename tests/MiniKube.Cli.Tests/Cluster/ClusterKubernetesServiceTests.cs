@@ -8,7 +8,8 @@ namespace MiniKube.Cli.Tests.Cluster;
 
 /// <summary>
 /// A pod calls the API the way Kubernetes users expect, on a real <c>cluster up</c> (real Docker, proxy iptables, TLS, RBAC):
-/// the <c>default/kubernetes</c> Service at 10.96.0.1:443, the Service environment variables, and from inside a pod (the
+/// the <c>default/kubernetes</c> Service at the first address of the cluster's Service range (10.96.0.1 for the default
+/// cluster; this test's named cluster has a /24 of its own, <see cref="ProxyIdentity"/>) on 443, the Service environment variables, and from inside a pod (the
 /// local <c>minikube/curl</c> image: busybox's wget cannot do TLS with the cluster's ECDSA certificates) a request to <c>https://kubernetes.default.svc</c> and to <c>$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT</c> with the
 /// mounted token: 403 without a RoleBinding, the pod list with one. The host reaches the ClusterIP too.
 /// </summary>
@@ -26,13 +27,17 @@ public sealed class ClusterKubernetesServiceTests : IAsyncLifetime
         var up = await _home.MinictlAsync("cluster", "up", "--nodes", "1", "--name", _name);
         Assert.True(up.ExitCode == 0, up.ToString());
         var pki = _home.Home.Pki;
+        var ip = ProxyIdentity.For(_name).KubernetesServiceIP;
+        Assert.StartsWith("10.96.", ip, StringComparison.Ordinal);
+        Assert.NotEqual("10.96.0.1", ip);
+        var ipPattern = System.Text.RegularExpressions.Regex.Escape(ip);
 
         // kubectl shows it as Kubernetes does.
         var svc = await _home.KubectlAsync("get", "svc", "kubernetes", "--no-headers");
-        Assert.Matches(@"^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443/TCP\s+", svc.StandardOutput);
+        Assert.Matches($@"^kubernetes\s+ClusterIP\s+{ipPattern}\s+<none>\s+443/TCP\s+", svc.StandardOutput);
         var minictl = await _home.MinictlAsync("get", "svc", "-n", "default");
         Assert.True(minictl.ExitCode == 0, minictl.ToString());
-        Assert.Matches(@"(?m)^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443/TCP\s+", minictl.Out);
+        Assert.Matches($@"(?m)^kubernetes\s+ClusterIP\s+{ipPattern}\s+<none>\s+443/TCP\s+", minictl.Out);
 
         var manifest = Path.Combine(_home.Directory, "client.yaml");
         await File.WriteAllTextAsync(manifest, """
@@ -51,12 +56,12 @@ public sealed class ClusterKubernetesServiceTests : IAsyncLifetime
         await _home.KubectlAsync("wait", "--for=condition=Ready", "pod/client", "--timeout=90s");
 
         var env = (await _home.KubectlAsync("exec", "client", "--", "env")).StandardOutput;
-        Assert.Contains("KUBERNETES_SERVICE_HOST=10.96.0.1\n", env, StringComparison.Ordinal);
+        Assert.Contains($"KUBERNETES_SERVICE_HOST={ip}\n", env, StringComparison.Ordinal);
         Assert.Contains("KUBERNETES_SERVICE_PORT=443\n", env, StringComparison.Ordinal);
-        Assert.Contains("KUBERNETES_PORT=tcp://10.96.0.1:443\n", env, StringComparison.Ordinal);
+        Assert.Contains($"KUBERNETES_PORT=tcp://{ip}:443\n", env, StringComparison.Ordinal);
 
         // curl checks the serving certificate: it must chain to the mounted ca.crt (this cluster's CA) and name
-        // kubernetes.default.svc or 10.96.0.1. RBAC then answers for system:serviceaccount:default:default.
+        // kubernetes.default.svc or the Service's IP. RBAC then answers for system:serviceaccount:default:default.
         string Call(string url) =>
             $"curl -sS --max-time 10 --cacert {Mount}/ca.crt -H \"Authorization: Bearer $(cat {Mount}/token)\" {url}/api/v1/namespaces/default/pods -w '\\ncode=%{{http_code}}' 2>&1";
         var denied = (await _home.KubectlAsync("exec", "client", "--", "sh", "-c", Call("https://kubernetes.default.svc"))).StandardOutput;
@@ -89,9 +94,9 @@ public sealed class ClusterKubernetesServiceTests : IAsyncLifetime
         var byEnv = (await _home.KubectlAsync("exec", "client", "--", "sh", "-c", Call("https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"))).StandardOutput;
         Assert.Contains("\"PodList\"", byEnv, StringComparison.Ordinal);
 
-        // The host reaches the ClusterIP as well (nat OUTPUT), and checks the certificate: its SANs name 10.96.0.1.
+        // The host reaches the ClusterIP as well (nat OUTPUT), and checks the certificate: its SANs name the Service's IP.
         var host = await TempHome.RunAsync("/usr/bin/curl", "-s", "--max-time", "10", "--cacert", pki.CaCertificate, "-o", "/dev/null", "-w", "%{http_code}",
-            "https://10.96.0.1/api/v1/namespaces/default/pods");
+            $"https://{ip}/api/v1/namespaces/default/pods");
         Assert.Equal("401", host.StandardOutput.Trim());
     }
 
